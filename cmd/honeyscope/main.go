@@ -1,0 +1,83 @@
+// Command honeyscope is an observatory for unsolicited Internet traffic: it
+// ingests captures from honeypots and darknets, classifies and geolocates what
+// arrived, stores daily facts in an embedded DuckDB file and answers questions
+// about them. Run `honeyscope --help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// exitError carries an exit status without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+type globals struct {
+	db      string
+	verbose bool
+	log     *slog.Logger
+}
+
+func (g *globals) dbPath() string { return store.PathFromEnv(g.db) }
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "honeyscope",
+		Short: "An observatory for unsolicited Internet traffic",
+		Long: `honeyscope turns captures of unsolicited Internet traffic (honeypots, darknets)
+into answers: what arrived each day, from which countries and networks, to which
+ports, how much of it was Mirai-family scanning or exploitation.
+
+Start with:
+  honeyscope demo                      synthesize a capture, ingest it, print a summary
+  honeyscope ingest CAPTURES...        read pcap/pcapng files into the store
+  honeyscope stats --by day,class      ask the store
+
+The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
+open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			lvl := slog.LevelWarn
+			if g.verbose {
+				lvl = slog.LevelDebug
+			}
+			g.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+		},
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", "store file (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
+	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g))
+	addLaterCommands(root, g)
+	return root
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "honeyscope:", err)
+		os.Exit(1)
+	}
+}

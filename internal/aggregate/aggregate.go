@@ -1,0 +1,293 @@
+// Package aggregate folds classified packets of one capture into the facts
+// the store keeps: per source per day (first/last seen, packets, source-port
+// behaviour), per source × protocol × destination port × class set (packets),
+// exploit pattern matches, and per-hour totals.
+//
+// It is on the per-packet hot path and allocates only when a new source-day or
+// a new (source, port, classes) cell appears. Go maps cost more than decoding
+// here, so both tables are hand-written: an open-addressing table interns
+// (day, source) pairs, and a direct-mapped cache in front of an append-and-sort
+// log counts cells (repeats of the same cell, which are the common case for
+// scanners, stay in the cache).
+package aggregate
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/decode"
+)
+
+// Day is a calendar day in the store's time zone, counted in days since
+// 1970-01-01 (a civil date, not an instant).
+type Day int32
+
+// Time returns midnight UTC of the civil date d (the form DuckDB's DATE takes).
+func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// String formats d as YYYY-MM-DD.
+func (d Day) String() string { return d.Time().Format("2006-01-02") }
+
+// DayOf returns the civil day of t in loc.
+func DayOf(t time.Time, loc *time.Location) Day {
+	y, m, dd := t.In(loc).Date()
+	return Day(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// SourceDay is what one capture saw of one source address on one day.
+type SourceDay struct {
+	Addr      netip.Addr
+	Day       Day
+	Packets   uint64
+	Bytes     uint64 // sum of IP total lengths
+	First     int64  // first packet, Unix nanoseconds
+	Last      int64  // last packet, Unix nanoseconds
+	Tags      classify.Tags
+	SrcPort   uint16 // the source port, when every TCP/UDP packet used the same one
+	PortState uint8  // 0: no TCP/UDP packet seen, 1: one source port (SrcPort), 2: several
+}
+
+// SingleSrcPort reports whether every TCP/UDP packet of the source that day
+// came from one source port (as Mirai scanners do).
+func (s *SourceDay) SingleSrcPort() bool { return s.PortState == 1 }
+
+// Hit counts packets of one source-day to one protocol and destination port
+// with one exact set of classes.
+type Hit struct {
+	Source  uint32 // index into Result.Sources
+	Proto   uint8
+	Port    uint16 // TCP/UDP destination port; ICMP type for ICMP/ICMPv6; 0 otherwise
+	Tags    classify.Tags
+	Packets uint64
+}
+
+// ExploitHit counts packets of one source-day that matched one exploit pattern.
+type ExploitHit struct {
+	Source  uint32
+	Proto   uint8
+	Port    uint16
+	Pattern int
+	Packets uint64
+}
+
+// HourCount totals packets per hour (UTC), protocol and class set.
+type HourCount struct {
+	Hour    int64 // Unix seconds of the hour's start
+	Proto   uint8
+	Tags    classify.Tags
+	Packets uint64
+	Bytes   uint64
+}
+
+// Result is everything a capture contributed.
+type Result struct {
+	Sources  []SourceDay
+	Hits     []Hit
+	Exploits []ExploitHit
+	Hourly   []HourCount
+	Packets  uint64 // frames read
+	Inbound  uint64 // IP packets addressed to the sensor (counted)
+	Outbound uint64 // IP packets not addressed to the sensor (skipped)
+	First    int64  // first counted packet, Unix nanoseconds (0 when none)
+	Last     int64  // last counted packet
+}
+
+// Aggregator accumulates one capture. It is not safe for concurrent use; use
+// one per file.
+type Aggregator struct {
+	loc      *time.Location
+	dayLo    int64 // [dayLo, dayHi) in Unix nanoseconds is day curDay
+	dayHi    int64
+	curDay   Day
+	srcs     srcTable
+	sources  []SourceDay
+	cells    cellCounter
+	exploits map[exploitKey]uint64
+	hour     int64 // current hour (Unix seconds); hourly counts below belong to it
+	hourPk   [256]uint64
+	hourBy   [256]uint64
+	hourUsed [256]bool
+	hourly   []HourCount
+	res      Result
+}
+
+type exploitKey struct {
+	src     uint32
+	proto   uint8
+	port    uint16
+	pattern int
+}
+
+// New returns an Aggregator that assigns days in loc (UTC when nil).
+func New(loc *time.Location) *Aggregator {
+	if loc == nil {
+		loc = time.UTC
+	}
+	a := &Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
+	a.srcs.init(1 << 12)
+	a.cells.init()
+	return a
+}
+
+// protoSlot maps a protocol to one of four hourly buckets.
+func protoSlot(p uint8) uint8 {
+	switch p {
+	case decode.ProtoTCP:
+		return 0
+	case decode.ProtoUDP:
+		return 1
+	case decode.ProtoICMP, decode.ProtoICMPv6:
+		return 2
+	}
+	return 3
+}
+
+var slotProto = [4]uint8{decode.ProtoTCP, decode.ProtoUDP, decode.ProtoICMP, 0}
+
+// CountFrame counts a frame that was read (whether or not it was counted).
+func (a *Aggregator) CountFrame() { a.res.Packets++ }
+
+// CountOutbound counts an IP packet that was not addressed to the sensor.
+func (a *Aggregator) CountOutbound() { a.res.Outbound++ }
+
+// Add counts one inbound packet with its classes and exploit pattern (-1 for none).
+func (a *Aggregator) Add(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
+	a.res.Inbound++
+	if a.res.First == 0 || ts < a.res.First {
+		a.res.First = ts
+	}
+	if ts > a.res.Last {
+		a.res.Last = ts
+	}
+	if ts < a.dayLo || ts >= a.dayHi {
+		a.setDay(ts)
+	}
+	idx := a.srcs.intern(p.Src, a.curDay, &a.sources, ts)
+	s := &a.sources[idx]
+	s.Packets++
+	s.Bytes += uint64(p.IPLen)
+	if ts < s.First {
+		s.First = ts
+	}
+	if ts > s.Last {
+		s.Last = ts
+	}
+	s.Tags |= tags
+	port := uint16(0)
+	switch p.Proto {
+	case decode.ProtoTCP, decode.ProtoUDP:
+		if p.HasTransport {
+			port = p.DstPort
+			switch s.PortState {
+			case 0:
+				s.PortState, s.SrcPort = 1, p.SrcPort
+			case 1:
+				if s.SrcPort != p.SrcPort {
+					s.PortState = 2
+				}
+			}
+		}
+	case decode.ProtoICMP, decode.ProtoICMPv6:
+		if p.HasTransport {
+			port = uint16(p.ICMPType)
+		}
+	}
+	a.cells.add(uint64(idx)<<32 | uint64(p.Proto)<<24 | uint64(port)<<8 | uint64(tags))
+	if pattern >= 0 {
+		if a.exploits == nil {
+			a.exploits = make(map[exploitKey]uint64)
+		}
+		a.exploits[exploitKey{idx, p.Proto, port, pattern}]++
+	}
+	h := ts / 3600e9
+	if ts < 0 && ts%3600e9 != 0 {
+		h--
+	}
+	h *= 3600
+	if h != a.hour {
+		a.flushHour()
+		a.hour = h
+	}
+	k := protoSlot(p.Proto)<<6 | uint8(tags)&63
+	a.hourPk[k]++
+	a.hourBy[k] += uint64(p.IPLen)
+	a.hourUsed[k] = true
+}
+
+func (a *Aggregator) setDay(ts int64) {
+	t := time.Unix(0, ts).In(a.loc)
+	y, m, d := t.Date()
+	lo := time.Date(y, m, d, 0, 0, 0, 0, a.loc)
+	hi := time.Date(y, m, d+1, 0, 0, 0, 0, a.loc)
+	a.dayLo, a.dayHi = lo.UnixNano(), hi.UnixNano()
+	a.curDay = Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func (a *Aggregator) flushHour() {
+	if a.hour == -1 { // no hour yet (real hours are multiples of 3600)
+		return
+	}
+	for k := range a.hourUsed {
+		if !a.hourUsed[k] {
+			continue
+		}
+		a.hourly = append(a.hourly, HourCount{
+			Hour: a.hour, Proto: slotProto[k>>6], Tags: classify.Tags(k & 63),
+			Packets: a.hourPk[k], Bytes: a.hourBy[k],
+		})
+		a.hourPk[k], a.hourBy[k], a.hourUsed[k] = 0, 0, false
+	}
+}
+
+// Result finishes the capture and returns its facts. The Aggregator must not
+// be used afterwards.
+func (a *Aggregator) Result() *Result {
+	a.flushHour()
+	r := &a.res
+	r.Sources = a.sources
+	for _, c := range a.cells.finish() {
+		r.Hits = append(r.Hits, Hit{
+			Source:  uint32(c.key >> 32),
+			Proto:   uint8(c.key >> 24),
+			Port:    uint16(c.key >> 8),
+			Tags:    classify.Tags(c.key),
+			Packets: c.n,
+		})
+	}
+	for k, n := range a.exploits {
+		r.Exploits = append(r.Exploits, ExploitHit{k.src, k.proto, k.port, k.pattern, n})
+	}
+	slices.SortFunc(r.Exploits, func(x, y ExploitHit) int {
+		if x.Source != y.Source {
+			return int(x.Source) - int(y.Source)
+		}
+		if x.Port != y.Port {
+			return int(x.Port) - int(y.Port)
+		}
+		return x.Pattern - y.Pattern
+	})
+	// Merge hourly rows of the same hour that out-of-order packets split.
+	slices.SortFunc(a.hourly, func(x, y HourCount) int {
+		switch {
+		case x.Hour != y.Hour:
+			if x.Hour < y.Hour {
+				return -1
+			}
+			return 1
+		case x.Proto != y.Proto:
+			return int(x.Proto) - int(y.Proto)
+		}
+		return int(x.Tags) - int(y.Tags)
+	})
+	for _, h := range a.hourly {
+		if n := len(r.Hourly); n > 0 && r.Hourly[n-1].Hour == h.Hour && r.Hourly[n-1].Proto == h.Proto && r.Hourly[n-1].Tags == h.Tags {
+			r.Hourly[n-1].Packets += h.Packets
+			r.Hourly[n-1].Bytes += h.Bytes
+			continue
+		}
+		r.Hourly = append(r.Hourly, h)
+	}
+	return r
+}

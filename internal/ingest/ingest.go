@@ -1,0 +1,497 @@
+// Package ingest runs the capture pipeline: read → decode → classify →
+// aggregate → enrich → store, one goroutine per file (files in parallel, one
+// core each), each file committed to the store in one transaction.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/capture"
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/decode"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// Config configures an ingest run.
+type Config struct {
+	DBPath     string
+	Sensor     string         // sensor name; "" = derived from each file name (see SensorFromPath)
+	SensorNets []netip.Prefix // the sensor's addresses; empty = every packet is inbound
+	TimeZone   string         // zone of days for a new store ("" = the store's, UTC when new)
+	Force      bool           // replace earlier ingests of the same content
+	Workers    int            // files processed at once (default GOMAXPROCS)
+
+	// Locate geolocates a source address (nil: every country "??").
+	Locate func(netip.Addr) store.Place
+	// CountryDB and ASNDB describe the geolocation databases for the ingest log.
+	CountryDB, ASNDB string
+	// Exploits is the exploit matcher (nil: the built-in pattern set).
+	Exploits classify.ExploitMatcher
+	Version  string
+	Log      *slog.Logger
+	// Progress, when set, is called from several goroutines with the number of
+	// compressed bytes and frames read since the previous call.
+	Progress func(bytes, frames int64)
+}
+
+// FileResult is the outcome of one file.
+type FileResult struct {
+	Path      string
+	Sensor    string
+	Hash      string
+	Skipped   bool   // same content already ingested (and not --force)
+	Duplicate string // path recorded for the earlier ingest
+	Replaced  bool
+	Frames    uint64
+	Packets   uint64
+	Err       error // reading stopped early or the commit failed
+	Committed bool
+	Duration  time.Duration
+	Classes   [classify.NumClasses]uint64 // packets per class
+}
+
+// Run ingests the files. It returns one result per file; the error is
+// non-nil only when the run could not start (e.g. the store cannot be opened).
+func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Exploits == nil {
+		cfg.Exploits = classify.NewBuiltinExploits()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	// Create the store (or check its time zone) up front, and learn which
+	// contents it already holds, then let go of it while files are read.
+	st, err := store.Open(ctx, cfg.DBPath, store.Options{TimeZone: cfg.TimeZone})
+	if err != nil {
+		return nil, err
+	}
+	loc := st.Location()
+	known, err := st.KnownSizes(ctx)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+
+	results := make([]FileResult, len(files))
+	com := newCommitter(cfg.DBPath)
+	defer com.close()
+
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(cfg.Workers, len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) || ctx.Err() != nil {
+					return
+				}
+				results[i] = ingestFile(ctx, &cfg, loc, known, com, files[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if results[i].Path == "" {
+			results[i] = FileResult{Path: files[i], Err: ctx.Err()}
+		}
+	}
+	return results, nil
+}
+
+var dateInName = regexp.MustCompile(`[-_.]?(\d{8}|\d{4}-\d{2}-\d{2})`)
+
+// SensorFromPath derives a sensor name from a capture's file name: the part
+// before a date (YYYYMMDD or YYYY-MM-DD), as in rotated captures named
+// "tokyo-2026-05-01.pcap.gz" or "honey1_20260501T0000.pcap". A file name
+// without a date gives "default".
+func SensorFromPath(path string) string {
+	base := filepath.Base(path)
+	loc := dateInName.FindStringIndex(base)
+	if loc == nil || loc[0] == 0 {
+		return "default"
+	}
+	name := strings.Trim(base[:loc[0]], "-_. ")
+	if name == "" {
+		return "default"
+	}
+	return name
+}
+
+// hashingReader reads a file on its own goroutine, hashing what it reads, and
+// hands the bytes over in blocks: hashing and decoding run on two cores.
+type hashingReader struct {
+	blocks chan []byte
+	free   chan []byte
+	cur    []byte
+	off    int
+	err    error
+	errc   chan error
+	h      hash.Hash
+	done   chan struct{}
+	read   atomic.Int64
+}
+
+const hashBlock = 1 << 20
+
+func newHashingReader(f io.Reader, h hash.Hash) *hashingReader {
+	r := &hashingReader{
+		blocks: make(chan []byte, 4),
+		free:   make(chan []byte, 6),
+		errc:   make(chan error, 1),
+		h:      h,
+		done:   make(chan struct{}),
+	}
+	for i := 0; i < 6; i++ {
+		r.free <- make([]byte, hashBlock)
+	}
+	go func() {
+		defer close(r.blocks)
+		for {
+			var buf []byte
+			select {
+			case buf = <-r.free:
+			case <-r.done:
+				return
+			}
+			n, err := io.ReadFull(f, buf)
+			if n > 0 {
+				h.Write(buf[:n])
+				r.read.Add(int64(n))
+				select {
+				case r.blocks <- buf[:n]:
+				case <-r.done:
+					return
+				}
+			}
+			if err != nil {
+				if err == io.ErrUnexpectedEOF {
+					err = io.EOF
+				}
+				r.errc <- err
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (r *hashingReader) Read(p []byte) (int, error) {
+	for r.off >= len(r.cur) {
+		if r.cur != nil {
+			r.free <- r.cur[:cap(r.cur)]
+			r.cur = nil
+		}
+		b, ok := <-r.blocks
+		if !ok {
+			if r.err == nil {
+				r.err = <-r.errc
+			}
+			return 0, r.err
+		}
+		r.cur, r.off = b, 0
+	}
+	n := copy(p, r.cur[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// drain reads the rest of the file so the hash covers all of it.
+func (r *hashingReader) drain() {
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := r.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+func (r *hashingReader) stop() {
+	select {
+	case <-r.done:
+	default:
+		close(r.done)
+	}
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[int64][]store.KnownIngest, com *committer, path string) (res FileResult) {
+	start := time.Now()
+	res.Path = path
+	res.Sensor = cfg.Sensor
+	if res.Sensor == "" {
+		res.Sensor = SensorFromPath(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		res.Err = fmt.Errorf("open %s: %w", path, err)
+		return res
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		res.Err = fmt.Errorf("stat %s: %w", path, err)
+		return res
+	}
+	// Only when a stored ingest has the same size is the content hashed
+	// first, to skip duplicates without decoding them.
+	if ks := known[fi.Size()]; len(ks) > 0 {
+		h, err := hashFile(path)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		res.Hash = h
+		for _, k := range ks {
+			if k.Hash == h && !cfg.Force {
+				res.Skipped, res.Duplicate = true, k.Path
+				res.Duration = time.Since(start)
+				if cfg.Progress != nil {
+					cfg.Progress(fi.Size(), 0)
+				}
+				return res
+			}
+		}
+	}
+
+	hr := newHashingReader(f, sha256.New())
+	defer hr.stop()
+	rd, err := capture.NewReader(hr, path)
+	var (
+		agg     = aggregate.New(loc)
+		undec   uint64
+		readErr error
+		errOff  int64 = -1
+		format  string
+	)
+	if err != nil {
+		readErr = err
+		errOff = 0
+	} else {
+		format = rd.Format()
+		cls := classify.Classifier{Exploits: cfg.Exploits}
+		nets := cfg.SensorNets
+		var p decode.Packet
+		var lastBytes int64
+		var frames int64
+		for {
+			data, ts, link, _, err := rd.Next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+					errOff = rd.Offset()
+				}
+				break
+			}
+			agg.CountFrame()
+			frames++
+			if frames&0xffff == 0 {
+				if ctx.Err() != nil {
+					readErr = ctx.Err()
+					break
+				}
+				if cfg.Progress != nil {
+					b := hr.read.Load()
+					cfg.Progress(b-lastBytes, 1<<16)
+					lastBytes = b
+				}
+			}
+			if decode.Decode(link, data, &p) != nil {
+				undec++
+				continue
+			}
+			if len(nets) > 0 && !inNets(nets, p.Dst) {
+				agg.CountOutbound()
+				continue
+			}
+			tags, pat := cls.Classify(&p)
+			agg.Add(ts, &p, tags, pat)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(hr.read.Load()-lastBytes, frames&0xffff)
+		}
+	}
+	if readErr == nil || !errors.Is(readErr, context.Canceled) {
+		hr.drain()
+	}
+	hr.stop()
+	if res.Hash == "" {
+		res.Hash = "sha256:" + hex.EncodeToString(hr.h.Sum(nil))
+	}
+	if errors.Is(readErr, context.Canceled) {
+		res.Err = readErr
+		return res
+	}
+	r := agg.Result()
+	res.Frames, res.Packets = r.Packets, r.Inbound
+	for _, h := range r.Hits {
+		for c := classify.Class(0); c < classify.NumClasses; c++ {
+			if h.Tags.Has(c) {
+				res.Classes[c] += h.Packets
+			}
+		}
+	}
+	places := make([]store.Place, len(r.Sources))
+	for i := range r.Sources {
+		if cfg.Locate != nil {
+			places[i] = cfg.Locate(r.Sources[i].Addr)
+		} else {
+			places[i] = store.Place{Country: "??"}
+		}
+	}
+	in := store.Ingest{
+		Path: path, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
+		Frames: r.Packets, Packets: r.Inbound, Outbound: r.Outbound, Undecodable: undec,
+		ErrorOffset: errOff, Duration: time.Since(start), CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB,
+		Version: cfg.Version,
+	}
+	if r.Inbound > 0 {
+		in.First, in.Last = time.Unix(0, r.First), time.Unix(0, r.Last)
+	}
+	if readErr != nil {
+		in.Error = readErr.Error()
+		res.Err = readErr
+	}
+	b := &store.Batch{
+		Ingest: in, Replace: cfg.Force, Result: r, Places: places,
+		Pattern: func(id int) string { n, _ := cfg.Exploits.Pattern(id); return n },
+		Sensor:  store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)},
+	}
+	cerr := com.commit(ctx, b)
+	switch {
+	case errors.Is(cerr, store.ErrDuplicate):
+		res.Skipped = true
+	case cerr != nil:
+		res.Err = errors.Join(res.Err, cerr)
+	default:
+		res.Committed = true
+		res.Replaced = cfg.Force && len(known[fi.Size()]) > 0
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+func inNets(nets []netip.Prefix, a netip.Addr) bool {
+	for _, n := range nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func netsString(nets []netip.Prefix) string {
+	s := make([]string, len(nets))
+	for i, n := range nets {
+		s[i] = n.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func netsSize(nets []netip.Prefix) float64 {
+	var n float64
+	for _, p := range nets {
+		n += float64(uint64(1) << min(63, p.Addr().BitLen()-p.Bits()))
+	}
+	return n
+}
+
+// ParseNets parses a comma-separated CIDR list (plain addresses are /32 or /128).
+func ParseNets(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range list {
+		for _, s := range strings.Split(item, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if !strings.Contains(s, "/") {
+				a, err := netip.ParseAddr(s)
+				if err != nil {
+					return nil, fmt.Errorf("--sensor-net %q: not an address or CIDR", s)
+				}
+				out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("--sensor-net %q: %v", s, err)
+			}
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
+}
+
+// committer serialises commits and holds the store only while commits are
+// queued, so other processes can open it between captures.
+type committer struct {
+	path string
+	mu   sync.Mutex
+	st   *store.Store
+	wait atomic.Int32
+}
+
+func newCommitter(path string) *committer { return &committer{path: path} }
+
+func (c *committer) commit(ctx context.Context, b *store.Batch) error {
+	c.wait.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wait.Add(-1)
+	if c.st == nil {
+		st, err := store.Open(ctx, c.path, store.Options{})
+		if err != nil {
+			return err
+		}
+		c.st = st
+	}
+	_, err := c.st.Commit(ctx, b)
+	if c.wait.Load() == 0 {
+		c.st.Close()
+		c.st = nil
+	}
+	return err
+}
+
+func (c *committer) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.st != nil {
+		c.st.Close()
+		c.st = nil
+	}
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+)
+
+// Ingest describes one capture file's ingest, as recorded in the ingest log.
+type Ingest struct {
+	Path        string
+	Hash        string // content hash ("sha256:<hex>") of the file as stored on disk
+	Size        int64
+	Sensor      string
+	Format      string
+	Frames      uint64 // frames read
+	Packets     uint64 // inbound IP packets counted
+	Outbound    uint64 // IP packets not addressed to the sensor
+	Undecodable uint64 // frames without a decodable IP packet
+	First, Last time.Time
+	Error       string // what stopped reading early ("" when the file was read to its end)
+	ErrorOffset int64  // byte offset of Error (-1 when none)
+	Duration    time.Duration
+	CountryDB   string
+	ASNDB       string
+	Version     string
+}
+
+// Place is the geolocation of a source address.
+type Place struct {
+	Country string
+	ASN     uint32
+	Org     string
+	Special string
+}
+
+// Sensor describes a sensor's monitored addresses.
+type Sensor struct {
+	Name      string
+	Nets      string  // comma-separated CIDRs ("" = every address counted)
+	Addresses float64 // number of monitored addresses (0 = unknown)
+}
+
+// Batch is one capture's contribution.
+type Batch struct {
+	Ingest  Ingest
+	Replace bool // replace an earlier ingest of the same content (--force)
+	Result  *aggregate.Result
+	Places  []Place // parallel to Result.Sources
+	Pattern func(id int) string
+	Sensor  Sensor
+}
+
+// ErrDuplicate is returned by Commit when the same content was already ingested.
+var ErrDuplicate = errors.New("already ingested")
+
+// Duplicate reports the path of an earlier ingest with the same content hash.
+func (s *Store) Duplicate(ctx context.Context, hash string) (string, bool, error) {
+	var p string
+	err := s.db.QueryRowContext(ctx, `SELECT path FROM ingests WHERE hash = ? LIMIT 1`, hash).Scan(&p)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return p, true, nil
+}
+
+// Commit writes a batch in one transaction and returns its ingest id.
+func (s *Store) Commit(ctx context.Context, b *Batch) (int32, error) {
+	if s.readOnly {
+		return 0, errors.New("store opened read-only")
+	}
+	var id int32
+	err := s.withConn(ctx, func(conn *duckdb.Conn) error {
+		exec := func(q string, args ...any) error {
+			nv := make([]driver.NamedValue, len(args))
+			for i, a := range args {
+				nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+			}
+			_, err := conn.ExecContext(ctx, q, nv)
+			return err
+		}
+		if err := exec("BEGIN TRANSACTION"); err != nil {
+			return err
+		}
+		err := s.commitTx(ctx, conn, exec, b, &id)
+		if err != nil {
+			if rbErr := exec("ROLLBACK"); rbErr != nil {
+				return errors.Join(err, rbErr)
+			}
+			return err
+		}
+		return exec("COMMIT")
+	})
+	if err != nil {
+		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+	}
+	return id, nil
+}
+
+func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (int64, error) {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	rows, err := conn.QueryContext(ctx, q, nv)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		return 0, err
+	}
+	switch v := dest[0].(type) {
+	case int64:
+		return v, nil
+	case int32:
+		return int64(v), nil
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unexpected %T", dest[0])
+}
+
+func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(string, ...any) error, b *Batch, idOut *int32) error {
+	in := &b.Ingest
+	n, err := queryInt(ctx, conn, `SELECT count(*) FROM ingests WHERE hash = ?`, in.Hash)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if !b.Replace {
+			return ErrDuplicate
+		}
+		for _, t := range []string{"sources", "hits", "exploits", "hourly"} {
+			if err := exec(`DELETE FROM `+t+` WHERE ingest_id IN (SELECT id FROM ingests WHERE hash = ?)`, in.Hash); err != nil {
+				return err
+			}
+		}
+		if err := exec(`DELETE FROM ingests WHERE hash = ?`, in.Hash); err != nil {
+			return err
+		}
+	}
+	next, err := queryInt(ctx, conn, `SELECT coalesce(max(id), 0) + 1 FROM ingests`)
+	if err != nil {
+		return err
+	}
+	id := int32(next)
+	*idOut = id
+	var first, last any
+	if !in.First.IsZero() {
+		first, last = in.First.UTC(), in.Last.UTC()
+	}
+	var errMsg, errOff any
+	if in.Error != "" {
+		errMsg, errOff = in.Error, in.ErrorOffset
+	}
+	if err := exec(`INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, in.Path, in.Hash, in.Size, in.Sensor, in.Format, int64(in.Frames), int64(in.Packets),
+		int64(in.Outbound), int64(in.Undecodable), first, last, errMsg, errOff,
+		time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version); err != nil {
+		return err
+	}
+	if b.Sensor.Name != "" {
+		if err := exec(`INSERT OR REPLACE INTO sensors VALUES (?, ?, ?)`, b.Sensor.Name, b.Sensor.Nets, b.Sensor.Addresses); err != nil {
+			return err
+		}
+	}
+	r := b.Result
+	if r == nil {
+		return nil
+	}
+	if len(b.Places) != len(r.Sources) {
+		return fmt.Errorf("internal: %d places for %d sources", len(b.Places), len(r.Sources))
+	}
+	srcText := make([]string, len(r.Sources))
+	days := make([]time.Time, len(r.Sources))
+	for i := range r.Sources {
+		srcText[i] = r.Sources[i].Addr.String()
+		days[i] = r.Sources[i].Day.Time()
+	}
+	sensor := in.Sensor
+	err = appendRows(conn, "sources", len(r.Sources), func(i int) []driver.Value {
+		sd := &r.Sources[i]
+		pl := &b.Places[i]
+		var sport driver.Value
+		if sd.PortState == 1 {
+			sport = int32(sd.SrcPort)
+		}
+		return []driver.Value{id, days[i], sensor, srcText[i], pl.Country, pl.ASN, pl.Org, pl.Special,
+			sd.Packets, sd.Bytes, uint8(sd.Tags), time.Unix(0, sd.First).UTC(), time.Unix(0, sd.Last).UTC(), sport, sd.PortState != 0}
+	})
+	if err != nil {
+		return err
+	}
+	err = appendRows(conn, "hits", len(r.Hits), func(i int) []driver.Value {
+		h := &r.Hits[i]
+		pl := &b.Places[h.Source]
+		return []driver.Value{id, days[h.Source], sensor, srcText[h.Source], pl.Country, pl.ASN, h.Proto, h.Port, uint8(h.Tags), h.Packets}
+	})
+	if err != nil {
+		return err
+	}
+	err = appendRows(conn, "exploits", len(r.Exploits), func(i int) []driver.Value {
+		e := &r.Exploits[i]
+		pl := &b.Places[e.Source]
+		name := fmt.Sprint(e.Pattern)
+		if b.Pattern != nil {
+			name = b.Pattern(e.Pattern)
+		}
+		return []driver.Value{id, days[e.Source], sensor, srcText[e.Source], pl.Country, pl.ASN, e.Proto, e.Port, name, e.Packets}
+	})
+	if err != nil {
+		return err
+	}
+	return appendRows(conn, "hourly", len(r.Hourly), func(i int) []driver.Value {
+		h := &r.Hourly[i]
+		return []driver.Value{id, time.Unix(h.Hour, 0).UTC(), sensor, h.Proto, uint8(h.Tags), h.Packets, h.Bytes}
+	})
+}
+
+func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver.Value) error {
+	if n == 0 {
+		return nil
+	}
+	a, err := duckdb.NewAppenderFromConn(conn, "", table)
+	if err != nil {
+		return fmt.Errorf("append %s: %w", table, err)
+	}
+	for i := 0; i < n; i++ {
+		if err := a.AppendRow(row(i)...); err != nil {
+			a.Close()
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("append %s: %w", table, err)
+	}
+	return nil
+}
+
+// KnownIngest is an earlier ingest's content identity.
+type KnownIngest struct {
+	Path string
+	Hash string
+}
+
+// KnownSizes returns earlier ingests by file size, so a caller can hash only
+// files whose size matches one already stored.
+func (s *Store) KnownSizes(ctx context.Context) (map[int64][]KnownIngest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT size, path, hash FROM ingests`)
+	if err != nil {
+		return nil, fmt.Errorf("read ingest log: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64][]KnownIngest)
+	for rows.Next() {
+		var size int64
+		var k KnownIngest
+		if err := rows.Scan(&size, &k.Path, &k.Hash); err != nil {
+			return nil, err
+		}
+		out[size] = append(out[size], k)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/classify"
+)
+
+// Dimensions that stats can group by, in the order they are accepted.
+var Dimensions = []string{"day", "sensor", "class", "country", "asn", "proto", "port", "src"}
+
+// StatsQuery selects and groups stored hits.
+type StatsQuery struct {
+	By        []string // dimensions, see Dimensions
+	Classes   []string // only packets carrying one of these classes
+	Sensors   []string
+	Countries []string // ISO codes ("ZZ" special-purpose, "??" unknown)
+	Ports     []int
+	Protos    []string // "tcp", "udp", "icmp", "icmpv6" or a number
+	ASNs      []uint32
+	From, To  string // inclusive days, YYYY-MM-DD ("" = open)
+	Top       int    // 0 = all rows
+	OrderBy   string // "packets" (default), "sources" or "key"
+}
+
+// StatsRow is one group: the values of the By dimensions (strings for day,
+// sensor, class, country, proto, src; numbers for port and asn) plus counts.
+type StatsRow struct {
+	Keys    []any
+	Org     string // AS organisation when grouping by asn
+	Packets uint64
+	Sources uint64 // distinct source addresses in the group
+}
+
+// ProtoName names an IP protocol number.
+func ProtoName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "icmpv6"
+	case 47:
+		return "gre"
+	}
+	return fmt.Sprint(p)
+}
+
+// ProtoNumber parses a protocol name or number.
+func ProtoNumber(s string) (uint8, error) {
+	switch strings.ToLower(s) {
+	case "icmp":
+		return 1, nil
+	case "tcp":
+		return 6, nil
+	case "udp":
+		return 17, nil
+	case "icmpv6", "ipv6-icmp":
+		return 58, nil
+	case "gre":
+		return 47, nil
+	}
+	var n uint8
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return 0, fmt.Errorf("unknown protocol %q (tcp, udp, icmp, icmpv6 or a number 0-255)", s)
+	}
+	return n, nil
+}
+
+const protoSQL = `CASE proto WHEN 1 THEN 'icmp' WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 58 THEN 'icmpv6' WHEN 47 THEN 'gre' ELSE CAST(proto AS VARCHAR) END`
+
+// ParseDay checks a YYYY-MM-DD day.
+func ParseDay(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return t, fmt.Errorf("day %q: want YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// Stats runs q and returns its rows, ordered by packets (descending).
+func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	sqlText, args, err := q.sql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("stats query: %w", err)
+	}
+	defer rows.Close()
+	var out []StatsRow
+	hasASN := false
+	for _, d := range q.By {
+		if d == "asn" {
+			hasASN = true
+		}
+	}
+	for rows.Next() {
+		keys := make([]any, len(q.By))
+		dest := make([]any, 0, len(q.By)+3)
+		ptrs := make([]any, len(q.By))
+		for i := range keys {
+			ptrs[i] = &keys[i]
+		}
+		dest = append(dest, ptrs...)
+		var r StatsRow
+		var org any
+		if hasASN {
+			dest = append(dest, &org)
+		}
+		dest = append(dest, &r.Packets, &r.Sources)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("stats query: %w", err)
+		}
+		for i, d := range q.By {
+			switch d {
+			case "day":
+				if t, ok := keys[i].(time.Time); ok {
+					keys[i] = t.Format("2006-01-02")
+				}
+			case "port", "asn":
+				keys[i] = toInt(keys[i])
+			}
+		}
+		if s, ok := org.(string); ok {
+			r.Org = s
+		}
+		r.Keys = keys
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func toInt(v any) any {
+	switch x := v.(type) {
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case int32:
+		return int64(x)
+	}
+	return v
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func (q StatsQuery) sql() (string, []any, error) {
+	var sel, group []string
+	var args []any
+	classDim := false
+	hasASN := false
+	for _, d := range q.By {
+		switch d {
+		case "day", "sensor", "country", "port", "src":
+			sel = append(sel, d)
+			group = append(group, d)
+		case "asn":
+			sel = append(sel, "asn")
+			group = append(group, "asn")
+			hasASN = true
+		case "proto":
+			sel = append(sel, protoSQL+" AS proto_name")
+			group = append(group, "proto_name")
+		case "class":
+			sel = append(sel, "class")
+			group = append(group, "class")
+			classDim = true
+		default:
+			return "", nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(Dimensions, ", "))
+		}
+	}
+	var where []string
+	table := "hits"
+	if classDim {
+		table = "class_hits"
+	}
+	if len(q.Classes) > 0 {
+		var mask uint8
+		var names []any
+		for _, c := range q.Classes {
+			cl, ok := classify.ParseClass(c)
+			if !ok {
+				return "", nil, fmt.Errorf("unknown class %q (one of %s)", c, strings.Join(classify.Names(), ", "))
+			}
+			mask |= uint8(cl.Bit())
+			names = append(names, c)
+		}
+		if classDim {
+			where = append(where, "class IN ("+placeholders(len(names))+")")
+			args = append(args, names...)
+		} else {
+			where = append(where, fmt.Sprintf("(classes & %d) <> 0", mask))
+		}
+	}
+	if len(q.Sensors) > 0 {
+		where = append(where, "sensor IN ("+placeholders(len(q.Sensors))+")")
+		for _, s := range q.Sensors {
+			args = append(args, s)
+		}
+	}
+	if len(q.Countries) > 0 {
+		where = append(where, "country IN ("+placeholders(len(q.Countries))+")")
+		for _, c := range q.Countries {
+			args = append(args, strings.ToUpper(c))
+		}
+	}
+	if len(q.Ports) > 0 {
+		where = append(where, "port IN ("+placeholders(len(q.Ports))+")")
+		for _, p := range q.Ports {
+			if p < 0 || p > 65535 {
+				return "", nil, fmt.Errorf("port %d out of range 0-65535", p)
+			}
+			args = append(args, p)
+		}
+	}
+	if len(q.Protos) > 0 {
+		where = append(where, "proto IN ("+placeholders(len(q.Protos))+")")
+		for _, p := range q.Protos {
+			n, err := ProtoNumber(p)
+			if err != nil {
+				return "", nil, err
+			}
+			args = append(args, n)
+		}
+	}
+	if len(q.ASNs) > 0 {
+		where = append(where, "asn IN ("+placeholders(len(q.ASNs))+")")
+		for _, a := range q.ASNs {
+			args = append(args, a)
+		}
+	}
+	if q.From != "" {
+		t, err := ParseDay(q.From)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, "day >= ?")
+		args = append(args, t)
+	}
+	if q.To != "" {
+		t, err := ParseDay(q.To)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, "day <= ?")
+		args = append(args, t)
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for _, s := range sel {
+		b.WriteString(s)
+		b.WriteString(", ")
+	}
+	if hasASN {
+		b.WriteString("any_value(o.org) AS org, ")
+	}
+	b.WriteString("CAST(sum(packets) AS UBIGINT) AS packets, CAST(count(DISTINCT src) AS UBIGINT) AS sources FROM ")
+	b.WriteString(table)
+	b.WriteString(" t")
+	if hasASN {
+		b.WriteString(" LEFT JOIN (SELECT asn AS oasn, any_value(as_org) AS org FROM sources WHERE as_org <> '' GROUP BY asn) o ON o.oasn = t.asn")
+	}
+	if len(where) > 0 {
+		b.WriteString(" WHERE ")
+		b.WriteString(strings.Join(where, " AND "))
+	}
+	if len(group) > 0 {
+		b.WriteString(" GROUP BY ")
+		b.WriteString(strings.Join(group, ", "))
+	}
+	switch q.OrderBy {
+	case "", "packets":
+		b.WriteString(" ORDER BY packets DESC, sources DESC")
+	case "sources":
+		b.WriteString(" ORDER BY sources DESC, packets DESC")
+	case "key":
+		if len(group) == 0 {
+			break
+		}
+		b.WriteString(" ORDER BY " + strings.Join(group, ", "))
+	default:
+		return "", nil, fmt.Errorf("unknown order %q (packets, sources, key)", q.OrderBy)
+	}
+	if len(group) > 0 && q.OrderBy != "key" {
+		b.WriteString(", " + strings.Join(group, ", "))
+	}
+	if q.Top > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", q.Top)
+	}
+	return b.String(), args, nil
+}
