@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -32,11 +33,7 @@ func (t *srcTable) init(capacity int) {
 
 func keyOf(a netip.Addr, d Day) srcKey {
 	b := a.As16()
-	return srcKey{
-		hi:  uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7]),
-		lo:  uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 | uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15]),
-		day: d,
-	}
+	return srcKey{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), day: d}
 }
 
 func (k srcKey) hash() uint64 {

@@ -207,9 +207,7 @@ func (r *Reader) Close() error {
 		}
 	}
 	r.closers = nil
-	if r.err == nil {
-		r.err = fmt.Errorf("capture %s: %w", r.name, os.ErrClosed)
-	}
+	r.err = fmt.Errorf("capture %s: %w", r.name, os.ErrClosed)
 	return first
 }
 

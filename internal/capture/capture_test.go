@@ -529,17 +529,17 @@ func TestBadInput(t *testing.T) {
 		{"ng-epb-caplen", ng(func(w *ngBuilder) {
 			w.idb(1, 0)
 			w.epb(0, 0, make([]byte, 8), 8)
-			le.PutUint32(w.b[len(w.b)-24:], 9)
-		}), false, ErrCorrupt, shbLen + 20, "captured length 9 exceeds enhanced packet block length 44", 0},
+			le.PutUint32(w.b[len(w.b)-20:], 9)
+		}), false, ErrCorrupt, shbLen + 20, "captured length 9 exceeds enhanced packet block length 40", 0},
 		{"ng-epb-trailer", ng(func(w *ngBuilder) {
 			w.idb(1, 0)
 			w.epb(0, 0, make([]byte, 8), 8)
-			le.PutUint32(w.b[len(w.b)-4:], 40)
-		}), false, ErrCorrupt, shbLen + 20, "enhanced packet block trailing length 40 does not match its length 44", 0},
+			le.PutUint32(w.b[len(w.b)-4:], 44)
+		}), false, ErrCorrupt, shbLen + 20, "enhanced packet block trailing length 44 does not match its length 40", 0},
 		{"ng-pb-caplen", ng(func(w *ngBuilder) {
 			w.idb(1, 0)
 			w.pb(0, 0, make([]byte, 4), 4)
-			le.PutUint32(w.b[len(w.b)-12:], 100)
+			le.PutUint32(w.b[len(w.b)-16:], 100)
 		}), false, ErrCorrupt, shbLen + 20, "captured length 100 exceeds packet block length 36", 0},
 		{"ng-option-overrun", ng(func(w *ngBuilder) {
 			w.idb(1, 0, le.AppendUint32(le.AppendUint16(le.AppendUint16(nil, 2), 200), 0))
@@ -547,7 +547,7 @@ func TestBadInput(t *testing.T) {
 		{"ng-tsresol-decimal", ng(func(w *ngBuilder) { w.idb(1, 0, w.opt(9, []byte{29})) }), false, ErrCorrupt, shbLen, "unsupported if_tsresol 0x1d", 0},
 		{"ng-tsresol-binary", ng(func(w *ngBuilder) { w.idb(1, 0, w.opt(9, []byte{0xc0})) }), false, ErrCorrupt, shbLen, "unsupported if_tsresol 0xc0", 0},
 		{"ng-block-header-cut", append(ng(func(w *ngBuilder) {}), 6, 0, 0), false, ErrTruncated, shbLen, "truncated block header", 0},
-		{"ng-shb-cut", ng(func(w *ngBuilder) { w.b = append(w.b, 0x0a, 0x0d, 0x0d, 0x0a, 28, 0) }), false, ErrTruncated, shbLen, "truncated section header", 0},
+		{"ng-shb-cut", ng(func(w *ngBuilder) { w.b = append(w.b, 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c) }), false, ErrTruncated, shbLen, "truncated section header", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

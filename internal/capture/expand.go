@@ -18,7 +18,9 @@ import (
 //     starting with "."), except the directory named itself;
 //   - a glob pattern (filepath.Match syntax) when no file has that exact
 //     name; each match is expanded as above, and a pattern that matches
-//     nothing is an error.
+//     nothing is an error. Hidden names are matched only by a pattern
+//     whose last element starts with "."; dangling symbolic links are
+//     skipped.
 //
 // A path that does not exist is an error that names it. A directory without
 // files adds nothing; the result may be empty.
@@ -36,6 +38,9 @@ func Expand(args []string) ([]string, error) {
 			for _, m := range matches {
 				if base := filepath.Base(m); strings.HasPrefix(base, ".") && !strings.HasPrefix(filepath.Base(arg), ".") {
 					continue // like a shell, "*" does not match hidden names
+				}
+				if _, err := os.Stat(m); err != nil {
+					continue // a dangling symbolic link, skipped as in directories
 				}
 				var err error
 				if out, err = expandPath(out, m); err != nil {

@@ -103,6 +103,8 @@ func decodeCases() []decodeCase {
 		{name: "tcp header shorter than 14 bytes", link: LinkIPv4,
 			frame: ip4{src: srcA, dst: dstA, proto: ProtoTCP, ttl: 64, payload: syn.bytes()[:13]}.bytes(),
 			want:  Packet{Src: srcA, Dst: dstA, Proto: ProtoTCP, TTL: 64, IPLen: 33}},
+		{name: "tcp cut after the flags by the snap length", link: LinkIPv4,
+			frame: synIP.bytes()[:20+14], want: synWant},
 		{name: "ipv4 total length zero (offload)", link: LinkIPv4,
 			frame: with3(with3(udpIP.bytes(), 2, 0), 3, 0), want: udpWant, lenFromCapture: true},
 		{name: "udp length shorter than ip payload", link: LinkIPv4,

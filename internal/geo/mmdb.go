@@ -2,7 +2,6 @@ package geo
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -298,7 +297,7 @@ func (d *mmdbDB) close() error {
 		return nil
 	}
 	if err := d.r.Close(); err != nil {
-		return errors.Join(fmt.Errorf("close %s: %w", d.info.Path, err))
+		return fmt.Errorf("close %s: %w", d.info.Path, err)
 	}
 	return nil
 }

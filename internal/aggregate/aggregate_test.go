@@ -1,0 +1,141 @@
+package aggregate
+
+import (
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/decode"
+)
+
+func pkt(src string, sport, dport uint16) *decode.Packet {
+	return &decode.Packet{
+		Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr("192.0.2.1"),
+		Proto: decode.ProtoTCP, HasTransport: true, SrcPort: sport, DstPort: dport, IPLen: 40,
+	}
+}
+
+func TestAggregateCounts(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	a := New(tokyo)
+	base := time.Date(2026, 5, 1, 14, 30, 0, 0, time.UTC) // 23:30 JST on May 1
+	mirai := classify.Access.Bit() | classify.Mirai.Bit()
+	// 10.0.0.1: 3 packets before JST midnight, 2 after, always sport 40000.
+	for i := 0; i < 3; i++ {
+		a.Add(base.Add(time.Duration(i)*time.Minute).UnixNano(), pkt("198.51.100.1", 40000, 23), mirai, -1)
+	}
+	for i := 0; i < 2; i++ {
+		a.Add(base.Add(time.Hour+time.Duration(i)*time.Minute).UnixNano(), pkt("198.51.100.1", 40000, 2323), mirai, -1)
+	}
+	// another source with two source ports, plus an exploit match.
+	a.Add(base.UnixNano(), pkt("2001:db8::1", 1, 80), classify.Access.Bit(), -1)
+	a.Add(base.UnixNano(), pkt("2001:db8::1", 2, 80), classify.Access.Bit()|classify.Exploit.Bit(), 3)
+	r := a.Result()
+	if r.Inbound != 7 {
+		t.Fatalf("inbound = %d, want 7", r.Inbound)
+	}
+	if len(r.Sources) != 3 {
+		t.Fatalf("sources = %d, want 3 (one source on two JST days + one)", len(r.Sources))
+	}
+	days := map[string]uint64{}
+	for _, s := range r.Sources {
+		days[s.Addr.String()+" "+s.Day.String()] += s.Packets
+	}
+	want := map[string]uint64{"198.51.100.1 2026-05-01": 3, "198.51.100.1 2026-05-02": 2, "2001:db8::1 2026-05-01": 2}
+	for k, v := range want {
+		if days[k] != v {
+			t.Errorf("%s: %d packets, want %d (all: %v)", k, days[k], v, days)
+		}
+	}
+	for _, s := range r.Sources {
+		single := s.Addr.Is4()
+		if s.SingleSrcPort() != single {
+			t.Errorf("%s single source port = %v, want %v", s.Addr, s.SingleSrcPort(), single)
+		}
+	}
+	var hitSum uint64
+	cells := map[string]uint64{}
+	for _, h := range r.Hits {
+		hitSum += h.Packets
+		cells[r.Sources[h.Source].Day.String()+"/"+itoa(h.Port)+"/"+itoa(uint16(h.Tags))] += h.Packets
+	}
+	if hitSum != 7 {
+		t.Errorf("hits sum %d, want 7", hitSum)
+	}
+	if cells["2026-05-01/23/3"] != 3 || cells["2026-05-02/2323/3"] != 2 || cells["2026-05-01/80/1"] != 1 || cells["2026-05-01/80/33"] != 1 {
+		t.Errorf("cells = %v", cells)
+	}
+	if len(r.Exploits) != 1 || r.Exploits[0].Pattern != 3 || r.Exploits[0].Packets != 1 {
+		t.Errorf("exploits = %+v", r.Exploits)
+	}
+	var hourSum uint64
+	for _, h := range r.Hourly {
+		hourSum += h.Packets
+		if h.Hour%3600 != 0 {
+			t.Errorf("hour %d not aligned", h.Hour)
+		}
+	}
+	if hourSum != 7 || len(r.Hourly) != 4 {
+		t.Errorf("hourly = %+v", r.Hourly)
+	}
+}
+
+func itoa(v uint16) string { return strconv.Itoa(int(v)) }
+
+// TestCellCounterCompaction drives the cache/log through many evictions and
+// compactions and checks every count against a map.
+func TestCellCounterCompaction(t *testing.T) {
+	var c cellCounter
+	c.init()
+	want := map[uint64]uint64{}
+	x := uint64(1)
+	for i := 0; i < 600000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		k := x % 50000 * 0x10001
+		c.add(k)
+		want[k]++
+	}
+	got := c.finish()
+	if len(got) != len(want) {
+		t.Fatalf("%d cells, want %d", len(got), len(want))
+	}
+	for i, e := range got {
+		if i > 0 && got[i-1].key >= e.key {
+			t.Fatal("not sorted/unique")
+		}
+		if want[e.key] != e.n {
+			t.Fatalf("key %x: %d, want %d", e.key, e.n, want[e.key])
+		}
+	}
+}
+
+func TestAddAllocs(t *testing.T) {
+	a := New(time.UTC)
+	p := pkt("198.51.100.1", 1, 23)
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	a.Add(ts, p, classify.Access.Bit(), -1)
+	allocs := testing.AllocsPerRun(1000, func() {
+		ts++
+		a.Add(ts, p, classify.Access.Bit(), -1)
+	})
+	if allocs != 0 {
+		t.Errorf("Add on a known cell allocates %.1f times", allocs)
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	a := New(time.UTC)
+	srcs := make([]*decode.Packet, 4096)
+	for i := range srcs {
+		srcs[i] = pkt(netip.AddrFrom4([4]byte{203, 0, byte(i >> 8), byte(i)}).String(), 40000, uint16(23+i%3))
+	}
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a.Add(ts+int64(i)*1000, srcs[(i*2654435761)&4095], classify.Access.Bit(), -1)
+	}
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/classify"
+)
+
+func day(s string) aggregate.Day {
+	t, _ := time.Parse("2006-01-02", s)
+	return aggregate.Day(t.Unix() / 86400)
+}
+
+func sampleBatch(hash string) *Batch {
+	a1 := netip.MustParseAddr("203.0.113.5")
+	a2 := netip.MustParseAddr("2001:db8::7")
+	m := classify.Access.Bit() | classify.Mirai.Bit()
+	ts := time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC).UnixNano()
+	r := &aggregate.Result{
+		Sources: []aggregate.SourceDay{
+			{Addr: a1, Day: day("2026-05-01"), Packets: 5, First: ts, Last: ts + 1e9, Tags: m, SrcPort: 40000, PortState: 1},
+			{Addr: a1, Day: day("2026-05-02"), Packets: 1, First: ts + 86400e9, Last: ts + 86400e9, Tags: m, SrcPort: 40000, PortState: 1},
+			{Addr: a2, Day: day("2026-05-01"), Packets: 2, First: ts, Last: ts, Tags: classify.Access.Bit() | classify.Exploit.Bit(), PortState: 2},
+		},
+		Hits: []aggregate.Hit{
+			{Source: 0, Proto: 6, Port: 23, Tags: m, Packets: 4},
+			{Source: 0, Proto: 6, Port: 2323, Tags: m, Packets: 1},
+			{Source: 1, Proto: 6, Port: 23, Tags: m, Packets: 1},
+			{Source: 2, Proto: 6, Port: 80, Tags: classify.Access.Bit(), Packets: 1},
+			{Source: 2, Proto: 6, Port: 80, Tags: classify.Access.Bit() | classify.Exploit.Bit(), Packets: 1},
+		},
+		Exploits: []aggregate.ExploitHit{{Source: 2, Proto: 6, Port: 80, Pattern: 0, Packets: 1}},
+		Hourly:   []aggregate.HourCount{{Hour: ts / 1e9, Proto: 6, Tags: m, Packets: 8}},
+		Packets:  8, Inbound: 8, First: ts, Last: ts + 86400e9,
+	}
+	return &Batch{
+		Ingest: Ingest{Path: "x.pcap", Hash: hash, Size: 100, Sensor: "s1", Format: "pcap", Frames: 8, Packets: 8, ErrorOffset: -1},
+		Result: r,
+		Places: []Place{{Country: "AU"}, {Country: "AU"}, {Country: "ZZ", Special: "documentation"}},
+		Pattern: func(int) string { return "jaws-shell" },
+		Sensor:  Sensor{Name: "s1", Nets: "192.0.2.0/24", Addresses: 256},
+	}
+}
+
+func TestCommitAndStats(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.duckdb")
+	st, err := Open(ctx, path, Options{TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, sampleBatch("sha256:aa")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, sampleBatch("sha256:aa")); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("second commit: %v, want ErrDuplicate", err)
+	}
+	b := sampleBatch("sha256:aa")
+	b.Replace = true
+	if _, err := st.Commit(ctx, b); err != nil {
+		t.Fatalf("replace: %v", err)
+	}
+	st.Close()
+
+	if _, err := Open(ctx, path, Options{TimeZone: "UTC"}); err == nil {
+		t.Fatal("reopening with another time zone should fail")
+	}
+	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if ro.TimeZone() != "Asia/Tokyo" {
+		t.Errorf("tz %s", ro.TimeZone())
+	}
+	cases := []struct {
+		q    StatsQuery
+		want [][3]any // first key, packets, sources
+	}{
+		{StatsQuery{}, [][3]any{{nil, uint64(8), uint64(2)}}},
+		{StatsQuery{By: []string{"day"}, OrderBy: "key"}, [][3]any{{"2026-05-01", uint64(7), uint64(2)}, {"2026-05-02", uint64(1), uint64(1)}}},
+		{StatsQuery{By: []string{"class"}, OrderBy: "key"}, [][3]any{{"access", uint64(8), uint64(2)}, {"exploit", uint64(1), uint64(1)}, {"mirai", uint64(6), uint64(1)}}},
+		{StatsQuery{By: []string{"port"}, Classes: []string{"mirai"}}, [][3]any{{int64(23), uint64(5), uint64(1)}, {int64(2323), uint64(1), uint64(1)}}},
+		{StatsQuery{By: []string{"country"}, Countries: []string{"zz"}}, [][3]any{{"ZZ", uint64(2), uint64(1)}}},
+		{StatsQuery{By: []string{"proto"}}, [][3]any{{"tcp", uint64(8), uint64(2)}}},
+		{StatsQuery{By: []string{"day"}, From: "2026-05-02"}, [][3]any{{"2026-05-02", uint64(1), uint64(1)}}},
+	}
+	for _, c := range cases {
+		rows, err := ro.Stats(ctx, c.q)
+		if err != nil {
+			t.Fatalf("%+v: %v", c.q, err)
+		}
+		if len(rows) != len(c.want) {
+			t.Fatalf("%+v: %d rows %+v, want %d", c.q, len(rows), rows, len(c.want))
+		}
+		for i, w := range c.want {
+			r := rows[i]
+			if w[0] != nil && r.Keys[0] != w[0] || r.Packets != w[1] || r.Sources != w[2] {
+				t.Errorf("%+v row %d = %v %d %d, want %v", c.q, i, r.Keys, r.Packets, r.Sources, w)
+			}
+		}
+	}
+	var single bool
+	var sport int
+	if err := ro.DB().QueryRow(`SELECT single_src_port, src_port FROM source_days WHERE src = '203.0.113.5' AND day = '2026-05-01'`).Scan(&single, &sport); err != nil || !single || sport != 40000 {
+		t.Errorf("source_days single=%v sport=%d err=%v", single, sport, err)
+	}
+	if _, err := ro.Stats(ctx, StatsQuery{By: []string{"bogus"}}); err == nil {
+		t.Error("unknown dimension accepted")
+	}
+	if _, err := ro.Stats(ctx, StatsQuery{Classes: []string{"bogus"}}); err == nil {
+		t.Error("unknown class accepted")
+	}
+}
+
+func TestReadOnlyMissing(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true})
+	if !errors.Is(err, ErrNoStore) {
+		t.Fatalf("err = %v", err)
+	}
+}
