@@ -125,7 +125,8 @@ type SpikeConfig struct {
 	// shorter, down to MinBaselineDays.
 	Window int
 	// MinBaselineDays is the least number of present days the baseline
-	// window must hold before a day is tested. Default 5.
+	// window must hold before a day is tested. Default 7, so the baseline
+	// spans 7 to 28 days: a median of fewer days is too noisy.
 	MinBaselineDays int
 
 	// MinRatio is the least Value / max(median, RatioFloor) of a spike.
@@ -173,7 +174,7 @@ type SpikeConfig struct {
 func DefaultSpikeConfig() SpikeConfig {
 	return SpikeConfig{
 		Window:          28,
-		MinBaselineDays: 5,
+		MinBaselineDays: 7,
 		MinRatio:        3,
 		RatioFloor:      10,
 		MinZ:            5,
@@ -266,7 +267,7 @@ func Spikes(in SpikeInput, cfg SpikeConfig, drivers DriverFunc) ([]Finding, erro
 			bases = make([]baseline, n)
 		}
 		bases = bases[:n]
-		computeBaselines(s, cfg, &w, bases)
+		computeBaselines(s, cfg, &w, bases, false)
 		findings = scanSeries(s, in, cfg, bases, findings)
 	}
 	slices.SortFunc(findings, compareFindings)
@@ -288,8 +289,11 @@ func Spikes(in SpikeInput, cfg SpikeConfig, drivers DriverFunc) ([]Finding, erro
 }
 
 // computeBaselines fills bases[d] with the baseline of the days before d.
-func computeBaselines(s *Series, cfg SpikeConfig, w *window, bases []baseline) {
+// The spread (the costlier half) is computed only for days that may start a
+// finding, or for every day when all is set; it is NaN otherwise.
+func computeBaselines(s *Series, cfg SpikeConfig, w *window, bases []baseline, all bool) {
 	w.reset()
+	minRatio := min(cfg.MinRatio, cfg.RiseFactor)
 	for d := range bases {
 		if d > 0 && s.present(d-1) {
 			w.insert(s.Values[d-1])
@@ -297,10 +301,14 @@ func computeBaselines(s *Series, cfg SpikeConfig, w *window, bases []baseline) {
 		if old := d - 1 - cfg.Window; old >= 0 && s.present(old) {
 			w.remove(s.Values[old])
 		}
-		b := baseline{n: w.len(), span: min(d, cfg.Window)}
+		b := baseline{n: w.len(), span: min(d, cfg.Window), sigma: math.NaN()}
 		if b.n >= cfg.MinBaselineDays {
 			b.median = w.median()
-			b.sigma = max(madScale*w.mad(b.median), math.Sqrt(max(b.median, 0)), cfg.MinSigma)
+			// Both a spike and the first day of a rise need these.
+			v := s.Values[d]
+			if all || (s.present(d) && v >= cfg.MinValue && v-b.median >= cfg.MinIncrease && v/max(b.median, cfg.RatioFloor) >= minRatio) {
+				b.sigma = max(madScale*w.mad(b.median), math.Sqrt(max(b.median, 0)), cfg.MinSigma)
+			}
 		}
 		bases[d] = b
 	}

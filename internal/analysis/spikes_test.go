@@ -45,8 +45,8 @@ func TestSpikes(t *testing.T) {
 	week := DefaultSpikeConfig()
 	week.Window = 7
 	// wobble is a hand-checkable stationary baseline: its median over any
-	// 7 consecutive days is 100 and its MAD 5.
-	wobble := []float64{95, 100, 105, 90, 110, 100, 100, 95, 100, 105, 90, 110, 100, 100, 95, 100, 105, 90, 110, 100, 100}
+	// 7 consecutive days is 100 and its MAD 15.
+	wobble := []float64{85, 100, 115, 70, 130, 100, 100, 85, 100, 115, 70, 130, 100, 100, 85, 100, 115, 70, 130, 100, 100}
 
 	type want struct {
 		kind     string
@@ -76,14 +76,14 @@ func TestSpikes(t *testing.T) {
 			name:   "wobbling baseline, week window",
 			cfg:    week,
 			values: with(wobble, 14, 600),
-			// Days 7..13: 95 100 105 90 110 100 100 → median 100, deviations
-			// 5 0 5 10 10 0 0 → MAD 5, sigma 1.4826·5 = 7.413 (> sqrt(100)).
-			want: []want{{kind: KindSpike, day: 14, lastDay: 14, baseline: 100, ratio: 6, z: 500 / (1.4826 * 5), days: 1}},
+			// Days 7..13: 85 100 115 70 130 100 100 → median 100, deviations
+			// 15 0 15 30 30 0 0 → MAD 15, sigma 1.4826·15 = 22.24 (> sqrt(100)).
+			want: []want{{kind: KindSpike, day: 14, lastDay: 14, baseline: 100, ratio: 6, z: 500 / (1.4826 * 15), days: 1}},
 		},
 		{
 			name:   "too few baseline days",
 			cfg:    cfg,
-			values: with(flat(10, 100), 4, 5000),
+			values: with(flat(10, 100), 6, 5000),
 		},
 		{
 			name:   "flat series",
@@ -115,11 +115,11 @@ func TestSpikes(t *testing.T) {
 		{
 			name: "zeros on absent days are not a baseline",
 			cfg:  cfg,
-			// Days 0..10: five present days of 100, six absent days that read
-			// 0. Counting the zeros would give a median of 0 and flag 250 as
+			// Days 0..14: seven present days of 100, eight absent days that
+			// read 0. Counting the zeros would give a median of 0 and flag 250 as
 			// a 25× spike; skipping them gives a 2.5× day, no spike.
-			values:  []float64{100, 0, 100, 0, 100, 0, 100, 0, 100, 0, 0, 250, 100},
-			present: absent(13, 1, 3, 5, 7, 9, 10),
+			values:  []float64{100, 0, 100, 0, 100, 0, 100, 0, 100, 0, 100, 0, 100, 0, 0, 250, 100},
+			present: absent(17, 1, 3, 5, 7, 9, 11, 13, 14),
 		},
 		{
 			name:    "absent day is never flagged",
@@ -130,8 +130,8 @@ func TestSpikes(t *testing.T) {
 		{
 			name:    "absent days inside the baseline are skipped",
 			cfg:     cfg,
-			values:  with(flat(20, 100), 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0, 10, 0, 11, 0, 15, 900),
-			present: absent(20, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+			values:  with(flat(20, 100), 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0, 10, 0, 15, 900),
+			present: absent(20, 3, 4, 5, 6, 7, 8, 9, 10),
 			want:    []want{{kind: KindSpike, day: 15, lastDay: 15, baseline: 100, ratio: 9, z: 80, days: 1}},
 		},
 		{
@@ -242,7 +242,7 @@ func TestBaselinesMatchNaive(t *testing.T) {
 			}
 			var w window
 			bases := make([]baseline, n)
-			computeBaselines(&s, cfg, &w, bases)
+			computeBaselines(&s, cfg, &w, bases, true)
 			for d := range n {
 				var vals []float64
 				for j := max(0, d-win); j < d; j++ {
@@ -301,7 +301,7 @@ func TestSpikesStationaryFalsePositives(t *testing.T) {
 		mean := math.Exp(math.Log(20) + rng.Float64()*math.Log(5000.0/20)) // 20..5000, log-uniform
 		in.Series = append(in.Series, Series{
 			Class: "access", Dim: DimCountry, Key: fmt.Sprint(i),
-			Values: stationary(rng, days, mean, 0.25),
+			Values: stationary(rng, days, mean, 0.2),
 		})
 	}
 	got, err := Spikes(in, DefaultSpikeConfig(), nil)

@@ -463,6 +463,13 @@ func TestBadInput(t *testing.T) {
 		packets int    // packets returned before the error
 	}{
 		{"empty", nil, true, ErrTruncated, 0, "empty file", 0},
+		{"one-byte", []byte{0xd4}, true, ErrTruncated, 0, "truncated file header: need 4 bytes, file ends after 1", 0},
+		{"gzip-magic-only", []byte{0x1f, 0x8b}, true, ErrTruncated, 0, "gzip header", 0},
+		{"too-many-interfaces", ng(func(w *ngBuilder) {
+			for range 1<<16 + 1 {
+				w.idb(1, 0)
+			}
+		}), false, ErrTooLarge, shbLen + 20<<16, "more than 65536 interfaces in one section", 0},
 		{"text", []byte("hello, this is not a capture file at all"), true, ErrUnknownFormat, 0, "unknown magic 0x68656c6c", 0},
 		{"html", []byte("<html><body>404</body></html>"), true, ErrUnknownFormat, 0, "not a pcap or pcapng file", 0},
 		{"pcap-version", pcapHdr(le, 3), true, ErrCorrupt, 0, "unsupported pcap version 3.4", 0},
@@ -552,6 +559,9 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, compressed := range []bool{false, true} {
+				if compressed && tc.name == "gzip-magic-only" {
+					continue // gzip inside gzip is not decompressed twice
+				}
 				file := tc.file
 				if compressed {
 					file = gz(t, file)

@@ -28,6 +28,10 @@ const (
 	// limit libpcap and Wireshark apply to pcapng blocks.
 	maxSkipLen = 16 << 20
 
+	// maxInterfaces bounds the interfaces of one section, so that memory
+	// stays bounded whatever the file holds.
+	maxInterfaces = 1 << 16
+
 	optEndOfOpt = 0
 	optTSResol  = 9  // if_tsresol
 	optTSOffset = 14 // if_tsoffset
@@ -170,6 +174,9 @@ func (r *Reader) readIDB(b []byte) error {
 			f.offset = int64(off) * 1e9
 		}
 		opts = opts[4+padded:]
+	}
+	if len(r.ifaces) >= maxInterfaces {
+		return r.formatErr(r.recOff, ErrTooLarge, "more than %d interfaces in one section", maxInterfaces)
 	}
 	r.ifaces = append(r.ifaces, f)
 	return nil

@@ -10,8 +10,9 @@ type Chart interface {
 	// SVG returns the chart as a standalone SVG document.
 	SVG() []byte
 	// PNG rasterises the same layout at scale device pixels per CSS pixel
-	// (2 suits high-density screens). If the error wraps ErrNoCJKFont the
-	// returned image is complete but CJK characters are drawn as boxes.
+	// (2 suits high-density screens). If the error wraps ErrMissingGlyphs
+	// (and ErrNoCJKFont when no CJK font was found) the returned image is
+	// complete but some characters are drawn as boxes.
 	PNG(scale float64) ([]byte, error)
 }
 

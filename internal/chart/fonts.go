@@ -17,11 +17,18 @@ import (
 	"golang.org/x/text/width"
 )
 
-// ErrNoCJKFont is wrapped by the error that PNG methods return, together with
-// a complete image, when the chart has Japanese (or other CJK) text and no CJK
-// font was found: those characters are drawn as empty boxes. Installing a CJK
-// font (Debian: fonts-noto-cjk) or calling UseFontFiles fixes it.
+// ErrNoCJKFont is wrapped, next to ErrMissingGlyphs, by the error that PNG
+// methods return together with a complete image when the chart has Japanese
+// (or other CJK) text and no CJK font was found: those characters are drawn
+// as boxes. Installing a CJK font (Debian: fonts-noto-cjk) or calling
+// UseFontFiles fixes it.
 var ErrNoCJKFont = errors.New("no CJK font found; install fonts-noto-cjk or set a font with UseFontFiles")
+
+// ErrMissingGlyphs is wrapped by the error that PNG methods return, together
+// with a complete image, when some characters had no glyph in any font
+// available (they are drawn as boxes). When no CJK font is installed the error
+// also wraps ErrNoCJKFont.
+var ErrMissingGlyphs = errors.New("characters without a glyph")
 
 // fontSet is what the raster backend draws text with: per weight, a chain of
 // fonts tried in order for each character.

@@ -79,22 +79,25 @@ func niceTicks(max float64, target int) []float64 {
 	if target < 1 {
 		target = 1
 	}
-	raw := max / float64(target)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag * 10
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*mag >= raw {
-			step = m * mag
-			break
+	// Among steps of 1, 2, 2.5 or 5 times a power of ten that need at most
+	// target intervals, take the one whose top wastes the least room.
+	mag := math.Pow(10, math.Floor(math.Log10(max/float64(target))))
+	step, n := 0.0, 0
+	for _, m := range []float64{1, 2, 2.5, 5, 10, 20, 25, 50} {
+		s := m * mag
+		if s < 1 {
+			continue // counts are whole numbers
+		}
+		k := int(math.Ceil(max/s - 1e-9))
+		if k < 1 {
+			k = 1
+		}
+		if k <= target && (step == 0 || float64(k)*s < float64(n)*step) {
+			step, n = s, k
 		}
 	}
-	// Counts are whole numbers: never use fractional steps.
-	if step < 1 {
-		step = 1
-	}
-	n := int(math.Ceil(max/step - 1e-9))
-	if n < 1 {
-		n = 1
+	if step == 0 {
+		step, n = 1, int(math.Ceil(max))
 	}
 	ticks := make([]float64, n+1)
 	for i := range ticks {

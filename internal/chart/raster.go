@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"slices"
 	"unicode"
 
 	"golang.org/x/image/font"
@@ -33,7 +34,7 @@ type rasterCanvas struct {
 	fonts   *fontSet
 	faces   map[faceKey]font.Face
 	buf     sfnt.Buffer
-	missing bool // a visible character had no glyph in any font
+	missing []rune // visible characters without a glyph in any font (first few)
 }
 
 type faceKey struct {
@@ -65,8 +66,11 @@ func (c *rasterCanvas) encode() ([]byte, error) {
 	for _, f := range c.faces {
 		_ = f.Close()
 	}
-	if c.missing {
-		return out.Bytes(), fmt.Errorf("chart text has characters without a glyph: %w", ErrNoCJKFont)
+	if len(c.missing) > 0 {
+		if c.fonts == nil || c.fonts.cjkPath == "" {
+			return out.Bytes(), fmt.Errorf("chart text %q: %w: %w", string(c.missing), ErrMissingGlyphs, ErrNoCJKFont)
+		}
+		return out.Bytes(), fmt.Errorf("chart text %q: %w in %s", string(c.missing), ErrMissingGlyphs, c.fonts.cjkPath)
 	}
 	return out.Bytes(), nil
 }
@@ -351,8 +355,8 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 			continue
 		}
 		f, ok := c.pick(chain, r)
-		if !ok && !unicode.IsSpace(r) {
-			c.missing = true
+		if !ok && !unicode.IsSpace(r) && len(c.missing) < 8 && !slices.Contains(c.missing, r) {
+			c.missing = append(c.missing, r)
 		}
 		fc := c.face(f, size)
 		if fc == nil {

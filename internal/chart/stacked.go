@@ -72,6 +72,9 @@ func (c *StackedBars) draw(cv canvas) {
 	c.drawIn(cv, box{pad, pad - 2, w - 2*pad, h - 2*pad + 4}, panelOpts{legend: true, titleSize: sizeTitle})
 }
 
+// markHeadroom leaves room for spike markers above the tallest bar.
+const markHeadroom = 1.15
+
 // panelOpts lets SmallMultiples draw bar panels without their own legend
 // and on a shared scale.
 type panelOpts struct {
@@ -138,15 +141,15 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 	y += sizeTick / 2 // room for the top tick label
 
 	maxV := c.maxTotal()
-	if o.yMax > 0 {
-		maxV = o.yMax
-	}
-	if len(c.Marks) > 0 {
-		maxV *= 1.15 // headroom for markers above the tallest bar
+	switch {
+	case o.yMax > 0:
+		maxV = o.yMax // shared scale, headroom already included
+	case len(c.Marks) > 0:
+		maxV *= markHeadroom
 	}
 	n := len(c.Days)
 	plotH0 := b.y + b.h - y - 30
-	ya := newYAxis(maxV, clampInt(int(plotH0/55), 2, 6))
+	ya := newYAxis(maxV, clampInt(int(plotH0/38), 2, 8))
 	left := b.x + ya.labelW + 8
 	p := box{left, y, b.x + b.w - left, 0}
 	da := dayAxis{p: p, n: n}

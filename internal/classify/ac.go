@@ -45,6 +45,7 @@ type automaton struct {
 	lits   []literal
 	class  [256]uint8
 	nclass int
+	maxLen int      // longest literal, in bytes
 	delta  []uint32 // [state*nclass+class] = nextState*nclass | hitFlag
 	out    []uint64 // per state (pre-multiplied index / nclass): literals ending here
 }
@@ -76,6 +77,9 @@ func newAutomaton(lits []literal) (*automaton, error) {
 		return nil, fmt.Errorf("build exploit matcher: %d literals, want 1..%d", len(lits), maxLiterals)
 	}
 	a := &automaton{lits: lits}
+	for _, l := range lits {
+		a.maxLen = max(a.maxLen, len(l.text))
+	}
 
 	// Byte classes: class 0 for bytes in no literal, one class per distinct
 	// folded byte otherwise. Upper-case letters share their lower-case class.
@@ -174,20 +178,71 @@ func newAutomaton(lits []literal) (*automaton, error) {
 	return a, nil
 }
 
+// laneMin is the payload length from which scan runs four interleaved
+// automata instead of one.
+const laneMin = 256
+
 // scan returns the set of literals that occur in p and pass their checks.
+//
+// A DFA walk is bound by the latency of one dependent table load per byte.
+// For longer payloads scan therefore splits p into four lanes walked in
+// lockstep, so that the four dependency chains overlap in the CPU. Lane k
+// starts maxLen-1 bytes before its quarter, from the root state: an
+// Aho–Corasick walk started at x reports every occurrence starting at or after
+// x, so each occurrence ending in a quarter is found by that quarter's lane.
+// Occurrences in the overlaps may be reported twice; seen is a set.
 func (a *automaton) scan(p []byte) uint64 {
+	if len(p) < laneMin {
+		seen, _ := a.scanRange(p, 0, len(p), 0, 0)
+		return seen
+	}
 	var seen uint64
 	delta := a.delta
-	nclass := uint32(a.nclass)
-	var s uint32
-	for i := 0; i < len(p); i++ {
-		t := delta[s+uint32(a.class[p[i]])]
-		s = t &^ hitFlag
-		if t&hitFlag != 0 {
-			seen |= a.verify(p, i+1, a.out[s/nclass]&^seen)
+	class := &a.class
+	o := a.maxLen - 1
+	q := len(p) / 4
+	m := q + o
+	i0, i1, i2, i3 := 0, q-o, 2*q-o, 3*q-o
+	var s0, s1, s2, s3 uint32
+	for j := 0; j < m; j++ {
+		t0 := delta[s0+uint32(class[p[i0+j]])]
+		t1 := delta[s1+uint32(class[p[i1+j]])]
+		t2 := delta[s2+uint32(class[p[i2+j]])]
+		t3 := delta[s3+uint32(class[p[i3+j]])]
+		s0, s1, s2, s3 = t0&^hitFlag, t1&^hitFlag, t2&^hitFlag, t3&^hitFlag
+		if (t0|t1|t2|t3)&hitFlag != 0 {
+			if t0&hitFlag != 0 {
+				seen |= a.verify(p, i0+j+1, a.out[s0/uint32(a.nclass)]&^seen)
+			}
+			if t1&hitFlag != 0 {
+				seen |= a.verify(p, i1+j+1, a.out[s1/uint32(a.nclass)]&^seen)
+			}
+			if t2&hitFlag != 0 {
+				seen |= a.verify(p, i2+j+1, a.out[s2/uint32(a.nclass)]&^seen)
+			}
+			if t3&hitFlag != 0 {
+				seen |= a.verify(p, i3+j+1, a.out[s3/uint32(a.nclass)]&^seen)
+			}
 		}
 	}
+	// Lane 3 stopped at 4q; finish the last len(p)-4q bytes from its state.
+	seen, _ = a.scanRange(p, i3+m, len(p), s3, seen)
 	return seen
+}
+
+// scanRange walks p[from:to] from state s, adding verified literals to seen.
+// It returns seen and the final state.
+func (a *automaton) scanRange(p []byte, from, to int, s uint32, seen uint64) (uint64, uint32) {
+	delta := a.delta
+	class := &a.class
+	for i := from; i < to; i++ {
+		t := delta[s+uint32(class[p[i]])]
+		s = t &^ hitFlag
+		if t&hitFlag != 0 {
+			seen |= a.verify(p, i+1, a.out[s/uint32(a.nclass)]&^seen)
+		}
+	}
+	return seen, s
 }
 
 // verify returns the subset of cand (literals ending at end in p under case

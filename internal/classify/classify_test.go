@@ -217,7 +217,8 @@ func TestClassifyExploit(t *testing.T) {
 func TestClassifyAllocs(t *testing.T) {
 	c := &Classifier{Exploits: NewBuiltinExploits()}
 	synPkt := tcp4(syn, miraiSeq, 54321)
-	benign := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = benignHTTP(1500) })
+	benign := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = browserHTTP(1500) })
+	nearMiss := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = benignHTTP(1500) })
 	exploit := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = exploitHTTP(1500) })
 	for _, tt := range []struct {
 		name    string
@@ -226,6 +227,7 @@ func TestClassifyAllocs(t *testing.T) {
 	}{
 		{"syn", &synPkt, false},
 		{"http 1.5KB benign", &benign, false},
+		{"http 1.5KB benign near misses", &nearMiss, false},
 		{"http 1.5KB exploit", &exploit, true},
 	} {
 		tg, _ := c.Classify(tt.p)
@@ -241,7 +243,8 @@ func TestClassifyAllocs(t *testing.T) {
 func BenchmarkClassify(b *testing.B) {
 	c := &Classifier{Exploits: NewBuiltinExploits()}
 	synPkt := tcp4(syn, miraiSeq, plainIPID)
-	benign := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = benignHTTP(1024) })
+	benign := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = browserHTTP(1024) })
+	nearMiss := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = benignHTTP(1024) })
 	exploit := with(tcp4(psh|ack, otherSeq, plainIPID), func(p *decode.Packet) { p.Payload = exploitHTTP(1024) })
 	for _, bb := range []struct {
 		name string
@@ -249,6 +252,7 @@ func BenchmarkClassify(b *testing.B) {
 	}{
 		{"syn-empty", &synPkt},
 		{"benign-1KB", &benign},
+		{"benign-nearmiss-1KB", &nearMiss},
 		{"exploit-1KB", &exploit},
 	} {
 		b.Run(bb.name, func(b *testing.B) {

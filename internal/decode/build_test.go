@@ -41,16 +41,12 @@ type ip4 struct {
 	id        uint16
 	flagsFrag uint16 // flags (MF = 0x2000) and fragment offset in 8-byte units
 	opts      []byte // multiple of 4 bytes
-	totalLen  int    // 0: computed from the header and payload
 	payload   []byte
 }
 
 func (h ip4) bytes() []byte {
 	hl := 20 + len(h.opts)
-	tl := h.totalLen
-	if tl == 0 {
-		tl = hl + len(h.payload)
-	}
+	tl := hl + len(h.payload)
 	b := make([]byte, 20, hl+len(h.payload))
 	b[0] = 0x40 | byte(hl/4)
 	binary.BigEndian.PutUint16(b[2:], uint16(tl))
@@ -92,7 +88,7 @@ func (h ip6) bytes() []byte {
 }
 
 // ext6 builds an IPv6 extension header of the hop-by-hop / routing /
-// destination options shape, padded to units 8-byte units.
+// destination options shape, units 8-byte units long.
 func ext6(next uint8, units int) []byte {
 	b := make([]byte, units*8)
 	b[0] = next

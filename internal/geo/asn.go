@@ -238,6 +238,10 @@ func (b *asnBuilder) write(out string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	if _, err := b.tree.WriteTo(w); err != nil {
 		tmp.Close()

@@ -280,16 +280,23 @@ func (d *mmdbDB) lookup(a netip.Addr) (record, bool) {
 	if ok {
 		return rec, true
 	}
-	if err := res.Decode(&rec); err != nil {
+	return d.decode(res, off)
+}
+
+// decode decodes and caches a record. It is separate from lookup so that
+// the record escapes to the heap only on a cache miss.
+func (d *mmdbDB) decode(res maxminddb.Result, off uintptr) (record, bool) {
+	rec := new(record)
+	if err := res.Decode(rec); err != nil {
 		return record{}, false
 	}
 	rec.iso, rec.code, rec.registered = rec.countryCode(), "", ""
 	d.mu.Lock()
 	if len(d.recs) < maxCachedRecords {
-		d.recs[off] = rec
+		d.recs[off] = *rec
 	}
 	d.mu.Unlock()
-	return rec, true
+	return *rec, true
 }
 
 func (d *mmdbDB) close() error {

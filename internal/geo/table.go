@@ -160,7 +160,8 @@ func (t *table) lookup6(x u128) uint16 {
 // country returns the code for a (which must not be special-purpose).
 func (t *table) country(a netip.Addr) string {
 	if a.Is4() {
-		return t.codes[t.lookup4(binary.BigEndian.Uint32(a.AsSlice()))]
+		b := a.As4()
+		return t.codes[t.lookup4(binary.BigEndian.Uint32(b[:]))]
 	}
 	return t.codes[t.lookup6(u128From(a))]
 }
