@@ -16,7 +16,7 @@ package store
 import (
 	"context"
 	"database/sql"
-		"errors"
+	"errors"
 	"fmt"
 	"os"
 	"strings"

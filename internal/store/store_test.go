@@ -40,9 +40,9 @@ func sampleBatch(hash string) *Batch {
 		Packets:  8, Inbound: 8, First: ts, Last: ts + 86400e9,
 	}
 	return &Batch{
-		Ingest: Ingest{Path: "x.pcap", Hash: hash, Size: 100, Sensor: "s1", Format: "pcap", Frames: 8, Packets: 8, ErrorOffset: -1},
-		Result: r,
-		Places: []Place{{Country: "AU"}, {Country: "AU"}, {Country: "ZZ", Special: "documentation"}},
+		Ingest:  Ingest{Path: "x.pcap", Hash: hash, Size: 100, Sensor: "s1", Format: "pcap", Frames: 8, Packets: 8, ErrorOffset: -1},
+		Result:  r,
+		Places:  []Place{{Country: "AU"}, {Country: "AU"}, {Country: "ZZ", Special: "documentation"}},
 		Pattern: func(int) string { return "jaws-shell" },
 		Sensor:  Sensor{Name: "s1", Nets: "192.0.2.0/24", Addresses: 256},
 	}
