@@ -212,3 +212,13 @@ func human(v float64) string {
 	}
 	return fmt.Sprintf("%.0f", v)
 }
+
+// set moves the bar to an absolute position (for counters that are not bytes).
+func (p *progress) set(n int64) {
+	if p.bar == nil {
+		return
+	}
+	p.mu.Lock()
+	p.bar.Set64(n)
+	p.mu.Unlock()
+}

@@ -189,14 +189,13 @@ func dotRadius(v, max, rMax, rMin float64) float64 {
 }
 
 func (c *DotPlot) draw(cv canvas) {
-	w, h := c.size()
+	w := dim(c.Width, defaultWidth)
 	top := c.headerHeight(cv, w)
 	rows := c.rows()
 	labelW := c.labelWidth()
 	p := box{pad + labelW + 10, top, w - 2*pad - labelW - 10, float64(max(len(rows), 1)) * dotRowH}
 	da := dayAxis{p: p, n: len(c.Days)}
 	ticks := dayTicks(c.Days, da.bw(), sizeTick, c.Lang)
-	_ = h
 	if p.w < 10 {
 		return
 	}
@@ -254,9 +253,9 @@ func (c *DotPlot) draw(cv canvas) {
 // nullCanvas discards drawing; used to measure layouts.
 type nullCanvas struct{}
 
-func (nullCanvas) rect(x, y, w, h float64, st style)       {}
-func (nullCanvas) line(x1, y1, x2, y2 float64, st style)   {}
-func (nullCanvas) circle(cx, cy, r float64, st style)      {}
-func (nullCanvas) path(pts []point, closed bool, st style) {}
-func (nullCanvas) hatch(x, y, w, h float64, st style)      {}
+func (nullCanvas) rect(x, y, w, h float64, st style)         {}
+func (nullCanvas) line(x1, y1, x2, y2 float64, st style)     {}
+func (nullCanvas) circle(cx, cy, r float64, st style)        {}
+func (nullCanvas) path(pts []point, closed bool, st style)   {}
+func (nullCanvas) hatch(x, y, w, h float64, st style)        {}
 func (nullCanvas) text(x, y float64, s string, ts textStyle) {}

@@ -71,7 +71,8 @@ func FormatSI(v float64) string {
 }
 
 // niceTicks returns tick values from 0 to a "nice" top at or above max, with
-// about target intervals and a step of 1, 2, 2.5 or 5 times a power of ten.
+// at most target+1 intervals and a step of 1, 2, 2.5 or 5 times a power of
+// ten.
 func niceTicks(max float64, target int) []float64 {
 	if !(max > 0) || math.IsInf(max, 0) {
 		max = 1
@@ -80,9 +81,12 @@ func niceTicks(max float64, target int) []float64 {
 		target = 1
 	}
 	// Among steps of 1, 2, 2.5 or 5 times a power of ten that need at most
-	// target intervals, take the one whose top wastes the least room.
+	// target intervals, take the one whose top wastes the least room; one
+	// interval more is allowed when it saves at least 10% of the axis.
 	mag := math.Pow(10, math.Floor(math.Log10(max/float64(target))))
 	step, n := 0.0, 0
+	var extraStep float64
+	extraN := 0
 	for _, m := range []float64{1, 2, 2.5, 5, 10, 20, 25, 50} {
 		s := m * mag
 		if s < 1 {
@@ -92,9 +96,15 @@ func niceTicks(max float64, target int) []float64 {
 		if k < 1 {
 			k = 1
 		}
-		if k <= target && (step == 0 || float64(k)*s < float64(n)*step) {
+		switch {
+		case k <= target && (step == 0 || float64(k)*s < float64(n)*step):
 			step, n = s, k
+		case k == target+1 && extraStep == 0:
+			extraStep, extraN = s, k
 		}
+	}
+	if step > 0 && extraStep > 0 && float64(extraN)*extraStep <= 0.9*float64(n)*step {
+		step, n = extraStep, extraN
 	}
 	if step == 0 {
 		step, n = 1, int(math.Ceil(max))

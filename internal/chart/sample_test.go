@@ -99,6 +99,21 @@ func TestWriteSamples(t *testing.T) {
 	writeSample(t, "hbar-en", sampleHBar("en"))
 	writeSample(t, "hbar-ja", sampleHBar("ja"))
 	writeSample(t, "multiples-en", sampleMultiples("en"))
+	long := sampleStacked("en")
+	long.Days = sampleDays(400)
+	long.Gaps = make([]bool, 400)
+	for i := 200; i < 210; i++ {
+		long.Gaps[i] = true
+	}
+	for si := range long.Series {
+		long.Series[si].Values = make([]float64, 400)
+		for i := range long.Series[si].Values {
+			long.Series[si].Values[i] = 1000 * float64(11-si) * (1.2 + math.Sin(float64(i)/30+float64(si)))
+		}
+	}
+	long.Marks = []Mark{{Day: long.Days[100], Key: "CN", Text: "spike"}}
+	long.Annotations = []Annotation{{Day: long.Days[300], Text: "rules v2"}, {Day: long.Days[305], Text: "sensor moved"}}
+	writeSample(t, "stacked-long", long)
 }
 
 func sampleDotPlot(lang string) *DotPlot {

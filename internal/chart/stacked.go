@@ -64,8 +64,10 @@ func (c *StackedBars) SVG() []byte { return renderSVG(c) }
 // PNG rasterises the chart; see Chart.
 func (c *StackedBars) PNG(scale float64) ([]byte, error) { return renderPNG(c, scale) }
 
-func (c *StackedBars) size() (float64, float64) { return dim(c.Width, defaultWidth), dim(c.Height, 440) }
-func (c *StackedBars) meta() (string, string)   { return c.Title, c.Lang }
+func (c *StackedBars) size() (float64, float64) {
+	return dim(c.Width, defaultWidth), dim(c.Height, 440)
+}
+func (c *StackedBars) meta() (string, string) { return c.Title, c.Lang }
 
 func (c *StackedBars) draw(cv canvas) {
 	w, h := c.size()
@@ -192,7 +194,7 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 			y0, y1 := ya.y(p, cum), ya.y(p, cum+v)
 			cum += v
 			hgt := y0 - y1
-			if !first && hgt > 2.5 {
+			if !first && hgt > 2.5 && bw >= 4 {
 				hgt -= 0.75 // hairline of background between segments
 			}
 			first = false

@@ -192,7 +192,7 @@ const laneMin = 256
 // x, so each occurrence ending in a quarter is found by that quarter's lane.
 // Occurrences in the overlaps may be reported twice; seen is a set.
 func (a *automaton) scan(p []byte) uint64 {
-	if len(p) < laneMin {
+	if len(p) < laneMin || len(p)/4 < a.maxLen {
 		seen, _ := a.scanRange(p, 0, len(p), 0, 0)
 		return seen
 	}

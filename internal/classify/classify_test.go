@@ -269,3 +269,48 @@ func BenchmarkClassify(b *testing.B) {
 		})
 	}
 }
+
+// FuzzClassify builds packets from fuzz input and checks that Classify never
+// panics and that every tag it sets satisfies its definition.
+func FuzzClassify(f *testing.F) {
+	f.Add(byte(0), byte(decode.ProtoTCP), byte(syn), uint32(miraiSeq), uint16(54321), uint16(80), byte(0), []byte(nil))
+	f.Add(byte(1), byte(decode.ProtoICMPv6), byte(0), uint32(0), uint16(0), uint16(0), byte(129), []byte("x"))
+	f.Add(byte(0), byte(decode.ProtoTCP), byte(psh|ack), uint32(1), uint16(2), uint16(80), byte(0), []byte("GET /shell?x"))
+	c := &Classifier{Exploits: NewBuiltinExploits()}
+	f.Fuzz(func(t *testing.T, bits, proto, flags byte, seq uint32, ipid, dport uint16, icmpType byte, payload []byte) {
+		p := decode.Packet{
+			Proto: proto, TCPFlags: flags, Seq: seq, IPID: ipid, DstPort: dport, ICMPType: icmpType,
+			IPv6: bits&1 != 0, HasTransport: bits&2 != 0, Frag: (bits >> 2) % 3, Quoted: bits&16 != 0,
+			Payload: payload,
+		}
+		if p.IPv6 {
+			p.Src, p.Dst = src6, dst6
+		} else {
+			p.Src, p.Dst = src4, dst4
+		}
+		tg, id := c.Classify(&p)
+		if !tg.Has(Access) {
+			t.Fatal("no access tag")
+		}
+		scan := !p.IPv6 && p.Proto == decode.ProtoTCP && p.HasTransport && p.Frag != decode.FragLater &&
+			p.TCPFlags&syn != 0 && p.TCPFlags&ack == 0
+		if tg.Has(Mirai) && !(scan && p.Seq == miraiSeq) {
+			t.Errorf("mirai tag on %+v", p)
+		}
+		if tg.Has(ZMap) && !(scan && p.IPID == 54321) {
+			t.Errorf("zmap tag on %+v", p)
+		}
+		if tg.Has(Masscan) && !scan {
+			t.Errorf("masscan tag on %+v", p)
+		}
+		if tg.Has(Backscatter) && (!p.HasTransport || p.Frag == decode.FragLater) {
+			t.Errorf("backscatter tag without transport header on %+v", p)
+		}
+		if tg.Has(Exploit) != (id >= 0) {
+			t.Errorf("exploit tag %v with id %d", tg.Has(Exploit), id)
+		}
+		if id >= 0 && (p.Frag == decode.FragLater || p.Quoted || len(p.Payload) == 0) {
+			t.Errorf("exploit id %d on %+v", id, p)
+		}
+	})
+}

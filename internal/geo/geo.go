@@ -154,15 +154,15 @@ func (l *Locator) Lookup(a netip.Addr) Info {
 	return info
 }
 
-// Cache is a fixed-size, direct-mapped cache of lookups in front of a
-// Locator, for one goroutine: a hit costs a hash and one compare and never
-// allocates. It is written by hand because ingest looks up every source and
-// a general map costs more than the hit. A Cache is not safe for concurrent
-// use; give each goroutine its own.
+// Cache is a fixed-size, two-way set-associative cache of lookups in front
+// of a Locator, for one goroutine: a hit costs a hash and at most two
+// compares and never allocates. It is written by hand because ingest looks
+// up every source and a general map costs more than the hit. A Cache is not
+// safe for concurrent use; give each goroutine its own.
 type Cache struct {
 	l            *Locator
 	shift        uint
-	ents         []cacheEntry
+	ents         []cacheEntry // set i is ents[2i], ents[2i+1] (newest first)
 	hits, misses uint64
 }
 
@@ -175,34 +175,41 @@ type cacheEntry struct {
 // DefaultCacheSize is the number of entries NewCache uses for size <= 0.
 const DefaultCacheSize = 8192
 
-// NewCache returns a cache of size entries (rounded up to a power of two;
-// DefaultCacheSize when size <= 0) in front of l.
+// NewCache returns a cache of size entries (rounded up to a power of two, at
+// least 2; DefaultCacheSize when size <= 0) in front of l.
 func (l *Locator) NewCache(size int) *Cache {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	bitsN := uint(1)
-	for 1<<bitsN < size && bitsN < 30 {
-		bitsN++
+	sets := uint(0) // log2 of the number of sets
+	for 2<<sets < size && sets < 30 {
+		sets++
 	}
-	return &Cache{l: l, shift: 64 - bitsN, ents: make([]cacheEntry, 1<<bitsN)}
+	return &Cache{l: l, shift: 64 - sets, ents: make([]cacheEntry, 2<<sets)}
 }
 
 // Lookup is Locator.Lookup through the cache.
 func (c *Cache) Lookup(a netip.Addr) Info {
+	if !a.IsValid() {
+		c.misses++
+		return c.l.Lookup(a)
+	}
 	b := a.As16() // IPv4 and its IPv4-mapped form share a key and an answer
 	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 	h := (hi*0x9E3779B97F4A7C15 ^ lo) * 0xBF58476D1CE4E5B9
-	e := &c.ents[h>>c.shift]
-	if e.ok && e.hi == hi && e.lo == lo && a.IsValid() {
+	set := c.ents[2*(h>>c.shift):][:2]
+	if e := &set[0]; e.ok && e.hi == hi && e.lo == lo {
+		c.hits++
+		return e.info
+	}
+	if e := &set[1]; e.ok && e.hi == hi && e.lo == lo {
 		c.hits++
 		return e.info
 	}
 	c.misses++
 	info := c.l.Lookup(a)
-	if a.IsValid() {
-		*e = cacheEntry{hi: hi, lo: lo, ok: true, info: info}
-	}
+	set[1] = set[0]
+	set[0] = cacheEntry{hi: hi, lo: lo, ok: true, info: info}
 	return info
 }
 

@@ -220,6 +220,11 @@ func openMMDB(path, kind string) (*mmdbDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s database: %w", kind, err)
 	}
+	return openMMDBBytes(data, path, kind)
+}
+
+// openMMDBBytes is openMMDB on the file's contents.
+func openMMDBBytes(data []byte, path, kind string) (*mmdbDB, error) {
 	r, err := maxminddb.OpenBytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s database %s: not a readable MaxMind DB file: %w", kind, path, err)

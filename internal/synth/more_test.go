@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,13 +170,24 @@ func TestRealism(t *testing.T) {
 		miraiTTLOK                      = true
 		jp                              = map[netip.Addr]bool{}
 		hours                           [24]int
+		fpTags                          = map[netip.Addr]classify.Tags{} // fingerprint classes seen per source
+		allTags                         = map[netip.Addr]classify.Tags{} // classes every packet of the source had
+		overlap                         int
 	)
-	r, _ := pcapgo.NewReader(bytes.NewReader(data))
-	_ = r
+	fp := classify.Mirai.Bit() | classify.ZMap.Bit() | classify.Masscan.Bit() | classify.Backscatter.Bit()
 	rederive(t, data, norm, &pool.fakePool, func(p parsed) {
 		if !p.src.Is4() {
 			v6++
 		}
+		if x := p.tags & fp; x&(x-1) != 0 {
+			overlap++
+		}
+		if prev, ok := allTags[p.src]; ok {
+			allTags[p.src] = prev & p.tags
+		} else {
+			allTags[p.src] = p.tags
+		}
+		fpTags[p.src] |= p.tags & (classify.Mirai.Bit() | classify.ZMap.Bit() | classify.Masscan.Bit())
 		if p.tags.Has(classify.Mirai) {
 			miraiPk++
 			switch p.port {
@@ -196,6 +208,16 @@ func TestRealism(t *testing.T) {
 			}
 		}
 	})
+	if overlap != 0 {
+		t.Errorf("%d packets carry two fingerprint classes", overlap)
+	}
+	// A source with any Mirai/ZMap/masscan packet sends nothing else: no
+	// other sender matches a fingerprint by accident.
+	for a, fpt := range fpTags {
+		if fpt != 0 && allTags[a]&fpt != fpt {
+			t.Errorf("source %s has fingerprint classes %b on some packets only", a, fpt)
+		}
+	}
 	// diurnal shape from the truth is not per hour; use a second pass on timestamps
 	rr, _ := pcapgo.NewReader(bytes.NewReader(data))
 	for {
@@ -287,6 +309,8 @@ func TestConfigErrors(t *testing.T) {
 		{"spike date", Config{Packets: 1, Days: 3, Spikes: []Spike{{Country: "IT", Date: time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC), Factor: 2}}, Pool: pool}, "outside"},
 		{"spike factor", Config{Packets: 1, Spikes: []Spike{{Country: "IT", Factor: math.NaN()}}, Pool: pool}, "factor"},
 		{"spike country", Config{Packets: 10, Spikes: []Spike{{Country: "XX", Factor: 2}}, Pool: pool}, "not in the address pool"},
+		{"start before 1970", Config{Packets: 1, Start: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), Pool: pool}, "1970"},
+		{"start after 2106", Config{Packets: 1, Start: time.Date(2106, 2, 1, 0, 0, 0, 0, time.UTC), Pool: pool}, "1970"},
 		{"empty pool", Config{Packets: 10, Pool: &fakePool{}}, "no countries"},
 		{"pool without addresses", Config{Packets: 10, Pool: nilPool{}}, "no usable source"},
 	}
@@ -437,5 +461,31 @@ func BenchmarkWrite(b *testing.B) {
 			}
 			b.ReportMetric(float64(cfg.Packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 		})
+	}
+}
+
+func TestSortUnique(t *testing.T) {
+	r := rng{s: 1}
+	for _, n := range []int{0, 1, 5, 255, 256, 1000, 100000} {
+		k := make([]uint64, n)
+		for i := range k {
+			switch i % 3 {
+			case 0:
+				k[i] = r.next()
+			case 1:
+				k[i] = uint64(r.intn(8))<<52 | uint64(r.intn(4))<<50 | uint64(r.intn(100))<<32 | uint64(r.intn(50))
+			default:
+				if i > 0 {
+					k[i] = k[i-1] // duplicates
+				}
+			}
+		}
+		want := slices.Clone(k)
+		slices.Sort(want)
+		want = slices.Compact(want)
+		got := sortUnique(k)
+		if !slices.Equal(got, want) {
+			t.Errorf("n=%d: radix sort differs from slices.Sort", n)
+		}
 	}
 }

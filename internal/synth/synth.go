@@ -102,10 +102,13 @@ type Config struct {
 	Progress func(done int) // optional: called with the packets written so far
 }
 
-// Defaults.
+// Defaults used for zero Config fields.
 var (
-	DefaultStart      = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	DefaultSensorNet  = netip.MustParsePrefix("192.0.2.0/24")
+	// DefaultStart is day 0 when Config.Start is zero.
+	DefaultStart = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	// DefaultSensorNet is TEST-NET-1 (RFC 5737), the IPv4 darknet /24.
+	DefaultSensorNet = netip.MustParsePrefix("192.0.2.0/24")
+	// DefaultSensorNet6 is a /64 of the IPv6 documentation range (RFC 3849).
 	DefaultSensorNet6 = netip.MustParsePrefix("2001:db8:4e:100::/64")
 )
 
@@ -134,6 +137,9 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	u := cfg.Start.UTC()
 	cfg.Start = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+	if cfg.Start.Unix() < 0 || cfg.Start.AddDate(0, 0, cfg.Days).Unix() > math.MaxUint32 {
+		return cfg, fmt.Errorf("synth: start %s: pcap timestamps cover 1970 to 2106 only", cfg.Start.Format(time.DateOnly))
+	}
 	switch cfg.Format {
 	case "":
 		cfg.Format = "pcap"

@@ -227,8 +227,40 @@ func (c *counter) classPorts() []ClassPort {
 	return out
 }
 
+// sortUnique sorts and deduplicates k. It is an LSD radix sort on bytes,
+// skipping bytes that are equal in every key: the log holds millions of
+// keys whose top and middle bytes are mostly constant, and this is several
+// times faster than a comparison sort there.
 func sortUnique(k []uint64) []uint64 {
-	slices.Sort(k)
+	if len(k) < 256 {
+		slices.Sort(k)
+		return slices.Compact(k)
+	}
+	tmp := make([]uint64, len(k))
+	src, dst := k, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, x := range src {
+			count[byte(x>>shift)]++
+		}
+		if count[byte(src[0]>>shift)] == len(src) {
+			continue // every key has this byte
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, x := range src {
+			b := byte(x >> shift)
+			dst[count[b]] = x
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &k[0] {
+		copy(k, src)
+	}
 	return slices.Compact(k)
 }
 
