@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 type globals struct {
 	db      string
 	verbose bool
+	cpuprof string
 	log     *slog.Logger
 }
 
@@ -58,10 +60,26 @@ open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
 				lvl = slog.LevelDebug
 			}
 			g.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+			if g.cpuprof != "" {
+				f, err := os.Create(g.cpuprof)
+				if err == nil {
+					err = pprof.StartCPUProfile(f)
+				}
+				if err != nil {
+					g.log.Error("cpu profile", "err", err)
+				}
+			}
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if g.cpuprof != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store file (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
+	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g))
 	addLaterCommands(root, g)
 	return root

@@ -102,7 +102,6 @@ type Aggregator struct {
 	dayHi    int64
 	curDay   Day
 	srcs     srcTable
-	sources  []SourceDay
 	cells    cellCounter
 	exploits map[exploitKey]uint64
 	hour     int64 // current hour (Unix seconds); hourly counts below belong to it
@@ -164,28 +163,28 @@ func (a *Aggregator) Add(ts int64, p *decode.Packet, tags classify.Tags, pattern
 	if ts < a.dayLo || ts >= a.dayHi {
 		a.setDay(ts)
 	}
-	idx := a.srcs.intern(p.Src, a.curDay, &a.sources, ts)
-	s := &a.sources[idx]
-	s.Packets++
-	s.Bytes += uint64(p.IPLen)
-	if ts < s.First {
-		s.First = ts
+	s := a.srcs.intern(p.Src, a.curDay, ts)
+	idx := s.idx - 1
+	s.packets++
+	s.bytes += uint64(p.IPLen)
+	if ts < s.first {
+		s.first = ts
 	}
-	if ts > s.Last {
-		s.Last = ts
+	if ts > s.last {
+		s.last = ts
 	}
-	s.Tags |= tags
+	s.tags |= tags
 	port := uint16(0)
 	switch p.Proto {
 	case decode.ProtoTCP, decode.ProtoUDP:
 		if p.HasTransport {
 			port = p.DstPort
-			switch s.PortState {
+			switch s.state {
 			case 0:
-				s.PortState, s.SrcPort = 1, p.SrcPort
+				s.state, s.sport = 1, p.SrcPort
 			case 1:
-				if s.SrcPort != p.SrcPort {
-					s.PortState = 2
+				if s.sport != p.SrcPort {
+					s.state = 2
 				}
 			}
 		}
@@ -246,7 +245,7 @@ func (a *Aggregator) flushHour() {
 func (a *Aggregator) Result() *Result {
 	a.flushHour()
 	r := &a.res
-	r.Sources = a.sources
+	r.Sources = a.srcs.sources()
 	for _, c := range a.cells.finish() {
 		r.Hits = append(r.Hits, Hit{
 			Source:  uint32(c.key >> 32),
@@ -291,3 +290,40 @@ func (a *Aggregator) Result() *Result {
 	}
 	return r
 }
+
+// Batch is a group of classified packets handed to AddBatch.
+type Batch struct {
+	N       int
+	TS      [BatchSize]int64
+	Packets [BatchSize]decode.Packet
+	Tags    [BatchSize]classify.Tags
+	Pattern [BatchSize]int
+}
+
+// BatchSize is the number of packets in a Batch.
+const BatchSize = 32
+
+// AddBatch counts b's packets as Add would. Tables larger than the CPU
+// caches make every packet wait for memory; touching all of a batch's
+// source slots first lets those waits overlap.
+func (a *Aggregator) AddBatch(b *Batch) {
+	var slot [BatchSize]uint64
+	mask := a.srcs.mask
+	for i := 0; i < b.N; i++ {
+		slot[i] = keyOf(b.Packets[i].Src, a.curDay).hash() & mask
+	}
+	// A short loop of independent loads: the CPU keeps many in flight.
+	var sink uint64
+	slots := a.srcs.slots
+	for i := 0; i < b.N; i++ {
+		sink += slots[slot[i]].key.hi
+	}
+	prefetchSink += sink
+	for i := 0; i < b.N; i++ {
+		a.Add(b.TS[i], &b.Packets[i], b.Tags[i], b.Pattern[i])
+	}
+	b.N = 0
+}
+
+// prefetchSink keeps the prefetch loads from being optimised away.
+var prefetchSink uint64

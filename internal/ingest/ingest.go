@@ -304,7 +304,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		format = rd.Format()
 		cls := classify.Classifier{Exploits: cfg.Exploits}
 		nets := cfg.SensorNets
-		var p decode.Packet
+		batch := new(aggregate.Batch)
 		var lastBytes int64
 		var frames int64
 		for {
@@ -329,7 +329,8 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 					lastBytes = b
 				}
 			}
-			if decode.Decode(link, data, &p) != nil {
+			p := &batch.Packets[batch.N]
+			if decode.Decode(link, data, p) != nil {
 				undec++
 				continue
 			}
@@ -337,9 +338,13 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 				agg.CountOutbound()
 				continue
 			}
-			tags, pat := cls.Classify(&p)
-			agg.Add(ts, &p, tags, pat)
+			tags, pat := cls.Classify(p)
+			batch.TS[batch.N], batch.Tags[batch.N], batch.Pattern[batch.N] = ts, tags, pat
+			if batch.N++; batch.N == aggregate.BatchSize {
+				agg.AddBatch(batch)
+			}
 		}
+		agg.AddBatch(batch)
 		if cfg.Progress != nil {
 			cfg.Progress(hr.read.Load()-lastBytes, frames&0xffff)
 		}
@@ -356,6 +361,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		return res
 	}
 	r := agg.Result()
+	readDone := time.Now()
 	res.Frames, res.Packets = r.Packets, r.Inbound
 	for _, h := range r.Hits {
 		for c := classify.Class(0); c < classify.NumClasses; c++ {
@@ -390,7 +396,10 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		Pattern: func(id int) string { n, _ := cfg.Exploits.Pattern(id); return n },
 		Sensor:  store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)},
 	}
+	geoDone := time.Now()
 	cerr := com.commit(ctx, b)
+	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
+		"commit", time.Since(geoDone), "sources", len(r.Sources), "cells", len(r.Hits))
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true

@@ -142,7 +142,7 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 		if !b.Replace {
 			return ErrDuplicate
 		}
-		for _, t := range []string{"sources", "hits", "exploits", "hourly"} {
+		for _, t := range []string{"sources", "hit_counts", "exploits", "hourly"} {
 			if err := exec(`DELETE FROM `+t+` WHERE ingest_id IN (SELECT id FROM ingests WHERE hash = ?)`, in.Hash); err != nil {
 				return err
 			}
@@ -197,16 +197,15 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 		if sd.PortState == 1 {
 			sport = int32(sd.SrcPort)
 		}
-		return []driver.Value{id, days[i], sensor, srcText[i], pl.Country, pl.ASN, pl.Org, pl.Special,
+		return []driver.Value{id, uint32(i), days[i], sensor, srcText[i], pl.Country, pl.ASN, pl.Org, pl.Special,
 			sd.Packets, sd.Bytes, uint8(sd.Tags), time.Unix(0, sd.First).UTC(), time.Unix(0, sd.Last).UTC(), sport, sd.PortState != 0}
 	})
 	if err != nil {
 		return err
 	}
-	err = appendRows(conn, "hits", len(r.Hits), func(i int) []driver.Value {
+	err = appendRows(conn, "hit_counts", len(r.Hits), func(i int) []driver.Value {
 		h := &r.Hits[i]
-		pl := &b.Places[h.Source]
-		return []driver.Value{id, days[h.Source], sensor, srcText[h.Source], pl.Country, pl.ASN, h.Proto, h.Port, uint8(h.Tags), h.Packets}
+		return []driver.Value{id, h.Source, h.Proto, h.Port, uint8(h.Tags), h.Packets}
 	})
 	if err != nil {
 		return err

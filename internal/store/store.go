@@ -151,12 +151,14 @@ var schema = []string{
 		ingested_at TIMESTAMP, duration_ms BIGINT, country_db VARCHAR, asn_db VARCHAR, version VARCHAR)`,
 	`CREATE TABLE IF NOT EXISTS sensors (name VARCHAR PRIMARY KEY, nets VARCHAR, addresses DOUBLE)`,
 	`CREATE TABLE IF NOT EXISTS sources (
-		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
+		ingest_id INTEGER, sid UINTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
 		as_org VARCHAR, special VARCHAR, packets UBIGINT, bytes UBIGINT, classes UTINYINT,
 		first_seen TIMESTAMP, last_seen TIMESTAMP, src_port INTEGER, tcpudp BOOLEAN)`,
-	`CREATE TABLE IF NOT EXISTS hits (
-		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
-		proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT)`,
+	`CREATE TABLE IF NOT EXISTS hit_counts (
+		ingest_id INTEGER, sid UINTEGER, proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT)`,
+	`CREATE OR REPLACE VIEW hits AS
+		SELECT s.ingest_id, s.day, s.sensor, s.src, s.country, s.asn, h.proto, h.port, h.classes, h.packets
+		FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid`,
 	`CREATE TABLE IF NOT EXISTS exploits (
 		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
 		proto UTINYINT, port USMALLINT, pattern VARCHAR, packets UBIGINT)`,
