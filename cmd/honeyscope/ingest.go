@@ -66,6 +66,10 @@ is 1.`,
 					return fmt.Errorf("--tz %q: %w", tz, err)
 				}
 			}
+			geoFlags.applyConfig(g)
+			if tz == "" && g.cfg != nil {
+				tz = g.cfg.TZ
+			}
 			loc, err := geoFlags.open()
 			if err != nil {
 				return err

@@ -31,10 +31,17 @@ type globals struct {
 	db      string
 	verbose bool
 	cpuprof string
+	cfgPath string
+	cfg     *config
 	log     *slog.Logger
 }
 
-func (g *globals) dbPath() string { return store.PathFromEnv(g.db) }
+func (g *globals) dbPath() string {
+	if g.db == "" && os.Getenv("HONEYSCOPE_DB") == "" && g.cfg != nil && g.cfg.DB != "" {
+		return g.cfg.DB
+	}
+	return store.PathFromEnv(g.db)
+}
 
 func newRoot() *cobra.Command {
 	g := &globals{}
@@ -54,7 +61,7 @@ The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
 open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			lvl := slog.LevelWarn
 			if g.verbose {
 				lvl = slog.LevelDebug
@@ -69,6 +76,12 @@ open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
 					g.log.Error("cpu profile", "err", err)
 				}
 			}
+			cfg, err := loadConfig(g.cfgPath)
+			if err != nil {
+				return err
+			}
+			g.cfg = cfg
+			return nil
 		},
 		PersistentPostRun: func(cmd *cobra.Command, args []string) {
 			if g.cpuprof != "" {
@@ -78,9 +91,10 @@ open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store file (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
+	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings file (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g))
+	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g))
 	addLaterCommands(root, g)
 	return root
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -58,6 +57,9 @@ classes, so with --by class the rows add up to more than the access row.`,
 			case "table", "csv", "json":
 			default:
 				return fmt.Errorf("--format %q: want table, csv or json", format)
+			}
+			if !cmd.Flags().Changed("lang") && g.cfg != nil && g.cfg.Lang != "" {
+				lang = g.cfg.Lang
 			}
 			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
 			if err != nil {
@@ -146,9 +148,12 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 		cw.Flush()
 		return cw.Error()
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	var head []string
+	right := map[int]bool{}
 	for _, d := range by {
+		if d == "port" || d == "asn" {
+			right[len(head)] = true
+		}
 		head = append(head, d)
 		if d == "country" {
 			head = append(head, "name")
@@ -157,26 +162,35 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 			head = append(head, "organisation")
 		}
 	}
+	right[len(head)], right[len(head)+1] = true, true
 	head = append(head, "packets", "sources")
-	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	var table [][]string
 	for _, r := range rows {
 		var cells []string
 		for j, d := range by {
-			cells = append(cells, fmt.Sprint(r.Keys[j]))
-			if d == "country" {
-				cells = append(cells, countryName(fmt.Sprint(r.Keys[j]), lang))
-			}
-			if d == "asn" {
-				cells = append(cells, truncate(r.Org, 40))
+			switch d {
+			case "asn":
+				asn := fmt.Sprintf("AS%v", r.Keys[j])
+				if fmt.Sprint(r.Keys[j]) == "0" {
+					asn = "unknown"
+				}
+				cells = append(cells, asn, truncate(r.Org, 40))
+			case "country":
+				cells = append(cells, fmt.Sprint(r.Keys[j]), countryName(fmt.Sprint(r.Keys[j]), lang))
+			default:
+				cells = append(cells, fmt.Sprint(r.Keys[j]))
 			}
 		}
 		cells = append(cells, thousands(r.Packets), thousands(r.Sources))
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		table = append(table, cells)
+	}
+	if err := writeTable(w, head, table, right); err != nil {
+		return err
 	}
 	if len(rows) == 0 {
-		fmt.Fprintln(tw, "(no rows)\t")
+		fmt.Fprintln(w, "(no rows)")
 	}
-	return tw.Flush()
+	return nil
 }
 
 func truncate(s string, n int) string {

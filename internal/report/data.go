@@ -305,81 +305,80 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 	default:
 		return nil, fmt.Errorf("series: unknown dimension %q (country, port or asn)", q.Dim)
 	}
-	var meas string
-	switch q.Unit {
-	case analysis.UnitPackets, "":
-		meas = "CAST(sum(b.packets) AS DOUBLE)"
-	case analysis.UnitSources:
-		meas = "CAST(count(DISTINCT b.src) AS DOUBLE)"
-	default:
+	if q.Unit != analysis.UnitPackets && q.Unit != analysis.UnitSources && q.Unit != "" {
 		return nil, fmt.Errorf("series: unknown unit %q (packets or sources)", q.Unit)
 	}
-	cf, cargs, err := l.classFilter(q.Classes)
-	if err != nil {
-		return nil, fmt.Errorf("series: %w", err)
+	classes := classify.Names()
+	if len(q.Classes) > 0 {
+		if _, _, err := l.classFilter(q.Classes); err != nil {
+			return nil, fmt.Errorf("series: %w", err)
+		}
+		classes = q.Classes
 	}
 	sf, sargs := l.sensorFilter("h.sensor")
 	sensorCol := "''"
 	if q.BySensor {
 		sensorCol = "h.sensor"
 	}
-	args := []any{dateArg(from), dateArg(to)}
-	args = append(args, cargs...)
-	args = append(args, sargs...)
-	where := ""
+	where := ` WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)` + sf
+	whereArgs := append([]any{dateArg(from), dateArg(to)}, sargs...)
 	if q.Country != "" {
-		where = " AND h.country = ?"
-		args = append(args, q.Country)
+		where += " AND h.country = ?"
+		whereArgs = append(whereArgs, q.Country)
 	}
-	kc := strings.Join(keyCols, ", ")
 	hk := make([]string, len(keyCols))
 	for i, c := range keyCols {
 		hk[i] = "h." + c
 	}
-	// d: the measure per class, day, sensor and key. Packets are summed per
-	// class set before the class join (a handful of class sets, far fewer
-	// rows than hits); distinct sources need the sources themselves.
-	var d string
-	if q.Unit == analysis.UnitSources {
-		d = `SELECT c.name AS class, h.day, ` + sensorCol + ` AS sensor, ` + strings.Join(hk, ", ") +
-			`, h.src, h.packets` + classJoin + `WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)` + cf + sf + where
-	} else {
-		cw := strings.ReplaceAll(cf, "c.name", "c.name")
-		d = `SELECT c.name AS class, p.day, p.sensor, ` + kc + `, sum(p.v) AS packets
-		FROM (SELECT h.classes AS cls, h.day, ` + sensorCol + ` AS sensor, ` + strings.Join(hk, ", ") + `, sum(h.packets) AS v
-		      FROM hits h WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)` + sf + where + ` GROUP BY ALL) p
-		JOIN classes c ON (p.cls & c.bit) <> 0 WHERE true` + cw + ` GROUP BY ALL`
-		// The class filter's arguments follow the inner query's.
-		args = []any{dateArg(from), dateArg(to)}
-		args = append(args, sargs...)
-		if q.Country != "" {
-			args = append(args, q.Country)
-		}
-		args = append(args, cargs...)
+	// One filtered sum per class: the class bits are tested inside the
+	// aggregation, so hits are scanned once and never joined.
+	bitOf := func(c string) int {
+		cl, _ := classify.ParseClass(c)
+		return int(cl.Bit())
 	}
-	var sqlText string
-	if q.Keep <= 0 {
-		sqlText = `SELECT b.class, b.day, b.sensor, ` + kc + `, ` + meas + ` FROM (` + d + `) b GROUP BY ALL`
-	} else {
-		// k: the top keys per class by total and by peak day; the last key
-		// column (port, asn) of the others is folded to NULL, proto stays.
-		folded := make([]string, len(keyCols))
-		on := make([]string, len(keyCols))
-		for i, c := range keyCols {
-			folded[i] = "b." + c
-			on[i] = "k." + c + " = b." + c
+	var sums []string
+	for _, c := range classes {
+		sums = append(sums, fmt.Sprintf("CAST(sum(h.packets) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", bitOf(c)))
+	}
+	keyExpr := strings.Join(hk, ", ")
+	join := ""
+	var joinArgs []any
+	if q.Keep > 0 {
+		kept, err := l.keptKeys(ctx, keyCols, classes, where, whereArgs, sums, q.Keep)
+		if err != nil {
+			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 		}
 		last := keyCols[len(keyCols)-1]
-		folded[len(folded)-1] = "CASE WHEN k.class IS NULL THEN NULL ELSE b." + last + " END"
-		keep := strconv.Itoa(q.Keep)
-		sqlText = `WITH b AS MATERIALIZED (` + d + `),
-		t AS (SELECT class, ` + kc + `, sum(packets) AS total, max(packets) AS peak FROM
-		        (SELECT class, day, ` + kc + `, sum(packets) AS packets FROM b GROUP BY ALL) GROUP BY ALL),
-		k AS (SELECT class, ` + kc + ` FROM t
-		      QUALIFY row_number() OVER (PARTITION BY class ORDER BY total DESC, ` + kc + `) <= ` + keep + `
-		           OR row_number() OVER (PARTITION BY class ORDER BY peak DESC, ` + kc + `) <= ` + keep + `)
-		SELECT b.class, b.day, b.sensor, ` + strings.Join(folded, ", ") + ` AS fk, ` + meas + `
-		FROM b LEFT JOIN k ON k.class = b.class AND ` + strings.Join(on, " AND ") + ` GROUP BY ALL`
+		fk := make([]string, len(keyCols))
+		copy(fk, hk)
+		if len(kept) == 0 {
+			fk[len(fk)-1] = "NULL"
+		} else {
+			var on []string
+			for _, c := range keyCols {
+				on = append(on, "k."+c+" = h."+c)
+			}
+			tuple := "(?" + strings.Repeat(", ?", len(keyCols)-1) + ")"
+			join = ` LEFT JOIN (VALUES ` + strings.TrimSuffix(strings.Repeat(tuple+", ", len(kept)), ", ") +
+				`) k(` + strings.Join(keyCols, ", ") + `) ON ` + strings.Join(on, " AND ")
+			for _, k := range kept {
+				joinArgs = append(joinArgs, k...)
+			}
+			fk[len(fk)-1] = "CASE WHEN k." + last + " IS NULL THEN NULL ELSE h." + last + " END"
+		}
+		keyExpr = strings.Join(fk, ", ")
+	}
+	var sqlText string
+	args := append(joinArgs, whereArgs...)
+	if q.Unit == analysis.UnitSources {
+		// Distinct sources need the rows themselves, per class.
+		cf, cargs, _ := l.classFilter(classes)
+		sqlText = `SELECT c.name, h.day, ` + sensorCol + `, ` + keyExpr + `, CAST(count(DISTINCT h.src) AS DOUBLE)
+			FROM hits h JOIN classes c ON (h.classes & c.bit) <> 0` + join + where + cf + ` GROUP BY ALL`
+		args = append(args, cargs...)
+	} else {
+		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(sums, ", ") +
+			` FROM hits h` + join + where + ` GROUP BY ALL`
 	}
 	rows, err := l.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
@@ -390,40 +389,9 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 	idx := map[id]int{}
 	var out []SensorSeries
 	start := civil(from)
-	for rows.Next() {
-		var (
-			class, sensor string
-			day           time.Time
-			v             float64
-			k             string
-		)
-		switch q.Dim {
-		case analysis.DimCountry:
-			err = rows.Scan(&class, &day, &sensor, &k, &v)
-		case analysis.DimPort:
-			var proto uint8
-			var port sql.NullInt64
-			err = rows.Scan(&class, &day, &sensor, &proto, &port, &v)
-			if port.Valid {
-				k = PortKey(proto, int(port.Int64))
-			} else {
-				k = OtherKey + "/" + store.ProtoName(proto)
-			}
-		case analysis.DimASN:
-			var asn sql.NullInt64
-			err = rows.Scan(&class, &day, &sensor, &asn, &v)
-			if asn.Valid {
-				k = ASNKey(uint32(asn.Int64))
-			} else {
-				k = OtherKey
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
-		}
-		d := int(civil(day) - start)
-		if d < 0 || d >= n {
-			continue
+	add := func(class, sensor, k string, d int, v float64) {
+		if d < 0 || d >= n || v == 0 {
+			return
 		}
 		i, ok := idx[id{class, sensor, k}]
 		if !ok {
@@ -434,6 +402,67 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		}
 		out[i].Values[d] += v
 	}
+	sources := q.Unit == analysis.UnitSources
+	for rows.Next() {
+		var (
+			class, sensor string
+			day           time.Time
+			country       sql.NullString
+			proto, num    sql.NullInt64
+			v             float64
+			vals          = make([]sql.NullFloat64, len(classes))
+		)
+		var dest []any
+		if sources {
+			dest = append(dest, &class)
+		}
+		dest = append(dest, &day, &sensor)
+		switch q.Dim {
+		case analysis.DimCountry:
+			dest = append(dest, &country)
+		case analysis.DimPort:
+			dest = append(dest, &proto, &num)
+		case analysis.DimASN:
+			dest = append(dest, &num)
+		}
+		if sources {
+			dest = append(dest, &v)
+		} else {
+			for i := range vals {
+				dest = append(dest, &vals[i])
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
+		}
+		var k string
+		switch q.Dim {
+		case analysis.DimCountry:
+			k = country.String
+		case analysis.DimPort:
+			if num.Valid {
+				k = PortKey(uint8(proto.Int64), int(num.Int64))
+			} else {
+				k = OtherKey + "/" + store.ProtoName(uint8(proto.Int64))
+			}
+		case analysis.DimASN:
+			if num.Valid {
+				k = ASNKey(uint32(num.Int64))
+			} else {
+				k = OtherKey
+			}
+		}
+		d := int(civil(day) - start)
+		if sources {
+			add(class, sensor, k, d, v)
+			continue
+		}
+		for i, c := range classes {
+			if vals[i].Valid {
+				add(c, sensor, k, d, vals[i].Float64)
+			}
+		}
+	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 	}
@@ -442,6 +471,47 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 			cmp.Compare(a.Sensor, b.Sensor), cmp.Compare(a.Key, b.Key))
 	})
 	return out, nil
+}
+
+// keptKeys returns the keys (values of keyCols) that are among the keep
+// largest of some class by total packets or by packets on one day.
+func (l *Loader) keptKeys(ctx context.Context, keyCols, classes []string, where string, whereArgs []any, sums []string, keep int) ([][]any, error) {
+	kc := strings.Join(keyCols, ", ")
+	hk := make([]string, len(keyCols))
+	for i, c := range keyCols {
+		hk[i] = "h." + c
+	}
+	var cols, ranks []string
+	for i := range classes {
+		cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))
+		ranks = append(ranks, fmt.Sprintf(`SELECT %[1]s FROM t WHERE t%[2]d > 0
+			QUALIFY row_number() OVER (ORDER BY t%[2]d DESC, %[1]s) <= %[3]d OR row_number() OVER (ORDER BY p%[2]d DESC, %[1]s) <= %[3]d`, kc, i, keep))
+	}
+	var agg []string
+	for i := range classes {
+		agg = append(agg, fmt.Sprintf("coalesce(sum(v%[1]d), 0) AS t%[1]d, coalesce(max(v%[1]d), 0) AS p%[1]d", i))
+	}
+	q := `WITH d AS (SELECT h.day, ` + strings.Join(hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM hits h` + where + ` GROUP BY ALL),
+		t AS (SELECT ` + kc + `, ` + strings.Join(agg, ", ") + ` FROM d GROUP BY ALL)
+		` + strings.Join(ranks, " UNION ") + ` ORDER BY ALL`
+	rows, err := l.db.QueryContext(ctx, q, whereArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("top keys: %w", err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(keyCols))
+		ptrs := make([]any, len(keyCols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("top keys: %w", err)
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
 }
 
 // classOrder is the display position of a class (unknown names last).

@@ -29,7 +29,7 @@ func TestZZTiming(t *testing.T) {
 		k, err := f()
 		t.Logf("%-20s %v n=%d err=%v", name, time.Since(s), k, err)
 	}
-	for _, dim := range []string{"port", "asn"} {
+	for _, dim := range []string{"country", "port", "asn"} {
 		tm("series "+dim, func() (int, error) {
 			s, err := l.Series(ctx, SeriesQuery{From: from, To: to, Dim: dim, Unit: analysis.UnitPackets, BySensor: true, Keep: 40})
 			return len(s), err

@@ -149,6 +149,8 @@ var schema = []string{
 		format VARCHAR, frames BIGINT, packets BIGINT, outbound BIGINT, undecodable BIGINT,
 		first_ts TIMESTAMP, last_ts TIMESTAMP, error VARCHAR, error_offset BIGINT,
 		ingested_at TIMESTAMP, duration_ms BIGINT, country_db VARCHAR, asn_db VARCHAR, version VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS geo_history (done_at TIMESTAMP, day_from VARCHAR, day_to VARCHAR,
+		country_db VARCHAR, asn_db VARCHAR, sources BIGINT, rows BIGINT, changed BIGINT)`,
 	`CREATE TABLE IF NOT EXISTS sensors (name VARCHAR PRIMARY KEY, nets VARCHAR, addresses DOUBLE)`,
 	`CREATE TABLE IF NOT EXISTS sources (
 		ingest_id INTEGER, sid UINTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,

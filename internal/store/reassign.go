@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// ReassignResult says what a re-geolocation changed.
+type ReassignResult struct {
+	Sources int   // distinct source addresses looked up
+	Rows    int64 // source-day rows updated
+	Changed int64 // rows whose country or ASN changed
+}
+
+// Reassign geolocates the stored sources of days [from, to] (either may be
+// "" for open) again with locate, in one transaction, and records the
+// databases used in the geo_history table. Captures are not read again.
+func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) Place, countryDB, asnDB string) (ReassignResult, error) {
+	var res ReassignResult
+	if s.readOnly {
+		return res, errors.New("store opened read-only")
+	}
+	where, args, err := dayRange(from, to)
+	if err != nil {
+		return res, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT src FROM sources`+where, args...)
+	if err != nil {
+		return res, fmt.Errorf("reassign: %w", err)
+	}
+	var srcs []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return res, err
+		}
+		srcs = append(srcs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	res.Sources = len(srcs)
+	err = s.withConn(ctx, func(conn *duckdb.Conn) error {
+		exec := func(q string, a ...any) (int64, error) {
+			nv := make([]driver.NamedValue, len(a))
+			for i, v := range a {
+				nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+			}
+			r, err := conn.ExecContext(ctx, q, nv)
+			if err != nil {
+				return 0, err
+			}
+			return r.RowsAffected()
+		}
+		if _, err := exec(`CREATE TEMP TABLE IF NOT EXISTS regeo (src VARCHAR, country VARCHAR, asn UINTEGER, as_org VARCHAR, special VARCHAR)`); err != nil {
+			return err
+		}
+		if _, err := exec(`DELETE FROM regeo`); err != nil {
+			return err
+		}
+		err := appendRows(conn, "regeo", len(srcs), func(i int) []driver.Value {
+			p := Place{Country: "??"}
+			if a, err := netip.ParseAddr(srcs[i]); err == nil {
+				p = locate(a)
+			}
+			return []driver.Value{srcs[i], p.Country, p.ASN, p.Org, p.Special}
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := exec("BEGIN TRANSACTION"); err != nil {
+			return err
+		}
+		fail := func(err error) error {
+			_, _ = exec("ROLLBACK")
+			return err
+		}
+		w := where
+		if w == "" {
+			w = " WHERE true"
+		}
+		changed, err := queryInt(ctx, conn, `SELECT count(*) FROM sources JOIN regeo g ON sources.src = g.src
+			WHERE (sources.country <> g.country OR sources.asn <> g.asn)`+andDays(w), args...)
+		if err != nil {
+			return fail(err)
+		}
+		res.Changed = changed
+		upd, err := exec(`UPDATE sources SET country = g.country, asn = g.asn, as_org = g.as_org, special = g.special
+			FROM regeo g WHERE sources.src = g.src`+andDays(w), args...)
+		if err != nil {
+			return fail(err)
+		}
+		res.Rows = upd
+		if _, err := exec(`UPDATE exploits SET country = g.country, asn = g.asn FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
+			return fail(err)
+		}
+		if _, err := exec(`INSERT INTO geo_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, time.Now().UTC(), from, to, countryDB, asnDB, int64(res.Sources), res.Rows, res.Changed); err != nil {
+			return fail(err)
+		}
+		// Ingests whose every day was re-geolocated now carry the new databases.
+		if _, err := exec(`UPDATE ingests SET country_db = ?, asn_db = ? WHERE id NOT IN (SELECT DISTINCT ingest_id FROM sources WHERE NOT (true`+andDays(w)+`))`, append([]any{countryDB, asnDB}, args...)...); err != nil {
+			return fail(err)
+		}
+		_, err = exec("COMMIT")
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("reassign: %w", err)
+	}
+	return res, nil
+}
+
+// andDays turns " WHERE cond" into " AND cond" ("" stays "").
+func andDays(where string) string {
+	if where == " WHERE true" || where == "" {
+		return ""
+	}
+	return " AND " + where[len(" WHERE "):]
+}
+
+func dayRange(from, to string) (string, []any, error) {
+	var conds []string
+	var args []any
+	if from != "" {
+		t, err := ParseDay(from)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "day >= ?")
+		args = append(args, t)
+	}
+	if to != "" {
+		t, err := ParseDay(to)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "day <= ?")
+		args = append(args, t)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	w := " WHERE " + conds[0]
+	for _, c := range conds[1:] {
+		w += " AND " + c
+	}
+	return w, args, nil
+}
