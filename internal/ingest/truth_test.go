@@ -14,7 +14,7 @@ import (
 
 type geoPool struct{}
 
-func (geoPool) Countries() []string                          { return geo.DefaultCountries() }
+func (geoPool) Countries() []string                         { return geo.DefaultCountries() }
 func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr(cc, n) }
 
 func locate(t *testing.T) func(netip.Addr) store.Place {
