@@ -12,6 +12,7 @@
 package aggregate
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"time"
@@ -268,26 +269,7 @@ func (a *Aggregator) Result() *Result {
 		return x.Pattern - y.Pattern
 	})
 	// Merge hourly rows of the same hour that out-of-order packets split.
-	slices.SortFunc(a.hourly, func(x, y HourCount) int {
-		switch {
-		case x.Hour != y.Hour:
-			if x.Hour < y.Hour {
-				return -1
-			}
-			return 1
-		case x.Proto != y.Proto:
-			return int(x.Proto) - int(y.Proto)
-		}
-		return int(x.Tags) - int(y.Tags)
-	})
-	for _, h := range a.hourly {
-		if n := len(r.Hourly); n > 0 && r.Hourly[n-1].Hour == h.Hour && r.Hourly[n-1].Proto == h.Proto && r.Hourly[n-1].Tags == h.Tags {
-			r.Hourly[n-1].Packets += h.Packets
-			r.Hourly[n-1].Bytes += h.Bytes
-			continue
-		}
-		r.Hourly = append(r.Hourly, h)
-	}
+	r.Hourly = mergeHourly(a.hourly)
 	return r
 }
 
@@ -327,3 +309,76 @@ func (a *Aggregator) AddBatch(b *Batch) {
 
 // prefetchSink keeps the prefetch loads from being optimised away.
 var prefetchSink uint64
+
+// Shard returns which of n shards counts packets from src: shards partition
+// sources, so each shard's source-days and cells are disjoint and shards can
+// count in parallel, then be merged with Merge.
+func Shard(src netip.Addr, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	b := src.Unmap().As16()
+	h := (binary.BigEndian.Uint64(b[:8]) ^ binary.BigEndian.Uint64(b[8:])) * 0x9E3779B97F4A7C15
+	return int((h >> 32) % uint64(n))
+}
+
+// Merge combines the results of shards that counted disjoint sources of one
+// capture. Frame and outbound counters are summed.
+func Merge(parts []*Result) *Result {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	out := &Result{}
+	var hourly []HourCount
+	for _, p := range parts {
+		off := uint32(len(out.Sources))
+		out.Sources = append(out.Sources, p.Sources...)
+		for _, h := range p.Hits {
+			h.Source += off
+			out.Hits = append(out.Hits, h)
+		}
+		for _, e := range p.Exploits {
+			e.Source += off
+			out.Exploits = append(out.Exploits, e)
+		}
+		hourly = append(hourly, p.Hourly...)
+		out.Packets += p.Packets
+		out.Inbound += p.Inbound
+		out.Outbound += p.Outbound
+		if p.Inbound > 0 && (out.First == 0 || p.First < out.First) {
+			out.First = p.First
+		}
+		if p.Last > out.Last {
+			out.Last = p.Last
+		}
+	}
+	out.Hourly = mergeHourly(hourly)
+	return out
+}
+
+// mergeHourly sorts hourly rows and sums rows of the same hour, protocol and
+// class set.
+func mergeHourly(rows []HourCount) []HourCount {
+	slices.SortFunc(rows, func(x, y HourCount) int {
+		switch {
+		case x.Hour != y.Hour:
+			if x.Hour < y.Hour {
+				return -1
+			}
+			return 1
+		case x.Proto != y.Proto:
+			return int(x.Proto) - int(y.Proto)
+		}
+		return int(x.Tags) - int(y.Tags)
+	})
+	var out []HourCount
+	for _, h := range rows {
+		if n := len(out); n > 0 && out[n-1].Hour == h.Hour && out[n-1].Proto == h.Proto && out[n-1].Tags == h.Tags {
+			out[n-1].Packets += h.Packets
+			out[n-1].Bytes += h.Bytes
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}

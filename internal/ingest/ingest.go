@@ -37,6 +37,9 @@ type Config struct {
 	TimeZone   string         // zone of days for a new store ("" = the store's, UTC when new)
 	Force      bool           // replace earlier ingests of the same content
 	Workers    int            // files processed at once (default GOMAXPROCS)
+	// Shards is the number of goroutines counting one file's packets, each
+	// owning a share of the sources (default GOMAXPROCS / files at once).
+	Shards int
 
 	// Locate geolocates a source address (nil: every country "??").
 	Locate func(netip.Addr) store.Place
@@ -92,6 +95,9 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		return nil, err
 	}
 
+	if cfg.Shards <= 0 {
+		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
+	}
 	results := make([]FileResult, len(files))
 	com := newCommitter(cfg.DBPath)
 	defer com.close()
@@ -291,12 +297,14 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 	defer hr.stop()
 	rd, err := capture.NewReader(hr, path)
 	var (
-		agg     = aggregate.New(loc)
 		undec   uint64
 		readErr error
 		errOff  int64 = -1
 		format  string
+		frames  uint64
+		outb    uint64
 	)
+	sh := newShards(loc, cfg.Shards)
 	if err != nil {
 		readErr = err
 		errOff = 0
@@ -304,9 +312,8 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		format = rd.Format()
 		cls := classify.Classifier{Exploits: cfg.Exploits}
 		nets := cfg.SensorNets
-		batch := new(aggregate.Batch)
 		var lastBytes int64
-		var frames int64
+		var scratch decode.Packet
 		for {
 			data, ts, link, _, err := rd.Next()
 			if err != nil {
@@ -316,7 +323,6 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 				}
 				break
 			}
-			agg.CountFrame()
 			frames++
 			if frames&0xffff == 0 {
 				if ctx.Err() != nil {
@@ -329,26 +335,26 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 					lastBytes = b
 				}
 			}
-			p := &batch.Packets[batch.N]
+			// Decode into scratch, then copy into the batch of the shard
+			// that owns the source.
+			p := &scratch
 			if decode.Decode(link, data, p) != nil {
 				undec++
 				continue
 			}
 			if len(nets) > 0 && !inNets(nets, p.Dst) {
-				agg.CountOutbound()
+				outb++
 				continue
 			}
 			tags, pat := cls.Classify(p)
-			batch.TS[batch.N], batch.Tags[batch.N], batch.Pattern[batch.N] = ts, tags, pat
-			if batch.N++; batch.N == aggregate.BatchSize {
-				agg.AddBatch(batch)
-			}
+			sh.add(ts, p, tags, pat)
 		}
-		agg.AddBatch(batch)
 		if cfg.Progress != nil {
-			cfg.Progress(hr.read.Load()-lastBytes, frames&0xffff)
+			cfg.Progress(hr.read.Load()-lastBytes, int64(frames&0xffff))
 		}
 	}
+	r := sh.finish()
+	r.Packets, r.Outbound = frames, outb
 	if readErr == nil || !errors.Is(readErr, context.Canceled) {
 		hr.drain()
 	}
@@ -360,7 +366,6 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Err = readErr
 		return res
 	}
-	r := agg.Result()
 	readDone := time.Now()
 	res.Frames, res.Packets = r.Packets, r.Inbound
 	for _, h := range r.Hits {
@@ -503,4 +508,67 @@ func (c *committer) close() {
 		c.st.Close()
 		c.st = nil
 	}
+}
+
+// shards counts a file's packets on several goroutines, each owning the
+// sources that aggregate.Shard assigns it; the reading goroutine only
+// decodes, classifies and hands over batches.
+type shards struct {
+	n    int
+	aggs []*aggregate.Aggregator
+	cur  []*aggregate.Batch
+	in   []chan *aggregate.Batch
+	free []chan *aggregate.Batch
+	wg   sync.WaitGroup
+}
+
+func newShards(loc *time.Location, n int) *shards {
+	s := &shards{n: n}
+	for i := 0; i < n; i++ {
+		a := aggregate.New(loc)
+		in := make(chan *aggregate.Batch, 8)
+		free := make(chan *aggregate.Batch, 10)
+		for j := 0; j < 9; j++ {
+			free <- new(aggregate.Batch)
+		}
+		s.aggs = append(s.aggs, a)
+		s.in = append(s.in, in)
+		s.free = append(s.free, free)
+		s.cur = append(s.cur, new(aggregate.Batch))
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for b := range in {
+				a.AddBatch(b)
+				free <- b
+			}
+		}()
+	}
+	return s
+}
+
+func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int) {
+	i := aggregate.Shard(p.Src, s.n)
+	b := s.cur[i]
+	b.TS[b.N], b.Packets[b.N], b.Tags[b.N], b.Pattern[b.N] = ts, *p, tags, pat
+	if b.N++; b.N == aggregate.BatchSize {
+		s.in[i] <- b
+		s.cur[i] = <-s.free[i]
+	}
+}
+
+// finish counts what is left, stops the goroutines and merges their results.
+func (s *shards) finish() *aggregate.Result {
+	for i := range s.in {
+		if s.cur[i].N > 0 {
+			s.in[i] <- s.cur[i]
+		}
+		close(s.in[i])
+	}
+	s.wg.Wait()
+	parts := make([]*aggregate.Result, s.n)
+	for i, a := range s.aggs {
+		parts[i] = a.Result()
+	}
+	return aggregate.Merge(parts)
 }
