@@ -114,36 +114,41 @@ func (d *doc) writeHTML(dir string) error {
 		fmt.Fprintf(&b, "<dt>%s</dt><dd>%s</dd>\n", esc(m[0]), esc(m[1]))
 	}
 	b.WriteString("</dl>\n")
-	// Table of contents from the headings.
+	// Table of contents from the headings: sections with their
+	// subsections nested.
 	toc := "Contents"
 	if d.lang == "ja" {
 		toc = "目次"
 	}
 	fmt.Fprintf(&b, "<nav class=\"toc\"><h2>%s</h2>\n<ol>\n", esc(toc))
-	open := false
+	inSection, inSub := false, false
 	for _, bl := range d.blocks {
 		switch bl.kind {
 		case bH2:
-			if open {
+			if inSub {
 				b.WriteString("</ol>")
-				open = false
+				inSub = false
 			}
-			fmt.Fprintf(&b, "</li>\n<li><a href=\"#%s\">%s</a>", bl.id, esc(bl.text))
+			if inSection {
+				b.WriteString("</li>\n")
+			}
+			fmt.Fprintf(&b, "<li><a href=\"#%s\">%s</a>", bl.id, esc(bl.text))
+			inSection = true
 		case bH3:
-			if !open {
+			if !inSub {
 				b.WriteString("<ol>")
-				open = true
+				inSub = true
 			}
 			fmt.Fprintf(&b, "<li><a href=\"#%s\">%s</a></li>", bl.id, esc(bl.text))
 		}
 	}
-	if open {
+	if inSub {
 		b.WriteString("</ol>")
 	}
-	b.WriteString("</li>\n</ol>\n</nav>\n")
-	tocHTML := strings.Replace(b.String(), "<ol>\n</li>\n", "<ol>\n", 1)
-	b.Reset()
-	b.WriteString(tocHTML)
+	if inSection {
+		b.WriteString("</li>\n")
+	}
+	b.WriteString("</ol>\n</nav>\n")
 	for _, bl := range d.blocks {
 		switch bl.kind {
 		case bH2:

@@ -45,3 +45,25 @@ func TestZZTiming(t *testing.T) {
 		return len(m), err
 	})
 }
+
+func TestZZBuild(t *testing.T) {
+	p := os.Getenv("HS_PERF_DB")
+	if p == "" {
+		t.Skip()
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, p, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l := NewLoader(st, nil)
+	from, _ := l.ParseDay(os.Getenv("HS_FROM"))
+	to, _ := l.ParseDay("2026-05-30")
+	s := time.Now()
+	res, err := Build(ctx, st, Options{From: from, To: to, Lang: os.Getenv("HS_LANG"), Out: os.Getenv("HS_OUT")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("build %v: %d files, %d findings, warnings %v", time.Since(s), len(res.Files), len(res.Findings), res.Warnings)
+}

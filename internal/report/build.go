@@ -1,0 +1,1012 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// Options configure a report.
+type Options struct {
+	// From and To are the first and last day of the period (inclusive),
+	// any instant of those days in the store's time zone. Both zero: the
+	// last DefaultDays days with data.
+	From, To time.Time
+	// Sensors limits the report to these sensors (nil: all).
+	Sensors []string
+	// Lang is "ja" or "en" (default).
+	Lang string
+	// Out is the directory written; it is created when missing.
+	Out string
+	// Unit is what charts and spikes count: packets (default) or distinct
+	// sources.
+	Unit analysis.Unit
+	// TopN is the number of countries and ports stacked in the daily bar
+	// charts before "other" (default 8).
+	TopN int
+	// Annotations are drawn on every daily chart, e.g. the days detection
+	// rules changed.
+	Annotations []chart.Annotation
+	// PNGScale is the PNG resolution in pixels per CSS pixel (default 2).
+	PNGScale float64
+	// Now stamps the report (default time.Now).
+	Now func() time.Time
+}
+
+// DefaultDays is the length of the default period.
+const DefaultDays = 7
+
+// Result describes a written report.
+type Result struct {
+	From, To time.Time
+	Dir      string
+	// Files are the files written, relative to Dir.
+	Files []string
+	// Findings are the spikes and rises of the period.
+	Findings []analysis.Finding
+	// Warnings are problems that did not stop the report, e.g. PNGs drawn
+	// without a Japanese font.
+	Warnings []string
+}
+
+// ErrNoData is returned when the store holds no data for the selection.
+var ErrNoData = errors.New("no data")
+
+// builder carries the state of one report.
+type builder struct {
+	ctx  context.Context
+	l    *Loader
+	opt  Options
+	lang string
+	ja   bool
+	d    doc
+
+	from, to   time.Time // the period
+	qFrom      time.Time // first day read (lookback and previous period)
+	n, off     int       // period days; offset of From in the read range
+	days       []time.Time
+	sensors    []SensorInfo
+	gaps       []analysis.SensorGaps // over the read range
+	present    []bool                // merged, over the read range
+	country    []SensorSeries        // packets by sensor
+	port       []SensorSeries        // packets by sensor, ports folded
+	asn        []SensorSeries        // packets merged, ASes folded
+	unitSeries map[string][]SensorSeries
+	orgs       map[string]string
+	findings   []analysis.Finding
+	classes    []string // classes with data in the period
+	figs       []*figure
+	pngs       []pngJob
+	tabs       []*table
+	warnings   []string
+}
+
+// Build writes the report of opt's period to opt.Out and returns what it
+// wrote.
+func Build(ctx context.Context, st *store.Store, opt Options) (*Result, error) {
+	if opt.Out == "" {
+		return nil, errors.New("report: no output directory")
+	}
+	if opt.Lang == "" {
+		opt.Lang = analysis.LangEnglish
+	}
+	if opt.Lang != analysis.LangEnglish && opt.Lang != analysis.LangJapanese {
+		return nil, fmt.Errorf("report: language %q: want en or ja", opt.Lang)
+	}
+	if opt.Unit == "" {
+		opt.Unit = analysis.UnitPackets
+	}
+	if opt.Unit != analysis.UnitPackets && opt.Unit != analysis.UnitSources {
+		return nil, fmt.Errorf("report: unit %q: want packets or sources", opt.Unit)
+	}
+	if opt.TopN <= 0 {
+		opt.TopN = 8
+	}
+	if opt.PNGScale <= 0 {
+		opt.PNGScale = 2
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	b := &builder{ctx: ctx, l: NewLoader(st, opt.Sensors), opt: opt, lang: opt.Lang, ja: opt.Lang == analysis.LangJapanese}
+	if err := b.load(); err != nil {
+		return nil, err
+	}
+	b.compose()
+	return b.write()
+}
+
+// load runs the queries.
+func (b *builder) load() error {
+	ctx, l := b.ctx, b.l
+	var err error
+	if b.sensors, err = l.Sensors(ctx); err != nil {
+		return err
+	}
+	if len(b.sensors) == 0 {
+		return fmt.Errorf("report: %w in the store (run honeyscope ingest first)", ErrNoData)
+	}
+	from, to := b.opt.From, b.opt.To
+	if from.IsZero() || to.IsZero() {
+		first, last, ok, err := l.DataRange(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("report: %w for the selected sensors", ErrNoData)
+		}
+		if to.IsZero() {
+			to = last
+		}
+		if from.IsZero() {
+			from = l.Day(to).AddDate(0, 0, -(DefaultDays - 1))
+			if from.Before(first) {
+				from = first
+			}
+		}
+	}
+	b.from, b.to = l.Day(from), l.Day(to)
+	if b.to.Before(b.from) {
+		return fmt.Errorf("report: period ends (%s) before it starts (%s)", dateArg(b.to), dateArg(b.from))
+	}
+	b.n = daysBetween(b.from, b.to) + 1
+	if b.n > 3660 {
+		return fmt.Errorf("report: period of %d days is too long (at most 3660)", b.n)
+	}
+	b.qFrom = b.from.AddDate(0, 0, -max(Lookback, b.n))
+	b.off = daysBetween(b.qFrom, b.from)
+	for i := range b.n {
+		b.days = append(b.days, b.from.AddDate(0, 0, i))
+	}
+	if b.gaps, err = l.Coverage(ctx, b.qFrom, b.to); err != nil {
+		return err
+	}
+	b.present = PresentAny(b.gaps, b.off+b.n)
+
+	q := SeriesQuery{From: b.qFrom, To: b.to, Unit: analysis.UnitPackets, BySensor: true}
+	q.Dim = analysis.DimCountry
+	if b.country, err = l.Series(ctx, q); err != nil {
+		return err
+	}
+	q.Dim, q.Keep = analysis.DimPort, SeriesKeep
+	if b.port, err = l.Series(ctx, q); err != nil {
+		return err
+	}
+	q.Dim, q.BySensor = analysis.DimASN, false
+	if b.asn, err = l.Series(ctx, q); err != nil {
+		return err
+	}
+	b.unitSeries = map[string][]SensorSeries{
+		analysis.DimCountry: Merge(b.country),
+		analysis.DimPort:    Merge(b.port),
+		analysis.DimASN:     b.asn,
+	}
+	if b.opt.Unit == analysis.UnitSources {
+		for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+			q := SeriesQuery{From: b.qFrom, To: b.to, Dim: dim, Unit: analysis.UnitSources}
+			if dim != analysis.DimCountry {
+				q.Keep = SeriesKeep
+			}
+			if b.unitSeries[dim], err = l.Series(ctx, q); err != nil {
+				return err
+			}
+		}
+	}
+	// Classes with data in the period, in display order.
+	seen := map[string]bool{}
+	for _, s := range b.unitSeries[analysis.DimCountry] {
+		if sum(s.Values[b.off:]) > 0 {
+			seen[s.Class] = true
+		}
+	}
+	for _, c := range classify.Names() {
+		if seen[c] {
+			b.classes = append(b.classes, c)
+		}
+	}
+	if b.orgs, err = l.ASOrgs(ctx, b.qFrom, b.to); err != nil {
+		return err
+	}
+	var all []analysis.Series
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+		for _, s := range b.unitSeries[dim] {
+			all = append(all, s.Series)
+		}
+	}
+	b.findings, err = DetectSpikes(ctx, l, all, b.qFrom, b.present, SpikeOptions{Unit: b.opt.Unit, DriverTopN: 12}, b.from, b.to)
+	return err
+}
+
+func sum(v []float64) float64 {
+	t := 0.0
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			t += x
+		}
+	}
+	return t
+}
+
+// periodGaps are the chart gap flags of the period: days without data.
+func (b *builder) periodGaps() []bool {
+	g := make([]bool, b.n)
+	for i := range g {
+		g[i] = !b.present[b.off+i]
+	}
+	return g
+}
+
+func (b *builder) addFig(name, alt string, c chart.Chart) {
+	f := &figure{name: name, alt: alt, svg: c.SVG()}
+	b.figs = append(b.figs, f)
+	b.pngs = append(b.pngs, pngJob{name: name, c: c})
+	b.d.fig(f)
+}
+
+func (b *builder) addTable(t *table) {
+	b.tabs = append(b.tabs, t)
+	b.d.table(t)
+}
+
+// compose lays out the document.
+func (b *builder) compose() {
+	b.d.lang = b.lang
+	b.d.title = b.tr("title") + " " + b.period(b.from, b.to)
+	names := make([]string, len(b.sensors))
+	for i, s := range b.sensors {
+		names[i] = s.Name
+	}
+	b.d.meta = [][2]string{
+		{b.tr("periodLabel"), fmt.Sprintf("%s – %s (%d)", dateArg(b.from), dateArg(b.to), b.n)},
+		{b.tr("sensorsLabel"), strings.Join(names, ", ")},
+		{b.tr("unitLabel"), b.unitName()},
+		{b.tr("tzLabel"), b.l.Location().String()},
+		{b.tr("generated"), b.opt.Now().In(b.l.Location()).Format("2006-01-02 15:04 MST")},
+	}
+	if len(b.opt.Annotations) > 0 {
+		var a []string
+		for _, an := range b.opt.Annotations {
+			a = append(a, dateArg(an.Day)+": "+an.Text)
+		}
+		b.d.meta = append(b.d.meta, [2]string{b.tr("annotations"), strings.Join(a, "; ")})
+	}
+	b.summary()
+	b.spikeSection()
+	b.coverageSection()
+	for _, c := range b.classes {
+		b.classSection(c)
+	}
+	if len(b.sensors) >= 2 {
+		b.compareSection()
+	}
+	b.domesticSection()
+	b.d.h2("method", b.tr("notes"))
+	for _, k := range []string{"methodUnit", "methodBaseline", "methodPorts", "methodSpearman"} {
+		b.d.para(b.tr(k))
+	}
+}
+
+// summary: headline numbers against the previous period.
+func (b *builder) summary() {
+	b.d.h2("summary", b.tr("summary"))
+	prevFrom := b.from.AddDate(0, 0, -b.n)
+	prevTo := b.from.AddDate(0, 0, -1)
+	cur, err := b.l.Totals(b.ctx, b.from, b.to)
+	if err != nil {
+		b.warnings = append(b.warnings, err.Error())
+	}
+	prev, err := b.l.Totals(b.ctx, prevFrom, prevTo)
+	if err != nil {
+		b.warnings = append(b.warnings, err.Error())
+	}
+	access := classify.Access.String()
+	pc := analysis.HeadlineChange(cur[access].Packets, prev[access].Packets)
+	sc := analysis.HeadlineChange(cur[access].Sources, prev[access].Sources)
+	if b.ja {
+		b.d.para(fmt.Sprintf("%sの期間に%sパケットを観測しました（ユニークIP数%s）。前期間（%s）比はパケット数%s、ユニークIP数%sです。",
+			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
+			b.period(prevFrom, prevTo), pc.Format(b.lang), sc.Format(b.lang)))
+	} else {
+		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources: %s packets and %s sources compared with the previous period (%s).",
+			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
+			pc.Format(b.lang), sc.Format(b.lang), b.period(prevFrom, prevTo)))
+	}
+	t := &table{name: "summary", numeric: []bool{false, true, true, true, true, true},
+		head:    []string{b.tr("class"), b.tr("packets"), b.tr("change"), b.tr("sources"), b.tr("change"), b.tr("previous") + " (" + b.tr("packets") + ")"},
+		csvHead: []string{"class", "packets", "packets_previous", "packets_change_percent", "sources", "sources_previous", "sources_change_percent"}}
+	for _, c := range classify.Names() {
+		cu, pr := cur[c], prev[c]
+		if cu.Packets == 0 && pr.Packets == 0 {
+			continue
+		}
+		p := analysis.HeadlineChange(cu.Packets, pr.Packets)
+		s := analysis.HeadlineChange(cu.Sources, pr.Sources)
+		t.rows = append(t.rows, []string{b.className(c), chart.FormatCount(cu.Packets), p.Format(b.lang),
+			chart.FormatCount(cu.Sources), s.Format(b.lang), chart.FormatCount(pr.Packets)})
+		t.csvRows = append(t.csvRows, []string{c, num(cu.Packets), num(pr.Packets), num(p.Percent),
+			num(cu.Sources), num(pr.Sources), num(s.Percent)})
+	}
+	b.addTable(t)
+	if len(b.findings) > 0 {
+		var items []string
+		for _, f := range b.findings[:min(3, len(b.findings))] {
+			items = append(items, analysis.Sentence(f, b.lang, namer))
+		}
+		b.d.list(items)
+	}
+}
+
+// num writes a raw number for CSV: integers without decimals, NaN empty.
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+func (b *builder) spikeSection() {
+	b.d.h2("spikes", b.tr("spikes"))
+	if len(b.findings) == 0 {
+		b.d.para(b.tr("noSpikes"))
+		return
+	}
+	var items []string
+	for _, f := range b.findings[:min(30, len(b.findings))] {
+		items = append(items, analysis.Sentence(f, b.lang, namer))
+	}
+	b.d.list(items)
+	b.d.note(b.tr("spikeOnChart"))
+	t := &table{name: "spikes", numeric: []bool{false, false, false, false, true, true, true, false},
+		head: []string{b.tr("day"), b.tr("kind"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio"), b.tr("drivers")},
+		csvHead: []string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z",
+			"baseline_days", "drivers", "sentence_en", "sentence_ja"}}
+	for _, f := range b.findings {
+		kind := b.tr("spikeKind")
+		day := dateArg(f.Day)
+		if f.Kind == analysis.KindRise {
+			kind = b.tr("riseKind")
+			day += " – " + dateArg(f.LastDay)
+		}
+		var drv, drvRaw []string
+		for _, d := range f.Drivers[:min(4, len(f.Drivers))] {
+			drv = append(drv, b.keyName(d.Dim, d.Key))
+		}
+		for _, d := range f.Drivers {
+			drvRaw = append(drvRaw, fmt.Sprintf("%s=%s:%s/%s", d.Dim, d.Key, num(math.Round(d.Value)), num(math.Round(d.Baseline))))
+		}
+		t.rows = append(t.rows, []string{day, kind, b.className(f.Class), b.keyName(f.Dim, f.Key),
+			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), "×" + ratioText(f.Ratio), strings.Join(drv, ", ")})
+		t.csvRows = append(t.csvRows, []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
+			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.Ratio), num(f.Z),
+			strconv.Itoa(f.BaselineDays), strings.Join(drvRaw, " "),
+			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)})
+	}
+	b.addTable(t)
+}
+
+func ratioText(r float64) string {
+	if r >= 10 {
+		return strconv.FormatFloat(math.Round(r), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(math.Round(r*10)/10, 'f', -1, 64)
+}
+
+// coverageSection states the days without data plainly.
+func (b *builder) coverageSection() {
+	b.d.h2("coverage", b.tr("coverage"))
+	t := &table{name: "coverage", numeric: []bool{false, false, false, true},
+		head:    []string{b.tr("sensor"), b.tr("day"), b.tr("state"), b.tr("missingHours")},
+		csvHead: []string{"sensor", "day", "state", "covered_hours", "missing_hours"}}
+	any := false
+	for _, g := range b.gaps {
+		var none, part []string
+		for _, d := range g.Days[b.off:] {
+			if d.State == analysis.Full {
+				continue
+			}
+			any = true
+			state := b.tr("noData")
+			if d.State == analysis.Partial {
+				state = b.tr("partial")
+				part = append(part, b.dayShort(d.Day))
+			} else {
+				none = append(none, b.dayShort(d.Day))
+			}
+			t.rows = append(t.rows, []string{g.Sensor, dateArg(d.Day), state, strconv.Itoa(len(d.MissingHours))})
+			var mh []string
+			for _, h := range d.MissingHours {
+				mh = append(mh, strconv.Itoa(h))
+			}
+			t.csvRows = append(t.csvRows, []string{g.Sensor, dateArg(d.Day), d.State.String(),
+				strconv.FormatFloat(d.Covered.Hours(), 'f', 2, 64), strings.Join(mh, " ")})
+		}
+		if len(none) == 0 && len(part) == 0 {
+			continue
+		}
+		sep := ", "
+		if b.ja {
+			sep = "、"
+		}
+		var s string
+		switch {
+		case b.ja && len(none) > 0 && len(part) > 0:
+			s = fmt.Sprintf("センサー%s：%sはデータがありません（ゼロではなく欠測です）。%sは一部の時間帯のみのデータです。", g.Sensor, strings.Join(none, sep), strings.Join(part, sep))
+		case b.ja && len(none) > 0:
+			s = fmt.Sprintf("センサー%s：%sはデータがありません（ゼロではなく欠測です）。", g.Sensor, strings.Join(none, sep))
+		case b.ja:
+			s = fmt.Sprintf("センサー%s：%sは一部の時間帯のみのデータです。", g.Sensor, strings.Join(part, sep))
+		case len(none) > 0 && len(part) > 0:
+			s = fmt.Sprintf("Sensor %s: no data on %s (missing, not zero); only part of the day was captured on %s.", g.Sensor, strings.Join(none, sep), strings.Join(part, sep))
+		case len(none) > 0:
+			s = fmt.Sprintf("Sensor %s: no data on %s (missing, not zero).", g.Sensor, strings.Join(none, sep))
+		default:
+			s = fmt.Sprintf("Sensor %s: only part of the day was captured on %s.", g.Sensor, strings.Join(part, sep))
+		}
+		b.d.para(s)
+	}
+	if !any {
+		b.d.para(b.tr("allCovered"))
+		return
+	}
+	b.d.note(b.tr("hatchNote"))
+	b.addTable(t)
+}
+
+// periodValues is the period's slice of a read-range series.
+func (b *builder) periodValues(v []float64) []float64 { return v[b.off : b.off+b.n] }
+
+// stack turns series of one class into a stacked bar chart's series: the
+// TopN keys by period total, then the rest summed as "other".
+func (b *builder) stack(series []SensorSeries, class, dim string) []chart.Series {
+	type kv struct {
+		key string
+		v   []float64
+		t   float64
+	}
+	var ks []kv
+	for _, s := range series {
+		if s.Class != class {
+			continue
+		}
+		v := b.periodValues(s.Values)
+		ks = append(ks, kv{s.Key, v, sum(v)})
+	}
+	slices.SortFunc(ks, func(a, c kv) int {
+		// "other" rows never take a top place.
+		if IsOther(a.key) != IsOther(c.key) {
+			if IsOther(a.key) {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(c.t, a.t), cmp.Compare(a.key, c.key))
+	})
+	var out []chart.Series
+	other := make([]float64, b.n)
+	hasOther := false
+	for i, k := range ks {
+		if i < b.opt.TopN && !IsOther(k.key) && k.t > 0 {
+			out = append(out, chart.Series{Key: k.key, Label: b.keyName(dim, k.key), Values: k.v})
+			continue
+		}
+		for d, x := range k.v {
+			other[d] += x
+			hasOther = hasOther || x > 0
+		}
+	}
+	if hasOther {
+		out = append(out, chart.Series{Key: "other", Label: b.tr("other"), Values: other})
+	}
+	return out
+}
+
+// marks are the findings of one class and dimension as chart marks.
+func (b *builder) marks(class, dim string) []chart.Mark {
+	var out []chart.Mark
+	for _, f := range b.findings {
+		if f.Class != class || f.Dim != dim {
+			continue
+		}
+		text := b.keyName(dim, f.Key) + " ×" + ratioText(f.Ratio)
+		if f.Kind == analysis.KindRise {
+			text = b.keyName(dim, f.Key) + " ↗"
+		}
+		day := f.Day
+		if day.Before(b.from) {
+			day = b.from
+		}
+		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text})
+	}
+	return out
+}
+
+func (b *builder) classSection(class string) {
+	name := b.className(class)
+	b.d.h2("class-"+class, name)
+	gaps := b.periodGaps()
+	unitSeries := b.unitSeries
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort} {
+		head, id := b.tr("byCountry"), class+"-country"
+		if dim == analysis.DimPort {
+			head, id = b.tr("byPort"), class+"-port"
+		}
+		b.d.h3(id, name+" · "+head)
+		title := name + " · " + head
+		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
+			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
+			Gaps: gaps, Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+		b.addFig(id, title, c)
+	}
+	b.portDots(class)
+	b.topTables(class)
+}
+
+// portDots draws the port × day dot plot of a class.
+func (b *builder) portDots(class string) {
+	var ss []analysis.Series
+	for _, s := range b.unitSeries[analysis.DimPort] {
+		if s.Class == class {
+			x := s.Series
+			x.Values = b.periodValues(s.Values)
+			x.Present = b.present[b.off : b.off+b.n]
+			ss = append(ss, x)
+		}
+	}
+	tables, err := analysis.PortActivity(b.from, ss, analysis.DefaultPortConfig())
+	if err != nil || len(tables) == 0 {
+		return
+	}
+	byKey := map[string][]float64{}
+	for _, s := range ss {
+		byKey[s.Key] = s.Values
+	}
+	const maxRows = 24
+	var rows []chart.DotRow
+	var other []analysis.PortRow
+	for _, r := range tables[0].Rows {
+		if IsOther(r.Key) || r.Folded {
+			other = append(other, r)
+			continue
+		}
+		if len(rows) < maxRows {
+			rows = append(rows, chart.DotRow{Label: b.keyName(analysis.DimPort, r.Key), Values: byKey[r.Key], Steady: r.Steady})
+		}
+	}
+	for _, r := range other {
+		label := b.tr("otherPorts") + " (" + strings.ToUpper(r.Proto) + ")"
+		if r.Folded {
+			label = fmt.Sprintf("%d–%d/%s (%d)", r.Port, r.PortTo, strings.ToUpper(r.Proto), r.Ports)
+		}
+		vals := byKey[r.Key]
+		if r.Folded {
+			vals = nil // PortActivity summed them; recompute below
+		}
+		if vals == nil {
+			continue
+		}
+		rows = append(rows, chart.DotRow{Label: label, Values: vals, Folded: true})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	id := class + "-portdays"
+	title := b.className(class) + " · " + b.tr("portDays")
+	b.d.h3(id, title)
+	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
+		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Lang: b.lang, Width: 840}
+	b.addFig(id, title, c)
+	t := &table{name: class + "-ports", numeric: []bool{false, true, true, false, false},
+		head:    []string{b.tr("port"), b.unitName(), b.tr("daysActive"), b.tr("state"), b.tr("firstDay")},
+		csvHead: []string{"port", "proto", "total", "days_active", "present_days", "active_share", "steady", "first_day"}}
+	for i, r := range tables[0].Rows {
+		first := ""
+		if !r.FirstDay.IsZero() {
+			first = dateArg(r.FirstDay)
+		}
+		state := b.tr("sporadic")
+		if r.Steady {
+			state = b.tr("steady")
+		}
+		label := b.keyName(analysis.DimPort, r.Key)
+		if IsOther(r.Key) {
+			label = b.tr("otherPorts") + " (" + strings.ToUpper(strings.TrimPrefix(r.Key, OtherKey+"/")) + ")"
+		}
+		if i < 15 {
+			t.rows = append(t.rows, []string{label, chart.FormatCount(r.Total), fmt.Sprintf("%d / %d", r.DaysActive, r.PresentDays), state, first})
+		}
+		portNum := ""
+		if r.Port >= 0 {
+			portNum = strconv.Itoa(r.Port)
+		}
+		t.csvRows = append(t.csvRows, []string{portNum, r.Proto, num(r.Total), strconv.Itoa(r.DaysActive), strconv.Itoa(r.PresentDays),
+			num(r.ActiveShare), strconv.FormatBool(r.Steady), first})
+	}
+	t.caption = title
+	b.addTable(t)
+}
+
+// topTables writes the class's top-10 countries, ports and ASes by packets.
+func (b *builder) topTables(class string) {
+	b.d.h3(class+"-top", b.className(class)+" · "+b.tr("topTables"))
+	type row struct {
+		key string
+		p   float64
+	}
+	var want []ClassKey
+	tops := map[string][]row{}
+	totals := map[string]float64{}
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+		src := b.asn
+		switch dim {
+		case analysis.DimCountry:
+			src = Merge(b.country)
+		case analysis.DimPort:
+			src = Merge(b.port)
+		}
+		var rs []row
+		for _, s := range src {
+			if s.Class != class {
+				continue
+			}
+			p := sum(b.periodValues(s.Values))
+			totals[dim] += p
+			if p > 0 && !IsOther(s.Key) {
+				rs = append(rs, row{s.Key, p})
+			}
+		}
+		slices.SortFunc(rs, func(a, c row) int { return cmp.Or(cmp.Compare(c.p, a.p), cmp.Compare(a.key, c.key)) })
+		rs = rs[:min(10, len(rs))]
+		tops[dim] = rs
+		for _, r := range rs {
+			want = append(want, ClassKey{Class: class, Dim: dim, Key: r.key})
+		}
+	}
+	srcs, err := b.l.KeySources(b.ctx, b.from, b.to, want)
+	if err != nil {
+		b.warnings = append(b.warnings, err.Error())
+	}
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+		head := b.tr(dim)
+		t := &table{name: class + "-top-" + dim, caption: b.className(class) + " · " + head,
+			numeric: []bool{true, false, false, true, true, true},
+			head:    []string{b.tr("rank"), head, "", b.tr("packets"), b.tr("share"), b.tr("sources")},
+			csvHead: []string{"rank", dim, "name", "packets", "share", "sources"}}
+		switch dim {
+		case analysis.DimCountry:
+			t.head[2] = ""
+		case analysis.DimASN:
+			t.head[2] = b.tr("org")
+		default:
+			t.head = slices.Delete(t.head, 2, 3)
+			t.numeric = slices.Delete(t.numeric, 2, 3)
+		}
+		for i, r := range tops[dim] {
+			name := ""
+			switch dim {
+			case analysis.DimCountry:
+				name = geo.CountryName(r.key, b.lang)
+			case analysis.DimASN:
+				name = b.orgs[r.key]
+				if r.key == "AS0" {
+					name = b.tr("unknownAS")
+				}
+			}
+			share := 0.0
+			if totals[dim] > 0 {
+				share = r.p / totals[dim]
+			}
+			s := srcs[ClassKey{Class: class, Dim: dim, Key: r.key}]
+			cells := []string{strconv.Itoa(i + 1), analysis.DefaultName(dim, r.key)}
+			if dim != analysis.DimPort {
+				cells = append(cells, truncate(name, 48))
+			}
+			cells = append(cells, chart.FormatCount(r.p), strconv.FormatFloat(share*100, 'f', 1, 64)+"%", chart.FormatCount(s))
+			t.rows = append(t.rows, cells)
+			t.csvRows = append(t.csvRows, []string{strconv.Itoa(i + 1), r.key, name, num(r.p), num(share), num(s)})
+		}
+		if len(t.rows) > 0 {
+			b.addTable(t)
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// compareSection compares the first sensor with each other one (at most
+// three pairs).
+func (b *builder) compareSection() {
+	b.d.h2("compare", b.tr("compare"))
+	present := map[string][]bool{}
+	for _, g := range b.gaps {
+		p := make([]bool, b.n)
+		for i := range p {
+			p[i] = g.Days[b.off+i].State != analysis.NoData
+		}
+		present[g.Sensor] = p
+	}
+	cut := func(in []SensorSeries) []SensorSeries {
+		out := make([]SensorSeries, len(in))
+		for i, s := range in {
+			out[i] = s
+			out[i].Values = b.periodValues(s.Values)
+		}
+		return out
+	}
+	countries, ports := cut(b.country), cut(b.port)
+	a := b.sensors[0]
+	for pi, o := range b.sensors[1:min(len(b.sensors), 4)] {
+		da := CompareInput(a, countries, ports, b.n, present[a.Name])
+		db := CompareInput(o, countries, ports, b.n, present[o.Name])
+		cmpRes, err := analysis.Compare(da, db, analysis.DefaultCompareConfig())
+		if err != nil {
+			b.warnings = append(b.warnings, err.Error())
+			continue
+		}
+		pair := a.Name + " / " + o.Name
+		slug := fmt.Sprintf("compare%d", pi+1)
+		b.d.h3(slug, pair)
+		t := &table{name: slug + "-sensors", numeric: []bool{false, true, true, true, true},
+			head:    []string{b.tr("sensor"), b.tr("addresses"), b.tr("presentDays"), b.tr("packets"), b.tr("perAddr")},
+			csvHead: []string{"sensor", "addresses", "present_days", "packets", "packets_per_day_per_address"}}
+		for _, s := range []analysis.SensorSummary{cmpRes.A, cmpRes.B} {
+			addr := "?"
+			if s.Addresses > 0 {
+				addr = chart.FormatCount(float64(s.Addresses))
+			}
+			t.rows = append(t.rows, []string{s.Name, addr, strconv.Itoa(s.PresentDays), chart.FormatCount(s.Packets), fmtFloat(s.PerDayPerAddress)})
+			t.csvRows = append(t.csvRows, []string{s.Name, strconv.Itoa(s.Addresses), strconv.Itoa(s.PresentDays), num(s.Packets), num(s.PerDayPerAddress)})
+		}
+		b.addTable(t)
+		if cmpRes.A.Addresses > 0 && cmpRes.B.Addresses > 0 {
+			lc := &chart.LineChart{Title: b.tr("perAddrTitle"), Subtitle: pair, YLabel: b.tr("perAddr"), Unit: b.tr("unitPackets"),
+				Days: b.days, Series: []chart.Series{
+					{Key: "sensor-a-" + a.Name, Label: a.Name, Values: cmpRes.A.DailyPerAddress, Color: "#4e79a7"},
+					{Key: "sensor-b-" + o.Name, Label: o.Name, Values: cmpRes.B.DailyPerAddress, Color: "#f28e2b"}},
+				Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 320}
+			b.addFig(slug+"-per-address", b.tr("perAddrTitle")+" · "+pair, lc)
+		}
+		st := &table{name: slug + "-similarity", numeric: []bool{false, true, true, true, true},
+			head:    []string{b.tr("class"), b.tr("spearman"), b.tr("dailyCorr"), a.Name, o.Name},
+			csvHead: []string{"class", "spearman", "countries", "daily_correlation", "daily_countries", "total_a", "total_b", "only_a", "only_b", "ports_only_a", "ports_only_b"}}
+		for _, cc := range cmpRes.Classes {
+			st.rows = append(st.rows, []string{b.className(cc.Class), fmtCorr(cc.Spearman), fmtCorr(cc.DailyCorrelation),
+				chart.FormatCount(cc.TotalA), chart.FormatCount(cc.TotalB)})
+			st.csvRows = append(st.csvRows, []string{cc.Class, num(cc.Spearman), strconv.Itoa(cc.Countries), num(cc.DailyCorrelation),
+				strconv.Itoa(cc.DailyCountries), num(cc.TotalA), num(cc.TotalB), strings.Join(cc.OnlyA, " "), strings.Join(cc.OnlyB, " "),
+				strings.Join(cc.PortsOnlyA, " "), strings.Join(cc.PortsOnlyB, " ")})
+		}
+		b.addTable(st)
+		for _, cc := range cmpRes.Classes {
+			if cc.TotalA == 0 || cc.TotalB == 0 {
+				continue
+			}
+			title := fmt.Sprintf("%s · %s · ρ = %s", b.className(cc.Class), b.tr("byCountry"), fmtCorr(cc.Spearman))
+			var panels []chart.StackedBars
+			for _, s := range []SensorInfo{a, o} {
+				var mine []SensorSeries
+				for _, x := range b.country {
+					if x.Sensor == s.Name {
+						mine = append(mine, x)
+					}
+				}
+				panels = append(panels, chart.StackedBars{Title: s.Name, Days: b.days, Series: b.stack(mine, cc.Class, analysis.DimCountry),
+					Gaps: invert(present[s.Name]), Annotations: b.opt.Annotations, Unit: b.tr("unitPackets")})
+			}
+			sm := &chart.SmallMultiples{Title: title, Subtitle: pair + " · " + b.tr("perDayPackets"), Panels: panels, Columns: 2, Lang: b.lang, Width: 840}
+			b.addFig(slug+"-"+cc.Class, title, sm)
+			sh := &table{name: slug + "-" + cc.Class + "-shares", caption: b.className(cc.Class) + " · " + b.tr("sharesTitle"),
+				numeric: []bool{false, false, true, true},
+				head:    []string{b.tr("country"), "", a.Name, o.Name},
+				csvHead: []string{"country", "count_a", "count_b", "share_a", "share_b"}}
+			for _, r := range cc.Shares {
+				sh.rows = append(sh.rows, []string{r.Country, geo.CountryName(r.Country, b.lang), pct(r.ShareA), pct(r.ShareB)})
+				sh.csvRows = append(sh.csvRows, []string{r.Country, num(r.CountA), num(r.CountB), num(r.ShareA), num(r.ShareB)})
+			}
+			b.addTable(sh)
+			if len(cc.OnlyA) > 0 || len(cc.OnlyB) > 0 {
+				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("onlyIn"), a.Name, listOrDash(cc.OnlyA, 12), o.Name, listOrDash(cc.OnlyB, 12)))
+			}
+		}
+	}
+}
+
+func invert(p []bool) []bool {
+	out := make([]bool, len(p))
+	for i, v := range p {
+		out[i] = !v
+	}
+	return out
+}
+
+func listOrDash(s []string, n int) string {
+	if len(s) == 0 {
+		return "–"
+	}
+	if len(s) > n {
+		return strings.Join(s[:n], ", ") + fmt.Sprintf(" (+%d)", len(s)-n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+
+func fmtCorr(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func fmtFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 100:
+		return chart.FormatCount(math.Round(v))
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// domesticSection charts the distinct sources placed in Japan per day by
+// AS.
+func (b *builder) domesticSection() {
+	b.d.h2("domestic", b.tr("domestic"))
+	ss, err := b.l.Series(b.ctx, SeriesQuery{From: b.from, To: b.to, Dim: analysis.DimASN, Unit: analysis.UnitSources,
+		Classes: []string{classify.Access.String()}, Country: "JP", Keep: b.opt.TopN})
+	if err != nil {
+		b.warnings = append(b.warnings, err.Error())
+		return
+	}
+	if len(ss) == 0 {
+		b.d.para(b.tr("noDomestic"))
+		return
+	}
+	// Series covers exactly the period here.
+	saved := b.off
+	b.off = 0
+	series := b.stack(ss, classify.Access.String(), analysis.DimASN)
+	b.off = saved
+	for i := range series {
+		if o := b.orgs[series[i].Key]; o != "" {
+			series[i].Label = series[i].Key + " " + truncate(o, 28)
+		}
+	}
+	title := b.tr("domestic")
+	c := &chart.StackedBars{Title: title, Subtitle: b.tr("domesticSub"), YLabel: b.tr("perDaySources"), Unit: b.tr("unitSources"),
+		Days: b.days, Series: series, Gaps: b.periodGaps(), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
+	b.addFig("domestic-asn", title, c)
+	t := &table{name: "domestic-asn", numeric: []bool{false, false, true, true},
+		head:    []string{b.tr("asn"), b.tr("org"), b.tr("sources") + " (max/day)", b.tr("sources") + " (Σ days)"},
+		csvHead: append([]string{"asn", "org"}, dayHeads(b.days)...)}
+	slices.SortFunc(ss, func(x, y SensorSeries) int {
+		return cmp.Or(cmp.Compare(sum(y.Values), sum(x.Values)), cmp.Compare(x.Key, y.Key))
+	})
+	for _, s := range ss {
+		name := b.orgs[s.Key]
+		if IsOther(s.Key) {
+			name = b.tr("otherASes")
+		}
+		t.rows = append(t.rows, []string{b.keyName(analysis.DimASN, s.Key), truncate(name, 40), chart.FormatCount(slices.Max(s.Values)), chart.FormatCount(sum(s.Values))})
+		rec := []string{s.Key, name}
+		for i, v := range s.Values {
+			if !b.present[b.off+i] {
+				rec = append(rec, "")
+			} else {
+				rec = append(rec, num(v))
+			}
+		}
+		t.csvRows = append(t.csvRows, rec)
+	}
+	b.addTable(t)
+}
+
+func dayHeads(days []time.Time) []string {
+	out := make([]string, len(days))
+	for i, d := range days {
+		out[i] = dateArg(d)
+	}
+	return out
+}
+
+type pngJob struct {
+	name string
+	c    chart.Chart
+}
+
+// write creates the folder: charts (SVG and PNG), CSVs, index.html,
+// report.md.
+func (b *builder) write() (*Result, error) {
+	dir := b.opt.Out
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	res := &Result{From: b.from, To: b.to, Dir: dir, Findings: b.findings}
+	for _, f := range b.figs {
+		if err := writeFile(filepath.Join(dir, f.name+".svg"), f.svg); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		res.Files = append(res.Files, f.name+".svg")
+	}
+	// PNGs are the slow part: rasterise on two goroutines.
+	errs := make([]error, len(b.pngs))
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				j := b.pngs[i]
+				data, err := j.c.PNG(b.opt.PNGScale)
+				if data == nil {
+					errs[i] = err
+					continue
+				}
+				if werr := writeFile(filepath.Join(dir, j.name+".png"), data); werr != nil {
+					errs[i] = werr
+					continue
+				}
+				errs[i] = err
+			}
+		}()
+	}
+	for i := range b.pngs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	fontWarned := false
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			res.Files = append(res.Files, b.pngs[i].name+".png")
+		case errors.Is(err, chart.ErrNoCJKFont) || errors.Is(err, chart.ErrMissingGlyphs):
+			res.Files = append(res.Files, b.pngs[i].name+".png")
+			if !fontWarned {
+				b.warnings = append(b.warnings, "PNG charts: "+err.Error()+" (Japanese text is drawn as boxes; on Debian: apt install fonts-noto-cjk)")
+				fontWarned = true
+			}
+		default:
+			return nil, fmt.Errorf("report: chart %s: %w", b.pngs[i].name, err)
+		}
+	}
+	for _, t := range b.tabs {
+		if err := writeCSV(dir, t); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		res.Files = append(res.Files, t.name+".csv")
+	}
+	if err := b.d.writeHTML(dir); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if err := b.d.writeMarkdown(dir); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	res.Files = append(res.Files, "index.html", "report.md")
+	res.Warnings = b.warnings
+	return res, nil
+}
