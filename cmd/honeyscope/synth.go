@@ -19,6 +19,7 @@ func (geoPool) Countries() []string { return geo.DefaultCountries() }
 func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
 	return geo.DefaultAddr(cc, n)
 }
+func (geoPool) Addr6(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr6(cc, n) }
 
 func newSynthCmd(g *globals) *cobra.Command {
 	var (

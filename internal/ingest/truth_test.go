@@ -14,8 +14,9 @@ import (
 
 type geoPool struct{}
 
-func (geoPool) Countries() []string                         { return geo.DefaultCountries() }
-func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr(cc, n) }
+func (geoPool) Countries() []string                          { return geo.DefaultCountries() }
+func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool)  { return geo.DefaultAddr(cc, n) }
+func (geoPool) Addr6(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr6(cc, n) }
 
 func locate(t *testing.T) func(netip.Addr) store.Place {
 	l, err := geo.Open(geo.Config{})

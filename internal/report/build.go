@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -46,6 +47,8 @@ type Options struct {
 	PNGScale float64
 	// Now stamps the report (default time.Now).
 	Now func() time.Time
+	// Log receives the duration of each step at debug level (nil: none).
+	Log *slog.Logger
 }
 
 // DefaultDays is the length of the default period.
@@ -94,6 +97,7 @@ type builder struct {
 	pngs       []pngJob
 	tabs       []*table
 	warnings   []string
+	mark       time.Time
 }
 
 // Build writes the report of opt's period to opt.Out and returns what it
@@ -123,12 +127,25 @@ func Build(ctx context.Context, st *store.Store, opt Options) (*Result, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	b := &builder{ctx: ctx, l: NewLoader(st, opt.Sensors), opt: opt, lang: opt.Lang, ja: opt.Lang == analysis.LangJapanese}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	b := &builder{ctx: ctx, l: NewLoader(st, opt.Sensors), opt: opt, lang: opt.Lang, ja: opt.Lang == analysis.LangJapanese, mark: time.Now()}
 	if err := b.load(); err != nil {
 		return nil, err
 	}
 	b.compose()
-	return b.write()
+	b.step("compose")
+	res, err := b.write()
+	b.step("write")
+	return res, err
+}
+
+// step logs the time since the previous step.
+func (b *builder) step(name string) {
+	now := time.Now()
+	b.opt.Log.Debug("report step", "step", name, "took", now.Sub(b.mark).Round(time.Millisecond))
+	b.mark = now
 }
 
 // load runs the queries.
@@ -177,20 +194,24 @@ func (b *builder) load() error {
 		return err
 	}
 	b.present = PresentAny(b.gaps, b.off+b.n)
+	b.step("coverage")
 
 	q := SeriesQuery{From: b.qFrom, To: b.to, Unit: analysis.UnitPackets, BySensor: true}
 	q.Dim = analysis.DimCountry
 	if b.country, err = l.Series(ctx, q); err != nil {
 		return err
 	}
+	b.step("series by country")
 	q.Dim, q.Keep = analysis.DimPort, SeriesKeep
 	if b.port, err = l.Series(ctx, q); err != nil {
 		return err
 	}
+	b.step("series by port")
 	q.Dim, q.BySensor = analysis.DimASN, false
 	if b.asn, err = l.Series(ctx, q); err != nil {
 		return err
 	}
+	b.step("series by AS")
 	b.unitSeries = map[string][]SensorSeries{
 		analysis.DimCountry: Merge(b.country),
 		analysis.DimPort:    Merge(b.port),
@@ -219,9 +240,11 @@ func (b *builder) load() error {
 			b.classes = append(b.classes, c)
 		}
 	}
+	b.step("series of distinct sources")
 	if b.orgs, err = l.ASOrgs(ctx, b.qFrom, b.to); err != nil {
 		return err
 	}
+	b.step("AS names")
 	var all []analysis.Series
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
 		for _, s := range b.unitSeries[dim] {
@@ -229,6 +252,7 @@ func (b *builder) load() error {
 		}
 	}
 	b.findings, err = DetectSpikes(ctx, l, all, b.qFrom, b.present, SpikeOptions{Unit: b.opt.Unit, DriverTopN: 12}, b.from, b.to)
+	b.step("spikes and drivers")
 	return err
 }
 
@@ -286,13 +310,16 @@ func (b *builder) compose() {
 		b.d.meta = append(b.d.meta, [2]string{b.tr("annotations"), strings.Join(a, "; ")})
 	}
 	b.summary()
+	b.step("summary")
 	b.spikeSection()
 	b.coverageSection()
 	for _, c := range b.classes {
 		b.classSection(c)
 	}
+	b.step("class sections")
 	if len(b.sensors) >= 2 {
 		b.compareSection()
+		b.step("sensor comparison")
 	}
 	b.domesticSection()
 	b.d.h2("method", b.tr("notes"))
@@ -342,9 +369,9 @@ func (b *builder) summary() {
 			num(cu.Sources), num(pr.Sources), num(s.Percent)})
 	}
 	b.addTable(t)
-	if len(b.findings) > 0 {
+	if lead := b.leadFindings(); len(lead) > 0 {
 		var items []string
-		for _, f := range b.findings[:min(3, len(b.findings))] {
+		for _, f := range lead {
 			items = append(items, analysis.Sentence(f, b.lang, namer))
 		}
 		b.d.list(items)
@@ -369,16 +396,23 @@ func (b *builder) spikeSection() {
 		return
 	}
 	var items []string
-	for _, f := range b.findings[:min(30, len(b.findings))] {
+	for _, f := range b.listedFindings() {
 		items = append(items, analysis.Sentence(f, b.lang, namer))
 	}
 	b.d.list(items)
+	if len(items) < len(b.findings) {
+		if b.ja {
+			b.d.note(fmt.Sprintf("全%d件のうち、分類・集計軸ごとに上位%d件までを挙げています。全件は spikes.csv にあります。", len(b.findings), perGroup))
+		} else {
+			b.d.note(fmt.Sprintf("%d findings in all; up to %d per class and dimension are listed here, all of them in spikes.csv.", len(b.findings), perGroup))
+		}
+	}
 	b.d.note(b.tr("spikeOnChart"))
 	t := &table{name: "spikes", numeric: []bool{false, false, false, false, true, true, true, false},
 		head: []string{b.tr("day"), b.tr("kind"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio"), b.tr("drivers")},
 		csvHead: []string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z",
 			"baseline_days", "drivers", "sentence_en", "sentence_ja"}}
-	for _, f := range b.findings {
+	for _, f := range b.findings[:min(len(b.findings), maxTableFindings)] {
 		kind := b.tr("spikeKind")
 		day := dateArg(f.Day)
 		if f.Kind == analysis.KindRise {
@@ -392,14 +426,54 @@ func (b *builder) spikeSection() {
 		for _, d := range f.Drivers {
 			drvRaw = append(drvRaw, fmt.Sprintf("%s=%s:%s/%s", d.Dim, d.Key, num(math.Round(d.Value)), num(math.Round(d.Baseline))))
 		}
+		t.csvRows = append(t.csvRows, nil)
 		t.rows = append(t.rows, []string{day, kind, b.className(f.Class), b.keyName(f.Dim, f.Key),
 			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), "×" + ratioText(f.Ratio), strings.Join(drv, ", ")})
-		t.csvRows = append(t.csvRows, []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
+		t.csvRows[len(t.csvRows)-1] = []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
 			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.Ratio), num(f.Z),
 			strconv.Itoa(f.BaselineDays), strings.Join(drvRaw, " "),
-			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)})
+			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)}
 	}
 	b.addTable(t)
+}
+
+// perGroup is how many findings per class and dimension the report tells
+// in prose and marks on the charts; maxTableFindings bounds the findings
+// table and its CSV.
+const (
+	perGroup         = 4
+	maxTableFindings = 200
+)
+
+// listedFindings are the findings told in prose: at most perGroup per
+// class and dimension, in the findings' order.
+func (b *builder) listedFindings() []analysis.Finding {
+	count := map[[2]string]int{}
+	var out []analysis.Finding
+	for _, f := range b.findings {
+		k := [2]string{f.Class, f.Dim}
+		if count[k] < perGroup {
+			count[k]++
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// leadFindings are the three findings of the summary: Mirai, exploit and
+// access findings first, as the observation posts lead with them.
+func (b *builder) leadFindings() []analysis.Finding {
+	var lead, rest []analysis.Finding
+	for _, f := range b.listedFindings() {
+		switch f.Class {
+		case "mirai", "exploit", "access":
+			lead = append(lead, f)
+		default:
+			rest = append(rest, f)
+		}
+	}
+	lead = append(lead, rest...)
+	return lead[:min(3, len(lead))]
 }
 
 func ratioText(r float64) string {
@@ -521,7 +595,7 @@ func (b *builder) stack(series []SensorSeries, class, dim string) []chart.Series
 // marks are the findings of one class and dimension as chart marks.
 func (b *builder) marks(class, dim string) []chart.Mark {
 	var out []chart.Mark
-	for _, f := range b.findings {
+	for _, f := range b.listedFindings() {
 		if f.Class != class || f.Dim != dim {
 			continue
 		}

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
@@ -75,6 +77,11 @@ func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Fi
 // (present flags the days with data), keeps the findings that overlap
 // [from, to] and are not folded "other" keys, and asks the store for the
 // drivers of the first opt.DriverTopN.
+//
+// Findings are ordered by dimension first (countries, then ports, then
+// ASes: reports talk about countries, and a single AS appearing from
+// nothing, such as one flood victim's backscatter, would otherwise
+// outrank every country), then by analysis significance.
 func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, start time.Time, present []bool,
 	opt SpikeOptions, from, to time.Time) ([]analysis.Finding, error) {
 	cfg := opt.Config
@@ -109,6 +116,7 @@ func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, star
 		}
 		out = append(out, f)
 	}
+	slices.SortStableFunc(out, func(a, b analysis.Finding) int { return cmp.Compare(dimRank(a.Dim), dimRank(b.Dim)) })
 	for i := range out[:min(topN, len(out))] {
 		d, err := l.Drivers(ctx, out[i], DriverTopN)
 		if err != nil {
@@ -117,4 +125,16 @@ func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, star
 		out[i].Drivers = d
 	}
 	return out, nil
+}
+
+func dimRank(dim string) int {
+	switch dim {
+	case analysis.DimCountry:
+		return 0
+	case analysis.DimPort:
+		return 1
+	case analysis.DimASN:
+		return 2
+	}
+	return 3
 }
