@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -123,5 +124,65 @@ func TestReadOnlyMissing(t *testing.T) {
 	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true})
 	if !errors.Is(err, ErrNoStore) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReassign(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.duckdb")
+	st, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Commit(ctx, sampleBatch("sha256:bb")); err != nil {
+		t.Fatal(err)
+	}
+	// Re-geolocate only 2026-05-02: the 203.0.113.5 row of that day moves to JP/AS64500.
+	loc := func(a netip.Addr) Place {
+		if a.Is4() {
+			return Place{Country: "JP", ASN: 64500, Org: "Example Net"}
+		}
+		return Place{Country: "ZZ", Special: "documentation"}
+	}
+	res, err := st.Reassign(ctx, "2026-05-02", "2026-05-02", loc, "test-country", "test-asn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sources != 1 || res.Rows != 1 || res.Changed != 1 {
+		t.Errorf("result %+v, want 1 source, 1 row, 1 changed", res)
+	}
+	rows, err := st.Stats(ctx, StatsQuery{By: []string{"day", "country", "asn"}, OrderBy: "key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, r := range rows {
+		got += fmt.Sprintf("%v/%v/%v:%d ", r.Keys[0], r.Keys[1], r.Keys[2], r.Packets)
+	}
+	want := "2026-05-01/AU/0:5 2026-05-01/ZZ/0:2 2026-05-02/JP/64500:1 "
+	if got != want {
+		t.Errorf("after reassign: %q, want %q", got, want)
+	}
+	// The ingest spans both days, so it still names the old database.
+	var db string
+	st.DB().QueryRow(`SELECT country_db FROM ingests`).Scan(&db)
+	if db == "test-country" {
+		t.Error("partial reassign relabelled the whole ingest")
+	}
+	if _, err := st.Reassign(ctx, "", "", loc, "test-country", "test-asn"); err != nil {
+		t.Fatal(err)
+	}
+	st.DB().QueryRow(`SELECT country_db FROM ingests`).Scan(&db)
+	if db != "test-country" {
+		t.Errorf("full reassign: ingest country_db = %q", db)
+	}
+	var n int
+	st.DB().QueryRow(`SELECT count(*) FROM geo_history`).Scan(&n)
+	if n != 2 {
+		t.Errorf("geo_history has %d rows, want 2", n)
+	}
+	if _, err := st.Reassign(ctx, "May 1", "", loc, "", ""); err == nil {
+		t.Error("bad day accepted")
 	}
 }
