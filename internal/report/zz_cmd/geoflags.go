@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/spf13/pflag"
+
+	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// geoOptions are the GeoIP flags shared by commands that geolocate.
+type geoOptions struct {
+	countryDB string
+	asnDB     string
+}
+
+func (o *geoOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&o.countryDB, "geoip", "", "MaxMind-format country or city database: GeoLite2, DB-IP lite, IPinfo lite, ip-location-db (default: the built-in one)")
+	f.StringVar(&o.asnDB, "asn", "", "MaxMind-format ASN database, e.g. GeoLite2-ASN or one made by `geoip build-asn` (default: none, ASN unknown)")
+}
+
+// locator adapts geo.Locator to the ingest pipeline's per-address callback.
+type locator struct {
+	loc       *geo.Locator
+	place     func(netip.Addr) store.Place
+	countryDB string
+	asnDB     string
+}
+
+func (l *locator) close() { l.loc.Close() }
+
+func dbDesc(d geo.DBInfo) string {
+	date := ""
+	if !d.BuildDate.IsZero() {
+		date = " " + d.BuildDate.UTC().Format("2006-01-02")
+	}
+	sum := d.SHA256
+	if len(sum) > 16 {
+		sum = sum[:16]
+	}
+	return fmt.Sprintf("%s (%s%s, sha256 %s)", d.Name, d.Type, date, sum)
+}
+
+func (o *geoOptions) open() (*locator, error) {
+	gl, err := geo.Open(geo.Config{CountryDB: o.countryDB, ASNDB: o.asnDB})
+	if err != nil {
+		return nil, err
+	}
+	l := &locator{loc: gl}
+	for _, d := range gl.Databases() {
+		switch d.Kind {
+		case "country":
+			l.countryDB = dbDesc(d)
+		case "asn":
+			l.asnDB = dbDesc(d)
+		}
+	}
+	// One cache per goroutine would need goroutine identity; a pool of
+	// caches gives each concurrent caller its own.
+	pool := sync.Pool{New: func() any { return gl.NewCache(1 << 14) }}
+	l.place = func(a netip.Addr) store.Place {
+		c := pool.Get().(*geo.Cache)
+		i := c.Lookup(a)
+		pool.Put(c)
+		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
+	}
+	return l, nil
+}
+
+func countryName(code, lang string) string { return geo.CountryName(code, lang) }

@@ -1,0 +1,115 @@
+// Command honeyscope is an observatory for unsolicited Internet traffic: it
+// ingests captures from honeypots and darknets, classifies and geolocates what
+// arrived, stores daily facts in an embedded DuckDB file and answers questions
+// about them. Run `honeyscope --help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// exitError carries an exit status without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+type globals struct {
+	db      string
+	verbose bool
+	cpuprof string
+	cfgPath string
+	cfg     *config
+	log     *slog.Logger
+}
+
+func (g *globals) dbPath() string {
+	if g.db == "" && os.Getenv("HONEYSCOPE_DB") == "" && g.cfg != nil && g.cfg.DB != "" {
+		return g.cfg.DB
+	}
+	return store.PathFromEnv(g.db)
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "honeyscope",
+		Short: "An observatory for unsolicited Internet traffic",
+		Long: `honeyscope turns captures of unsolicited Internet traffic (honeypots, darknets)
+into answers: what arrived each day, from which countries and networks, to which
+ports, how much of it was Mirai-family scanning or exploitation.
+
+Start with:
+  honeyscope demo                      synthesize a capture, ingest it, print a summary
+  honeyscope ingest CAPTURES...        read pcap/pcapng files into the store
+  honeyscope stats --by day,class      ask the store
+
+The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
+open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			lvl := slog.LevelWarn
+			if g.verbose {
+				lvl = slog.LevelDebug
+			}
+			g.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+			if g.cpuprof != "" {
+				f, err := os.Create(g.cpuprof)
+				if err == nil {
+					err = pprof.StartCPUProfile(f)
+				}
+				if err != nil {
+					g.log.Error("cpu profile", "err", err)
+				}
+			}
+			cfg, err := loadConfig(g.cfgPath)
+			if err != nil {
+				return err
+			}
+			g.cfg = cfg
+			return nil
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if g.cpuprof != "" {
+				pprof.StopCPUProfile()
+			}
+		},
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", "store file (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
+	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings file (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
+	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.AddCommand(newReportCmd(g), newSpikesCmd(g), newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g))
+	addLaterCommands(root, g)
+	return root
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "honeyscope:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/report"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+func newReportCmd(g *globals) *cobra.Command {
+	var (
+		from, to  string
+		sensors   []string
+		lang      string
+		unit      string
+		top       int
+		annotates []string
+		out       string
+	)
+	cmd := &cobra.Command{
+		Use:   "report --out DIR",
+		Short: "Write an observation report (HTML, Markdown, SVG/PNG charts, CSV) for a period",
+		Long: `Write a self-contained observation report of a period to DIR:
+
+  index.html   the report (inline CSS and charts, no external resources)
+  report.md    the same as Markdown, charts as links to the PNGs
+  *.svg *.png  every chart (PNG for pasting into blog posts)
+  *.csv        one file per table
+
+Content: headline numbers against the previous period of the same length,
+spikes and rises with one sentence each, days without data, and per class
+(access, mirai, exploit, ... whichever have data) stacked daily bars by country
+and by port, a port × day dot plot and top-10 countries, ports and ASes; a
+comparison of the sensors when there are two or more; sources placed in Japan
+by AS. Days are calendar days in the store's time zone; days no capture covered
+are shown as "no data", never as zero.
+
+--annotate DAY:TEXT draws a labelled line on every daily chart (for example the
+day detection rules changed); repeat it for several days.`,
+		Example: `  honeyscope report --out report/
+  honeyscope report --from 2026-05-01 --to 2026-05-31 --lang ja --out may/
+  honeyscope report --sensor tokyo-open,tokyo-jp --unit sources --out week/
+  honeyscope report --annotate 2026-04-22:"rules v2" --out week/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return errors.New("--out DIR is required")
+			}
+			opt := report.Options{Sensors: splitList(sensors), Lang: lang, Out: out, TopN: top, Log: g.log}
+			switch unit {
+			case "packets":
+				opt.Unit = analysis.UnitPackets
+			case "sources":
+				opt.Unit = analysis.UnitSources
+			default:
+				return fmt.Errorf("--unit %q: want packets or sources", unit)
+			}
+			if lang != "en" && lang != "ja" {
+				return fmt.Errorf("--lang %q: want en or ja", lang)
+			}
+			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			l := report.NewLoader(st, opt.Sensors)
+			if opt.From, opt.To, err = parsePeriod(l, from, to); err != nil {
+				return err
+			}
+			for _, a := range annotates {
+				an, err := parseAnnotation(l, a)
+				if err != nil {
+					return err
+				}
+				opt.Annotations = append(opt.Annotations, an)
+			}
+			start := time.Now()
+			res, err := report.Build(cmd.Context(), st, opt)
+			if err != nil {
+				return err
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintln(os.Stderr, "warning:", w)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%s – %s, %d files, %d findings) in %s\n",
+				filepath.Join(res.Dir, "index.html"), res.From.Format(time.DateOnly), res.To.Format(time.DateOnly),
+				len(res.Files), len(res.Findings), time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "", "first day, YYYY-MM-DD (default: 6 days before --to)")
+	f.StringVar(&to, "to", "", "last day, YYYY-MM-DD (default: the last day with data)")
+	f.StringSliceVar(&sensors, "sensor", nil, "only these sensors, comma-separated (default: all)")
+	f.StringVar(&lang, "lang", "en", "language: en or ja")
+	f.StringVar(&unit, "unit", "packets", "count packets or distinct sources (sources)")
+	f.IntVar(&top, "top", 8, "countries and ports stacked in the daily charts before \"other\"")
+	f.StringArrayVar(&annotates, "annotate", nil, "mark a day on the charts: DAY:TEXT, DAY as YYYY-MM-DD (repeatable)")
+	f.StringVar(&out, "out", "", "directory to write (required)")
+	return cmd
+}
+
+// parsePeriod reads --from/--to; an empty --to is the last day with data and
+// an empty --from the sixth day before --to (a week).
+func parsePeriod(l *report.Loader, from, to string) (time.Time, time.Time, error) {
+	var f, t time.Time
+	var err error
+	if to != "" {
+		if t, err = l.ParseDay(to); err != nil {
+			return f, t, fmt.Errorf("--to: %w", err)
+		}
+	}
+	if from != "" {
+		if f, err = l.ParseDay(from); err != nil {
+			return f, t, fmt.Errorf("--from: %w", err)
+		}
+	}
+	if !f.IsZero() && !t.IsZero() && t.Before(f) {
+		return f, t, fmt.Errorf("--to %s is before --from %s", to, from)
+	}
+	if !f.IsZero() && t.IsZero() {
+		t = f.AddDate(0, 0, report.DefaultDays-1)
+	}
+	if f.IsZero() && !t.IsZero() {
+		f = t.AddDate(0, 0, -(report.DefaultDays - 1))
+	}
+	return f, t, nil
+}
+
+// parseAnnotation reads DAY:TEXT.
+func parseAnnotation(l *report.Loader, s string) (chart.Annotation, error) {
+	day, text, ok := strings.Cut(s, ":")
+	if !ok || strings.TrimSpace(text) == "" {
+		return chart.Annotation{}, fmt.Errorf("--annotate %q: want DAY:TEXT, e.g. 2026-04-22:rules v2", s)
+	}
+	d, err := l.ParseDay(day)
+	if err != nil {
+		return chart.Annotation{}, fmt.Errorf("--annotate %q: %w", s, err)
+	}
+	return chart.Annotation{Day: d, Text: strings.TrimSpace(text)}, nil
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/report"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+func newSpikesCmd(g *globals) *cobra.Command {
+	var (
+		from, to string
+		classes  []string
+		sensors  []string
+		dims     []string
+		unit     string
+		lang     string
+		format   string
+		limit    int
+	)
+	cmd := &cobra.Command{
+		Use:   "spikes",
+		Short: "List days that rose far above their baseline, with what drove them",
+		Long: `Scan the daily series of every class by country, destination port and AS for
+spikes (one day far above the median of the preceding 7-28 days with data) and
+sustained rises (several days above twice that baseline), and list them with
+value, baseline, ratio, robust z-score, the drivers (top ASes, ports, /24
+prefixes and sources within the series that day) and one sentence in English
+or Japanese. Days without data are skipped, never counted as zero.
+
+Findings are listed countries first, then ports, then ASes, each by
+significance. The period defaults to the last 7 days with data.`,
+		Example: `  honeyscope spikes
+  honeyscope spikes --from 2026-05-01 --to 2026-05-31 --class mirai --lang ja
+  honeyscope spikes --unit sources --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opt := report.SpikeOptions{Classes: splitList(classes), Dims: splitList(dims)}
+			switch unit {
+			case "packets":
+				opt.Unit = analysis.UnitPackets
+			case "sources":
+				opt.Unit = analysis.UnitSources
+			default:
+				return fmt.Errorf("--unit %q: want packets or sources", unit)
+			}
+			for _, d := range opt.Dims {
+				if d != analysis.DimCountry && d != analysis.DimPort && d != analysis.DimASN {
+					return fmt.Errorf("--dim %q: want country, port or asn", d)
+				}
+			}
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return fmt.Errorf("--format %q: want table, csv or json", format)
+			}
+			if lang != "en" && lang != "ja" {
+				return fmt.Errorf("--lang %q: want en or ja", lang)
+			}
+			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			l := report.NewLoader(st, splitList(sensors))
+			if opt.From, opt.To, err = parsePeriod(l, from, to); err != nil {
+				return err
+			}
+			if opt.From.IsZero() {
+				_, last, ok, err := l.DataRange(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("no data in the store for the selected sensors")
+				}
+				opt.To, opt.From = last, last.AddDate(0, 0, -(report.DefaultDays-1))
+			}
+			opt.DriverTopN = limit
+			found, err := report.FindSpikes(cmd.Context(), l, opt)
+			if err != nil {
+				return err
+			}
+			if limit > 0 && len(found) > limit {
+				found = found[:limit]
+			}
+			return writeSpikes(cmd.OutOrStdout(), format, lang, found)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "", "first day, YYYY-MM-DD")
+	f.StringVar(&to, "to", "", "last day, YYYY-MM-DD")
+	f.StringSliceVar(&classes, "class", nil, "only these classes")
+	f.StringSliceVar(&sensors, "sensor", nil, "only these sensors")
+	f.StringSliceVar(&dims, "dim", nil, "only these dimensions: country, port, asn")
+	f.StringVar(&unit, "unit", "packets", "count packets or distinct sources (sources)")
+	f.StringVar(&lang, "lang", "en", "language of the sentences and names: en or ja")
+	f.StringVar(&format, "format", "table", "output format: table, csv or json")
+	f.IntVar(&limit, "limit", 20, "list at most this many findings, each with drivers (0 = all, drivers for the first 20)")
+	return cmd
+}
+
+// spikeNamer names countries for sentences.
+func spikeNamer(dim, key, lang string) string {
+	if dim == analysis.DimCountry {
+		return countryName(key, lang)
+	}
+	return ""
+}
+
+func driverText(ds []analysis.Driver) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, fmt.Sprintf("%s %s (%s, base %s)", d.Dim, d.Key, thousands(uint64(math.Round(d.Value))), thousands(uint64(math.Round(d.Baseline)))))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) error {
+	switch format {
+	case "json":
+		type jsonDriver struct {
+			Dim      string  `json:"dim"`
+			Key      string  `json:"key"`
+			Value    float64 `json:"value"`
+			Baseline float64 `json:"baseline"`
+		}
+		type jsonFinding struct {
+			Kind     string       `json:"kind"`
+			Class    string       `json:"class"`
+			Dim      string       `json:"dim"`
+			Key      string       `json:"key"`
+			Day      string       `json:"day"`
+			LastDay  string       `json:"last_day"`
+			Ongoing  bool         `json:"ongoing"`
+			Unit     string       `json:"unit"`
+			Value    float64      `json:"value"`
+			Baseline float64      `json:"baseline"`
+			Ratio    float64      `json:"ratio"`
+			Z        float64      `json:"z"`
+			Drivers  []jsonDriver `json:"drivers"`
+			Sentence string       `json:"sentence"`
+		}
+		out := make([]jsonFinding, len(found))
+		for i, f := range found {
+			j := jsonFinding{Kind: f.Kind, Class: f.Class, Dim: f.Dim, Key: f.Key, Day: f.Day.Format(time.DateOnly),
+				LastDay: f.LastDay.Format(time.DateOnly), Ongoing: f.Ongoing, Unit: string(f.Unit), Value: f.Value,
+				Baseline: f.Baseline, Ratio: finite(f.Ratio), Z: finite(f.Z), Drivers: []jsonDriver{},
+				Sentence: analysis.Sentence(f, lang, spikeNamer)}
+			for _, d := range f.Drivers {
+				j.Drivers = append(j.Drivers, jsonDriver{d.Dim, d.Key, d.Value, d.Baseline})
+			}
+			out[i] = j
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z", "drivers", "sentence"})
+		for _, f := range found {
+			cw.Write([]string{f.Kind, f.Class, f.Dim, f.Key, f.Day.Format(time.DateOnly), f.LastDay.Format(time.DateOnly),
+				strconv.FormatBool(f.Ongoing), string(f.Unit), strconv.FormatFloat(f.Value, 'f', -1, 64),
+				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.FormatFloat(f.Ratio, 'f', 2, 64),
+				strconv.FormatFloat(f.Z, 'f', 2, 64), driverText(f.Drivers), analysis.Sentence(f, lang, spikeNamer)})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(found) == 0 {
+		_, err := fmt.Fprintln(w, "(no spikes or rises in this period)")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "day\tkind\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\t")
+	for _, f := range found {
+		day := f.Day.Format(time.DateOnly)
+		if f.Kind == analysis.KindRise {
+			day += ".." + f.LastDay.Format("01-02")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t×%.1f\t%.1f\t\n", day, f.Kind, f.Class, f.Dim, f.Key,
+			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), f.Ratio, f.Z)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, f := range found {
+		fmt.Fprintln(w, "- "+analysis.Sentence(f, lang, spikeNamer))
+		if len(f.Drivers) > 0 {
+			fmt.Fprintln(w, "  drivers: "+driverText(f.Drivers[:min(6, len(f.Drivers))]))
+		}
+	}
+	return nil
+}
+
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

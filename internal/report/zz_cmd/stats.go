@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+func newStatsCmd(g *globals) *cobra.Command {
+	var (
+		q      store.StatsQuery
+		by     []string
+		ports  []int
+		asns   []uint
+		format string
+		lang   string
+	)
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Packets and distinct sources, grouped and filtered",
+		Long: `Count packets and distinct source addresses in the store, grouped by any of
+` + strings.Join(store.Dimensions, ", ") + ` and filtered by class, sensor, country, port,
+protocol, ASN and day range. Every row has "packets" and "sources" (distinct
+source IPs of that row). Days are in the store's time zone.
+
+Classes: access (every inbound packet), mirai, zmap, masscan, backscatter,
+exploit (docs/classes.md has the exact definitions). A packet can carry several
+classes, so with --by class the rows add up to more than the access row.`,
+		Example: `  honeyscope stats --by day,class
+  honeyscope stats --by country --class mirai --top 10
+  honeyscope stats --country JP --by asn,day --class mirai
+  honeyscope stats --by port --class exploit --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, b := range by {
+				for _, d := range strings.Split(b, ",") {
+					if d = strings.TrimSpace(d); d != "" {
+						q.By = append(q.By, d)
+					}
+				}
+			}
+			q.Ports = ports
+			for _, a := range asns {
+				q.ASNs = append(q.ASNs, uint32(a))
+			}
+			q.Classes = splitList(q.Classes)
+			q.Countries = splitList(q.Countries)
+			q.Sensors = splitList(q.Sensors)
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return fmt.Errorf("--format %q: want table, csv or json", format)
+			}
+			if !cmd.Flags().Changed("lang") && g.cfg != nil && g.cfg.Lang != "" {
+				lang = g.cfg.Lang
+			}
+			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := st.Stats(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			return writeStats(cmd.OutOrStdout(), format, lang, q.By, rows)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&by, "by", nil, "group by these dimensions, comma-separated: "+strings.Join(store.Dimensions, ","))
+	f.StringSliceVar(&q.Classes, "class", nil, "only packets of these classes")
+	f.StringSliceVar(&q.Sensors, "sensor", nil, "only these sensors")
+	f.StringSliceVar(&q.Countries, "country", nil, `only sources in these countries (ISO codes; "ZZ" special-purpose ranges, "??" unknown)`)
+	f.IntSliceVar(&ports, "port", nil, "only these destination ports (ICMP: the ICMP type)")
+	f.StringSliceVar(&q.Protos, "proto", nil, "only these protocols (tcp, udp, icmp, icmpv6, or a number)")
+	f.UintSliceVar(&asns, "asn", nil, "only these AS numbers")
+	f.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (inclusive)")
+	f.StringVar(&q.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
+	f.IntVar(&q.Top, "top", 0, "only the N largest rows (0 = all)")
+	f.StringVar(&q.OrderBy, "order", "packets", "order rows by packets, sources or key")
+	f.StringVar(&format, "format", "table", "output format: table, csv or json")
+	f.StringVar(&lang, "lang", "en", "language of country names in tables: en or ja")
+	return cmd
+}
+
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func writeStats(w io.Writer, format, lang string, by []string, rows []store.StatsRow) error {
+	hasASN := false
+	for _, d := range by {
+		if d == "asn" {
+			hasASN = true
+		}
+	}
+	switch format {
+	case "json":
+		out := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			m := make(map[string]any, len(by)+3)
+			for j, d := range by {
+				m[d] = r.Keys[j]
+			}
+			if hasASN {
+				m["as_org"] = r.Org
+			}
+			m["packets"] = r.Packets
+			m["sources"] = r.Sources
+			out[i] = m
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "csv":
+		cw := csv.NewWriter(w)
+		head := append([]string(nil), by...)
+		if hasASN {
+			head = append(head, "as_org")
+		}
+		cw.Write(append(head, "packets", "sources"))
+		for _, r := range rows {
+			rec := make([]string, 0, len(head)+2)
+			for _, k := range r.Keys {
+				rec = append(rec, fmt.Sprint(k))
+			}
+			if hasASN {
+				rec = append(rec, r.Org)
+			}
+			rec = append(rec, strconv.FormatUint(r.Packets, 10), strconv.FormatUint(r.Sources, 10))
+			cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	var head []string
+	right := map[int]bool{}
+	for _, d := range by {
+		if d == "port" || d == "asn" {
+			right[len(head)] = true
+		}
+		head = append(head, d)
+		if d == "country" {
+			head = append(head, "name")
+		}
+		if d == "asn" {
+			head = append(head, "organisation")
+		}
+	}
+	right[len(head)], right[len(head)+1] = true, true
+	head = append(head, "packets", "sources")
+	var table [][]string
+	for _, r := range rows {
+		var cells []string
+		for j, d := range by {
+			switch d {
+			case "asn":
+				asn := fmt.Sprintf("AS%v", r.Keys[j])
+				if fmt.Sprint(r.Keys[j]) == "0" {
+					asn = "unknown"
+				}
+				cells = append(cells, asn, truncate(r.Org, 40))
+			case "country":
+				cells = append(cells, fmt.Sprint(r.Keys[j]), countryName(fmt.Sprint(r.Keys[j]), lang))
+			default:
+				cells = append(cells, fmt.Sprint(r.Keys[j]))
+			}
+		}
+		cells = append(cells, thousands(r.Packets), thousands(r.Sources))
+		table = append(table, cells)
+	}
+	if err := writeTable(w, head, table, right); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "(no rows)")
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func thousands(v uint64) string {
+	s := strconv.FormatUint(v, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+func newVersionCmd(g *globals) *cobra.Command {
+	var notice bool
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, the built-in GeoIP data's build date and its licence notice",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "honeyscope %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(w, "store schema version %d\n", store.SchemaVersion)
+			fmt.Fprintf(w, "built-in country database: ip-location-db geo-whois-asn-country, built %s\n",
+				geo.DefaultBuildDate().UTC().Format("2006-01-02"))
+			fmt.Fprintln(w, "GeoIP data: CC BY 4.0 / CC0, see `honeyscope version --notice` and NOTICE")
+			if notice {
+				fmt.Fprintln(w)
+				fmt.Fprintln(w, geo.Notice)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&notice, "notice", false, "also print the attribution notice of the bundled GeoIP data")
+	return cmd
+}
