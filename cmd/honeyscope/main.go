@@ -58,7 +58,10 @@ Start with:
   honeyscope stats --by day,class      ask the store
 
 The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
-open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
+open it with the duckdb CLI to query it directly (schema: docs/store.md).
+
+GeoIP data built in: ip-location-db geo-whois-asn-country (CC0) with RIR data
+from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the attribution.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -94,7 +97,7 @@ open it with the duckdb CLI to query it directly (schema: docs/store.md).`,
 	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings file (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g))
+	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newDocsCmd(g))
 	addLaterCommands(root, g)
 	return root
 }

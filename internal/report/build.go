@@ -344,11 +344,28 @@ func (b *builder) summary() {
 	access := classify.Access.String()
 	pc := analysis.HeadlineChange(cur[access].Packets, prev[access].Packets)
 	sc := analysis.HeadlineChange(cur[access].Sources, prev[access].Sources)
-	if b.ja {
+	prevData := false
+	for i := b.off - b.n; i < b.off; i++ {
+		prevData = prevData || (i >= 0 && b.present[i])
+	}
+	change := func(c analysis.Change) string {
+		if !prevData {
+			return "–"
+		}
+		return c.Format(b.lang)
+	}
+	switch {
+	case !prevData && b.ja:
+		b.d.para(fmt.Sprintf("%sの期間に%sパケットを観測しました（ユニークIP数%s）。%s",
+			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources), b.tr("prevNoData")))
+	case !prevData:
+		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources. %s",
+			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources), b.tr("prevNoData")))
+	case b.ja:
 		b.d.para(fmt.Sprintf("%sの期間に%sパケットを観測しました（ユニークIP数%s）。前期間（%s）比はパケット数%s、ユニークIP数%sです。",
 			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
 			b.period(prevFrom, prevTo), pc.Format(b.lang), sc.Format(b.lang)))
-	} else {
+	default:
 		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources: %s packets and %s sources compared with the previous period (%s).",
 			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
 			pc.Format(b.lang), sc.Format(b.lang), b.period(prevFrom, prevTo)))
@@ -363,8 +380,12 @@ func (b *builder) summary() {
 		}
 		p := analysis.HeadlineChange(cu.Packets, pr.Packets)
 		s := analysis.HeadlineChange(cu.Sources, pr.Sources)
-		t.rows = append(t.rows, []string{b.className(c), chart.FormatCount(cu.Packets), p.Format(b.lang),
-			chart.FormatCount(cu.Sources), s.Format(b.lang), chart.FormatCount(pr.Packets)})
+		prevPackets := chart.FormatCount(pr.Packets)
+		if !prevData {
+			prevPackets = b.tr("noData")
+		}
+		t.rows = append(t.rows, []string{b.className(c), chart.FormatCount(cu.Packets), change(p),
+			chart.FormatCount(cu.Sources), change(s), prevPackets})
 		t.csvRows = append(t.csvRows, []string{c, num(cu.Packets), num(pr.Packets), num(p.Percent),
 			num(cu.Sources), num(pr.Sources), num(s.Percent)})
 	}

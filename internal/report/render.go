@@ -89,9 +89,9 @@ figure svg{display:block;max-width:100%;height:auto}
 figure figcaption{font-size:12.5px;color:var(--muted);margin-top:2px}
 figure figcaption a{color:var(--muted)}
 .tablewrap{overflow-x:auto;margin:10px 0 22px}
-table{border-collapse:collapse;font-size:13.5px;min-width:50%}
+table{border-collapse:collapse;font-size:13px;width:100%}
 caption{text-align:left;font-weight:600;padding:0 0 6px;font-size:14px}
-th,td{padding:5px 12px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 th{background:var(--soft);font-weight:600;border-bottom:2px solid var(--line)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:hover{background:#fafbfc}

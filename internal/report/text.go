@@ -27,6 +27,7 @@ var msgs = map[string][2]string{
 	"sources":        {"Distinct sources", "ユニークIP数"},
 	"change":         {"vs previous period", "前期間比"},
 	"previous":       {"Previous period", "前期間"},
+	"prevNoData":     {"The previous period of the same length has no data, so there is nothing to compare with.", "同じ長さの前期間にはデータがないため、比較できません。"},
 	"country":        {"Country", "国"},
 	"port":           {"Port", "ポート"},
 	"asn":            {"AS", "AS"},
@@ -137,7 +138,7 @@ func (b *builder) period(from, to time.Time) string {
 // packets" / "Mirai特徴パケット".
 func (b *builder) className(class string) string {
 	n := analysis.ClassName(class, b.lang)
-	if !b.ja && len(n) > 0 {
+	if !b.ja && len(n) > 0 && n[0] >= 'a' && n[0] <= 'z' {
 		return string(n[0]-'a'+'A') + n[1:]
 	}
 	return n
