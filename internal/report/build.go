@@ -98,6 +98,9 @@ type builder struct {
 	tabs       []*table
 	warnings   []string
 	mark       time.Time
+	tops       map[ClassKey][]topRow
+	topTotals  map[ClassKey]float64
+	topSrc     map[ClassKey]float64
 }
 
 // Build writes the report of opt's period to opt.Out and returns what it
@@ -313,6 +316,8 @@ func (b *builder) compose() {
 	b.step("summary")
 	b.spikeSection()
 	b.coverageSection()
+	b.prepareTops()
+	b.step("top-10 distinct sources")
 	for _, c := range b.classes {
 		b.classSection(c)
 	}
@@ -429,42 +434,38 @@ func (b *builder) spikeSection() {
 		}
 	}
 	b.d.note(b.tr("spikeOnChart"))
-	t := &table{name: "spikes", numeric: []bool{false, false, false, false, true, true, true, false},
-		head: []string{b.tr("day"), b.tr("kind"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio"), b.tr("drivers")},
+	t := &table{name: "spikes", numeric: []bool{false, false, false, true, true, true},
+		head: []string{b.tr("day"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio")},
 		csvHead: []string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z",
 			"baseline_days", "drivers", "sentence_en", "sentence_ja"}}
-	for _, f := range b.findings[:min(len(b.findings), maxTableFindings)] {
-		kind := b.tr("spikeKind")
+	for _, f := range b.listedFindings() {
 		day := dateArg(f.Day)
 		if f.Kind == analysis.KindRise {
-			kind = b.tr("riseKind")
 			day += " – " + dateArg(f.LastDay)
+			if f.Ongoing {
+				day = dateArg(f.Day) + " –"
+			}
 		}
-		var drv, drvRaw []string
-		for _, d := range f.Drivers[:min(4, len(f.Drivers))] {
-			drv = append(drv, b.keyName(d.Dim, d.Key))
-		}
+		t.rows = append(t.rows, []string{day, b.className(f.Class), b.keyName(f.Dim, f.Key),
+			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), "×" + ratioText(f.Ratio)})
+	}
+	for _, f := range b.findings {
+		var drvRaw []string
 		for _, d := range f.Drivers {
 			drvRaw = append(drvRaw, fmt.Sprintf("%s=%s:%s/%s", d.Dim, d.Key, num(math.Round(d.Value)), num(math.Round(d.Baseline))))
 		}
-		t.csvRows = append(t.csvRows, nil)
-		t.rows = append(t.rows, []string{day, kind, b.className(f.Class), b.keyName(f.Dim, f.Key),
-			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), "×" + ratioText(f.Ratio), strings.Join(drv, ", ")})
-		t.csvRows[len(t.csvRows)-1] = []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
+		t.csvRows = append(t.csvRows, []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
 			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.Ratio), num(f.Z),
 			strconv.Itoa(f.BaselineDays), strings.Join(drvRaw, " "),
-			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)}
+			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)})
 	}
 	b.addTable(t)
 }
 
 // perGroup is how many findings per class and dimension the report tells
-// in prose and marks on the charts; maxTableFindings bounds the findings
-// table and its CSV.
-const (
-	perGroup         = 4
-	maxTableFindings = 200
-)
+// in prose, lists in its table and marks on the charts; spikes.csv has them
+// all.
+const perGroup = 4
 
 // listedFindings are the findings told in prose: at most perGroup per
 // class and dimension, in the findings' order.
@@ -643,7 +644,7 @@ func (b *builder) classSection(class string) {
 		if dim == analysis.DimPort {
 			head, id = b.tr("byPort"), class+"-port"
 		}
-		b.d.h3(id, name+" · "+head)
+		b.d.h3(id, head)
 		title := name + " · " + head
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
 			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
@@ -704,7 +705,7 @@ func (b *builder) portDots(class string) {
 	}
 	id := class + "-portdays"
 	title := b.className(class) + " · " + b.tr("portDays")
-	b.d.h3(id, title)
+	b.d.h3(id, b.tr("portDays"))
 	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
 		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Lang: b.lang, Width: 840}
 	b.addFig(id, title, c)
@@ -738,16 +739,19 @@ func (b *builder) portDots(class string) {
 	b.addTable(t)
 }
 
-// topTables writes the class's top-10 countries, ports and ASes by packets.
-func (b *builder) topTables(class string) {
-	b.d.h3(class+"-top", b.className(class)+" · "+b.tr("topTables"))
-	type row struct {
-		key string
-		p   float64
-	}
+// topRow is one key of a top-10 table.
+type topRow struct {
+	key string
+	p   float64
+}
+
+// prepareTops ranks every class's countries, ports and ASes by packets
+// over the period and reads the distinct sources of the top 10 of each in
+// one query.
+func (b *builder) prepareTops() {
+	b.tops = map[ClassKey][]topRow{}
+	b.topTotals = map[ClassKey]float64{}
 	var want []ClassKey
-	tops := map[string][]row{}
-	totals := map[string]float64{}
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
 		src := b.asn
 		switch dim {
@@ -756,27 +760,38 @@ func (b *builder) topTables(class string) {
 		case analysis.DimPort:
 			src = Merge(b.port)
 		}
-		var rs []row
+		byClass := map[string][]topRow{}
 		for _, s := range src {
-			if s.Class != class {
-				continue
-			}
 			p := sum(b.periodValues(s.Values))
-			totals[dim] += p
+			b.topTotals[ClassKey{Class: s.Class, Dim: dim}] += p
 			if p > 0 && !IsOther(s.Key) {
-				rs = append(rs, row{s.Key, p})
+				byClass[s.Class] = append(byClass[s.Class], topRow{s.Key, p})
 			}
 		}
-		slices.SortFunc(rs, func(a, c row) int { return cmp.Or(cmp.Compare(c.p, a.p), cmp.Compare(a.key, c.key)) })
-		rs = rs[:min(10, len(rs))]
-		tops[dim] = rs
-		for _, r := range rs {
-			want = append(want, ClassKey{Class: class, Dim: dim, Key: r.key})
+		for class, rs := range byClass {
+			slices.SortFunc(rs, func(a, c topRow) int { return cmp.Or(cmp.Compare(c.p, a.p), cmp.Compare(a.key, c.key)) })
+			rs = rs[:min(10, len(rs))]
+			b.tops[ClassKey{Class: class, Dim: dim}] = rs
+			for _, r := range rs {
+				want = append(want, ClassKey{Class: class, Dim: dim, Key: r.key})
+			}
 		}
 	}
-	srcs, err := b.l.KeySources(b.ctx, b.from, b.to, want)
-	if err != nil {
+	var err error
+	if b.topSrc, err = b.l.KeySources(b.ctx, b.from, b.to, want); err != nil {
 		b.warnings = append(b.warnings, err.Error())
+	}
+}
+
+// topTables writes the class's top-10 countries, ports and ASes by packets.
+func (b *builder) topTables(class string) {
+	b.d.h3(class+"-top", b.tr("topTables"))
+	srcs := b.topSrc
+	tops := map[string][]topRow{}
+	totals := map[string]float64{}
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+		tops[dim] = b.tops[ClassKey{Class: class, Dim: dim}]
+		totals[dim] = b.topTotals[ClassKey{Class: class, Dim: dim}]
 	}
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
 		head := b.tr(dim)

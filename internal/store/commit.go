@@ -190,22 +190,60 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 		days[i] = r.Sources[i].Day.Time()
 	}
 	sensor := in.Sensor
-	err = appendRows(conn, "sources", len(r.Sources), func(i int) []driver.Value {
+	srcCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE,
+		"sensor", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR, "country", duckdb.TYPE_VARCHAR,
+		"asn", duckdb.TYPE_UINTEGER, "as_org", duckdb.TYPE_VARCHAR, "special", duckdb.TYPE_VARCHAR,
+		"packets", duckdb.TYPE_UBIGINT, "bytes", duckdb.TYPE_UBIGINT, "classes", duckdb.TYPE_UTINYINT,
+		"first_seen", duckdb.TYPE_TIMESTAMP, "last_seen", duckdb.TYPE_TIMESTAMP, "src_port", duckdb.TYPE_INTEGER,
+		"tcpudp", duckdb.TYPE_BOOLEAN)
+	if err != nil {
+		return err
+	}
+	bexec := func(q string, a ...any) error { return exec(q, a...) }
+	err = bulkInsert(ctx, bexec, "sources", srcCols, len(r.Sources), func(c duckdb.DataChunk, row, i int) error {
 		sd := &r.Sources[i]
 		pl := &b.Places[i]
-		var sport driver.Value
-		if sd.PortState == 1 {
-			sport = int32(sd.SrcPort)
+		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
+			return err
 		}
-		return []driver.Value{id, uint32(i), days[i], sensor, srcText[i], pl.Country, pl.ASN, pl.Org, pl.Special,
-			sd.Packets, sd.Bytes, uint8(sd.Tags), time.Unix(0, sd.First).UTC(), time.Unix(0, sd.Last).UTC(), sport, sd.PortState != 0}
+		duckdb.SetChunkValue(c, 1, row, uint32(i))
+		duckdb.SetChunkValue(c, 2, row, days[i])
+		duckdb.SetChunkValue(c, 3, row, sensor)
+		duckdb.SetChunkValue(c, 4, row, srcText[i])
+		duckdb.SetChunkValue(c, 5, row, pl.Country)
+		duckdb.SetChunkValue(c, 6, row, pl.ASN)
+		duckdb.SetChunkValue(c, 7, row, pl.Org)
+		duckdb.SetChunkValue(c, 8, row, pl.Special)
+		duckdb.SetChunkValue(c, 9, row, sd.Packets)
+		duckdb.SetChunkValue(c, 10, row, sd.Bytes)
+		duckdb.SetChunkValue(c, 11, row, uint8(sd.Tags))
+		duckdb.SetChunkValue(c, 12, row, time.Unix(0, sd.First).UTC())
+		duckdb.SetChunkValue(c, 13, row, time.Unix(0, sd.Last).UTC())
+		if sd.PortState == 1 {
+			duckdb.SetChunkValue(c, 14, row, int32(sd.SrcPort))
+		} else {
+			duckdb.SetChunkValue[any](c, 14, row, nil)
+		}
+		return duckdb.SetChunkValue(c, 15, row, sd.PortState != 0)
 	})
 	if err != nil {
 		return err
 	}
-	err = appendRows(conn, "hit_counts", len(r.Hits), func(i int) []driver.Value {
+	hitCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "proto", duckdb.TYPE_UTINYINT,
+		"port", duckdb.TYPE_USMALLINT, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
+	if err != nil {
+		return err
+	}
+	err = bulkInsert(ctx, bexec, "hit_counts", hitCols, len(r.Hits), func(c duckdb.DataChunk, row, i int) error {
 		h := &r.Hits[i]
-		return []driver.Value{id, h.Source, h.Proto, h.Port, uint8(h.Tags), h.Packets}
+		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, h.Source)
+		duckdb.SetChunkValue(c, 2, row, h.Proto)
+		duckdb.SetChunkValue(c, 3, row, h.Port)
+		duckdb.SetChunkValue(c, 4, row, uint8(h.Tags))
+		return duckdb.SetChunkValue(c, 5, row, h.Packets)
 	})
 	if err != nil {
 		return err

@@ -183,6 +183,9 @@ func (s *Store) init(ctx context.Context, tz string) error {
 	if s.readOnly {
 		return s.loadMeta(ctx, tz)
 	}
+	if err := registerBulk(ctx, s.db); err != nil {
+		return fmt.Errorf("register bulk loader: %w", err)
+	}
 	for _, q := range schema {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create schema: %w", err)
