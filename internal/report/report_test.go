@@ -1,0 +1,573 @@
+package report
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"html"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/synth"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// geoPool draws synthetic sources from the built-in GeoIP table's ranges.
+type geoPool struct{}
+
+func (geoPool) Countries() []string { return geo.DefaultCountries() }
+func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
+	return geo.DefaultAddr(cc, n)
+}
+
+// The fixture: sensor "open" captured 16 days (2026-05-01..16) with Italy
+// at spikeFactor× on day 13 (2026-05-14); sensor "small" captured a smaller
+// population from 2026-05-04 only, so it has no data on its first three
+// days.
+//
+// Italy sends only a handful of packets a day in a capture this small, so
+// the planted factor is large enough for the spike to stand out among the
+// day-to-day noise of a small synthetic population.
+const (
+	fixtureDays = 16
+	spikeDay    = 13
+	spikeFactor = 40
+)
+
+var (
+	fixtureStart = synth.DefaultStart
+	fixtureOnce  sync.Once
+	fixturePath  string
+	fixtureErr   error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixturePath != "" {
+		os.RemoveAll(filepath.Dir(fixturePath))
+	}
+	os.Exit(code)
+}
+
+func fixture(t *testing.T) *store.Store {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "report-fixture")
+		if err != nil {
+			fixtureErr = err
+			return
+		}
+		fixturePath = filepath.Join(dir, "store.duckdb")
+		fixtureErr = buildFixture(dir)
+	})
+	if fixtureErr != nil {
+		t.Fatal(fixtureErr)
+	}
+	st, err := store.Open(context.Background(), fixturePath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func buildFixture(dir string) error {
+	loc, err := geo.Open(geo.Config{})
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	place := func(a netip.Addr) store.Place {
+		i := loc.Lookup(a)
+		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
+	}
+	captures := []struct {
+		sensor string
+		net    string
+		cfg    synth.Config
+	}{
+		{"open", "192.0.2.0/24", synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
+			Spikes: []synth.Spike{{Country: "IT", Day: spikeDay, Factor: spikeFactor}}}},
+		{"small", "198.51.100.0/24", synth.Config{Packets: 30000, Days: fixtureDays - 3, Seed: 5,
+			Start: fixtureStart.AddDate(0, 0, 3), SensorNet: netip.MustParsePrefix("198.51.100.0/24")}},
+	}
+	for _, c := range captures {
+		c.cfg.Pool = geoPool{}
+		path := filepath.Join(dir, c.sensor+".pcap")
+		if _, err := synth.WriteFile(path, c.cfg); err != nil {
+			return err
+		}
+		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: filepath.Join(dir, "store.duckdb"), Sensor: c.sensor,
+			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place}, []string{path})
+		if err != nil {
+			return err
+		}
+		if res[0].Err != nil || !res[0].Committed {
+			return fmt.Errorf("ingest %s: %v", path, res[0].Err)
+		}
+	}
+	return nil
+}
+
+func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
+
+// buildReport renders the week ending on the fixture's last day.
+func buildReport(t *testing.T, st *store.Store, opt Options) *Result {
+	t.Helper()
+	if opt.Out == "" {
+		opt.Out = t.TempDir()
+	}
+	if opt.From.IsZero() {
+		opt.From, opt.To = day(fixtureDays-7), day(fixtureDays-1)
+	}
+	opt.Now = func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }
+	res, err := Build(context.Background(), st, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
+	st := fixture(t)
+	cases := []struct {
+		lang, unit    string
+		country, date string
+		ann           string
+		classHeading  string
+	}{
+		{"en", "packets", "Italy", "14 May", "rules v2", "Mirai-like packets"},
+		{"ja", "packets", "イタリア", "5月14日", "ルール更新", "Mirai特徴パケット"},
+		{"en", "sources", "Italy", "14 May", "rules v2", "Mirai-like packets"},
+	}
+	for _, c := range cases {
+		t.Run(c.lang+"-"+c.unit, func(t *testing.T) {
+			res := buildReport(t, st, Options{Lang: c.lang, Unit: analysis.Unit(c.unit),
+				From: day(fixtureDays - 10), To: day(fixtureDays - 1),
+				Annotations: []chart.Annotation{{Day: day(fixtureDays - 5), Text: c.ann}}})
+			var spike *analysis.Finding
+			for i, f := range res.Findings {
+				if f.Dim == analysis.DimCountry && f.Key == "IT" && f.Kind == analysis.KindSpike &&
+					(f.Class == "mirai" || f.Class == "access") && civil(f.Day) == civil(day(spikeDay)) {
+					spike = &res.Findings[i]
+					break
+				}
+			}
+			if spike == nil {
+				t.Fatalf("no IT spike on %s among %d findings", dateArg(day(spikeDay)), len(res.Findings))
+			}
+			if spike.Ratio < 3 {
+				t.Errorf("IT spike ratio %.1f, planted ×12", spike.Ratio)
+			}
+			sentence := analysis.Sentence(*spike, c.lang, namer)
+			for _, want := range []string{c.country, c.date} {
+				if !strings.Contains(sentence, want) {
+					t.Errorf("sentence %q does not name %q", sentence, want)
+				}
+			}
+			page := readFile(t, filepath.Join(res.Dir, "index.html"))
+			if !strings.Contains(page, html.EscapeString(sentence)) {
+				t.Errorf("index.html does not hold the sentence %q", sentence)
+			}
+			md := readFile(t, filepath.Join(res.Dir, "report.md"))
+			if !strings.Contains(md, mdEsc(sentence)) {
+				t.Errorf("report.md does not hold the sentence %q", sentence)
+			}
+			for _, want := range []string{c.classHeading, "small"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("index.html lacks %q", want)
+				}
+			}
+			// The spike is drawn: a mark on its day in its class's country chart.
+			svg := readFile(t, filepath.Join(res.Dir, spike.Class+"-country.svg"))
+			markTitle := regexp.MustCompile(`class="mark"[^>]*>\s*<title>` + regexp.QuoteMeta(dateArg(day(spikeDay))+" · "+html.EscapeString(c.country)))
+			if !markTitle.MatchString(svg) && !strings.Contains(svg, "<title>"+dateArg(day(spikeDay))+" · "+c.country+" ×") {
+				t.Errorf("%s-country.svg has no mark for %s on %s", spike.Class, c.country, dateArg(day(spikeDay)))
+			}
+			// The annotation is on the charts, and the days without data are
+			// hatched (the "small" sensor's panels in the comparison).
+			if !strings.Contains(svg, c.ann) {
+				t.Errorf("annotation %q not drawn", c.ann)
+			}
+			if _, err := os.Stat(filepath.Join(res.Dir, spike.Class+"-country.png")); err != nil {
+				t.Errorf("PNG missing: %v", err)
+			}
+		})
+	}
+}
+
+func TestDrivers(t *testing.T) {
+	st := fixture(t)
+	l := NewLoader(st, []string{"open"})
+	found, err := FindSpikes(context.Background(), l, SpikeOptions{From: day(spikeDay), To: day(spikeDay),
+		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(found, func(f analysis.Finding) bool { return f.Key == "IT" })
+	if i < 0 {
+		t.Fatalf("no mirai IT finding on %s: %+v", dateArg(day(spikeDay)), found)
+	}
+	f := found[i]
+	if len(f.Drivers) == 0 {
+		t.Fatal("no drivers")
+	}
+	dims := map[string]analysis.Driver{}
+	for _, d := range f.Drivers {
+		if _, ok := dims[d.Dim]; !ok {
+			dims[d.Dim] = d
+		}
+		if d.Dim == analysis.DimCountry {
+			t.Errorf("driver of the finding's own dimension: %+v", d)
+		}
+		if d.Value <= 0 || d.Value > f.Value+0.5 {
+			t.Errorf("driver %+v: value outside (0, %v]", d, f.Value)
+		}
+	}
+	// Mirai scans 23/TCP nine times in ten: it leads the ports.
+	if d := dims[analysis.DimPort]; d.Key != "23/tcp" {
+		t.Errorf("top port driver %+v, want 23/tcp", d)
+	}
+	if d, ok := dims[analysis.DimPrefix]; !ok || !strings.HasSuffix(d.Key, ".0/24") {
+		t.Errorf("prefix driver %+v", d)
+	} else if src, ok := dims[analysis.DimSource]; ok {
+		a := netip.MustParseAddr(src.Key)
+		if info := mustGeo(t).Lookup(a); info.Country != "IT" {
+			t.Errorf("source driver %s is in %s, not IT", src.Key, info.Country)
+		}
+	}
+	// The port driver's baseline is that port's usual Italian traffic:
+	// well below its value on the spike day.
+	if d := dims[analysis.DimPort]; !(d.Baseline < d.Value/3) {
+		t.Errorf("port driver baseline %v not far below its value %v", d.Baseline, d.Value)
+	}
+}
+
+var (
+	geoOnce sync.Once
+	geoLoc  *geo.Locator
+)
+
+func mustGeo(t *testing.T) *geo.Locator {
+	geoOnce.Do(func() {
+		var err error
+		if geoLoc, err = geo.Open(geo.Config{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return geoLoc
+}
+
+// TestSeriesMatchTruth checks the data layer against what synth wrote.
+func TestSeriesMatchTruth(t *testing.T) {
+	st := fixture(t)
+	truth := map[[3]string][2]float64{} // day, class, country → packets, sources
+	tr, err := readTruth(filepath.Join(filepath.Dir(fixturePath), "open.pcap.truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tr.ByDayClassCountry {
+		truth[[3]string{r.Day, r.Class, r.Country}] = [2]float64{float64(r.Packets), float64(r.Sources)}
+	}
+	l := NewLoader(st, []string{"open"})
+	for ui, unit := range []analysis.Unit{analysis.UnitPackets, analysis.UnitSources} {
+		ss, err := l.Series(context.Background(), SeriesQuery{From: day(0), To: day(fixtureDays - 1), Dim: analysis.DimCountry, Unit: unit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[[3]string]float64{}
+		for _, s := range ss {
+			for d, v := range s.Values {
+				if v != 0 {
+					got[[3]string{dateArg(day(d)), s.Class, s.Key}] = v
+				}
+			}
+		}
+		bad := 0
+		for k, v := range truth {
+			if got[k] != v[ui] && bad < 5 {
+				t.Errorf("%s %v: got %v, truth %v", unit, k, got[k], v[ui])
+				bad++
+			}
+		}
+		if len(got) != len(truth) {
+			t.Errorf("%s: %d series days, truth has %d", unit, len(got), len(truth))
+		}
+	}
+}
+
+func readTruth(path string) (*synth.Truth, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tr synth.Truth
+	if err := json.Unmarshal(data, &tr); err != nil {
+		return nil, err
+	}
+	return &tr, nil
+}
+
+// TestSeriesKeepFolds checks that folding keeps the totals.
+func TestSeriesKeepFolds(t *testing.T) {
+	st := fixture(t)
+	l := NewLoader(st, nil)
+	for _, dim := range []string{analysis.DimPort} {
+		all, err := l.Series(context.Background(), SeriesQuery{From: day(0), To: day(fixtureDays - 1), Dim: dim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := l.Series(context.Background(), SeriesQuery{From: day(0), To: day(fixtureDays - 1), Dim: dim, Keep: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals := func(ss []SensorSeries) (map[string]float64, map[string]int) {
+			t, n := map[string]float64{}, map[string]int{}
+			for _, s := range ss {
+				t[s.Class] += sum(s.Values)
+				if !IsOther(s.Key) {
+					n[s.Class]++
+				}
+			}
+			return t, n
+		}
+		ta, _ := totals(all)
+		tk, nk := totals(kept)
+		for c, v := range ta {
+			if tk[c] != v {
+				t.Errorf("%s %s: folded total %v, unfolded %v", dim, c, tk[c], v)
+			}
+			// Each class keeps at most 5 by total + 5 by peak of its own,
+			// plus keys kept for other classes.
+			if nk[c] == 0 {
+				t.Errorf("%s %s: no key kept", dim, c)
+			}
+		}
+		if len(kept) >= len(all) {
+			t.Errorf("%s: folding kept %d series of %d", dim, len(kept), len(all))
+		}
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	st := fixture(t)
+	l := NewLoader(st, nil)
+	gaps, err := l.Coverage(context.Background(), day(0), day(fixtureDays-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"open": 0, "small": 3}
+	for _, g := range gaps {
+		if g.NoData != want[g.Sensor] {
+			t.Errorf("sensor %s: %d days without data, want %d", g.Sensor, g.NoData, want[g.Sensor])
+		}
+	}
+	p := PresentAny(gaps, fixtureDays)
+	if slices.Contains(p, false) {
+		t.Errorf("merged presence has absent days: %v", p)
+	}
+	if _, err := NewLoader(st, []string{"nope"}).Sensors(context.Background()); err == nil {
+		t.Error("unknown sensor accepted")
+	}
+}
+
+var attrRef = regexp.MustCompile(`(?i)\s(?:src|href)\s*=\s*"([^"]*)"`)
+
+// TestSelfContained: index.html refers to nothing on the network, every
+// local file it or report.md refers to exists, and every CSV parses.
+func TestSelfContained(t *testing.T) {
+	st := fixture(t)
+	res := buildReport(t, st, Options{Lang: "ja"})
+	page := readFile(t, filepath.Join(res.Dir, "index.html"))
+	refs := attrRef.FindAllStringSubmatch(page, -1)
+	if len(refs) == 0 {
+		t.Fatal("no references at all")
+	}
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\sid="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		ids[m[1]] = true
+	}
+	for _, m := range refs {
+		ref := m[1]
+		switch {
+		case strings.Contains(ref, "://") || strings.HasPrefix(ref, "//"):
+			t.Errorf("external reference %q", ref)
+		case strings.HasPrefix(ref, "#"):
+			if !ids[ref[1:]] {
+				t.Errorf("anchor %q has no target", ref)
+			}
+		default:
+			if _, err := os.Stat(filepath.Join(res.Dir, ref)); err != nil {
+				t.Errorf("reference %q: %v", ref, err)
+			}
+		}
+	}
+	if regexp.MustCompile(`(?i)url\(\s*['"]?https?:`).MatchString(page) || strings.Contains(page, "@import") {
+		t.Error("CSS loads something from the network")
+	}
+	md := readFile(t, filepath.Join(res.Dir, "report.md"))
+	for _, m := range regexp.MustCompile(`\]\(([^)#][^)]*)\)`).FindAllStringSubmatch(md, -1) {
+		if _, err := os.Stat(filepath.Join(res.Dir, m[1])); err != nil {
+			t.Errorf("report.md link %q: %v", m[1], err)
+		}
+	}
+	for _, f := range res.Files {
+		if _, err := os.Stat(filepath.Join(res.Dir, f)); err != nil {
+			t.Errorf("listed file %s: %v", f, err)
+		}
+	}
+	csvs, _ := filepath.Glob(filepath.Join(res.Dir, "*.csv"))
+	if len(csvs) < 10 {
+		t.Errorf("only %d CSV files", len(csvs))
+	}
+	for _, p := range csvs {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll() // fails on ragged rows
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+			continue
+		}
+		if len(recs) == 0 || len(recs[0]) < 2 {
+			t.Errorf("%s: no header", filepath.Base(p))
+		}
+	}
+}
+
+// TestCoverageStatedPlainly: a period that includes the days the "small"
+// sensor did not capture says so, and draws them as gaps in its panel.
+func TestCoverageStatedPlainly(t *testing.T) {
+	st := fixture(t)
+	res := buildReport(t, st, Options{Lang: "en", From: day(0), To: day(fixtureDays - 1)})
+	page := readFile(t, filepath.Join(res.Dir, "index.html"))
+	want := "Sensor small: no data on 1 May, 2 May, 3 May"
+	if !strings.Contains(page, want) {
+		t.Errorf("index.html lacks %q", want)
+	}
+	cov := readFile(t, filepath.Join(res.Dir, "coverage.csv"))
+	for i := range 3 {
+		if !strings.Contains(cov, "small,"+dateArg(day(i))+",no data") {
+			t.Errorf("coverage.csv lacks small %s", dateArg(day(i)))
+		}
+	}
+	svg := readFile(t, filepath.Join(res.Dir, "compare1-mirai.svg"))
+	if !strings.Contains(svg, `class="gap"`) || !strings.Contains(svg, "2026-05-01 – 2026-05-03 · no data") {
+		t.Error("comparison chart does not draw the small sensor's missing days as a gap")
+	}
+	if strings.Contains(page, "Previous period") && !strings.Contains(page, "has no data") {
+		t.Error("a period without a previous period must say there is nothing to compare")
+	}
+}
+
+// TestGoldenStructure keeps the element structure of the report's charts
+// stable: element names and classes in document order, without numbers.
+func TestGoldenStructure(t *testing.T) {
+	st := fixture(t)
+	res := buildReport(t, st, Options{Lang: "en"})
+	for _, name := range []string{"mirai-country", "mirai-port", "mirai-portdays", "compare1-mirai", "domestic-asn"} {
+		svg := readFile(t, filepath.Join(res.Dir, name+".svg"))
+		got := structure(svg)
+		golden := filepath.Join("testdata", name+".structure")
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s: structure changed (run go test -update if intended)\n got: %.400s\nwant: %.400s", name, got, want)
+		}
+	}
+}
+
+var elemRe = regexp.MustCompile(`<([a-z]+)((?:\s[^>]*?)?)(/?)>`)
+var classRe = regexp.MustCompile(`class="([^"]*)"`)
+
+// structure summarises an SVG as one line per run of equal elements:
+// "rect.seg ×42".
+func structure(svg string) string {
+	var lines []string
+	last, n := "", 0
+	flush := func() {
+		if n > 0 {
+			lines = append(lines, fmt.Sprintf("%s ×%d", last, n))
+		}
+	}
+	for _, m := range elemRe.FindAllStringSubmatch(svg, -1) {
+		k := m[1]
+		if c := classRe.FindStringSubmatch(m[2]); c != nil {
+			k += "." + c[1]
+		}
+		if k == last {
+			n++
+			continue
+		}
+		flush()
+		last, n = k, 1
+	}
+	flush()
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestOptionsErrors(t *testing.T) {
+	st := fixture(t)
+	cases := []Options{
+		{Out: ""},
+		{Out: t.TempDir(), Lang: "fr"},
+		{Out: t.TempDir(), Unit: "bytes"},
+		{Out: t.TempDir(), From: day(5), To: day(2)},
+		{Out: t.TempDir(), Sensors: []string{"nope"}},
+	}
+	for i, o := range cases {
+		if _, err := Build(context.Background(), st, o); err == nil {
+			t.Errorf("case %d: %+v accepted", i, o)
+		}
+	}
+}
+
+// TestDefaultPeriod: without From/To the report covers the last week with
+// data.
+func TestDefaultPeriod(t *testing.T) {
+	st := fixture(t)
+	res, err := Build(context.Background(), st, Options{Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if civil(res.To) != civil(day(fixtureDays-1)) || civil(res.From) != civil(day(fixtureDays-7)) {
+		t.Errorf("default period %s – %s", dateArg(res.From), dateArg(res.To))
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
