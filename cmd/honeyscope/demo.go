@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/report"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
@@ -17,15 +21,17 @@ func newDemoCmd(g *globals) *cobra.Command {
 		dir     string
 		packets int
 		days    int
+		lang    string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Synthesize a capture, ingest it and print a summary (no set-up needed)",
-		Long: `Run the whole pipeline on built-in defaults: write a synthetic week of
-Internet background radiation to DIR/radiation.pcap (with a planted spike from
-Italy), ingest it into DIR/honeyscope.duckdb with the built-in GeoIP data, and
+		Long: `Run the whole pipeline on built-in defaults: write a synthetic three weeks
+of Internet background radiation to DIR/radiation.pcap (with a planted spike
+from Mexico), ingest it into DIR/honeyscope.duckdb with the built-in GeoIP data,
 print what arrived per day and class, the top Mirai source countries and the top
-destination ports. DIR is replaced on every run.`,
+destination ports, and write an observation report of the last week to
+DIR/report/index.html. The store in DIR is replaced on every run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := cmd.OutOrStdout()
@@ -38,8 +44,8 @@ destination ports. DIR is replaced on every run.`,
 			}
 			capPath := filepath.Join(dir, "radiation.pcap")
 			db := filepath.Join(dir, "honeyscope.duckdb")
-			fmt.Fprintf(w, "1/3 synthesizing %d packets over %d days -> %s\n", packets, days, capPath)
-			sp, _ := synth.ParseSpike(fmt.Sprintf("IT:%d:12", days-2))
+			fmt.Fprintf(w, "1/4 synthesizing %d packets over %d days -> %s\n", packets, days, capPath)
+			sp, _ := synth.ParseSpike(fmt.Sprintf("MX:%d:10", max(0, days-3)))
 			prog := newProgress(os.Stderr, int64(packets), false)
 			_, err := synth.WriteFile(capPath, synth.Config{Packets: packets, Days: days, Seed: 1, Pool: geoPool{},
 				Spikes: []synth.Spike{sp}, Progress: func(n int) { prog.set(int64(n)) }})
@@ -47,7 +53,7 @@ destination ports. DIR is replaced on every run.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "2/3 ingesting -> %s\n", db)
+			fmt.Fprintf(w, "2/4 ingesting -> %s\n", db)
 			var geoOpt geoOptions
 			loc, err := geoOpt.open()
 			if err != nil {
@@ -67,7 +73,7 @@ destination ports. DIR is replaced on every run.`,
 			if err := reportIngest(w, os.Stderr, res); err != nil {
 				return err
 			}
-			fmt.Fprintln(w, "3/3 summary")
+			fmt.Fprintln(w, "3/4 summary")
 			st, err := store.Open(cmd.Context(), db, store.Options{ReadOnly: true})
 			if err != nil {
 				return err
@@ -77,7 +83,8 @@ destination ports. DIR is replaced on every run.`,
 				title string
 				q     store.StatsQuery
 			}{
-				{"Packets and distinct sources per day and class", store.StatsQuery{By: []string{"day", "class"}, OrderBy: "key"}},
+				{"Packets and distinct sources per class", store.StatsQuery{By: []string{"class"}, OrderBy: "key"}},
+				{"Mirai-like packets per day", store.StatsQuery{By: []string{"day"}, Classes: []string{"mirai"}, OrderBy: "key"}},
 				{"Top Mirai source countries", store.StatsQuery{By: []string{"country"}, Classes: []string{"mirai"}, Top: 10}},
 				{"Top destination ports", store.StatsQuery{By: []string{"proto", "port"}, Top: 10}},
 				{"Exploit traffic by destination port", store.StatsQuery{By: []string{"port"}, Classes: []string{"exploit"}, Top: 5}},
@@ -92,13 +99,38 @@ destination ports. DIR is replaced on every run.`,
 					return err
 				}
 			}
+			fmt.Fprintf(w, "\n4/4 report\n")
+			st.Close()
+			rst, err := store.Open(cmd.Context(), db, store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer rst.Close()
+			rep, err := report.Build(cmd.Context(), rst, report.Options{Lang: lang, Out: filepath.Join(dir, "report"), Log: g.log})
+			if err != nil {
+				return err
+			}
+			for _, wn := range rep.Warnings {
+				fmt.Fprintln(os.Stderr, "warning:", wn)
+			}
+			// The three findings that added the most packets or sources.
+			top := slices.Clone(rep.Findings)
+			slices.SortStableFunc(top, func(a, b analysis.Finding) int {
+				return cmp.Compare((b.Value-b.Baseline)*float64(b.Days), (a.Value-a.Baseline)*float64(a.Days))
+			})
+			for _, f := range top[:min(3, len(top))] {
+				fmt.Fprintf(w, "  %s\n", analysis.Sentence(f, lang, spikeNamer))
+			}
+			fmt.Fprintf(w, "wrote %s (%d spikes and rises found)\n", filepath.Join(rep.Dir, "index.html"), len(rep.Findings))
 			fmt.Fprintf(w, "\nExplore further:\n  go run ./cmd/honeyscope stats --db %s --by country --class mirai --top 20\n", db)
+			fmt.Fprintf(w, "  go run ./cmd/honeyscope spikes --db %s\n", db)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "dir", "honeyscope-demo", "folder for the demo capture and store")
-	f.IntVar(&packets, "packets", 1000000, "packets to synthesize")
-	f.IntVar(&days, "days", 7, "days to synthesize")
+	f.IntVar(&packets, "packets", 2000000, "packets to synthesize")
+	f.IntVar(&days, "days", 21, "days to synthesize")
+	f.StringVar(&lang, "lang", "en", "language of the report: en or ja")
 	return cmd
 }

@@ -238,8 +238,8 @@ type baseline struct {
 // least RiseMinDays present days whose mean has a z-score ≥ RiseMinZ is
 // reported once as a rise, and its days are not reported again as spikes.
 //
-// Significance (Finding.Score) is log2(Ratio) · log10(1 + Value − Baseline),
-// multiplied by sqrt(Days) for a rise: a finding ranks high when it is large
+// Significance (Finding.Score) is min(log2(Ratio), 4) · log10(1 + Value − Baseline),
+// with the excess summed over its days for a rise: a finding ranks high when it is large
 // both relative to its baseline and in absolute numbers. Ties are broken by
 // class, dimension, key and day so the order is deterministic.
 //
@@ -345,7 +345,8 @@ func scanSeries(s *Series, in SpikeInput, cfg SpikeConfig, bases []baseline, out
 				f.LastDay = in.Start.AddDate(0, 0, last)
 				f.Ongoing = j >= n
 				f.Days = days
-				f.Score *= math.Sqrt(float64(days))
+				// A rise weighs its whole excess, not one day's.
+				f.Score = math.Min(math.Log2(f.Ratio), maxScoreLog2Ratio) * math.Log10(1+(mean-b.median)*float64(days))
 				out = append(out, f)
 				d = last
 				continue
@@ -379,7 +380,7 @@ func newFinding(kind string, s *Series, in SpikeInput, b baseline, d int, v floa
 		Window:       b.span,
 		BaselineDays: b.n,
 		Days:         1,
-		Score:        math.Log2(ratio) * math.Log10(1+v-b.median),
+		Score:        math.Min(math.Log2(ratio), maxScoreLog2Ratio) * math.Log10(1+v-b.median),
 	}
 }
 
@@ -401,3 +402,9 @@ func compareFindings(a, b Finding) int {
 	}
 	return cmp.Compare(a.Kind, b.Kind)
 }
+
+// maxScoreLog2Ratio caps the ratio's weight in Finding.Score at 16×: beyond
+// that every rise is "huge", and the absolute increase decides the order.
+// Without the cap, a few hundred backscatter packets from a country with a
+// zero baseline outranked a ten-fold jump of thousands of Mirai packets.
+const maxScoreLog2Ratio = 4
