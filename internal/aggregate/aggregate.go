@@ -247,7 +247,9 @@ func (a *Aggregator) Result() *Result {
 	a.flushHour()
 	r := &a.res
 	r.Sources = a.srcs.sources()
-	for _, c := range a.cells.finish() {
+	cells := a.cells.finish()
+	r.Hits = make([]Hit, 0, len(cells))
+	for _, c := range cells {
 		r.Hits = append(r.Hits, Hit{
 			Source:  uint32(c.key >> 32),
 			Proto:   uint8(c.key >> 24),
@@ -283,7 +285,7 @@ type Batch struct {
 }
 
 // BatchSize is the number of packets in a Batch.
-const BatchSize = 32
+const BatchSize = 256
 
 // AddBatch counts b's packets as Add would. Tables larger than the CPU
 // caches make every packet wait for memory; touching all of a batch's
@@ -330,6 +332,13 @@ func Merge(parts []*Result) *Result {
 	}
 	out := &Result{}
 	var hourly []HourCount
+	var ns, nh int
+	for _, p := range parts {
+		ns += len(p.Sources)
+		nh += len(p.Hits)
+	}
+	out.Sources = make([]SourceDay, 0, ns)
+	out.Hits = make([]Hit, 0, nh)
 	for _, p := range parts {
 		off := uint32(len(out.Sources))
 		out.Sources = append(out.Sources, p.Sources...)

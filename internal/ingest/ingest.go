@@ -516,6 +516,7 @@ func (c *committer) close() {
 type shards struct {
 	n    int
 	aggs []*aggregate.Aggregator
+	res  []*aggregate.Result
 	cur  []*aggregate.Batch
 	in   []chan *aggregate.Batch
 	free []chan *aggregate.Batch
@@ -523,7 +524,7 @@ type shards struct {
 }
 
 func newShards(loc *time.Location, n int) *shards {
-	s := &shards{n: n}
+	s := &shards{n: n, res: make([]*aggregate.Result, n)}
 	for i := 0; i < n; i++ {
 		a := aggregate.New(loc)
 		in := make(chan *aggregate.Batch, 8)
@@ -542,6 +543,7 @@ func newShards(loc *time.Location, n int) *shards {
 				a.AddBatch(b)
 				free <- b
 			}
+			s.res[i] = a.Result() // shards finish in parallel too
 		}()
 	}
 	return s
@@ -566,9 +568,5 @@ func (s *shards) finish() *aggregate.Result {
 		close(s.in[i])
 	}
 	s.wg.Wait()
-	parts := make([]*aggregate.Result, s.n)
-	for i, a := range s.aggs {
-		parts[i] = a.Result()
-	}
-	return aggregate.Merge(parts)
+	return aggregate.Merge(s.res)
 }
