@@ -28,6 +28,12 @@ func TestKillMidIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
+	t.Run("whole", func(t *testing.T) { testKillMidIngest(t, nil) })
+	// Written in parts within one transaction: still all or nothing.
+	t.Run("parts", func(t *testing.T) { testKillMidIngest(t, []string{"--part-sources", "2000"}) })
+}
+
+func testKillMidIngest(t *testing.T, extra []string) {
 	dir := t.TempDir()
 	capPath := filepath.Join(dir, "big.pcap")
 	const packets = 400000
@@ -56,7 +62,7 @@ func TestKillMidIngest(t *testing.T) {
 	for _, delay := range []time.Duration{50, 150, 300, 500, 700, 900, 1200, 1600} {
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		cmd := exec.Command(os.Args[0], "ingest", "-q", "--db", db, capPath)
+		cmd := exec.Command(os.Args[0], append(append([]string{"ingest", "-q", "--db", db}, extra...), capPath)...)
 		cmd.Env = append(os.Environ(), "HONEYSCOPE_TEST_MAIN=1")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

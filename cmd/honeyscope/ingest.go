@@ -25,6 +25,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		force    bool
 		workers  int
 		quiet    bool
+		parts    int
 		geoFlags geoOptions
 	)
 	cmd := &cobra.Command{
@@ -78,7 +79,7 @@ is 1.`,
 			cfg := ingest.Config{
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
-				ASNDB: loc.asnDB, Version: version, Log: g.log,
+				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
 			}
 			var total int64
 			for _, f := range files {
@@ -103,6 +104,8 @@ is 1.`,
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	f.IntVar(&parts, "part-sources", 0, "write a file in parts of this many source-days per shard (default 1M; bounds memory)")
+	f.MarkHidden("part-sources")
 	geoFlags.register(f)
 	return cmd
 }

@@ -391,3 +391,22 @@ func mergeHourly(rows []HourCount) []HourCount {
 	}
 	return out
 }
+
+// Size reports how many source-days and cell entries the Aggregator holds:
+// what its memory grows with.
+func (a *Aggregator) Size() (sources, cells int) {
+	return int(a.srcs.n), len(a.cells.log) + len(a.cells.cache)
+}
+
+// Flush returns what was counted so far and starts afresh, so that a long
+// capture can be counted in parts of bounded size. Counting a capture in
+// parts gives the same totals: a source-day that spans parts appears once in
+// each, and the store adds them up.
+func (a *Aggregator) Flush() *Result {
+	r := *a.Result() // Result points into a, which is reset below
+	loc := a.loc
+	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
+	a.srcs.init(1 << 12)
+	a.cells.init()
+	return &r
+}

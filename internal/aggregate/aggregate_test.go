@@ -139,3 +139,48 @@ func BenchmarkAdd(b *testing.B) {
 		a.Add(ts+int64(i)*1000, srcs[(i*2654435761)&4095], classify.Access.Bit(), -1)
 	}
 }
+
+// TestFlushParts counts the same packets whole and in parts and checks the
+// parts add up to the whole.
+func TestFlushParts(t *testing.T) {
+	whole, parted := New(time.UTC), New(time.UTC)
+	var parts []*Result
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	for i := 0; i < 5000; i++ {
+		p := pkt(netip.AddrFrom4([4]byte{203, 0, 113, byte(i % 97)}).String(), uint16(1000+i%3), uint16(i%50))
+		tags := classify.Access.Bit()
+		if i%7 == 0 {
+			tags |= classify.Mirai.Bit()
+		}
+		tt := ts + int64(i)*int64(time.Minute)
+		whole.Add(tt, p, tags, -1)
+		parted.Add(tt, p, tags, -1)
+		if i%1234 == 0 {
+			parts = append(parts, parted.Flush())
+		}
+	}
+	parts = append(parts, parted.Flush())
+	w, m := whole.Result(), Merge(parts)
+	sum := func(r *Result) (pk uint64, perSrc map[string]uint64) {
+		perSrc = map[string]uint64{}
+		for _, h := range r.Hits {
+			pk += h.Packets
+			s := r.Sources[h.Source]
+			perSrc[s.Addr.String()+s.Day.String()+itoa(h.Port)+itoa(uint16(h.Tags))] += h.Packets
+		}
+		return
+	}
+	wp, ws := sum(w)
+	mp, ms := sum(m)
+	if wp != 5000 || mp != 5000 || len(ws) != len(ms) {
+		t.Fatalf("whole %d packets/%d cells, parts %d/%d", wp, len(ws), mp, len(ms))
+	}
+	for k, v := range ws {
+		if ms[k] != v {
+			t.Errorf("%s: %d vs %d", k, v, ms[k])
+		}
+	}
+	if m.Inbound != 5000 || len(m.Sources) <= len(w.Sources) {
+		t.Errorf("merged inbound %d, sources %d (whole %d)", m.Inbound, len(m.Sources), len(w.Sources))
+	}
+}

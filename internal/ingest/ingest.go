@@ -40,6 +40,13 @@ type Config struct {
 	// Shards is the number of goroutines counting one file's packets, each
 	// owning a share of the sources (default GOMAXPROCS / files at once).
 	Shards int
+	// PartSources and PartCells bound the memory of counting one file: when
+	// a shard holds this many source-days or cell entries, what it counted so
+	// far is written to the store as one part of the file's transaction and
+	// counting starts afresh (defaults 1M and 8M per shard, roughly 100 MB and
+	// 130 MB). A file that needs parts holds the store's write lock while it
+	// is read.
+	PartSources, PartCells int
 
 	// Locate geolocates a source address (nil: every country "??").
 	Locate func(netip.Addr) store.Place
@@ -66,6 +73,7 @@ type FileResult struct {
 	Packets   uint64
 	Err       error // reading stopped early or the commit failed
 	Committed bool
+	Parts     int // parts the file was written in (1 unless it exceeded Config.PartSources/PartCells)
 	Duration  time.Duration
 	Classes   [classify.NumClasses]uint64 // packets per class
 }
@@ -95,6 +103,12 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		return nil, err
 	}
 
+	if cfg.PartSources <= 0 {
+		cfg.PartSources = 1 << 20
+	}
+	if cfg.PartCells <= 0 {
+		cfg.PartCells = 8 << 20
+	}
 	if cfg.Shards <= 0 {
 		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
 	}
@@ -304,7 +318,14 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		frames  uint64
 		outb    uint64
 	)
-	sh := newShards(loc, cfg.Shards)
+	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
+	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator) {
+		if n, c := a.Size(); n >= cfg.PartSources || c >= cfg.PartCells {
+			part := a.Flush()
+			sink.account(part)
+			sink.spill(ctx, part)
+		}
+	})
 	if err != nil {
 		readErr = err
 		errOff = 0
@@ -354,7 +375,6 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		}
 	}
 	r := sh.finish()
-	r.Packets, r.Outbound = frames, outb
 	if readErr == nil || !errors.Is(readErr, context.Canceled) {
 		hr.drain()
 	}
@@ -363,48 +383,49 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Hash = "sha256:" + hex.EncodeToString(hr.h.Sum(nil))
 	}
 	if errors.Is(readErr, context.Canceled) {
+		sink.abort()
 		res.Err = readErr
 		return res
 	}
 	readDone := time.Now()
-	res.Frames, res.Packets = r.Packets, r.Inbound
-	for _, h := range r.Hits {
-		for c := classify.Class(0); c < classify.NumClasses; c++ {
-			if h.Tags.Has(c) {
-				res.Classes[c] += h.Packets
-			}
-		}
-	}
-	places := make([]store.Place, len(r.Sources))
-	for i := range r.Sources {
-		if cfg.Locate != nil {
-			places[i] = cfg.Locate(r.Sources[i].Addr)
-		} else {
-			places[i] = store.Place{Country: "??"}
-		}
-	}
+	sink.account(r)
+	res.Frames, res.Packets, res.Classes = frames, sink.inbound, sink.classes
 	in := store.Ingest{
 		Path: path, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
-		Frames: r.Packets, Packets: r.Inbound, Outbound: r.Outbound, Undecodable: undec,
-		ErrorOffset: errOff, Duration: time.Since(start), CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB,
-		Version: cfg.Version,
+		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
+		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
 	}
-	if r.Inbound > 0 {
-		in.First, in.Last = time.Unix(0, r.First), time.Unix(0, r.Last)
+	if sink.inbound > 0 {
+		in.First, in.Last = time.Unix(0, sink.first), time.Unix(0, sink.last)
 	}
 	if readErr != nil {
 		in.Error = readErr.Error()
 		res.Err = readErr
 	}
-	b := &store.Batch{
-		Ingest: in, Replace: cfg.Force, Result: r, Places: places,
-		Pattern: func(id int) string { n, _ := cfg.Exploits.Pattern(id); return n },
-		Sensor:  store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)},
+	sensor := store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)}
+	var cerr error
+	geoDone := readDone
+	if sink.tx == nil {
+		// The usual case: the whole file was counted in memory; write it in
+		// one short transaction.
+		places := locateAll(cfg, r)
+		geoDone = time.Now()
+		in.Duration = time.Since(start)
+		cerr = com.commit(ctx, &store.Batch{
+			Ingest: in, Replace: cfg.Force, Result: r, Places: places,
+			Pattern: sink.pattern, Sensor: sensor,
+		})
+	} else {
+		sink.spill(ctx, r)
+		in.Duration = time.Since(start)
+		cerr = sink.finish(ctx, in, cfg.Force, sensor)
 	}
-	geoDone := time.Now()
-	cerr := com.commit(ctx, b)
+	res.Parts = sink.parts
+	if sink.tx == nil {
+		res.Parts = 1
+	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
-		"commit", time.Since(geoDone), "sources", len(r.Sources), "cells", len(r.Hits))
+		"commit", time.Since(geoDone), "parts", sink.parts+1, "sources", sink.sources, "cells", sink.cells)
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
@@ -416,6 +437,106 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 	}
 	res.Duration = time.Since(start)
 	return res
+}
+
+func locateAll(cfg *Config, r *aggregate.Result) []store.Place {
+	places := make([]store.Place, len(r.Sources))
+	for i := range r.Sources {
+		if cfg.Locate != nil {
+			places[i] = cfg.Locate(r.Sources[i].Addr)
+		} else {
+			places[i] = store.Place{Country: "??"}
+		}
+	}
+	return places
+}
+
+// partSink totals a file's parts and, once a part must be written before the
+// file ends, holds the file's store transaction.
+type partSink struct {
+	cfg    *Config
+	com    *committer
+	sensor string
+
+	mu          sync.Mutex
+	tx          *store.Tx
+	release     func()
+	err         error
+	parts       int
+	inbound     uint64
+	first, last int64
+	classes     [classify.NumClasses]uint64
+	sources     int
+	cells       int
+}
+
+func (s *partSink) pattern(id int) string { n, _ := s.cfg.Exploits.Pattern(id); return n }
+
+// account adds a part's totals.
+func (s *partSink) account(r *aggregate.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inbound += r.Inbound
+	if r.Inbound > 0 && (s.first == 0 || r.First < s.first) {
+		s.first = r.First
+	}
+	if r.Last > s.last {
+		s.last = r.Last
+	}
+	for _, h := range r.Hits {
+		for c := classify.Class(0); c < classify.NumClasses; c++ {
+			if h.Tags.Has(c) {
+				s.classes[c] += h.Packets
+			}
+		}
+	}
+	s.sources += len(r.Sources)
+	s.cells += len(r.Hits)
+}
+
+// spill writes a part (already accounted) into the file's transaction,
+// beginning it if needed. Called from shard goroutines; the first error is
+// kept for finish.
+func (s *partSink) spill(ctx context.Context, r *aggregate.Result) {
+	places := locateAll(s.cfg, r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	if s.tx == nil {
+		tx, release, err := s.com.begin(ctx)
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.tx, s.release = tx, release
+	}
+	s.parts++
+	if err := s.tx.Append(ctx, r, places, s.sensor, s.pattern); err != nil {
+		s.err = err
+	}
+}
+
+func (s *partSink) finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.release()
+	if s.err != nil {
+		s.tx.Abort()
+		return s.err
+	}
+	return s.tx.Finish(ctx, in, replace, sensor)
+}
+
+func (s *partSink) abort() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tx != nil {
+		s.tx.Abort()
+		s.release()
+		s.tx = nil
+	}
 }
 
 func inNets(nets []netip.Prefix, a netip.Addr) bool {
@@ -470,35 +591,69 @@ func ParseNets(list []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// committer serialises commits and holds the store only while commits are
-// queued, so other processes can open it between captures.
+// committer shares one store handle among a run's files and holds it only
+// while a commit or a file's transaction is in progress, so other processes
+// can open the store between captures. Whole-file commits are serialised so
+// that each sees the previous one when checking for duplicates.
 type committer struct {
-	path string
-	mu   sync.Mutex
-	st   *store.Store
-	wait atomic.Int32
+	path     string
+	mu       sync.Mutex
+	st       *store.Store
+	users    int
+	commitMu sync.Mutex
 }
 
 func newCommitter(path string) *committer { return &committer{path: path} }
 
-func (c *committer) commit(ctx context.Context, b *store.Batch) error {
-	c.wait.Add(1)
+func (c *committer) acquire(ctx context.Context) (*store.Store, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.wait.Add(-1)
 	if c.st == nil {
 		st, err := store.Open(ctx, c.path, store.Options{})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.st = st
 	}
-	_, err := c.st.Commit(ctx, b)
-	if c.wait.Load() == 0 {
+	c.users++
+	return c.st, nil
+}
+
+func (c *committer) releaseStore() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.users--
+	if c.users == 0 && c.st != nil {
 		c.st.Close()
 		c.st = nil
 	}
+}
+
+func (c *committer) commit(ctx context.Context, b *store.Batch) error {
+	c.commitMu.Lock()
+	defer c.commitMu.Unlock()
+	st, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.releaseStore()
+	_, err = st.Commit(ctx, b)
 	return err
+}
+
+// begin starts a file's transaction for writing it in parts; release must
+// be called when the transaction has finished or been aborted.
+func (c *committer) begin(ctx context.Context) (*store.Tx, func(), error) {
+	st, err := c.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		c.releaseStore()
+		return nil, nil, err
+	}
+	return tx, c.releaseStore, nil
 }
 
 func (c *committer) close() {
@@ -523,7 +678,7 @@ type shards struct {
 	wg   sync.WaitGroup
 }
 
-func newShards(loc *time.Location, n int) *shards {
+func newShards(loc *time.Location, n int, after func(*aggregate.Aggregator)) *shards {
 	s := &shards{n: n, res: make([]*aggregate.Result, n)}
 	for i := 0; i < n; i++ {
 		a := aggregate.New(loc)
@@ -542,6 +697,7 @@ func newShards(loc *time.Location, n int) *shards {
 			for b := range in {
 				a.AddBatch(b)
 				free <- b
+				after(a)
 			}
 			s.res[i] = a.Result() // shards finish in parallel too
 		}()

@@ -34,6 +34,13 @@ func locate(t *testing.T) func(netip.Addr) store.Place {
 // generator's truth exactly: per day and class, per day, class and country,
 // and per class and port.
 func TestSynthTruth(t *testing.T) {
+	t.Run("whole", func(t *testing.T) { testSynthTruth(t, 0) })
+	// Tiny part limits: the file is counted and written in many parts, in
+	// one transaction, and must give exactly the same numbers.
+	t.Run("parts", func(t *testing.T) { testSynthTruth(t, 500) })
+}
+
+func testSynthTruth(t *testing.T, partSources int) {
 	dir := t.TempDir()
 	capPath := filepath.Join(dir, "radiation.pcapng")
 	sp, _ := synth.ParseSpike("IT:2:10")
@@ -43,9 +50,12 @@ func TestSynthTruth(t *testing.T) {
 	}
 	db := filepath.Join(dir, "s.duckdb")
 	nets, _ := ParseNets([]string{truth.SensorNet, truth.SensorNet6})
-	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets}, []string{capPath})
+	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, PartSources: partSources}, []string{capPath})
 	if err != nil || res[0].Err != nil || !res[0].Committed {
 		t.Fatalf("ingest: %v %+v", err, res)
+	}
+	if partSources > 0 && res[0].Parts < 5 || partSources == 0 && res[0].Parts != 1 {
+		t.Errorf("written in %d parts", res[0].Parts)
 	}
 	if res[0].Packets != uint64(truth.Packets) {
 		t.Errorf("ingested %d packets, truth %d", res[0].Packets, truth.Packets)
@@ -102,11 +112,11 @@ func TestSynthTruth(t *testing.T) {
 
 	// The same file again is a no-op; --force replaces it without doubling.
 	st.Close()
-	res, _ = Run(context.Background(), Config{DBPath: db, Locate: locate(t)}, []string{capPath})
+	res, _ = Run(context.Background(), Config{DBPath: db, Locate: locate(t), PartSources: partSources}, []string{capPath})
 	if !res[0].Skipped || res[0].Committed {
 		t.Errorf("second ingest not skipped: %+v", res[0])
 	}
-	res, _ = Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, Force: true}, []string{capPath})
+	res, _ = Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, Force: true, PartSources: partSources}, []string{capPath})
 	if !res[0].Committed || !res[0].Replaced {
 		t.Errorf("forced ingest: %+v", res[0])
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -76,35 +77,177 @@ func (s *Store) Duplicate(ctx context.Context, hash string) (string, bool, error
 
 // Commit writes a batch in one transaction and returns its ingest id.
 func (s *Store) Commit(ctx context.Context, b *Batch) (int32, error) {
-	if s.readOnly {
-		return 0, errors.New("store opened read-only")
-	}
-	var id int32
-	err := s.withConn(ctx, func(conn *duckdb.Conn) error {
-		exec := func(q string, args ...any) error {
-			nv := make([]driver.NamedValue, len(args))
-			for i, a := range args {
-				nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-			}
-			_, err := conn.ExecContext(ctx, q, nv)
-			return err
-		}
-		if err := exec("BEGIN TRANSACTION"); err != nil {
-			return err
-		}
-		err := s.commitTx(ctx, conn, exec, b, &id)
-		if err != nil {
-			if rbErr := exec("ROLLBACK"); rbErr != nil {
-				return errors.Join(err, rbErr)
-			}
-			return err
-		}
-		return exec("COMMIT")
-	})
+	tx, err := s.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
 	}
-	return id, nil
+	if b.Result != nil {
+		if err := tx.Append(ctx, b.Result, b.Places, b.Ingest.Sensor, b.Pattern); err != nil {
+			tx.Abort()
+			return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+		}
+	}
+	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return 0, err
+		}
+		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+	}
+	return tx.id, nil
+}
+
+// Tx is one capture's contribution being written: rows are appended in
+// parts (a large capture is counted and written in several parts so that
+// memory stays bounded), and Finish makes them visible all at once. Until
+// Finish, nothing of it is visible to other connections, and a crash or Abort
+// leaves the store as it was. A Tx holds the store's write lock for its
+// lifetime. Its methods may be called from several goroutines.
+type Tx struct {
+	s       *Store
+	conn    *sql.Conn
+	id      int32
+	nextSid uint32
+	mu      sync.Mutex
+	done    bool
+}
+
+// Begin starts a capture's transaction.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	if s.readOnly {
+		return nil, errors.New("store opened read-only")
+	}
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tx{s: s, conn: c}
+	err = t.raw(ctx, func(conn *duckdb.Conn) error {
+		if err := execConn(ctx, conn, "BEGIN TRANSACTION"); err != nil {
+			return err
+		}
+		id, err := queryInt(ctx, conn, `SELECT nextval('ingest_ids')`)
+		t.id = int32(id)
+		return err
+	})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// ID is the ingest id the capture's rows carry.
+func (t *Tx) ID() int32 { return t.id }
+
+func (t *Tx) raw(ctx context.Context, f func(conn *duckdb.Conn) error) error {
+	return t.conn.Raw(func(x any) error {
+		conn, ok := x.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", x)
+		}
+		return f(conn)
+	})
+}
+
+func execConn(ctx context.Context, conn *duckdb.Conn, q string, args ...any) error {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	_, err := conn.ExecContext(ctx, q, nv)
+	return err
+}
+
+// Abort discards everything the Tx wrote.
+func (t *Tx) Abort() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return nil
+	}
+	t.done = true
+	err := t.raw(context.Background(), func(conn *duckdb.Conn) error {
+		return execConn(context.Background(), conn, "ROLLBACK")
+	})
+	return errors.Join(err, t.conn.Close())
+}
+
+// Finish records the ingest and commits. With replace, earlier ingests of
+// the same content are deleted in the same transaction; without it, an
+// earlier ingest of the same content aborts the Tx with ErrDuplicate.
+func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error {
+	t.mu.Lock()
+	if t.done {
+		t.mu.Unlock()
+		return errors.New("transaction already finished")
+	}
+	err := t.raw(ctx, func(conn *duckdb.Conn) error {
+		exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
+		n, err := queryInt(ctx, conn, `SELECT count(*) FROM ingests WHERE hash = ?`, in.Hash)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			if !replace {
+				return ErrDuplicate
+			}
+			for _, tb := range []string{"sources", "hit_counts", "exploits", "hourly"} {
+				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (SELECT id FROM ingests WHERE hash = ?)`, in.Hash); err != nil {
+					return err
+				}
+			}
+			if err := exec(`DELETE FROM ingests WHERE hash = ?`, in.Hash); err != nil {
+				return err
+			}
+		}
+		var first, last any
+		if !in.First.IsZero() {
+			first, last = in.First.UTC(), in.Last.UTC()
+		}
+		var errMsg, errOff any
+		if in.Error != "" {
+			errMsg, errOff = in.Error, in.ErrorOffset
+		}
+		if err := exec(`INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.id, in.Path, in.Hash, in.Size, in.Sensor, in.Format, int64(in.Frames), int64(in.Packets),
+			int64(in.Outbound), int64(in.Undecodable), first, last, errMsg, errOff,
+			time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version); err != nil {
+			return err
+		}
+		if sensor.Name != "" {
+			if err := exec(`INSERT OR REPLACE INTO sensors VALUES (?, ?, ?)`, sensor.Name, sensor.Nets, sensor.Addresses); err != nil {
+				return err
+			}
+		}
+		return exec("COMMIT")
+	})
+	t.mu.Unlock()
+	if err != nil {
+		t.Abort()
+		return err
+	}
+	t.mu.Lock()
+	t.done = true
+	t.mu.Unlock()
+	return t.conn.Close()
+}
+
+// Append writes one part of the capture's facts. Source indexes in r are
+// local to r; the Tx renumbers them so that parts do not collide.
+func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []Place, sensor string, pattern func(int) string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return errors.New("transaction already finished")
+	}
+	if len(places) != len(r.Sources) {
+		return fmt.Errorf("internal: %d places for %d sources", len(places), len(r.Sources))
+	}
+	base := t.nextSid
+	t.nextSid += uint32(len(r.Sources))
+	return t.raw(ctx, func(conn *duckdb.Conn) error {
+		return appendResult(ctx, conn, t.id, base, r, places, sensor, pattern)
+	})
 }
 
 func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (int64, error) {
@@ -132,64 +275,14 @@ func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (in
 	return 0, fmt.Errorf("unexpected %T", dest[0])
 }
 
-func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(string, ...any) error, b *Batch, idOut *int32) error {
-	in := &b.Ingest
-	n, err := queryInt(ctx, conn, `SELECT count(*) FROM ingests WHERE hash = ?`, in.Hash)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		if !b.Replace {
-			return ErrDuplicate
-		}
-		for _, t := range []string{"sources", "hit_counts", "exploits", "hourly"} {
-			if err := exec(`DELETE FROM `+t+` WHERE ingest_id IN (SELECT id FROM ingests WHERE hash = ?)`, in.Hash); err != nil {
-				return err
-			}
-		}
-		if err := exec(`DELETE FROM ingests WHERE hash = ?`, in.Hash); err != nil {
-			return err
-		}
-	}
-	next, err := queryInt(ctx, conn, `SELECT coalesce(max(id), 0) + 1 FROM ingests`)
-	if err != nil {
-		return err
-	}
-	id := int32(next)
-	*idOut = id
-	var first, last any
-	if !in.First.IsZero() {
-		first, last = in.First.UTC(), in.Last.UTC()
-	}
-	var errMsg, errOff any
-	if in.Error != "" {
-		errMsg, errOff = in.Error, in.ErrorOffset
-	}
-	if err := exec(`INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, in.Path, in.Hash, in.Size, in.Sensor, in.Format, int64(in.Frames), int64(in.Packets),
-		int64(in.Outbound), int64(in.Undecodable), first, last, errMsg, errOff,
-		time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version); err != nil {
-		return err
-	}
-	if b.Sensor.Name != "" {
-		if err := exec(`INSERT OR REPLACE INTO sensors VALUES (?, ?, ?)`, b.Sensor.Name, b.Sensor.Nets, b.Sensor.Addresses); err != nil {
-			return err
-		}
-	}
-	r := b.Result
-	if r == nil {
-		return nil
-	}
-	if len(b.Places) != len(r.Sources) {
-		return fmt.Errorf("internal: %d places for %d sources", len(b.Places), len(r.Sources))
-	}
+func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []Place, sensor string, pattern func(int) string) error {
+	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
 	srcText := make([]string, len(r.Sources))
 	days := make([]time.Time, len(r.Sources))
 	for i := range r.Sources {
 		srcText[i] = r.Sources[i].Addr.String()
 		days[i] = r.Sources[i].Day.Time()
 	}
-	sensor := in.Sensor
 	srcCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE,
 		"sensor", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR, "country", duckdb.TYPE_VARCHAR,
 		"asn", duckdb.TYPE_UINTEGER, "as_org", duckdb.TYPE_VARCHAR, "special", duckdb.TYPE_VARCHAR,
@@ -202,11 +295,11 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 	bexec := func(q string, a ...any) error { return exec(q, a...) }
 	err = bulkInsert(ctx, bexec, "sources", srcCols, len(r.Sources), func(c duckdb.DataChunk, row, i int) error {
 		sd := &r.Sources[i]
-		pl := &b.Places[i]
+		pl := &places[i]
 		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, uint32(i))
+		duckdb.SetChunkValue(c, 1, row, base+uint32(i))
 		duckdb.SetChunkValue(c, 2, row, days[i])
 		duckdb.SetChunkValue(c, 3, row, sensor)
 		duckdb.SetChunkValue(c, 4, row, srcText[i])
@@ -239,7 +332,7 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, h.Source)
+		duckdb.SetChunkValue(c, 1, row, base+h.Source)
 		duckdb.SetChunkValue(c, 2, row, h.Proto)
 		duckdb.SetChunkValue(c, 3, row, h.Port)
 		duckdb.SetChunkValue(c, 4, row, uint8(h.Tags))
@@ -250,10 +343,10 @@ func (s *Store) commitTx(ctx context.Context, conn *duckdb.Conn, exec func(strin
 	}
 	err = appendRows(conn, "exploits", len(r.Exploits), func(i int) []driver.Value {
 		e := &r.Exploits[i]
-		pl := &b.Places[e.Source]
+		pl := &places[e.Source]
 		name := fmt.Sprint(e.Pattern)
-		if b.Pattern != nil {
-			name = b.Pattern(e.Pattern)
+		if pattern != nil {
+			name = pattern(e.Pattern)
 		}
 		return []driver.Value{id, days[e.Source], sensor, srcText[e.Source], pl.Country, pl.ASN, e.Proto, e.Port, name, e.Packets}
 	})

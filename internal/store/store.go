@@ -151,6 +151,7 @@ var schema = []string{
 		ingested_at TIMESTAMP, duration_ms BIGINT, country_db VARCHAR, asn_db VARCHAR, version VARCHAR)`,
 	`CREATE TABLE IF NOT EXISTS geo_history (done_at TIMESTAMP, day_from VARCHAR, day_to VARCHAR,
 		country_db VARCHAR, asn_db VARCHAR, sources BIGINT, rows BIGINT, changed BIGINT)`,
+	`CREATE SEQUENCE IF NOT EXISTS ingest_ids START 1`,
 	`CREATE TABLE IF NOT EXISTS sensors (name VARCHAR PRIMARY KEY, nets VARCHAR, addresses DOUBLE)`,
 	`CREATE TABLE IF NOT EXISTS sources (
 		ingest_id INTEGER, sid UINTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
