@@ -186,3 +186,55 @@ func TestReassign(t *testing.T) {
 		t.Error("bad day accepted")
 	}
 }
+
+// TestTxParts writes one capture in two parts and checks Finish's duplicate
+// handling and Abort.
+func TestTxParts(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "t.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	write := func(hash string, replace bool, abort bool) error {
+		b := sampleBatch(hash)
+		tx, err := st.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		// Two parts of the same rows: sids must not collide.
+		for i := 0; i < 2; i++ {
+			if err := tx.Append(ctx, b.Result, b.Places, "s1", b.Pattern); err != nil {
+				return err
+			}
+		}
+		if abort {
+			return tx.Abort()
+		}
+		return tx.Finish(ctx, b.Ingest, replace, b.Sensor)
+	}
+	total := func() uint64 {
+		rows, err := st.Stats(ctx, StatsQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows[0].Packets
+	}
+	if err := write("sha256:cc", false, true); err != nil || total() != 0 {
+		t.Fatalf("aborted tx: err %v, %d packets visible", err, total())
+	}
+	if err := write("sha256:cc", false, false); err != nil || total() != 16 {
+		t.Fatalf("two parts: err %v, %d packets, want 16", err, total())
+	}
+	if err := write("sha256:cc", false, false); !errors.Is(err, ErrDuplicate) || total() != 16 {
+		t.Fatalf("duplicate: err %v, %d packets", err, total())
+	}
+	if err := write("sha256:cc", true, false); err != nil || total() != 16 {
+		t.Fatalf("replace: err %v, %d packets", err, total())
+	}
+	var days int
+	st.DB().QueryRow(`SELECT count(*) FROM source_days`).Scan(&days)
+	if days != 3 {
+		t.Errorf("source_days rows %d, want 3 (parts merged)", days)
+	}
+}
