@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/report"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -56,16 +55,12 @@ day detection rules changed); repeat it for several days.`,
 				return errors.New("--out DIR is required")
 			}
 			opt := report.Options{Sensors: splitList(sensors), Lang: lang, Out: out, TopN: top, Log: g.log}
-			switch unit {
-			case "packets":
-				opt.Unit = analysis.UnitPackets
-			case "sources":
-				opt.Unit = analysis.UnitSources
-			default:
-				return fmt.Errorf("--unit %q: want packets or sources", unit)
+			var err error
+			if opt.Unit, err = parseUnit(unit); err != nil {
+				return err
 			}
-			if lang != "en" && lang != "ja" {
-				return fmt.Errorf("--lang %q: want en or ja", lang)
+			if err := checkLang(lang); err != nil {
+				return err
 			}
 			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
 			if err != nil {

@@ -47,13 +47,9 @@ significance. The period defaults to the last 7 days with data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := report.SpikeOptions{Classes: splitList(classes), Dims: splitList(dims)}
-			switch unit {
-			case "packets":
-				opt.Unit = analysis.UnitPackets
-			case "sources":
-				opt.Unit = analysis.UnitSources
-			default:
-				return fmt.Errorf("--unit %q: want packets or sources", unit)
+			var err error
+			if opt.Unit, err = parseUnit(unit); err != nil {
+				return err
 			}
 			for _, d := range opt.Dims {
 				if d != analysis.DimCountry && d != analysis.DimPort && d != analysis.DimASN {
@@ -65,8 +61,8 @@ significance. The period defaults to the last 7 days with data.`,
 			default:
 				return fmt.Errorf("--format %q: want table, csv or json", format)
 			}
-			if lang != "en" && lang != "ja" {
-				return fmt.Errorf("--lang %q: want en or ja", lang)
+			if err := checkLang(lang); err != nil {
+				return err
 			}
 			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
 			if err != nil {
