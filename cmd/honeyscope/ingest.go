@@ -127,7 +127,7 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult) error {
 			failed++
 			kept := ""
 			if r.Committed {
-				kept = fmt.Sprintf(" (kept the %d packets read before it)", r.Packets)
+				kept = fmt.Sprintf(" (kept the %d packets read before it; the ingest log records the error)", r.Packets)
 			}
 			fmt.Fprintf(errw, "error: %v%s\n", r.Err, kept)
 		}

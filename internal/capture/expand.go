@@ -1,8 +1,10 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,8 +16,9 @@ import (
 // files to read. An argument may be:
 //   - a file, taken as is (even when its name starts with a dot);
 //   - a directory, walked recursively for regular files (and symbolic links
-//     to regular files), skipping hidden files and directories (names
-//     starting with "."), except the directory named itself;
+//     to regular files) that start like a capture (pcap, pcapng or gzip
+//     magic number), skipping hidden files and directories (names starting
+//     with "."), except the directory named itself;
 //   - a glob pattern (filepath.Match syntax) when no file has that exact
 //     name; each match is expanded as above, and a pattern that matches
 //     nothing is an error. Hidden names are matched only by a pattern
@@ -84,11 +87,18 @@ func expandPath(out []string, path string) ([]string, error) {
 		}
 		switch {
 		case d.Type().IsRegular():
-			out = append(out, p)
 		case d.Type()&fs.ModeSymlink != 0:
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				out = append(out, p)
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				return nil
 			}
+		default:
+			return nil
+		}
+		// Inside directories, only files that start like a capture (pcap,
+		// pcapng or gzip) are taken: capture folders also hold notes, truth
+		// files and checksums. Files named explicitly are always taken.
+		if looksLikeCapture(p) {
+			out = append(out, p)
 		}
 		return nil
 	})
@@ -96,4 +106,26 @@ func expandPath(out []string, path string) ([]string, error) {
 		return nil, fmt.Errorf("expand %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// looksLikeCapture reports whether the file starts with a pcap, pcapng or
+// gzip magic number.
+func looksLikeCapture(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true // let the reader report why it cannot be read
+	}
+	defer f.Close()
+	var b [4]byte
+	if n, _ := io.ReadFull(f, b[:]); n < 2 {
+		return false
+	}
+	if b[0] == 0x1f && b[1] == 0x8b {
+		return true
+	}
+	switch binary.BigEndian.Uint32(b[:]) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1, 0x0a0d0d0a:
+		return true
+	}
+	return false
 }

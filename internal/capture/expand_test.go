@@ -19,6 +19,7 @@ func TestExpand(t *testing.T) {
 		".git/objects/x",
 		"other/e.pcap",
 		"other/f.txt",
+		"other/notes.pcap",
 		".dot.pcap",
 	}
 	for _, f := range files {
@@ -26,7 +27,12 @@ func TestExpand(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		// Capture-like files start with a pcap magic; the .txt does not.
+		content := []byte{0xd4, 0xc3, 0xb2, 0xa1}
+		if strings.HasSuffix(f, ".txt") || strings.HasSuffix(f, "notes.pcap") {
+			content = []byte("not a capture")
+		}
+		if err := os.WriteFile(p, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,11 +59,13 @@ func TestExpand(t *testing.T) {
 		{"one-file", j("b.pcapng"), j("b.pcapng"), ""},
 		{"hidden-file-named", j(".dot.pcap"), j(".dot.pcap"), ""},
 		{"dir-recursive", j("sub"), j("sub/c.pcap.gz", "sub/deeper/d.pcap"), ""},
-		{"whole-tree-sorted", []string{dir}, j("a.pcap", "b.pcapng", "other/e.pcap", "other/f.txt", "other/link.pcap", "sub/c.pcap.gz", "sub/deeper/d.pcap"), ""},
+		// Inside directories, files that do not start like a capture are skipped.
+		{"whole-tree-sorted", []string{dir}, j("a.pcap", "b.pcapng", "other/e.pcap", "other/link.pcap", "sub/c.pcap.gz", "sub/deeper/d.pcap"), ""},
+		{"non-capture-named", j("other/f.txt"), j("other/f.txt"), ""},
 		{"files-sorted-deduplicated", j("b.pcapng", "a.pcap", "b.pcapng", "sub/deeper"), j("a.pcap", "b.pcapng", "sub/deeper/d.pcap"), ""},
 		{"glob", j("*.pcap*"), j("a.pcap", "b.pcapng"), ""},
 		{"glob-hidden", j(".*.pcap"), j(".dot.pcap"), ""},
-		{"glob-dirs", j("*/*.pcap"), j("other/e.pcap", "other/link.pcap"), ""},
+		{"glob-dirs", j("*/*.pcap"), j("other/e.pcap", "other/link.pcap", "other/notes.pcap"), ""}, // a glob names files explicitly
 		{"glob-matching-dir", j("su?"), j("sub/c.pcap.gz", "sub/deeper/d.pcap"), ""},
 		{"empty-args", nil, nil, ""},
 		{"missing", j("a.pcap", "nope.pcap"), nil, filepath.Join(dir, "nope.pcap")},

@@ -382,9 +382,11 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 	if res.Hash == "" {
 		res.Hash = "sha256:" + hex.EncodeToString(hr.h.Sum(nil))
 	}
-	if errors.Is(readErr, context.Canceled) {
+	if errors.Is(readErr, context.Canceled) || format == "" {
+		// Interrupted, or not a capture at all: nothing to record.
 		sink.abort()
 		res.Err = readErr
+		res.Duration = time.Since(start)
 		return res
 	}
 	readDone := time.Now()
