@@ -89,6 +89,7 @@ is 1.`,
 			}
 			prog := newProgress(os.Stderr, total, quiet)
 			cfg.Progress = prog.add
+			cfg.Status = prog.status
 			results, err := ingest.Run(cmd.Context(), cfg, files)
 			prog.finish()
 			if err != nil {
@@ -166,12 +167,13 @@ type progress struct {
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
 	frames atomic.Int64
+	w      io.Writer
 	start  time.Time
 	last   time.Time
 }
 
 func newProgress(w *os.File, total int64, quiet bool) *progress {
-	p := &progress{start: time.Now()}
+	p := &progress{start: time.Now(), w: w}
 	if quiet || !term.IsTerminal(int(w.Fd())) {
 		return p
 	}
@@ -227,5 +229,16 @@ func (p *progress) set(n int64) {
 	}
 	p.mu.Lock()
 	p.bar.Set64(n)
+	p.mu.Unlock()
+}
+
+// status prints a message line above the bar.
+func (p *progress) status(msg string) {
+	if p.bar == nil {
+		return
+	}
+	p.mu.Lock()
+	p.bar.Clear()
+	fmt.Fprintln(p.w, msg+"…")
 	p.mu.Unlock()
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// Progress, when set, is called from several goroutines with the number of
 	// compressed bytes and frames read since the previous call.
 	Progress func(bytes, frames int64)
+	// Status, when set, is told what a file is doing beyond reading
+	// ("writing tokyo.pcap to the store").
+	Status func(msg string)
 }
 
 // FileResult is the outcome of one file.
@@ -405,6 +408,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Err = readErr
 	}
 	sensor := store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)}
+	if cfg.Status != nil {
+		cfg.Status("writing " + filepath.Base(path) + " to the store")
+	}
 	var cerr error
 	geoDone := readDone
 	if sink.tx == nil {
