@@ -154,6 +154,57 @@ func (a *Aggregator) CountOutbound() { a.res.Outbound++ }
 
 // Add counts one inbound packet with its classes and exploit pattern (-1 for none).
 func (a *Aggregator) Add(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
+	var r Rec
+	r.Set(ts, p, tags, pattern)
+	a.addRec(&r)
+}
+
+// Rec is the part of a classified packet that counting needs: small and
+// free of pointers, so batches of them are cheap to hand between goroutines.
+type Rec struct {
+	TS      int64
+	hi, lo  uint64 // source address as 16 bytes (IPv4-mapped for IPv4)
+	IPLen   uint32
+	SrcPort uint16
+	Port    uint16 // TCP/UDP destination port, ICMP type, or 0
+	Pattern int16  // exploit pattern, -1 for none
+	Proto   uint8
+	Tags    classify.Tags
+	ports   bool // SrcPort is meaningful (TCP/UDP with a transport header)
+}
+
+// Set fills r from a decoded, classified packet.
+func (r *Rec) Set(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
+	b := p.Src.As16()
+	*r = Rec{
+		TS: ts, hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]),
+		IPLen: uint32(p.IPLen), Proto: p.Proto, Tags: tags, Pattern: int16(pattern),
+	}
+	switch p.Proto {
+	case decode.ProtoTCP, decode.ProtoUDP:
+		if p.HasTransport {
+			r.Port, r.SrcPort, r.ports = p.DstPort, p.SrcPort, true
+		}
+	case decode.ProtoICMP, decode.ProtoICMPv6:
+		if p.HasTransport {
+			r.Port = uint16(p.ICMPType)
+		}
+	}
+}
+
+// Shard returns which of n shards counts this record's source: shards
+// partition sources, so each shard's source-days and cells are disjoint and
+// shards can count in parallel, then be merged with Merge.
+func (r *Rec) Shard(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := (r.hi ^ r.lo) * 0x9E3779B97F4A7C15
+	return int((h >> 32) % uint64(n))
+}
+
+func (a *Aggregator) addRec(r *Rec) {
+	ts := r.TS
 	a.res.Inbound++
 	if a.res.First == 0 || ts < a.res.First {
 		a.res.First = ts
@@ -164,42 +215,35 @@ func (a *Aggregator) Add(ts int64, p *decode.Packet, tags classify.Tags, pattern
 	if ts < a.dayLo || ts >= a.dayHi {
 		a.setDay(ts)
 	}
-	s := a.srcs.intern(p.Src, a.curDay, ts)
+	s := a.srcs.internKey(srcKey{hi: r.hi, lo: r.lo, day: a.curDay}, ts)
 	idx := s.idx - 1
 	s.packets++
-	s.bytes += uint64(p.IPLen)
+	s.bytes += uint64(r.IPLen)
 	if ts < s.first {
 		s.first = ts
 	}
 	if ts > s.last {
 		s.last = ts
 	}
+	tags := r.Tags
 	s.tags |= tags
-	port := uint16(0)
-	switch p.Proto {
-	case decode.ProtoTCP, decode.ProtoUDP:
-		if p.HasTransport {
-			port = p.DstPort
-			switch s.state {
-			case 0:
-				s.state, s.sport = 1, p.SrcPort
-			case 1:
-				if s.sport != p.SrcPort {
-					s.state = 2
-				}
+	port := r.Port
+	if r.ports {
+		switch s.state {
+		case 0:
+			s.state, s.sport = 1, r.SrcPort
+		case 1:
+			if s.sport != r.SrcPort {
+				s.state = 2
 			}
 		}
-	case decode.ProtoICMP, decode.ProtoICMPv6:
-		if p.HasTransport {
-			port = uint16(p.ICMPType)
-		}
 	}
-	a.cells.add(uint64(idx)<<32 | uint64(p.Proto)<<24 | uint64(port)<<8 | uint64(tags))
-	if pattern >= 0 {
+	a.cells.add(uint64(idx)<<32 | uint64(r.Proto)<<24 | uint64(port)<<8 | uint64(tags))
+	if r.Pattern >= 0 {
 		if a.exploits == nil {
 			a.exploits = make(map[exploitKey]uint64)
 		}
-		a.exploits[exploitKey{idx, p.Proto, port, pattern}]++
+		a.exploits[exploitKey{idx, r.Proto, port, int(r.Pattern)}]++
 	}
 	h := ts / 3600e9
 	if ts < 0 && ts%3600e9 != 0 {
@@ -210,9 +254,9 @@ func (a *Aggregator) Add(ts int64, p *decode.Packet, tags classify.Tags, pattern
 		a.flushHour()
 		a.hour = h
 	}
-	k := protoSlot(p.Proto)<<6 | uint8(tags)&63
+	k := protoSlot(r.Proto)<<6 | uint8(tags)&63
 	a.hourPk[k]++
-	a.hourBy[k] += uint64(p.IPLen)
+	a.hourBy[k] += uint64(r.IPLen)
 	a.hourUsed[k] = true
 }
 
@@ -277,11 +321,8 @@ func (a *Aggregator) Result() *Result {
 
 // Batch is a group of classified packets handed to AddBatch.
 type Batch struct {
-	N       int
-	TS      [BatchSize]int64
-	Packets [BatchSize]decode.Packet
-	Tags    [BatchSize]classify.Tags
-	Pattern [BatchSize]int
+	N    int
+	Recs [BatchSize]Rec
 }
 
 // BatchSize is the number of packets in a Batch.
@@ -294,7 +335,8 @@ func (a *Aggregator) AddBatch(b *Batch) {
 	var slot [BatchSize]uint64
 	mask := a.srcs.mask
 	for i := 0; i < b.N; i++ {
-		slot[i] = keyOf(b.Packets[i].Src, a.curDay).hash() & mask
+		r := &b.Recs[i]
+		slot[i] = srcKey{hi: r.hi, lo: r.lo, day: a.curDay}.hash() & mask
 	}
 	// A short loop of independent loads: the CPU keeps many in flight.
 	var sink uint64
@@ -304,25 +346,13 @@ func (a *Aggregator) AddBatch(b *Batch) {
 	}
 	prefetchSink += sink
 	for i := 0; i < b.N; i++ {
-		a.Add(b.TS[i], &b.Packets[i], b.Tags[i], b.Pattern[i])
+		a.addRec(&b.Recs[i])
 	}
 	b.N = 0
 }
 
 // prefetchSink keeps the prefetch loads from being optimised away.
 var prefetchSink uint64
-
-// Shard returns which of n shards counts packets from src: shards partition
-// sources, so each shard's source-days and cells are disjoint and shards can
-// count in parallel, then be merged with Merge.
-func Shard(src netip.Addr, n int) int {
-	if n <= 1 {
-		return 0
-	}
-	b := src.Unmap().As16()
-	h := (binary.BigEndian.Uint64(b[:8]) ^ binary.BigEndian.Uint64(b[8:])) * 0x9E3779B97F4A7C15
-	return int((h >> 32) % uint64(n))
-}
 
 // Merge combines the results of shards that counted disjoint sources of one
 // capture. Frame and outbound counters are summed.

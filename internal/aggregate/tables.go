@@ -57,7 +57,11 @@ func (k srcKey) hash() uint64 {
 
 // intern returns the slot of (a, d), creating it (first seen at ts) when absent.
 func (t *srcTable) intern(a netip.Addr, d Day, ts int64) *srcSlot {
-	k := keyOf(a, d)
+	return t.internKey(keyOf(a, d), ts)
+}
+
+// internKey is intern for a key already built.
+func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
 	if t.lastSlot >= 0 && k == t.lastKey {
 		return &t.slots[t.lastSlot]
 	}
@@ -75,7 +79,7 @@ func (t *srcTable) intern(a netip.Addr, d Day, ts int64) *srcSlot {
 	}
 	if (uint64(t.n)+1)*4 > uint64(len(t.slots))*3 {
 		t.grow()
-		return t.intern(a, d, ts)
+		return t.internKey(k, ts)
 	}
 	t.n++
 	s := &t.slots[i]

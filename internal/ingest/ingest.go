@@ -714,9 +714,11 @@ func newShards(loc *time.Location, n int, after func(*aggregate.Aggregator)) *sh
 }
 
 func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int) {
-	i := aggregate.Shard(p.Src, s.n)
+	var r aggregate.Rec
+	r.Set(ts, p, tags, pat)
+	i := r.Shard(s.n)
 	b := s.cur[i]
-	b.TS[b.N], b.Packets[b.N], b.Tags[b.N], b.Pattern[b.N] = ts, *p, tags, pat
+	b.Recs[b.N] = r
 	if b.N++; b.N == aggregate.BatchSize {
 		s.in[i] <- b
 		s.cur[i] = <-s.free[i]
