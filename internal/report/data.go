@@ -371,10 +371,17 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 	var sqlText string
 	args := append(joinArgs, whereArgs...)
 	if q.Unit == analysis.UnitSources {
-		// Distinct sources need the rows themselves, per class.
+		// Distinct sources need the rows themselves, per class. Country and
+		// AS are properties of a source-day, so the much smaller sources
+		// table answers exactly (its classes column is the OR over the
+		// source-day's packets); ports need the hits.
 		cf, cargs, _ := l.classFilter(classes)
+		table := "hits"
+		if q.Dim != analysis.DimPort {
+			table = "sources"
+		}
 		sqlText = `SELECT c.name, h.day, ` + sensorCol + `, ` + keyExpr + `, CAST(count(DISTINCT h.src) AS DOUBLE)
-			FROM hits h JOIN classes c ON (h.classes & c.bit) <> 0` + join + where + cf + ` GROUP BY ALL`
+			FROM ` + table + ` h JOIN classes c ON (h.classes & c.bit) <> 0` + join + where + cf + ` GROUP BY ALL`
 		args = append(args, cargs...)
 	} else {
 		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(sums, ", ") +
