@@ -43,9 +43,9 @@ type Config struct {
 	// PartSources and PartCells bound the memory of counting one file: when
 	// a shard holds this many source-days or cell entries, what it counted so
 	// far is written to the store as one part of the file's transaction and
-	// counting starts afresh (defaults 1M and 8M per shard, roughly 100 MB and
-	// 130 MB). A file that needs parts holds the store's write lock while it
-	// is read.
+	// counting starts afresh (defaults 512Ki and 4Mi per shard, roughly 45 MB
+	// and 65 MB of tables). A file that needs parts holds the store's write
+	// lock while it is read.
 	PartSources, PartCells int
 
 	// Locate geolocates a source address (nil: every country "??").
@@ -107,10 +107,10 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 
 	if cfg.PartSources <= 0 {
-		cfg.PartSources = 1 << 20
+		cfg.PartSources = 1 << 19
 	}
 	if cfg.PartCells <= 0 {
-		cfg.PartCells = 8 << 20
+		cfg.PartCells = 4 << 20
 	}
 	if cfg.Shards <= 0 {
 		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
