@@ -341,10 +341,16 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		sums = append(sums, fmt.Sprintf("CAST(sum(h.packets) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", bitOf(c)))
 	}
 	keyExpr := strings.Join(hk, ", ")
+	// Packet counts by port need neither the source address nor its
+	// country: port_hits reads them without joining the sources table.
+	packetTable := "hits"
+	if q.Dim == analysis.DimPort && q.Country == "" {
+		packetTable = "port_hits"
+	}
 	join := ""
 	var joinArgs []any
 	if q.Keep > 0 {
-		kept, err := l.keptKeys(ctx, keyCols, classes, where, whereArgs, sums, q.Keep)
+		kept, err := l.keptKeys(ctx, packetTable, keyCols, classes, where, whereArgs, sums, q.Keep)
 		if err != nil {
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 		}
@@ -371,10 +377,11 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 	var sqlText string
 	args := append(joinArgs, whereArgs...)
 	if q.Unit == analysis.UnitSources {
-		// Distinct sources need the rows themselves, per class. Country and
-		// AS are properties of a source-day, so the much smaller sources
-		// table answers exactly (its classes column is the OR over the
-		// source-day's packets); ports need the hits.
+		// Distinct sources need the rows themselves, per class (a join with
+		// the classes measured faster than one filtered distinct count per
+		// class). Country and AS are properties of a source-day, so the much
+		// smaller sources table answers exactly (its classes column is the OR
+		// over the source-day's packets); ports need the hits.
 		cf, cargs, _ := l.classFilter(classes)
 		table := "hits"
 		if q.Dim != analysis.DimPort {
@@ -385,7 +392,7 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		args = append(args, cargs...)
 	} else {
 		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(sums, ", ") +
-			` FROM hits h` + join + where + ` GROUP BY ALL`
+			` FROM ` + packetTable + ` h` + join + where + ` GROUP BY ALL`
 	}
 	rows, err := l.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
@@ -482,7 +489,7 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 
 // keptKeys returns the keys (values of keyCols) that are among the keep
 // largest of some class by total packets or by packets on one day.
-func (l *Loader) keptKeys(ctx context.Context, keyCols, classes []string, where string, whereArgs []any, sums []string, keep int) ([][]any, error) {
+func (l *Loader) keptKeys(ctx context.Context, table string, keyCols, classes []string, where string, whereArgs []any, sums []string, keep int) ([][]any, error) {
 	kc := strings.Join(keyCols, ", ")
 	hk := make([]string, len(keyCols))
 	for i, c := range keyCols {
@@ -498,7 +505,7 @@ func (l *Loader) keptKeys(ctx context.Context, keyCols, classes []string, where 
 	for i := range classes {
 		agg = append(agg, fmt.Sprintf("coalesce(sum(v%[1]d), 0) AS t%[1]d, coalesce(max(v%[1]d), 0) AS p%[1]d", i))
 	}
-	q := `WITH d AS (SELECT h.day, ` + strings.Join(hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM hits h` + where + ` GROUP BY ALL),
+	q := `WITH d AS (SELECT h.day, ` + strings.Join(hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM ` + table + ` h` + where + ` GROUP BY ALL),
 		t AS (SELECT ` + kc + `, ` + strings.Join(agg, ", ") + ` FROM d GROUP BY ALL)
 		` + strings.Join(ranks, " UNION ") + ` ORDER BY ALL`
 	rows, err := l.db.QueryContext(ctx, q, whereArgs...)
@@ -598,7 +605,14 @@ func (l *Loader) KeySources(ctx context.Context, from, to time.Time, want []Clas
 	var parts []string
 	var args []any
 	sf, sargs := l.sensorFilter("h.sensor")
+	// Country and AS belong to a source-day, so distinct sources by them come
+	// from the sources table (its classes column is the OR over the
+	// source-day's packets); ports need the hits.
 	add := func(dim, cols, keySel string, vals [][]any) {
+		table := classJoin
+		if dim != analysis.DimPort {
+			table = ` FROM sources h JOIN classes c ON (h.classes & c.bit) <> 0 `
+		}
 		if len(vals) == 0 {
 			return
 		}
@@ -613,7 +627,7 @@ func (l *Loader) KeySources(ctx context.Context, from, to time.Time, want []Clas
 				on = append(on, "w."+c+" = h."+c)
 			}
 		}
-		parts = append(parts, `SELECT '`+dim+`' AS dim, c.name, `+keySel+`, CAST(count(DISTINCT h.src) AS DOUBLE)`+classJoin+
+		parts = append(parts, `SELECT '`+dim+`' AS dim, c.name, `+keySel+`, CAST(count(DISTINCT h.src) AS DOUBLE)`+table+
 			`JOIN (VALUES `+list+`) w(`+cols+`) ON `+strings.Join(on, " AND ")+
 			` WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`+sf+` GROUP BY ALL`)
 		for _, v := range vals {

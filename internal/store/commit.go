@@ -322,7 +322,7 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 	if err != nil {
 		return err
 	}
-	hitCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "proto", duckdb.TYPE_UTINYINT,
+	hitCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE, "proto", duckdb.TYPE_UTINYINT,
 		"port", duckdb.TYPE_USMALLINT, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
@@ -333,10 +333,11 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 			return err
 		}
 		duckdb.SetChunkValue(c, 1, row, base+h.Source)
-		duckdb.SetChunkValue(c, 2, row, h.Proto)
-		duckdb.SetChunkValue(c, 3, row, h.Port)
-		duckdb.SetChunkValue(c, 4, row, uint8(h.Tags))
-		return duckdb.SetChunkValue(c, 5, row, h.Packets)
+		duckdb.SetChunkValue(c, 2, row, days[h.Source])
+		duckdb.SetChunkValue(c, 3, row, h.Proto)
+		duckdb.SetChunkValue(c, 4, row, h.Port)
+		duckdb.SetChunkValue(c, 5, row, uint8(h.Tags))
+		return duckdb.SetChunkValue(c, 6, row, h.Packets)
 	})
 	if err != nil {
 		return err

@@ -158,7 +158,10 @@ var schema = []string{
 		as_org VARCHAR, special VARCHAR, packets UBIGINT, bytes UBIGINT, classes UTINYINT,
 		first_seen TIMESTAMP, last_seen TIMESTAMP, src_port INTEGER, tcpudp BOOLEAN)`,
 	`CREATE TABLE IF NOT EXISTS hit_counts (
-		ingest_id INTEGER, sid UINTEGER, proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT)`,
+		ingest_id INTEGER, sid UINTEGER, day DATE, proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT)`,
+	`CREATE OR REPLACE VIEW port_hits AS
+		SELECT h.ingest_id, h.day, i.sensor, h.proto, h.port, h.classes, h.packets
+		FROM hit_counts h JOIN ingests i ON i.id = h.ingest_id`,
 	`CREATE OR REPLACE VIEW hits AS
 		SELECT s.ingest_id, s.day, s.sensor, s.src, s.country, s.asn, h.proto, h.port, h.classes, h.packets
 		FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid`,
