@@ -168,7 +168,9 @@ func (d *doc) writeHTML(dir string) error {
 		case bFigure:
 			f := bl.fig
 			fmt.Fprintf(&b, "<figure id=\"fig-%s\">\n", f.name)
-			b.Write(f.svg)
+			// Inline SVGs share one document: give each chart's pattern id
+			// its own name so the page has no duplicate ids.
+			b.Write(bytes.ReplaceAll(f.svg, []byte("nodata-hatch"), []byte("nodata-hatch-"+f.name)))
 			fmt.Fprintf(&b, "\n<figcaption>%s · <a href=\"%s.png\">PNG</a> · <a href=\"%s.svg\">SVG</a></figcaption>\n</figure>\n",
 				esc(f.alt), f.name, f.name)
 		case bTable:
