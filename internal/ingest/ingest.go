@@ -220,6 +220,7 @@ func newHashingReader(f io.Reader, h hash.Hash) *hashingReader {
 	return r
 }
 
+// Read implements io.Reader over the blocks the reading goroutine hands over.
 func (r *hashingReader) Read(p []byte) (int, error) {
 	for r.off >= len(r.cur) {
 		if r.cur != nil {

@@ -26,11 +26,18 @@ type bulkRows struct {
 	fill func(c duckdb.DataChunk, row, i int) error // write row i into chunk row
 }
 
+// ColumnInfos describes the rows' columns to DuckDB.
 func (r *bulkRows) ColumnInfos() []duckdb.ColumnInfo { return r.cols }
+
+// Cardinality tells DuckDB how many rows will come.
 func (r *bulkRows) Cardinality() *duckdb.CardinalityInfo {
 	return &duckdb.CardinalityInfo{Cardinality: uint(r.n), Exact: true}
 }
+
+// Init is called by DuckDB before the first chunk.
 func (r *bulkRows) Init() {}
+
+// FillChunk writes the next rows into a chunk; a chunk of size 0 ends them.
 func (r *bulkRows) FillChunk(c duckdb.DataChunk) error {
 	size := min(duckdb.GetDataChunkCapacity(), r.n-r.pos)
 	for j := 0; j < size; j++ {
