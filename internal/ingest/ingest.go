@@ -448,6 +448,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 	return res
 }
 
+// locateAll geolocates a result's sources, once per source-day (never per
+// packet). Deduplicating addresses first with a map, or a cache in front of
+// the lookup, measured slower than looking each source-day up (BENCHMARKS.md).
 func locateAll(cfg *Config, r *aggregate.Result) []store.Place {
 	places := make([]store.Place, len(r.Sources))
 	for i := range r.Sources {
