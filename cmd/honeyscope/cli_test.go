@@ -145,3 +145,50 @@ func TestMalformedConfig(t *testing.T) {
 		t.Error("missing explicit config accepted")
 	}
 }
+
+func TestReportAndSpikesCLI(t *testing.T) {
+	dir := t.TempDir()
+	capPath := filepath.Join(dir, "r.pcap")
+	db := filepath.Join(dir, "s.duckdb")
+	if _, err := run(t, "synth", "--out", capPath, "--packets", "120000", "--days", "16", "--spike", "CN:14:6"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "ingest", "-q", "--db", db, capPath); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := run(t, "spikes", "--db", db, "--class", "mirai", "--dim", "country", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var findings []struct {
+		Class, Dim, Key, Day string
+	}
+	if err := json.Unmarshal([]byte(out), &findings); err != nil {
+		t.Fatalf("spikes JSON: %v\n%s", err, out)
+	}
+	found := false
+	for _, f := range findings {
+		if f.Class != "mirai" || f.Dim != "country" {
+			t.Errorf("filter ignored: %+v", f)
+		}
+		if f.Key == "CN" && strings.HasPrefix(f.Day, "2026-05-15") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("planted CN spike on 2026-05-15 not listed: %s", out)
+	}
+	rep := filepath.Join(dir, "rep")
+	if out, err := run(t, "report", "--db", db, "--lang", "ja", "--annotate", "2026-05-10:ルール v2", "--out", rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, f := range []string{"index.html", "report.md"} {
+		b, err := os.ReadFile(filepath.Join(rep, f))
+		if err != nil || !bytes.Contains(b, []byte("ルール v2")) {
+			t.Errorf("%s: %v, annotation present: %v", f, err, bytes.Contains(b, []byte("ルール v2")))
+		}
+	}
+	if _, err := run(t, "report", "--db", db, "--from", "2026-05-10", "--to", "2026-05-01", "--out", rep); err == nil {
+		t.Error("reversed period accepted")
+	}
+}
