@@ -52,6 +52,15 @@ type Options struct {
 	// created; opening an existing store with a different zone is an error.
 	// Empty means "whatever the store has" (UTC for a new store).
 	TimeZone string
+	// Waiting, when set, is called once if the file is locked by another
+	// process and Open starts to wait for it.
+	Waiting func()
+}
+
+// DefaultWaiting is used by Open when Options.Waiting is nil: it says on
+// stderr that the store is busy. Set it to nil to wait silently.
+var DefaultWaiting = func() {
+	fmt.Fprintln(os.Stderr, "the store is in use by another process (an ingest committing?); waiting…")
 }
 
 // Store is an open database.
@@ -87,10 +96,18 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		c   *duckdb.Connector
 		err error
 	)
+	waiting := opt.Waiting
+	if waiting == nil {
+		waiting = DefaultWaiting
+	}
 	for {
 		c, err = duckdb.NewConnector(dsn, nil)
 		if err == nil || !isLockError(err) || time.Now().After(deadline) {
 			break
+		}
+		if waiting != nil {
+			waiting()
+			waiting = nil
 		}
 		select {
 		case <-ctx.Done():
