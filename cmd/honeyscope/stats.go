@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/chart"
 	"io"
 	"strconv"
 	"strings"
@@ -201,14 +202,5 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func thousands(v uint64) string {
-	s := strconv.FormatUint(v, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// thousands formats a count with thousands separators, as charts do.
+func thousands(v uint64) string { return chart.FormatCount(float64(v)) }

@@ -111,6 +111,9 @@ type Aggregator struct {
 	hourUsed [256]bool
 	hourly   []HourCount
 	res      Result
+	// prefetchSink keeps AddBatch's prefetch loads from being optimised
+	// away; it is per Aggregator so shards do not share a variable.
+	prefetchSink uint64
 }
 
 type exploitKey struct {
@@ -344,15 +347,12 @@ func (a *Aggregator) AddBatch(b *Batch) {
 	for i := 0; i < b.N; i++ {
 		sink += slots[slot[i]].key.hi
 	}
-	prefetchSink += sink
+	a.prefetchSink += sink
 	for i := 0; i < b.N; i++ {
 		a.addRec(&b.Recs[i])
 	}
 	b.N = 0
 }
-
-// prefetchSink keeps the prefetch loads from being optimised away.
-var prefetchSink uint64
 
 // Merge combines the results of shards that counted disjoint sources of one
 // capture. Frame and outbound counters are summed.

@@ -45,22 +45,13 @@ func (t *srcTable) init(capacity int) {
 	t.lastSlot = -1
 }
 
-func keyOf(a netip.Addr, d Day) srcKey {
-	b := a.As16()
-	return srcKey{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), day: d}
-}
-
 func (k srcKey) hash() uint64 {
 	h := k.lo*0x9E3779B97F4A7C15 ^ k.hi*0xC2B2AE3D27D4EB4F ^ uint64(uint32(k.day))*0x165667B19E3779F9
 	return h ^ h>>29
 }
 
-// intern returns the slot of (a, d), creating it (first seen at ts) when absent.
-func (t *srcTable) intern(a netip.Addr, d Day, ts int64) *srcSlot {
-	return t.internKey(keyOf(a, d), ts)
-}
-
-// internKey is intern for a key already built.
+// internKey returns the slot of key k (a source address and day), creating
+// it (first seen at ts) when absent.
 func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
 	if t.lastSlot >= 0 && k == t.lastKey {
 		return &t.slots[t.lastSlot]

@@ -409,12 +409,19 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Err = readErr
 	}
 	sensor := store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)}
-	if cfg.Status != nil {
+	if cfg.Status != nil && fi.Size() >= 64<<20 {
+		// Only large files take long enough to write to be worth a line.
 		cfg.Status("writing " + filepath.Base(path) + " to the store")
 	}
 	var cerr error
 	geoDone := readDone
-	if sink.tx == nil {
+	switch {
+	case sink.err != nil && sink.tx == nil:
+		// An earlier part could not be written (the store could not be
+		// opened): committing the rest would record counts whose rows are
+		// missing.
+		cerr = sink.err
+	case sink.tx == nil:
 		// The usual case: the whole file was counted in memory; write it in
 		// one short transaction.
 		places := locateAll(cfg, r)
@@ -424,7 +431,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 			Ingest: in, Replace: cfg.Force, Result: r, Places: places,
 			Pattern: sink.pattern, Sensor: sensor,
 		})
-	} else {
+	default:
 		sink.spill(ctx, r)
 		in.Duration = time.Since(start)
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)

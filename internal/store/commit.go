@@ -62,19 +62,6 @@ type Batch struct {
 // ErrDuplicate is returned by Commit when the same content was already ingested.
 var ErrDuplicate = errors.New("already ingested")
 
-// Duplicate reports the path of an earlier ingest with the same content hash.
-func (s *Store) Duplicate(ctx context.Context, hash string) (string, bool, error) {
-	var p string
-	err := s.db.QueryRowContext(ctx, `SELECT path FROM ingests WHERE hash = ? LIMIT 1`, hash).Scan(&p)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", false, nil
-		}
-		return "", false, err
-	}
-	return p, true, nil
-}
-
 // Commit writes a batch in one transaction and returns its ingest id.
 func (s *Store) Commit(ctx context.Context, b *Batch) (int32, error) {
 	tx, err := s.Begin(ctx)
