@@ -114,6 +114,7 @@ type Reader struct {
 	// pcapng state of the current section.
 	ngBE   bool
 	ifaces []ngIface
+	ngLast int64 // timestamp of the section's previous packet (for SPBs, which carry none)
 }
 
 // Open opens a pcap or pcapng file, plain or gzip-compressed. The format is

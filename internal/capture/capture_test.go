@@ -186,7 +186,7 @@ func buildMultiNG() fixture {
 	w.block(0x0000000a, make([]byte, 40))               // decryption secrets
 	w.block(0x80001234, []byte{1, 2, 3})                // local-use type
 	add(w.pb(1, 1_700_000_002_000_000_001, d(33, 3), 33), pkt{d(33, 3), 1_700_000_002_000_000_001, decode.LinkSLL, 33})
-	add(w.spb(d(40, 4), 40), pkt{d(40, 4), 0, decode.LinkEthernet, 40})
+	add(w.spb(d(40, 4), 40), pkt{d(40, 4), 1_700_000_002_000_000_001, decode.LinkEthernet, 40}) // previous packet's time
 	add(w.epb(0, 1_700_000_003_000_001, d(0, 0), 0, w.opt(2, []byte{1, 0, 0, 0}), w.endOpts()), pkt{[]byte{}, 1_700_000_003_000_001_000, decode.LinkEthernet, 0})
 
 	// Section 2, big-endian: interface ids start again at 0.
@@ -196,7 +196,7 @@ func buildMultiNG() fixture {
 	add(w.epb(0, 1_700_000_000<<20|1<<19, d(20, 5), 20), pkt{d(20, 5), (1_700_000_000+3600)*1e9 + 500_000_000, decode.LinkRaw, 20})
 	add(w.epb(1, 1_700_000_004_321, d(28, 6), 28), pkt{d(28, 6), 1_700_000_004_321_000_000, decode.LinkIPv4, 28})
 	// The SPB's captured length is limited by interface 0's snaplen (64).
-	add(w.spb(d(64, 7), 100), pkt{d(64, 7), 0, decode.LinkRaw, 100})
+	add(w.spb(d(64, 7), 100), pkt{d(64, 7), 1_700_000_004_321_000_000, decode.LinkRaw, 100})
 
 	// Section 3, little-endian again, one interface with 10^-12 s.
 	w.shb(le)

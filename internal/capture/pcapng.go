@@ -133,6 +133,7 @@ func (r *Reader) readSHB() error {
 		return r.formatErr(r.recOff, ErrCorrupt, "unsupported pcapng version %d.%d", major, r.u16(b[14:]))
 	}
 	r.ifaces = r.ifaces[:0]
+	r.ngLast = 0
 	r.r += int(blen)
 	return nil
 }
@@ -269,7 +270,8 @@ func (r *Reader) nextNG() ([]byte, int64, decode.LinkType, int, error) {
 			ts := uint64(r.u32(b[12:]))<<32 | uint64(r.u32(b[16:]))
 			orig := r.u32(b[24:])
 			r.r += int(blen)
-			return b[28 : 28+caplen], f.nanos(ts), f.link, int(orig), nil
+			r.ngLast = f.nanos(ts)
+			return b[28 : 28+caplen], r.ngLast, f.link, int(orig), nil
 
 		case blockSPB:
 			b, err := r.loadBlock(blen, "simple packet block")
@@ -292,7 +294,9 @@ func (r *Reader) nextNG() ([]byte, int64, decode.LinkType, int, error) {
 				return nil, 0, 0, 0, r.formatErr(r.recOff, ErrTooLarge, "record length %d exceeds limit %d", caplen, MaxRecordLen)
 			}
 			r.r += int(blen)
-			return b[12 : 12+caplen], 0, f.link, int(orig), nil
+			// A Simple Packet Block has no timestamp: it takes the previous
+			// packet's in its section (0 when it is the first).
+			return b[12 : 12+caplen], r.ngLast, f.link, int(orig), nil
 
 		case blockPB:
 			b, err := r.loadBlock(blen, "packet block")
@@ -316,7 +320,8 @@ func (r *Reader) nextNG() ([]byte, int64, decode.LinkType, int, error) {
 			ts := uint64(r.u32(b[12:]))<<32 | uint64(r.u32(b[16:]))
 			orig := r.u32(b[24:])
 			r.r += int(blen)
-			return b[28 : 28+caplen], f.nanos(ts), f.link, int(orig), nil
+			r.ngLast = f.nanos(ts)
+			return b[28 : 28+caplen], r.ngLast, f.link, int(orig), nil
 
 		case blockIDB:
 			b, err := r.loadBlock(blen, "interface description block")
