@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
@@ -24,6 +26,9 @@ type Loader struct {
 	db      *sql.DB
 	loc     *time.Location
 	sensors []string
+
+	keptMu sync.Mutex
+	kept   map[string][][]any // keptKeys answers by query text and arguments
 }
 
 // NewLoader returns a loader over st restricted to sensors (nil or empty:
@@ -236,6 +241,11 @@ type SensorSeries struct {
 // join.
 const classJoin = ` FROM hits h JOIN classes c ON (h.classes & c.bit) <> 0 `
 
+// portClassJoin is classJoin for questions that need neither the source
+// address nor its country or AS: port_hits has the source key, so the
+// sources table is not joined.
+const portClassJoin = ` FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0 `
+
 func (l *Loader) classFilter(classes []string) (string, []any, error) {
 	if len(classes) == 0 {
 		return "", nil, nil
@@ -255,7 +265,7 @@ func measureSQL(u analysis.Unit) (string, error) {
 	case analysis.UnitPackets, "":
 		return "CAST(sum(h.packets) AS DOUBLE)", nil
 	case analysis.UnitSources:
-		return "CAST(count(DISTINCT h.src) AS DOUBLE)", nil
+		return "CAST(count(DISTINCT h.skey) AS DOUBLE)", nil
 	}
 	return "", fmt.Errorf("unknown unit %q (packets or sources)", u)
 }
@@ -374,26 +384,24 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		}
 		keyExpr = strings.Join(fk, ", ")
 	}
-	var sqlText string
 	args := append(joinArgs, whereArgs...)
+	measures, table := sums, packetTable
 	if q.Unit == analysis.UnitSources {
-		// Distinct sources need the rows themselves, per class (a join with
-		// the classes measured faster than one filtered distinct count per
-		// class). Country and AS are properties of a source-day, so the much
-		// smaller sources table answers exactly (its classes column is the OR
-		// over the source-day's packets); ports need the hits.
-		cf, cargs, _ := l.classFilter(classes)
-		table := "hits"
+		// Distinct sources: one filtered distinct count of the integer
+		// source key per class, in one scan. Country and AS are properties
+		// of a source-day, so the much smaller sources table answers
+		// exactly (its classes column is the OR over the source-day's
+		// packets); ports need the hits, which carry the key themselves.
+		measures = nil
+		for _, c := range classes {
+			measures = append(measures, fmt.Sprintf("CAST(count(DISTINCT h.skey) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", bitOf(c)))
+		}
 		if q.Dim != analysis.DimPort {
 			table = "sources"
 		}
-		sqlText = `SELECT c.name, h.day, ` + sensorCol + `, ` + keyExpr + `, CAST(count(DISTINCT h.src) AS DOUBLE)
-			FROM ` + table + ` h JOIN classes c ON (h.classes & c.bit) <> 0` + join + where + cf + ` GROUP BY ALL`
-		args = append(args, cargs...)
-	} else {
-		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(sums, ", ") +
-			` FROM ` + packetTable + ` h` + join + where + ` GROUP BY ALL`
 	}
+	sqlText := `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(measures, ", ") +
+		` FROM ` + table + ` h` + join + where + ` GROUP BY ALL`
 	rows, err := l.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
@@ -416,21 +424,15 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		}
 		out[i].Values[d] += v
 	}
-	sources := q.Unit == analysis.UnitSources
 	for rows.Next() {
 		var (
-			class, sensor string
-			day           time.Time
-			country       sql.NullString
-			proto, num    sql.NullInt64
-			v             float64
-			vals          = make([]sql.NullFloat64, len(classes))
+			sensor     string
+			day        time.Time
+			country    sql.NullString
+			proto, num sql.NullInt64
+			vals       = make([]sql.NullFloat64, len(classes))
 		)
-		var dest []any
-		if sources {
-			dest = append(dest, &class)
-		}
-		dest = append(dest, &day, &sensor)
+		dest := []any{&day, &sensor}
 		switch q.Dim {
 		case analysis.DimCountry:
 			dest = append(dest, &country)
@@ -439,12 +441,8 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		case analysis.DimASN:
 			dest = append(dest, &num)
 		}
-		if sources {
-			dest = append(dest, &v)
-		} else {
-			for i := range vals {
-				dest = append(dest, &vals[i])
-			}
+		for i := range vals {
+			dest = append(dest, &vals[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
@@ -467,10 +465,6 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 			}
 		}
 		d := int(civil(day) - start)
-		if sources {
-			add(class, sensor, k, d, v)
-			continue
-		}
 		for i, c := range classes {
 			if vals[i].Valid {
 				add(c, sensor, k, d, vals[i].Float64)
@@ -508,6 +502,14 @@ func (l *Loader) keptKeys(ctx context.Context, table string, keyCols, classes []
 	q := `WITH d AS (SELECT h.day, ` + strings.Join(hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM ` + table + ` h` + where + ` GROUP BY ALL),
 		t AS (SELECT ` + kc + `, ` + strings.Join(agg, ", ") + ` FROM d GROUP BY ALL)
 		` + strings.Join(ranks, " UNION ") + ` ORDER BY ALL`
+	// A report asks for the same keys once per unit: the answer is kept.
+	memo := q + fmt.Sprintf("%#v", whereArgs)
+	l.keptMu.Lock()
+	done, ok := l.kept[memo]
+	l.keptMu.Unlock()
+	if ok {
+		return done, nil
+	}
 	rows, err := l.db.QueryContext(ctx, q, whereArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
@@ -525,7 +527,16 @@ func (l *Loader) keptKeys(ctx context.Context, table string, keyCols, classes []
 		}
 		out = append(out, vals)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	l.keptMu.Lock()
+	if l.kept == nil {
+		l.kept = map[string][][]any{}
+	}
+	l.kept[memo] = out
+	l.keptMu.Unlock()
+	return out, nil
 }
 
 // classOrder is the display position of a class (unknown names last).
@@ -570,8 +581,8 @@ type Total struct {
 func (l *Loader) Totals(ctx context.Context, from, to time.Time) (map[string]Total, error) {
 	sf, sargs := l.sensorFilter("h.sensor")
 	args := append([]any{dateArg(l.Day(from)), dateArg(l.Day(to))}, sargs...)
-	rows, err := l.db.QueryContext(ctx, `SELECT c.name, CAST(sum(h.packets) AS DOUBLE), CAST(count(DISTINCT h.src) AS DOUBLE)`+
-		classJoin+`WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`+sf+` GROUP BY c.name`, args...)
+	rows, err := l.db.QueryContext(ctx, `SELECT c.name, CAST(sum(h.packets) AS DOUBLE), CAST(count(DISTINCT h.skey) AS DOUBLE)`+
+		portClassJoin+`WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`+sf+` GROUP BY c.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
@@ -609,7 +620,7 @@ func (l *Loader) KeySources(ctx context.Context, from, to time.Time, want []Clas
 	// from the sources table (its classes column is the OR over the
 	// source-day's packets); ports need the hits.
 	add := func(dim, cols, keySel string, vals [][]any) {
-		table := classJoin
+		table := portClassJoin
 		if dim != analysis.DimPort {
 			table = ` FROM sources h JOIN classes c ON (h.classes & c.bit) <> 0 `
 		}
@@ -627,7 +638,7 @@ func (l *Loader) KeySources(ctx context.Context, from, to time.Time, want []Clas
 				on = append(on, "w."+c+" = h."+c)
 			}
 		}
-		parts = append(parts, `SELECT '`+dim+`' AS dim, c.name, `+keySel+`, CAST(count(DISTINCT h.src) AS DOUBLE)`+table+
+		parts = append(parts, `SELECT '`+dim+`' AS dim, c.name, `+keySel+`, CAST(count(DISTINCT h.skey) AS DOUBLE)`+table+
 			`JOIN (VALUES `+list+`) w(`+cols+`) ON `+strings.Join(on, " AND ")+
 			` WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`+sf+` GROUP BY ALL`)
 		for _, v := range vals {
@@ -783,10 +794,11 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	// window and the finding's days. Sources are asked for separately
 	// (topSources) over the finding's days only: over the window there
 	// would be too many rows.
-	const prefixSQL = `CASE WHEN strpos(h.src, ':') = 0 THEN regexp_replace(h.src, '\.[0-9]+$', '.0/24') END`
+	// The /24 of an IPv4 source is its source key (its 32-bit value) / 256.
+	const prefixSQL = `CASE WHEN h.skey < 4294967296 THEN h.skey // 256 END`
 	q := `SELECT GROUPING(h.asn) = 0, GROUPING(h.proto, h.port) = 0, GROUPING(h.pfx) = 0,
 		h.day, h.asn, h.proto, h.port, h.pfx, ` + meas + `
-		FROM (SELECT h.day, h.asn, h.proto, h.port, h.src, h.packets, ` + prefixSQL + ` AS pfx` + classJoin +
+		FROM (SELECT h.day, h.asn, h.proto, h.port, h.skey, h.packets, ` + prefixSQL + ` AS pfx` + classJoin +
 		`WHERE c.name = ? AND h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)` + sf + keyWhere + `) h
 		GROUP BY GROUPING SETS ((h.day, h.asn), (h.day, h.proto, h.port), (h.day, h.pfx))`
 	args := []any{f.Class, dateArg(baseFrom), dateArg(last)}
@@ -808,7 +820,7 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 			isASN, isPort, isPfx bool
 			day                  time.Time
 			asn, proto, port     sql.NullInt64
-			pfx                  sql.NullString
+			pfx                  sql.NullInt64
 			v                    float64
 		)
 		if err := rows.Scan(&isASN, &isPort, &isPfx, &day, &asn, &proto, &port, &pfx, &v); err != nil {
@@ -827,7 +839,8 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 			if !pfx.Valid {
 				continue
 			}
-			dim, key = analysis.DimPrefix, pfx.String
+			p := uint32(pfx.Int64) << 8
+			dim, key = analysis.DimPrefix, netip.AddrFrom4([4]byte{byte(p >> 24), byte(p >> 16), byte(p >> 8), 0}).String()+"/24"
 		default:
 			continue
 		}

@@ -266,16 +266,18 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
 	srcText := make([]string, len(r.Sources))
 	days := make([]time.Time, len(r.Sources))
+	keys := make([]uint64, len(r.Sources))
 	for i := range r.Sources {
 		srcText[i] = r.Sources[i].Addr.String()
 		days[i] = r.Sources[i].Day.Time()
+		keys[i] = SourceKey(r.Sources[i].Addr)
 	}
 	srcCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE,
 		"sensor", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR, "country", duckdb.TYPE_VARCHAR,
 		"asn", duckdb.TYPE_UINTEGER, "as_org", duckdb.TYPE_VARCHAR, "special", duckdb.TYPE_VARCHAR,
 		"packets", duckdb.TYPE_UBIGINT, "bytes", duckdb.TYPE_UBIGINT, "classes", duckdb.TYPE_UTINYINT,
 		"first_seen", duckdb.TYPE_TIMESTAMP, "last_seen", duckdb.TYPE_TIMESTAMP, "src_port", duckdb.TYPE_INTEGER,
-		"tcpudp", duckdb.TYPE_BOOLEAN)
+		"tcpudp", duckdb.TYPE_BOOLEAN, "skey", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
@@ -304,13 +306,14 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 		} else {
 			duckdb.SetChunkValue[any](c, 14, row, nil)
 		}
-		return duckdb.SetChunkValue(c, 15, row, sd.PortState != 0)
+		duckdb.SetChunkValue(c, 15, row, sd.PortState != 0)
+		return duckdb.SetChunkValue(c, 16, row, keys[i])
 	})
 	if err != nil {
 		return err
 	}
 	hitCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE, "proto", duckdb.TYPE_UTINYINT,
-		"port", duckdb.TYPE_USMALLINT, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
+		"port", duckdb.TYPE_USMALLINT, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT, "skey", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
@@ -324,7 +327,8 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 		duckdb.SetChunkValue(c, 3, row, h.Proto)
 		duckdb.SetChunkValue(c, 4, row, h.Port)
 		duckdb.SetChunkValue(c, 5, row, uint8(h.Tags))
-		return duckdb.SetChunkValue(c, 6, row, h.Packets)
+		duckdb.SetChunkValue(c, 6, row, h.Packets)
+		return duckdb.SetChunkValue(c, 7, row, keys[h.Source])
 	})
 	if err != nil {
 		return err

@@ -266,7 +266,7 @@ func (q StatsQuery) sql() (string, []any, error) {
 	if hasASN {
 		b.WriteString("any_value(o.org) AS org, ")
 	}
-	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, CAST(count(DISTINCT src) AS UBIGINT) AS sources FROM ")
+	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, CAST(count(DISTINCT skey) AS UBIGINT) AS sources FROM ")
 	b.WriteString(table)
 	b.WriteString(" t")
 	if hasASN {

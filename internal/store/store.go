@@ -28,7 +28,7 @@ import (
 )
 
 // SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultPath is the store used when neither --db nor $HONEYSCOPE_DB is set.
 const DefaultPath = "honeyscope.duckdb"
@@ -173,14 +173,15 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS sources (
 		ingest_id INTEGER, sid UINTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
 		as_org VARCHAR, special VARCHAR, packets UBIGINT, bytes UBIGINT, classes UTINYINT,
-		first_seen TIMESTAMP, last_seen TIMESTAMP, src_port INTEGER, tcpudp BOOLEAN)`,
+		first_seen TIMESTAMP, last_seen TIMESTAMP, src_port INTEGER, tcpudp BOOLEAN, skey UBIGINT)`,
 	`CREATE TABLE IF NOT EXISTS hit_counts (
-		ingest_id INTEGER, sid UINTEGER, day DATE, proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT)`,
+		ingest_id INTEGER, sid UINTEGER, day DATE, proto UTINYINT, port USMALLINT, classes UTINYINT, packets UBIGINT,
+		skey UBIGINT)`,
 	`CREATE OR REPLACE VIEW port_hits AS
-		SELECT h.ingest_id, h.day, i.sensor, h.proto, h.port, h.classes, h.packets
+		SELECT h.ingest_id, h.day, i.sensor, h.skey, h.proto, h.port, h.classes, h.packets
 		FROM hit_counts h JOIN ingests i ON i.id = h.ingest_id`,
 	`CREATE OR REPLACE VIEW hits AS
-		SELECT s.ingest_id, s.day, s.sensor, s.src, s.country, s.asn, h.proto, h.port, h.classes, h.packets
+		SELECT s.ingest_id, s.day, s.sensor, s.src, s.skey, s.country, s.asn, h.proto, h.port, h.classes, h.packets
 		FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid`,
 	`CREATE TABLE IF NOT EXISTS exploits (
 		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, country VARCHAR, asn UINTEGER,
