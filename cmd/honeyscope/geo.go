@@ -125,7 +125,7 @@ all re-geolocated, and geo_history records every reassignment.`,
 				return err
 			}
 			defer l.close()
-			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{})
+			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{MustExist: true})
 			if err != nil {
 				return err
 			}

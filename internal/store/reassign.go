@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -21,6 +22,8 @@ type ReassignResult struct {
 // Reassign geolocates the stored sources of days [from, to] (either may be
 // "" for open) again with locate, in one transaction, and records the
 // databases used in the geo_history table. Captures are not read again.
+// With asnDB "" (no ASN database given) the stored ASNs and organisations
+// are kept and only countries and special ranges are replaced.
 func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) Place, countryDB, asnDB string) (ReassignResult, error) {
 	var res ReassignResult
 	if s.readOnly {
@@ -87,26 +90,34 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 		if w == "" {
 			w = " WHERE true"
 		}
+		asnSet, asnDiff := `, asn = g.asn, as_org = g.as_org`, ` OR sources.asn <> g.asn`
+		if asnDB == "" {
+			asnSet, asnDiff = "", ""
+		}
 		changed, err := queryInt(ctx, conn, `SELECT count(*) FROM sources JOIN regeo g ON sources.src = g.src
-			WHERE (sources.country <> g.country OR sources.asn <> g.asn)`+andDays(w), args...)
+			WHERE (sources.country <> g.country`+asnDiff+`)`+andDays(w), args...)
 		if err != nil {
 			return fail(err)
 		}
 		res.Changed = changed
-		upd, err := exec(`UPDATE sources SET country = g.country, asn = g.asn, as_org = g.as_org, special = g.special
+		upd, err := exec(`UPDATE sources SET country = g.country, special = g.special`+asnSet+`
 			FROM regeo g WHERE sources.src = g.src`+andDays(w), args...)
 		if err != nil {
 			return fail(err)
 		}
 		res.Rows = upd
-		if _, err := exec(`UPDATE exploits SET country = g.country, asn = g.asn FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
+		if _, err := exec(`UPDATE exploits SET country = g.country`+strings.Replace(asnSet, ", as_org = g.as_org", "", 1)+` FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
 			return fail(err)
 		}
 		if _, err := exec(`INSERT INTO geo_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, time.Now().UTC(), from, to, countryDB, asnDB, int64(res.Sources), res.Rows, res.Changed); err != nil {
 			return fail(err)
 		}
 		// Ingests whose every day was re-geolocated now carry the new databases.
-		if _, err := exec(`UPDATE ingests SET country_db = ?, asn_db = ? WHERE id NOT IN (SELECT DISTINCT ingest_id FROM sources WHERE NOT (true`+andDays(w)+`))`, append([]any{countryDB, asnDB}, args...)...); err != nil {
+		dbSet, dbArgs := `country_db = ?, asn_db = ?`, []any{countryDB, asnDB}
+		if asnDB == "" {
+			dbSet, dbArgs = `country_db = ?`, []any{countryDB}
+		}
+		if _, err := exec(`UPDATE ingests SET `+dbSet+` WHERE id NOT IN (SELECT DISTINCT ingest_id FROM sources WHERE NOT (true`+andDays(w)+`))`, append(dbArgs, args...)...); err != nil {
 			return fail(err)
 		}
 		_, err = exec("COMMIT")

@@ -55,6 +55,9 @@ type Options struct {
 	// Waiting, when set, is called once if the file is locked by another
 	// process and Open starts to wait for it.
 	Waiting func()
+	// MustExist refuses to create a store: for commands that change a
+	// store but make no sense on a new one (geo reassign).
+	MustExist bool
 }
 
 // DefaultWaiting is used by Open when Options.Waiting is nil: it says on
@@ -81,9 +84,15 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = 30 * time.Second
 	}
-	if opt.ReadOnly {
+	if opt.ReadOnly || opt.MustExist {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("store %s: %w (run `honeyscope ingest` first, or pass --db)", path, ErrNoStore)
+		}
+	}
+	if opt.TimeZone != "" {
+		// Checked before the file is created, so a bad zone leaves nothing behind.
+		if _, err := time.LoadLocation(opt.TimeZone); err != nil {
+			return nil, fmt.Errorf("time zone %q: %w", opt.TimeZone, err)
 		}
 	}
 	dsn := path
@@ -208,6 +217,9 @@ func (s *Store) init(ctx context.Context, tz string) error {
 	if err := registerBulk(ctx, s.db); err != nil {
 		return fmt.Errorf("register bulk loader: %w", err)
 	}
+	if err := s.checkVersion(ctx); err != nil {
+		return err
+	}
 	for _, q := range schema {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create schema: %w", err)
@@ -237,13 +249,36 @@ func (s *Store) init(ctx context.Context, tz string) error {
 	return s.loadMeta(ctx, tz)
 }
 
+// checkVersion refuses a store written with another schema version before
+// anything in it is touched. A file without the meta table is new (or not
+// a honeyscope store at all, which loadMeta reports).
+func (s *Store) checkVersion(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'`).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	var ver string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&ver)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ver != fmt.Sprint(SchemaVersion) {
+		return fmt.Errorf("written with store schema version %s; this build reads version %d only: "+
+			"ingest the captures again into a new store (--db NEW.duckdb)", ver, SchemaVersion)
+	}
+	return nil
+}
+
 func (s *Store) loadMeta(ctx context.Context, want string) error {
-	var tz, ver string
+	var tz string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'timezone'`).Scan(&tz); err != nil {
 		return fmt.Errorf("not a honeyscope store (no time zone recorded): %w", err)
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&ver); err == nil && ver != fmt.Sprint(SchemaVersion) {
-		return fmt.Errorf("schema version %s, this build reads version %d", ver, SchemaVersion)
+	if err := s.checkVersion(ctx); err != nil {
+		return err
 	}
 	if want != "" && want != tz {
 		return fmt.Errorf("store days are in %s; it was created with that zone and cannot change to %s (use a new --db)", tz, want)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,6 +187,23 @@ func TestReassign(t *testing.T) {
 	if _, err := st.Reassign(ctx, "May 1", "", loc, "", ""); err == nil {
 		t.Error("bad day accepted")
 	}
+	// Without an ASN database only countries change: stored ASNs stay.
+	loc2 := func(a netip.Addr) Place { return Place{Country: "DE"} }
+	if _, err := st.Reassign(ctx, "", "", loc2, "country-2", ""); err != nil {
+		t.Fatal(err)
+	}
+	var asn int
+	var org, asnDB string
+	st.DB().QueryRow(`SELECT max(asn), max(as_org) FROM sources WHERE src = '203.0.113.5'`).Scan(&asn, &org)
+	st.DB().QueryRow(`SELECT asn_db FROM ingests`).Scan(&asnDB)
+	if asn != 64500 || org != "Example Net" || asnDB != "test-asn" {
+		t.Errorf("country-only reassign: asn %d %q, ingest asn_db %q; want the stored AS64500 Example Net, test-asn kept", asn, org, asnDB)
+	}
+	var c string
+	st.DB().QueryRow(`SELECT min(country) FROM sources WHERE src = '203.0.113.5'`).Scan(&c)
+	if c != "DE" {
+		t.Errorf("country-only reassign: country %q, want DE", c)
+	}
 }
 
 // TestTxParts writes one capture in two parts and checks Finish's duplicate
@@ -236,5 +255,49 @@ func TestTxParts(t *testing.T) {
 	st.DB().QueryRow(`SELECT count(*) FROM source_days`).Scan(&days)
 	if days != 3 {
 		t.Errorf("source_days rows %d, want 3 (parts merged)", days)
+	}
+}
+
+func TestOpenRefusals(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	// A store that must exist is not created.
+	missing := filepath.Join(dir, "missing.duckdb")
+	if _, err := Open(ctx, missing, Options{MustExist: true}); !errors.Is(err, ErrNoStore) {
+		t.Errorf("MustExist on a missing file: %v, want ErrNoStore", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("MustExist created the file")
+	}
+
+	// A bad time zone is refused before the file is created.
+	badTZ := filepath.Join(dir, "tz.duckdb")
+	if _, err := Open(ctx, badTZ, Options{TimeZone: "Mars/Base"}); err == nil || !strings.Contains(err.Error(), "Mars/Base") {
+		t.Errorf("bad zone: %v, want an error naming it", err)
+	}
+	if _, err := os.Stat(badTZ); err == nil {
+		t.Error("a bad time zone left a store file behind")
+	}
+
+	// A store written with another schema version is refused with advice,
+	// before the schema statements run.
+	old := filepath.Join(dir, "old.duckdb")
+	st, err := Open(ctx, old, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `UPDATE meta SET value = '1' WHERE key = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `ALTER TABLE hit_counts DROP COLUMN skey`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, ro := range []bool{false, true} {
+		_, err := Open(ctx, old, Options{ReadOnly: ro})
+		if err == nil || !strings.Contains(err.Error(), "schema version 1") || !strings.Contains(err.Error(), "new store") {
+			t.Errorf("old schema (read-only %v): %v, want a schema version error with advice", ro, err)
+		}
 	}
 }
