@@ -73,7 +73,8 @@ func BuildASN(src, out string) error {
 // inspectASNSource reports whether src is a gzip-compressed tarball and the
 // date of its data: for a tarball the date in its package.json version
 // (ip-location-db versions end in YYYYMMDDHH), else the file's modification
-// time.
+// time, unless that is implausible (npm tarballs set every file's time to
+// 1985-10-26): then the time of the conversion.
 func inspectASNSource(src string) (isTar bool, built time.Time, err error) {
 	f, err := os.Open(src)
 	if err != nil {
@@ -85,6 +86,9 @@ func inspectASNSource(src string) (isTar bool, built time.Time, err error) {
 		return false, time.Time{}, err
 	}
 	built = st.ModTime().UTC()
+	if built.Year() < 2000 {
+		built = time.Now().UTC().Truncate(time.Second)
+	}
 	br := bufio.NewReader(f)
 	if magic, _ := br.Peek(2); len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return false, built, nil

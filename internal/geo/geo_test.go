@@ -668,6 +668,29 @@ func TestSharedCountry(t *testing.T) {
 		}
 		l.Close()
 	}
+	// Damage inside the file (header and metadata intact) is found at
+	// start-up, wherever it is.
+	data, err := os.ReadFile(mmdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []float64{0.1, 0.3, 0.5} {
+		bad := bytes.Clone(data)
+		off := int(float64(len(bad)) * at)
+		for i := off; i < off+256; i++ {
+			bad[i] ^= 0xa5
+		}
+		p := filepath.Join(t.TempDir(), "flipped.mmdb")
+		if err := os.WriteFile(p, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := Open(Config{CountryDB: p}); err == nil {
+			l.Close()
+			t.Errorf("bytes flipped at %.0f%% of the file: Open succeeded", at*100)
+		} else if !strings.Contains(err.Error(), "flipped.mmdb") {
+			t.Errorf("error %q does not name the file", err)
+		}
+	}
 }
 
 func TestConcurrentLookup(t *testing.T) {

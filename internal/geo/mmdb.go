@@ -232,6 +232,9 @@ func openMMDBBytes(data []byte, path, kind string) (*mmdbDB, error) {
 	if v := r.Metadata.IPVersion; v != 4 && v != 6 {
 		return nil, fmt.Errorf("%s database %s: unsupported ip_version %d", kind, path, v)
 	}
+	if err := walkAll(r); err != nil {
+		return nil, fmt.Errorf("%s database %s: damaged MaxMind DB file: %w", kind, path, err)
+	}
 	seen, good := 0, 0
 	for res := range r.Networks() {
 		var rec record
@@ -269,6 +272,31 @@ func openMMDBBytes(data []byte, path, kind string) (*mmdbDB, error) {
 		},
 		recs: make(map[uintptr]record),
 	}, nil
+}
+
+// walkAll walks the whole search tree and decodes every data record it
+// points to (each once), so damage inside the file, not only in its header,
+// is reported at start-up rather than as wrong or unknown countries in the
+// middle of an ingest. The library's Reader.Verify would do this too, but it
+// also rejects databases with an empty metadata description, which real
+// free databases (ip-location-db) have.
+func walkAll(r *maxminddb.Reader) error {
+	done := make(map[uintptr]struct{}, 1<<16)
+	for res := range r.Networks() {
+		if err := res.Err(); err != nil {
+			return err
+		}
+		off := res.Offset()
+		if _, ok := done[off]; ok {
+			continue
+		}
+		done[off] = struct{}{}
+		var v any
+		if err := res.Decode(&v); err != nil {
+			return fmt.Errorf("record for %s: %w", res.Prefix(), err)
+		}
+	}
+	return nil
 }
 
 // lookup returns the record for a, or false when the database has none (or
