@@ -4,13 +4,15 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/chart"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -18,8 +20,8 @@ func newStatsCmd(g *globals) *cobra.Command {
 	var (
 		q      store.StatsQuery
 		by     []string
-		ports  []int
-		asns   []uint
+		ports  []string
+		asns   []string
 		format string
 		lang   string
 	)
@@ -39,29 +41,62 @@ classes, so with --by class the rows add up to more than the access row.`,
   honeyscope stats --country JP --by asn,day --class mirai
   honeyscope stats --by port --class exploit --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			// Every flag is checked here, before the store is opened.
 			for _, b := range by {
 				for _, d := range strings.Split(b, ",") {
-					if d = strings.TrimSpace(d); d != "" {
-						q.By = append(q.By, d)
+					if d = strings.TrimSpace(d); d == "" {
+						continue
 					}
+					if !slices.Contains(store.Dimensions, d) {
+						return fmt.Errorf("--by %q: want one or more of %s", d, strings.Join(store.Dimensions, ", "))
+					}
+					q.By = append(q.By, d)
 				}
 			}
-			q.Ports = ports
-			for _, a := range asns {
-				q.ASNs = append(q.ASNs, uint32(a))
+			var err error
+			if q.Ports, err = parsePorts(ports); err != nil {
+				return err
+			}
+			if q.ASNs, err = parseASNs(asns); err != nil {
+				return err
 			}
 			q.Classes = splitList(q.Classes)
+			for _, c := range q.Classes {
+				if _, ok := classify.ParseClass(c); !ok {
+					return fmt.Errorf("--class %q: want one or more of %s", c, strings.Join(classify.Names(), ", "))
+				}
+			}
 			q.Countries = splitList(q.Countries)
+			if err := checkCountries(q.Countries); err != nil {
+				return err
+			}
 			q.Sensors = splitList(q.Sensors)
+			q.Protos = splitList(q.Protos)
+			for _, p := range q.Protos {
+				if _, err := store.ProtoNumber(p); err != nil {
+					return fmt.Errorf("--proto: %w", err)
+				}
+			}
+			if err := checkPeriod(q.From, q.To); err != nil {
+				return err
+			}
+			if q.Top < 0 {
+				return fmt.Errorf("--top %d: want 0 (all rows) or more", q.Top)
+			}
+			switch q.OrderBy {
+			case "packets", "sources", "key":
+			default:
+				return fmt.Errorf("--order %q: want packets, sources or key", q.OrderBy)
+			}
 			switch format {
 			case "table", "csv", "json":
 			default:
 				return fmt.Errorf("--format %q: want table, csv or json", format)
 			}
-			if !cmd.Flags().Changed("lang") && g.cfg != nil && g.cfg.Lang != "" {
-				lang = g.cfg.Lang
-			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
 			if err != nil {
 				return err
@@ -71,7 +106,7 @@ classes, so with --by class the rows add up to more than the access row.`,
 			if err != nil {
 				return err
 			}
-			return writeStats(cmd.OutOrStdout(), format, lang, q.By, rows)
+			return writeStats(cmd.OutOrStdout(), format, lang, q.Dims(), rows)
 		},
 	}
 	f := cmd.Flags()
@@ -79,9 +114,9 @@ classes, so with --by class the rows add up to more than the access row.`,
 	f.StringSliceVar(&q.Classes, "class", nil, "only packets of these classes")
 	f.StringSliceVar(&q.Sensors, "sensor", nil, "only these sensors")
 	f.StringSliceVar(&q.Countries, "country", nil, `only sources in these countries (ISO codes; "ZZ" special-purpose ranges, "??" unknown)`)
-	f.IntSliceVar(&ports, "port", nil, "only these destination ports (ICMP: the ICMP type)")
+	f.StringSliceVar(&ports, "port", nil, "only these destination `PORTS`, comma-separated (ICMP: the ICMP type)")
 	f.StringSliceVar(&q.Protos, "proto", nil, "only these protocols (tcp, udp, icmp, icmpv6, or a number)")
-	f.UintSliceVar(&asns, "asn", nil, "only these AS numbers")
+	f.StringSliceVar(&asns, "asn", nil, "only these AS `NUMBERS`, comma-separated, e.g. 2914,AS4713 (the ASNs stored at ingest or by geo reassign)")
 	f.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (inclusive)")
 	f.StringVar(&q.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
 	f.IntVar(&q.Top, "top", 0, "only the N largest rows (0 = all)")

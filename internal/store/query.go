@@ -26,6 +26,29 @@ type StatsQuery struct {
 	OrderBy   string // "packets" (default), "sources" or "key"
 }
 
+// Dims returns the dimensions the rows are grouped by: By, with proto added
+// after port when By has port but not proto. A port number means different
+// things under different protocols (23/tcp, 23/udp, ICMP type 8), so ports
+// are never added up across protocols.
+func (q StatsQuery) Dims() []string {
+	hasPort, hasProto := false, false
+	for _, d := range q.By {
+		hasPort = hasPort || d == "port"
+		hasProto = hasProto || d == "proto"
+	}
+	if !hasPort || hasProto {
+		return q.By
+	}
+	out := make([]string, 0, len(q.By)+1)
+	for _, d := range q.By {
+		out = append(out, d)
+		if d == "port" {
+			out = append(out, "proto")
+		}
+	}
+	return out
+}
+
 // StatsRow is one group: the values of the By dimensions (strings for day,
 // sensor, class, country, proto, src; numbers for port and asn) plus counts.
 type StatsRow struct {
@@ -84,8 +107,10 @@ func ParseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// Stats runs q and returns its rows, ordered by packets (descending).
+// Stats runs q and returns its rows, ordered by packets (descending). Row
+// keys follow q.Dims(), not q.By.
 func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	q.By = q.Dims()
 	sqlText, args, err := q.sql()
 	if err != nil {
 		return nil, err

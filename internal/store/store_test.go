@@ -301,3 +301,36 @@ func TestOpenRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsPortsByProtocol: ICMP type 8 and TCP port 8 are different keys,
+// even when only --by port is asked for.
+func TestStatsPortsByProtocol(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "t.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := sampleBatch("sha256:cc")
+	b.Result.Hits = append(b.Result.Hits,
+		aggregate.Hit{Source: 0, Proto: 1, Port: 8, Tags: classify.Access.Bit(), Packets: 7},
+		aggregate.Hit{Source: 2, Proto: 6, Port: 8, Tags: classify.Access.Bit(), Packets: 3})
+	if _, err := st.Commit(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	q := StatsQuery{By: []string{"port"}, Ports: []int{8}, OrderBy: "key"}
+	if got := strings.Join(q.Dims(), ","); got != "port,proto" {
+		t.Errorf("Dims() = %s, want port,proto", got)
+	}
+	rows, err := st.Stats(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, r := range rows {
+		got += fmt.Sprintf("%v/%v:%d ", r.Keys[0], r.Keys[1], r.Packets)
+	}
+	if want := "8/icmp:7 8/tcp:3 "; got != want {
+		t.Errorf("stats --by port --port 8: %q, want %q", got, want)
+	}
+}
