@@ -71,7 +71,11 @@ type FileResult struct {
 	Hash      string
 	Skipped   bool   // same content already ingested (and not --force)
 	Duplicate string // path recorded for the earlier ingest
-	Replaced  bool
+	Replaced  bool // an earlier ingest of the same content or path was replaced (--force)
+	// Rewritten: the store already holds an ingest of the same path with
+	// other content (a file still being written when it was ingested, or
+	// rewritten since). Without --force both are counted.
+	Rewritten bool
 	Frames    uint64
 	Packets   uint64
 	Err       error // reading stopped early or the commit failed
@@ -100,10 +104,16 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		return nil, err
 	}
 	loc := st.Location()
-	known, err := st.KnownSizes(ctx)
+	sizes, err := st.KnownSizes(ctx)
 	st.Close()
 	if err != nil {
 		return nil, err
+	}
+	known := knownSet{bySize: sizes, byPath: map[string][]store.KnownIngest{}}
+	for _, ks := range sizes {
+		for _, k := range ks {
+			known.byPath[k.Path] = append(known.byPath[k.Path], k)
+		}
 	}
 
 	if cfg.PartSources <= 0 {
@@ -272,7 +282,13 @@ func hashFile(path string) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[int64][]store.KnownIngest, com *committer, path string) (res FileResult) {
+// knownSet is what the store held when the run started.
+type knownSet struct {
+	bySize map[int64][]store.KnownIngest
+	byPath map[string][]store.KnownIngest // by absolute path
+}
+
+func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known knownSet, com *committer, path string) (res FileResult) {
 	start := time.Now()
 	res.Path = path
 	res.Sensor = cfg.Sensor
@@ -290,9 +306,15 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Err = fmt.Errorf("stat %s: %w", path, err)
 		return res
 	}
+	// The ingest log keeps absolute paths, so that a file ingested again
+	// from another directory is still recognised by its path.
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		absPath = path
+	}
 	// Only when a stored ingest has the same size is the content hashed
 	// first, to skip duplicates without decoding them.
-	if ks := known[fi.Size()]; len(ks) > 0 {
+	if ks := known.bySize[fi.Size()]; len(ks) > 0 {
 		h, err := hashFile(path)
 		if err != nil {
 			res.Err = err
@@ -396,8 +418,11 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 	readDone := time.Now()
 	sink.account(r)
 	res.Frames, res.Packets, res.Classes = frames, sink.inbound, sink.classes
+	for _, k := range known.byPath[absPath] {
+		res.Rewritten = res.Rewritten || k.Hash != res.Hash
+	}
 	in := store.Ingest{
-		Path: path, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
+		Path: absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
 	}
@@ -449,7 +474,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known map[
 		res.Err = errors.Join(res.Err, cerr)
 	default:
 		res.Committed = true
-		res.Replaced = cfg.Force && len(known[fi.Size()]) > 0
+		res.Replaced = cfg.Force && (len(known.bySize[fi.Size()]) > 0 || len(known.byPath[absPath]) > 0)
 	}
 	res.Duration = time.Since(start)
 	return res

@@ -52,7 +52,7 @@ type Sensor struct {
 // Batch is one capture's contribution.
 type Batch struct {
 	Ingest  Ingest
-	Replace bool // replace an earlier ingest of the same content (--force)
+	Replace bool // replace earlier ingests of the same content or the same path (--force)
 	Result  *aggregate.Result
 	Places  []Place // parallel to Result.Sources
 	Pattern func(id int) string
@@ -160,8 +160,9 @@ func (t *Tx) Abort() error {
 }
 
 // Finish records the ingest and commits. With replace, earlier ingests of
-// the same content are deleted in the same transaction; without it, an
-// earlier ingest of the same content aborts the Tx with ErrDuplicate.
+// the same content or the same path are deleted in the same transaction;
+// without it, an earlier ingest of the same content aborts the Tx with
+// ErrDuplicate.
 func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error {
 	t.mu.Lock()
 	if t.done {
@@ -174,16 +175,20 @@ func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			if !replace {
-				return ErrDuplicate
-			}
+		if n > 0 && !replace {
+			return ErrDuplicate
+		}
+		if replace {
+			// Earlier ingests of the same content, or of the same file
+			// whose content has changed since (it was still being
+			// written), are replaced.
+			const earlier = `SELECT id FROM ingests WHERE hash = ? OR path = ?`
 			for _, tb := range []string{"sources", "hit_counts", "exploits", "hourly"} {
-				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (SELECT id FROM ingests WHERE hash = ?)`, in.Hash); err != nil {
+				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, in.Hash, in.Path); err != nil {
 					return err
 				}
 			}
-			if err := exec(`DELETE FROM ingests WHERE hash = ?`, in.Hash); err != nil {
+			if err := exec(`DELETE FROM ingests WHERE id IN (`+earlier+`)`, in.Hash, in.Path); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,76 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/synth"
+)
+
+// TestRewrittenFile: a capture ingested while it was still being written
+// (truncated), then again complete under the same path, is reported as
+// rewritten; with Force the complete file replaces the partial ingest, so
+// every packet counts once.
+func TestRewrittenFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.pcap")
+	truth, err := synth.WriteFile(full, synth.Config{Packets: 20000, Days: 1, Seed: 11, Pool: geoPool{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	capPath := filepath.Join(dir, "sensor.pcap")
+	if err := os.WriteFile(capPath, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "s.duckdb")
+	run := func(force bool) FileResult {
+		t.Helper()
+		res, err := Run(ctx, Config{DBPath: db, Force: force}, []string{capPath})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	total := func() int64 {
+		t.Helper()
+		st, err := store.Open(ctx, db, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var n int64
+		if err := st.DB().QueryRow(`SELECT coalesce(sum(packets), 0) FROM hit_counts`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	first := run(false)
+	if !first.Committed || first.Rewritten || first.Packets == 0 || first.Packets >= uint64(truth.Packets) {
+		t.Fatalf("partial file: %+v", first)
+	}
+	if err := os.WriteFile(capPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := run(false)
+	if !second.Committed || !second.Rewritten || second.Replaced {
+		t.Fatalf("completed file without force: %+v, want committed and rewritten", second)
+	}
+	if got, want := total(), int64(first.Packets+second.Packets); got != want {
+		t.Errorf("without force the store holds %d packets, want both ingests (%d)", got, want)
+	}
+	third := run(true)
+	if !third.Committed || !third.Replaced {
+		t.Fatalf("completed file with force: %+v, want committed and replaced", third)
+	}
+	if got := total(); got != int64(truth.Packets) {
+		t.Errorf("after --force the store holds %d packets, want the complete file's %d", got, truth.Packets)
+	}
+}
