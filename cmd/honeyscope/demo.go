@@ -46,7 +46,7 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 			db := filepath.Join(dir, "honeyscope.duckdb")
 			fmt.Fprintf(w, "1/4 synthesizing %d packets over %d days -> %s\n", packets, days, capPath)
 			sp, _ := synth.ParseSpike(fmt.Sprintf("MX:%d:10", max(0, days-3)))
-			prog := newProgress(os.Stderr, int64(packets), false)
+			prog := newProgress(cmd.ErrOrStderr(), int64(packets), false, unitPackets)
 			_, err := synth.WriteFile(capPath, synth.Config{Packets: packets, Days: days, Seed: 1, Pool: geoPool{},
 				Spikes: []synth.Spike{sp}, Progress: func(n int) { prog.set(int64(n)) }})
 			prog.finish()
@@ -61,7 +61,7 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 			}
 			defer loc.close()
 			fi, _ := os.Stat(capPath)
-			iprog := newProgress(os.Stderr, fi.Size(), false)
+			iprog := newProgress(cmd.ErrOrStderr(), fi.Size(), false, unitBytes)
 			res, err := ingest.Run(cmd.Context(), ingest.Config{
 				DBPath: db, Sensor: "demo", SensorNets: nil, Locate: loc.place,
 				CountryDB: loc.countryDB, Version: version, Progress: iprog.add,
@@ -70,7 +70,7 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 			if err != nil {
 				return err
 			}
-			if err := reportIngest(w, os.Stderr, res); err != nil {
+			if err := reportIngest(w, cmd.ErrOrStderr(), res, 0); err != nil {
 				return err
 			}
 			fmt.Fprintln(w, "3/4 summary")
@@ -111,7 +111,7 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 				return err
 			}
 			for _, wn := range rep.Warnings {
-				fmt.Fprintln(os.Stderr, "warning:", wn)
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", wn)
 			}
 			// The three findings that added the most packets or sources.
 			top := slices.Clone(rep.Findings)

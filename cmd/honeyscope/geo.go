@@ -3,9 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -42,59 +42,50 @@ func newGeoLookupCmd(g *globals) *cobra.Command {
 		lang   string
 	)
 	cmd := &cobra.Command{
-		Use:     "lookup IP...",
-		Short:   "Print country, ASN, organisation and special range of addresses",
+		Use:   "lookup IP...",
+		Short: "Print country, ASN, organisation and special range of addresses",
+		Long: `Print the country, AS number, AS organisation and special-purpose range of
+each address. An argument that is not an IP address gets an error line on
+stderr; the other addresses are still printed, and the exit status is 1.`,
 		Example: "  honeyscope geo lookup 8.8.8.8 133.11.0.1 192.168.1.1\n  honeyscope geo lookup --asn asn.mmdb --format json 2001:db8::1",
 		Args:    cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opt.applyConfig(g)
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
 				return fmt.Errorf("--format %q: want table or json", format)
 			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opt.applyConfig(g)
 			l, err := opt.open()
 			if err != nil {
 				return err
 			}
 			defer l.close()
-			type row struct {
-				IP          string `json:"ip"`
-				Country     string `json:"country"`
-				CountryName string `json:"country_name"`
-				ASN         uint32 `json:"asn,omitempty"`
-				Org         string `json:"as_org,omitempty"`
-				Special     string `json:"special,omitempty"`
-				Database    string `json:"database"`
+			db := l.countryDB
+			if l.asnDB != "" {
+				db += "; " + l.asnDB
 			}
-			var rows []row
+			// Every address that parses gets its row; each one that does
+			// not gets an error line, and the exit status is 1.
+			rows := []lookupRow{}
+			bad := 0
 			for _, a := range args {
 				ip, err := netip.ParseAddr(strings.TrimSpace(a))
 				if err != nil {
-					return fmt.Errorf("%q is not an IP address", a)
+					fmt.Fprintf(cmd.ErrOrStderr(), "error: %q is not an IP address\n", a)
+					bad++
+					continue
 				}
 				i := l.loc.Lookup(ip)
-				db := l.countryDB
-				if l.asnDB != "" {
-					db += "; " + l.asnDB
-				}
-				rows = append(rows, row{ip.String(), i.Country, geo.CountryName(i.Country, lang), i.ASN, i.Org, i.Special, db})
+				rows = append(rows, lookupRow{ip.String(), i.Country, geo.CountryName(i.Country, lang), i.ASN, i.Org, i.Special, db})
 			}
-			w := cmd.OutOrStdout()
-			if format == "json" {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+			if err := writeLookup(cmd.OutOrStdout(), format, rows); err != nil {
+				return err
 			}
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ip\tcountry\tname\tasn\torganisation\tspecial")
-			for _, r := range rows {
-				asn := ""
-				if r.ASN != 0 {
-					asn = fmt.Sprintf("AS%d", r.ASN)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.IP, r.Country, r.CountryName, asn, r.Org, r.Special)
+			if bad > 0 {
+				return exitError{1}
 			}
-			tw.Flush()
-			fmt.Fprintf(w, "database: %s\n", rows[0].Database)
 			return nil
 		},
 	}
@@ -102,6 +93,45 @@ func newGeoLookupCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	cmd.Flags().StringVar(&lang, "lang", "en", "language of country names: en or ja")
 	return cmd
+}
+
+// lookupRow is one address of geo lookup. In JSON every key is always
+// present (asn 0, as_org "" and special "" when unknown or not special), so
+// all objects have the same keys.
+type lookupRow struct {
+	IP          string `json:"ip"`
+	Country     string `json:"country"`
+	CountryName string `json:"country_name"`
+	ASN         uint32 `json:"asn"`
+	Org         string `json:"as_org"`
+	Special     string `json:"special"`
+	Database    string `json:"database"`
+}
+
+// writeLookup writes geo lookup's rows as JSON or as a table aligned by
+// display width (Japanese country names take two columns a character).
+func writeLookup(w io.Writer, format string, rows []lookupRow) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	table := make([][]string, len(rows))
+	for i, r := range rows {
+		asn := ""
+		if r.ASN != 0 {
+			asn = fmt.Sprintf("AS%d", r.ASN)
+		}
+		table[i] = []string{r.IP, r.Country, r.CountryName, asn, r.Org, r.Special}
+	}
+	if err := writeTable(w, []string{"ip", "country", "name", "asn", "organisation", "special"}, table, map[int]bool{3: true}); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "database: %s\n", rows[0].Database)
+	return err
 }
 
 func newGeoReassignCmd(g *globals) *cobra.Command {

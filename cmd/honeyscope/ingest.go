@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +31,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		quiet    bool
 		parts    int
 		geoFlags geoOptions
+		prefixes []netip.Prefix
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] PATH...",
@@ -50,22 +55,35 @@ is 1.`,
 		Example: `  honeyscope ingest --sensor tokyo-open --sensor-net 192.0.2.0/24 captures/
   honeyscope ingest --tz Asia/Tokyo 'captures/*.pcap.gz'`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := capture.Expand(args)
-			if err != nil {
-				return err
-			}
-			if len(files) == 0 {
-				return fmt.Errorf("no capture files found in %v", args)
-			}
-			prefixes, err := ingest.ParseNets(nets)
-			if err != nil {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if prefixes, err = ingest.ParseNets(nets); err != nil {
 				return err
 			}
 			if tz != "" {
 				if _, err := time.LoadLocation(tz); err != nil {
 					return fmt.Errorf("--tz %q: %w", tz, err)
 				}
+			}
+			if workers < 0 {
+				return fmt.Errorf("--workers %d: want 0 (one per CPU) or more", workers)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			errw := cmd.ErrOrStderr()
+			// Each argument is expanded on its own: one that names nothing
+			// is reported and counted as failed, and the others are still
+			// ingested.
+			files, bad := expandArgs(args)
+			for _, b := range bad {
+				fmt.Fprintf(errw, "error: %v\n", b.Err)
+			}
+			if len(files) == 0 {
+				if len(bad) == 0 {
+					return fmt.Errorf("no capture files found in %v", args)
+				}
+				return reportIngest(cmd.OutOrStdout(), errw, nil, len(bad))
 			}
 			geoFlags.applyConfig(g)
 			if tz == "" && g.cfg != nil {
@@ -87,7 +105,7 @@ is 1.`,
 					total += fi.Size()
 				}
 			}
-			prog := newProgress(os.Stderr, total, quiet)
+			prog := newProgress(errw, total, quiet, unitBytes)
 			cfg.Progress = prog.add
 			cfg.Status = prog.status
 			results, err := ingest.Run(cmd.Context(), cfg, files)
@@ -95,7 +113,7 @@ is 1.`,
 			if err != nil {
 				return err
 			}
-			return reportIngest(cmd.OutOrStdout(), os.Stderr, results)
+			return reportIngest(cmd.OutOrStdout(), errw, results, len(bad))
 		},
 	}
 	f := cmd.Flags()
@@ -111,8 +129,40 @@ is 1.`,
 	return cmd
 }
 
-func reportIngest(out, errw io.Writer, results []ingest.FileResult) error {
-	failed := 0
+// expandArgs expands each command-line argument on its own (capture.Expand
+// stops at the first bad one). It returns the files, sorted and without
+// duplicates, and a failed result for every argument that names nothing: a
+// path that does not exist, a glob that matches nothing, an unreadable
+// directory.
+func expandArgs(args []string) ([]string, []ingest.FileResult) {
+	var files []string
+	var bad []ingest.FileResult
+	for _, arg := range args {
+		fs, err := capture.Expand([]string{arg})
+		if err != nil {
+			var pe *iofs.PathError
+			if errors.As(err, &pe) {
+				// "expand: stat x.pcap: no such file..." -> "x.pcap: no such file..."
+				err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+			}
+			bad = append(bad, ingest.FileResult{Path: arg, Err: err})
+			continue
+		}
+		files = append(files, fs...)
+	}
+	slices.Sort(files)
+	return slices.Compact(files), bad
+}
+
+// reportIngest prints an error line per file that had one and the summary,
+// and returns exitError{1} when any input failed. inputErrs counts the
+// arguments that named no file (already reported by the caller).
+//
+// A damaged file whose packets before the damage were committed is counted
+// once, as ingested with errors, never also as failed.
+func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs int) error {
+	var complete, partial, skipped int
+	failed := inputErrs
 	var pk, fr uint64
 	var cls [classify.NumClasses]uint64
 	for _, r := range results {
@@ -123,14 +173,21 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult) error {
 				dup = "an earlier ingest"
 			}
 			fmt.Fprintf(errw, "skipped %s: same content already ingested (%s); use --force to replace it\n", r.Path, dup)
+			skipped++
 			continue
-		case r.Err != nil:
+		case r.Committed && r.Err == nil:
+			complete++
+		case r.Committed:
+			partial++
+			fmt.Fprintf(errw, "error: %v%s (kept the %d packets read before it; the ingest log records the error)\n",
+				r.Err, gzipNote(r.Err), r.Packets)
+		default:
 			failed++
-			kept := ""
-			if r.Committed {
-				kept = fmt.Sprintf(" (kept the %d packets read before it; the ingest log records the error)", r.Packets)
+			if r.Err != nil {
+				fmt.Fprintf(errw, "error: %v%s (nothing kept from this file)\n", r.Err, gzipNote(r.Err))
+			} else {
+				fmt.Fprintf(errw, "error: %s: not ingested\n", r.Path)
 			}
-			fmt.Fprintf(errw, "error: %v%s\n", r.Err, kept)
 		}
 		if r.Committed {
 			pk += r.Packets
@@ -140,53 +197,125 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult) error {
 			}
 		}
 	}
-	fmt.Fprintf(out, "ingested %d of %d files: %d frames, %d packets counted", countCommitted(results), len(results), fr, pk)
+	fmt.Fprintf(out, "ingested %s", plural(complete+partial, "file", "files"))
+	if partial > 0 {
+		fmt.Fprintf(out, " (%d complete, %d with errors: the packets before the damage were kept)", complete, partial)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(out, ", skipped %d (already in the store)", skipped)
+	}
+	if failed > 0 {
+		fmt.Fprintf(out, ", failed %d (nothing kept)", failed)
+	}
+	fmt.Fprintf(out, ": %d frames, %d packets counted", fr, pk)
 	for c := classify.Class(1); c < classify.NumClasses; c++ {
 		fmt.Fprintf(out, ", %s %d", c, cls[c])
 	}
 	fmt.Fprintln(out)
-	if failed > 0 {
-		fmt.Fprintf(errw, "%d file(s) failed\n", failed)
+	if partial+failed > 0 {
 		return exitError{1}
 	}
 	return nil
 }
 
-func countCommitted(rs []ingest.FileResult) int {
-	n := 0
-	for _, r := range rs {
-		if r.Committed {
-			n++
-		}
+// plural formats n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return n
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// gzipNote explains, for damage found in a gzip-compressed capture, that
+// the offset in the message (written by internal/capture) counts bytes of
+// the decompressed stream, not of the file.
+func gzipNote(err error) string {
+	var fe *capture.FormatError
+	if !errors.As(err, &fe) || fe.Offset == 0 || !isGzip(fe.Path) {
+		return ""
+	}
+	return " (the offset counts decompressed bytes)"
+}
+
+// isGzip reports whether the file starts with the gzip magic number.
+func isGzip(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && b[0] == 0x1f && b[1] == 0x8b
 }
 
 // progress shows a bar on a terminal and nothing otherwise.
+//
+// The bar computes its rates from the time of its first update, so the
+// first frames after a fast read showed absurd rates ("1.5 TB/s"). It is
+// therefore started blank when made, and gets no counts, and so shows no
+// rate, until rateDelay has passed.
 type progress struct {
-	mu     sync.Mutex
-	bar    *progressbar.ProgressBar
-	frames atomic.Int64
-	w      io.Writer
-	start  time.Time
-	last   time.Time
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	frames  atomic.Int64
+	w       io.Writer
+	start   time.Time
+	last    time.Time
+	unit    string
+	pending int64 // counts held back during the first rateDelay
 }
 
-func newProgress(w *os.File, total int64, quiet bool) *progress {
-	p := &progress{start: time.Now(), w: w}
-	if quiet || !term.IsTerminal(int(w.Fd())) {
-		return p
+// rateDelay is how long the bar collects counts before it shows a rate.
+const rateDelay = 500 * time.Millisecond
+
+// Units of a progress bar's counts.
+const (
+	unitBytes   = "bytes"
+	unitPackets = "packets"
+)
+
+// newProgress returns a progress bar on w when w is a terminal and quiet is
+// false, and a silent one otherwise. unit is unitBytes or unitPackets.
+func newProgress(w io.Writer, total int64, quiet bool, unit string) *progress {
+	f, ok := w.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{start: time.Now(), w: w, unit: unit}
 	}
-	p.bar = progressbar.NewOptions64(total,
+	return newProgressBar(w, total, unit)
+}
+
+// newProgressBar returns a progress bar on w whatever w is.
+func newProgressBar(w io.Writer, total int64, unit string) *progress {
+	p := &progress{start: time.Now(), w: w, unit: unit}
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionThrottle(200 * time.Millisecond),
 		progressbar.OptionSetWidth(30),
-		progressbar.OptionSetDescription("ingest"),
+		progressbar.OptionSetDescription("synth"),
 		progressbar.OptionClearOnFinish(),
-	)
+	}
+	if unit == unitBytes {
+		// The bar shows the byte rate; the description the packet rate.
+		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetDescription("ingest"))
+	}
+	p.bar = progressbar.NewOptions64(total, opts...)
+	// Starts the bar's clocks (elapsed time and rate sampling) now, at 0.
+	p.bar.Add64(0)
 	return p
+}
+
+// held reports whether counts are still being held back, and if not returns
+// the held-back amount to hand to the bar. It must be called with p.mu held.
+func (p *progress) held(now time.Time, n int64) (int64, bool) {
+	if now.Sub(p.start) < rateDelay {
+		p.pending += n
+		return 0, true
+	}
+	n += p.pending
+	p.pending = 0
+	return n, false
 }
 
 func (p *progress) add(bytes, frames int64) {
@@ -196,8 +325,13 @@ func (p *progress) add(bytes, frames int64) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := time.Now()
+	bytes, wait := p.held(now, bytes)
+	if wait {
+		return
+	}
 	p.bar.Add64(bytes)
-	if now := time.Now(); now.Sub(p.last) > 250*time.Millisecond {
+	if now.Sub(p.last) > 250*time.Millisecond {
 		p.last = now
 		rate := float64(n) / now.Sub(p.start).Seconds()
 		p.bar.Describe(fmt.Sprintf("%s packets, %s/s", human(float64(n)), human(rate)))
@@ -222,14 +356,24 @@ func human(v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
-// set moves the bar to an absolute position (for counters that are not bytes).
+// set moves the bar to an absolute position (for counters that are not
+// bytes), with the rate shown in the description as add does.
 func (p *progress) set(n int64) {
 	if p.bar == nil {
 		return
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.start) < rateDelay {
+		return
+	}
 	p.bar.Set64(n)
-	p.mu.Unlock()
+	if now.Sub(p.last) > 250*time.Millisecond {
+		p.last = now
+		rate := float64(n) / now.Sub(p.start).Seconds()
+		p.bar.Describe(fmt.Sprintf("%s %s, %s/s", human(float64(n)), p.unit, human(rate)))
+	}
 }
 
 // status prints a message line above the bar.

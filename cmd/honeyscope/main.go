@@ -84,7 +84,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 				return err
 			}
 			g.cfg = cfg
-			return nil
+			return applyLang(cmd, cfg)
 		},
 		PersistentPostRun: func(cmd *cobra.Command, args []string) {
 			if g.cpuprof != "" {
@@ -92,9 +92,9 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 			}
 		},
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", "", "store file (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
+	root.PersistentFlags().StringVar(&g.db, "db", "", "store `FILE` (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
-	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings file (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
+	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g))

@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,9 +44,22 @@ Days are UTC.`,
 		Example: `  honeyscope synth --out radiation.pcap --packets 1000000 --days 7
   honeyscope synth --out spike.pcap --days 30 --spike IT:21:12`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Every flag is checked before FILE is created: a bad flag must not
+		// truncate an existing capture.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return fmt.Errorf("--out FILE is required")
+			}
+			switch cfg.Format {
+			case "pcap", "pcapng":
+			default:
+				return fmt.Errorf("--format %q: want pcap or pcapng", cfg.Format)
+			}
+			if cfg.Packets < 0 {
+				return fmt.Errorf("--packets %d: want 0 or more", cfg.Packets)
+			}
+			if cfg.Days < 1 {
+				return fmt.Errorf("--days %d: want 1 or more", cfg.Days)
 			}
 			if start != "" {
 				t, err := time.Parse("2006-01-02", start)
@@ -70,7 +83,10 @@ Days are UTC.`,
 				cfg.Spikes = append(cfg.Spikes, sp)
 			}
 			cfg.Pool = geoPool{}
-			prog := newProgress(os.Stderr, int64(cfg.Packets), false)
+			return checkSynth(cfg)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prog := newProgress(cmd.ErrOrStderr(), int64(cfg.Packets), false, unitPackets)
 			cfg.Progress = func(done int) { prog.set(int64(done)) }
 			t, err := synth.WriteFile(out, cfg)
 			prog.finish()
@@ -83,7 +99,7 @@ Days are UTC.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "capture file to write (required)")
+	f.StringVar(&out, "out", "", "capture `FILE` to write (required)")
 	f.IntVar(&cfg.Packets, "packets", 1000000, "number of packets")
 	f.IntVar(&cfg.Days, "days", synth.DefaultDays, "number of days")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "random seed (same seed, same bytes)")
@@ -92,4 +108,15 @@ Days are UTC.`,
 	f.StringVar(&net4, "sensor-net", "", "destination /24 (default "+synth.DefaultSensorNet.String()+")")
 	f.StringSliceVar(&spikes, "spike", nil, "plant a spike: COUNTRY:DAY:FACTOR, DAY a 0-based index or YYYY-MM-DD (repeatable)")
 	return cmd
+}
+
+// checkSynth checks the whole configuration, limits the synthesizer finds
+// only while setting up (days, start, sensor net, spike days and countries)
+// included, by generating at most one packet into io.Discard: it costs
+// milliseconds, and the rules stay in one place, the synth package.
+func checkSynth(cfg synth.Config) error {
+	cfg.Packets = min(cfg.Packets, 1)
+	cfg.Progress = nil
+	_, err := synth.Write(io.Discard, cfg)
+	return err
 }

@@ -53,8 +53,7 @@ func writeTable(w io.Writer, head []string, rows [][]string, right map[int]bool)
 				b.WriteString(c + pad)
 			}
 		}
-		b.WriteByte('\n')
-		io.WriteString(w, b.String())
+		io.WriteString(w, strings.TrimRight(b.String(), " ")+"\n")
 	}
 	line(head)
 	for _, r := range rows {

@@ -27,7 +27,10 @@ const (
 // Series is one daily series: the count of one class for one key of one
 // dimension (for example mirai / country / "IT") on consecutive days.
 type Series struct {
-	Class string // class name, e.g. "mirai"
+	// Sensor is the sensor the series was seen at; "" stands for all the
+	// sensors of the input combined. It is copied into each Finding.
+	Sensor string
+	Class  string // class name, e.g. "mirai"
 	Dim   string // dimension, e.g. DimCountry
 	Key   string // key within the dimension, e.g. "IT"
 	// Values holds one count per day; day i is Start + i days.
@@ -80,8 +83,13 @@ type DriverFunc func(f Finding) ([]Driver, error)
 
 // Finding is one spike or sustained rise in a series.
 type Finding struct {
-	Kind  string // KindSpike or KindRise
-	Class string // class of the series
+	Kind string // KindSpike or KindRise
+	// Sensor is the sensor of the series ("" for all sensors combined).
+	Sensor string
+	// AlsoAt lists other sensors at which the same class and key had a
+	// finding on an overlapping day; see MergeSensors.
+	AlsoAt []string
+	Class  string // class of the series
 	Dim   string // dimension of the series
 	Key   string // key of the series
 	Unit  Unit   // what Value and Baseline count
@@ -98,7 +106,8 @@ type Finding struct {
 	// Baseline is the median of the present days in the baseline window
 	// before Day (for a rise: before its first day, held fixed over it).
 	Baseline float64
-	// Ratio is Value / max(Baseline, RatioFloor).
+	// Ratio is Value / max(Baseline, RatioFloor), the ratio the thresholds
+	// test. Sentences state BaselineRatio instead.
 	Ratio float64
 	// Z is the robust z-score (Value-Baseline) / sigma, where sigma is the
 	// baseline's scaled MAD floored as described on SpikeConfig.MinSigma.
@@ -114,6 +123,21 @@ type Finding struct {
 	Score float64
 	// Drivers are filled by the DriverFunc for the top findings.
 	Drivers []Driver
+	// Sources is the number of distinct sources behind a packet finding
+	// on its days, when the caller knows it (0: unknown). See Rank.
+	Sources float64
+}
+
+// BaselineRatio is Value / Baseline, the factor a sentence states ("12×
+// the median"); +Inf when the baseline is 0 and the value is not.
+func (f Finding) BaselineRatio() float64 {
+	if f.Baseline <= 0 {
+		if f.Value > 0 {
+			return math.Inf(1)
+		}
+		return math.NaN()
+	}
+	return f.Value / f.Baseline
 }
 
 // SpikeConfig holds the thresholds of spike and rise detection. Start from
@@ -189,6 +213,21 @@ func DefaultSpikeConfig() SpikeConfig {
 	}
 }
 
+// DefaultSpikeConfigFor returns the default thresholds for a unit. Counts
+// of distinct sources are far smaller than packet counts (one scanner sends
+// thousands of packets), so for UnitSources the floors are lower: MinValue
+// 10, MinIncrease 6 and RatioFloor 5, i.e. a country or port must reach at
+// least 10 distinct sources, 6 more than its median, to be flagged, and a
+// series rising from nothing needs 15 sources to triple the floor. Packet
+// thresholds are those of DefaultSpikeConfig.
+func DefaultSpikeConfigFor(u Unit) SpikeConfig {
+	c := DefaultSpikeConfig()
+	if u == UnitSources {
+		c.MinValue, c.MinIncrease, c.RatioFloor = 10, 6, 5
+	}
+	return c
+}
+
 // Validate reports the first setting that makes no sense.
 func (c SpikeConfig) Validate() error {
 	switch {
@@ -238,7 +277,7 @@ type baseline struct {
 // least RiseMinDays present days whose mean has a z-score ≥ RiseMinZ is
 // reported once as a rise, and its days are not reported again as spikes.
 //
-// Significance (Finding.Score) is min(log2(Ratio), 4) · log10(1 + Value − Baseline),
+// Significance (Finding.Score) is min(log2(Ratio), 2) · log10(1 + Value − Baseline),
 // with the excess summed over its days for a rise: a finding ranks high when it is large
 // both relative to its baseline and in absolute numbers. Ties are broken by
 // class, dimension, key and day so the order is deterministic.
@@ -367,6 +406,7 @@ func newFinding(kind string, s *Series, in SpikeInput, b baseline, d int, v floa
 	ratio := v / max(b.median, cfg.RatioFloor)
 	return Finding{
 		Kind:         kind,
+		Sensor:       s.Sensor,
 		Class:        s.Class,
 		Dim:          s.Dim,
 		Key:          s.Key,
@@ -391,6 +431,9 @@ func compareFindings(a, b Finding) int {
 	if c := cmp.Compare(a.Class, b.Class); c != 0 {
 		return c
 	}
+	if c := cmp.Compare(a.Sensor, b.Sensor); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(a.Dim, b.Dim); c != 0 {
 		return c
 	}
@@ -403,8 +446,9 @@ func compareFindings(a, b Finding) int {
 	return cmp.Compare(a.Kind, b.Kind)
 }
 
-// maxScoreLog2Ratio caps the ratio's weight in Finding.Score at 16×: beyond
-// that every rise is "huge", and the absolute increase decides the order.
-// Without the cap, a few hundred backscatter packets from a country with a
-// zero baseline outranked a ten-fold jump of thousands of Mirai packets.
-const maxScoreLog2Ratio = 4
+// maxScoreLog2Ratio caps the ratio's weight in Finding.Score at 4×: every
+// finding has passed MinRatio (3×) already, and beyond 4× the absolute
+// increase decides the order. With a higher cap (16× was tried), a few
+// hundred packets of one source from a country with a zero baseline
+// outranked a five-fold jump of a country from a median of 191 to 924.
+const maxScoreLog2Ratio = 2
