@@ -34,7 +34,16 @@ type style struct {
 	opacity     float64 // fill opacity; 0 means opaque
 	class       string  // SVG class, for tests and styling
 	title       string  // hover text
+	pattern     pattern // for hatch: which fill pattern
 }
+
+// pattern is the fill of a hatched rectangle.
+type pattern uint8
+
+const (
+	patNoData  pattern = iota // dense grey hatch: no data
+	patPartial                // light, sparse hatch the other way: partial day
+)
 
 type anchor uint8
 
@@ -54,15 +63,17 @@ type textStyle struct {
 
 // Typography and colours shared by all charts.
 const (
-	colText     = "#1f1f1f"
-	colMuted    = "#5f5f5f"
-	colFaint    = "#8a8a8a"
-	colGrid     = "#e6e6e6"
-	colAxis     = "#9a9a9a"
-	colBg       = "#ffffff"
-	colHatch    = "#c4c4c4"
-	colHatchBg  = "#f4f4f4"
-	colAnnotate = "#4a4a4a"
+	colText      = "#1f1f1f"
+	colMuted     = "#5f5f5f"
+	colFaint     = "#8a8a8a"
+	colGrid      = "#e6e6e6"
+	colAxis      = "#9a9a9a"
+	colBg        = "#ffffff"
+	colHatch     = "#c4c4c4"
+	colHatchBg   = "#f4f4f4"
+	colAnnotate  = "#4a4a4a"
+	colPartial   = "#e0e0e0"
+	colPartialBg = "#fafafa"
 
 	sizeTitle    = 17
 	sizeSubtitle = 12.5
@@ -70,7 +81,8 @@ const (
 	sizeTick     = 11
 	sizeSmall    = 10.5
 
-	hatchSpacing = 5.0
+	hatchSpacing   = 5.0
+	partialSpacing = 8.0
 )
 
 // fontStack is the CSS font-family list for SVG text.
@@ -84,6 +96,10 @@ func fontStack(lang string) string {
 // svgCanvas writes SVG markup.
 type svgCanvas struct {
 	b bytes.Buffer
+	// partialDef is set once the partial-day pattern has been defined; it
+	// is written on first use so that charts without partial days keep
+	// their markup.
+	partialDef bool
 }
 
 func newSVG(w, h float64, lang, title string) *svgCanvas {
@@ -216,6 +232,20 @@ func (c *svgCanvas) hatch(x, y, w, h float64, st style) {
 	if !(w > 0 && h > 0) {
 		return
 	}
+	if st.pattern == patPartial && !c.partialDef {
+		c.partialDef = true
+		c.b.WriteString(`<defs><pattern id="partial-hatch" width="`)
+		c.num(partialSpacing)
+		c.b.WriteString(`" height="`)
+		c.num(partialSpacing)
+		c.b.WriteString(`" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="`)
+		c.num(partialSpacing)
+		c.b.WriteString(`" height="`)
+		c.num(partialSpacing)
+		c.b.WriteString(`" fill="` + colPartialBg + `"/><line x1="0" y1="0" x2="0" y2="`)
+		c.num(partialSpacing)
+		c.b.WriteString(`" stroke="` + colPartial + `" stroke-width="1"/></pattern></defs>` + "\n")
+	}
 	c.b.WriteString("<rect")
 	c.attr("x", x)
 	c.attr("y", y)
@@ -226,7 +256,11 @@ func (c *svgCanvas) hatch(x, y, w, h float64, st style) {
 		c.esc(st.class)
 		c.b.WriteByte('"')
 	}
-	c.b.WriteString(` fill="url(#nodata-hatch)"`)
+	if st.pattern == patPartial {
+		c.b.WriteString(` fill="url(#partial-hatch)"`)
+	} else {
+		c.b.WriteString(` fill="url(#nodata-hatch)"`)
+	}
 	c.close(st)
 	if st.title != "" {
 		c.b.WriteString("rect>\n")

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,25 +312,219 @@ func TestColorFor(t *testing.T) {
 	}
 }
 
-func TestAssignColorsDistinct(t *testing.T) {
+func TestAssignColorsIgnoreOtherKeys(t *testing.T) {
+	// A key's colour must not depend on which other keys share the chart
+	// (Sudan once had two colours in one report), even when hashed keys
+	// clash.
 	var keys []string
-	for i := 0; i < len(palette)-2; i++ {
+	for i := 0; i < 3*(len(palette)-fixedSlots); i++ {
 		keys = append(keys, fmt.Sprintf("AS%d", 1000+i))
 	}
-	keys = append(keys, "CN", "US")
-	cols := assignColors(keys, []string{"", "#ABC", "not-a-colour"})
-	seen := map[string]bool{}
-	for i, c := range cols {
-		if seen[c] {
-			t.Errorf("colour %s used twice (key %s)", c, keys[i])
+	keys = append(keys, "CN", "US", "SD", "ee", "BZ", "CA", "other", "other/tcp")
+	rev := slices.Clone(keys)
+	slices.Reverse(rev)
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"all", keys},
+		{"reversed", rev},
+		{"alone", []string{"SD"}},
+		{"pairs", []string{"SD", "EE", "BZ", "AS1000"}},
+	}
+	for _, tc := range tests {
+		got := assignColors(tc.keys, nil)
+		for i, k := range tc.keys {
+			if got[i] != ColorFor(k) {
+				t.Errorf("%s: %s got %s, ColorFor says %s", tc.name, k, got[i], ColorFor(k))
+			}
 		}
-		seen[c] = true
 	}
-	if cols[1] != "#aabbcc" {
-		t.Errorf("explicit #ABC became %s", cols[1])
+	cols := assignColors([]string{"CN", "US", "BR"}, []string{"", "#ABC", "not-a-colour"})
+	if cols[0] != ColorFor("CN") || cols[1] != "#aabbcc" || cols[2] != ColorFor("BR") {
+		t.Errorf("explicit colours: got %v", cols)
 	}
-	if cols[len(cols)-2] != ColorFor("CN") {
-		t.Errorf("CN lost its fixed colour")
+}
+
+func TestColorForGroups(t *testing.T) {
+	// Each group of fixed keys uses distinct reserved slots; hashed keys
+	// never take a reserved colour.
+	reserved := map[string]bool{}
+	for _, c := range palette[:fixedSlots] {
+		reserved[c] = true
+	}
+	groups := map[string][]string{"countries": fixedCountries, "ports": fixedPorts}
+	for _, k := range []string{"zmap", "masscan", "mirai", "access", "backscatter", "exploit"} {
+		groups["classes"] = append(groups["classes"], k)
+	}
+	for name, keys := range groups {
+		seen := map[string]string{}
+		for _, k := range keys {
+			c := ColorFor(strings.ToUpper(k))
+			if !reserved[c] {
+				t.Errorf("%s: %s has %s, not a reserved colour", name, k, c)
+			}
+			if prev, ok := seen[c]; ok {
+				t.Errorf("%s: %s and %s share %s", name, prev, k, c)
+			}
+			seen[c] = k
+		}
+	}
+	if len(fixedCountries) > fixedSlots || len(fixedPorts) > fixedSlots {
+		t.Fatalf("more fixed keys than reserved slots")
+	}
+	for _, k := range []string{"SD", "EE", "BZ", "AS4134", "AS13335", "65535/udp", "x", "日本"} {
+		if c := ColorFor(k); reserved[c] || c == OtherColor || c == unknownColor {
+			t.Errorf("hashed key %s got %s, a reserved or grey colour", k, c)
+		}
+	}
+	for _, k := range []string{"other", "Others", "その他", "other/tcp", "OTHER/udp"} {
+		if ColorFor(k) != OtherColor {
+			t.Errorf("%s is %s, want the other grey", k, ColorFor(k))
+		}
+	}
+}
+
+func TestPaletteDistinct(t *testing.T) {
+	// Thresholds in CIEDE2000: 13 between the reserved colours (they are
+	// meant to be told apart at a glance), 9.5 for every pair in the
+	// palette and against the greys of "other" and unknown keys.
+	if len(palette) != 80 {
+		t.Fatalf("palette has %d colours", len(palette))
+	}
+	for i, a := range palette {
+		if _, ok := normColor(a); !ok || a != strings.ToLower(a) {
+			t.Errorf("palette[%d] = %q is not #rrggbb", i, a)
+		}
+		for _, g := range []string{OtherColor, unknownColor, colBg, colText} {
+			if d := deltaE00(labOf(a), labOf(g)); d < 9.5 {
+				t.Errorf("palette[%d] %s is only ΔE00 %.1f from %s", i, a, d, g)
+			}
+		}
+		for j := i + 1; j < len(palette); j++ {
+			b := palette[j]
+			min := 9.5
+			if j < fixedSlots {
+				min = 13
+			}
+			if d := deltaE00(labOf(a), labOf(b)); d < min {
+				t.Errorf("palette[%d] %s and palette[%d] %s: ΔE00 %.1f < %v", i, a, j, b, d, min)
+			}
+		}
+	}
+	// The pairs the report audit found side by side.
+	for _, p := range [][2]string{{"VN", "NL"}, {"445/tcp", "8/icmp"}, {"443/tcp", "8983/tcp"}} {
+		if d := deltaE00(labOf(ColorFor(p[0])), labOf(ColorFor(p[1]))); d < 13 {
+			t.Errorf("%s and %s: ΔE00 %.1f", p[0], p[1], d)
+		}
+	}
+}
+
+// labOf converts "#rrggbb" (sRGB, D65) to CIELAB.
+func labOf(hex string) [3]float64 {
+	r, g, b := rgb(hex)
+	lin := func(v uint8) float64 {
+		c := float64(v) / 255
+		if c <= 0.04045 {
+			return c / 12.92
+		}
+		return math.Pow((c+0.055)/1.055, 2.4)
+	}
+	R, G, B := lin(r), lin(g), lin(b)
+	x := (0.4124564*R + 0.3575761*G + 0.1804375*B) / 0.95047
+	y := 0.2126729*R + 0.7151522*G + 0.0721750*B
+	z := (0.0193339*R + 0.1191920*G + 0.9503041*B) / 1.08883
+	f := func(v float64) float64 {
+		if v > 216.0/24389 {
+			return math.Cbrt(v)
+		}
+		return (24389.0/27*v + 16) / 116
+	}
+	fx, fy, fz := f(x), f(y), f(z)
+	return [3]float64{116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)}
+}
+
+// deltaE00 is the CIEDE2000 colour difference (Sharma, Wu and Dalal 2005).
+func deltaE00(p, q [3]float64) float64 {
+	const deg = math.Pi / 180
+	c1, c2 := math.Hypot(p[1], p[2]), math.Hypot(q[1], q[2])
+	cb7 := math.Pow((c1+c2)/2, 7)
+	g := 0.5 * (1 - math.Sqrt(cb7/(cb7+math.Pow(25, 7))))
+	a1, a2 := (1+g)*p[1], (1+g)*q[1]
+	c1p, c2p := math.Hypot(a1, p[2]), math.Hypot(a2, q[2])
+	hue := func(b, a float64) float64 {
+		if a == 0 && b == 0 {
+			return 0
+		}
+		h := math.Atan2(b, a) / deg
+		if h < 0 {
+			h += 360
+		}
+		return h
+	}
+	h1, h2 := hue(p[2], a1), hue(q[2], a2)
+	dL, dC := q[0]-p[0], c2p-c1p
+	dh := 0.0
+	if c1p*c2p != 0 {
+		dh = h2 - h1
+		switch {
+		case dh > 180:
+			dh -= 360
+		case dh < -180:
+			dh += 360
+		}
+	}
+	dH := 2 * math.Sqrt(c1p*c2p) * math.Sin(dh/2*deg)
+	lb, cb := (p[0]+q[0])/2, (c1p+c2p)/2
+	hb := h1 + h2
+	if c1p*c2p != 0 {
+		switch {
+		case math.Abs(h1-h2) <= 180:
+			hb = (h1 + h2) / 2
+		case h1+h2 < 360:
+			hb = (h1 + h2 + 360) / 2
+		default:
+			hb = (h1 + h2 - 360) / 2
+		}
+	}
+	tt := 1 - 0.17*math.Cos((hb-30)*deg) + 0.24*math.Cos(2*hb*deg) + 0.32*math.Cos((3*hb+6)*deg) - 0.20*math.Cos((4*hb-63)*deg)
+	dTheta := 30 * math.Exp(-math.Pow((hb-275)/25, 2))
+	cb7p := math.Pow(cb, 7)
+	rc := 2 * math.Sqrt(cb7p/(cb7p+math.Pow(25, 7)))
+	sl := 1 + 0.015*math.Pow(lb-50, 2)/math.Sqrt(20+math.Pow(lb-50, 2))
+	sc := 1 + 0.045*cb
+	sh := 1 + 0.015*cb*tt
+	rt := -math.Sin(2*dTheta*deg) * rc
+	return math.Sqrt(math.Pow(dL/sl, 2) + math.Pow(dC/sc, 2) + math.Pow(dH/sh, 2) + rt*(dC/sc)*(dH/sh))
+}
+
+func TestDeltaE00(t *testing.T) {
+	// Test data from Sharma, Wu and Dalal (2005), table 1.
+	tests := []struct {
+		a, b [3]float64
+		want float64
+	}{
+		{[3]float64{50, 2.6772, -79.7751}, [3]float64{50, 0, -82.7485}, 2.0425},
+		{[3]float64{50, -1.3802, -84.2814}, [3]float64{50, 0, -82.7485}, 1.0},
+		{[3]float64{50, 2.5, 0}, [3]float64{50, 0, -2.5}, 4.3065},
+		{[3]float64{50, 2.5, 0}, [3]float64{73, 25, -18}, 27.1492},
+		{[3]float64{50, 2.5, 0}, [3]float64{50, 3.1736, 0.5854}, 1.0},
+		{[3]float64{60.2574, -34.0099, 36.2677}, [3]float64{60.4626, -34.1751, 39.4387}, 1.2644},
+		{[3]float64{22.7233, 20.0904, -46.694}, [3]float64{23.0331, 14.973, -42.5619}, 2.0373},
+		{[3]float64{90.9257, -0.5406, -0.9208}, [3]float64{88.6381, -0.8985, -0.7239}, 1.5381},
+		{[3]float64{2.0776, 0.0795, -1.135}, [3]float64{0.9033, -0.0636, -0.5514}, 0.9082},
+	}
+	for _, tc := range tests {
+		if got := deltaE00(tc.a, tc.b); math.Abs(got-tc.want) > 1e-4 {
+			t.Errorf("ΔE00(%v, %v) = %.4f, want %.4f", tc.a, tc.b, got, tc.want)
+		}
+	}
+	// sRGB conversion: white and a known red.
+	if l := labOf("#ffffff"); math.Abs(l[0]-100) > 0.01 || math.Abs(l[1]) > 0.01 || math.Abs(l[2]) > 0.01 {
+		t.Errorf("white = %v", l)
+	}
+	if l := labOf("#ff0000"); math.Abs(l[0]-53.24) > 0.05 || math.Abs(l[1]-80.09) > 0.05 || math.Abs(l[2]-67.20) > 0.05 {
+		t.Errorf("red = %v", l)
 	}
 }
 
@@ -801,6 +996,10 @@ func TestOddInputsDoNotPanic(t *testing.T) {
 		&SmallMultiples{},
 		&SmallMultiples{Columns: 9, Panels: []StackedBars{{}, {Days: days}}},
 		&SmallMultiples{Columns: -1, SharedY: true, Panels: []StackedBars{{Days: days}}},
+		&StackedBars{Days: days, Coverage: []float64{0.5, math.Inf(1), 0.001}, YMax: 1e-300, Series: []Series{{Values: []float64{1, 2, 3}}},
+			Marks: []Mark{{Day: days[0], Text: strings.Repeat("長", 50)}}, Annotations: []Annotation{{Day: days[0], Text: "a"}, {Day: days[0], Text: "b"}}},
+		&LineChart{Days: days, Coverage: []float64{0.5}, YMax: math.MaxFloat64, Series: []Series{{Values: []float64{1, 2, 3}}}},
+		&DotPlot{Days: days, Coverage: []float64{math.NaN(), 0.3}, Rows: []DotRow{{Values: []float64{1, 2}}}},
 	}
 	fs, err := buildFontSet("", "")
 	if err != nil {
@@ -818,9 +1017,9 @@ func TestOddInputsDoNotPanic(t *testing.T) {
 }
 
 func FuzzStackedBars(f *testing.F) {
-	f.Add("CN", "China", 1.0, 2.0, 3, false, "title")
-	f.Add("", "<&>", math.Inf(1), -1.0, 0, true, "\xff\x00")
-	f.Fuzz(func(t *testing.T, key, label string, v1, v2 float64, n int, gap bool, title string) {
+	f.Add("CN", "China", 1.0, 2.0, 3, false, "title", 0.5, 0.0)
+	f.Add("", "<&>", math.Inf(1), -1.0, 0, true, "\xff\x00", math.NaN(), -1.0)
+	f.Fuzz(func(t *testing.T, key, label string, v1, v2 float64, n int, gap bool, title string, cov, yMax float64) {
 		n = clampInt(n, 0, 60)
 		days := sampleDays(n)
 		vals := make([]float64, n)
@@ -831,7 +1030,12 @@ func FuzzStackedBars(f *testing.F) {
 		if n > 0 {
 			gaps[n/2] = gap
 		}
-		c := &StackedBars{Title: title, Days: days, Gaps: gaps, Series: []Series{{Key: key, Label: label, Values: vals}, {Key: "other", Values: vals}}}
+		coverage := make([]float64, n)
+		for i := range coverage {
+			coverage[i] = cov * float64(i%3)
+		}
+		c := &StackedBars{Title: title, Days: days, Gaps: gaps, Coverage: coverage, YMax: yMax,
+			Series: []Series{{Key: "other", Values: vals}, {Key: key, Label: label, Values: vals}}}
 		if n > 0 {
 			c.Marks = []Mark{{Day: days[0], Key: key, Text: label}}
 			c.Annotations = []Annotation{{Day: days[n-1], Text: title}}

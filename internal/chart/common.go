@@ -2,6 +2,7 @@ package chart
 
 import (
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -12,7 +13,7 @@ type Chart interface {
 	// PNG rasterises the same layout at scale device pixels per CSS pixel
 	// (2 suits high-density screens). If the error wraps ErrMissingGlyphs
 	// (and ErrNoCJKFont when no CJK font was found) the returned image is
-	// complete but some characters are drawn as boxes.
+	// complete but the characters no font has are drawn as empty boxes.
 	PNG(scale float64) ([]byte, error)
 }
 
@@ -91,6 +92,7 @@ const (
 	legendHatch
 	legendDot
 	legendLine
+	legendPartial
 )
 
 type legendItem struct {
@@ -124,6 +126,9 @@ func drawLegend(cv canvas, b box, items []legendItem) float64 {
 		case legendHatch:
 			cv.hatch(x, y, sw, sw, style{class: "legend"})
 			cv.rect(x, y, sw, sw, style{stroke: colHatch, strokeWidth: 0.5})
+		case legendPartial:
+			cv.hatch(x, y, sw, sw, style{class: "legend", pattern: patPartial})
+			cv.rect(x, y, sw, sw, style{stroke: colPartial, strokeWidth: 0.5})
 		case legendDot:
 			cv.circle(x+mark/2, cy, it.r, style{fill: it.color, class: "legend"})
 		case legendLine:
@@ -284,24 +289,58 @@ type Annotation struct {
 	Text string
 }
 
+// annotationDay returns the index of the day an annotation is drawn at (the
+// day itself or, when missing from the axis, the next day shown), or -1 when
+// it lies outside the range.
+func annotationDay(days []time.Time, a Annotation) int {
+	if len(days) == 0 {
+		return -1
+	}
+	k := dayKey(a.Day)
+	for i, day := range days {
+		if dayKey(day) >= k {
+			if i == 0 && dayKey(day) != k {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// annotationLines returns the x positions of the annotation lines.
+func (d dayAxis) annotationLines(days []time.Time, anns []Annotation) []float64 {
+	var xs []float64
+	for _, a := range anns {
+		if i := annotationDay(days, a); i >= 0 && d.n > 0 {
+			xs = append(xs, crisp(d.start(i)))
+		}
+	}
+	return xs
+}
+
 // drawAnnotations draws events at the left edge of their day. An event on a
 // day missing from the axis goes before the next day shown; events outside
-// the range are skipped.
-func (d dayAxis) drawAnnotations(cv canvas, days []time.Time, anns []Annotation) {
+// the range are skipped. Labels sit at the top of the plot right of their
+// line, else left of it, else lower down, so that they overlap neither each
+// other nor the boxes in avoid (spike marks and their labels).
+func (d dayAxis) drawAnnotations(cv canvas, days []time.Time, anns []Annotation, avoid []box) {
 	if d.n == 0 {
 		return
 	}
-	var placed []box
-	for _, a := range anns {
-		k := dayKey(a.Day)
-		idx := -1
-		for i, day := range days {
-			if dayKey(day) >= k {
-				idx = i
-				break
+	placed := append([]box(nil), avoid...)
+	hits := func(b box) (bottom float64, hit bool) {
+		for _, p := range placed {
+			if b.x < p.x+p.w && p.x < b.x+b.w && b.y < p.y+p.h && p.y < b.y+b.h {
+				bottom = math.Max(bottom, p.y+p.h)
+				hit = true
 			}
 		}
-		if idx < 0 || (idx == 0 && dayKey(days[0]) != k) {
+		return bottom, hit
+	}
+	for _, a := range anns {
+		idx := annotationDay(days, a)
+		if idx < 0 {
 			continue
 		}
 		x := crisp(d.start(idx))
@@ -311,25 +350,43 @@ func (d dayAxis) drawAnnotations(cv canvas, days []time.Time, anns []Annotation)
 		}
 		label := truncate(a.Text, sizeSmall, false, d.p.w/2)
 		tw := textWidth(label, sizeSmall, false)
-		tx, anc := x+4, anchorStart
-		bx := tx - 2
-		if tx+tw > d.p.x+d.p.w {
-			tx, anc = x-4, anchorEnd
-			bx = tx - tw - 2
+		bh := sizeSmall + 5
+		right := box{x + 2, 0, tw + 4, bh}     // text starts at x+4
+		left := box{x - 6 - tw, 0, tw + 4, bh} // text ends at x-4
+		var sides []box
+		if right.x+right.w <= d.p.x+d.p.w+2 {
+			sides = append(sides, right)
 		}
+		if left.x >= d.p.x-2 || len(sides) == 0 {
+			sides = append(sides, left)
+		}
+		chosen := sides[0]
+		chosen.y = d.p.y + 3
 		by := d.p.y + 3
-		for moved := true; moved; {
-			moved = false
-			for _, p := range placed {
-				if bx < p.x+p.w && p.x < bx+tw+4 && by < p.y+p.h && p.y < by+sizeSmall+5 {
-					by = p.y + p.h + 1
-					moved = true
+	search:
+		for range 64 {
+			next := math.Inf(1)
+			for _, s := range sides {
+				s.y = by
+				bottom, hit := hits(s)
+				if !hit {
+					chosen = s
+					break search
 				}
+				next = math.Min(next, bottom+1)
 			}
+			if next+bh > d.p.y+d.p.h {
+				break // no free place inside the plot: keep the top one
+			}
+			by = next
 		}
-		placed = append(placed, box{bx, by, tw + 4, sizeSmall + 5})
-		cv.rect(bx, by, tw+4, sizeSmall+5, style{fill: colBg, opacity: 0.85})
-		cv.text(tx, by+sizeSmall+1, label, textStyle{size: sizeSmall, color: colAnnotate, anchor: anc, class: "annotation-label"})
+		placed = append(placed, chosen)
+		tx, anc := chosen.x+2, anchorStart
+		if chosen.x < x {
+			tx, anc = x-4, anchorEnd
+		}
+		cv.rect(chosen.x, chosen.y, chosen.w, chosen.h, style{fill: colBg, opacity: 0.85})
+		cv.text(tx, chosen.y+sizeSmall+1, label, textStyle{size: sizeSmall, color: colAnnotate, anchor: anc, class: "annotation-label"})
 	}
 }
 
@@ -346,4 +403,80 @@ func clampInt(v, lo, hi int) int {
 		return hi
 	}
 	return v
+}
+
+// partialAt returns the captured fraction of day i when the day is partial
+// (0 < coverage < 1).
+func partialAt(cov []float64, i int) (float64, bool) {
+	if i < 0 || i >= len(cov) {
+		return 0, false
+	}
+	f := cov[i]
+	return f, f > 0 && f < 1 // false for NaN
+}
+
+// capturedHours formats the hours captured of a day with fraction f.
+func capturedHours(f float64) string {
+	h := f * 24
+	if h < 9.95 {
+		return strconv.FormatFloat(h, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(math.Round(h), 'f', 0, 64)
+}
+
+// partialText is the legend label of partial days.
+func partialText(lang string) string {
+	if isJa(lang) {
+		return "一部の時間のみ観測"
+	}
+	return "partial day"
+}
+
+// partialNote is appended to hover texts of day i: " · partial: N h
+// captured", or "" when the day is not partial.
+func partialNote(cov []float64, i int, lang string) string {
+	f, ok := partialAt(cov, i)
+	if !ok {
+		return ""
+	}
+	if isJa(lang) {
+		return " · 一部のみ: " + capturedHours(f) + " 時間分を観測"
+	}
+	return " · partial: " + capturedHours(f) + " h captured"
+}
+
+// dayStateItems are the legend entries for gaps and partial days, when the
+// chart has any.
+func dayStateItems(days []time.Time, gaps []bool, cov []float64, lang string) []legendItem {
+	var gap, part bool
+	for i := range days {
+		if gapAt(gaps, i) {
+			gap = true
+		} else if _, ok := partialAt(cov, i); ok {
+			part = true
+		}
+	}
+	var items []legendItem
+	if gap {
+		items = append(items, legendItem{label: noDataText(lang), kind: legendHatch})
+	}
+	if part {
+		items = append(items, legendItem{label: partialText(lang), kind: legendPartial})
+	}
+	return items
+}
+
+// drawPartial shades the columns of partial days (not gaps) with a light
+// hatch whose hover text gives the hours captured.
+func (d dayAxis) drawPartial(cv canvas, days []time.Time, gaps []bool, cov []float64, lang string) {
+	for i := 0; i < d.n && i < len(days); i++ {
+		if gapAt(gaps, i) {
+			continue
+		}
+		if _, ok := partialAt(cov, i); !ok {
+			continue
+		}
+		title := isoDay(days[i]) + partialNote(cov, i, lang)
+		cv.hatch(d.start(i), d.p.y, d.bw(), d.p.h, style{class: "partial", title: title, pattern: patPartial})
+	}
 }

@@ -11,10 +11,15 @@
 // Text for PNGs is drawn with a CJK font found in the usual system font
 // directories (Noto Sans CJK, Source Han Sans, IPA, Meiryo, ...) so Japanese
 // labels render. When none is found, Latin text falls back to the embedded Go
-// fonts and PNG methods return an error wrapping ErrNoCJKFont together with a
-// valid image, so callers can tell the user to install one (on Debian:
-// fonts-noto-cjk).
+// fonts, every character no font has is drawn as an empty box (never left
+// out), and PNG methods return an error wrapping ErrMissingGlyphs and
+// ErrNoCJKFont together with a valid image. CJKFontAvailable and FontNotice
+// let a report tell its readers (on Debian: install fonts-noto-cjk).
 //
-// Colours come from ColorFor, which gives every key (country code, class name,
-// port) the same colour in every chart.
+// Colours come from ColorFor, which gives every key (country code, class
+// name, port) the same colour in every chart, whatever else the chart shows.
+// Series whose key means "other" are always stacked on top and listed last.
+// Daily charts mark days without data (Gaps) and partial days (Coverage);
+// StackedBars.YMax, SharedScale and SmallMultiples.SharedY put charts on one
+// value scale.
 package chart

@@ -31,6 +31,9 @@ type DotPlot struct {
 	Rows []DotRow
 	// Gaps marks days without data.
 	Gaps []bool
+	// Coverage optionally gives each day's captured fraction (0..1); days
+	// with 0 < Coverage < 1 are shaded as partial, as in StackedBars.
+	Coverage []float64
 	// Lang is "ja" for Japanese dates and labels.
 	Lang string
 	// Width in CSS pixels (0 means 800); the height follows from the rows.
@@ -117,7 +120,7 @@ func (c *DotPlot) rMax(w float64) float64 {
 
 func (c *DotPlot) legendItems(w float64) []legendItem {
 	st, sp, fo := c.labels()
-	var hasSteady, hasSporadic, hasFolded, hasGap bool
+	var hasSteady, hasSporadic, hasFolded bool
 	for _, r := range c.rows() {
 		switch {
 		case r.Folded:
@@ -127,9 +130,6 @@ func (c *DotPlot) legendItems(w float64) []legendItem {
 		default:
 			hasSporadic = true
 		}
-	}
-	for i := range c.Days {
-		hasGap = hasGap || gapAt(c.Gaps, i)
 	}
 	var items []legendItem
 	if hasSteady {
@@ -156,10 +156,7 @@ func (c *DotPlot) legendItems(w float64) []legendItem {
 			items = append(items, legendItem{label: l, color: colFaint, kind: legendDot, r: dotRadius(v, m, c.rMax(w), 1.6)})
 		}
 	}
-	if hasGap {
-		items = append(items, legendItem{label: noDataText(c.Lang), kind: legendHatch})
-	}
-	return items
+	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
 }
 
 // sizeKey picks up to three round values spanning 1..max for the size legend.
@@ -219,6 +216,7 @@ func (c *DotPlot) draw(cv canvas) {
 		x := crisp(da.center(t.idx))
 		cv.line(x, p.y, x, p.y+p.h, style{stroke: colGrid})
 	}
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 	m := c.maxValue()
 	rMax := c.rMax(w)
@@ -243,7 +241,7 @@ func (c *DotPlot) draw(cv canvas) {
 			}
 			rad := dotRadius(v, m, rMax, rMin)
 			cv.circle(da.center(i), cy, rad, style{fill: col, class: "dot",
-				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit})
+				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit + partialNote(c.Coverage, i, c.Lang)})
 		}
 	}
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})

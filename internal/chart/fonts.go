@@ -20,15 +20,15 @@ import (
 // ErrNoCJKFont is wrapped, next to ErrMissingGlyphs, by the error that PNG
 // methods return together with a complete image when the chart has Japanese
 // (or other CJK) text and no CJK font was found: those characters are drawn
-// as boxes. Installing a CJK font (Debian: fonts-noto-cjk) or calling
-// UseFontFiles fixes it.
-var ErrNoCJKFont = errors.New("no CJK font found; install fonts-noto-cjk or set a font with UseFontFiles")
+// as empty boxes. Installing a CJK font (Debian: fonts-noto-cjk) or calling
+// UseFontFiles fixes it; FontNotice gives a sentence for reports.
+var ErrNoCJKFont = errors.New("no CJK font found (install fonts-noto-cjk or set one with UseFontFiles)")
 
 // ErrMissingGlyphs is wrapped by the error that PNG methods return, together
 // with a complete image, when some characters had no glyph in any font
-// available (they are drawn as boxes). When no CJK font is installed the error
-// also wraps ErrNoCJKFont.
-var ErrMissingGlyphs = errors.New("characters without a glyph")
+// available: each is drawn as an empty box. When no CJK font is installed the
+// error also wraps ErrNoCJKFont.
+var ErrMissingGlyphs = errors.New("characters without a glyph, drawn as empty boxes")
 
 // fontSet is what the raster backend draws text with: per weight, a chain of
 // fonts tried in order for each character.
@@ -105,6 +105,34 @@ func CJKFont() (path string, ok bool) {
 		return "", false
 	}
 	return fs.cjkPath, true
+}
+
+// CJKFontAvailable reports whether PNG output can draw Japanese text, i.e.
+// whether a CJK font was found or set with UseFontFiles. SVG output does not
+// depend on it: the viewer's fonts draw SVG text.
+func CJKFontAvailable() bool {
+	_, ok := CJKFont()
+	return ok
+}
+
+// FontNotice returns a sentence for a report, in Japanese when lang is "ja"
+// and in English otherwise, saying that the PNG charts show Japanese
+// characters as empty boxes because no CJK font is installed, and how to fix
+// it. It returns "" when a CJK font is available.
+func FontNotice(lang string) string {
+	if CJKFontAvailable() {
+		return ""
+	}
+	return fontNotice(lang)
+}
+
+func fontNotice(lang string) string {
+	if isJa(lang) {
+		return "日本語フォントが見つからないため、PNG 画像の日本語の文字は空の四角で表示されています (SVG 画像とこのページの文字は正しく表示されます)。" +
+			"Debian/Ubuntu では fonts-noto-cjk をインストールしてからレポートを作り直してください。"
+	}
+	return "No CJK font was found, so Japanese characters in the PNG charts are drawn as empty boxes (the SVG charts and this page are not affected). " +
+		"Install one (Debian/Ubuntu: fonts-noto-cjk) and generate the report again."
 }
 
 func buildFontSet(regPath, boldPath string) (*fontSet, error) {

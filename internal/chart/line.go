@@ -15,7 +15,13 @@ type LineChart struct {
 	Days         []time.Time
 	Series       []Series
 	Gaps         []bool
-	Annotations  []Annotation
+	// Coverage optionally gives each day's captured fraction (0..1); days
+	// with 0 < Coverage < 1 are shaded as partial, as in StackedBars.
+	Coverage    []float64
+	Annotations []Annotation
+	// YMax, when > 0, fixes the top of the value axis (rounded up to a
+	// nice tick) so that separate charts can share one scale.
+	YMax float64
 	// Lang is "ja" for Japanese dates and labels.
 	Lang string
 	// Width and Height in CSS pixels; 0 means 800 × 400.
@@ -59,12 +65,7 @@ func (c *LineChart) draw(cv canvas) {
 	for i, s := range c.Series {
 		items = append(items, legendItem{label: s.label(), color: colors[i], kind: legendLine})
 	}
-	for i := range c.Days {
-		if gapAt(c.Gaps, i) {
-			items = append(items, legendItem{label: noDataText(c.Lang), kind: legendHatch})
-			break
-		}
-	}
+	items = append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
 	y = drawLegend(cv, box{b.x, y + 10, b.w, 0}, items) + 8
 	if c.YLabel != "" {
 		y += sizeTick
@@ -81,7 +82,11 @@ func (c *LineChart) draw(cv canvas) {
 			}
 		}
 	}
-	ya := newYAxis(maxV*1.04, clampInt(int((b.y+b.h-y-30)/38), 2, 8))
+	maxV *= 1.04
+	if c.YMax > 0 && !math.IsInf(c.YMax, 0) {
+		maxV = c.YMax
+	}
+	ya := newYAxis(maxV, clampInt(int((b.y+b.h-y-30)/38), 2, 8))
 	left := b.x + ya.labelW + 8
 	p := box{left, y, b.x + b.w - left, 0}
 	da := dayAxis{p: p, n: len(c.Days)}
@@ -96,6 +101,7 @@ func (c *LineChart) draw(cv canvas) {
 		emptyMessage(cv, p, c.Lang)
 		return
 	}
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 	unit := ""
@@ -130,9 +136,9 @@ func (c *LineChart) draw(cv canvas) {
 			// A lone point between breaks would be invisible without
 			// its marker, so markers are always drawn.
 			cv.circle(da.center(i), ya.y(p, v), 2.6, style{fill: colors[si], stroke: colBg, strokeWidth: 0.8, class: "point",
-				title: isoDay(day) + " · " + s.label() + " · " + FormatCount(v) + unit})
+				title: isoDay(day) + " · " + s.label() + " · " + FormatCount(v) + unit + partialNote(c.Coverage, i, c.Lang)})
 		}
 	}
 	da.drawDayTicks(cv, ticks)
-	da.drawAnnotations(cv, c.Days, c.Annotations)
+	da.drawAnnotations(cv, c.Days, c.Annotations, nil)
 }

@@ -53,7 +53,7 @@ func (c *SmallMultiples) cols() int {
 func (c *SmallMultiples) legend() (map[string]string, []legendItem) {
 	var keys, explicit, labels []string
 	seen := map[string]bool{}
-	gap := false
+	gap, part := false, false
 	for _, p := range c.panels() {
 		for _, s := range p.Series {
 			if !seen[s.Key] {
@@ -63,19 +63,26 @@ func (c *SmallMultiples) legend() (map[string]string, []legendItem) {
 				labels = append(labels, s.label())
 			}
 		}
-		for i := range p.Days {
-			gap = gap || gapAt(p.Gaps, i)
+		for _, it := range dayStateItems(p.Days, p.Gaps, p.Coverage, c.Lang) {
+			gap = gap || it.kind == legendHatch
+			part = part || it.kind == legendPartial
 		}
 	}
 	cols := assignColors(keys, explicit)
 	m := make(map[string]string, len(keys))
-	items := make([]legendItem, 0, len(keys)+1)
+	items := make([]legendItem, 0, len(keys)+2)
 	for i, k := range keys {
 		m[k] = cols[i]
+	}
+	// "other" comes last even when a later panel brings more keys.
+	for _, i := range otherLast(len(keys), func(i int) bool { return isOtherKey(keys[i]) }) {
 		items = append(items, legendItem{label: labels[i], color: cols[i]})
 	}
 	if gap {
 		items = append(items, legendItem{label: noDataText(c.Lang), kind: legendHatch})
+	}
+	if part {
+		items = append(items, legendItem{label: partialText(c.Lang), kind: legendPartial})
 	}
 	return m, items
 }

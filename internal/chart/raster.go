@@ -148,27 +148,43 @@ func (c *rasterCanvas) hatch(x, y, w, h float64, st style) {
 	if !(w > 0 && h > 0) {
 		return
 	}
-	c.fill([][]point{c.rectPoly(x, y, w, h)}, toRGBA(colHatchBg, 0))
-	// Diagonal lines px + py = k*spacing*√2, as in the SVG pattern (rotated
-	// 45° and anchored at the origin), clipped to the rectangle.
-	sp := hatchSpacing * math.Sqrt2
+	bg, fg, sp, lw, dir := colHatchBg, colHatch, hatchSpacing*math.Sqrt2, 1.2, 1.0
+	if st.pattern == patPartial {
+		bg, fg, sp, lw, dir = colPartialBg, colPartial, partialSpacing*math.Sqrt2, 1.0, -1
+	}
+	c.fill([][]point{c.rectPoly(x, y, w, h)}, toRGBA(bg, 0))
+	// Diagonal lines as in the SVG patterns (rotated ±45° and anchored at the
+	// origin): px + py = k*sp for the no-data hatch, px - py = k*sp for
+	// partial days; clipped to the rectangle.
 	var polys [][]point
-	k0 := math.Floor((x + y) / sp)
-	k1 := math.Ceil((x + w + y + h) / sp)
+	var k0, k1 float64
+	if dir > 0 {
+		k0, k1 = math.Floor((x+y)/sp), math.Ceil((x+w+y+h)/sp)
+	} else {
+		k0, k1 = math.Floor((x-y-h)/sp), math.Ceil((x+w-y)/sp)
+	}
 	for k := k0; k <= k1; k++ {
 		off := k * sp
-		ya := math.Max(y, off-x-w) // px <= x+w
-		yb := math.Min(y+h, off-x) // px >= x
+		var ya, yb float64
+		if dir > 0 { // px = off - py within [x, x+w]
+			ya, yb = math.Max(y, off-x-w), math.Min(y+h, off-x)
+		} else { // px = off + py within [x, x+w]
+			ya, yb = math.Max(y, x-off), math.Min(y+h, x+w-off)
+		}
 		if yb <= ya {
 			continue
 		}
-		if s := c.segPoly(point{off - ya, ya}, point{off - yb, yb}, 1.2); s != nil {
+		pa, pb := point{off - ya, ya}, point{off - yb, yb}
+		if dir < 0 {
+			pa, pb = point{off + ya, ya}, point{off + yb, yb}
+		}
+		if s := c.segPoly(pa, pb, lw); s != nil {
 			polys = append(polys, s)
 		}
 	}
 	a, b := c.dev(x, y), c.dev(x+w, y+h)
 	clip := image.Rect(int(math.Round(a.x)), int(math.Round(a.y)), int(math.Round(b.x)), int(math.Round(b.y)))
-	c.fillClip(polys, toRGBA(colHatch, 0), clip)
+	c.fillClip(polys, toRGBA(fg, 0), clip)
 }
 
 // segPoly is a stroked segment (CSS px in, device px out) as a quad wound
@@ -347,6 +363,7 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 		r    rune
 		face font.Face
 		adv  fixed.Int26_6
+		tofu bool // no font has it: draw an empty box
 	}
 	gs := make([]glyph, 0, len(s))
 	var total fixed.Int26_6
@@ -355,7 +372,8 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 			continue
 		}
 		f, ok := c.pick(chain, r)
-		if !ok && !unicode.IsSpace(r) && len(c.missing) < 8 && !slices.Contains(c.missing, r) {
+		tofu := !ok && !unicode.IsSpace(r)
+		if tofu && len(c.missing) < 8 && !slices.Contains(c.missing, r) {
 			c.missing = append(c.missing, r)
 		}
 		fc := c.face(f, size)
@@ -363,7 +381,12 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 			continue
 		}
 		adv, _ := fc.GlyphAdvance(r)
-		gs = append(gs, glyph{r, fc, adv})
+		if tofu {
+			// The same advance as layout assumed (runeEm), so that the
+			// boxes take the place the text was given.
+			adv = fixed.Int26_6(math.Round(runeEm(r, ts.bold) * size * 64))
+		}
+		gs = append(gs, glyph{r, fc, adv, tofu})
 		total += adv
 	}
 	px := x * c.scale
@@ -380,6 +403,11 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 	src := image.NewUniform(toRGBA(col, 0))
 	dot := fixed.Point26_6{X: fixed.Int26_6(math.Round(px * 64)), Y: fixed.Int26_6(math.Round(y * c.scale * 64))}
 	for _, g := range gs {
+		if g.tofu {
+			c.tofu(float64(dot.X)/64, float64(dot.Y)/64, float64(g.adv)/64, size, col)
+			dot.X += g.adv
+			continue
+		}
 		dr, mask, maskp, adv, ok := g.face.Glyph(dot, g.r)
 		if ok && !dr.Empty() {
 			draw.DrawMask(c.img, dr, src, image.Point{}, mask, maskp, draw.Over)
@@ -389,4 +417,17 @@ func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 		}
 		dot.X += adv
 	}
+}
+
+// tofu draws the replacement for a character no font has: an empty box the
+// height of a capital letter, so that missing text stays visible instead of
+// vanishing. x, y (baseline) and adv are device pixels.
+func (c *rasterCanvas) tofu(x, y, adv, size float64, col string) {
+	s := c.scale
+	lw := math.Max(size*0.06, 0.8*s) / s
+	w := adv * 0.8 / s
+	bx := x/s + adv*0.1/s
+	h := size * 0.72 / s
+	st := style{stroke: col, strokeWidth: lw}
+	c.stroke([]point{{bx, y/s - h}, {bx + w, y/s - h}, {bx + w, y / s}, {bx, y / s}}, true, st)
 }

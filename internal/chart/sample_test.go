@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,6 +116,47 @@ func TestWriteSamples(t *testing.T) {
 	long.Marks = []Mark{{Day: long.Days[100], Key: "CN", Text: "spike"}}
 	long.Annotations = []Annotation{{Day: long.Days[300], Text: "rules v2"}, {Day: long.Days[305], Text: "sensor moved"}}
 	writeSample(t, "stacked-long", long)
+
+	// Partial days, and spike marks next to an annotation line.
+	for _, lang := range []string{"en", "ja"} {
+		p := sampleStacked(lang)
+		p.Days, p.Gaps = p.Days[:14], p.Gaps[:14]
+		for si := range p.Series {
+			p.Series[si].Values = p.Series[si].Values[:14]
+		}
+		p.Coverage = make([]float64, 14)
+		for i := range p.Coverage {
+			p.Coverage[i] = 1
+		}
+		p.Coverage[9] = 2.86 / 24
+		p.Coverage[13] = 0.5
+		for si := range p.Series {
+			p.Series[si].Values[9] *= p.Coverage[9]
+			p.Series[si].Values[13] *= 0.5
+		}
+		p.Marks = []Mark{{Day: p.Days[5], Key: "IN", Text: "Tajikistan ↗"}, {Day: p.Days[5], Key: "RU", Text: "Romania ↗"},
+			{Day: p.Days[1], Key: "CN", Text: "Romania ×100"}}
+		p.Annotations = []Annotation{{Day: p.Days[6], Text: "rules v2"}}
+		writeSample(t, "stacked-partial-"+lang, p)
+	}
+
+	// Every fixed country and some hashed keys, as bars.
+	pal := &HBar{Title: "Country colours", Width: 500}
+	for i, k := range append(slices.Clone(fixedCountries), "sd", "ee", "bz", "ch", "se", "lt", "other", "??") {
+		pal.Bars = append(pal.Bars, Bar{Key: strings.ToUpper(k), Value: float64(100 - i)})
+	}
+	writeSample(t, "palette", pal)
+
+	// Japanese without a CJK font: missing characters become boxes.
+	fs, err := buildFontSet("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := renderPNGWith(sampleStacked("ja"), 2, fs)
+	t.Logf("no CJK font: %v", err)
+	if err := os.WriteFile(filepath.Join(*samplesDir, "stacked-nocjk-ja.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func sampleDotPlot(lang string) *DotPlot {

@@ -47,9 +47,20 @@ type StackedBars struct {
 	Days   []time.Time
 	Series []Series
 	// Gaps marks days without data: they get a hatched band, no bar.
-	Gaps        []bool
+	Gaps []bool
+	// Coverage optionally gives, per day, the captured fraction of the day
+	// (0..1). A day with 0 < Coverage < 1 is a partial day: its column gets
+	// a light band (hover: "partial: N h captured") behind the bar, a
+	// "partial" legend entry, and its bars' hover text says so. Other values
+	// (1, 0, NaN, days past the slice) draw normally; days without any data
+	// belong in Gaps.
+	Coverage    []float64
 	Marks       []Mark
 	Annotations []Annotation
+	// YMax, when > 0, fixes the top of the value axis (rounded up to a nice
+	// tick) instead of fitting the tallest bar, so that separate charts can
+	// share one scale; taller bars are clipped at the top. See SharedScale.
+	YMax float64
 	// Lang is "ja" for Japanese dates and labels; anything else is English.
 	Lang string
 	// Width and Height in CSS pixels; 0 means 800 × 440.
@@ -111,18 +122,18 @@ func (c *StackedBars) maxTotal() float64 {
 	return m
 }
 
+// order is the stacking (and legend) order of the series: as given, with
+// "other" keys moved last.
+func (c *StackedBars) order() []int {
+	return otherLast(len(c.Series), func(i int) bool { return isOtherKey(c.Series[i].Key) })
+}
+
 func (c *StackedBars) legendItems(colors []string) []legendItem {
-	items := make([]legendItem, 0, len(c.Series)+1)
-	for i, s := range c.Series {
-		items = append(items, legendItem{label: s.label(), color: colors[i]})
+	items := make([]legendItem, 0, len(c.Series)+2)
+	for _, i := range c.order() {
+		items = append(items, legendItem{label: c.Series[i].label(), color: colors[i]})
 	}
-	for i := range c.Days {
-		if gapAt(c.Gaps, i) {
-			items = append(items, legendItem{label: noDataText(c.Lang), kind: legendHatch})
-			break
-		}
-	}
-	return items
+	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
 }
 
 func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
@@ -146,6 +157,8 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 	switch {
 	case o.yMax > 0:
 		maxV = o.yMax // shared scale, headroom already included
+	case c.YMax > 0 && !math.IsInf(c.YMax, 0):
+		maxV = c.YMax
 	case len(c.Marks) > 0:
 		maxV *= markHeadroom
 	}
@@ -168,8 +181,10 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 		cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 		return
 	}
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 
+	order := c.order()
 	unit := ""
 	if c.Unit != "" {
 		unit = " " + c.Unit
@@ -186,7 +201,9 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 		cum := 0.0
 		first := true
 		date := isoDay(day)
-		for si, s := range c.Series {
+		partial := partialNote(c.Coverage, i, c.Lang)
+		for _, si := range order {
+			s := c.Series[si]
 			v := valueAt(s.Values, i)
 			if v == 0 {
 				continue
@@ -198,14 +215,39 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 				hgt -= 0.75 // hairline of background between segments
 			}
 			first = false
-			title := date + " · " + s.label() + " · " + FormatCount(v) + unit + " (" + percent(v, total) + ")"
+			title := date + " · " + s.label() + " · " + FormatCount(v) + unit + " (" + percent(v, total) + ")" + partial
 			cv.rect(x, y1, bw, hgt, style{fill: colors[si], class: "seg", title: title})
 		}
 	}
+	c.drawPartialLabels(cv, da, ya)
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 	da.drawDayTicks(cv, ticks)
-	da.drawAnnotations(cv, c.Days, c.Annotations)
-	c.drawMarks(cv, da, ya, colors)
+	lines := da.annotationLines(c.Days, c.Annotations)
+	taken := c.drawMarks(cv, da, ya, colors, lines)
+	da.drawAnnotations(cv, c.Days, c.Annotations, taken)
+}
+
+// SharedScale puts charts on one value scale: it sets every chart's YMax to
+// the tallest bar among them (with the headroom spike marks need when any
+// chart has marks). Use it for charts meant to be compared side by side that
+// are not drawn as one SmallMultiples (which has SharedY).
+func SharedScale(charts ...*StackedBars) {
+	m, marks := 0.0, false
+	for _, c := range charts {
+		if c == nil {
+			continue
+		}
+		m = math.Max(m, c.maxTotal())
+		marks = marks || len(c.Marks) > 0
+	}
+	if marks {
+		m *= markHeadroom
+	}
+	for _, c := range charts {
+		if c != nil {
+			c.YMax = m
+		}
+	}
 }
 
 // percent formats part/total as "12.3%".
@@ -217,10 +259,13 @@ func percent(part, total float64) string {
 }
 
 // drawMarks puts a small downward triangle over the bar of each marked day
-// with its text above; labels that would overlap are lifted.
-func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string) {
+// with its text above. A label that would cross an annotation line (x in
+// lines) moves sideways to the mark's side of the line; labels that would
+// overlap are lifted. It returns the boxes the triangles and labels take, for
+// annotation labels to keep clear of.
+func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string, lines []float64) []box {
 	idx := dayIndex(c.Days)
-	var placed []box
+	var placed, taken []box
 	for _, m := range c.Marks {
 		i, ok := idx[dayKey(m.Day)]
 		if !ok || gapAt(c.Gaps, i) {
@@ -244,12 +289,13 @@ func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string
 		}
 		cv.path([]point{{cx - 4.5, top - 7}, {cx + 4.5, top - 7}, {cx, top}}, true,
 			style{fill: col, stroke: colText, strokeWidth: 0.6, class: "mark", title: title})
+		taken = append(taken, box{cx - 5, top - 8, 10, 9})
 		if m.Text == "" {
 			continue
 		}
 		label := truncate(m.Text, sizeSmall, false, 160)
 		tw := textWidth(label, sizeSmall, false)
-		lx := math.Max(da.p.x, math.Min(cx-tw/2, da.p.x+da.p.w-tw))
+		lx := clearOfLines(cx, tw, lines, da.p)
 		by := top - 10 - sizeSmall
 		for moved := true; moved; {
 			moved = false
@@ -260,7 +306,82 @@ func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string
 				}
 			}
 		}
-		placed = append(placed, box{lx, by, tw, sizeSmall + 2})
+		b := box{lx, by, tw, sizeSmall + 2}
+		placed = append(placed, b)
+		taken = append(taken, b)
+		if crossesLine(lx, tw, lines) {
+			// No room between the lines: mask them behind the label.
+			cv.rect(lx-2, by, tw+4, sizeSmall+4, style{fill: colBg, opacity: 0.85, class: "mark-label-bg"})
+		}
 		cv.text(lx, by+sizeSmall, label, textStyle{size: sizeSmall, color: colText, class: "mark-label"})
+	}
+	return taken
+}
+
+// crossesLine reports whether a label from lx of width tw crosses a line at
+// one of xs (with a small margin).
+func crossesLine(lx, tw float64, xs []float64) bool {
+	for _, x := range xs {
+		if lx < x+1 && x-1 < lx+tw {
+			return true
+		}
+	}
+	return false
+}
+
+// clearOfLines returns the left edge of a label of width tw for a mark at cx:
+// centred over the mark and inside plot p, unless that crosses one of the
+// vertical lines at xs, in which case the label ends (or starts) just short
+// of the line on the mark's side.
+func clearOfLines(cx, tw float64, xs []float64, p box) float64 {
+	clampX := func(x float64) float64 { return math.Max(p.x, math.Min(x, p.x+p.w-tw)) }
+	lx := clampX(cx - tw/2)
+	const margin = 3.0
+	for range 4 { // a shift can run into a neighbouring line: retry a little
+		moved := false
+		for _, x := range xs {
+			if lx < x+margin && x-margin < lx+tw {
+				if cx < x {
+					lx = x - margin - tw
+				} else {
+					lx = x + margin
+				}
+				lx = clampX(lx)
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	return lx
+}
+
+// drawPartialLabels writes the hours captured ("3.5 h") above the bar of each
+// partial day that has room for it and no spike mark.
+func (c *StackedBars) drawPartialLabels(cv canvas, da dayAxis, ya yAxis) {
+	marked := map[int64]bool{}
+	for _, m := range c.Marks {
+		marked[dayKey(m.Day)] = true
+	}
+	unit := " h"
+	if isJa(c.Lang) {
+		unit = "時間"
+	}
+	for i, day := range c.Days {
+		f, ok := partialAt(c.Coverage, i)
+		if !ok || gapAt(c.Gaps, i) || marked[dayKey(day)] {
+			continue
+		}
+		label := capturedHours(f) + unit
+		if textWidth(label, sizeSmall, false) > da.bw()+2 {
+			continue
+		}
+		total := 0.0
+		for _, s := range c.Series {
+			total += valueAt(s.Values, i)
+		}
+		y := math.Max(ya.y(da.p, total)-4, da.p.y+sizeSmall)
+		cv.text(da.center(i), y, label, textStyle{size: sizeSmall, color: colMuted, anchor: anchorMiddle, class: "partial-label"})
 	}
 }
