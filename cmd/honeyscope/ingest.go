@@ -7,7 +7,9 @@ import (
 	iofs "io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +40,9 @@ func newIngestCmd(g *globals) *cobra.Command {
 		Short: "Read pcap/pcapng captures into the store",
 		Long: `Read captures (pcap with µs or ns timestamps in either byte order, pcapng with
 several interfaces and sections; plain or gzip-compressed) into the store.
-PATH may be a file, a directory (read recursively) or a glob.
+PATH may be a file, a directory (read recursively) or a glob. A PATH that
+names nothing (no such file, a glob without a match) is reported and counted
+as failed; the other PATHs are still read.
 
 Each packet addressed to the sensor is decoded (Ethernet with VLAN/QinQ tags,
 Linux cooked SLL/SLL2, raw IP, BSD loopback; GRE and ERSPAN decapsulated),
@@ -50,8 +54,9 @@ Files are read in parallel, one core each, and each file is committed in one
 transaction: an interrupted ingest leaves the store as it was before that file.
 A file whose content was ingested before is skipped (--force replaces it).
 A damaged capture is reported with the byte offset of the damage; the packets
-read before it are kept (the ingest log records the error) and the exit status
-is 1.`,
+read before it are kept (the ingest log records the error); for a gzip file the
+offset counts decompressed bytes. The exit status is 1 when any PATH or file
+had an error.`,
 		Example: `  honeyscope ingest --sensor tokyo-open --sensor-net 192.0.2.0/24 captures/
   honeyscope ingest --tz Asia/Tokyo 'captures/*.pcap.gz'`,
 		Args: cobra.MinimumNArgs(1),
@@ -138,6 +143,14 @@ func expandArgs(args []string) ([]string, []ingest.FileResult) {
 	var files []string
 	var bad []ingest.FileResult
 	for _, arg := range args {
+		if _, err := os.Lstat(arg); errors.Is(err, iofs.ErrNotExist) && strings.ContainsAny(arg, `*?[\`) {
+			// A glob, as capture.Expand takes it; said here without its
+			// "expand" prefix.
+			if m, err := filepath.Glob(arg); err == nil && len(m) == 0 {
+				bad = append(bad, ingest.FileResult{Path: arg, Err: fmt.Errorf("%s: no file matches the pattern", arg)})
+				continue
+			}
+		}
 		fs, err := capture.Expand([]string{arg})
 		if err != nil {
 			var pe *iofs.PathError
@@ -179,14 +192,21 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 			complete++
 		case r.Committed:
 			partial++
-			fmt.Fprintf(errw, "error: %v%s (kept the %d packets read before it; the ingest log records the error)\n",
+			fmt.Fprintf(errw, "error: %v (%skept the %d packets read before it; the ingest log records the error)\n",
 				r.Err, gzipNote(r.Err), r.Packets)
 		default:
 			failed++
 			if r.Err != nil {
-				fmt.Fprintf(errw, "error: %v%s (nothing kept from this file)\n", r.Err, gzipNote(r.Err))
+				fmt.Fprintf(errw, "error: %v (%snothing kept from this file)\n", r.Err, gzipNote(r.Err))
 			} else {
 				fmt.Fprintf(errw, "error: %s: not ingested\n", r.Path)
+			}
+		}
+		if r.Committed && r.Rewritten {
+			if r.Replaced {
+				fmt.Fprintf(errw, "note: %s was ingested before with other content; that earlier ingest was replaced (--force)\n", r.Path)
+			} else {
+				fmt.Fprintf(errw, "note: %s was ingested before with other content (was it still being written?); both versions now count: run again with --force to keep only this one\n", r.Path)
 			}
 		}
 		if r.Committed {
@@ -234,7 +254,7 @@ func gzipNote(err error) string {
 	if !errors.As(err, &fe) || fe.Offset == 0 || !isGzip(fe.Path) {
 		return ""
 	}
-	return " (the offset counts decompressed bytes)"
+	return "the offset counts decompressed bytes; "
 }
 
 // isGzip reports whether the file starts with the gzip magic number.
@@ -295,13 +315,15 @@ func newProgressBar(w io.Writer, total int64, unit string) *progress {
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionSetDescription("synth"),
 		progressbar.OptionClearOnFinish(),
+		// Drawn at once, which also starts the bar's elapsed-time clock.
+		progressbar.OptionSetRenderBlankState(true),
 	}
 	if unit == unitBytes {
 		// The bar shows the byte rate; the description the packet rate.
 		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetDescription("ingest"))
 	}
 	p.bar = progressbar.NewOptions64(total, opts...)
-	// Starts the bar's clocks (elapsed time and rate sampling) now, at 0.
+	// Starts the bar's rate sampling now, at 0.
 	p.bar.Add64(0)
 	return p
 }
@@ -330,12 +352,12 @@ func (p *progress) add(bytes, frames int64) {
 	if wait {
 		return
 	}
-	p.bar.Add64(bytes)
 	if now.Sub(p.last) > 250*time.Millisecond {
 		p.last = now
 		rate := float64(n) / now.Sub(p.start).Seconds()
 		p.bar.Describe(fmt.Sprintf("%s packets, %s/s", human(float64(n)), human(rate)))
 	}
+	p.bar.Add64(bytes)
 }
 
 func (p *progress) finish() {
@@ -368,12 +390,12 @@ func (p *progress) set(n int64) {
 	if now.Sub(p.start) < rateDelay {
 		return
 	}
-	p.bar.Set64(n)
 	if now.Sub(p.last) > 250*time.Millisecond {
 		p.last = now
 		rate := float64(n) / now.Sub(p.start).Seconds()
 		p.bar.Describe(fmt.Sprintf("%s %s, %s/s", human(float64(n)), p.unit, human(rate)))
 	}
+	p.bar.Set64(n)
 }
 
 // status prints a message line above the bar.
