@@ -47,6 +47,13 @@ type Config struct {
 	// and 65 MB of tables). A file that needs parts holds the store's write
 	// lock while it is read.
 	PartSources, PartCells int
+	// DayPartsMinSize: a file at least this large (in bytes on disk) is
+	// written one day at a time while it is still being read: when its
+	// packets move on to a new day, what was counted so far becomes a part
+	// of the file's transaction, written by another goroutine while reading
+	// goes on. Small files are written in one short transaction at the end.
+	// Default 64 MiB; negative: never.
+	DayPartsMinSize int64
 
 	// Locate geolocates a source address (nil: every country "??").
 	Locate func(netip.Addr) store.Place
@@ -71,7 +78,7 @@ type FileResult struct {
 	Hash      string
 	Skipped   bool   // same content already ingested (and not --force)
 	Duplicate string // path recorded for the earlier ingest
-	Replaced  bool // an earlier ingest of the same content or path was replaced (--force)
+	Replaced  bool   // an earlier ingest of the same content or path was replaced (--force)
 	// Rewritten: the store already holds an ingest of the same path with
 	// other content (a file still being written when it was ingested, or
 	// rewritten since). Without --force both are counted.
@@ -121,6 +128,9 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	if cfg.PartCells <= 0 {
 		cfg.PartCells = 4 << 20
+	}
+	if cfg.DayPartsMinSize == 0 {
+		cfg.DayPartsMinSize = 64 << 20
 	}
 	if cfg.Shards <= 0 {
 		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
@@ -345,13 +355,17 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		outb    uint64
 	)
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
-	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator) {
-		if n, c := a.Size(); n >= cfg.PartSources || c >= cfg.PartCells {
+	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut bool) {
+		if n, c := a.Size(); n > 0 && cut || n >= cfg.PartSources || c >= cfg.PartCells {
 			part := a.Flush()
 			sink.account(part)
 			sink.spill(ctx, part)
 		}
 	})
+	// dayParts: cut the file into parts at day boundaries (see
+	// Config.DayPartsMinSize); dayHi is the end of the current day.
+	dayParts := cfg.DayPartsMinSize > 0 && fi.Size() >= cfg.DayPartsMinSize
+	var dayHi int64
 	if err != nil {
 		readErr = err
 		errOff = 0
@@ -394,6 +408,12 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 				continue
 			}
 			tags, pat := cls.Classify(p)
+			if dayParts && ts >= dayHi {
+				if dayHi != 0 {
+					sh.cut()
+				}
+				dayHi = nextDay(ts, loc)
+			}
 			sh.add(ts, p, tags, pat)
 		}
 		if cfg.Progress != nil {
@@ -401,6 +421,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		}
 	}
 	r := sh.finish()
+	sink.drain()
 	if readErr == nil || !errors.Is(readErr, context.Canceled) {
 		hr.drain()
 	}
@@ -441,12 +462,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	var cerr error
 	geoDone := readDone
 	switch {
-	case sink.err != nil && sink.tx == nil:
-		// An earlier part could not be written (the store could not be
-		// opened): committing the rest would record counts whose rows are
-		// missing.
-		cerr = sink.err
-	case sink.tx == nil:
+	case !sink.used:
 		// The usual case: the whole file was counted in memory; write it in
 		// one short transaction.
 		places := locateAll(cfg, r)
@@ -456,13 +472,18 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			Ingest: in, Replace: cfg.Force, Result: r, Places: places,
 			Pattern: sink.pattern, Sensor: sensor,
 		})
+	case sink.err != nil && sink.tx == nil:
+		// An earlier part could not be written (the store could not be
+		// opened): committing the rest would record counts whose rows are
+		// missing.
+		cerr = sink.err
 	default:
-		sink.spill(ctx, r)
+		sink.write(ctx, r)
 		in.Duration = time.Since(start)
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)
 	}
 	res.Parts = sink.parts
-	if sink.tx == nil {
+	if !sink.used {
 		res.Parts = 1
 	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
@@ -503,6 +524,9 @@ type partSink struct {
 	sensor string
 
 	mu          sync.Mutex
+	used        bool                   // a part was handed over: the file is written in parts
+	queue       chan *aggregate.Result // parts waiting for the writer goroutine
+	written     chan struct{}          // closed when the writer has finished
 	tx          *store.Tx
 	release     func()
 	err         error
@@ -538,10 +562,48 @@ func (s *partSink) account(r *aggregate.Result) {
 	s.cells += len(r.Hits)
 }
 
-// spill writes a part (already accounted) into the file's transaction,
-// beginning it if needed. Called from shard goroutines; the first error is
-// kept for finish.
+// spill hands a part (already accounted) to the sink's writer goroutine,
+// which geolocates it and appends it to the file's transaction while the
+// file is still being read. Called from shard goroutines; a full queue
+// holds the caller back, so at most one part waits besides the one being
+// written.
 func (s *partSink) spill(ctx context.Context, r *aggregate.Result) {
+	s.mu.Lock()
+	if s.queue == nil {
+		s.queue = make(chan *aggregate.Result, 1)
+		s.written = make(chan struct{})
+		go func(q <-chan *aggregate.Result, done chan<- struct{}) {
+			defer close(done)
+			for r := range q {
+				s.write(ctx, r)
+			}
+		}(s.queue, s.written)
+	}
+	s.used = true
+	q := s.queue
+	s.mu.Unlock()
+	q <- r
+}
+
+// drain waits until every part handed to spill has been written. No spill
+// may run concurrently with it.
+func (s *partSink) drain() {
+	s.mu.Lock()
+	q, done := s.queue, s.written
+	s.queue = nil
+	s.mu.Unlock()
+	if q != nil {
+		close(q)
+		<-done
+	}
+}
+
+// write appends a part to the file's transaction, beginning it if needed;
+// the first error is kept for finish.
+func (s *partSink) write(ctx context.Context, r *aggregate.Result) {
+	s.mu.Lock()
+	s.used = true
+	s.mu.Unlock()
 	places := locateAll(s.cfg, r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -574,6 +636,7 @@ func (s *partSink) finish(ctx context.Context, in store.Ingest, replace bool, se
 }
 
 func (s *partSink) abort() {
+	s.drain()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tx != nil {
@@ -717,16 +780,25 @@ type shards struct {
 	aggs []*aggregate.Aggregator
 	res  []*aggregate.Result
 	cur  []*aggregate.Batch
-	in   []chan *aggregate.Batch
+	in   []chan shardMsg
 	free []chan *aggregate.Batch
 	wg   sync.WaitGroup
 }
 
-func newShards(loc *time.Location, n int, after func(*aggregate.Aggregator)) *shards {
+// shardMsg hands a batch to a shard; cut asks it to pass on what it has
+// counted so far once the batch is counted (a day ended).
+type shardMsg struct {
+	b   *aggregate.Batch
+	cut bool
+}
+
+// newShards starts n counting goroutines; after runs on a shard's goroutine
+// after each batch, with cut set when the reader asked for a cut.
+func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cut bool)) *shards {
 	s := &shards{n: n, res: make([]*aggregate.Result, n)}
 	for i := 0; i < n; i++ {
 		a := aggregate.New(loc)
-		in := make(chan *aggregate.Batch, 8)
+		in := make(chan shardMsg, 8)
 		free := make(chan *aggregate.Batch, 10)
 		for j := 0; j < 9; j++ {
 			free <- new(aggregate.Batch)
@@ -738,10 +810,10 @@ func newShards(loc *time.Location, n int, after func(*aggregate.Aggregator)) *sh
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			for b := range in {
-				a.AddBatch(b)
-				free <- b
-				after(a)
+			for m := range in {
+				a.AddBatch(m.b)
+				free <- m.b
+				after(a, m.cut)
 			}
 			s.res[i] = a.Result() // shards finish in parallel too
 		}()
@@ -756,16 +828,32 @@ func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int) {
 	b := s.cur[i]
 	b.Recs[b.N] = r
 	if b.N++; b.N == aggregate.BatchSize {
-		s.in[i] <- b
+		s.in[i] <- shardMsg{b: b}
 		s.cur[i] = <-s.free[i]
 	}
+}
+
+// cut hands every shard its current batch, however full, with a request to
+// pass on what it has counted: everything read so far goes into that part.
+func (s *shards) cut() {
+	for i := range s.in {
+		s.in[i] <- shardMsg{b: s.cur[i], cut: true}
+		s.cur[i] = <-s.free[i]
+	}
+}
+
+// nextDay returns the start of the day after the one holding ts (Unix
+// nanoseconds), in loc.
+func nextDay(ts int64, loc *time.Location) int64 {
+	y, m, d := time.Unix(0, ts).In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc).UnixNano()
 }
 
 // finish counts what is left, stops the goroutines and merges their results.
 func (s *shards) finish() *aggregate.Result {
 	for i := range s.in {
 		if s.cur[i].N > 0 {
-			s.in[i] <- s.cur[i]
+			s.in[i] <- shardMsg{b: s.cur[i]}
 		}
 		close(s.in[i])
 	}

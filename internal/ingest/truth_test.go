@@ -34,13 +34,15 @@ func locate(t *testing.T) func(netip.Addr) store.Place {
 // generator's truth exactly: per day and class, per day, class and country,
 // and per class and port.
 func TestSynthTruth(t *testing.T) {
-	t.Run("whole", func(t *testing.T) { testSynthTruth(t, 0) })
+	t.Run("whole", func(t *testing.T) { testSynthTruth(t, 0, -1) })
 	// Tiny part limits: the file is counted and written in many parts, in
 	// one transaction, and must give exactly the same numbers.
-	t.Run("parts", func(t *testing.T) { testSynthTruth(t, 500) })
+	t.Run("parts", func(t *testing.T) { testSynthTruth(t, 500, -1) })
+	// A part per day, written while the file is read.
+	t.Run("days", func(t *testing.T) { testSynthTruth(t, 0, 1) })
 }
 
-func testSynthTruth(t *testing.T, partSources int) {
+func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	dir := t.TempDir()
 	capPath := filepath.Join(dir, "radiation.pcapng")
 	sp, _ := synth.ParseSpike("IT:2:10")
@@ -50,11 +52,14 @@ func testSynthTruth(t *testing.T, partSources int) {
 	}
 	db := filepath.Join(dir, "s.duckdb")
 	nets, _ := ParseNets([]string{truth.SensorNet, truth.SensorNet6})
-	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, PartSources: partSources}, []string{capPath})
+	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, PartSources: partSources, DayPartsMinSize: dayParts}, []string{capPath})
 	if err != nil || res[0].Err != nil || !res[0].Committed {
 		t.Fatalf("ingest: %v %+v", err, res)
 	}
-	if partSources > 0 && res[0].Parts < 5 || partSources == 0 && res[0].Parts != 1 {
+	switch {
+	case partSources > 0 && res[0].Parts < 5,
+		dayParts > 0 && res[0].Parts < 4, // 4 days: a part per day (and shard)
+		partSources == 0 && dayParts < 0 && res[0].Parts != 1:
 		t.Errorf("written in %d parts", res[0].Parts)
 	}
 	if res[0].Packets != uint64(truth.Packets) {
