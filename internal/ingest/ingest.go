@@ -478,9 +478,13 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		// missing.
 		cerr = sink.err
 	default:
+		t0 := time.Now()
 		sink.write(ctx, r)
+		cfg.Log.Debug("last part written", "took", time.Since(t0))
 		in.Duration = time.Since(start)
+		t0 = time.Now()
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)
+		cfg.Log.Debug("finished", "took", time.Since(t0))
 	}
 	res.Parts = sink.parts
 	if !sink.used {
