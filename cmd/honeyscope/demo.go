@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -122,8 +123,9 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 				fmt.Fprintf(w, "  %s\n", analysis.Sentence(f, lang, spikeNamer))
 			}
 			fmt.Fprintf(w, "wrote %s (%d spikes and rises found)\n", filepath.Join(rep.Dir, "index.html"), len(rep.Findings))
-			fmt.Fprintf(w, "\nExplore further:\n  go run ./cmd/honeyscope stats --db %s --by country --class mirai --top 20\n", db)
-			fmt.Fprintf(w, "  go run ./cmd/honeyscope spikes --db %s\n", db)
+			self := selfCommand()
+			fmt.Fprintf(w, "\nExplore further:\n  %s stats --db %s --by country --class mirai --top 20\n", self, db)
+			fmt.Fprintf(w, "  %s spikes --db %s\n", self, db)
 			return nil
 		},
 	}
@@ -133,4 +135,14 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 	f.IntVar(&days, "days", 21, "days to synthesize")
 	f.StringVar(&lang, "lang", "en", "language of the report: en or ja")
 	return cmd
+}
+
+// selfCommand is how the user can run this program again: "go run
+// ./cmd/honeyscope" under go run (whose binary lives in a temporary build
+// directory), else the name it was started with.
+func selfCommand() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/honeyscope"
+	}
+	return os.Args[0]
 }
