@@ -15,6 +15,27 @@ type Change struct {
 	Percent float64
 	// New is set when Previous is 0 and Current is not.
 	New bool
+	// CurrentDays and PreviousDays are the days with data the totals
+	// cover, set by PerDayChange (0 for HeadlineChange).
+	CurrentDays, PreviousDays int
+}
+
+// PerDayChange compares the average per day with data of two periods:
+// current / currentDays against previous / previousDays. A period whose
+// days are only partly covered by captures is thus compared by what was
+// seen on the days that were captured, not by a total that shrinks with
+// each missing day. A period without days with data gives a NaN change
+// (shown "n/a"), not "new".
+func PerDayChange(current float64, currentDays int, previous float64, previousDays int) Change {
+	if currentDays <= 0 || previousDays <= 0 {
+		c := Change{Current: current, Previous: previous, Ratio: math.NaN(), Percent: math.NaN()}
+		c.CurrentDays, c.PreviousDays = max(currentDays, 0), max(previousDays, 0)
+		return c
+	}
+	c := HeadlineChange(current/float64(currentDays), previous/float64(previousDays))
+	c.Current, c.Previous = current, previous
+	c.CurrentDays, c.PreviousDays = currentDays, previousDays
+	return c
 }
 
 // HeadlineChange computes the change from previous to current.

@@ -38,3 +38,32 @@ func TestHeadlineChange(t *testing.T) {
 		}
 	}
 }
+
+func TestPerDayChange(t *testing.T) {
+	tests := []struct {
+		name               string
+		cur                float64
+		curDays            int
+		prev               float64
+		prevDays           int
+		en                 string
+		wantCur, wantPrevD int
+	}{
+		// 14 days against 7 days with data: the same daily rate is no change,
+		// where the totals would say +100%.
+		{"half-covered previous period", 1400, 14, 700, 7, "0.0%", 14, 7},
+		{"higher rate", 2800, 14, 700, 7, "+100.0%", 14, 7},
+		{"current period partly covered", 1200, 12, 1400, 14, "0.0%", 12, 14},
+		{"no previous days with data", 1400, 14, 0, 0, "n/a", 14, 0},
+		{"no current days with data", 0, 0, 700, 7, "n/a", 0, 7},
+		{"silent previous days", 1400, 14, 0, 7, "new", 14, 7},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := PerDayChange(tc.cur, tc.curDays, tc.prev, tc.prevDays)
+			if c.String() != tc.en || c.CurrentDays != tc.wantCur || c.PreviousDays != tc.wantPrevD || c.Current != tc.cur || c.Previous != tc.prev {
+				t.Errorf("got %q %+v, want %q", c.String(), c, tc.en)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -179,5 +181,55 @@ func TestCompareInvalid(t *testing.T) {
 	got, err := Compare(SensorData{}, SensorData{}, DefaultCompareConfig())
 	if err != nil || len(got.Classes) != 0 || !math.IsNaN(got.A.PerDayPerAddress) {
 		t.Errorf("empty: %+v %v", got, err)
+	}
+}
+
+// TestCompareSimilarityTopN: the similarity figure ranks only the union of
+// both sensors' top countries, so a long tail of countries with a packet or
+// two does not drown the agreement of the countries that matter.
+func TestCompareSimilarityTopN(t *testing.T) {
+	top := map[string]float64{"CN": 1770, "BR": 850, "VN": 820, "IN": 790, "US": 600}
+	tail := func(seed int) map[string]float64 {
+		m := maps.Clone(top)
+		for i := range 150 {
+			// An unrelated order of tiny counts at each sensor.
+			m[fmt.Sprintf("T%03d", i)] = float64(1 + (i*seed)%3)
+		}
+		return m
+	}
+	a := SensorData{Name: "a", Daily: make([]float64, 1), Classes: map[string]ClassData{"mirai": {Countries: tail(7)}}}
+	b := SensorData{Name: "b", Daily: make([]float64, 1), Classes: map[string]ClassData{"mirai": {Countries: tail(11)}}}
+	tests := []struct {
+		n         int
+		countries int
+		minRho    float64
+		maxRho    float64
+	}{
+		{n: 5, countries: 5, minRho: 1, maxRho: 1},
+		{n: 200, countries: 155, minRho: -1, maxRho: 0.6},
+	}
+	for _, tc := range tests {
+		got, err := Compare(a, b, CompareConfig{TopN: 10, SimilarityTopN: tc.n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := got.Classes[0]
+		if c.Countries != tc.countries || c.Spearman < tc.minRho-1e-12 || c.Spearman > tc.maxRho+1e-12 {
+			t.Errorf("top %d: %d countries, rho %v; want %d countries, rho in [%v, %v]", tc.n, c.Countries, c.Spearman, tc.countries, tc.minRho, tc.maxRho)
+		}
+	}
+	// Top 2 of the first test's sensors (see TestCompare's data), worked by
+	// hand: union CN ID US VN, open ranks (1, 4, 2, 3), domestic (3, 2, 4,
+	// 1): rho = −3 / 5.
+	open := SensorData{Name: "open", Daily: make([]float64, 1), Classes: map[string]ClassData{"mirai": {
+		Countries: map[string]float64{"ID": 50000, "VN": 30000, "US": 20000, "CN": 10000, "BR": 500}}}}
+	dom := SensorData{Name: "dom", Daily: make([]float64, 1), Classes: map[string]ClassData{"mirai": {
+		Countries: map[string]float64{"US": 300, "CN": 200, "ID": 100, "JP": 50}}}}
+	got, err := Compare(open, dom, CompareConfig{TopN: 3, SimilarityTopN: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Classes[0]; c.Countries != 4 || math.Abs(c.Spearman+0.6) > 1e-12 {
+		t.Errorf("top 2: %d countries, rho %v; want 4, -0.6", c.Countries, c.Spearman)
 	}
 }

@@ -85,6 +85,25 @@ func ParsePortKey(key string) (proto string, port int, ok bool) {
 	return strings.ToLower(proto), n, true
 }
 
+// ParsePortRange splits a range key "1024-65535/tcp" into its protocol
+// and bounds; ok is false for anything else, plain port keys included.
+func ParsePortRange(key string) (proto string, lo, hi int, ok bool) {
+	rng, proto, found := strings.Cut(key, "/")
+	if !found {
+		return "", 0, 0, false
+	}
+	a, b, found := strings.Cut(rng, "-")
+	if !found {
+		return "", 0, 0, false
+	}
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || lo < 0 || hi > 65535 || lo > hi {
+		return "", 0, 0, false
+	}
+	return strings.ToLower(proto), lo, hi, true
+}
+
 // PortActivity summarises how each destination port was hit: on how many
 // present days, steadily or sporadically, since when and how much. Series
 // are the per-port daily counts (Series.Key a port key such as "23/tcp";
@@ -96,6 +115,13 @@ func ParsePortKey(key string) (proto string, port int, ok bool) {
 // ≥ FoldFrom that each carry < FoldMaxShare of the class total are folded
 // into one row "1024-65535/tcp" when there are more than FoldMinPorts of
 // them.
+//
+// A series whose key is already a range starting at or above FoldFrom
+// ("1024-65535/tcp", as a store query sums the ports it did not return one
+// by one) is always folded into its protocol's range row, and that row then
+// takes every fold candidate of the protocol whatever their number. Such a
+// series adds nothing to Ports and FoldedPorts: only the caller knows how
+// many ports it stands for.
 func PortActivity(start time.Time, series []Series, cfg PortConfig) ([]PortTable, error) {
 	if cfg.SteadyShare < 0 || cfg.SteadyShare > 1 || cfg.FoldMaxShare < 0 || cfg.FoldFrom < 0 || cfg.FoldFrom > 65535 || cfg.FoldMinPorts < 0 {
 		return nil, fmt.Errorf("port activity: invalid config %+v", cfg)
@@ -128,8 +154,18 @@ func portTable(class string, series []*Series, start time.Time, cfg PortConfig) 
 	}
 	// Fold candidates per protocol.
 	cand := map[string][]int{}
+	prefolded := map[string]bool{}
 	var protos []string
 	for i, r := range rows {
+		proto, lo, _, isRange := ParsePortRange(r.Key)
+		if isRange && lo >= cfg.FoldFrom {
+			if _, ok := cand[proto]; !ok {
+				protos = append(protos, proto)
+			}
+			cand[proto] = append(cand[proto], i)
+			prefolded[proto] = true
+			continue
+		}
 		if r.Port >= cfg.FoldFrom && r.Total < cfg.FoldMaxShare*t.Total {
 			if _, ok := cand[r.Proto]; !ok {
 				protos = append(protos, r.Proto)
@@ -142,16 +178,22 @@ func portTable(class string, series []*Series, start time.Time, cfg PortConfig) 
 	var foldRows []PortRow
 	for _, p := range protos {
 		idx := cand[p]
-		if len(idx) <= cfg.FoldMinPorts {
+		if !prefolded[p] && len(idx) <= cfg.FoldMinPorts {
 			continue
 		}
 		members := make([]*Series, len(idx))
+		ports := 0
 		for j, i := range idx {
 			folded[i] = true
 			members[j] = series[i]
+			if _, _, _, isRange := ParsePortRange(series[i].Key); !isRange {
+				ports++
+			}
 		}
-		foldRows = append(foldRows, foldedRow(p, members, start, cfg))
-		t.FoldedPorts += len(idx)
+		r := foldedRow(p, members, start, cfg)
+		r.Ports = ports
+		foldRows = append(foldRows, r)
+		t.FoldedPorts += ports
 	}
 	for i, r := range rows {
 		if !folded[i] {

@@ -184,3 +184,60 @@ func TestParsePortKey(t *testing.T) {
 		t.Error("DefaultName")
 	}
 }
+
+// TestPortActivityPrefolded: a range series from the store is folded with
+// the small high ports of its protocol into one range row, even when they
+// are too few to be folded on their own; low ports and other protocols are
+// left alone.
+func TestPortActivityPrefolded(t *testing.T) {
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	s := func(key string, v ...float64) Series {
+		return Series{Class: "masscan", Dim: DimPort, Key: key, Values: v}
+	}
+	series := []Series{
+		s("445/tcp", 5000, 5000, 5000),
+		s("8080/tcp", 1, 0, 0),
+		s("1024-65535/tcp", 0, 30, 4),
+		s("3389/tcp", 900, 900, 900),
+		s("53/udp", 2, 2, 2),
+		s("5060/udp", 1, 0, 0),
+	}
+	tables, err := PortActivity(start, series, DefaultPortConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, r := range tables[0].Rows {
+		keys = append(keys, fmt.Sprintf("%s:%v:%d:%d", r.Key, r.Total, r.Ports, r.DaysActive))
+	}
+	want := []string{"445/tcp:15000:1:3", "3389/tcp:2700:1:3", "53/udp:6:1:3", "5060/udp:1:1:1", "1024-65535/tcp:35:1:3"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("rows %v\nwant %v", keys, want)
+	}
+	if tables[0].FoldedPorts != 1 {
+		t.Errorf("folded ports %d, want 1", tables[0].FoldedPorts)
+	}
+}
+
+func TestParsePortRange(t *testing.T) {
+	tests := []struct {
+		key    string
+		proto  string
+		lo, hi int
+		ok     bool
+	}{
+		{"1024-65535/tcp", "tcp", 1024, 65535, true},
+		{"1-2/UDP", "udp", 1, 2, true},
+		{"23/tcp", "", 0, 0, false},
+		{"2-1/tcp", "", 0, 0, false},
+		{"1024-70000/tcp", "", 0, 0, false},
+		{"other/tcp", "", 0, 0, false},
+		{"1024-65535", "", 0, 0, false},
+	}
+	for _, tc := range tests {
+		p, lo, hi, ok := ParsePortRange(tc.key)
+		if p != tc.proto || lo != tc.lo || hi != tc.hi || ok != tc.ok {
+			t.Errorf("ParsePortRange(%q) = %q %d %d %v", tc.key, p, lo, hi, ok)
+		}
+	}
+}

@@ -85,24 +85,52 @@ func displayName(names Namer, dim, key, lang string) string {
 //	4月4日以降、メキシコからのアクセスが増加傾向にあります（基準値の2.5倍、主にAS8151）
 //	Since 4 April, access packets from Mexico have been rising (2.5× the baseline; mainly AS8151).
 //
-// Up to three drivers are named. names may be nil.
+// The factor stated is Finding.BaselineRatio, the value over the median
+// (a zero median is said as such: "jumped to 1,234 (… median: 0)"). The
+// baseline is described by its window and, when some of its days had no
+// data, by the number that had: "the median of the 12 days with data in
+// the preceding 28". A finding of one sensor names it ("sensor domestic", plus
+// AlsoAt). Up to three drivers are named, in the order given, skipping
+// drivers whose excess over their own baseline is below a tenth of the
+// finding's excess (they did not drive it). names may be nil.
 func Sentence(f Finding, lang string, names Namer) string {
 	if lang != LangJapanese {
 		lang = LangEnglish
 	}
 	subject := sentenceSubject(f, lang, names)
 	var drv []string
-	for _, d := range f.Drivers {
-		if len(drv) == maxSentenceDrivers {
-			break
-		}
+	for _, d := range SentenceDrivers(f) {
 		drv = append(drv, displayName(names, d.Dim, d.Key, lang))
 	}
-	ratio := formatRatio(f.Ratio)
+	ratio := formatRatio(f.BaselineRatio())
 	if lang == LangJapanese {
 		return sentenceJA(f, subject, ratio, drv)
 	}
 	return sentenceEN(f, subject, ratio, drv)
+}
+
+// driverShare is the least share of a finding's excess a driver's own
+// excess must reach to be named in its sentence.
+const driverShare = 0.1
+
+// SentenceDrivers returns the drivers Sentence names: the first (up to
+// three) drivers whose excess over their own baseline is at least a tenth
+// of the finding's excess over its baseline.
+func SentenceDrivers(f Finding) []Driver {
+	excess := f.Value - f.Baseline
+	if !(excess > 0) {
+		excess = f.Value
+	}
+	var out []Driver
+	for _, d := range f.Drivers {
+		if len(out) == maxSentenceDrivers {
+			break
+		}
+		if d.Value-d.Baseline >= driverShare*excess {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // sentenceSubject is e.g. "イタリアからのMirai特徴パケット" or "Mirai-like
@@ -140,40 +168,66 @@ func sentenceSubject(f Finding, lang string, names Namer) string {
 	return s
 }
 
+// baselineDays returns the calendar span of the baseline window and the
+// number of its days with data (equal to the span when unknown).
+func baselineDays(f Finding) (span, withData int) {
+	span, withData = f.Window, f.BaselineDays
+	if withData <= 0 || withData > span {
+		withData = span
+	}
+	return span, withData
+}
+
+func sensorsText(f Finding, sep string) string {
+	if f.Sensor == "" {
+		return ""
+	}
+	return strings.Join(append([]string{f.Sensor}, f.AlsoAt...), sep)
+}
+
 func sentenceJA(f Finding, subject, ratio string, drv []string) string {
 	var b strings.Builder
 	day := dayJA(f.Day)
-	ref := "前" + strconv.Itoa(f.Window) + "日間の中央値"
-	if f.Window == 7 {
+	span, withData := baselineDays(f)
+	ref := "前" + strconv.Itoa(span) + "日間の中央値"
+	switch {
+	case withData < span:
+		ref = "前" + strconv.Itoa(span) + "日間のうちデータのある" + strconv.Itoa(withData) + "日の中央値"
+	case span == 7:
 		ref = "前週中央値"
 	}
 	unit := "パケット"
 	if f.Unit == UnitSources {
 		unit = "IP"
 	}
-	zeroBase := f.Baseline < 1
+	zeroBase := !(f.Baseline > 0)
+	var tail []string
+	if s := sensorsText(f, "・"); s != "" {
+		tail = append(tail, "センサー"+s)
+	}
 	switch {
 	case f.Kind == KindRise && f.Ongoing:
-		fmt.Fprintf(&b, "%s以降、%sが増加傾向にあります（基準値の%s倍", day, subject, ratio)
-		if len(drv) > 0 {
-			b.WriteString("、主に" + strings.Join(drv, "、"))
+		fmt.Fprintf(&b, "%s以降、%sが増加傾向にあります", day, subject)
+		if zeroBase {
+			tail = append([]string{"基準値は0" + unit}, tail...)
+		} else {
+			tail = append([]string{"基準値の" + ratio + "倍"}, tail...)
 		}
-		b.WriteString("）")
-		return b.String()
+	case f.Kind == KindRise && zeroBase:
+		fmt.Fprintf(&b, "%sから%sまで、%sが1日平均%s%sに増加していました（基準値は0%s）", day, dayJA(f.LastDay), subject, formatCount(f.Value), unit, unit)
 	case f.Kind == KindRise:
 		fmt.Fprintf(&b, "%sから%sまで、%sが基準値の%s倍に増加していました", day, dayJA(f.LastDay), subject, ratio)
 	case zeroBase:
-		fmt.Fprintf(&b, "%s、%sが%s%sに急増しました（%sは%s%s", day, subject, formatCount(f.Value), unit, ref, formatCount(f.Baseline), unit)
-		if len(drv) > 0 {
-			b.WriteString("、主に" + strings.Join(drv, "、"))
-		}
-		b.WriteString("）")
-		return b.String()
+		fmt.Fprintf(&b, "%s、%sが%s%sに急増しました", day, subject, formatCount(f.Value), unit)
+		tail = append([]string{ref + "は0" + unit}, tail...)
 	default:
 		fmt.Fprintf(&b, "%s、%sが%sの%s倍に急増しました", day, subject, ref, ratio)
 	}
 	if len(drv) > 0 {
-		b.WriteString("（主に" + strings.Join(drv, "、") + "）")
+		tail = append(tail, "主に"+strings.Join(drv, "、"))
+	}
+	if len(tail) > 0 {
+		b.WriteString("（" + strings.Join(tail, "、") + "）")
 	}
 	return b.String()
 }
@@ -181,23 +235,44 @@ func sentenceJA(f Finding, subject, ratio string, drv []string) string {
 func sentenceEN(f Finding, subject, ratio string, drv []string) string {
 	var b strings.Builder
 	day := dayEN(f.Day)
-	ref := "the median of the preceding " + strconv.Itoa(f.Window) + " days"
-	if f.Window == 7 {
+	span, withData := baselineDays(f)
+	ref := "the median of the preceding " + strconv.Itoa(span) + " days"
+	switch {
+	case withData < span:
+		ref = "the median of the " + strconv.Itoa(withData) + " days with data in the preceding " + strconv.Itoa(span)
+	case span == 7:
 		ref = "the median of the preceding week"
 	}
-	zeroBase := f.Baseline < 1
+	unit := ""
+	if f.Unit == UnitSources {
+		unit = " sources"
+	}
+	zeroBase := !(f.Baseline > 0)
 	var tail []string
 	switch {
 	case f.Kind == KindRise && f.Ongoing:
 		fmt.Fprintf(&b, "Since %s, %s have been rising", day, subject)
-		tail = append(tail, ratio+"× the baseline")
+		if zeroBase {
+			tail = append(tail, "from a baseline of 0")
+		} else {
+			tail = append(tail, ratio+"× the baseline")
+		}
+	case f.Kind == KindRise && zeroBase:
+		fmt.Fprintf(&b, "From %s to %s, %s stayed at %s%s a day, from a baseline of 0", day, dayEN(f.LastDay), subject, formatCount(f.Value), unit)
 	case f.Kind == KindRise:
 		fmt.Fprintf(&b, "From %s to %s, %s stayed at %s× the baseline", day, dayEN(f.LastDay), subject, ratio)
 	case zeroBase:
-		fmt.Fprintf(&b, "On %s, %s jumped to %s", day, subject, formatCount(f.Value))
-		tail = append(tail, ref+": "+formatCount(f.Baseline))
+		fmt.Fprintf(&b, "On %s, %s jumped to %s%s", day, subject, formatCount(f.Value), unit)
+		tail = append(tail, ref+": 0")
 	default:
 		fmt.Fprintf(&b, "On %s, %s jumped to %s× %s", day, subject, ratio, ref)
+	}
+	if s := sensorsText(f, ", "); s != "" {
+		word := "sensor "
+		if len(f.AlsoAt) > 0 {
+			word = "sensors "
+		}
+		tail = append(tail, word+s)
 	}
 	if len(drv) > 0 {
 		tail = append(tail, "mainly "+strings.Join(drv, ", "))

@@ -20,7 +20,7 @@ func TestSentence(t *testing.T) {
 	spike := Finding{
 		Kind: KindSpike, Class: "mirai", Dim: DimCountry, Key: "IT", Unit: UnitPackets,
 		Day: may22, LastDay: may22, Value: 1200, Baseline: 100, Ratio: 12, Window: 7,
-		Drivers: []Driver{{Dim: DimASN, Key: "AS12345"}, {Dim: DimPort, Key: "23/tcp"}},
+		Drivers: []Driver{{Dim: DimASN, Key: "AS12345", Value: 900, Baseline: 50}, {Dim: DimPort, Key: "23/tcp", Value: 1000, Baseline: 80}},
 	}
 	rise := Finding{
 		Kind: KindRise, Class: "access", Dim: DimCountry, Key: "MX", Unit: UnitPackets,
@@ -33,10 +33,29 @@ func TestSentence(t *testing.T) {
 	sources.Window = 28
 	sources.Drivers = nil
 	port := spike
-	port.Dim, port.Key, port.Class, port.Ratio = DimPort, "2323/tcp", "exploit", 3.46
-	port.Drivers = []Driver{{Dim: DimCountry, Key: "IT"}, {Dim: DimPrefix, Key: "192.0.2.0/24"}, {Dim: DimSource, Key: "192.0.2.7"}, {Dim: DimSource, Key: "192.0.2.8"}}
+	port.Dim, port.Key, port.Class, port.Value, port.Ratio = DimPort, "2323/tcp", "exploit", 346, 3.46
+	port.Drivers = []Driver{{Dim: DimCountry, Key: "IT", Value: 200}, {Dim: DimPrefix, Key: "192.0.2.0/24", Value: 100},
+		{Dim: DimSource, Key: "192.0.2.7", Value: 90}, {Dim: DimSource, Key: "192.0.2.8", Value: 80}}
 	fromZero := spike
 	fromZero.Baseline, fromZero.Value, fromZero.Ratio, fromZero.Drivers = 0, 1234, 123.4, nil
+	// The ratio the thresholds test uses a floor of 10 under the median;
+	// the sentence states the real factor over the median of 4.
+	floored := spike
+	floored.Value, floored.Baseline, floored.Ratio, floored.Drivers = 2394, 4, 239.4, nil
+	// A baseline window with days lacking data says how many had data.
+	sparse := spike
+	sparse.Window, sparse.BaselineDays, sparse.Drivers = 28, 8, nil
+	// Drivers that carried little of the excess are not named, however
+	// they are ordered.
+	minor := spike
+	minor.Drivers = []Driver{{Dim: DimPrefix, Key: "192.0.2.0/24", Value: 1100}, {Dim: DimPort, Key: "205/tcp", Value: 1}, {Dim: DimASN, Key: "AS12345", Value: 1000, Baseline: 900}}
+	// One sensor's finding names it, and the sensors it was also seen at.
+	atSensor := spike
+	atSensor.Sensor, atSensor.AlsoAt, atSensor.Drivers = "domestic", []string{"open"}, nil
+	oneSensor := atSensor
+	oneSensor.AlsoAt = nil
+	zeroRise := rise
+	zeroRise.Baseline, zeroRise.Value = 0, 80
 
 	tests := []struct {
 		name  string
@@ -74,6 +93,23 @@ func TestSentence(t *testing.T) {
 			want: "5月22日、イタリアからのMirai特徴パケットが1,234パケットに急増しました（前週中央値は0パケット）"},
 		{name: "from zero en", f: fromZero, lang: "en", names: testNamer,
 			want: "On 22 May, Mirai-like packets from Italy jumped to 1,234 (the median of the preceding week: 0)."},
+		{name: "real ratio en", f: floored, lang: "en", names: testNamer, has: []string{"599×"}, not: []string{"239"}},
+		{name: "real ratio ja", f: floored, lang: "ja", names: testNamer, has: []string{"599倍"}, not: []string{"239"}},
+		{name: "sparse baseline en", f: sparse, lang: "en", names: testNamer,
+			want: "On 22 May, Mirai-like packets from Italy jumped to 12× the median of the 8 days with data in the preceding 28."},
+		{name: "sparse baseline ja", f: sparse, lang: "ja", names: testNamer,
+			want: "5月22日、イタリアからのMirai特徴パケットが前28日間のうちデータのある8日の中央値の12倍に急増しました"},
+		{name: "minor drivers skipped", f: minor, lang: "en", names: testNamer,
+			has: []string{"(mainly 192.0.2.0/24)."}, not: []string{"205/TCP", "AS12345"}},
+		{name: "sensors en", f: atSensor, lang: "en", names: testNamer,
+			want: "On 22 May, Mirai-like packets from Italy jumped to 12× the median of the preceding week (sensors domestic, open)."},
+		{name: "sensor en", f: oneSensor, lang: "en", names: testNamer, has: []string{"(sensor domestic)."}},
+		{name: "sensors ja", f: atSensor, lang: "ja", names: testNamer,
+			want: "5月22日、イタリアからのMirai特徴パケットが前週中央値の12倍に急増しました（センサーdomestic・open）"},
+		{name: "rise from zero en", f: zeroRise, lang: "en", names: testNamer,
+			want: "Since 4 April, access packets from Mexico have been rising (from a baseline of 0)."},
+		{name: "rise from zero ja", f: zeroRise, lang: "ja", names: testNamer,
+			want: "4月4日以降、メキシコからのアクセスが増加傾向にあります（基準値は0パケット）"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

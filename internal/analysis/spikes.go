@@ -31,8 +31,8 @@ type Series struct {
 	// sensors of the input combined. It is copied into each Finding.
 	Sensor string
 	Class  string // class name, e.g. "mirai"
-	Dim   string // dimension, e.g. DimCountry
-	Key   string // key within the dimension, e.g. "IT"
+	Dim    string // dimension, e.g. DimCountry
+	Key    string // key within the dimension, e.g. "IT"
 	// Values holds one count per day; day i is Start + i days.
 	Values []float64
 	// Present flags the days that have data. A day with Present[i] false
@@ -90,9 +90,9 @@ type Finding struct {
 	// finding on an overlapping day; see MergeSensors.
 	AlsoAt []string
 	Class  string // class of the series
-	Dim   string // dimension of the series
-	Key   string // key of the series
-	Unit  Unit   // what Value and Baseline count
+	Dim    string // dimension of the series
+	Key    string // key of the series
+	Unit   Unit   // what Value and Baseline count
 	// Day is the day of a spike, or the first day of a rise.
 	Day time.Time
 	// LastDay equals Day for a spike; for a rise it is the last elevated day.

@@ -460,3 +460,119 @@ func BenchmarkSpikes(b *testing.B) {
 		}
 	}
 }
+
+// TestSpikeRanking: a five-fold jump of a busy series outranks a burst of a
+// few hundred packets from a zero baseline (the case of a country at one
+// sensor going from a median of 191 to 924, listed below single-source
+// bursts of 266 packets from countries that were silent before).
+func TestSpikeRanking(t *testing.T) {
+	in := SpikeInput{Start: day0, Unit: UnitPackets, Series: []Series{
+		{Class: "mirai", Dim: DimCountry, Key: "TZ", Values: with(flat(20, 0), 15, 266)},
+		{Class: "mirai", Dim: DimCountry, Key: "MX", Values: with(stationaryFixed(20, 191, 12), 15, 924)},
+	}}
+	got, err := Spikes(in, DefaultSpikeConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range got {
+		keys = append(keys, f.Key)
+	}
+	if !slices.Equal(keys, []string{"MX", "TZ"}) {
+		t.Errorf("order %v, want [MX TZ]", keys)
+	}
+}
+
+// stationaryFixed is a deterministic series around mean: mean−spread,
+// mean, mean+spread repeating.
+func stationaryFixed(n int, mean, spread float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = mean + spread*float64(i%3-1)
+	}
+	return v
+}
+
+// TestSpikesSourcesFloor: distinct sources are counted in tens, not
+// thousands; the sources defaults find a country going from 7 to 45
+// sources, which the packet floor (50) would miss.
+func TestSpikesSourcesFloor(t *testing.T) {
+	tests := []struct {
+		name string
+		unit Unit
+		vals []float64
+		want int
+	}{
+		{"sources 7 to 45", UnitSources, with(stationaryFixed(20, 7, 1), 15, 45), 1},
+		{"sources 0 to 12 is below 3× the floor", UnitSources, with(flat(20, 0), 15, 12), 0},
+		{"sources 0 to 15", UnitSources, with(flat(20, 0), 15, 15), 1},
+		{"packets 7 to 45 is below the packet floor", UnitPackets, with(stationaryFixed(20, 7, 1), 15, 45), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := SpikeInput{Start: day0, Unit: tc.unit, Series: []Series{{Class: "mirai", Dim: DimCountry, Key: "MX", Values: tc.vals}}}
+			got, err := Spikes(in, DefaultSpikeConfigFor(tc.unit), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.want {
+				t.Errorf("%d findings, want %d: %+v", len(got), tc.want, got)
+			}
+		})
+	}
+}
+
+func TestMergeSensors(t *testing.T) {
+	d := func(i int) time.Time { return day0.AddDate(0, 0, i) }
+	f := func(sensor, key string, day, last int) Finding {
+		return Finding{Sensor: sensor, Class: "mirai", Dim: DimCountry, Key: key, Day: d(day), LastDay: d(last)}
+	}
+	in := []Finding{
+		f("open", "MX", 5, 5),
+		f("dom", "MX", 5, 5),  // same event at another sensor: merged
+		f("dom", "MX", 9, 9),  // another day: kept
+		f("open", "MX", 9, 9), // merged into the one above
+		f("dom", "IT", 3, 6),  // rise
+		f("open", "IT", 6, 6), // overlaps the rise: merged
+		f("open", "IT", 7, 7), // after it: kept
+		f("open", "IT", 3, 3), // overlaps the rise too: merged, open named once
+		f("dom", "IT", 7, 7),  // the day-7 event at the other sensor: merged into it
+	}
+	got := MergeSensors(in)
+	type row struct {
+		sensor, key string
+		day         int
+		also        string
+	}
+	var rows []row
+	for _, g := range got {
+		rows = append(rows, row{g.Sensor, g.Key, daysBetweenTest(g.Day), strings.Join(g.AlsoAt, ",")})
+	}
+	want := []row{{"open", "MX", 5, "dom"}, {"dom", "MX", 9, "open"}, {"dom", "IT", 3, "open"}, {"open", "IT", 7, "dom"}}
+	if !slices.Equal(rows, want) {
+		t.Errorf("got %v\nwant %v", rows, want)
+	}
+	if len(in[0].AlsoAt) != 0 {
+		t.Error("input modified")
+	}
+}
+
+func daysBetweenTest(t time.Time) int { return int(t.Sub(day0).Hours() / 24) }
+
+func TestDemoteFewSources(t *testing.T) {
+	fs := []Finding{
+		{Key: "A", Sources: 1},
+		{Key: "B", Sources: 0}, // unknown: stays
+		{Key: "C", Sources: 40},
+		{Key: "D", Sources: 2},
+		{Key: "E", Sources: 1, Unit: UnitSources}, // counts sources already
+	}
+	DemoteFewSources(fs, 3)
+	var keys []string
+	for _, f := range fs {
+		keys = append(keys, f.Key)
+	}
+	if want := []string{"B", "C", "E", "A", "D"}; !slices.Equal(keys, want) {
+		t.Errorf("order %v, want %v", keys, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -85,22 +86,31 @@ type builder struct {
 	days       []time.Time
 	sensors    []SensorInfo
 	gaps       []analysis.SensorGaps // over the read range
-	present    []bool                // merged, over the read range
+	present    []bool                // combined (PresentAll), over the read range
+	sensorPres map[string][]bool     // per sensor, over the read range
 	country    []SensorSeries        // packets by sensor
 	port       []SensorSeries        // packets by sensor, ports folded
-	asn        []SensorSeries        // packets merged, ASes folded
+	asn        []SensorSeries        // packets by sensor, ASes folded
 	unitSeries map[string][]SensorSeries
-	orgs       map[string]string
-	findings   []analysis.Finding
-	classes    []string // classes with data in the period
-	figs       []*figure
-	pngs       []pngJob
-	tabs       []*table
-	warnings   []string
-	mark       time.Time
-	tops       map[ClassKey][]topRow
-	topTotals  map[ClassKey]float64
-	topSrc     map[ClassKey]float64
+	// unitBySensor holds the series in the report's unit by sensor, when
+	// the report covers several sensors.
+	unitBySensor map[string][]SensorSeries
+	orgs         map[string]string
+	findings     []analysis.Finding
+	listed       []analysis.Finding // the findings told in prose, with drivers
+	highPorts    map[string]map[string]int
+	dailySrc     map[string][]float64 // distinct sources per class and day, from the previous period's first day
+	curTotals    map[string]Total     // per class over the period
+	prevTotals   map[string]Total     // per class over the previous period
+	classes      []string             // classes with data in the period
+	figs         []*figure
+	pngs         []pngJob
+	tabs         []*table
+	warnings     []string
+	mark         time.Time
+	tops         map[ClassKey][]topRow
+	topTotals    map[ClassKey]float64
+	topSrc       map[ClassKey]float64
 }
 
 // Build writes the report of opt's period to opt.Out and returns what it
@@ -196,8 +206,21 @@ func (b *builder) load() error {
 	if b.gaps, err = l.Coverage(ctx, b.qFrom, b.to); err != nil {
 		return err
 	}
-	b.present = PresentAny(b.gaps, b.off+b.n)
+	b.present = PresentAll(b.gaps, b.off+b.n, b.off, b.off+b.n)
+	b.sensorPres = SensorPresent(b.gaps, b.off+b.n)
+	multi := len(b.sensors) > 1
 	b.step("coverage")
+	// Two small questions run beside the series queries, which leave part
+	// of the machine idle.
+	var side sync.WaitGroup
+	var highErr, dailyErr error
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		b.highPorts, highErr = l.HighPorts(ctx, b.from, b.to)
+		b.curTotals, b.prevTotals, b.dailySrc, dailyErr = l.PeriodTotals(ctx, b.from.AddDate(0, 0, -b.n), b.from, b.to)
+	}()
+	defer side.Wait()
 
 	q := SeriesQuery{From: b.qFrom, To: b.to, Unit: analysis.UnitPackets, BySensor: true}
 	q.Dim = analysis.DimCountry
@@ -210,7 +233,9 @@ func (b *builder) load() error {
 		return err
 	}
 	b.step("series by port")
-	q.Dim, q.BySensor = analysis.DimASN, false
+	// In packets the AS series by sensor feed per-sensor spike detection;
+	// counting sources, only the top-10 tables use them, merged.
+	q.Dim, q.BySensor = analysis.DimASN, b.opt.Unit == analysis.UnitPackets
 	if b.asn, err = l.Series(ctx, q); err != nil {
 		return err
 	}
@@ -218,16 +243,47 @@ func (b *builder) load() error {
 	b.unitSeries = map[string][]SensorSeries{
 		analysis.DimCountry: Merge(b.country),
 		analysis.DimPort:    Merge(b.port),
-		analysis.DimASN:     b.asn,
+		analysis.DimASN:     Merge(b.asn),
+	}
+	if multi {
+		b.unitBySensor = map[string][]SensorSeries{
+			analysis.DimCountry: b.country, analysis.DimPort: b.port, analysis.DimASN: b.asn}
 	}
 	if b.opt.Unit == analysis.UnitSources {
 		for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
+			// Merged and per-sensor distinct counts are separate scans:
+			// one scan with GROUPING SETS of both was slower than two.
 			q := SeriesQuery{From: b.qFrom, To: b.to, Dim: dim, Unit: analysis.UnitSources}
 			if dim != analysis.DimCountry {
 				q.Keep = SeriesKeep
 			}
-			if b.unitSeries[dim], err = l.Series(ctx, q); err != nil {
+			// The two scans run side by side: each leaves part of the
+			// machine idle while it merges its distinct-count tables.
+			var bySensor []SensorSeries
+			var sensorErr error
+			var wg sync.WaitGroup
+			// Distinct sources by port and sensor would cost a third scan
+			// of the hits as long as the other two together: port spikes
+			// in distinct sources are sought in the combined series.
+			if multi && dim != analysis.DimPort {
+				qs := q
+				qs.BySensor = true
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					bySensor, sensorErr = l.Series(ctx, qs)
+				}()
+			}
+			b.unitSeries[dim], err = l.Series(ctx, q)
+			wg.Wait()
+			if err = errors.Join(err, sensorErr); err != nil {
 				return err
+			}
+			switch {
+			case multi && dim == analysis.DimPort:
+				b.unitBySensor[dim] = b.unitSeries[dim]
+			case multi:
+				b.unitBySensor[dim] = bySensor
 			}
 		}
 	}
@@ -248,15 +304,48 @@ func (b *builder) load() error {
 		return err
 	}
 	b.step("AS names")
+	// Spikes: per sensor when there are several, so that one sensor's
+	// spike is not diluted by the others and its missing days are skipped.
 	var all []analysis.Series
+	present := map[string][]bool{"": b.present}
+	src := b.unitSeries
+	if multi {
+		present, src = maps.Clone(b.sensorPres), b.unitBySensor
+		present[""] = b.present // series combining the sensors
+	}
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
-		for _, s := range b.unitSeries[dim] {
-			all = append(all, s.Series)
+		for _, s := range src[dim] {
+			x := s.Series
+			x.Sensor = s.Sensor
+			all = append(all, x)
 		}
 	}
-	b.findings, err = DetectSpikes(ctx, l, all, b.qFrom, b.present, SpikeOptions{Unit: b.opt.Unit, DriverTopN: 12}, b.from, b.to)
+	if b.findings, err = DetectSpikes(ctx, l, all, b.qFrom, present, SpikeOptions{Unit: b.opt.Unit}, b.from, b.to); err != nil {
+		return err
+	}
+	b.listed = Highlights(b.findings, HighlightCount)
+	if err := AddDrivers(ctx, l, b.listed); err != nil {
+		return err
+	}
+	type fid struct {
+		sensor, class, dim, key string
+		day                     int64
+	}
+	drv := map[fid][]analysis.Driver{}
+	for _, f := range b.listed {
+		drv[fid{f.Sensor, f.Class, f.Dim, f.Key, civil(f.Day)}] = f.Drivers
+	}
+	for i, f := range b.findings {
+		if d, ok := drv[fid{f.Sensor, f.Class, f.Dim, f.Key, civil(f.Day)}]; ok {
+			b.findings[i].Drivers = d
+		}
+	}
 	b.step("spikes and drivers")
-	return err
+	side.Wait()
+	if dailyErr != nil {
+		b.warnings = append(b.warnings, dailyErr.Error())
+	}
+	return highErr
 }
 
 func sum(v []float64) float64 {
@@ -334,30 +423,76 @@ func (b *builder) compose() {
 }
 
 // summary: headline numbers against the previous period.
+//
+// Totals are over every day of each period, but the changes compare the
+// average per day with data (analysis.PerDayChange): packets and distinct
+// sources per day, over the days on which every sensor with data in that
+// period captured (PresentAll), so that missing days in either period do
+// not read as a fall or a rise. The text states how many days that was.
 func (b *builder) summary() {
 	b.d.h2("summary", b.tr("summary"))
 	prevFrom := b.from.AddDate(0, 0, -b.n)
 	prevTo := b.from.AddDate(0, 0, -1)
-	cur, err := b.l.Totals(b.ctx, b.from, b.to)
-	if err != nil {
-		b.warnings = append(b.warnings, err.Error())
+	cur, prev := b.curTotals, b.prevTotals
+	// Day i of dailySrc is day b.off-b.n+i of the read range.
+	dailySrc := b.dailySrc
+	prevLo := b.off - b.n
+	curPresent := b.present
+	prevPresent := PresentAll(b.gaps, b.off, max(prevLo, 0), b.off)
+	dailyPackets := map[string][]float64{}
+	for _, s := range b.country {
+		v := dailyPackets[s.Class]
+		if v == nil {
+			v = make([]float64, len(s.Values))
+			dailyPackets[s.Class] = v
+		}
+		for i, x := range s.Values {
+			v[i] += x
+		}
 	}
-	prev, err := b.l.Totals(b.ctx, prevFrom, prevTo)
-	if err != nil {
-		b.warnings = append(b.warnings, err.Error())
+	// perDay sums a class's daily values over the covered days of
+	// [lo, hi) of the read range.
+	perDay := func(class string, lo, hi int, present []bool, packets bool) (float64, int) {
+		var t float64
+		days := 0
+		for i := max(lo, 0); i < hi; i++ {
+			if i >= len(present) || !present[i] {
+				continue
+			}
+			days++
+			if packets {
+				if v := dailyPackets[class]; i < len(v) {
+					t += v[i]
+				}
+			} else if v := dailySrc[class]; i-prevLo >= 0 && i-prevLo < len(v) {
+				t += v[i-prevLo]
+			}
+		}
+		return t, days
+	}
+	changes := func(class string) (p, s analysis.Change) {
+		cp, cd := perDay(class, b.off, b.off+b.n, curPresent, true)
+		pp, pd := perDay(class, prevLo, b.off, prevPresent, true)
+		cs, _ := perDay(class, b.off, b.off+b.n, curPresent, false)
+		ps, _ := perDay(class, prevLo, b.off, prevPresent, false)
+		return analysis.PerDayChange(cp, cd, pp, pd), analysis.PerDayChange(cs, cd, ps, pd)
 	}
 	access := classify.Access.String()
-	pc := analysis.HeadlineChange(cur[access].Packets, prev[access].Packets)
-	sc := analysis.HeadlineChange(cur[access].Sources, prev[access].Sources)
-	prevData := false
-	for i := b.off - b.n; i < b.off; i++ {
-		prevData = prevData || (i >= 0 && b.present[i])
-	}
+	pc, sc := changes(access)
+	prevData := pc.PreviousDays > 0
 	change := func(c analysis.Change) string {
 		if !prevData {
 			return "–"
 		}
 		return c.Format(b.lang)
+	}
+	var cover string
+	if prevData && (pc.CurrentDays < b.n || pc.PreviousDays < b.n) {
+		if b.ja {
+			cover = fmt.Sprintf("比較は全センサーのデータがある日の1日あたり平均で行いました（今期間%d日中%d日、前期間%d日中%d日）。", b.n, pc.CurrentDays, b.n, pc.PreviousDays)
+		} else {
+			cover = fmt.Sprintf(" Changes compare the average per day with data from every sensor: %d of %d days in this period, %d of %d in the previous one.", pc.CurrentDays, b.n, pc.PreviousDays, b.n)
+		}
 	}
 	switch {
 	case !prevData && b.ja:
@@ -367,24 +502,24 @@ func (b *builder) summary() {
 		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources. %s",
 			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources), b.tr("prevNoData")))
 	case b.ja:
-		b.d.para(fmt.Sprintf("%sの期間に%sパケットを観測しました（ユニークIP数%s）。前期間（%s）比はパケット数%s、ユニークIP数%sです。",
+		b.d.para(fmt.Sprintf("%sの期間に%sパケットを観測しました（ユニークIP数%s）。前期間（%s）比は1日あたりパケット数%s、ユニークIP数%sです。%s",
 			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
-			b.period(prevFrom, prevTo), pc.Format(b.lang), sc.Format(b.lang)))
+			b.period(prevFrom, prevTo), pc.Format(b.lang), sc.Format(b.lang), cover))
 	default:
-		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources: %s packets and %s sources compared with the previous period (%s).",
+		b.d.para(fmt.Sprintf("From %s the sensors received %s packets from %s distinct sources: %s packets and %s sources per day compared with the previous period (%s).%s",
 			b.period(b.from, b.to), chart.FormatCount(cur[access].Packets), chart.FormatCount(cur[access].Sources),
-			pc.Format(b.lang), sc.Format(b.lang), b.period(prevFrom, prevTo)))
+			pc.Format(b.lang), sc.Format(b.lang), b.period(prevFrom, prevTo), cover))
 	}
 	t := &table{name: "summary", numeric: []bool{false, true, true, true, true, true},
-		head:    []string{b.tr("class"), b.tr("packets"), b.tr("change"), b.tr("sources"), b.tr("change"), b.tr("previous") + " (" + b.tr("packets") + ")"},
-		csvHead: []string{"class", "packets", "packets_previous", "packets_change_percent", "sources", "sources_previous", "sources_change_percent"}}
+		head: []string{b.tr("class"), b.tr("packets"), b.tr("changeDay"), b.tr("sources"), b.tr("changeDay"), b.tr("previousPackets")},
+		csvHead: []string{"class", "packets", "packets_previous", "packets_change_percent", "sources", "sources_previous", "sources_change_percent",
+			"days_with_data", "previous_days_with_data"}}
 	for _, c := range classify.Names() {
 		cu, pr := cur[c], prev[c]
 		if cu.Packets == 0 && pr.Packets == 0 {
 			continue
 		}
-		p := analysis.HeadlineChange(cu.Packets, pr.Packets)
-		s := analysis.HeadlineChange(cu.Sources, pr.Sources)
+		p, s := changes(c)
 		prevPackets := chart.FormatCount(pr.Packets)
 		if !prevData {
 			prevPackets = b.tr("noData")
@@ -392,7 +527,7 @@ func (b *builder) summary() {
 		t.rows = append(t.rows, []string{b.className(c), chart.FormatCount(cu.Packets), change(p),
 			chart.FormatCount(cu.Sources), change(s), prevPackets})
 		t.csvRows = append(t.csvRows, []string{c, num(cu.Packets), num(pr.Packets), num(p.Percent),
-			num(cu.Sources), num(pr.Sources), num(s.Percent)})
+			num(cu.Sources), num(pr.Sources), num(s.Percent), strconv.Itoa(p.CurrentDays), strconv.Itoa(p.PreviousDays)})
 	}
 	b.addTable(t)
 	if lead := b.leadFindings(); len(lead) > 0 {
@@ -422,23 +557,28 @@ func (b *builder) spikeSection() {
 		return
 	}
 	var items []string
-	for _, f := range b.listedFindings() {
+	for _, f := range b.listed {
 		items = append(items, analysis.Sentence(f, b.lang, namer))
 	}
 	b.d.list(items)
 	if len(items) < len(b.findings) {
 		if b.ja {
-			b.d.note(fmt.Sprintf("全%d件のうち、分類・集計軸ごとに上位%d件までを挙げています。全件は spikes.csv にあります。", len(b.findings), perGroup))
+			b.d.note(fmt.Sprintf("全%d件のうち主な%d件を挙げています。全件は spikes.csv にあります。", len(b.findings), len(items)))
 		} else {
-			b.d.note(fmt.Sprintf("%d findings in all; up to %d per class and dimension are listed here, all of them in spikes.csv.", len(b.findings), perGroup))
+			b.d.note(fmt.Sprintf("The %d main findings of %d; all of them are in spikes.csv.", len(items), len(b.findings)))
 		}
 	}
 	b.d.note(b.tr("spikeOnChart"))
+	multi := len(b.sensors) > 1
 	t := &table{name: "spikes", numeric: []bool{false, false, false, true, true, true},
 		head: []string{b.tr("day"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio")},
-		csvHead: []string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z",
-			"baseline_days", "drivers", "sentence_en", "sentence_ja"}}
-	for _, f := range b.listedFindings() {
+		csvHead: []string{"kind", "sensor", "also_at", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline",
+			"ratio", "test_ratio", "z", "baseline_days", "window_days", "sources", "drivers", "sentence_en", "sentence_ja"}}
+	if multi {
+		t.head = slices.Insert(t.head, 1, b.tr("sensor"))
+		t.numeric = slices.Insert(t.numeric, 1, false)
+	}
+	for _, f := range b.listed {
 		day := dateArg(f.Day)
 		if f.Kind == analysis.KindRise {
 			day += " – " + dateArg(f.LastDay)
@@ -446,47 +586,48 @@ func (b *builder) spikeSection() {
 				day = dateArg(f.Day) + " –"
 			}
 		}
-		t.rows = append(t.rows, []string{day, b.className(f.Class), b.keyName(f.Dim, f.Key),
-			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), "×" + ratioText(f.Ratio)})
+		row := []string{day, b.className(f.Class), b.keyName(f.Dim, f.Key),
+			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), ratioCell(f)}
+		if multi {
+			row = slices.Insert(row, 1, strings.Join(append([]string{f.Sensor}, f.AlsoAt...), ", "))
+		}
+		t.rows = append(t.rows, row)
 	}
 	for _, f := range b.findings {
 		var drvRaw []string
 		for _, d := range f.Drivers {
 			drvRaw = append(drvRaw, fmt.Sprintf("%s=%s:%s/%s", d.Dim, d.Key, num(math.Round(d.Value)), num(math.Round(d.Baseline))))
 		}
-		t.csvRows = append(t.csvRows, []string{f.Kind, f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
-			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.Ratio), num(f.Z),
-			strconv.Itoa(f.BaselineDays), strings.Join(drvRaw, " "),
+		srcs := ""
+		if f.Sources > 0 {
+			srcs = num(f.Sources)
+		}
+		t.csvRows = append(t.csvRows, []string{f.Kind, f.Sensor, strings.Join(f.AlsoAt, " "), f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
+			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.BaselineRatio()), num(f.Ratio), num(f.Z),
+			strconv.Itoa(f.BaselineDays), strconv.Itoa(f.Window), srcs, strings.Join(drvRaw, " "),
 			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)})
 	}
 	b.addTable(t)
 }
 
-// perGroup is how many findings per class and dimension the report tells
-// in prose, lists in its table and marks on the charts; spikes.csv has them
-// all.
-const perGroup = 4
-
-// listedFindings are the findings told in prose: at most perGroup per
-// class and dimension, in the findings' order.
-func (b *builder) listedFindings() []analysis.Finding {
-	count := map[[2]string]int{}
-	var out []analysis.Finding
-	for _, f := range b.findings {
-		k := [2]string{f.Class, f.Dim}
-		if count[k] < perGroup {
-			count[k]++
-			out = append(out, f)
-		}
+// ratioCell is the value over the baseline for the findings table: "×4.8",
+// or "new" when the baseline is 0.
+func ratioCell(f analysis.Finding) string {
+	r := f.BaselineRatio()
+	if math.IsInf(r, 1) {
+		return "0 →"
 	}
-	return out
+	if math.IsNaN(r) {
+		return "–"
+	}
+	return "×" + ratioText(r)
 }
 
 // leadFindings are the three findings of the summary: Mirai, exploit and
 // access findings first, as the observation posts lead with them.
 func (b *builder) leadFindings() []analysis.Finding {
 	var lead, rest []analysis.Finding
-	for _, f := range b.listedFindings() {
+	for _, f := range b.listed {
 		switch f.Class {
 		case "mirai", "exploit", "access":
 			lead = append(lead, f)
@@ -617,11 +758,11 @@ func (b *builder) stack(series []SensorSeries, class, dim string) []chart.Series
 // marks are the findings of one class and dimension as chart marks.
 func (b *builder) marks(class, dim string) []chart.Mark {
 	var out []chart.Mark
-	for _, f := range b.listedFindings() {
+	for _, f := range b.listed {
 		if f.Class != class || f.Dim != dim {
 			continue
 		}
-		text := b.keyName(dim, f.Key) + " ×" + ratioText(f.Ratio)
+		text := b.keyName(dim, f.Key) + " " + ratioCell(f)
 		if f.Kind == analysis.KindRise {
 			text = b.keyName(dim, f.Key) + " ↗"
 		}
@@ -634,9 +775,44 @@ func (b *builder) marks(class, dim string) []chart.Mark {
 	return out
 }
 
+// partialNote states the days of the period that were captured only in
+// part, next to the daily charts: "… 17 May (p: 2.9 h)". Empty when none.
+func (b *builder) partialNote() string {
+	var items []string
+	multi := len(b.sensors) > 1
+	for i := range b.n {
+		var parts []string
+		for _, g := range b.gaps {
+			d := g.Days[b.off+i]
+			if d.State != analysis.Partial {
+				continue
+			}
+			h := strconv.FormatFloat(d.Covered.Hours(), 'f', 1, 64) + " h"
+			if multi {
+				h = g.Sensor + ": " + h
+			}
+			parts = append(parts, h)
+		}
+		if len(parts) > 0 {
+			items = append(items, b.dayShort(b.days[i])+" ("+strings.Join(parts, ", ")+")")
+		}
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	sep := ", "
+	if b.ja {
+		sep = "、"
+	}
+	return b.tr("partialNote") + " " + strings.Join(items, sep)
+}
+
 func (b *builder) classSection(class string) {
 	name := b.className(class)
 	b.d.h2("class-"+class, name)
+	if note := b.partialNote(); note != "" {
+		b.d.note(note)
+	}
 	gaps := b.periodGaps()
 	unitSeries := b.unitSeries
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort} {
@@ -674,7 +850,59 @@ func (b *builder) portDots(class string) {
 	for _, s := range ss {
 		byKey[s.Key] = s.Values
 	}
-	const maxRows = 24
+	// Ports listed on their own rows; every other high port of a protocol
+	// is in its folded row.
+	own := map[string]bool{}
+	ownHigh := map[string]int{}
+	for _, r := range tables[0].Rows {
+		if !r.Folded && !IsOther(r.Key) {
+			own[r.Key] = true
+			if r.Port >= FoldFrom {
+				ownHigh[r.Proto]++
+			}
+		}
+	}
+	rowLabel := func(r analysis.PortRow) (label, proto string, ports int) {
+		proto = r.Proto
+		switch {
+		case r.Folded:
+			ports = max(b.highPorts[class][proto]-ownHigh[proto], r.Ports)
+			label = fmt.Sprintf("%d–%d/%s: %s %s", r.Port, r.PortTo, strings.ToUpper(proto), chart.FormatCount(float64(ports)), b.tr("portsWord"))
+			if b.ja {
+				label = fmt.Sprintf("%d–%d/%s：%sポート", r.Port, r.PortTo, strings.ToUpper(proto), chart.FormatCount(float64(ports)))
+			}
+		case IsOther(r.Key):
+			proto = strings.TrimPrefix(r.Key, OtherKey+"/")
+			label = b.tr("otherPorts") + " (" + strings.ToUpper(proto) + ")"
+		default:
+			label, ports = b.keyName(analysis.DimPort, r.Key), 1
+		}
+		return label, proto, ports
+	}
+	// foldedValues sums the daily series of the ports a folded row stands
+	// for: the high ports (and the store's range series) of its protocol
+	// that have no row of their own.
+	foldedValues := func(proto string) []float64 {
+		v := make([]float64, b.n)
+		for _, s := range ss {
+			p, port, ok := analysis.ParsePortKey(s.Key)
+			if !ok {
+				var lo int
+				p, lo, _, ok = analysis.ParsePortRange(s.Key)
+				port = lo
+			}
+			if !ok || p != proto || port < FoldFrom || own[s.Key] {
+				continue
+			}
+			for d, x := range s.Values {
+				if d < len(v) {
+					v[d] += x
+				}
+			}
+		}
+		return v
+	}
+	const maxRows, maxTableRows = 24, 15
 	var rows []chart.DotRow
 	var other []analysis.PortRow
 	for _, r := range tables[0].Rows {
@@ -687,13 +915,10 @@ func (b *builder) portDots(class string) {
 		}
 	}
 	for _, r := range other {
-		label := b.tr("otherPorts") + " (" + strings.ToUpper(r.Proto) + ")"
-		if r.Folded {
-			label = fmt.Sprintf("%d–%d/%s (%d)", r.Port, r.PortTo, strings.ToUpper(r.Proto), r.Ports)
-		}
+		label, proto, _ := rowLabel(r)
 		vals := byKey[r.Key]
 		if r.Folded {
-			vals = nil // PortActivity summed them; recompute below
+			vals = foldedValues(proto)
 		}
 		if vals == nil {
 			continue
@@ -711,8 +936,9 @@ func (b *builder) portDots(class string) {
 	b.addFig(id, title, c)
 	t := &table{name: class + "-ports", numeric: []bool{false, true, true, false, false},
 		head:    []string{b.tr("port"), b.unitName(), b.tr("daysActive"), b.tr("state"), b.tr("firstDay")},
-		csvHead: []string{"port", "proto", "total", "days_active", "present_days", "active_share", "steady", "first_day"}}
-	for i, r := range tables[0].Rows {
+		csvHead: []string{"port", "port_to", "proto", "ports", "total", "days_active", "present_days", "active_share", "steady", "first_day"}}
+	shown := 0
+	for _, r := range tables[0].Rows {
 		first := ""
 		if !r.FirstDay.IsZero() {
 			first = dateArg(r.FirstDay)
@@ -721,18 +947,22 @@ func (b *builder) portDots(class string) {
 		if r.Steady {
 			state = b.tr("steady")
 		}
-		label := b.keyName(analysis.DimPort, r.Key)
-		if IsOther(r.Key) {
-			label = b.tr("otherPorts") + " (" + strings.ToUpper(strings.TrimPrefix(r.Key, OtherKey+"/")) + ")"
-		}
-		if i < 15 {
+		label, proto, ports := rowLabel(r)
+		// The table lists the top ports and always the summary rows.
+		if summary := r.Folded || IsOther(r.Key); summary || shown < maxTableRows {
+			if !summary {
+				shown++
+			}
 			t.rows = append(t.rows, []string{label, chart.FormatCount(r.Total), fmt.Sprintf("%d / %d", r.DaysActive, r.PresentDays), state, first})
 		}
-		portNum := ""
-		if r.Port >= 0 {
-			portNum = strconv.Itoa(r.Port)
+		portNum, portTo, nPorts := "", "", ""
+		switch {
+		case IsOther(r.Key) && !r.Folded:
+			portNum = OtherKey
+		case r.Port >= 0:
+			portNum, portTo, nPorts = strconv.Itoa(r.Port), strconv.Itoa(r.PortTo), strconv.Itoa(ports)
 		}
-		t.csvRows = append(t.csvRows, []string{portNum, r.Proto, num(r.Total), strconv.Itoa(r.DaysActive), strconv.Itoa(r.PresentDays),
+		t.csvRows = append(t.csvRows, []string{portNum, portTo, proto, nPorts, num(r.Total), strconv.Itoa(r.DaysActive), strconv.Itoa(r.PresentDays),
 			num(r.ActiveShare), strconv.FormatBool(r.Steady), first})
 	}
 	t.caption = title
@@ -866,11 +1096,27 @@ func (b *builder) compareSection() {
 		}
 		return out
 	}
+	// Shares and charts follow the report's unit; the per-address volume
+	// stays in packets. Daily distinct sources summed over days are
+	// source-days.
 	countries, ports := cut(b.country), cut(b.port)
+	unitLabel, perDayLabel := b.tr("unitPackets"), b.tr("perDayPackets")
+	countrySeries := b.country
+	if b.opt.Unit == analysis.UnitSources && b.unitBySensor != nil {
+		countrySeries = b.unitBySensor[analysis.DimCountry]
+		countries = cut(countrySeries) // ports seen at one sensor only: from packets
+		unitLabel, perDayLabel = b.tr("unitSources"), b.tr("perDaySources")
+	}
 	a := b.sensors[0]
 	for pi, o := range b.sensors[1:min(len(b.sensors), 4)] {
 		da := CompareInput(a, countries, ports, b.n, present[a.Name])
 		db := CompareInput(o, countries, ports, b.n, present[o.Name])
+		if b.opt.Unit == analysis.UnitSources {
+			// The volume per monitored address stays in packets.
+			packets := cut(b.country)
+			da.Daily = CompareInput(a, packets, nil, b.n, present[a.Name]).Daily
+			db.Daily = CompareInput(o, packets, nil, b.n, present[o.Name]).Daily
+		}
 		cmpRes, err := analysis.Compare(da, db, analysis.DefaultCompareConfig())
 		if err != nil {
 			b.warnings = append(b.warnings, err.Error())
@@ -910,6 +1156,7 @@ func (b *builder) compareSection() {
 				strings.Join(cc.PortsOnlyA, " "), strings.Join(cc.PortsOnlyB, " ")})
 		}
 		b.addTable(st)
+		b.d.note(b.tr("similarityNote"))
 		for _, cc := range cmpRes.Classes {
 			if cc.TotalA == 0 || cc.TotalB == 0 {
 				continue
@@ -918,15 +1165,15 @@ func (b *builder) compareSection() {
 			var panels []chart.StackedBars
 			for _, s := range []SensorInfo{a, o} {
 				var mine []SensorSeries
-				for _, x := range b.country {
+				for _, x := range countrySeries {
 					if x.Sensor == s.Name {
 						mine = append(mine, x)
 					}
 				}
 				panels = append(panels, chart.StackedBars{Title: s.Name, Days: b.days, Series: b.stack(mine, cc.Class, analysis.DimCountry),
-					Gaps: invert(present[s.Name]), Annotations: b.opt.Annotations, Unit: b.tr("unitPackets")})
+					Gaps: invert(present[s.Name]), Annotations: b.opt.Annotations, Unit: unitLabel})
 			}
-			sm := &chart.SmallMultiples{Title: title, Subtitle: pair + " · " + b.tr("perDayPackets"), Panels: panels, Columns: 2, Lang: b.lang, Width: 840}
+			sm := &chart.SmallMultiples{Title: title, Subtitle: pair + " · " + perDayLabel, Panels: panels, Columns: 2, SharedY: true, Lang: b.lang, Width: 840}
 			b.addFig(slug+"-"+cc.Class, title, sm)
 			sh := &table{name: slug + "-" + cc.Class + "-shares", caption: b.className(cc.Class) + " · " + b.tr("sharesTitle"),
 				numeric: []bool{false, false, true, true},
@@ -939,6 +1186,19 @@ func (b *builder) compareSection() {
 			b.addTable(sh)
 			if len(cc.OnlyA) > 0 || len(cc.OnlyB) > 0 {
 				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("onlyIn"), a.Name, listOrDash(cc.OnlyA, 12), o.Name, listOrDash(cc.OnlyB, 12)))
+			}
+			if len(cc.PortsOnlyA) > 0 || len(cc.PortsOnlyB) > 0 {
+				portList := func(keys []string) []string {
+					var out []string
+					for _, k := range keys {
+						if !IsOther(k) {
+							out = append(out, analysis.DefaultName(analysis.DimPort, k))
+						}
+					}
+					return out
+				}
+				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("portsOnlyIn"), a.Name, listOrDash(portList(cc.PortsOnlyA), 12),
+					o.Name, listOrDash(portList(cc.PortsOnlyB), 12)))
 			}
 		}
 	}
@@ -1018,7 +1278,7 @@ func (b *builder) domesticSection() {
 	for _, s := range ss {
 		name := b.orgs[s.Key]
 		if IsOther(s.Key) {
-			name = b.tr("otherASes")
+			name = "" // the AS column says "other ASes" already
 		}
 		t.rows = append(t.rows, []string{b.keyName(analysis.DimASN, s.Key), truncate(name, 40), chart.FormatCount(slices.Max(s.Values)), chart.FormatCount(sum(s.Values))})
 		rec := []string{s.Key, name}

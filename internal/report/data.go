@@ -195,8 +195,58 @@ func (l *Loader) Coverage(ctx context.Context, from, to time.Time) ([]analysis.S
 	return analysis.Gaps(cov, r, analysis.DefaultGapConfig())
 }
 
+// SensorPresent returns each sensor's presence flags over the first days
+// days of gaps: a day is present when the sensor captured part of it.
+func SensorPresent(gaps []analysis.SensorGaps, days int) map[string][]bool {
+	out := make(map[string][]bool, len(gaps))
+	for _, g := range gaps {
+		p := make([]bool, days)
+		for i, d := range g.Days {
+			if i < days {
+				p[i] = d.State != analysis.NoData
+			}
+		}
+		out[g.Sensor] = p
+	}
+	return out
+}
+
+// PresentAll is the presence flag of series combining several sensors:
+// day i of [0, days) is present when every sensor that has data on some
+// day of [lo, hi) (the period the series are about) captured part of it.
+// A day one of those sensors missed is incomplete: its combined count
+// would fall by that sensor's share and read as a drop, so it is treated
+// as a day without data (drawn as a gap, skipped by baselines). Sensors
+// with no data at all in [lo, hi) do not count, so a sensor that was not
+// yet deployed does not blank the period.
+func PresentAll(gaps []analysis.SensorGaps, days, lo, hi int) []bool {
+	p := make([]bool, days)
+	var active []analysis.SensorGaps
+	for _, g := range gaps {
+		for i := max(lo, 0); i < min(hi, len(g.Days)); i++ {
+			if g.Days[i].State != analysis.NoData {
+				active = append(active, g)
+				break
+			}
+		}
+	}
+	if len(active) == 0 {
+		return p
+	}
+	for i := range p {
+		p[i] = true
+		for _, g := range active {
+			if i >= len(g.Days) || g.Days[i].State == analysis.NoData {
+				p[i] = false
+				break
+			}
+		}
+	}
+	return p
+}
+
 // PresentAny is the presence flag of merged series: a day is present when
-// at least one sensor captured part of it.
+// at least one sensor captured part of it. Reports use PresentAll.
 func PresentAny(gaps []analysis.SensorGaps, days int) []bool {
 	p := make([]bool, days)
 	for _, g := range gaps {
@@ -280,11 +330,28 @@ func PortKey(proto uint8, port int) string {
 func ASNKey(asn uint32) string { return "AS" + strconv.FormatUint(uint64(asn), 10) }
 
 // OtherKey is the key of the series that sums the keys a SeriesQuery with
-// Keep left out: "other" for AS numbers, "other/<proto>" for ports.
+// Keep left out: "other" for AS numbers, "other/<proto>" for ports below
+// FoldFrom; left-out ports from FoldFrom up are summed into a range key
+// (see RangeKey).
 const OtherKey = "other"
 
-// IsOther reports whether key is a folded "other" key.
-func IsOther(key string) bool { return key == OtherKey || strings.HasPrefix(key, OtherKey+"/") }
+// FoldFrom is the lowest port a SeriesQuery with Keep folds into the high
+// range, analysis.DefaultPortConfig's FoldFrom.
+var FoldFrom = analysis.DefaultPortConfig().FoldFrom
+
+// RangeKey is the key of the series of left-out ports from FoldFrom up of
+// one protocol: "1024-65535/tcp".
+func RangeKey(proto string) string { return strconv.Itoa(FoldFrom) + "-65535/" + proto }
+
+// IsOther reports whether key is a folded key: "other", "other/<proto>" or
+// a port range ("1024-65535/tcp").
+func IsOther(key string) bool {
+	if key == OtherKey || strings.HasPrefix(key, OtherKey+"/") {
+		return true
+	}
+	_, _, _, ok := analysis.ParsePortRange(key)
+	return ok
+}
 
 // Series returns the daily series of q, one per class and key (and sensor
 // with BySensor), ordered by class (display order), sensor and key. Days
@@ -294,8 +361,9 @@ func IsOther(key string) bool { return key == OtherKey || strings.HasPrefix(key,
 // With Keep > 0 only the Keep keys of each class with most packets over
 // the period, and the Keep keys with the highest single-day packet count
 // (so that a one-day burst on an otherwise quiet key is kept), get their
-// own series; the others are summed into OtherKey series (one per
-// protocol for ports). Destination ports and AS numbers run into the tens
+// own series; the others are summed into OtherKey series (for ports: one
+// per protocol below FoldFrom, and one RangeKey series per protocol from
+// FoldFrom up). Destination ports and AS numbers run into the tens
 // of thousands (a masscan sweep hits every port), and the database
 // answers the folded question far faster than Go can receive every key.
 func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, error) {
@@ -382,6 +450,15 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 			}
 			fk[len(fk)-1] = "CASE WHEN k." + last + " IS NULL THEN NULL ELSE h." + last + " END"
 		}
+		if q.Dim == analysis.DimPort {
+			// Left-out high ports get -1: the RangeKey series.
+			high := "WHEN h.port >= " + strconv.Itoa(FoldFrom) + " THEN -1 "
+			if len(kept) == 0 {
+				fk[len(fk)-1] = "CASE " + high + "END"
+			} else {
+				fk[len(fk)-1] = "CASE WHEN k.port IS NOT NULL THEN CAST(h.port AS INTEGER) " + high + "END"
+			}
+		}
 		keyExpr = strings.Join(fk, ", ")
 	}
 	args := append(joinArgs, whereArgs...)
@@ -426,7 +503,7 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 	}
 	for rows.Next() {
 		var (
-			sensor     string
+			sensor     sql.NullString
 			day        time.Time
 			country    sql.NullString
 			proto, num sql.NullInt64
@@ -452,10 +529,13 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		case analysis.DimCountry:
 			k = country.String
 		case analysis.DimPort:
-			if num.Valid {
-				k = PortKey(uint8(proto.Int64), int(num.Int64))
-			} else {
+			switch {
+			case !num.Valid:
 				k = OtherKey + "/" + store.ProtoName(uint8(proto.Int64))
+			case num.Int64 < 0:
+				k = RangeKey(store.ProtoName(uint8(proto.Int64)))
+			default:
+				k = PortKey(uint8(proto.Int64), int(num.Int64))
 			}
 		case analysis.DimASN:
 			if num.Valid {
@@ -467,7 +547,7 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		d := int(civil(day) - start)
 		for i, c := range classes {
 			if vals[i].Valid {
-				add(c, sensor, k, d, vals[i].Float64)
+				add(c, sensor.String, k, d, vals[i].Float64)
 			}
 		}
 	}
@@ -478,6 +558,37 @@ func (l *Loader) Series(ctx context.Context, q SeriesQuery) ([]SensorSeries, err
 		return cmp.Or(cmp.Compare(classOrder(a.Class), classOrder(b.Class)), cmp.Compare(a.Class, b.Class),
 			cmp.Compare(a.Sensor, b.Sensor), cmp.Compare(a.Key, b.Key))
 	})
+	return out, nil
+}
+
+// HighPorts returns, per class and protocol, how many distinct destination
+// ports from FoldFrom up were hit over [from, to] at the selected sensors:
+// the size of the folded high-port range.
+func (l *Loader) HighPorts(ctx context.Context, from, to time.Time) (map[string]map[string]int, error) {
+	sf, sargs := l.sensorFilter("h.sensor")
+	args := append([]any{dateArg(l.Day(from)), dateArg(l.Day(to)), FoldFrom}, sargs...)
+	rows, err := l.db.QueryContext(ctx, `SELECT c.name, h.proto, count(DISTINCT h.port)`+portClassJoin+
+		`WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND h.port >= ?`+sf+` GROUP BY ALL`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("high ports: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var class string
+		var proto uint8
+		var n int
+		if err := rows.Scan(&class, &proto, &n); err != nil {
+			return nil, fmt.Errorf("high ports: %w", err)
+		}
+		if out[class] == nil {
+			out[class] = map[string]int{}
+		}
+		out[class][store.ProtoName(proto)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("high ports: %w", err)
+	}
 	return out, nil
 }
 
@@ -736,8 +847,8 @@ func (l *Loader) ASOrgs(ctx context.Context, from, to time.Time) (map[string]str
 // returns.
 const DriverTopN = 3
 
-// driverLead is the least share of the finding's value a driver must carry
-// to be named in the finding's sentence (the first drivers of the list).
+// driverLead is the least share of the finding's excess over its baseline
+// a driver's own excess must reach to lead the list.
 const driverLead = 0.1
 
 // Drivers returns what drove a finding: within the finding's series (its
@@ -747,9 +858,15 @@ const driverLead = 0.1
 // days of the key counting as 0). A dimension equal to the finding's own is
 // skipped, and AS 0 (unknown) is never a driver.
 //
-// Order: the largest key of each dimension carrying at least a tenth of the
-// finding's value comes first (AS, then port, prefix, source: these are the
-// ones a sentence names), then the remaining keys by dimension and value.
+// A finding of one sensor (Finding.Sensor set) is explained by that
+// sensor's traffic only.
+//
+// Order is by contribution, the driver's excess over its own baseline
+// (value − baseline): the key of each dimension with the largest excess
+// comes first when that excess is at least a tenth of the finding's (these
+// are the ones a sentence names, one per dimension so that they say
+// different things), largest excess first; then the remaining keys, largest
+// excess first.
 func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]analysis.Driver, error) {
 	if topN < 1 {
 		topN = DriverTopN
@@ -782,7 +899,7 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	default:
 		return nil, fmt.Errorf("drivers: unknown dimension %q", f.Dim)
 	}
-	sf, sargs := l.sensorFilter("h.sensor")
+	sf, sargs := l.findingFilter(f)
 	first, last := l.Day(f.Day), l.Day(f.LastDay)
 	if last.Before(first) {
 		last = first
@@ -869,6 +986,10 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	if err != nil {
 		return nil, err
 	}
+	excess := f.Value - f.Baseline
+	if !(excess > 0) {
+		excess = f.Value
+	}
 	var lead, rest []analysis.Driver
 	for _, dim := range []string{analysis.DimASN, analysis.DimPort, analysis.DimPrefix, analysis.DimSource} {
 		var ds []analysis.Driver
@@ -889,22 +1010,38 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 				ds = append(ds, analysis.Driver{Dim: dim, Key: k, Value: a.now, Baseline: median(base)})
 			}
 		}
-		slices.SortFunc(ds, func(a, b analysis.Driver) int {
-			return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Key, b.Key))
-		})
+		slices.SortFunc(ds, byExcess)
 		ds = ds[:min(len(ds), topN)]
-		if len(ds) > 0 && ds[0].Value >= driverLead*f.Value {
+		if len(ds) > 0 && ds[0].Value-ds[0].Baseline >= driverLead*excess {
 			lead = append(lead, ds[0])
 			ds = ds[1:]
 		}
 		rest = append(rest, ds...)
 	}
+	slices.SortStableFunc(lead, byExcess)
+	slices.SortStableFunc(rest, byExcess)
 	return append(lead, rest...), nil
+}
+
+// findingFilter restricts a query to the finding's sensor, or to the
+// selected sensors for a finding of all of them.
+func (l *Loader) findingFilter(f analysis.Finding) (string, []any) {
+	if f.Sensor != "" {
+		return " AND h.sensor = ?", []any{f.Sensor}
+	}
+	return l.sensorFilter("h.sensor")
+}
+
+// byExcess orders drivers by excess over their baseline, largest first,
+// then by value and key.
+func byExcess(a, b analysis.Driver) int {
+	return cmp.Or(cmp.Compare(b.Value-b.Baseline, a.Value-a.Baseline), cmp.Compare(b.Value, a.Value),
+		cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Key, b.Key))
 }
 
 // topSources returns the sources that sent most over the finding's days.
 func (l *Loader) topSources(ctx context.Context, f analysis.Finding, first, last time.Time, keyWhere string, keyArgs []any, n int) ([]analysis.Driver, error) {
-	sf, sargs := l.sensorFilter("h.sensor")
+	sf, sargs := l.findingFilter(f)
 	days := float64(daysBetween(first, last) + 1)
 	args := []any{f.Class, dateArg(first), dateArg(last)}
 	args = append(args, sargs...)
@@ -1002,4 +1139,138 @@ func CompareInput(sensor SensorInfo, countries, ports []SensorSeries, days int, 
 		}
 	}
 	return sd
+}
+
+// FindingSources sets Finding.Sources of the packet findings among fs: the
+// distinct sources of the finding's class and key (at its sensor, or at the
+// selected sensors) over its days. One query answers them all.
+func (l *Loader) FindingSources(ctx context.Context, fs []analysis.Finding) error {
+	sf, sargs := l.sensorFilter("h.sensor")
+	var parts []string
+	var args []any
+	add := func(table, cols, on string, vals [][]any) {
+		if len(vals) == 0 {
+			return
+		}
+		tuple := "(?, ?, ?, CAST(? AS DATE), CAST(? AS DATE)" + strings.Repeat(", ?", strings.Count(cols, ",")+1) + ")"
+		list := strings.TrimSuffix(strings.Repeat(tuple+", ", len(vals)), ", ")
+		parts = append(parts, `SELECT w.i, CAST(count(DISTINCT h.skey) AS DOUBLE) FROM `+table+
+			` h JOIN classes c ON (h.classes & c.bit) <> 0 JOIN (VALUES `+list+`) w(i, class, sensor, first, last, `+cols+`)
+			ON w.class = c.name AND `+on+` AND h.day BETWEEN w.first AND w.last AND (w.sensor = '' OR w.sensor = h.sensor)
+			WHERE true`+sf+` GROUP BY w.i`)
+		for _, v := range vals {
+			args = append(args, v...)
+		}
+		args = append(args, sargs...)
+	}
+	var cc, pp, aa [][]any
+	for i, f := range fs {
+		if f.Unit == analysis.UnitSources {
+			continue
+		}
+		head := []any{i, f.Class, f.Sensor, dateArg(l.Day(f.Day)), dateArg(l.Day(f.LastDay))}
+		switch f.Dim {
+		case analysis.DimCountry:
+			cc = append(cc, append(head, f.Key))
+		case analysis.DimPort:
+			proto, port, ok := analysis.ParsePortKey(f.Key)
+			if !ok {
+				continue
+			}
+			pn, err := store.ProtoNumber(proto)
+			if err != nil {
+				continue
+			}
+			pp = append(pp, append(head, int(pn), port))
+		case analysis.DimASN:
+			n, err := strconv.ParseUint(strings.TrimPrefix(f.Key, "AS"), 10, 32)
+			if err != nil {
+				continue
+			}
+			aa = append(aa, append(head, int64(n)))
+		}
+	}
+	// Country and AS belong to a source-day: the sources table answers.
+	add("sources", "country", "w.country = h.country", cc)
+	add("port_hits", "proto, port", "w.proto = h.proto AND w.port = h.port", pp)
+	add("sources", "asn", "w.asn = h.asn", aa)
+	if len(parts) == 0 {
+		return nil
+	}
+	rows, err := l.db.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return fmt.Errorf("distinct sources of findings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var v float64
+		if err := rows.Scan(&i, &v); err != nil {
+			return fmt.Errorf("distinct sources of findings: %w", err)
+		}
+		if i >= 0 && i < len(fs) {
+			fs[i].Sources = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("distinct sources of findings: %w", err)
+	}
+	return nil
+}
+
+// PeriodTotals answers the summary in one scan: packets and distinct
+// sources per class over [from, to] (cur) and over [prevFrom, from) (prev),
+// and the distinct sources per class and day over [prevFrom, to] (index 0
+// is prevFrom).
+func (l *Loader) PeriodTotals(ctx context.Context, prevFrom, from, to time.Time) (cur, prev map[string]Total, daily map[string][]float64, err error) {
+	prevFrom, from, to = l.Day(prevFrom), l.Day(from), l.Day(to)
+	n := daysBetween(prevFrom, to) + 1
+	cur, prev, daily = map[string]Total{}, map[string]Total{}, map[string][]float64{}
+	if n <= 0 {
+		return cur, prev, daily, nil
+	}
+	sf, sargs := l.sensorFilter("h.sensor")
+	args := append([]any{dateArg(from), dateArg(prevFrom), dateArg(to)}, sargs...)
+	rows, err := l.db.QueryContext(ctx, `SELECT c.name, GROUPING(h.day) = 0, h.day, cur,
+		CAST(sum(h.packets) AS DOUBLE), CAST(count(DISTINCT h.skey) AS DOUBLE)
+		FROM (SELECT h.*, h.day >= CAST(? AS DATE) AS cur FROM port_hits h) h JOIN classes c ON (h.classes & c.bit) <> 0
+		WHERE h.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`+sf+`
+		GROUP BY GROUPING SETS ((c.name, cur), (c.name, h.day))`, args...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("totals: %w", err)
+	}
+	defer rows.Close()
+	start := civil(prevFrom)
+	for rows.Next() {
+		var (
+			class   string
+			byDay   bool
+			day     sql.NullTime
+			isCur   sql.NullBool
+			packets float64
+			sources float64
+		)
+		if err := rows.Scan(&class, &byDay, &day, &isCur, &packets, &sources); err != nil {
+			return nil, nil, nil, fmt.Errorf("totals: %w", err)
+		}
+		switch {
+		case byDay && day.Valid:
+			d := int(civil(day.Time) - start)
+			if d < 0 || d >= n {
+				continue
+			}
+			if daily[class] == nil {
+				daily[class] = make([]float64, n)
+			}
+			daily[class][d] = sources
+		case isCur.Valid && isCur.Bool:
+			cur[class] = Total{Packets: packets, Sources: sources}
+		case isCur.Valid:
+			prev[class] = Total{Packets: packets, Sources: sources}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, fmt.Errorf("totals: %w", err)
+	}
+	return cur, prev, daily, nil
 }

@@ -160,12 +160,15 @@ func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
 			res := buildReport(t, st, Options{Lang: c.lang, Unit: analysis.Unit(c.unit),
 				From: day(fixtureDays - 10), To: day(fixtureDays - 1),
 				Annotations: []chart.Annotation{{Day: day(fixtureDays - 5), Text: c.ann}}})
+			// The planted Mirai spike is also an access spike (access counts
+			// every packet); the report tells it once, as the Mirai one.
 			var spike *analysis.Finding
-			for i, f := range res.Findings {
-				if f.Dim == analysis.DimCountry && f.Key == "IT" && f.Kind == analysis.KindSpike &&
-					(f.Class == "mirai" || f.Class == "access") && civil(f.Day) == civil(day(spikeDay)) {
-					spike = &res.Findings[i]
-					break
+			for _, class := range []string{"mirai", "access"} {
+				for i, f := range res.Findings {
+					if spike == nil && f.Dim == analysis.DimCountry && f.Key == "IT" && f.Kind == analysis.KindSpike &&
+						f.Class == class && civil(f.Day) == civil(day(spikeDay)) {
+						spike = &res.Findings[i]
+					}
 				}
 			}
 			if spike == nil {

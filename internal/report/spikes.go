@@ -3,11 +3,14 @@ package report
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/classify"
 )
 
 // Lookback is how many days before a period are read so that its first
@@ -40,6 +43,12 @@ type SpikeOptions struct {
 // the days without data from ingest coverage, and returns the spikes and
 // rises that fall in the period, most significant first, with drivers for
 // the first DriverTopN.
+//
+// When the loader selects several sensors, detection runs on each sensor's
+// own series with that sensor's days with data: a spike at one sensor is
+// not diluted by the traffic of the others, and one sensor's missing day
+// is not a dip in a sum. The same event seen at several sensors is told
+// once (analysis.MergeSensors).
 func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Finding, error) {
 	from, to := l.Day(opt.From), l.Day(opt.To)
 	if to.Before(from) {
@@ -51,14 +60,18 @@ func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Fi
 	if err != nil {
 		return nil, err
 	}
-	present := PresentAny(gaps, days)
+	bySensor := len(gaps) > 1
+	present := map[string][]bool{"": PresentAll(gaps, days, 0, days)}
+	if bySensor {
+		present = SensorPresent(gaps, days)
+	}
 	dims := opt.Dims
 	if len(dims) == 0 {
 		dims = []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN}
 	}
 	var all []analysis.Series
 	for _, dim := range dims {
-		q := SeriesQuery{From: qFrom, To: to, Dim: dim, Unit: opt.Unit, Classes: opt.Classes}
+		q := SeriesQuery{From: qFrom, To: to, Dim: dim, Unit: opt.Unit, Classes: opt.Classes, BySensor: bySensor}
 		if dim != analysis.DimCountry {
 			q.Keep = SeriesKeep
 		}
@@ -67,41 +80,63 @@ func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Fi
 			return nil, err
 		}
 		for _, s := range ss {
-			all = append(all, s.Series)
+			x := s.Series
+			x.Sensor = s.Sensor
+			all = append(all, x)
 		}
 	}
-	return DetectSpikes(ctx, l, all, qFrom, present, opt, from, to)
+	found, err := DetectSpikes(ctx, l, all, qFrom, present, opt, from, to)
+	if err != nil {
+		return nil, err
+	}
+	topN := opt.DriverTopN
+	if topN <= 0 {
+		topN = analysis.DefaultSpikeConfig().DriverTopN
+	}
+	return found, AddDrivers(ctx, l, found[:min(topN, len(found))])
 }
 
-// DetectSpikes runs spike detection over series starting on day start
-// (present flags the days with data), keeps the findings that overlap
-// [from, to] and are not folded "other" keys, and asks the store for the
-// drivers of the first opt.DriverTopN.
+// MinSources is the least number of distinct sources behind a packet
+// finding for it to keep its rank: findings of fewer sources (one scanner's
+// burst) are listed after the others of their dimension
+// (analysis.DemoteFewSources).
+const MinSources = 3
+
+// sourceChecks is how many findings of each dimension get their distinct
+// sources counted for that ordering.
+const sourceChecks = 40
+
+// DetectSpikes runs spike detection over series starting on day start,
+// keeps the findings that overlap [from, to] and are not folded "other"
+// keys, and orders them. present holds the days with data of each sensor,
+// keyed by Series.Sensor ("" for series combining the selected sensors);
+// a series whose sensor has no entry counts every day as present. With the
+// thresholds of opt.Config, or analysis.DefaultSpikeConfigFor(opt.Unit)
+// when it is zero. Drivers are not read; see AddDrivers.
 //
 // Findings are ordered by dimension first (countries, then ports, then
 // ASes: reports talk about countries, and a single AS appearing from
 // nothing, such as one flood victim's backscatter, would otherwise
-// outrank every country), then by analysis significance.
-func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, start time.Time, present []bool,
+// outrank every country), then by analysis significance, with packet
+// findings of fewer than MinSources distinct sources after the others of
+// their dimension. Findings of the same series at several sensors on
+// overlapping days are merged into the most significant one.
+func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, start time.Time, present map[string][]bool,
 	opt SpikeOptions, from, to time.Time) ([]analysis.Finding, error) {
-	cfg := opt.Config
-	if cfg.Window == 0 {
-		cfg = analysis.DefaultSpikeConfig()
-	}
-	topN := opt.DriverTopN
-	if topN <= 0 {
-		topN = cfg.DriverTopN
-	}
 	unit := opt.Unit
 	if unit == "" {
 		unit = analysis.UnitPackets
+	}
+	cfg := opt.Config
+	if cfg.Window == 0 {
+		cfg = analysis.DefaultSpikeConfigFor(unit)
 	}
 	in := analysis.SpikeInput{Start: l.Day(start), Unit: unit}
 	for _, s := range series {
 		if IsOther(s.Key) {
 			continue
 		}
-		s.Present = present
+		s.Present = present[s.Sensor]
 		in.Series = append(in.Series, s)
 	}
 	found, err := analysis.Spikes(in, cfg, nil)
@@ -116,15 +151,129 @@ func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, star
 		}
 		out = append(out, f)
 	}
+	out = analysis.MergeSensors(out)
 	slices.SortStableFunc(out, func(a, b analysis.Finding) int { return cmp.Compare(dimRank(a.Dim), dimRank(b.Dim)) })
-	for i := range out[:min(topN, len(out))] {
-		d, err := l.Drivers(ctx, out[i], DriverTopN)
-		if err != nil {
+	if unit == analysis.UnitPackets {
+		var check []analysis.Finding
+		var at []int
+		for i := 0; i < len(out); {
+			j := i
+			for j < len(out) && out[j].Dim == out[i].Dim {
+				j++
+			}
+			for k := i; k < min(j, i+sourceChecks); k++ {
+				check = append(check, out[k])
+				at = append(at, k)
+			}
+			i = j
+		}
+		if err := l.FindingSources(ctx, check); err != nil {
 			return out, err
 		}
-		out[i].Drivers = d
+		for k, i := range at {
+			out[i].Sources = check[k].Sources
+		}
+		for i := 0; i < len(out); {
+			j := i
+			for j < len(out) && out[j].Dim == out[i].Dim {
+				j++
+			}
+			analysis.DemoteFewSources(out[i:j], MinSources)
+			i = j
+		}
 	}
 	return out, nil
+}
+
+// AddDrivers reads the drivers of each finding of fs (in place), two
+// findings at a time.
+func AddDrivers(ctx context.Context, l *Loader, fs []analysis.Finding) error {
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	for range min(2, len(fs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fs[i].Drivers, errs[i] = l.Drivers(ctx, fs[i], DriverTopN)
+			}
+		}()
+	}
+	for i := range fs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Highlight quotas: how many findings a report tells in prose, at most how
+// many of them per dimension before the remaining places are filled in
+// order, and at most how many per class and dimension.
+const (
+	HighlightCount    = 12
+	highlightPerClass = 3
+)
+
+var highlightQuota = map[string]int{analysis.DimCountry: 6, analysis.DimPort: 3, analysis.DimASN: 3}
+
+// Highlights picks the findings a report tells in prose: up to n (0:
+// HighlightCount) of fs, in fs's order, first up to 6 countries, 3 ports
+// and 3 ASes (at most 3 per class and dimension), then the next findings
+// in order to fill the remaining places under the same per-class cap.
+// The rest are left to the CSV.
+//
+// Access counts every packet, so a burst of Mirai-like packets is also an
+// access finding of the same key: an access finding is skipped when a
+// finding of another class of the same sensor, dimension and key on
+// overlapping days carries at least half of its excess over the baseline.
+func Highlights(fs []analysis.Finding, n int) []analysis.Finding {
+	if n <= 0 {
+		n = HighlightCount
+	}
+	picked := make([]bool, len(fs))
+	access := classify.Access.String()
+	for i, f := range fs {
+		if f.Class != access {
+			continue
+		}
+		for _, g := range fs {
+			if g.Class != access && g.Sensor == f.Sensor && g.Dim == f.Dim && g.Key == f.Key &&
+				!g.Day.After(f.LastDay) && !f.Day.After(g.LastDay) && g.Value-g.Baseline >= 0.5*(f.Value-f.Baseline) {
+				picked[i] = true // never listed
+				break
+			}
+		}
+	}
+	covered := slices.Clone(picked)
+	perDim := map[string]int{}
+	perClass := map[[2]string]int{}
+	count := 0
+	take := func(quota bool) {
+		for i, f := range fs {
+			if count == n {
+				return
+			}
+			k := [2]string{f.Class, f.Dim}
+			if picked[i] || perClass[k] >= highlightPerClass || (quota && perDim[f.Dim] >= highlightQuota[f.Dim]) {
+				continue
+			}
+			picked[i] = true
+			perDim[f.Dim]++
+			perClass[k]++
+			count++
+		}
+	}
+	take(true)
+	take(false)
+	var out []analysis.Finding
+	for i, f := range fs {
+		if picked[i] && !covered[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func dimRank(dim string) int {
