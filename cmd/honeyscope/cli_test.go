@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,6 +163,10 @@ func TestReportAndSpikesCLI(t *testing.T) {
 	}
 	var findings []struct {
 		Class, Dim, Key, Day string
+		Sensor               *string
+		Value, Baseline      float64
+		Ratio                *float64
+		TestRatio            *float64 `json:"test_ratio"`
 	}
 	if err := json.Unmarshal([]byte(out), &findings); err != nil {
 		t.Fatalf("spikes JSON: %v\n%s", err, out)
@@ -170,6 +175,13 @@ func TestReportAndSpikesCLI(t *testing.T) {
 	for _, f := range findings {
 		if f.Class != "mirai" || f.Dim != "country" {
 			t.Errorf("filter ignored: %+v", f)
+		}
+		if f.Sensor == nil || f.TestRatio == nil {
+			t.Errorf("finding without sensor or test_ratio: %+v", f)
+		}
+		// ratio is what sentences state: value over the median.
+		if f.Baseline > 0 && (f.Ratio == nil || math.Abs(*f.Ratio-f.Value/f.Baseline) > 1e-6) {
+			t.Errorf("ratio %v, want value/baseline %v", f.Ratio, f.Value/f.Baseline)
 		}
 		if f.Key == "CN" && strings.HasPrefix(f.Day, "2026-05-15") {
 			found = true

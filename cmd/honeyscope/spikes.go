@@ -39,6 +39,12 @@ value, baseline, ratio, robust z-score, the drivers (top ASes, ports, /24
 prefixes and sources within the series that day) and one sentence in English
 or Japanese. Days without data are skipped, never counted as zero.
 
+When several sensors are selected (or none, and the store has several),
+detection runs on each sensor's own series, so a spike at one sensor is not
+diluted by the others; the same event at several sensors is listed once, with
+the other sensors under also_at. ratio is value / baseline (the median);
+test_ratio is the ratio the thresholds test (value / max(baseline, floor)).
+
 Findings are listed countries first, then ports, then ASes, each by
 significance. The period defaults to the last 7 days with data.`,
 		Example: `  honeyscope spikes
@@ -134,6 +140,8 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		}
 		type jsonFinding struct {
 			Kind     string       `json:"kind"`
+			Sensor   string       `json:"sensor"`
+			AlsoAt   []string     `json:"also_at"`
 			Class    string       `json:"class"`
 			Dim      string       `json:"dim"`
 			Key      string       `json:"key"`
@@ -143,17 +151,23 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 			Unit     string       `json:"unit"`
 			Value    float64      `json:"value"`
 			Baseline float64      `json:"baseline"`
-			Ratio    float64      `json:"ratio"`
+			Ratio    *float64     `json:"ratio"` // null when the baseline is 0
+			TestRat  float64      `json:"test_ratio"`
 			Z        float64      `json:"z"`
+			BaseDays int          `json:"baseline_days"`
+			Sources  float64      `json:"sources,omitempty"`
 			Drivers  []jsonDriver `json:"drivers"`
 			Sentence string       `json:"sentence"`
 		}
 		out := make([]jsonFinding, len(found))
 		for i, f := range found {
-			j := jsonFinding{Kind: f.Kind, Class: f.Class, Dim: f.Dim, Key: f.Key, Day: f.Day.Format(time.DateOnly),
+			j := jsonFinding{Kind: f.Kind, Sensor: f.Sensor, AlsoAt: append([]string{}, f.AlsoAt...), Class: f.Class, Dim: f.Dim, Key: f.Key, Day: f.Day.Format(time.DateOnly),
 				LastDay: f.LastDay.Format(time.DateOnly), Ongoing: f.Ongoing, Unit: string(f.Unit), Value: f.Value,
-				Baseline: f.Baseline, Ratio: finite(f.Ratio), Z: finite(f.Z), Drivers: []jsonDriver{},
-				Sentence: analysis.Sentence(f, lang, spikeNamer)}
+				Baseline: f.Baseline, TestRat: finite(f.Ratio), Z: finite(f.Z), BaseDays: f.BaselineDays, Sources: f.Sources,
+				Drivers: []jsonDriver{}, Sentence: analysis.Sentence(f, lang, spikeNamer)}
+			if r := f.BaselineRatio(); !math.IsInf(r, 0) && !math.IsNaN(r) {
+				j.Ratio = &r
+			}
 			for _, d := range f.Drivers {
 				j.Drivers = append(j.Drivers, jsonDriver{d.Dim, d.Key, d.Value, d.Baseline})
 			}
@@ -164,12 +178,13 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		return enc.Encode(out)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"kind", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "ratio", "z", "drivers", "sentence"})
+		cw.Write([]string{"kind", "sensor", "also_at", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "baseline_days", "ratio", "test_ratio", "z", "drivers", "sentence"})
 		for _, f := range found {
-			cw.Write([]string{f.Kind, f.Class, f.Dim, f.Key, f.Day.Format(time.DateOnly), f.LastDay.Format(time.DateOnly),
+			cw.Write([]string{f.Kind, f.Sensor, strings.Join(f.AlsoAt, " "), f.Class, f.Dim, f.Key, f.Day.Format(time.DateOnly), f.LastDay.Format(time.DateOnly),
 				strconv.FormatBool(f.Ongoing), string(f.Unit), strconv.FormatFloat(f.Value, 'f', -1, 64),
-				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.FormatFloat(f.Ratio, 'f', 2, 64),
-				strconv.FormatFloat(f.Z, 'f', 2, 64), driverText(f.Drivers), analysis.Sentence(f, lang, spikeNamer)})
+				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.Itoa(f.BaselineDays), ratioText(f.BaselineRatio()),
+				strconv.FormatFloat(f.Ratio, 'f', 2, 64), strconv.FormatFloat(f.Z, 'f', 2, 64), driverText(f.Drivers),
+				analysis.Sentence(f, lang, spikeNamer)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -179,14 +194,21 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "day\tkind\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\t")
+	fmt.Fprintln(tw, "day\tkind\tsensor\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\t")
 	for _, f := range found {
 		day := f.Day.Format(time.DateOnly)
 		if f.Kind == analysis.KindRise {
 			day += ".." + f.LastDay.Format("01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t×%.1f\t%.1f\t\n", day, f.Kind, f.Class, f.Dim, f.Key,
-			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), f.Ratio, f.Z)
+		sensor := f.Sensor
+		if sensor == "" {
+			sensor = "(all)"
+		}
+		if len(f.AlsoAt) > 0 {
+			sensor += "+" + strings.Join(f.AlsoAt, "+")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t\n", day, f.Kind, sensor, f.Class, f.Dim, f.Key,
+			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+ratioText(f.BaselineRatio()), f.Z)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -206,4 +228,15 @@ func finite(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// ratioText formats value / baseline; "∞" when the baseline is 0.
+func ratioText(r float64) string {
+	switch {
+	case math.IsInf(r, 1):
+		return "∞"
+	case math.IsNaN(r):
+		return "-"
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64)
 }

@@ -367,6 +367,38 @@ func (b *builder) periodGaps() []bool {
 	return g
 }
 
+// periodCoverage is the captured fraction of each day of the period, so
+// charts can mark partial days: the smallest over the sensors with data in
+// the period (a combined day is as complete as its least covered sensor),
+// 1 for complete days, 0 for days without data (drawn as gaps).
+func (b *builder) periodCoverage() []float64 {
+	var active []analysis.SensorGaps
+	for _, g := range b.gaps {
+		for i := b.off; i < min(b.off+b.n, len(g.Days)); i++ {
+			if g.Days[i].State != analysis.NoData {
+				active = append(active, g)
+				break
+			}
+		}
+	}
+	c := make([]float64, b.n)
+	for i := range c {
+		if !b.present[b.off+i] {
+			continue
+		}
+		c[i] = 1
+		for _, g := range active {
+			if b.off+i >= len(g.Days) {
+				continue
+			}
+			if d := g.Days[b.off+i]; d.State == analysis.Partial && d.Length > 0 {
+				c[i] = min(c[i], float64(d.Covered)/float64(d.Length))
+			}
+		}
+	}
+	return c
+}
+
 func (b *builder) addFig(name, alt string, c chart.Chart) {
 	f := &figure{name: name, alt: alt, svg: c.SVG()}
 	b.figs = append(b.figs, f)
@@ -400,6 +432,12 @@ func (b *builder) compose() {
 			a = append(a, dateArg(an.Day)+": "+an.Text)
 		}
 		b.d.meta = append(b.d.meta, [2]string{b.tr("annotations"), strings.Join(a, "; ")})
+	}
+	if b.lang == "ja" {
+		// PNGs need a CJK font for Japanese text; say so where it shows.
+		if n := chart.FontNotice(b.lang); n != "" {
+			b.d.note(n)
+		}
 	}
 	b.summary()
 	b.step("summary")
@@ -824,7 +862,7 @@ func (b *builder) classSection(class string) {
 		title := name + " · " + head
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
 			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
-			Gaps: gaps, Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+			Gaps: gaps, Coverage: b.periodCoverage(), Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
 		b.addFig(id, title, c)
 	}
 	b.portDots(class)
@@ -932,7 +970,7 @@ func (b *builder) portDots(class string) {
 	title := b.className(class) + " · " + b.tr("portDays")
 	b.d.h3(id, b.tr("portDays"))
 	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
-		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Lang: b.lang, Width: 840}
+		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Coverage: b.periodCoverage(), Lang: b.lang, Width: 840}
 	b.addFig(id, title, c)
 	t := &table{name: class + "-ports", numeric: []bool{false, true, true, false, false},
 		head:    []string{b.tr("port"), b.unitName(), b.tr("daysActive"), b.tr("state"), b.tr("firstDay")},
@@ -1267,7 +1305,7 @@ func (b *builder) domesticSection() {
 	}
 	title := b.tr("domestic")
 	c := &chart.StackedBars{Title: title, Subtitle: b.tr("domesticSub"), YLabel: b.tr("perDaySources"), Unit: b.tr("unitSources"),
-		Days: b.days, Series: series, Gaps: b.periodGaps(), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
+		Days: b.days, Series: series, Gaps: b.periodGaps(), Coverage: b.periodCoverage(), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
 	b.addFig("domestic-asn", title, c)
 	t := &table{name: "domestic-asn", numeric: []bool{false, false, true, true},
 		head:    []string{b.tr("asn"), b.tr("org"), b.tr("sources") + " (max/day)", b.tr("sources") + " (Σ days)"},
@@ -1357,7 +1395,7 @@ func (b *builder) write() (*Result, error) {
 		case errors.Is(err, chart.ErrNoCJKFont) || errors.Is(err, chart.ErrMissingGlyphs):
 			res.Files = append(res.Files, b.pngs[i].name+".png")
 			if !fontWarned {
-				b.warnings = append(b.warnings, "PNG charts: "+err.Error()+" (Japanese text is drawn as boxes; on Debian: apt install fonts-noto-cjk)")
+				b.warnings = append(b.warnings, "PNG charts: "+err.Error())
 				fontWarned = true
 			}
 		default:
