@@ -478,20 +478,16 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		// missing.
 		cerr = sink.err
 	default:
-		t0 := time.Now()
 		sink.write(ctx, r)
-		cfg.Log.Debug("last part written", "took", time.Since(t0))
 		in.Duration = time.Since(start)
-		t0 = time.Now()
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)
-		cfg.Log.Debug("finished", "took", time.Since(t0))
 	}
 	res.Parts = sink.parts
 	if !sink.used {
 		res.Parts = 1
 	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
-		"commit", time.Since(geoDone), "parts", sink.parts+1, "sources", sink.sources, "cells", sink.cells)
+		"commit", time.Since(geoDone), "parts", res.Parts, "appending parts", sink.writing, "sources", sink.sources, "cells", sink.cells)
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
@@ -540,6 +536,7 @@ type partSink struct {
 	classes     [classify.NumClasses]uint64
 	sources     int
 	cells       int
+	writing     time.Duration // spent appending parts
 }
 
 func (s *partSink) pattern(id int) string { n, _ := s.cfg.Exploits.Pattern(id); return n }
@@ -623,9 +620,11 @@ func (s *partSink) write(ctx context.Context, r *aggregate.Result) {
 		s.tx, s.release = tx, release
 	}
 	s.parts++
+	t0 := time.Now()
 	if err := s.tx.Append(ctx, r, places, s.sensor, s.pattern); err != nil {
 		s.err = err
 	}
+	s.writing += time.Since(t0)
 }
 
 func (s *partSink) finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
