@@ -114,8 +114,9 @@ DIR/report/index.html. The store in DIR is replaced on every run.`,
 			for _, wn := range rep.Warnings {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", wn)
 			}
-			// The three findings that added the most packets or sources.
-			top := slices.Clone(rep.Findings)
+			// The three findings the report tells that added the most
+			// packets or sources.
+			top := report.Highlights(rep.Findings, report.HighlightCount)
 			slices.SortStableFunc(top, func(a, b analysis.Finding) int {
 				return cmp.Compare((b.Value-b.Baseline)*float64(b.Days), (a.Value-a.Baseline)*float64(a.Days))
 			})
