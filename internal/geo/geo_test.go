@@ -446,6 +446,22 @@ func TestOpenErrors(t *testing.T) {
 	for i := 0; i < 64 && i < len(tree); i++ {
 		tree[i] = 0xff
 	}
+	// A tree whose every record points back to node 1: a cycle, which a
+	// walk along every path would follow through 2^128 paths.
+	md, err := maxminddb.OpenBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.Metadata.RecordSize != 28 && md.Metadata.RecordSize != 24 && md.Metadata.RecordSize != 32 {
+		t.Fatalf("record size %d", md.Metadata.RecordSize)
+	}
+	nodeBytes := int(md.Metadata.RecordSize / 4)
+	cycle := bytes.Clone(data)
+	for n := 0; n < int(md.Metadata.NodeCount); n++ {
+		b := cycle[n*nodeBytes : (n+1)*nodeBytes]
+		clear(b)
+		b[len(b)/2-1], b[len(b)-1] = 1, 1 // left and right record = 1 (28-bit: low nibbles of the middle byte are 0)
+	}
 	tests := []struct {
 		name string
 		cfg  Config
@@ -456,6 +472,7 @@ func TestOpenErrors(t *testing.T) {
 		{"garbage", Config{CountryDB: write("garbage.mmdb", bytes.Repeat([]byte("not a database "), 100))}, "garbage.mmdb"},
 		{"truncated", Config{CountryDB: write("trunc.mmdb", data[:len(data)/2])}, "trunc.mmdb"},
 		{"bad tree", Config{CountryDB: write("tree.mmdb", tree)}, "tree.mmdb"},
+		{"cyclic tree", Config{CountryDB: write("cycle.mmdb", cycle)}, "cycle.mmdb"},
 		{"ASN db as country", Config{CountryDB: writeMMDB(t, "GeoLite2-ASN", geoLite2ASN)}, "not a country database"},
 		{"country db as ASN", Config{ASNDB: writeMMDB(t, "GeoLite2-City", geoLite2City)}, "not a asn database"},
 		{"bad ASN db", Config{ASNDB: write("bad-asn.mmdb", []byte("x"))}, "bad-asn.mmdb"},

@@ -1,7 +1,10 @@
 package geo
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -232,21 +235,25 @@ func openMMDBBytes(data []byte, path, kind string) (*mmdbDB, error) {
 	if v := r.Metadata.IPVersion; v != 4 && v != 6 {
 		return nil, fmt.Errorf("%s database %s: unsupported ip_version %d", kind, path, v)
 	}
-	if err := walkAll(r); err != nil {
-		return nil, fmt.Errorf("%s database %s: damaged MaxMind DB file: %w", kind, path, err)
-	}
+	// Every record is checked; the first probeRecords also tell whether
+	// the database has what kind needs.
 	seen, good := 0, 0
-	for res := range r.Networks() {
+	err = walkAll(r, data, func(res maxminddb.Result) error {
+		if seen >= probeRecords {
+			return nil
+		}
+		seen++
 		var rec record
 		if err := res.Decode(&rec); err != nil {
-			return nil, fmt.Errorf("%s database %s: corrupt record for %s: %w", kind, path, res.Prefix(), err)
+			return err
 		}
 		if (kind == "country" && rec.countryCode() != "") || (kind == "asn" && rec.hasASN) {
 			good++
 		}
-		if seen++; seen >= probeRecords || good > 0 && seen >= 16 {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s database %s: damaged MaxMind DB file: %w", kind, path, err)
 	}
 	if seen == 0 {
 		return nil, fmt.Errorf("%s database %s: holds no networks", kind, path)
@@ -274,30 +281,97 @@ func openMMDBBytes(data []byte, path, kind string) (*mmdbDB, error) {
 	}, nil
 }
 
-// walkAll walks the whole search tree and decodes every data record it
-// points to (each once), so damage inside the file, not only in its header,
-// is reported at start-up rather than as wrong or unknown countries in the
-// middle of an ingest. The library's Reader.Verify would do this too, but it
-// also rejects databases with an empty metadata description, which real
-// free databases (ip-location-db) have.
-func walkAll(r *maxminddb.Reader) error {
-	done := make(map[uintptr]struct{}, 1<<16)
-	for res := range r.Networks() {
-		if err := res.Err(); err != nil {
-			return err
+// walkAll visits every node of the search tree once and decodes every data
+// record the tree points to once, so damage inside the file, not only in
+// its header, is reported at start-up rather than as wrong or unknown
+// countries in the middle of an ingest. It is written here rather than
+// using the library: Reader.Verify also rejects databases with an empty
+// metadata description, which real free databases (ip-location-db) have,
+// and Reader.Networks follows every path through the tree, so a corrupt
+// tree whose records point back to earlier nodes would take exponential
+// time. Here each node is visited once, so the walk is linear in the size
+// of the file.
+//
+// visit is called once per data record, in the order the walk reaches them.
+func walkAll(r *maxminddb.Reader, data []byte, visit func(maxminddb.Result) error) error {
+	md := r.Metadata
+	nodes := md.NodeCount
+	var nodeBytes uint
+	switch md.RecordSize {
+	case 24, 28, 32:
+		nodeBytes = md.RecordSize / 4
+	default:
+		return fmt.Errorf("unsupported record size %d", md.RecordSize)
+	}
+	if nodes == 0 || nodes > uint(len(data))/nodeBytes {
+		return fmt.Errorf("search tree of %d nodes does not fit in the file", nodes)
+	}
+	meta := bytes.LastIndex(data, metadataMarker)
+	treeEnd := nodes * nodeBytes
+	if meta < 0 || uint(meta) < treeEnd+16 {
+		return errors.New("no data section between the search tree and the metadata")
+	}
+	dataSize := uint(meta) - treeEnd - 16
+	record := func(n uint, right bool) uint {
+		b := data[n*nodeBytes : (n+1)*nodeBytes]
+		switch md.RecordSize {
+		case 24:
+			if right {
+				return uint(b[3])<<16 | uint(b[4])<<8 | uint(b[5])
+			}
+			return uint(b[0])<<16 | uint(b[1])<<8 | uint(b[2])
+		case 28:
+			if right {
+				return uint(b[3]&0x0f)<<24 | uint(b[4])<<16 | uint(b[5])<<8 | uint(b[6])
+			}
+			return uint(b[3]&0xf0)<<20 | uint(b[0])<<16 | uint(b[1])<<8 | uint(b[2])
 		}
-		off := res.Offset()
-		if _, ok := done[off]; ok {
-			continue
+		if right {
+			return uint(binary.BigEndian.Uint32(b[4:]))
 		}
-		done[off] = struct{}{}
-		var v any
-		if err := res.Decode(&v); err != nil {
-			return fmt.Errorf("record for %s: %w", res.Prefix(), err)
+		return uint(binary.BigEndian.Uint32(b))
+	}
+	visited := make([]uint64, (nodes+63)/64)
+	decoded := make(map[uint]struct{}, 1<<14)
+	stack := []uint{0}
+	visited[0] |= 1
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, right := range []bool{false, true} {
+			rec := record(n, right)
+			switch {
+			case rec < nodes:
+				if visited[rec/64]&(1<<(rec%64)) == 0 {
+					visited[rec/64] |= 1 << (rec % 64)
+					stack = append(stack, rec)
+				}
+			case rec == nodes: // no data for this network
+			default:
+				off := rec - nodes - 16
+				if rec < nodes+16 || off >= dataSize {
+					return fmt.Errorf("search tree node %d points outside the data section", n)
+				}
+				if _, ok := decoded[off]; ok {
+					continue
+				}
+				decoded[off] = struct{}{}
+				res := r.LookupOffset(uintptr(off))
+				var v any
+				if err := res.Decode(&v); err != nil {
+					return fmt.Errorf("data record at offset %d: %w", off, err)
+				}
+				if err := visit(res); err != nil {
+					return fmt.Errorf("data record at offset %d: %w", off, err)
+				}
+			}
 		}
 	}
 	return nil
 }
+
+// metadataMarker starts the metadata section of a MaxMind DB file.
+var metadataMarker = []byte("\xab\xcd\xefMaxMind.com")
 
 // lookup returns the record for a, or false when the database has none (or
 // the record cannot be decoded: that address is then simply unknown).
