@@ -206,7 +206,10 @@ func (b *builder) load() error {
 	if b.gaps, err = l.Coverage(ctx, b.qFrom, b.to); err != nil {
 		return err
 	}
-	b.present = PresentAll(b.gaps, b.off+b.n, b.off, b.off+b.n)
+	// A sensor takes part if it has data anywhere in the read range (the
+	// period and the baseline before it), so a period that falls within
+	// one sensor's outage is incomplete, not complete without it.
+	b.present = PresentAll(b.gaps, b.off+b.n, 0, b.off+b.n)
 	b.sensorPres = SensorPresent(b.gaps, b.off+b.n)
 	multi := len(b.sensors) > 1
 	b.step("coverage")
@@ -374,7 +377,7 @@ func (b *builder) periodGaps() []bool {
 func (b *builder) periodCoverage() []float64 {
 	var active []analysis.SensorGaps
 	for _, g := range b.gaps {
-		for i := b.off; i < min(b.off+b.n, len(g.Days)); i++ {
+		for i := 0; i < min(b.off+b.n, len(g.Days)); i++ {
 			if g.Days[i].State != analysis.NoData {
 				active = append(active, g)
 				break
@@ -476,7 +479,7 @@ func (b *builder) summary() {
 	dailySrc := b.dailySrc
 	prevLo := b.off - b.n
 	curPresent := b.present
-	prevPresent := PresentAll(b.gaps, b.off, max(prevLo, 0), b.off)
+	prevPresent := PresentAll(b.gaps, b.off, 0, b.off+b.n)
 	dailyPackets := map[string][]float64{}
 	for _, s := range b.country {
 		v := dailyPackets[s.Class]
@@ -972,9 +975,15 @@ func (b *builder) portDots(class string) {
 	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
 		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Coverage: b.periodCoverage(), Lang: b.lang, Width: 840}
 	b.addFig(id, title, c)
+	// Daily distinct sources do not add up to the period's distinct sources
+	// (a source seen on two days counts twice): the column says so.
+	totalHead, totalCSV := b.unitName(), "total"
+	if b.opt.Unit == analysis.UnitSources {
+		totalHead, totalCSV = b.tr("sourceDays"), "source_days"
+	}
 	t := &table{name: class + "-ports", numeric: []bool{false, true, true, false, false},
-		head:    []string{b.tr("port"), b.unitName(), b.tr("daysActive"), b.tr("state"), b.tr("firstDay")},
-		csvHead: []string{"port", "port_to", "proto", "ports", "total", "days_active", "present_days", "active_share", "steady", "first_day"}}
+		head:    []string{b.tr("port"), totalHead, b.tr("daysActive"), b.tr("state"), b.tr("firstDay")},
+		csvHead: []string{"port", "port_to", "proto", "ports", totalCSV, "days_active", "present_days", "active_share", "steady", "first_day"}}
 	shown := 0
 	for _, r := range tables[0].Rows {
 		first := ""
@@ -1021,7 +1030,7 @@ func (b *builder) prepareTops() {
 	b.topTotals = map[ClassKey]float64{}
 	var want []ClassKey
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN} {
-		src := b.asn
+		src := Merge(b.asn) // one row per AS, whatever the sensors
 		switch dim {
 		case analysis.DimCountry:
 			src = Merge(b.country)

@@ -982,6 +982,25 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("drivers: %w", err)
 	}
+	// A driver's baseline is its median over the window's days with data
+	// (at the finding's sensor, or at every sensor for combined series), as
+	// for the finding itself: days without data are skipped, not zeros.
+	cov, err := l.Coverage(ctx, baseFrom, first.AddDate(0, 0, -1))
+	if err != nil {
+		return nil, fmt.Errorf("drivers: %w", err)
+	}
+	present := PresentAll(cov, window, 0, window)
+	if f.Sensor != "" {
+		present = make([]bool, window)
+		for _, g := range cov {
+			if g.Sensor != f.Sensor {
+				continue
+			}
+			for i := range min(window, len(g.Days)) {
+				present[i] = g.Days[i].State != analysis.NoData
+			}
+		}
+	}
 	srcs, err := l.topSources(ctx, f, first, last, keyWhere, keyArgs, topN)
 	if err != nil {
 		return nil, err
@@ -1000,10 +1019,10 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 				if a.now <= 0 {
 					continue
 				}
-				base := make([]float64, window)
-				for d, v := range a.base {
-					if -d <= window {
-						base[window+d] = v
+				var base []float64
+				for i, ok := range present {
+					if ok {
+						base = append(base, a.base[i-window]) // day i of the window is d = i-window
 					}
 				}
 				slices.Sort(base)

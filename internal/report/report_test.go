@@ -259,6 +259,11 @@ func TestDrivers(t *testing.T) {
 	if d := dims[analysis.DimPort]; !(d.Baseline < d.Value/3) {
 		t.Errorf("port driver baseline %v not far below its value %v", d.Baseline, d.Value)
 	}
+	// ... and not zero: Italy's Mirai traffic goes to 23/TCP every day with
+	// data, and days before the captures began are skipped, not zeros.
+	if d := dims[analysis.DimPort]; f.Baseline > 0 && !(d.Baseline > f.Baseline/4) {
+		t.Errorf("port driver baseline %v, want a good part of the finding's baseline %v", d.Baseline, f.Baseline)
+	}
 }
 
 var (
@@ -573,4 +578,72 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDriverBaselineSkipsGaps: a sensor captured days 0–4, stopped, and
+// captured again from day 14; China's Mirai traffic spikes on day 16. The
+// 28-day baseline of the 23/TCP driver is taken over the 7 days with data,
+// not over 28 days of which 21 would count as zeros.
+func TestDriverBaselineSkipsGaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds its own store")
+	}
+	dir := t.TempDir()
+	loc, err := geo.Open(geo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loc.Close()
+	place := func(a netip.Addr) store.Place {
+		i := loc.Lookup(a)
+		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
+	}
+	db := filepath.Join(dir, "gap.duckdb")
+	for i, c := range []synth.Config{
+		{Packets: 60000, Days: 5, Seed: 21, Start: fixtureStart},
+		{Packets: 60000, Days: 4, Seed: 22, Start: fixtureStart.AddDate(0, 0, 14),
+			Spikes: []synth.Spike{{Country: "CN", Day: 2, Factor: 6}}},
+	} {
+		c.Pool = geoPool{}
+		path := filepath.Join(dir, fmt.Sprintf("gap-%d.pcap", i))
+		if _, err := synth.WriteFile(path, c); err != nil {
+			t.Fatal(err)
+		}
+		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: db, Sensor: "gap", Locate: place}, []string{path})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("ingest: %v %+v", err, res)
+		}
+	}
+	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l := NewLoader(st, nil)
+	spike := fixtureStart.AddDate(0, 0, 16)
+	found, err := FindSpikes(context.Background(), l, SpikeOptions{From: spike, To: spike,
+		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}, DriverTopN: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(found, func(f analysis.Finding) bool { return f.Key == "CN" && f.Day.Equal(spike) })
+	if i < 0 {
+		t.Fatalf("no mirai CN spike on day 16: %+v", found)
+	}
+	f := found[i]
+	if f.BaselineDays != 7 || !(f.Baseline > 0) {
+		t.Fatalf("finding baseline %v over %d days, want > 0 over the 7 days with data", f.Baseline, f.BaselineDays)
+	}
+	var port *analysis.Driver
+	for j := range f.Drivers {
+		if f.Drivers[j].Dim == analysis.DimPort && f.Drivers[j].Key == "23/tcp" {
+			port = &f.Drivers[j]
+		}
+	}
+	if port == nil {
+		t.Fatalf("no 23/tcp driver: %+v", f.Drivers)
+	}
+	if !(port.Baseline > f.Baseline/4) {
+		t.Errorf("23/tcp driver baseline %v; the finding's is %v over days with data: days without data were counted as zeros", port.Baseline, f.Baseline)
+	}
 }

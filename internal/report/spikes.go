@@ -89,6 +89,12 @@ func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Fi
 	if err != nil {
 		return nil, err
 	}
+	if len(gaps) == 1 {
+		// One sensor: its series are the combined ones; name it.
+		for i := range found {
+			found[i].Sensor = gaps[0].Sensor
+		}
+	}
 	topN := opt.DriverTopN
 	if topN <= 0 {
 		topN = analysis.DefaultSpikeConfig().DriverTopN
