@@ -551,12 +551,15 @@ func TestReportIngestWording(t *testing.T) {
 			"ingested 1 file, failed 3 (nothing kept): 4 frames, 3 packets counted",
 			[]string{"error: open x: permission denied (nothing kept from this file)"}, true},
 		{"nothing", nil, 1, "ingested 0 files, failed 1 (nothing kept): 0 frames, 0 packets counted", nil, true},
+		{"grown", []ingest.FileResult{{Path: "r.pcap", Committed: true, Grown: true, Packets: 2, Frames: 2}}, 0,
+			"ingested 1 file: 2 frames, 2 packets counted",
+			[]string{"note: r.pcap has grown since it was ingested", "both versions now count", "--force"}, false},
+		{"grown, forced", []ingest.FileResult{{Path: "r.pcap", Committed: true, Grown: true, Replaced: true, Packets: 2, Frames: 2}}, 0,
+			"ingested 1 file: 2 frames, 2 packets counted",
+			[]string{"the earlier, shorter ingest was replaced"}, false},
 		{"rewritten", []ingest.FileResult{{Path: "r.pcap", Committed: true, Rewritten: true, Packets: 2, Frames: 2}}, 0,
 			"ingested 1 file: 2 frames, 2 packets counted",
-			[]string{"note: r.pcap was ingested before with other content", "both versions now count", "--force"}, false},
-		{"rewritten, forced", []ingest.FileResult{{Path: "r.pcap", Committed: true, Rewritten: true, Replaced: true, Packets: 2, Frames: 2}}, 0,
-			"ingested 1 file: 2 frames, 2 packets counted",
-			[]string{"that earlier ingest was replaced"}, false},
+			[]string{"note: r.pcap was ingested before with other content", "both are counted"}, false},
 	} {
 		var out, errw bytes.Buffer
 		err := reportIngest(&out, &errw, tc.results, tc.inputErrs)

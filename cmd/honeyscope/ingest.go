@@ -125,7 +125,7 @@ had an error.`,
 	f.StringVar(&sensor, "sensor", "", `sensor name (default: the part of the file name before a date, else "default")`)
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
 	f.StringVar(&tz, "tz", "", "time zone of days for a new store, e.g. Asia/Tokyo (default UTC; fixed per store)")
-	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution")
+	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	f.IntVar(&parts, "part-sources", 0, "write a file in parts of this many source-days per shard (default 1M; bounds memory)")
@@ -202,12 +202,14 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 				fmt.Fprintf(errw, "error: %s: not ingested\n", r.Path)
 			}
 		}
+		switch {
+		case r.Committed && r.Grown && r.Replaced:
+			fmt.Fprintf(errw, "note: %s has grown since it was ingested (it was still being written); the earlier, shorter ingest was replaced (--force)\n", r.Path)
+		case r.Committed && r.Grown:
+			fmt.Fprintf(errw, "note: %s has grown since it was ingested (it was still being written); both versions now count: run again with --force to replace the earlier one\n", r.Path)
+		}
 		if r.Committed && r.Rewritten {
-			if r.Replaced {
-				fmt.Fprintf(errw, "note: %s was ingested before with other content; that earlier ingest was replaced (--force)\n", r.Path)
-			} else {
-				fmt.Fprintf(errw, "note: %s was ingested before with other content (was it still being written?); both versions now count: run again with --force to keep only this one\n", r.Path)
-			}
+			fmt.Fprintf(errw, "note: %s was ingested before with other content (another capture under the same name?); both are counted\n", r.Path)
 		}
 		if r.Committed {
 			pk += r.Packets

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,7 +53,9 @@ type Config struct {
 	// packets move on to a new day, what was counted so far becomes a part
 	// of the file's transaction, written by another goroutine while reading
 	// goes on. Small files are written in one short transaction at the end.
-	// Default 64 MiB; negative: never.
+	// Default 256 MiB; negative: never. (A file written in parts holds the
+	// store's one write transaction while it is read, so other files wait
+	// to commit: only large files are worth it.)
 	DayPartsMinSize int64
 
 	// Locate geolocates a source address (nil: every country "??").
@@ -79,9 +82,13 @@ type FileResult struct {
 	Skipped   bool   // same content already ingested (and not --force)
 	Duplicate string // path recorded for the earlier ingest
 	Replaced  bool   // an earlier ingest of the same content or path was replaced (--force)
-	// Rewritten: the store already holds an ingest of the same path with
-	// other content (a file still being written when it was ingested, or
-	// rewritten since). Without --force both are counted.
+	// Grown: the store holds an earlier ingest of the same path whose
+	// content is the start of this file's (it was still being written).
+	// Without --force both are counted; with it the earlier one is replaced.
+	Grown bool
+	// Rewritten: the store holds an ingest of the same path with other
+	// content that is not the start of this file's (another capture under
+	// the same name). Both are counted, with or without --force.
 	Rewritten bool
 	Frames    uint64
 	Packets   uint64
@@ -130,7 +137,7 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		cfg.PartCells = 4 << 20
 	}
 	if cfg.DayPartsMinSize == 0 {
-		cfg.DayPartsMinSize = 64 << 20
+		cfg.DayPartsMinSize = 256 << 20
 	}
 	if cfg.Shards <= 0 {
 		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
@@ -279,14 +286,21 @@ func (r *hashingReader) stop() {
 	}
 }
 
-func hashFile(path string) (string, error) {
+func hashFile(path string) (string, error) { return hashPrefix(path, -1) }
+
+// hashPrefix hashes the first n bytes of the file (all of it when n < 0).
+func hashPrefix(path string, n int64) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	var r io.Reader = f
+	if n >= 0 {
+		r = io.LimitReader(f, n)
+	}
+	if _, err := io.Copy(h, r); err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
@@ -321,6 +335,16 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	absPath, err := filepath.Abs(path)
 	if err != nil {
 		absPath = path
+	}
+	// Earlier ingests of this path that were shorter: if one's content is
+	// the start of this file's, the file was still being written then.
+	var supersedes []string
+	for _, k := range known.byPath[absPath] {
+		if k.Size < fi.Size() {
+			if h, err := hashPrefix(path, k.Size); err == nil && h == k.Hash {
+				supersedes = append(supersedes, k.Hash)
+			}
+		}
 	}
 	// Only when a stored ingest has the same size is the content hashed
 	// first, to skip duplicates without decoding them.
@@ -440,10 +464,14 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	sink.account(r)
 	res.Frames, res.Packets, res.Classes = frames, sink.inbound, sink.classes
 	for _, k := range known.byPath[absPath] {
-		res.Rewritten = res.Rewritten || k.Hash != res.Hash
+		if k.Hash != res.Hash && !slices.Contains(supersedes, k.Hash) {
+			res.Rewritten = true
+		}
 	}
+	res.Grown = len(supersedes) > 0
 	in := store.Ingest{
-		Path: absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
+		Supersedes: supersedes,
+		Path:       absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
 	}
@@ -492,10 +520,10 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
 	case cerr != nil:
-		res.Err = errors.Join(res.Err, cerr)
+		res.Err = errors.Join(res.Err, fmt.Errorf("%s: writing to the store: %w", path, cerr))
 	default:
 		res.Committed = true
-		res.Replaced = cfg.Force && (len(known.bySize[fi.Size()]) > 0 || len(known.byPath[absPath]) > 0)
+		res.Replaced = cfg.Force && (slices.ContainsFunc(known.bySize[fi.Size()], func(k store.KnownIngest) bool { return k.Hash == res.Hash }) || res.Grown)
 	}
 	res.Duration = time.Since(start)
 	return res
@@ -703,14 +731,22 @@ func ParseNets(list []string) ([]netip.Prefix, error) {
 
 // committer shares one store handle among a run's files and holds it only
 // while a commit or a file's transaction is in progress, so other processes
-// can open the store between captures. Whole-file commits are serialised so
-// that each sees the previous one when checking for duplicates.
+// can open the store between captures.
+//
+// Writes are serialised: a file written in parts holds its transaction
+// from its first part to its end, and no other file's transaction runs
+// meanwhile. DuckDB transactions see the store as it was when they began,
+// so two files' transactions open at once could not see each other's
+// ingest when checking for duplicates (the same content would count twice)
+// and would conflict on the rows both change (the sensors table, earlier
+// ingests replaced with --force). Other files go on being read meanwhile;
+// a file that needs the store waits.
 type committer struct {
-	path     string
-	mu       sync.Mutex
-	st       *store.Store
-	users    int
-	commitMu sync.Mutex
+	path  string
+	mu    sync.Mutex
+	st    *store.Store
+	users int
+	txMu  sync.Mutex // held by the one transaction in progress
 }
 
 func newCommitter(path string) *committer { return &committer{path: path} }
@@ -740,8 +776,8 @@ func (c *committer) releaseStore() {
 }
 
 func (c *committer) commit(ctx context.Context, b *store.Batch) error {
-	c.commitMu.Lock()
-	defer c.commitMu.Unlock()
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
 	st, err := c.acquire(ctx)
 	if err != nil {
 		return err
@@ -754,16 +790,22 @@ func (c *committer) commit(ctx context.Context, b *store.Batch) error {
 // begin starts a file's transaction for writing it in parts; release must
 // be called when the transaction has finished or been aborted.
 func (c *committer) begin(ctx context.Context) (*store.Tx, func(), error) {
+	c.txMu.Lock()
 	st, err := c.acquire(ctx)
 	if err != nil {
+		c.txMu.Unlock()
 		return nil, nil, err
 	}
 	tx, err := st.Begin(ctx)
 	if err != nil {
 		c.releaseStore()
+		c.txMu.Unlock()
 		return nil, nil, err
 	}
-	return tx, c.releaseStore, nil
+	return tx, func() {
+		c.releaseStore()
+		c.txMu.Unlock()
+	}, nil
 }
 
 func (c *committer) close() {

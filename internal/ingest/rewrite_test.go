@@ -12,8 +12,9 @@ import (
 
 // TestRewrittenFile: a capture ingested while it was still being written
 // (truncated), then again complete under the same path, is reported as
-// rewritten; with Force the complete file replaces the partial ingest, so
-// every packet counts once.
+// grown; with Force the complete file replaces the partial ingest, so every
+// packet counts once. Another capture written under the same name is
+// reported as rewritten, and Force does not remove the earlier one.
 func TestRewrittenFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -53,15 +54,15 @@ func TestRewrittenFile(t *testing.T) {
 		return n
 	}
 	first := run(false)
-	if !first.Committed || first.Rewritten || first.Packets == 0 || first.Packets >= uint64(truth.Packets) {
+	if !first.Committed || first.Rewritten || first.Grown || first.Packets == 0 || first.Packets >= uint64(truth.Packets) {
 		t.Fatalf("partial file: %+v", first)
 	}
 	if err := os.WriteFile(capPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	second := run(false)
-	if !second.Committed || !second.Rewritten || second.Replaced {
-		t.Fatalf("completed file without force: %+v, want committed and rewritten", second)
+	if !second.Committed || !second.Grown || second.Rewritten || second.Replaced {
+		t.Fatalf("completed file without force: %+v, want committed and grown", second)
 	}
 	if got, want := total(), int64(first.Packets+second.Packets); got != want {
 		t.Errorf("without force the store holds %d packets, want both ingests (%d)", got, want)
@@ -72,5 +73,26 @@ func TestRewrittenFile(t *testing.T) {
 	}
 	if got := total(); got != int64(truth.Packets) {
 		t.Errorf("after --force the store holds %d packets, want the complete file's %d", got, truth.Packets)
+	}
+
+	// Another day's capture written under the same name.
+	other := filepath.Join(dir, "other.pcap")
+	truth2, err := synth.WriteFile(other, synth.Config{Packets: 15000, Days: 1, Seed: 12, Pool: geoPool{}, Start: synth.DefaultStart.AddDate(0, 0, 5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data2, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(capPath, data2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fourth := run(true)
+	if !fourth.Committed || !fourth.Rewritten || fourth.Grown || fourth.Replaced {
+		t.Fatalf("another capture under the same name: %+v, want committed and rewritten, nothing replaced", fourth)
+	}
+	if got, want := total(), int64(truth.Packets+truth2.Packets); got != want {
+		t.Errorf("the store holds %d packets, want both captures' %d", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,8 +17,12 @@ import (
 
 // Ingest describes one capture file's ingest, as recorded in the ingest log.
 type Ingest struct {
-	Path        string
-	Hash        string // content hash ("sha256:<hex>") of the file as stored on disk
+	Path string
+	Hash string // content hash ("sha256:<hex>") of the file as stored on disk
+	// Supersedes lists the hashes of earlier ingests of the same path whose
+	// content is the start of this file's (the file was still being
+	// written); with Batch.Replace / Finish's replace they are replaced too.
+	Supersedes  []string
 	Size        int64
 	Sensor      string
 	Format      string
@@ -52,7 +57,7 @@ type Sensor struct {
 // Batch is one capture's contribution.
 type Batch struct {
 	Ingest  Ingest
-	Replace bool // replace earlier ingests of the same content or the same path (--force)
+	Replace bool // replace earlier ingests of the same content or that Ingest.Supersedes names (--force)
 	Result  *aggregate.Result
 	Places  []Place // parallel to Result.Sources
 	Pattern func(id int) string
@@ -160,7 +165,8 @@ func (t *Tx) Abort() error {
 }
 
 // Finish records the ingest and commits. With replace, earlier ingests of
-// the same content or the same path are deleted in the same transaction;
+// the same content (and those in.Supersedes names) are deleted in the same
+// transaction;
 // without it, an earlier ingest of the same content aborts the Tx with
 // ErrDuplicate.
 func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error {
@@ -180,15 +186,15 @@ func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor)
 		}
 		if replace {
 			// Earlier ingests of the same content, or of the same file
-			// whose content has changed since (it was still being
-			// written), are replaced.
-			const earlier = `SELECT id FROM ingests WHERE hash = ? OR path = ?`
+			// when it was still being written, are replaced.
+			hashes := append([]any{in.Hash}, anySlice(in.Supersedes)...)
+			earlier := `SELECT id FROM ingests WHERE hash IN (?` + strings.Repeat(", ?", len(hashes)-1) + `)`
 			for _, tb := range []string{"sources", "hit_counts", "exploits", "hourly"} {
-				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, in.Hash, in.Path); err != nil {
+				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, hashes...); err != nil {
 					return err
 				}
 			}
-			if err := exec(`DELETE FROM ingests WHERE id IN (`+earlier+`)`, in.Hash, in.Path); err != nil {
+			if err := exec(`DELETE FROM ingests WHERE id IN (`+earlier+`)`, hashes...); err != nil {
 				return err
 			}
 		}
@@ -380,6 +386,7 @@ func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver
 type KnownIngest struct {
 	Path string
 	Hash string
+	Size int64
 }
 
 // KnownSizes returns earlier ingests by file size, so a caller can hash only
@@ -397,7 +404,16 @@ func (s *Store) KnownSizes(ctx context.Context) (map[int64][]KnownIngest, error)
 		if err := rows.Scan(&size, &k.Path, &k.Hash); err != nil {
 			return nil, err
 		}
+		k.Size = size
 		out[size] = append(out[size], k)
 	}
 	return out, rows.Err()
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
