@@ -32,9 +32,13 @@ of Internet background radiation to DIR/radiation.pcap (with a planted spike
 from Mexico), ingest it into DIR/honeyscope.duckdb with the built-in GeoIP data,
 print what arrived per day and class, the top Mirai source countries and the top
 destination ports, and write an observation report of the last week to
-DIR/report/index.html. The store in DIR is replaced on every run.`,
+DIR/report/index.html. The store in DIR is replaced on every run (--db is
+not used: the demo never touches another store).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f := cmd.Flag("db"); f != nil && f.Changed {
+				return fmt.Errorf("demo writes its own store, DIR/honeyscope.duckdb (--dir); --db is not used by demo")
+			}
 			w := cmd.OutOrStdout()
 			if err := os.RemoveAll(filepath.Join(dir, "honeyscope.duckdb")); err != nil {
 				return err

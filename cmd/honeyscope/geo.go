@@ -29,7 +29,14 @@ Databases: a country table is built in (ip-location-db geo-whois-asn-country,
 CC BY 4.0 / CC0; see NOTICE). --geoip takes any MaxMind DB country or city
 database (GeoLite2-Country/City, DB-IP lite, IPinfo lite, ip-location-db);
 --asn a GeoLite2-ASN-style database, which ` + "`geo build-asn`" + ` makes from
-ip-location-db's free ASN CSV.`,
+ip-location-db's free ASN CSV.
+
+A database is checked when it is opened: its whole search tree is walked and
+every record it points to decoded, so a damaged file is an error at start-up,
+naming the file. The MaxMind DB format has no checksum, so a changed byte
+inside a value that still decodes (a country code altered) cannot be told
+from real data; the ingest log records each database's SHA-256, to compare
+with the publisher's.`,
 	}
 	cmd.AddCommand(newGeoLookupCmd(g), newGeoReassignCmd(g), newGeoBuildASNCmd(g))
 	return cmd

@@ -110,7 +110,7 @@ classes, so with --by class the rows add up to more than the access row.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&by, "by", nil, "group by these dimensions, comma-separated: "+strings.Join(store.Dimensions, ","))
+	f.StringSliceVar(&by, "by", nil, "group by these dimensions, comma-separated: "+strings.Join(store.Dimensions, ",")+" (port brings proto with it: port numbers of different protocols are different keys)")
 	f.StringSliceVar(&q.Classes, "class", nil, "only packets of these classes")
 	f.StringSliceVar(&q.Sensors, "sensor", nil, "only these sensors")
 	f.StringSliceVar(&q.Countries, "country", nil, `only sources in these countries (ISO codes; "ZZ" special-purpose ranges, "??" unknown)`)
