@@ -280,7 +280,7 @@ func (s *Store) loadMeta(ctx context.Context, want string) error {
 	if err := s.checkVersion(ctx); err != nil {
 		return err
 	}
-	if want != "" && want != tz {
+	if want != "" && want != tz && !sameZone(want, tz) {
 		return fmt.Errorf("store days are in %s; it was created with that zone and cannot change to %s (use a new --db)", tz, want)
 	}
 	loc, err := time.LoadLocation(tz)
@@ -306,4 +306,29 @@ func (s *Store) withConn(ctx context.Context, f func(conn *duckdb.Conn) error) e
 		}
 		return f(conn)
 	})
+}
+
+// sameZone reports whether two zone names are the same zone under other
+// names (Japan and Asia/Tokyo): the same UTC offset at the start of every
+// month from 1900 to 2100.
+func sameZone(a, b string) bool {
+	la, err := time.LoadLocation(a)
+	if err != nil {
+		return false
+	}
+	lb, err := time.LoadLocation(b)
+	if err != nil {
+		return false
+	}
+	for y := 1900; y <= 2100; y++ {
+		for m := time.January; m <= time.December; m++ {
+			t := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			_, oa := t.In(la).Zone()
+			_, ob := t.In(lb).Zone()
+			if oa != ob {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -334,3 +334,23 @@ func TestStatsPortsByProtocol(t *testing.T) {
 		t.Errorf("stats --by port --port 8: %q, want %q", got, want)
 	}
 }
+
+func TestSameZoneNames(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tz.duckdb")
+	st, err := Open(ctx, path, Options{TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Japan is another name of Asia/Tokyo; Asia/Seoul has the same offset
+	// today but not in every year.
+	if st, err := Open(ctx, path, Options{TimeZone: "Japan"}); err != nil {
+		t.Errorf("Japan on an Asia/Tokyo store: %v", err)
+	} else {
+		st.Close()
+	}
+	if _, err := Open(ctx, path, Options{TimeZone: "Asia/Seoul"}); err == nil {
+		t.Error("Asia/Seoul accepted on an Asia/Tokyo store")
+	}
+}
