@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	// Time zone data inside the binary: --tz Asia/Tokyo works on machines
+	// without /usr/share/zoneinfo (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/spf13/cobra"
 
