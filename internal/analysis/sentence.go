@@ -178,13 +178,6 @@ func baselineDays(f Finding) (span, withData int) {
 	return span, withData
 }
 
-func sensorsText(f Finding, sep string) string {
-	if f.Sensor == "" {
-		return ""
-	}
-	return strings.Join(append([]string{f.Sensor}, f.AlsoAt...), sep)
-}
-
 func sentenceJA(f Finding, subject, ratio string, drv []string) string {
 	var b strings.Builder
 	day := dayJA(f.Day)
@@ -202,8 +195,14 @@ func sentenceJA(f Finding, subject, ratio string, drv []string) string {
 	}
 	zeroBase := !(f.Baseline > 0)
 	var tail []string
-	if s := sensorsText(f, "・"); s != "" {
-		tail = append(tail, "センサー"+s)
+	if f.Sensor != "" {
+		s := "センサー" + f.Sensor
+		if len(f.AlsoAt) > 0 {
+			// The numbers are this sensor's; the others saw the same key
+			// rise on overlapping days, by their own amounts.
+			s += "、" + strings.Join(f.AlsoAt, "・") + "でも観測"
+		}
+		tail = append(tail, s)
 	}
 	switch {
 	case f.Kind == KindRise && f.Ongoing:
@@ -267,12 +266,14 @@ func sentenceEN(f Finding, subject, ratio string, drv []string) string {
 	default:
 		fmt.Fprintf(&b, "On %s, %s jumped to %s× %s", day, subject, ratio, ref)
 	}
-	if s := sensorsText(f, ", "); s != "" {
-		word := "sensor "
+	if f.Sensor != "" {
+		s := "sensor " + f.Sensor
 		if len(f.AlsoAt) > 0 {
-			word = "sensors "
+			// The numbers are this sensor's; the others saw the same key
+			// rise on overlapping days, by their own amounts.
+			s += "; also seen at " + strings.Join(f.AlsoAt, ", ")
 		}
-		tail = append(tail, word+s)
+		tail = append(tail, s)
 	}
 	if len(drv) > 0 {
 		tail = append(tail, "mainly "+strings.Join(drv, ", "))
