@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -18,40 +17,16 @@ func TestConcurrentParts(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.pcap")
-	truthA, err := synth.WriteFile(a, synth.Config{Packets: 40000, Days: 3, Seed: 31, Pool: geoPool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	truthA, data := synthBytes(t, a, synth.Config{Packets: 40000, Days: 3, Seed: 31})
 	acopy := filepath.Join(dir, "a-copy.pcap")
 	if err := os.WriteFile(acopy, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b := filepath.Join(dir, "b.pcap")
-	truthB, err := synth.WriteFile(b, synth.Config{Packets: 30000, Days: 3, Seed: 32, Pool: geoPool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	truthB, _ := synthBytes(t, b, synth.Config{Packets: 30000, Days: 3, Seed: 32})
 	db := filepath.Join(dir, "s.duckdb")
 	cfg := Config{DBPath: db, Sensor: "fresh", Workers: 2, DayPartsMinSize: 1}
-	total := func() (packets int64, ingests int) {
-		t.Helper()
-		st, err := store.Open(ctx, db, store.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if err := st.DB().QueryRow(`SELECT coalesce(sum(packets), 0) FROM hit_counts`).Scan(&packets); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.DB().QueryRow(`SELECT count(*) FROM ingests`).Scan(&ingests); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
+	total := func() (int64, int) { return storeTotals(t, db) }
 
 	res, err := Run(ctx, cfg, []string{a, acopy})
 	if err != nil {

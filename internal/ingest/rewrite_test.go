@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -16,17 +15,8 @@ import (
 // packet counts once. Another capture written under the same name is
 // reported as rewritten, and Force does not remove the earlier one.
 func TestRewrittenFile(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	full := filepath.Join(dir, "full.pcap")
-	truth, err := synth.WriteFile(full, synth.Config{Packets: 20000, Days: 1, Seed: 11, Pool: geoPool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	truth, data := synthBytes(t, filepath.Join(dir, "full.pcap"), synth.Config{Packets: 20000, Days: 1, Seed: 11})
 	capPath := filepath.Join(dir, "sensor.pcap")
 	if err := os.WriteFile(capPath, data[:len(data)/2], 0o644); err != nil {
 		t.Fatal(err)
@@ -34,7 +24,7 @@ func TestRewrittenFile(t *testing.T) {
 	db := filepath.Join(dir, "s.duckdb")
 	run := func(force bool) FileResult {
 		t.Helper()
-		res, err := Run(ctx, Config{DBPath: db, Force: force}, []string{capPath})
+		res, err := Run(context.Background(), Config{DBPath: db, Force: force}, []string{capPath})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,16 +32,8 @@ func TestRewrittenFile(t *testing.T) {
 	}
 	total := func() int64 {
 		t.Helper()
-		st, err := store.Open(ctx, db, store.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		var n int64
-		if err := st.DB().QueryRow(`SELECT coalesce(sum(packets), 0) FROM hit_counts`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		p, _ := storeTotals(t, db)
+		return p
 	}
 	first := run(false)
 	if !first.Committed || first.Rewritten || first.Grown || first.Packets == 0 || first.Packets >= uint64(truth.Packets) {
@@ -76,15 +58,8 @@ func TestRewrittenFile(t *testing.T) {
 	}
 
 	// Another day's capture written under the same name.
-	other := filepath.Join(dir, "other.pcap")
-	truth2, err := synth.WriteFile(other, synth.Config{Packets: 15000, Days: 1, Seed: 12, Pool: geoPool{}, Start: synth.DefaultStart.AddDate(0, 0, 5)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data2, err := os.ReadFile(other)
-	if err != nil {
-		t.Fatal(err)
-	}
+	truth2, data2 := synthBytes(t, filepath.Join(dir, "other.pcap"),
+		synth.Config{Packets: 15000, Days: 1, Seed: 12, Start: synth.DefaultStart.AddDate(0, 0, 5)})
 	if err := os.WriteFile(capPath, data2, 0o644); err != nil {
 		t.Fatal(err)
 	}
