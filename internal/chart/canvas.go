@@ -127,17 +127,7 @@ func newSVG(w, h float64, lang, title string) *svgCanvas {
 		c.esc(title)
 		c.b.WriteString("</title>\n")
 	}
-	c.b.WriteString(`<defs><pattern id="nodata-hatch" width="`)
-	c.num(hatchSpacing)
-	c.b.WriteString(`" height="`)
-	c.num(hatchSpacing)
-	c.b.WriteString(`" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="`)
-	c.num(hatchSpacing)
-	c.b.WriteString(`" height="`)
-	c.num(hatchSpacing)
-	c.b.WriteString(`" fill="` + colHatchBg + `"/><line x1="0" y1="0" x2="0" y2="`)
-	c.num(hatchSpacing)
-	c.b.WriteString(`" stroke="` + colHatch + `" stroke-width="1.2"/></pattern></defs>` + "\n")
+	c.hatchDef("nodata-hatch", hatchSpacing, "45", colHatchBg, colHatch, "1.2")
 	c.b.WriteString(`<rect width="100%" height="100%" fill="` + colBg + `"/>` + "\n")
 	return c
 }
@@ -228,23 +218,29 @@ func (c *svgCanvas) rect(x, y, w, h float64, st style) {
 	}
 }
 
+// hatchDef defines a hatch pattern: lines spacing apart at angle degrees
+// over a background.
+func (c *svgCanvas) hatchDef(id string, spacing float64, angle, bg, stroke, width string) {
+	c.b.WriteString(`<defs><pattern id="` + id + `" width="`)
+	c.num(spacing)
+	c.b.WriteString(`" height="`)
+	c.num(spacing)
+	c.b.WriteString(`" patternUnits="userSpaceOnUse" patternTransform="rotate(` + angle + `)"><rect width="`)
+	c.num(spacing)
+	c.b.WriteString(`" height="`)
+	c.num(spacing)
+	c.b.WriteString(`" fill="` + bg + `"/><line x1="0" y1="0" x2="0" y2="`)
+	c.num(spacing)
+	c.b.WriteString(`" stroke="` + stroke + `" stroke-width="` + width + `"/></pattern></defs>` + "\n")
+}
+
 func (c *svgCanvas) hatch(x, y, w, h float64, st style) {
 	if !(w > 0 && h > 0) {
 		return
 	}
 	if st.pattern == patPartial && !c.partialDef {
 		c.partialDef = true
-		c.b.WriteString(`<defs><pattern id="partial-hatch" width="`)
-		c.num(partialSpacing)
-		c.b.WriteString(`" height="`)
-		c.num(partialSpacing)
-		c.b.WriteString(`" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="`)
-		c.num(partialSpacing)
-		c.b.WriteString(`" height="`)
-		c.num(partialSpacing)
-		c.b.WriteString(`" fill="` + colPartialBg + `"/><line x1="0" y1="0" x2="0" y2="`)
-		c.num(partialSpacing)
-		c.b.WriteString(`" stroke="` + colPartial + `" stroke-width="1"/></pattern></defs>` + "\n")
+		c.hatchDef("partial-hatch", partialSpacing, "-45", colPartialBg, colPartial, "1")
 	}
 	c.b.WriteString("<rect")
 	c.attr("x", x)
