@@ -81,7 +81,7 @@ type FileResult struct {
 	Hash      string
 	Skipped   bool   // same content already ingested (and not --force)
 	Duplicate string // path recorded for the earlier ingest
-	Replaced  bool   // an earlier ingest of the same content or path was replaced (--force)
+	Replaced  bool   // an earlier ingest of the same content, or the file's own shorter version, was replaced (--force)
 	// Grown: the store holds an earlier ingest of the same path whose
 	// content is the start of this file's (it was still being written).
 	// Without --force both are counted; with it the earlier one is replaced.
@@ -630,9 +630,6 @@ func (s *partSink) drain() {
 // write appends a part to the file's transaction, beginning it if needed;
 // the first error is kept for finish.
 func (s *partSink) write(ctx context.Context, r *aggregate.Result) {
-	s.mu.Lock()
-	s.used = true
-	s.mu.Unlock()
 	places := locateAll(s.cfg, r)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -88,6 +88,7 @@ type builder struct {
 	gaps       []analysis.SensorGaps // over the read range
 	present    []bool                // combined (PresentAll), over the read range
 	sensorPres map[string][]bool     // per sensor, over the read range
+	coverage   []float64             // periodCoverage, over the period
 	country    []SensorSeries        // packets by sensor
 	port       []SensorSeries        // packets by sensor, ports folded
 	asn        []SensorSeries        // packets by sensor, ASes folded
@@ -211,6 +212,7 @@ func (b *builder) load() error {
 	// one sensor's outage is incomplete, not complete without it.
 	b.present = PresentAll(b.gaps, b.off+b.n, 0, b.off+b.n)
 	b.sensorPres = SensorPresent(b.gaps, b.off+b.n)
+	b.coverage = b.periodCoverage()
 	multi := len(b.sensors) > 1
 	b.step("coverage")
 	// Two small questions run beside the series queries, which leave part
@@ -372,18 +374,10 @@ func (b *builder) periodGaps() []bool {
 
 // periodCoverage is the captured fraction of each day of the period, so
 // charts can mark partial days: the smallest over the sensors with data in
-// the period (a combined day is as complete as its least covered sensor),
-// 1 for complete days, 0 for days without data (drawn as gaps).
+// the days read (a combined day is as complete as its least covered
+// sensor), 1 for complete days, 0 for days without data (drawn as gaps).
 func (b *builder) periodCoverage() []float64 {
-	var active []analysis.SensorGaps
-	for _, g := range b.gaps {
-		for i := 0; i < min(b.off+b.n, len(g.Days)); i++ {
-			if g.Days[i].State != analysis.NoData {
-				active = append(active, g)
-				break
-			}
-		}
-	}
+	active := activeSensors(b.gaps, 0, b.off+b.n)
 	c := make([]float64, b.n)
 	for i := range c {
 		if !b.present[b.off+i] {
@@ -865,7 +859,7 @@ func (b *builder) classSection(class string) {
 		title := name + " · " + head
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
 			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
-			Gaps: gaps, Coverage: b.periodCoverage(), Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+			Gaps: gaps, Coverage: b.coverage, Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
 		b.addFig(id, title, c)
 	}
 	b.portDots(class)
@@ -973,7 +967,7 @@ func (b *builder) portDots(class string) {
 	title := b.className(class) + " · " + b.tr("portDays")
 	b.d.h3(id, b.tr("portDays"))
 	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
-		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Coverage: b.periodCoverage(), Lang: b.lang, Width: 840}
+		Days: b.days, Rows: rows, Gaps: b.periodGaps(), Coverage: b.coverage, Lang: b.lang, Width: 840}
 	b.addFig(id, title, c)
 	// Daily distinct sources do not add up to the period's distinct sources
 	// (a source seen on two days counts twice): the column says so.
@@ -1314,7 +1308,7 @@ func (b *builder) domesticSection() {
 	}
 	title := b.tr("domestic")
 	c := &chart.StackedBars{Title: title, Subtitle: b.tr("domesticSub"), YLabel: b.tr("perDaySources"), Unit: b.tr("unitSources"),
-		Days: b.days, Series: series, Gaps: b.periodGaps(), Coverage: b.periodCoverage(), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
+		Days: b.days, Series: series, Gaps: b.periodGaps(), Coverage: b.coverage, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
 	b.addFig("domestic-asn", title, c)
 	t := &table{name: "domestic-asn", numeric: []bool{false, false, true, true},
 		head:    []string{b.tr("asn"), b.tr("org"), b.tr("sources") + " (max/day)", b.tr("sources") + " (Σ days)"},

@@ -221,15 +221,7 @@ func SensorPresent(gaps []analysis.SensorGaps, days int) map[string][]bool {
 // yet deployed does not blank the period.
 func PresentAll(gaps []analysis.SensorGaps, days, lo, hi int) []bool {
 	p := make([]bool, days)
-	var active []analysis.SensorGaps
-	for _, g := range gaps {
-		for i := max(lo, 0); i < min(hi, len(g.Days)); i++ {
-			if g.Days[i].State != analysis.NoData {
-				active = append(active, g)
-				break
-			}
-		}
-	}
+	active := activeSensors(gaps, lo, hi)
 	if len(active) == 0 {
 		return p
 	}
@@ -243,6 +235,20 @@ func PresentAll(gaps []analysis.SensorGaps, days, lo, hi int) []bool {
 		}
 	}
 	return p
+}
+
+// activeSensors returns the sensors with data on some day of [lo, hi).
+func activeSensors(gaps []analysis.SensorGaps, lo, hi int) []analysis.SensorGaps {
+	var active []analysis.SensorGaps
+	for _, g := range gaps {
+		for i := max(lo, 0); i < min(hi, len(g.Days)); i++ {
+			if g.Days[i].State != analysis.NoData {
+				active = append(active, g)
+				break
+			}
+		}
+	}
+	return active
 }
 
 // PresentAny is the presence flag of merged series: a day is present when
@@ -991,15 +997,7 @@ func (l *Loader) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	}
 	present := PresentAll(cov, window, 0, window)
 	if f.Sensor != "" {
-		present = make([]bool, window)
-		for _, g := range cov {
-			if g.Sensor != f.Sensor {
-				continue
-			}
-			for i := range min(window, len(g.Days)) {
-				present[i] = g.Days[i].State != analysis.NoData
-			}
-		}
+		present = SensorPresent(cov, window)[f.Sensor] // nil (no day) for an unknown sensor
 	}
 	srcs, err := l.topSources(ctx, f, first, last, keyWhere, keyArgs, topN)
 	if err != nil {

@@ -166,9 +166,8 @@ func (t *Tx) Abort() error {
 
 // Finish records the ingest and commits. With replace, earlier ingests of
 // the same content (and those in.Supersedes names) are deleted in the same
-// transaction;
-// without it, an earlier ingest of the same content aborts the Tx with
-// ErrDuplicate.
+// transaction; without it, an earlier ingest of the same content aborts
+// the Tx with ErrDuplicate.
 func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error {
 	t.mu.Lock()
 	if t.done {

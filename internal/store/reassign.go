@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -90,9 +89,10 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 		if w == "" {
 			w = " WHERE true"
 		}
-		asnSet, asnDiff := `, asn = g.asn, as_org = g.as_org`, ` OR sources.asn <> g.asn`
+		// Without an ASN database only countries (and special ranges) change.
+		asnSet, asnExploits, asnDiff := `, asn = g.asn, as_org = g.as_org`, `, asn = g.asn`, ` OR sources.asn <> g.asn`
 		if asnDB == "" {
-			asnSet, asnDiff = "", ""
+			asnSet, asnExploits, asnDiff = "", "", ""
 		}
 		changed, err := queryInt(ctx, conn, `SELECT count(*) FROM sources JOIN regeo g ON sources.src = g.src
 			WHERE (sources.country <> g.country`+asnDiff+`)`+andDays(w), args...)
@@ -106,7 +106,7 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 			return fail(err)
 		}
 		res.Rows = upd
-		if _, err := exec(`UPDATE exploits SET country = g.country`+strings.Replace(asnSet, ", as_org = g.as_org", "", 1)+` FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
+		if _, err := exec(`UPDATE exploits SET country = g.country`+asnExploits+` FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
 			return fail(err)
 		}
 		if _, err := exec(`INSERT INTO geo_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, time.Now().UTC(), from, to, countryDB, asnDB, int64(res.Sources), res.Rows, res.Changed); err != nil {
