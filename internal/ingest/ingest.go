@@ -286,24 +286,42 @@ func (r *hashingReader) stop() {
 	}
 }
 
-func hashFile(path string) (string, error) { return hashPrefix(path, -1) }
-
-// hashPrefix hashes the first n bytes of the file (all of it when n < 0).
-func hashPrefix(path string, n int64) (string, error) {
+func hashFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	var r io.Reader = f
-	if n >= 0 {
-		r = io.LimitReader(f, n)
-	}
-	if _, err := io.Copy(h, r); err != nil {
+	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// prefixHashes returns the hash of the file's first n bytes for each n in
+// sizes, reading the file once (up to the largest size): a path ingested
+// many times over (a name reused hourly) costs one read, not one per
+// earlier ingest.
+func prefixHashes(path string, sizes []int64) (map[int64]string, error) {
+	sizes = slices.Clone(sizes)
+	slices.Sort(sizes)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	out := make(map[int64]string, len(sizes))
+	var done int64
+	for _, n := range sizes {
+		if _, err := io.CopyN(h, f, n-done); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		done = n
+		out[n] = "sha256:" + hex.EncodeToString(h.Sum(nil)) // Sum leaves the state as it was
+	}
+	return out, nil
 }
 
 // knownSet is what the store held when the run started.
@@ -339,10 +357,18 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	// Earlier ingests of this path that were shorter: if one's content is
 	// the start of this file's, the file was still being written then.
 	var supersedes []string
+	var shorter []int64
 	for _, k := range known.byPath[absPath] {
 		if k.Size < fi.Size() {
-			if h, err := hashPrefix(path, k.Size); err == nil && h == k.Hash {
-				supersedes = append(supersedes, k.Hash)
+			shorter = append(shorter, k.Size)
+		}
+	}
+	if len(shorter) > 0 {
+		if hs, err := prefixHashes(path, shorter); err == nil {
+			for _, k := range known.byPath[absPath] {
+				if k.Size < fi.Size() && hs[k.Size] == k.Hash {
+					supersedes = append(supersedes, k.Hash)
+				}
 			}
 		}
 	}
