@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +43,7 @@ func testKillMidIngest(t *testing.T, extra []string) {
 	}
 	db := filepath.Join(dir, "s.duckdb")
 	total := func() (uint64, int) {
-		st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+		st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 		if err != nil {
 			return 0, -1
 		}

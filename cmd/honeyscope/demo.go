@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ not used: the demo never touches another store).`,
 				return err
 			}
 			fmt.Fprintln(w, "3/4 summary")
-			st, err := store.Open(cmd.Context(), db, store.Options{ReadOnly: true})
+			st, err := duckstore.Open(cmd.Context(), db, duckstore.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}
@@ -106,7 +107,7 @@ not used: the demo never touches another store).`,
 			}
 			fmt.Fprintf(w, "\n4/4 report\n")
 			st.Close()
-			rst, err := store.Open(cmd.Context(), db, store.Options{ReadOnly: true})
+			rst, err := duckstore.Open(cmd.Context(), db, duckstore.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"net/netip"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/geo"
-	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newGeoCmd(g *globals) *cobra.Command {
@@ -162,7 +162,7 @@ all re-geolocated, and geo_history records every reassignment.`,
 				return err
 			}
 			defer l.close()
-			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{MustExist: true})
+			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{MustExist: true})
 			if err != nil {
 				return err
 			}

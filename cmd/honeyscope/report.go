@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/report"
-	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -62,7 +62,7 @@ day detection rules changed); repeat it for several days.`,
 			if err := checkLang(lang); err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"math"
 	"strconv"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/report"
-	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newSpikesCmd(g *globals) *cobra.Command {
@@ -70,7 +70,7 @@ significance. The period defaults to the last 7 days with data.`,
 			if err := checkLang(lang); err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"slices"
 	"strconv"
@@ -97,7 +98,7 @@ classes, so with --by class the rows add up to more than the access row.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.Open(cmd.Context(), g.dbPath(), store.Options{ReadOnly: true})
+			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/geo"
-	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -26,7 +26,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 					fmt.Fprintln(w, s)
 				}
 			}
-			fmt.Fprintf(w, "store schema version %d\n", store.SchemaVersion)
+			fmt.Fprintf(w, "store schema version %d\n", duckstore.SchemaVersion)
 			fmt.Fprintf(w, "built-in country database: ip-location-db geo-whois-asn-country, built %s\n",
 				geo.DefaultBuildDate().UTC().Format("2006-01-02"))
 			fmt.Fprintln(w, "GeoIP data: CC BY 4.0 / CC0, see `honeyscope version --notice` and NOTICE")

@@ -2,10 +2,10 @@ package ingest
 
 import (
 	"context"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"testing"
 
-	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -29,7 +29,7 @@ func synthBytes(t *testing.T, path string, cfg synth.Config) (*synth.Truth, []by
 // of ingests.
 func storeTotals(t *testing.T, db string) (packets int64, ingests int) {
 	t.Helper()
-	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // Config configures an ingest run.
@@ -57,6 +58,11 @@ type Config struct {
 	// store's one write transaction while it is read, so other files wait
 	// to commit: only large files are worth it.)
 	DayPartsMinSize int64
+
+	// Open opens the store the files are committed to, creating it (with
+	// timeZone, "" for the store's own) when absent. Nil: the DuckDB file
+	// at DBPath.
+	Open func(ctx context.Context, timeZone string) (store.Store, error)
 
 	// Locate geolocates a source address (nil: every country "??").
 	Locate func(netip.Addr) store.Place
@@ -113,7 +119,13 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	// Create the store (or check its time zone) up front, and learn which
 	// contents it already holds, then let go of it while files are read.
-	st, err := store.Open(ctx, cfg.DBPath, store.Options{TimeZone: cfg.TimeZone})
+	if cfg.Open == nil {
+		path := cfg.DBPath
+		cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
+			return duckstore.Open(ctx, path, duckstore.Options{TimeZone: tz})
+		}
+	}
+	st, err := cfg.Open(ctx, cfg.TimeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +155,7 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		cfg.Shards = max(1, runtime.GOMAXPROCS(0)/min(cfg.Workers, max(1, len(files))))
 	}
 	results := make([]FileResult, len(files))
-	com := newCommitter(cfg.DBPath)
+	com := newCommitter(cfg.Open)
 	defer com.close()
 
 	var next atomic.Int64
@@ -581,7 +593,7 @@ type partSink struct {
 	used        bool                   // a part was handed over: the file is written in parts
 	queue       chan *aggregate.Result // parts waiting for the writer goroutine
 	written     chan struct{}          // closed when the writer has finished
-	tx          *store.Tx
+	tx          store.Tx
 	release     func()
 	err         error
 	parts       int
@@ -765,20 +777,22 @@ func ParseNets(list []string) ([]netip.Prefix, error) {
 // ingests replaced with --force). Other files go on being read meanwhile;
 // a file that needs the store waits.
 type committer struct {
-	path  string
 	mu    sync.Mutex
-	st    *store.Store
+	open  func(ctx context.Context, timeZone string) (store.Store, error)
+	st    store.Store
 	users int
 	txMu  sync.Mutex // held by the one transaction in progress
 }
 
-func newCommitter(path string) *committer { return &committer{path: path} }
+func newCommitter(open func(context.Context, string) (store.Store, error)) *committer {
+	return &committer{open: open}
+}
 
-func (c *committer) acquire(ctx context.Context) (*store.Store, error) {
+func (c *committer) acquire(ctx context.Context) (store.Store, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.st == nil {
-		st, err := store.Open(ctx, c.path, store.Options{})
+		st, err := c.open(ctx, "")
 		if err != nil {
 			return nil, err
 		}
@@ -812,7 +826,7 @@ func (c *committer) commit(ctx context.Context, b *store.Batch) error {
 
 // begin starts a file's transaction for writing it in parts; release must
 // be called when the transaction has finished or been aborted.
-func (c *committer) begin(ctx context.Context) (*store.Tx, func(), error) {
+func (c *committer) begin(ctx context.Context) (store.Tx, func(), error) {
 	c.txMu.Lock()
 	st, err := c.acquire(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,7 +14,7 @@ const shared = "../../../shared/data/pcaps"
 
 func classCounts(t *testing.T, db string) map[string]uint64 {
 	t.Helper()
-	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

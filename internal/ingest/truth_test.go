@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -65,7 +66,7 @@ func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	if res[0].Packets != uint64(truth.Packets) {
 		t.Errorf("ingested %d packets, truth %d", res[0].Packets, truth.Packets)
 	}
-	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	if !res[0].Committed || !res[0].Replaced {
 		t.Errorf("forced ingest: %+v", res[0])
 	}
-	st, err = store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err = duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"path/filepath"
 	"testing"
@@ -64,7 +65,7 @@ func TestTimeZoneDays(t *testing.T) {
 			t.Fatalf("%s: %+v", r.Path, r)
 		}
 	}
-	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

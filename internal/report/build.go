@@ -20,7 +20,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/geo"
-	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // Options configure a report.
@@ -116,7 +116,7 @@ type builder struct {
 
 // Build writes the report of opt's period to opt.Out and returns what it
 // wrote.
-func Build(ctx context.Context, st *store.Store, opt Options) (*Result, error) {
+func Build(ctx context.Context, st *duckstore.Store, opt Options) (*Result, error) {
 	if opt.Out == "" {
 		return nil, errors.New("report: no output directory")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // Loader reads the inputs of the analyses from a store, restricted to a set
@@ -33,7 +34,7 @@ type Loader struct {
 
 // NewLoader returns a loader over st restricted to sensors (nil or empty:
 // every sensor).
-func NewLoader(st *store.Store, sensors []string) *Loader {
+func NewLoader(st *duckstore.Store, sensors []string) *Loader {
 	loc := st.Location()
 	if loc == nil {
 		loc = time.UTC

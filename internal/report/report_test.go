@@ -22,6 +22,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -64,7 +65,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func fixture(t *testing.T) *store.Store {
+func fixture(t *testing.T) *duckstore.Store {
 	t.Helper()
 	fixtureOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "report-fixture")
@@ -78,7 +79,7 @@ func fixture(t *testing.T) *store.Store {
 	if fixtureErr != nil {
 		t.Fatal(fixtureErr)
 	}
-	st, err := store.Open(context.Background(), fixturePath, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), fixturePath, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func buildFixture(dir string) error {
 func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
 
 // buildReport renders the week ending on the fixture's last day.
-func buildReport(t *testing.T, st *store.Store, opt Options) *Result {
+func buildReport(t *testing.T, st *duckstore.Store, opt Options) *Result {
 	t.Helper()
 	if opt.Out == "" {
 		opt.Out = t.TempDir()
@@ -614,7 +615,7 @@ func TestDriverBaselineSkipsGaps(t *testing.T) {
 			t.Fatalf("ingest: %v %+v", err, res)
 		}
 	}
-	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

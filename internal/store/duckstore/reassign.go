@@ -1,30 +1,24 @@
-package store
+package duckstore
 
 import (
 	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"net/netip"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
-// ReassignResult says what a re-geolocation changed.
-type ReassignResult struct {
-	Sources int   // distinct source addresses looked up
-	Rows    int64 // source-day rows updated
-	Changed int64 // rows whose country or ASN changed
-}
-
 // Reassign geolocates the stored sources of days [from, to] (either may be
 // "" for open) again with locate, in one transaction, and records the
 // databases used in the geo_history table. Captures are not read again.
 // With asnDB "" (no ASN database given) the stored ASNs and organisations
 // are kept and only countries and special ranges are replaced.
-func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) Place, countryDB, asnDB string) (ReassignResult, error) {
-	var res ReassignResult
+func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
+	var res store.ReassignResult
 	if s.readOnly {
 		return res, errors.New("store opened read-only")
 	}
@@ -69,7 +63,7 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 			return err
 		}
 		err := appendRows(conn, "regeo", len(srcs), func(i int) []driver.Value {
-			p := Place{Country: "??"}
+			p := store.Place{Country: "??"}
 			if a, err := netip.ParseAddr(srcs[i]); err == nil {
 				p = locate(a)
 			}
@@ -141,7 +135,7 @@ func dayRange(from, to string) (string, []any, error) {
 	var conds []string
 	var args []any
 	if from != "" {
-		t, err := ParseDay(from)
+		t, err := store.ParseDay(from)
 		if err != nil {
 			return "", nil, err
 		}
@@ -149,7 +143,7 @@ func dayRange(from, to string) (string, []any, error) {
 		args = append(args, t)
 	}
 	if to != "" {
-		t, err := ParseDay(to)
+		t, err := store.ParseDay(to)
 		if err != nil {
 			return "", nil, err
 		}

@@ -1,4 +1,4 @@
-package store
+package duckstore
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"strings"
 	"sync"
 	"time"
@@ -15,61 +16,9 @@ import (
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 )
 
-// Ingest describes one capture file's ingest, as recorded in the ingest log.
-type Ingest struct {
-	Path string
-	Hash string // content hash ("sha256:<hex>") of the file as stored on disk
-	// Supersedes lists the hashes of earlier ingests of the same path whose
-	// content is the start of this file's (the file was still being
-	// written); with Batch.Replace / Finish's replace they are replaced too.
-	Supersedes  []string
-	Size        int64
-	Sensor      string
-	Format      string
-	Frames      uint64 // frames read
-	Packets     uint64 // inbound IP packets counted
-	Outbound    uint64 // IP packets not addressed to the sensor
-	Undecodable uint64 // frames without a decodable IP packet
-	First, Last time.Time
-	Error       string // what stopped reading early ("" when the file was read to its end)
-	ErrorOffset int64  // byte offset of Error (-1 when none)
-	Duration    time.Duration
-	CountryDB   string
-	ASNDB       string
-	Version     string
-}
-
-// Place is the geolocation of a source address.
-type Place struct {
-	Country string
-	ASN     uint32
-	Org     string
-	Special string
-}
-
-// Sensor describes a sensor's monitored addresses.
-type Sensor struct {
-	Name      string
-	Nets      string  // comma-separated CIDRs ("" = every address counted)
-	Addresses float64 // number of monitored addresses (0 = unknown)
-}
-
-// Batch is one capture's contribution.
-type Batch struct {
-	Ingest  Ingest
-	Replace bool // replace earlier ingests of the same content or that Ingest.Supersedes names (--force)
-	Result  *aggregate.Result
-	Places  []Place // parallel to Result.Sources
-	Pattern func(id int) string
-	Sensor  Sensor
-}
-
-// ErrDuplicate is returned by Commit when the same content was already ingested.
-var ErrDuplicate = errors.New("already ingested")
-
 // Commit writes a batch in one transaction and returns its ingest id.
-func (s *Store) Commit(ctx context.Context, b *Batch) (int32, error) {
-	tx, err := s.Begin(ctx)
+func (s *Store) Commit(ctx context.Context, b *store.Batch) (int32, error) {
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
 	}
@@ -80,7 +29,7 @@ func (s *Store) Commit(ctx context.Context, b *Batch) (int32, error) {
 		}
 	}
 	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
-		if errors.Is(err, ErrDuplicate) {
+		if errors.Is(err, store.ErrDuplicate) {
 			return 0, err
 		}
 		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
@@ -104,7 +53,15 @@ type Tx struct {
 }
 
 // Begin starts a capture's transaction.
-func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
+	t, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	if s.readOnly {
 		return nil, errors.New("store opened read-only")
 	}
@@ -167,8 +124,8 @@ func (t *Tx) Abort() error {
 // Finish records the ingest and commits. With replace, earlier ingests of
 // the same content (and those in.Supersedes names) are deleted in the same
 // transaction; without it, an earlier ingest of the same content aborts
-// the Tx with ErrDuplicate.
-func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error {
+// the Tx with store.ErrDuplicate.
+func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
 	t.mu.Lock()
 	if t.done {
 		t.mu.Unlock()
@@ -181,7 +138,7 @@ func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor)
 			return err
 		}
 		if n > 0 && !replace {
-			return ErrDuplicate
+			return store.ErrDuplicate
 		}
 		if replace {
 			// Earlier ingests of the same content, or of the same file
@@ -231,7 +188,7 @@ func (t *Tx) Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor)
 
 // Append writes one part of the capture's facts. Source indexes in r are
 // local to r; the Tx renumbers them so that parts do not collide.
-func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []Place, sensor string, pattern func(int) string) error {
+func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Place, sensor string, pattern func(int) string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
@@ -272,7 +229,7 @@ func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (in
 	return 0, fmt.Errorf("unexpected %T", dest[0])
 }
 
-func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []Place, sensor string, pattern func(int) string) error {
+func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []store.Place, sensor string, pattern func(int) string) error {
 	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
 	srcText := make([]string, len(r.Sources))
 	days := make([]time.Time, len(r.Sources))
@@ -381,25 +338,18 @@ func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver
 	return nil
 }
 
-// KnownIngest is an earlier ingest's content identity.
-type KnownIngest struct {
-	Path string
-	Hash string
-	Size int64
-}
-
 // KnownSizes returns earlier ingests by file size, so a caller can hash only
 // files whose size matches one already stored.
-func (s *Store) KnownSizes(ctx context.Context) (map[int64][]KnownIngest, error) {
+func (s *Store) KnownSizes(ctx context.Context) (map[int64][]store.KnownIngest, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT size, path, hash FROM ingests`)
 	if err != nil {
 		return nil, fmt.Errorf("read ingest log: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[int64][]KnownIngest)
+	out := make(map[int64][]store.KnownIngest)
 	for rows.Next() {
 		var size int64
-		var k KnownIngest
+		var k store.KnownIngest
 		if err := rows.Scan(&size, &k.Path, &k.Hash); err != nil {
 			return nil, err
 		}
@@ -416,3 +366,5 @@ func anySlice(s []string) []any {
 	}
 	return out
 }
+
+var _ store.Store = (*Store)(nil)

@@ -1,117 +1,22 @@
-package store
+package duckstore
 
 import (
 	"context"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
 )
 
-// Dimensions that stats can group by, in the order they are accepted.
-var Dimensions = []string{"day", "sensor", "class", "country", "asn", "proto", "port", "src"}
-
-// StatsQuery selects and groups stored hits.
-type StatsQuery struct {
-	By        []string // dimensions, see Dimensions
-	Classes   []string // only packets carrying one of these classes
-	Sensors   []string
-	Countries []string // ISO codes ("ZZ" special-purpose, "??" unknown)
-	Ports     []int
-	Protos    []string // "tcp", "udp", "icmp", "icmpv6" or a number
-	ASNs      []uint32
-	From, To  string // inclusive days, YYYY-MM-DD ("" = open)
-	Top       int    // 0 = all rows
-	OrderBy   string // "packets" (default), "sources" or "key"
-}
-
-// Dims returns the dimensions the rows are grouped by: By, with proto added
-// after port when By has port but not proto. A port number means different
-// things under different protocols (23/tcp, 23/udp, ICMP type 8), so ports
-// are never added up across protocols.
-func (q StatsQuery) Dims() []string {
-	hasPort, hasProto := false, false
-	for _, d := range q.By {
-		hasPort = hasPort || d == "port"
-		hasProto = hasProto || d == "proto"
-	}
-	if !hasPort || hasProto {
-		return q.By
-	}
-	out := make([]string, 0, len(q.By)+1)
-	for _, d := range q.By {
-		out = append(out, d)
-		if d == "port" {
-			out = append(out, "proto")
-		}
-	}
-	return out
-}
-
-// StatsRow is one group: the values of the By dimensions (strings for day,
-// sensor, class, country, proto, src; numbers for port and asn) plus counts.
-type StatsRow struct {
-	Keys    []any
-	Org     string // AS organisation when grouping by asn
-	Packets uint64
-	Sources uint64 // distinct source addresses in the group
-}
-
-// ProtoName names an IP protocol number.
-func ProtoName(p uint8) string {
-	switch p {
-	case 1:
-		return "icmp"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 58:
-		return "icmpv6"
-	case 47:
-		return "gre"
-	}
-	return fmt.Sprint(p)
-}
-
-// ProtoNumber parses a protocol name or number.
-func ProtoNumber(s string) (uint8, error) {
-	switch strings.ToLower(s) {
-	case "icmp":
-		return 1, nil
-	case "tcp":
-		return 6, nil
-	case "udp":
-		return 17, nil
-	case "icmpv6", "ipv6-icmp":
-		return 58, nil
-	case "gre":
-		return 47, nil
-	}
-	var n uint8
-	if _, err := fmt.Sscan(s, &n); err != nil {
-		return 0, fmt.Errorf("unknown protocol %q (tcp, udp, icmp, icmpv6 or a number 0-255)", s)
-	}
-	return n, nil
-}
-
 const protoSQL = `CASE proto WHEN 1 THEN 'icmp' WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 58 THEN 'icmpv6' WHEN 47 THEN 'gre' ELSE CAST(proto AS VARCHAR) END`
-
-// ParseDay checks a YYYY-MM-DD day.
-func ParseDay(s string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return t, fmt.Errorf("day %q: want YYYY-MM-DD", s)
-	}
-	return t, nil
-}
 
 // Stats runs q and returns its rows, ordered by packets (descending). Row
 // keys follow q.Dims(), not q.By.
-func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
 	q.By = q.Dims()
-	sqlText, args, err := q.sql()
+	sqlText, args, err := statsSQL(q)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +25,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		return nil, fmt.Errorf("stats query: %w", err)
 	}
 	defer rows.Close()
-	var out []StatsRow
+	var out []store.StatsRow
 	hasASN := false
 	for _, d := range q.By {
 		if d == "asn" {
@@ -135,7 +40,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 			ptrs[i] = &keys[i]
 		}
 		dest = append(dest, ptrs...)
-		var r StatsRow
+		var r store.StatsRow
 		var org any
 		if hasASN {
 			dest = append(dest, &org)
@@ -181,7 +86,7 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-func (q StatsQuery) sql() (string, []any, error) {
+func statsSQL(q store.StatsQuery) (string, []any, error) {
 	var sel, group []string
 	var args []any
 	classDim := false
@@ -203,7 +108,7 @@ func (q StatsQuery) sql() (string, []any, error) {
 			group = append(group, "class")
 			classDim = true
 		default:
-			return "", nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(Dimensions, ", "))
+			return "", nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(store.Dimensions, ", "))
 		}
 	}
 	var where []string
@@ -253,7 +158,7 @@ func (q StatsQuery) sql() (string, []any, error) {
 	if len(q.Protos) > 0 {
 		where = append(where, "proto IN ("+placeholders(len(q.Protos))+")")
 		for _, p := range q.Protos {
-			n, err := ProtoNumber(p)
+			n, err := store.ProtoNumber(p)
 			if err != nil {
 				return "", nil, err
 			}
@@ -267,7 +172,7 @@ func (q StatsQuery) sql() (string, []any, error) {
 		}
 	}
 	if q.From != "" {
-		t, err := ParseDay(q.From)
+		t, err := store.ParseDay(q.From)
 		if err != nil {
 			return "", nil, err
 		}
@@ -275,7 +180,7 @@ func (q StatsQuery) sql() (string, []any, error) {
 		args = append(args, t)
 	}
 	if q.To != "" {
-		t, err := ParseDay(q.To)
+		t, err := store.ParseDay(q.To)
 		if err != nil {
 			return "", nil, err
 		}

@@ -1,9 +1,10 @@
-package store
+package duckstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ func day(s string) aggregate.Day {
 	return aggregate.Day(t.Unix() / 86400)
 }
 
-func sampleBatch(hash string) *Batch {
+func sampleBatch(hash string) *store.Batch {
 	a1 := netip.MustParseAddr("203.0.113.5")
 	a2 := netip.MustParseAddr("2001:db8::7")
 	m := classify.Access.Bit() | classify.Mirai.Bit()
@@ -42,12 +43,12 @@ func sampleBatch(hash string) *Batch {
 		Hourly:   []aggregate.HourCount{{Hour: ts / 1e9, Proto: 6, Tags: m, Packets: 8}},
 		Packets:  8, Inbound: 8, First: ts, Last: ts + 86400e9,
 	}
-	return &Batch{
-		Ingest:  Ingest{Path: "x.pcap", Hash: hash, Size: 100, Sensor: "s1", Format: "pcap", Frames: 8, Packets: 8, ErrorOffset: -1},
+	return &store.Batch{
+		Ingest:  store.Ingest{Path: "x.pcap", Hash: hash, Size: 100, Sensor: "s1", Format: "pcap", Frames: 8, Packets: 8, ErrorOffset: -1},
 		Result:  r,
-		Places:  []Place{{Country: "AU"}, {Country: "AU"}, {Country: "ZZ", Special: "documentation"}},
+		Places:  []store.Place{{Country: "AU"}, {Country: "AU"}, {Country: "ZZ", Special: "documentation"}},
 		Pattern: func(int) string { return "jaws-shell" },
-		Sensor:  Sensor{Name: "s1", Nets: "192.0.2.0/24", Addresses: 256},
+		Sensor:  store.Sensor{Name: "s1", Nets: "192.0.2.0/24", Addresses: 256},
 	}
 }
 
@@ -61,7 +62,7 @@ func TestCommitAndStats(t *testing.T) {
 	if _, err := st.Commit(ctx, sampleBatch("sha256:aa")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Commit(ctx, sampleBatch("sha256:aa")); !errors.Is(err, ErrDuplicate) {
+	if _, err := st.Commit(ctx, sampleBatch("sha256:aa")); !errors.Is(err, store.ErrDuplicate) {
 		t.Fatalf("second commit: %v, want ErrDuplicate", err)
 	}
 	b := sampleBatch("sha256:aa")
@@ -83,16 +84,16 @@ func TestCommitAndStats(t *testing.T) {
 		t.Errorf("tz %s", ro.TimeZone())
 	}
 	cases := []struct {
-		q    StatsQuery
+		q    store.StatsQuery
 		want [][3]any // first key, packets, sources
 	}{
-		{StatsQuery{}, [][3]any{{nil, uint64(8), uint64(2)}}},
-		{StatsQuery{By: []string{"day"}, OrderBy: "key"}, [][3]any{{"2026-05-01", uint64(7), uint64(2)}, {"2026-05-02", uint64(1), uint64(1)}}},
-		{StatsQuery{By: []string{"class"}, OrderBy: "key"}, [][3]any{{"access", uint64(8), uint64(2)}, {"exploit", uint64(1), uint64(1)}, {"mirai", uint64(6), uint64(1)}}},
-		{StatsQuery{By: []string{"port"}, Classes: []string{"mirai"}}, [][3]any{{int64(23), uint64(5), uint64(1)}, {int64(2323), uint64(1), uint64(1)}}},
-		{StatsQuery{By: []string{"country"}, Countries: []string{"zz"}}, [][3]any{{"ZZ", uint64(2), uint64(1)}}},
-		{StatsQuery{By: []string{"proto"}}, [][3]any{{"tcp", uint64(8), uint64(2)}}},
-		{StatsQuery{By: []string{"day"}, From: "2026-05-02"}, [][3]any{{"2026-05-02", uint64(1), uint64(1)}}},
+		{store.StatsQuery{}, [][3]any{{nil, uint64(8), uint64(2)}}},
+		{store.StatsQuery{By: []string{"day"}, OrderBy: "key"}, [][3]any{{"2026-05-01", uint64(7), uint64(2)}, {"2026-05-02", uint64(1), uint64(1)}}},
+		{store.StatsQuery{By: []string{"class"}, OrderBy: "key"}, [][3]any{{"access", uint64(8), uint64(2)}, {"exploit", uint64(1), uint64(1)}, {"mirai", uint64(6), uint64(1)}}},
+		{store.StatsQuery{By: []string{"port"}, Classes: []string{"mirai"}}, [][3]any{{int64(23), uint64(5), uint64(1)}, {int64(2323), uint64(1), uint64(1)}}},
+		{store.StatsQuery{By: []string{"country"}, Countries: []string{"zz"}}, [][3]any{{"ZZ", uint64(2), uint64(1)}}},
+		{store.StatsQuery{By: []string{"proto"}}, [][3]any{{"tcp", uint64(8), uint64(2)}}},
+		{store.StatsQuery{By: []string{"day"}, From: "2026-05-02"}, [][3]any{{"2026-05-02", uint64(1), uint64(1)}}},
 	}
 	for _, c := range cases {
 		rows, err := ro.Stats(ctx, c.q)
@@ -114,17 +115,17 @@ func TestCommitAndStats(t *testing.T) {
 	if err := ro.DB().QueryRow(`SELECT single_src_port, src_port FROM source_days WHERE src = '203.0.113.5' AND day = '2026-05-01'`).Scan(&single, &sport); err != nil || !single || sport != 40000 {
 		t.Errorf("source_days single=%v sport=%d err=%v", single, sport, err)
 	}
-	if _, err := ro.Stats(ctx, StatsQuery{By: []string{"bogus"}}); err == nil {
+	if _, err := ro.Stats(ctx, store.StatsQuery{By: []string{"bogus"}}); err == nil {
 		t.Error("unknown dimension accepted")
 	}
-	if _, err := ro.Stats(ctx, StatsQuery{Classes: []string{"bogus"}}); err == nil {
+	if _, err := ro.Stats(ctx, store.StatsQuery{Classes: []string{"bogus"}}); err == nil {
 		t.Error("unknown class accepted")
 	}
 }
 
 func TestReadOnlyMissing(t *testing.T) {
 	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true})
-	if !errors.Is(err, ErrNoStore) {
+	if !errors.Is(err, store.ErrNoStore) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -141,11 +142,11 @@ func TestReassign(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Re-geolocate only 2026-05-02: the 203.0.113.5 row of that day moves to JP/AS64500.
-	loc := func(a netip.Addr) Place {
+	loc := func(a netip.Addr) store.Place {
 		if a.Is4() {
-			return Place{Country: "JP", ASN: 64500, Org: "Example Net"}
+			return store.Place{Country: "JP", ASN: 64500, Org: "Example Net"}
 		}
-		return Place{Country: "ZZ", Special: "documentation"}
+		return store.Place{Country: "ZZ", Special: "documentation"}
 	}
 	res, err := st.Reassign(ctx, "2026-05-02", "2026-05-02", loc, "test-country", "test-asn")
 	if err != nil {
@@ -154,7 +155,7 @@ func TestReassign(t *testing.T) {
 	if res.Sources != 1 || res.Rows != 1 || res.Changed != 1 {
 		t.Errorf("result %+v, want 1 source, 1 row, 1 changed", res)
 	}
-	rows, err := st.Stats(ctx, StatsQuery{By: []string{"day", "country", "asn"}, OrderBy: "key"})
+	rows, err := st.Stats(ctx, store.StatsQuery{By: []string{"day", "country", "asn"}, OrderBy: "key"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestReassign(t *testing.T) {
 		t.Error("bad day accepted")
 	}
 	// Without an ASN database only countries change: stored ASNs stay.
-	loc2 := func(a netip.Addr) Place { return Place{Country: "DE"} }
+	loc2 := func(a netip.Addr) store.Place { return store.Place{Country: "DE"} }
 	if _, err := st.Reassign(ctx, "", "", loc2, "country-2", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestTxParts(t *testing.T) {
 		return tx.Finish(ctx, b.Ingest, replace, b.Sensor)
 	}
 	total := func() uint64 {
-		rows, err := st.Stats(ctx, StatsQuery{})
+		rows, err := st.Stats(ctx, store.StatsQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +246,7 @@ func TestTxParts(t *testing.T) {
 	if err := write("sha256:cc", false, false); err != nil || total() != 16 {
 		t.Fatalf("two parts: err %v, %d packets, want 16", err, total())
 	}
-	if err := write("sha256:cc", false, false); !errors.Is(err, ErrDuplicate) || total() != 16 {
+	if err := write("sha256:cc", false, false); !errors.Is(err, store.ErrDuplicate) || total() != 16 {
 		t.Fatalf("duplicate: err %v, %d packets", err, total())
 	}
 	if err := write("sha256:cc", true, false); err != nil || total() != 16 {
@@ -264,7 +265,7 @@ func TestOpenRefusals(t *testing.T) {
 
 	// A store that must exist is not created.
 	missing := filepath.Join(dir, "missing.duckdb")
-	if _, err := Open(ctx, missing, Options{MustExist: true}); !errors.Is(err, ErrNoStore) {
+	if _, err := Open(ctx, missing, Options{MustExist: true}); !errors.Is(err, store.ErrNoStore) {
 		t.Errorf("MustExist on a missing file: %v, want ErrNoStore", err)
 	}
 	if _, err := os.Stat(missing); err == nil {
@@ -318,7 +319,7 @@ func TestStatsPortsByProtocol(t *testing.T) {
 	if _, err := st.Commit(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	q := StatsQuery{By: []string{"port"}, Ports: []int{8}, OrderBy: "key"}
+	q := store.StatsQuery{By: []string{"port"}, Ports: []int{8}, OrderBy: "key"}
 	if got := strings.Join(q.Dims(), ","); got != "port,proto" {
 		t.Errorf("Dims() = %s, want port,proto", got)
 	}

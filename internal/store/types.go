@@ -1,0 +1,190 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+)
+
+// Ingest describes one capture file's ingest, as recorded in the ingest log.
+type Ingest struct {
+	Path string
+	Hash string // content hash ("sha256:<hex>") of the file as stored on disk
+	// Supersedes lists the hashes of earlier ingests of the same path whose
+	// content is the start of this file's (the file was still being
+	// written); with Batch.Replace / Finish's replace they are replaced too.
+	Supersedes  []string
+	Size        int64
+	Sensor      string
+	Format      string
+	Frames      uint64 // frames read
+	Packets     uint64 // inbound IP packets counted
+	Outbound    uint64 // IP packets not addressed to the sensor
+	Undecodable uint64 // frames without a decodable IP packet
+	First, Last time.Time
+	Error       string // what stopped reading early ("" when the file was read to its end)
+	ErrorOffset int64  // byte offset of Error (-1 when none)
+	Duration    time.Duration
+	CountryDB   string
+	ASNDB       string
+	Version     string
+}
+
+// Place is the geolocation of a source address.
+type Place struct {
+	Country string
+	ASN     uint32
+	Org     string
+	Special string
+}
+
+// Sensor describes a sensor's monitored addresses.
+type Sensor struct {
+	Name      string
+	Nets      string  // comma-separated CIDRs ("" = every address counted)
+	Addresses float64 // number of monitored addresses (0 = unknown)
+}
+
+// Batch is one capture's contribution.
+type Batch struct {
+	Ingest  Ingest
+	Replace bool // replace earlier ingests of the same content or that Ingest.Supersedes names (--force)
+	Result  *aggregate.Result
+	Places  []Place // parallel to Result.Sources
+	Pattern func(id int) string
+	Sensor  Sensor
+}
+
+// ErrDuplicate is returned by Commit when the same content was already ingested.
+var ErrDuplicate = errors.New("already ingested")
+
+// KnownIngest is an earlier ingest's content identity.
+type KnownIngest struct {
+	Path string
+	Hash string
+	Size int64
+}
+
+// ReassignResult says what a re-geolocation changed.
+type ReassignResult struct {
+	Sources int   // distinct source addresses looked up
+	Rows    int64 // source-day rows updated
+	Changed int64 // rows whose country or ASN changed
+}
+
+// Dimensions that stats can group by, in the order they are accepted.
+var Dimensions = []string{"day", "sensor", "class", "country", "asn", "proto", "port", "src"}
+
+// StatsQuery selects and groups stored hits.
+type StatsQuery struct {
+	By        []string // dimensions, see Dimensions
+	Classes   []string // only packets carrying one of these classes
+	Sensors   []string
+	Countries []string // ISO codes ("ZZ" special-purpose, "??" unknown)
+	Ports     []int
+	Protos    []string // "tcp", "udp", "icmp", "icmpv6" or a number
+	ASNs      []uint32
+	From, To  string // inclusive days, YYYY-MM-DD ("" = open)
+	Top       int    // 0 = all rows
+	OrderBy   string // "packets" (default), "sources" or "key"
+}
+
+// Dims returns the dimensions the rows are grouped by: By, with proto added
+// after port when By has port but not proto. A port number means different
+// things under different protocols (23/tcp, 23/udp, ICMP type 8), so ports
+// are never added up across protocols.
+func (q StatsQuery) Dims() []string {
+	hasPort, hasProto := false, false
+	for _, d := range q.By {
+		hasPort = hasPort || d == "port"
+		hasProto = hasProto || d == "proto"
+	}
+	if !hasPort || hasProto {
+		return q.By
+	}
+	out := make([]string, 0, len(q.By)+1)
+	for _, d := range q.By {
+		out = append(out, d)
+		if d == "port" {
+			out = append(out, "proto")
+		}
+	}
+	return out
+}
+
+// StatsRow is one group: the values of the By dimensions (strings for day,
+// sensor, class, country, proto, src; numbers for port and asn) plus counts.
+type StatsRow struct {
+	Keys    []any
+	Org     string // AS organisation when grouping by asn
+	Packets uint64
+	Sources uint64 // distinct source addresses in the group
+}
+
+// ProtoName names an IP protocol number.
+func ProtoName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "icmpv6"
+	case 47:
+		return "gre"
+	}
+	return fmt.Sprint(p)
+}
+
+// ProtoNumber parses a protocol name or number.
+func ProtoNumber(s string) (uint8, error) {
+	switch strings.ToLower(s) {
+	case "icmp":
+		return 1, nil
+	case "tcp":
+		return 6, nil
+	case "udp":
+		return 17, nil
+	case "icmpv6", "ipv6-icmp":
+		return 58, nil
+	case "gre":
+		return 47, nil
+	}
+	var n uint8
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return 0, fmt.Errorf("unknown protocol %q (tcp, udp, icmp, icmpv6 or a number 0-255)", s)
+	}
+	return n, nil
+}
+
+// ParseDay checks a YYYY-MM-DD day.
+func ParseDay(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return t, fmt.Errorf("day %q: want YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// DefaultPath is the store used when neither --db nor $HONEYSCOPE_DB is set.
+const DefaultPath = "honeyscope.duckdb"
+
+// PathFromEnv returns flagValue when set, else $HONEYSCOPE_DB, else DefaultPath.
+func PathFromEnv(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv("HONEYSCOPE_DB"); v != "" {
+		return v
+	}
+	return DefaultPath
+}
+
+// ErrNoStore is returned when a read-only open finds no database file.
+var ErrNoStore = errors.New("no store")
