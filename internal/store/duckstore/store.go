@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if err != nil {
 		if isLockError(err) {
-			return nil, fmt.Errorf("store %s is in use by another process (waited %s): %w", path, opt.LockTimeout, err)
+			return nil, fmt.Errorf("store %s is in use by another process (waited %s): %w", path, opt.LockTimeout, lockedError{err})
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
