@@ -151,7 +151,13 @@ func (cl *Client) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsR
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, m.Rows...)
+		for _, r := range m.Rows {
+			if r.Keys == nil {
+				// gob sends an empty slice as none; the store gives an empty one.
+				r.Keys = []any{}
+			}
+			rows = append(rows, r)
+		}
 		if !m.More {
 			return rows, nil
 		}
