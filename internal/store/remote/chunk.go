@@ -350,7 +350,7 @@ func (d *decoder) fail(err error) {
 func decodeChunk(b []byte) (*chunk, error) {
 	d := &decoder{b: b}
 	if v := d.u8(); d.err == nil && v != chunkVersion {
-		return nil, fmt.Errorf("chunk version %d, want %d", v, chunkVersion)
+		return nil, fmt.Errorf("bad append chunk: version %d, want %d", v, chunkVersion)
 	}
 	c := &chunk{sensor: d.str()}
 	ns := d.count(4)
