@@ -19,7 +19,12 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	if db := os.Getenv("HONEYSCOPE_TEST_OWNER"); db != "" {
+		os.Exit(testOwnerMain(db, os.Getenv("HONEYSCOPE_TEST_OWNER_KILL")))
+	}
+	code := m.Run()
+	removeBinary()
+	os.Exit(code)
 }
 
 // TestKillMidIngest kills ingest with SIGKILL at several points and checks

@@ -162,7 +162,7 @@ all re-geolocated, and geo_history records every reassignment.`,
 				return err
 			}
 			defer l.close()
-			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{MustExist: true})
+			st, err := openStoreOpts(cmd.Context(), g.dbPath(), duckstore.Options{MustExist: true})
 			if err != nil {
 				return err
 			}

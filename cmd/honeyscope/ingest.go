@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,8 @@ import (
 	"github.com/honeyscope/honeyscope/internal/capture"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 func newIngestCmd(g *globals) *cobra.Command {
@@ -103,6 +106,11 @@ had an error.`,
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
+			}
+			// Through the owner when `honeyscope serve` runs, else the file.
+			db := cfg.DBPath
+			cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
+				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz})
 			}
 			var total int64
 			for _, f := range files {

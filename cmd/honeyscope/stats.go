@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"slices"
 	"strconv"
@@ -98,7 +97,7 @@ classes, so with --by class the rows add up to more than the access row.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
+			st, err := openStore(cmd.Context(), g.dbPath(), false)
 			if err != nil {
 				return err
 			}
