@@ -56,6 +56,8 @@ destination port.
 Files are read in parallel, one core each, and each file is committed in one
 transaction: an interrupted ingest leaves the store as it was before that file.
 A file whose content was ingested before is skipped (--force replaces it).
+While ` + "`honeyscope serve`" + ` owns the store, files are read here and committed
+through it, with the same guarantees.
 A damaged capture is reported with the byte offset of the damage; the packets
 read before it are kept (the ingest log records the error); for a gzip file the
 offset counts decompressed bytes. The exit status is 1 when any PATH or file

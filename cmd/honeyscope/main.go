@@ -62,6 +62,9 @@ Start with:
 
 The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
 open it with the duckdb CLI to query it directly (schema: docs/store.md).
+DuckDB lets one process hold the file; while ` + "`honeyscope serve`" + ` runs on the
+store, it owns it and the other commands go through it (its socket is the
+store's path plus .sock); otherwise they open the file themselves.
 
 GeoIP data built in: ip-location-db geo-whois-asn-country (CC0) with RIR data
 from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the attribution.`,
