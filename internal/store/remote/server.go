@@ -275,7 +275,9 @@ func (s *Server) serve(nc net.Conn) {
 	if err := c.flush(); err != nil {
 		return
 	}
-	nc.SetReadDeadline(time.Time{})
+	// The request must follow the handshake as promptly (a transaction's
+	// later frames may take as long as reading a capture takes).
+	nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
 
 	// A reader goroutine hands frames over one at a time; when the client
 	// goes away its read fails and the call's context is cancelled.
@@ -285,8 +287,11 @@ func (s *Server) serve(nc net.Conn) {
 	go func() {
 		defer cancel()
 		defer close(frames)
-		for {
+		for first := true; ; first = false {
 			f, err := c.readFrame()
+			if first {
+				nc.SetReadDeadline(time.Time{})
+			}
 			if err != nil {
 				if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 					s.log.Debug("store owner: read", "err", err)
