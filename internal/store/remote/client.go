@@ -137,56 +137,16 @@ func (k *call) recv(what string) (*message, error) {
 
 // Stats asks the owner.
 func (cl *Client) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
-	k, err := cl.open(ctx)
+	w, err := readCall[statsWire](ctx, cl, opStats, q)
 	if err != nil {
 		return nil, err
 	}
-	defer k.close()
-	if err := k.send(&message{Op: opStats, Query: &q}); err != nil {
-		return nil, err
-	}
-	var rows []store.StatsRow
-	for {
-		m, err := k.recv("stats")
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range m.Rows {
-			if r.Keys == nil {
-				// gob sends an empty slice as none; the store gives an empty one.
-				r.Keys = []any{}
-			}
-			rows = append(rows, r)
-		}
-		if !m.More {
-			return rows, nil
-		}
-	}
+	return w.rows(), nil
 }
 
 // KnownSizes asks the owner.
 func (cl *Client) KnownSizes(ctx context.Context) (map[int64][]store.KnownIngest, error) {
-	k, err := cl.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer k.close()
-	if err := k.send(&message{Op: opKnown}); err != nil {
-		return nil, err
-	}
-	out := map[int64][]store.KnownIngest{}
-	for {
-		m, err := k.recv("read ingest log")
-		if err != nil {
-			return nil, err
-		}
-		for _, ki := range m.Known {
-			out[ki.Size] = append(out[ki.Size], ki)
-		}
-		if !m.More {
-			return out, nil
-		}
-	}
+	return readCall[map[int64][]store.KnownIngest](ctx, cl, opKnown, nil)
 }
 
 // Begin starts a transaction on the owner, on a connection of its own:

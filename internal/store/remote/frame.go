@@ -82,10 +82,11 @@ type message struct {
 	Path     string
 	TimeZone string
 
-	Query *store.StatsQuery
-	Rows  []store.StatsRow
-	Known []store.KnownIngest
-	More  bool // more rows follow in another frame
+	// A Reader call's argument and (part of) its result, gob-encoded
+	// (reads.go); More: more of the result follows in another frame.
+	Args   []byte
+	Result []byte
+	More   bool
 
 	ID      int32
 	Ingest  *store.Ingest

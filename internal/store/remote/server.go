@@ -246,9 +246,6 @@ func (s *Server) committed(in store.Ingest) {
 // handshakeTimeout bounds how long a connection may take to say hello.
 const handshakeTimeout = 10 * time.Second
 
-// rowsPerFrame is how many stats rows (or known ingests) go in one reply frame.
-const rowsPerFrame = 1024
-
 // serve answers one connection: a handshake, then one call, or one
 // transaction's calls. A frame that cannot be read or decoded ends the
 // connection (and rolls back its transaction).
@@ -323,11 +320,11 @@ func (s *Server) serve(nc net.Conn) {
 		s.reply(c, &message{Op: opOK}, err)
 		return
 	}
+	if f, ok := readOps[m.Op]; ok {
+		s.read(ctx, c, m, f)
+		return
+	}
 	switch m.Op {
-	case opStats:
-		s.stats(ctx, c, m)
-	case opKnown:
-		s.known(ctx, c)
 	case opBegin:
 		s.tx(ctx, c, next)
 	case opReassign:
@@ -346,53 +343,6 @@ func (s *Server) reply(c *conn, m *message, err error) error {
 		return e
 	}
 	return c.flush()
-}
-
-func (s *Server) stats(ctx context.Context, c *conn, m *message) {
-	if m.Query == nil {
-		s.reply(c, &message{Op: opRows}, errors.New("stats: no query"))
-		return
-	}
-	rows, err := s.st.Stats(ctx, *m.Query)
-	if err != nil {
-		s.reply(c, &message{Op: opRows}, err)
-		return
-	}
-	for {
-		n := min(len(rows), rowsPerFrame)
-		if err := c.writeMessage(&message{Op: opRows, Rows: rows[:n], More: n < len(rows)}); err != nil {
-			s.log.Warn("store owner: stats reply", "err", err)
-			return
-		}
-		rows = rows[n:]
-		if len(rows) == 0 {
-			break
-		}
-	}
-	c.flush()
-}
-
-func (s *Server) known(ctx context.Context, c *conn) {
-	sizes, err := s.st.KnownSizes(ctx)
-	if err != nil {
-		s.reply(c, &message{Op: opRows}, err)
-		return
-	}
-	var all []store.KnownIngest
-	for _, ks := range sizes {
-		all = append(all, ks...)
-	}
-	for {
-		n := min(len(all), rowsPerFrame)
-		if err := c.writeMessage(&message{Op: opRows, Known: all[:n], More: n < len(all)}); err != nil {
-			return
-		}
-		all = all[n:]
-		if len(all) == 0 {
-			break
-		}
-	}
-	c.flush()
 }
 
 // tx runs one client transaction: chunks to append, then finish or abort.
