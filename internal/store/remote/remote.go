@@ -21,6 +21,11 @@
 // transaction lives on its connection, so a client that dies before
 // Finish has its transaction rolled back.
 //
+// Reader calls go through one generic path (reads.go: adding a method to
+// store.Reader is an entry in readOps and a two-line Client method).
+// Writers are serialised by the owner, for clients and for its own code
+// alike (Server.Store).
+//
 // Liveness: the owner holds an flock(2) on STORE.sock.lock for its whole
 // life. A socket that refuses connections is stale only when that lock
 // can be taken (the owner is gone; the kernel released its lock, even
