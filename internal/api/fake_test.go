@@ -30,7 +30,7 @@ func (f *fakeStore) asked() int {
 	return len(f.queries)
 }
 
-func (f *fakeStore) Begin(context.Context) (store.Tx, error)            { return nil, nil }
+func (f *fakeStore) Begin(context.Context) (store.Tx, error)             { return nil, nil }
 func (f *fakeStore) Commit(context.Context, *store.Batch) (int32, error) { return 0, nil }
 func (f *fakeStore) KnownSizes(context.Context) (map[int64][]store.KnownIngest, error) {
 	return nil, nil
@@ -42,7 +42,6 @@ func (f *fakeStore) Path() string             { return "fake.duckdb" }
 func (f *fakeStore) TimeZone() string         { return "Asia/Tokyo" }
 func (f *fakeStore) Location() *time.Location { return time.UTC }
 func (f *fakeStore) Close() error             { return nil }
-
 
 // newTestComponent is an API component on a loopback address over st.
 func newTestComponent(t testing.TB, st store.Store, cfg Configuration, deps Dependencies) *Component {
