@@ -167,6 +167,20 @@ func (c *Component) Stop(ctx context.Context) error {
 // Start and after Stop its methods return ErrNotStarted / ErrStopping.
 func (c *Component) Store() store.Store { return c.view }
 
+// Ready says whether the store can be asked: nil while open, ErrNotStarted
+// before Start, ErrStopping once Stop has begun.
+func (c *Component) Ready() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.stopping:
+		return ErrStopping
+	case c.st == nil:
+		return ErrNotStarted
+	}
+	return nil
+}
+
 // Commits counts the capture transactions committed through Store (it is
 // incremented by Store's Commit and Tx.Finish; callers must not add to it).
 func (c *Component) Commits() prometheus.Counter { return c.m.commits }
