@@ -136,9 +136,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		// Period: the period layer (internal/period) plugs in here.
 	})
 	if errors.Is(err, api.ErrAuthRequired) {
-		return fmt.Errorf("%w: --listen %s is reachable from other machines; give --auth-token-file FILE "+
+		return fmt.Errorf("--listen %s is reachable from other machines, so serve needs authentication: give --auth-token-file FILE "+
 			"(one token of at least 16 bytes, e.g. `openssl rand -hex 32 > FILE`) or --users-file FILE "+
-			"(user:$2a$... lines, e.g. `htpasswd -nbB alice PASSWORD >> FILE`), or listen on 127.0.0.1", err, o.listen)
+			"(user:$2a$... lines, e.g. `htpasswd -nbB alice PASSWORD >> FILE`), or listen on 127.0.0.1", o.listen)
 	}
 	if err != nil {
 		return err

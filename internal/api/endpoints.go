@@ -128,6 +128,8 @@ type SeriesAnswer struct {
 	Days   []string  `json:"days"`
 	Series []Series  `json:"series"`
 	Total  []*uint64 `json:"total"`
+	// Note says why "other" has no values (distinct sources by port).
+	Note string `json:"note,omitempty"`
 }
 
 func (c *Component) series(r *http.Request) (any, error) {
@@ -164,15 +166,11 @@ func (c *Component) series(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q.By = []string{"day", dim}
-	q.Top = c.config.MaxRows + 1
-	cells, err := c.query(ctx, "series", q)
+	// The top keys over the period, in the unit.
+	q.By, q.Top, q.OrderBy = []string{dim}, top, p.Unit
+	topRows, err := c.query(ctx, "series", q)
 	if err != nil {
 		return nil, err
-	}
-	if len(cells) > c.config.MaxRows {
-		return nil, &statusError{code: http.StatusUnprocessableEntity, param: pBy,
-			message: fmt.Sprintf("more than %d day and key cells; narrow the period (from, to) or the filters", c.config.MaxRows)}
 	}
 	days, err := dayAxis(p.From, p.To, covered, totals)
 	if err != nil {
@@ -183,9 +181,11 @@ func (c *Component) series(r *http.Request) (any, error) {
 		idx[d] = i
 	}
 	has := make([]bool, len(days))
-	for _, row := range covered {
-		if i, ok := idx[fmt.Sprint(row.Keys[0])]; ok {
-			has[i] = true
+	for _, rows := range [][]store.StatsRow{covered, totals} {
+		for _, row := range rows {
+			if i, ok := idx[fmt.Sprint(row.Keys[0])]; ok {
+				has[i] = true
+			}
 		}
 	}
 	column := func() []*uint64 {
@@ -198,62 +198,104 @@ func (c *Component) series(r *http.Request) (any, error) {
 		return v
 	}
 	add := func(v []*uint64, day string, x uint64) {
-		if i, ok := idx[day]; ok {
-			if v[i] == nil { // data counted on a day the coverage query missed
-				v[i], has[i] = new(uint64), true
-			}
+		if i, ok := idx[day]; ok && v[i] != nil {
 			*v[i] += x
 		}
 	}
-	type keyed struct {
-		key, label string
-		values     []*uint64
-		sum        uint64
-	}
-	byKey := map[string]*keyed{}
-	var order []*keyed
-	for _, row := range cells {
-		day, key := fmt.Sprint(row.Keys[0]), keyOf(dim, row.Keys, 1)
-		k := byKey[key]
-		if k == nil {
-			k = &keyed{key: key, label: labelOf(dim, key, row.Org), values: column()}
-			byKey[key] = k
-			order = append(order, k)
-		}
-		x := unitValue(row, p.Unit)
-		k.sum += x
-		add(k.values, day, x)
-	}
-	slices.SortFunc(order, func(a, b *keyed) int { return cmp.Or(cmp.Compare(b.sum, a.sum), cmp.Compare(a.key, b.key)) })
 	out := SeriesAnswer{Class: p.Classes[0], By: dim, Unit: p.Unit, Days: days, Series: []Series{}, Total: column()}
-	other := column()
-	for i, k := range order {
-		if i < top {
-			out.Series = append(out.Series, Series{Key: k.key, Label: k.label, Values: k.values})
-			continue
-		}
-		for d, v := range k.values {
-			if v != nil {
-				add(other, days[d], *v)
-			}
-		}
-	}
-	out.Series = append(out.Series, Series{Key: "other", Label: "other", Values: other})
 	for _, row := range totals {
 		add(out.Total, fmt.Sprint(row.Keys[0]), unitValue(row, p.Unit))
 	}
-	// Columns made before a late "has" are fixed up: every series has a
-	// number wherever the total has one.
-	for i := range days {
-		if !has[i] {
-			continue
+	pos := map[string]int{}
+	for _, row := range topRows {
+		key := keyOf(dim, row.Keys, 0)
+		pos[key] = len(out.Series)
+		out.Series = append(out.Series, Series{Key: key, Label: labelOf(dim, key, row.Org), Values: column()})
+	}
+	// The top keys per day: the filters narrowed to them.
+	if len(topRows) > 0 {
+		q := p.statsQuery()
+		q.By = []string{"day", dim}
+		switch dim {
+		case "country":
+			q.Countries = nil
+		case "asn":
+			q.ASNs = nil
+		case "sensor":
+			q.Sensors = nil
+		case "port":
+			q.Ports, q.Protos = nil, nil
 		}
-		for _, s := range append(out.Series, Series{Values: out.Total}) {
-			if s.Values[i] == nil {
-				s.Values[i] = new(uint64)
+		for _, row := range topRows {
+			switch dim {
+			case "country":
+				q.Countries = append(q.Countries, fmt.Sprint(row.Keys[0]))
+			case "asn":
+				if a, ok := row.Keys[0].(int64); ok {
+					q.ASNs = append(q.ASNs, uint32(a))
+				}
+			case "sensor":
+				q.Sensors = append(q.Sensors, fmt.Sprint(row.Keys[0]))
+			case "port":
+				if n, ok := row.Keys[0].(int64); ok {
+					q.Ports = append(q.Ports, int(n))
+				}
+				if pr := fmt.Sprint(row.Keys[1]); !slices.Contains(q.Protos, pr) {
+					q.Protos = append(q.Protos, pr)
+				}
+			}
+		}
+		cells, err := c.query(ctx, "series", q)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range cells {
+			// Ports: 23/udp comes along with 23/tcp; only the top pairs count.
+			if i, ok := pos[keyOf(dim, row.Keys, 1)]; ok {
+				add(out.Series[i].Values, fmt.Sprint(row.Keys[0]), unitValue(row, p.Unit))
 			}
 		}
 	}
+	other := Series{Key: "other", Label: "other", Values: column()}
+	switch {
+	case p.Unit == "packets" || dim == "country" || dim == "asn":
+		// A packet has one key of each dimension, and a source one country
+		// and one AS a day: the rest is the total less the top keys.
+		for d, t := range out.Total {
+			if t == nil {
+				continue
+			}
+			var sum uint64
+			for _, s := range out.Series {
+				sum += *s.Values[d]
+			}
+			if *t > sum {
+				*other.Values[d] = *t - sum
+			}
+		}
+	case dim == "sensor":
+		// A source seen by several sensors counts at each: the other
+		// sensors' distinct sources are added up (sensors are few).
+		q := p.statsQuery()
+		q.By = []string{"day", "sensor"}
+		rows, err := c.query(ctx, "series", q)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			if _, isTop := pos[fmt.Sprint(row.Keys[1])]; !isTop {
+				add(other.Values, fmt.Sprint(row.Keys[0]), row.Sources)
+			}
+		}
+	default:
+		// Distinct sources by port: a source probes many ports, and the
+		// ports outside the top are too many to add up per day.
+		for i := range other.Values {
+			other.Values[i] = nil
+		}
+		out.Note = "other is not given for distinct sources by port: a source counts under every port it probed; total is the day's distinct sources"
+	}
+	out.Series = append(out.Series, other)
 	return out, nil
 }
 

@@ -168,72 +168,80 @@ func TestSeriesAgainstStore(t *testing.T) {
 		top             int
 	}{
 		{"country", "mirai", "packets", 3},
+		{"country", "access", "sources", 4},
 		{"port", "access", "sources", 4},
+		{"port", "mirai", "packets", 3},
+		{"sensor", "access", "sources", 1},
 		{"sensor", "access", "packets", 1},
 		{"asn", "zmap", "sources", 2},
 	} {
+		name := tc.by + "/" + tc.class + "/" + tc.unit
 		var got SeriesAnswer
 		fetch(t, c, fmt.Sprintf("/api/v1/series?by=%s&class=%s&unit=%s&top=%d", tc.by, tc.class, tc.unit, tc.top), &got)
-		q := store.StatsQuery{By: []string{"day", tc.by}, Classes: []string{tc.class}}
-		cells := direct(t, st, q)
 		dayIdx := map[string]int{}
 		for i, d := range got.Days {
 			dayIdx[d] = i
 		}
-		// Per key and day, and per key over the period, from the store.
+		// Every key per day, from the store.
 		want := map[string][]uint64{}
-		sum := map[string]uint64{}
-		for _, r := range cells {
+		for _, r := range direct(t, st, store.StatsQuery{By: []string{"day", tc.by}, Classes: []string{tc.class}}) {
 			k := keyOf(tc.by, r.Keys, 1)
 			if want[k] == nil {
 				want[k] = make([]uint64, len(got.Days))
 			}
 			i, ok := dayIdx[r.Keys[0].(string)]
 			if !ok {
-				t.Fatalf("%s: day %v missing from the axis %v", tc.by, r.Keys[0], got.Days)
+				t.Fatalf("%s: day %v missing from the axis %v", name, r.Keys[0], got.Days)
 			}
 			want[k][i] += unitValue(r, tc.unit)
-			sum[k] += unitValue(r, tc.unit)
 		}
-		keys := make([]string, 0, len(sum))
-		for k := range sum {
-			keys = append(keys, k)
+		// The top keys are the store's top over the period.
+		tops := direct(t, st, store.StatsQuery{By: []string{tc.by}, Classes: []string{tc.class}, Top: tc.top, OrderBy: tc.unit})
+		if len(got.Series) != len(tops)+1 || got.Series[len(tops)].Key != "other" {
+			t.Fatalf("%s: %d series, want %d and other", name, len(got.Series), len(tops))
 		}
-		slices.SortFunc(keys, func(a, b string) int {
-			if sum[a] != sum[b] {
-				if sum[a] > sum[b] {
-					return -1
-				}
-				return 1
-			}
-			return map[bool]int{true: -1, false: 1}[a < b]
-		})
-		ntop := min(tc.top, len(keys))
-		if len(got.Series) != ntop+1 || got.Series[ntop].Key != "other" {
-			t.Fatalf("%s: %d series, want %d and other", tc.by, len(got.Series), ntop)
-		}
-		other := make([]uint64, len(got.Days))
-		for _, k := range keys[ntop:] {
-			for i, v := range want[k] {
-				other[i] += v
-			}
-		}
-		for i, k := range keys[:ntop] {
+		isTop := map[string]bool{}
+		for i, r := range tops {
+			k := keyOf(tc.by, r.Keys, 0)
+			isTop[k] = true
 			if got.Series[i].Key != k {
-				t.Errorf("%s: series %d is %s, want %s", tc.by, i, got.Series[i].Key, k)
+				t.Errorf("%s: series %d is %s, want %s", name, i, got.Series[i].Key, k)
 			}
 		}
-		check := func(name string, vals []*uint64, want []uint64) {
+		check := func(what string, vals []*uint64, want []uint64) {
+			if len(vals) != len(want) {
+				t.Fatalf("%s %s: %d values for %d days", name, what, len(vals), len(want))
+			}
 			for i, v := range vals {
 				if v == nil || *v != want[i] {
-					t.Errorf("%s %s day %s: %v, want %d", tc.by, name, got.Days[i], v, want[i])
+					t.Errorf("%s %s day %s: %v, want %d", name, what, got.Days[i], v, want[i])
 				}
 			}
 		}
-		for i := range ntop {
-			check(keys[i], got.Series[i].Values, want[keys[i]])
+		for i, r := range tops {
+			check(got.Series[i].Key, got.Series[i].Values, want[keyOf(tc.by, r.Keys, 0)])
 		}
-		check("other", got.Series[ntop].Values, other)
+		// "other" adds up the other keys, except distinct sources by port.
+		other := make([]uint64, len(got.Days))
+		for k, v := range want {
+			if !isTop[k] {
+				for i, x := range v {
+					other[i] += x
+				}
+			}
+		}
+		if tc.by == "port" && tc.unit == "sources" {
+			for i, v := range got.Series[len(tops)].Values {
+				if v != nil {
+					t.Errorf("%s: other on %s is %d, want null", name, got.Days[i], *v)
+				}
+			}
+			if got.Note == "" {
+				t.Errorf("%s: no note for the missing other", name)
+			}
+		} else {
+			check("other", got.Series[len(tops)].Values, other)
+		}
 		// The total per day is the store's per-day count.
 		tot := make([]uint64, len(got.Days))
 		for _, r := range direct(t, st, store.StatsQuery{By: []string{"day"}, Classes: []string{tc.class}}) {
