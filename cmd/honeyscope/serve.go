@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/honeyscope/honeyscope/internal/api"
 	"github.com/honeyscope/honeyscope/internal/daemon"
@@ -47,7 +50,7 @@ over HTTP: a JSON API under /api/v1/ (docs/api.md) and Prometheus metrics at
 Listening beyond loopback requires authentication: --auth-token-file (a file
 holding one bearer token of at least 16 bytes; clients send
 "Authorization: Bearer TOKEN") or --users-file (lines user:$2a$... with bcrypt
-hashes, e.g. from "htpasswd -nbB user password"; clients use HTTP basic
+hashes, made by "honeyscope serve hash-password USER" or "htpasswd -nbB USER PASSWORD"; clients use HTTP basic
 authentication). Without either, serve refuses a non-loopback address.
 
 While serve runs it owns the store: DuckDB lets no other process open the file,
@@ -90,6 +93,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	o.geo.register(f)
+	cmd.AddCommand(newHashPasswordCmd())
 	return cmd
 }
 
@@ -138,7 +142,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if errors.Is(err, api.ErrAuthRequired) {
 		return fmt.Errorf("--listen %s is reachable from other machines, so serve needs authentication: give --auth-token-file FILE "+
 			"(one token of at least 16 bytes, e.g. `openssl rand -hex 32 > FILE`) or --users-file FILE "+
-			"(user:$2a$... lines, e.g. `htpasswd -nbB alice PASSWORD >> FILE`), or listen on 127.0.0.1", o.listen)
+			"(user:$2a$... lines, e.g. `honeyscope serve hash-password alice >> FILE`), or listen on 127.0.0.1", o.listen)
 	}
 	if err != nil {
 		return err
@@ -185,4 +189,36 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHashPasswordCmd prints a users-file line for serve --users-file.
+func newHashPasswordCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "hash-password USER",
+		Short: "Print a --users-file line (user:bcrypt hash) for a password read from stdin",
+		Long: `Read a password (the first line of standard input) and print USER:HASH with a
+bcrypt hash, a line for serve --users-file. Nothing is stored.`,
+		Example: `  printf '%s\n' "$PASSWORD" | honeyscope serve hash-password alice >> users`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user := args[0]
+			if user == "" || strings.ContainsAny(user, ":\r\n") {
+				return fmt.Errorf("user %q: a name without ':' or line breaks", user)
+			}
+			line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("read password: %w", err)
+			}
+			pass := strings.TrimRight(line, "\r\n")
+			if len(pass) < 8 || len(pass) > 72 {
+				return fmt.Errorf("password of %d bytes: want 8 to 72 (bcrypt's limit)", len(pass))
+			}
+			h, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.DefaultCost)
+			if err != nil {
+				return fmt.Errorf("hash password: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", user, h)
+			return nil
+		},
+	}
 }

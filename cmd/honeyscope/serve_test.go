@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.
@@ -178,5 +180,29 @@ func TestServeRefusesOpenListenWithoutAuth(t *testing.T) {
 	}
 	if _, err := os.Stat(db); !os.IsNotExist(err) {
 		t.Errorf("refused serve created the store: %v", err)
+	}
+}
+
+func TestHashPassword(t *testing.T) {
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	root.SetIn(strings.NewReader("correct horse battery\n"))
+	root.SetArgs([]string{"serve", "hash-password", "alice"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	user, hash, ok := strings.Cut(strings.TrimSpace(out.String()), ":")
+	if !ok || user != "alice" || bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse battery")) != nil {
+		t.Errorf("line %q does not verify", out.String())
+	}
+	root = newRoot()
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	root.SetIn(strings.NewReader("short\n"))
+	root.SetArgs([]string{"serve", "hash-password", "bob"})
+	if err := root.Execute(); err == nil {
+		t.Error("a 5-byte password was hashed")
 	}
 }
