@@ -60,11 +60,13 @@ Signals: SIGINT or SIGTERM stop accepting connections, let requests in flight
 finish (at most --shutdown-timeout), let a running commit finish or roll it
 back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 --asn) again; if they fail to load, the ones in use stay. Logs are structured
-(log/slog) on stderr. docs/serve.md has the details.`,
-		Example: `  honeyscope serve --db honeyscope.duckdb
+(log/slog) on stderr. docs/serve.md has the details, docs/api.md the API:
+
   curl -s localhost:8080/api/v1/totals
-  curl -s 'localhost:8080/api/v1/stats?by=country&class=mirai&top=10'
-  honeyscope serve --listen 0.0.0.0:8080 --auth-token-file /etc/honeyscope/token`,
+  curl -s 'localhost:8080/api/v1/stats?by=country&class=mirai&top=10'`,
+		Example: `  honeyscope serve --db honeyscope.duckdb
+  honeyscope serve --listen 0.0.0.0:8080 --auth-token-file /etc/honeyscope/token
+  honeyscope serve --listen 0.0.0.0:8080 --users-file /etc/honeyscope/users --geoip GeoLite2-Country.mmdb`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			switch o.logFormat {
@@ -197,8 +199,10 @@ func newHashPasswordCmd() *cobra.Command {
 		Use:   "hash-password USER",
 		Short: "Print a --users-file line (user:bcrypt hash) for a password read from stdin",
 		Long: `Read a password (the first line of standard input) and print USER:HASH with a
-bcrypt hash, a line for serve --users-file. Nothing is stored.`,
-		Example: `  printf '%s\n' "$PASSWORD" | honeyscope serve hash-password alice >> users`,
+bcrypt hash, a line for serve --users-file. Nothing is stored:
+
+  printf '%s\n' "$PASSWORD" | honeyscope serve hash-password alice >> users`,
+		Example: `  honeyscope serve hash-password alice`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			user := args[0]
