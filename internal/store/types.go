@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -91,6 +92,9 @@ type StatsQuery struct {
 	From, To  string // inclusive days, YYYY-MM-DD ("" = open)
 	Top       int    // 0 = all rows
 	OrderBy   string // "packets" (default), "sources" or "key"
+
+	// Srcs: only these source addresses (IPv4-mapped IPv6 as IPv4).
+	Srcs []netip.Addr
 }
 
 // Dims returns the dimensions the rows are grouped by: By, with proto added

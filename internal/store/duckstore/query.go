@@ -171,6 +171,12 @@ func statsSQL(q store.StatsQuery) (string, []any, error) {
 			args = append(args, a)
 		}
 	}
+	if len(q.Srcs) > 0 {
+		where = append(where, "src IN ("+placeholders(len(q.Srcs))+")")
+		for _, a := range q.Srcs {
+			args = append(args, a.Unmap().String())
+		}
+	}
 	if q.From != "" {
 		t, err := store.ParseDay(q.From)
 		if err != nil {

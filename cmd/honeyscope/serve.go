@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/honeyscope/honeyscope/internal/api"
+	"github.com/honeyscope/honeyscope/internal/daemon"
+	geocomp "github.com/honeyscope/honeyscope/internal/locator"
+	"github.com/honeyscope/honeyscope/internal/metrics"
+	"github.com/honeyscope/honeyscope/internal/owner"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
+)
+
+// serveReady, when set (by tests), is called with the API's bound address
+// once every component has started.
+var serveReady func(addr string)
+
+type serveOptions struct {
+	listen    string
+	tokenFile string
+	usersFile string
+	tz        string
+	geo       geoOptions
+	shutdown  time.Duration
+	logFormat string
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run as a service: the store held open, a JSON API and Prometheus metrics",
+		Long: `Open the store for the lifetime of the process and answer questions about it
+over HTTP: a JSON API under /api/v1/ (docs/api.md) and Prometheus metrics at
+/metrics, on one listener (default 127.0.0.1:8080).
+
+Listening beyond loopback requires authentication: --auth-token-file (a file
+holding one bearer token of at least 16 bytes; clients send
+"Authorization: Bearer TOKEN") or --users-file (lines user:$2a$... with bcrypt
+hashes, made by "honeyscope serve hash-password USER" or "htpasswd -nbB USER PASSWORD"; clients use HTTP basic
+authentication). Without either, serve refuses a non-loopback address.
+
+While serve runs it owns the store: DuckDB lets no other process open the file,
+so stats, report and ingest run against it fail until serve stops.
+
+Signals: SIGINT or SIGTERM stop accepting connections, let requests in flight
+finish (at most --shutdown-timeout), let a running commit finish or roll it
+back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
+--asn) again; if they fail to load, the ones in use stay. Logs are structured
+(log/slog) on stderr. docs/serve.md has the details, docs/api.md the API:
+
+  curl -s localhost:8080/api/v1/totals
+  curl -s 'localhost:8080/api/v1/stats?by=country&class=mirai&top=10'`,
+		Example: `  honeyscope serve --db honeyscope.duckdb
+  honeyscope serve --listen 0.0.0.0:8080 --auth-token-file /etc/honeyscope/token
+  honeyscope serve --listen 0.0.0.0:8080 --users-file /etc/honeyscope/users --geoip GeoLite2-Country.mmdb`,
+		Args: cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			switch o.logFormat {
+			case "text", "json":
+			default:
+				return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
+			}
+			if o.shutdown <= 0 {
+				return fmt.Errorf("--shutdown-timeout %s: want a positive duration", o.shutdown)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.geo.applyConfig(g)
+			if o.tz == "" && g.cfg != nil {
+				o.tz = g.cfg.TZ
+			}
+			return runServe(cmd.Context(), g, o, cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", api.DefaultConfiguration().Listen, "`HOST:PORT` to listen on (beyond loopback only with --auth-token-file or --users-file)")
+	f.StringVar(&o.tokenFile, "auth-token-file", "", "`FILE` holding the bearer token clients must send")
+	f.StringVar(&o.usersFile, "users-file", "", "`FILE` of user:$2a$... lines (bcrypt hashes) for HTTP basic authentication")
+	f.StringVar(&o.tz, "tz", "", "time zone of days when the store is new (default: the store's, UTC for a new one)")
+	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	o.geo.register(f)
+	cmd.AddCommand(newHashPasswordCmd())
+	return cmd
+}
+
+// serveLogger is serve's structured logger on w: Info by default, Debug
+// with -v.
+func serveLogger(w io.Writer, format string, verbose bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if verbose {
+		opts.Level = slog.LevelDebug
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer) error {
+	log := serveLogger(stderr, o.logFormat, g.verbose)
+	r := daemon.NewReporter(log)
+
+	storeCfg := owner.DefaultConfiguration()
+	storeCfg.Path, storeCfg.TimeZone = g.dbPath(), o.tz
+	st, err := owner.New(r, storeCfg, owner.Dependencies{})
+	if err != nil {
+		return err
+	}
+	geoC, err := geocomp.New(r, geocomp.Configuration{CountryDB: o.geo.countryDB, ASNDB: o.geo.asnDB}, geocomp.Dependencies{})
+	if err != nil {
+		return err
+	}
+	met, err := metrics.New(r, metrics.DefaultConfiguration(), metrics.Dependencies{Version: version})
+	if err != nil {
+		return err
+	}
+	apiCfg := api.DefaultConfiguration()
+	apiCfg.Listen, apiCfg.AuthTokenFile, apiCfg.UsersFile = o.listen, o.tokenFile, o.usersFile
+	apiC, err := api.New(r, apiCfg, api.Dependencies{
+		Store:        st.Store(),
+		Ready:        st.Ready,
+		GeoDatabases: geoC.Databases,
+		Metrics:      met.Handler(),
+		MetricsPath:  met.Path(),
+		Info:         api.Info{Version: version, Schema: duckstore.SchemaVersion},
+		// Period: the period layer (internal/period) plugs in here.
+	})
+	if errors.Is(err, api.ErrAuthRequired) {
+		return fmt.Errorf("--listen %s is reachable from other machines, so serve needs authentication: give --auth-token-file FILE "+
+			"(one token of at least 16 bytes, e.g. `openssl rand -hex 32 > FILE`) or --users-file FILE "+
+			"(user:$2a$... lines, e.g. `honeyscope serve hash-password alice >> FILE`), or listen on 127.0.0.1", o.listen)
+	}
+	if err != nil {
+		return err
+	}
+
+	// Started in this order, stopped in reverse: the API stops taking
+	// requests before the store is closed.
+	d := daemon.New(log,
+		daemon.Entry{Name: "store", Component: st},
+		daemon.Entry{Name: "geo", Component: geoC},
+		daemon.Entry{Name: "metrics", Component: met},
+		// The remote-store server (internal/store/remote) goes here, after the
+		// store and before the API:
+		//   daemon.Entry{Name: "remote", Component: remote.NewServer(st.Store(), r.Logger("remote"))},
+		daemon.Entry{Name: "api", Component: apiC},
+	)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	if err := d.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("serving", "addr", apiC.Addr().String(), "store", storeCfg.Path, "version", version)
+	if serveReady != nil {
+		serveReady(apiC.Addr().String())
+	}
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-hup:
+			log.Info("SIGHUP: reloading the GeoIP databases")
+			if err := geoC.Reload(); err != nil {
+				log.Error("GeoIP reload failed", "err", err)
+			}
+		}
+	}
+	log.Info("stopping", "timeout", o.shutdown)
+	stopCtx, cancel := context.WithTimeout(context.Background(), o.shutdown)
+	defer cancel()
+	if err := d.Stop(stopCtx); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newHashPasswordCmd prints a users-file line for serve --users-file.
+func newHashPasswordCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "hash-password USER",
+		Short: "Print a --users-file line (user:bcrypt hash) for a password read from stdin",
+		Long: `Read a password (the first line of standard input) and print USER:HASH with a
+bcrypt hash, a line for serve --users-file. Nothing is stored:
+
+  printf '%s\n' "$PASSWORD" | honeyscope serve hash-password alice >> users`,
+		Example: `  honeyscope serve hash-password alice`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user := args[0]
+			if user == "" || strings.ContainsAny(user, ":\r\n") {
+				return fmt.Errorf("user %q: a name without ':' or line breaks", user)
+			}
+			line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("read password: %w", err)
+			}
+			pass := strings.TrimRight(line, "\r\n")
+			if len(pass) < 8 || len(pass) > 72 {
+				return fmt.Errorf("password of %d bytes: want 8 to 72 (bcrypt's limit)", len(pass))
+			}
+			h, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.DefaultCost)
+			if err != nil {
+				return fmt.Errorf("hash password: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", user, h)
+			return nil
+		},
+	}
+}
