@@ -85,8 +85,8 @@ func hs(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-// owner is a store owner in a child process.
-type owner struct {
+// childOwner is a store owner in a child process.
+type childOwner struct {
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	commits []string
@@ -95,7 +95,7 @@ type owner struct {
 
 // startOwner starts an owner of db; kill, when set, makes it kill itself
 // with SIGKILL at that point (see testOwnerMain).
-func startOwner(t *testing.T, db, kill string) *owner {
+func startOwner(t *testing.T, db, kill string) *childOwner {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "HONEYSCOPE_TEST_OWNER="+db, "HONEYSCOPE_TEST_OWNER_KILL="+kill)
@@ -107,7 +107,7 @@ func startOwner(t *testing.T, db, kill string) *owner {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	o := &owner{cmd: cmd, done: make(chan struct{})}
+	o := &childOwner{cmd: cmd, done: make(chan struct{})}
 	ready := make(chan bool, 1)
 	go func() {
 		defer close(o.done)
@@ -140,7 +140,7 @@ func startOwner(t *testing.T, db, kill string) *owner {
 }
 
 // stop ends the owner with SIGTERM (it stops, closing the store).
-func (o *owner) stop() {
+func (o *childOwner) stop() {
 	select {
 	case <-o.done:
 		return
@@ -156,7 +156,7 @@ func (o *owner) stop() {
 }
 
 // wait waits for the owner to exit by itself (after killing itself).
-func (o *owner) wait(t *testing.T) {
+func (o *childOwner) wait(t *testing.T) {
 	t.Helper()
 	select {
 	case <-o.done:
@@ -165,7 +165,7 @@ func (o *owner) wait(t *testing.T) {
 	}
 }
 
-func (o *owner) committed() []string {
+func (o *childOwner) committed() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]string(nil), o.commits...)

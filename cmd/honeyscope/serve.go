@@ -22,6 +22,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/metrics"
 	"github.com/honeyscope/honeyscope/internal/owner"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
+	"github.com/honeyscope/honeyscope/internal/store/remote"
 )
 
 // serveReady, when set (by tests), is called with the API's bound address
@@ -118,6 +119,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 
 	storeCfg := owner.DefaultConfiguration()
 	storeCfg.Path, storeCfg.TimeZone = g.dbPath(), o.tz
+	// Another serve holding the file would make the store component wait
+	// for its lock: say who owns it at once instead.
+	if pid, err := remote.OwnerPID(ctx, storeCfg.Path); err == nil {
+		return fmt.Errorf("store %s is owned by another honeyscope serve (pid %d): stop it first, or serve another --db", storeCfg.Path, pid)
+	}
 	st, err := owner.New(r, storeCfg, owner.Dependencies{})
 	if err != nil {
 		return err
@@ -156,9 +162,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		daemon.Entry{Name: "store", Component: st},
 		daemon.Entry{Name: "geo", Component: geoC},
 		daemon.Entry{Name: "metrics", Component: met},
-		// The remote-store server (internal/store/remote) goes here, after the
-		// store and before the API:
-		//   daemon.Entry{Name: "remote", Component: remote.NewServer(st.Store(), r.Logger("remote"))},
+		// Other commands (ingest, stats, spikes, report, geo reassign) reach
+		// the store through its socket beside the file.
+		daemon.Entry{Name: "remote", Component: remote.NewServer(st.Store(), r.Logger("remote"))},
 		daemon.Entry{Name: "api", Component: apiC},
 	)
 	hup := make(chan os.Signal, 1)
