@@ -102,7 +102,7 @@ func Sentence(f Finding, lang string, names Namer) string {
 	for _, d := range SentenceDrivers(f) {
 		drv = append(drv, displayName(names, d.Dim, d.Key, lang))
 	}
-	ratio := formatRatio(f.BaselineRatio())
+	ratio := FormatRatio(f.BaselineRatio())
 	if lang == LangJapanese {
 		return sentenceJA(f, subject, ratio, drv)
 	}
@@ -295,7 +295,7 @@ func dayEN(t time.Time) string {
 
 // formatRatio shows a ratio with one decimal below 10 and none above:
 // 2.5, 3, 12.
-func formatRatio(r float64) string {
+func FormatRatio(r float64) string {
 	switch {
 	case math.IsNaN(r) || math.IsInf(r, 0):
 		return "?"

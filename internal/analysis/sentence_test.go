@@ -164,8 +164,8 @@ func TestFormatHelpers(t *testing.T) {
 		want string
 	}{{12, "12"}, {12.4, "12"}, {9.96, "10"}, {9.94, "9.9"}, {2.54, "2.5"}, {3, "3"}}
 	for _, r := range ratios {
-		if got := formatRatio(r.in); got != r.want {
-			t.Errorf("formatRatio(%v) = %q, want %q", r.in, got, r.want)
+		if got := FormatRatio(r.in); got != r.want {
+			t.Errorf("FormatRatio(%v) = %q, want %q", r.in, got, r.want)
 		}
 	}
 	counts := []struct {

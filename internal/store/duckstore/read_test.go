@@ -183,7 +183,7 @@ func TestReadSeries(t *testing.T) {
 		{"ports folded", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-02"), Dim: store.DimPort, Classes: []string{"access"},
 			Fold: true, Keep: []store.Key{{Proto: 6, Port: 23}}, FoldFrom: 1024},
 			map[string][]float64{
-				k("access", "", store.Key{Proto: 6, Port: 23}):             {10, 13},
+				k("access", "", store.Key{Proto: 6, Port: 23}):              {10, 13},
 				k("access", "", store.Key{Proto: 6, Fold: store.FoldOther}): {2, 0},
 				k("access", "", store.Key{Proto: 6, Fold: store.FoldHigh}):  {3, 4}}},
 		{"distinct sources of a folded key", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-02"), Dim: store.DimASN, Unit: store.UnitSources,
