@@ -13,6 +13,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/period"
 	"github.com/honeyscope/honeyscope/internal/report"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
@@ -121,7 +122,7 @@ not used: the demo never touches another store).`,
 			}
 			// The three findings the report tells that added the most
 			// packets or sources.
-			top := report.Highlights(rep.Findings, report.HighlightCount)
+			top := period.Highlights(rep.Findings, period.HighlightCount)
 			slices.SortStableFunc(top, func(a, b analysis.Finding) int {
 				return cmp.Compare((b.Value-b.Baseline)*float64(b.Days), (a.Value-a.Baseline)*float64(a.Days))
 			})

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/period"
 	"github.com/honeyscope/honeyscope/internal/report"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -62,17 +64,24 @@ day detection rules changed); repeat it for several days.`,
 			if err := checkLang(lang); err != nil {
 				return err
 			}
-			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
+			spec, err := parsePeriod(from, to)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			l := report.NewLoader(st, opt.Sensors)
-			if opt.From, opt.To, err = parsePeriod(l, from, to); err != nil {
+			var st store.Store
+			if st, err = openStore(cmd.Context(), g.dbPath(), false); err != nil {
 				return err
 			}
+			defer st.Close()
+			loc := st.Location()
+			if spec.HasFrom {
+				opt.From = spec.From.Start(loc)
+			}
+			if spec.HasTo {
+				opt.To = spec.To.Start(loc)
+			}
 			for _, a := range annotates {
-				an, err := parseAnnotation(l, a)
+				an, err := parseAnnotation(loc, a)
 				if err != nil {
 					return err
 				}
@@ -104,42 +113,39 @@ day detection rules changed); repeat it for several days.`,
 	return cmd
 }
 
-// parsePeriod reads --from/--to; an empty --to is the last day with data and
-// an empty --from the sixth day before --to (a week).
-func parsePeriod(l *report.Loader, from, to string) (time.Time, time.Time, error) {
-	var f, t time.Time
+// parsePeriod reads --from/--to; the period layer decides the missing
+// ends (period.Resolve: a week from the given end, or the last week with
+// data).
+func parsePeriod(from, to string) (period.Spec, error) {
+	var s period.Spec
 	var err error
 	if to != "" {
-		if t, err = l.ParseDay(to); err != nil {
-			return f, t, fmt.Errorf("--to: %w", err)
+		if s.To, err = civil.Parse(to); err != nil {
+			return s, fmt.Errorf("--to: %w", err)
 		}
+		s.HasTo = true
 	}
 	if from != "" {
-		if f, err = l.ParseDay(from); err != nil {
-			return f, t, fmt.Errorf("--from: %w", err)
+		if s.From, err = civil.Parse(from); err != nil {
+			return s, fmt.Errorf("--from: %w", err)
 		}
+		s.HasFrom = true
 	}
-	if !f.IsZero() && !t.IsZero() && t.Before(f) {
-		return f, t, fmt.Errorf("--to %s is before --from %s", to, from)
+	if s.HasFrom && s.HasTo && s.To < s.From {
+		return s, fmt.Errorf("--to %s is before --from %s", to, from)
 	}
-	if !f.IsZero() && t.IsZero() {
-		t = f.AddDate(0, 0, report.DefaultDays-1)
-	}
-	if f.IsZero() && !t.IsZero() {
-		f = t.AddDate(0, 0, -(report.DefaultDays - 1))
-	}
-	return f, t, nil
+	return s, nil
 }
 
-// parseAnnotation reads DAY:TEXT.
-func parseAnnotation(l *report.Loader, s string) (chart.Annotation, error) {
+// parseAnnotation reads DAY:TEXT, the day in loc.
+func parseAnnotation(loc *time.Location, s string) (chart.Annotation, error) {
 	day, text, ok := strings.Cut(s, ":")
 	if !ok || strings.TrimSpace(text) == "" {
 		return chart.Annotation{}, fmt.Errorf("--annotate %q: want DAY:TEXT, e.g. 2026-04-22:rules v2", s)
 	}
-	d, err := l.ParseDay(day)
+	d, err := civil.Parse(day)
 	if err != nil {
 		return chart.Annotation{}, fmt.Errorf("--annotate %q: %w", s, err)
 	}
-	return chart.Annotation{Day: d, Text: strings.TrimSpace(text)}, nil
+	return chart.Annotation{Day: d.Start(loc), Text: strings.TrimSpace(text)}, nil
 }

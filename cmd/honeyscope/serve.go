@@ -145,7 +145,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		Metrics:      met.Handler(),
 		MetricsPath:  met.Path(),
 		Info:         api.Info{Version: version, Schema: duckstore.SchemaVersion},
-		// Period: the period layer (internal/period) plugs in here.
+		Period:       api.PeriodLayer{R: st.Store()},
 	})
 	if errors.Is(err, api.ErrAuthRequired) {
 		return fmt.Errorf("--listen %s is reachable from other machines, so serve needs authentication: give --auth-token-file FILE "+

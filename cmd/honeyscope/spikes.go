@@ -3,8 +3,8 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"io"
 	"math"
 	"strconv"
@@ -15,7 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
-	"github.com/honeyscope/honeyscope/internal/report"
+	"github.com/honeyscope/honeyscope/internal/period"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func newSpikesCmd(g *globals) *cobra.Command {
@@ -52,7 +53,7 @@ significance. The period defaults to the last 7 days with data.`,
   honeyscope spikes --unit sources --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opt := report.SpikeOptions{Classes: splitList(classes), Dims: splitList(dims)}
+			opt := period.SpikeOptions{Classes: splitList(classes), Dims: splitList(dims)}
 			var err error
 			if opt.Unit, err = parseUnit(unit); err != nil {
 				return err
@@ -70,27 +71,24 @@ significance. The period defaults to the last 7 days with data.`,
 			if err := checkLang(lang); err != nil {
 				return err
 			}
-			st, err := duckstore.Open(cmd.Context(), g.dbPath(), duckstore.Options{ReadOnly: true})
+			spec, err := parsePeriod(from, to)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			l := report.NewLoader(st, splitList(sensors))
-			if opt.From, opt.To, err = parsePeriod(l, from, to); err != nil {
+			var st store.Store
+			if st, err = openStore(cmd.Context(), g.dbPath(), false); err != nil {
 				return err
 			}
-			if opt.From.IsZero() {
-				_, last, ok, err := l.DataRange(cmd.Context())
-				if err != nil {
-					return err
-				}
-				if !ok {
+			defer st.Close()
+			src := period.New(st, st.Location(), splitList(sensors))
+			if opt.Range, err = src.Resolve(cmd.Context(), spec); err != nil {
+				if errors.Is(err, period.ErrNoData) {
 					return fmt.Errorf("no data in the store for the selected sensors")
 				}
-				opt.To, opt.From = last, last.AddDate(0, 0, -(report.DefaultDays-1))
+				return err
 			}
 			opt.DriverTopN = limit
-			found, err := report.FindSpikes(cmd.Context(), l, opt)
+			found, err := src.FindSpikes(cmd.Context(), opt)
 			if err != nil {
 				return err
 			}
@@ -114,12 +112,7 @@ significance. The period defaults to the last 7 days with data.`,
 }
 
 // spikeNamer names countries for sentences.
-func spikeNamer(dim, key, lang string) string {
-	if dim == analysis.DimCountry {
-		return countryName(key, lang)
-	}
-	return ""
-}
+func spikeNamer(dim, key, lang string) string { return period.Names(dim, key, lang) }
 
 func driverText(ds []analysis.Driver) string {
 	var parts []string
@@ -182,7 +175,7 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		for _, f := range found {
 			cw.Write([]string{f.Kind, f.Sensor, strings.Join(f.AlsoAt, " "), f.Class, f.Dim, f.Key, f.Day.Format(time.DateOnly), f.LastDay.Format(time.DateOnly),
 				strconv.FormatBool(f.Ongoing), string(f.Unit), strconv.FormatFloat(f.Value, 'f', -1, 64),
-				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.Itoa(f.BaselineDays), ratioText(f.BaselineRatio()),
+				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.Itoa(f.BaselineDays), analysis.FormatRatio(f.BaselineRatio()),
 				strconv.FormatFloat(f.Ratio, 'f', 2, 64), strconv.FormatFloat(f.Z, 'f', 2, 64), driverText(f.Drivers),
 				analysis.Sentence(f, lang, spikeNamer)})
 		}
@@ -208,7 +201,7 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 			sensor += "+" + strings.Join(f.AlsoAt, "+")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t\n", day, f.Kind, sensor, f.Class, f.Dim, f.Key,
-			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+ratioText(f.BaselineRatio()), f.Z)
+			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+analysis.FormatRatio(f.BaselineRatio()), f.Z)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -228,15 +221,4 @@ func finite(v float64) float64 {
 		return 0
 	}
 	return v
-}
-
-// ratioText formats value / baseline; "∞" when the baseline is 0.
-func ratioText(r float64) string {
-	switch {
-	case math.IsInf(r, 1):
-		return "∞"
-	case math.IsNaN(r):
-		return "-"
-	}
-	return strconv.FormatFloat(r, 'f', 1, 64)
 }

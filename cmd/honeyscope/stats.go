@@ -210,7 +210,7 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 				if fmt.Sprint(r.Keys[j]) == "0" {
 					asn = "unknown"
 				}
-				cells = append(cells, asn, truncate(r.Org, 40))
+				cells = append(cells, asn, chart.Shorten(r.Org, 40))
 			case "country":
 				cells = append(cells, fmt.Sprint(r.Keys[j]), countryName(fmt.Sprint(r.Keys[j]), lang))
 			default:
@@ -227,14 +227,6 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 		fmt.Fprintln(w, "(no rows)")
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // thousands formats a count with thousands separators, as charts do.

@@ -17,25 +17,17 @@ import (
 	"slices"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
 )
 
 // Day is a calendar day in the store's time zone, counted in days since
-// 1970-01-01 (a civil date, not an instant).
-type Day int32
-
-// Time returns midnight UTC of the civil date d (the form DuckDB's DATE takes).
-func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
-
-// String formats d as YYYY-MM-DD.
-func (d Day) String() string { return d.Time().Format("2006-01-02") }
+// 1970-01-01 (a civil date, not an instant): civil.Day.
+type Day = civil.Day
 
 // DayOf returns the civil day of t in loc.
-func DayOf(t time.Time, loc *time.Location) Day {
-	y, m, dd := t.In(loc).Date()
-	return Day(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400)
-}
+func DayOf(t time.Time, loc *time.Location) Day { return civil.FromTime(t, loc) }
 
 // SourceDay is what one capture saw of one source address on one day.
 type SourceDay struct {
@@ -269,7 +261,7 @@ func (a *Aggregator) setDay(ts int64) {
 	lo := time.Date(y, m, d, 0, 0, 0, 0, a.loc)
 	hi := time.Date(y, m, d+1, 0, 0, 0, 0, a.loc)
 	a.dayLo, a.dayHi = lo.UnixNano(), hi.UnixNano()
-	a.curDay = Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	a.curDay = civil.FromDate(y, m, d)
 }
 
 func (a *Aggregator) flushHour() {

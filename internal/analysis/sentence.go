@@ -102,7 +102,7 @@ func Sentence(f Finding, lang string, names Namer) string {
 	for _, d := range SentenceDrivers(f) {
 		drv = append(drv, displayName(names, d.Dim, d.Key, lang))
 	}
-	ratio := formatRatio(f.BaselineRatio())
+	ratio := FormatRatio(f.BaselineRatio())
 	if lang == LangJapanese {
 		return sentenceJA(f, subject, ratio, drv)
 	}
@@ -293,10 +293,13 @@ func dayEN(t time.Time) string {
 	return fmt.Sprintf("%d %s", t.Day(), t.Month())
 }
 
-// formatRatio shows a ratio with one decimal below 10 and none above:
-// 2.5, 3, 12.
-func formatRatio(r float64) string {
+// FormatRatio shows a ratio with one decimal below 10 and none above:
+// 2.5, 3, 12; "∞" for +Inf (a baseline of 0) and "?" for NaN. Sentences,
+// the report and the spikes command all show ratios this way.
+func FormatRatio(r float64) string {
 	switch {
+	case math.IsInf(r, 1):
+		return "∞"
 	case math.IsNaN(r) || math.IsInf(r, 0):
 		return "?"
 	case r >= 9.95:

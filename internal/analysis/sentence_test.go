@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -162,10 +163,10 @@ func TestFormatHelpers(t *testing.T) {
 	ratios := []struct {
 		in   float64
 		want string
-	}{{12, "12"}, {12.4, "12"}, {9.96, "10"}, {9.94, "9.9"}, {2.54, "2.5"}, {3, "3"}}
+	}{{12, "12"}, {12.4, "12"}, {9.96, "10"}, {9.94, "9.9"}, {2.54, "2.5"}, {3, "3"}, {math.Inf(1), "∞"}, {math.NaN(), "?"}}
 	for _, r := range ratios {
-		if got := formatRatio(r.in); got != r.want {
-			t.Errorf("formatRatio(%v) = %q, want %q", r.in, got, r.want)
+		if got := FormatRatio(r.in); got != r.want {
+			t.Errorf("FormatRatio(%v) = %q, want %q", r.in, got, r.want)
 		}
 	}
 	counts := []struct {

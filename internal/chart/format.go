@@ -266,3 +266,16 @@ func valueAt(vs []float64, i int) float64 {
 
 // gapAt reports whether day i is marked as having no data.
 func gapAt(gaps []bool, i int) bool { return i >= 0 && i < len(gaps) && gaps[i] }
+
+// Shorten cuts s to at most n characters (runes), ending it with "…" when
+// it was longer: for names in table cells and legends.
+func Shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n < 1 {
+		return ""
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/capture"
+	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -927,8 +928,7 @@ func (s *shards) cut() {
 // nextDay returns the start of the day after the one holding ts (Unix
 // nanoseconds), in loc.
 func nextDay(ts int64, loc *time.Location) int64 {
-	y, m, d := time.Unix(0, ts).In(loc).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, loc).UnixNano()
+	return civil.FromTime(time.Unix(0, ts), loc).AddDays(1).Start(loc).UnixNano()
 }
 
 // finish counts what is left, stops the goroutines and merges their results.

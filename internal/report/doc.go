@@ -4,19 +4,15 @@
 // comparison, domestic (JP) sources by AS, and the days without data, in
 // Japanese or English.
 //
-// Two layers:
-//
-//   - The data layer (Loader) reads the analysis package's inputs from the
-//     store with a few aggregated DuckDB queries (GROUP BY in the database,
-//     never row by row in Go): daily series per class by country, port or
-//     AS, per sensor or merged, counted in packets or distinct sources; the
-//     days each sensor captured (from the ingest log's per-file coverage);
-//     the drivers of a spike; top-N tables and headline totals. The spikes
-//     command and the dashboard use it as well.
-//   - Build writes a self-contained folder: index.html (inline CSS and
-//     inline SVG, no external resources), report.md (the same content as
-//     Markdown with the PNG charts as image links), every chart as SVG and
-//     PNG, and one CSV per table.
+// The report is the document only. What the period holds (its days and
+// the previous period, coverage, series, spikes and their drivers, totals,
+// top keys, ports, sensor comparison) comes from internal/period, which
+// asks the store; this package lays it out, one file per section
+// (summary.go, spikes.go, coverage.go, class.go, ports.go, tops.go,
+// compare.go, domestic.go), and writes a self-contained folder:
+// index.html (inline CSS and inline SVG, no external resources), report.md
+// (the same content as Markdown with the PNG charts as image links), every
+// chart as SVG and PNG, and one CSV per table (write.go, render.go).
 //
 // Days are calendar days in the store's time zone. A day no capture covered
 // is "no data": it is left out of baselines and drawn as a hatched gap, never

@@ -1,295 +1,101 @@
 package report
 
 import (
-	"cmp"
-	"context"
-	"errors"
 	"fmt"
+	"math"
 	"slices"
-	"sync"
-	"time"
+	"strconv"
+	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
-	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/chart"
 )
 
-// Lookback is how many days before a period are read so that its first
-// days have a full spike baseline (analysis.DefaultSpikeConfig's Window).
-const Lookback = 28
-
-// SeriesKeep is how many ports and ASes per class get series of their own
-// (see SeriesQuery.Keep).
-const SeriesKeep = 30
-
-// SpikeOptions select the spike search of FindSpikes.
-type SpikeOptions struct {
-	// From and To are the days findings may fall on (inclusive). Series
-	// are read from Lookback days earlier for the baselines.
-	From, To time.Time
-	// Classes limits the classes (nil: all).
-	Classes []string
-	// Dims are the dimensions searched (nil: country, port and asn).
-	Dims []string
-	// Unit is packets (default) or distinct sources.
-	Unit analysis.Unit
-	// DriverTopN is how many findings get drivers (default 20); drivers
-	// are read with one query per finding.
-	DriverTopN int
-	// Config are the thresholds; zero means analysis.DefaultSpikeConfig.
-	Config analysis.SpikeConfig
+func (b *builder) spikeSection() {
+	b.d.h2("spikes", b.tr("spikes"))
+	if len(b.v.Findings) == 0 {
+		b.d.para(b.tr("noSpikes"))
+		return
+	}
+	var items []string
+	for _, f := range b.v.Listed {
+		items = append(items, analysis.Sentence(f, b.lang, namer))
+	}
+	b.d.list(items)
+	if len(items) < len(b.v.Findings) {
+		if b.ja {
+			b.d.note(fmt.Sprintf("全%d件のうち主な%d件を挙げています。全件は spikes.csv にあります。", len(b.v.Findings), len(items)))
+		} else {
+			b.d.note(fmt.Sprintf("The %d main findings of %d; all of them are in spikes.csv.", len(items), len(b.v.Findings)))
+		}
+	}
+	b.d.note(b.tr("spikeOnChart"))
+	multi := len(b.v.Sensors) > 1
+	t := &table{name: "spikes", numeric: []bool{false, false, false, true, true, true},
+		head: []string{b.tr("day"), b.tr("class"), b.tr("key"), b.tr("value"), b.tr("baseline"), b.tr("ratio")},
+		csvHead: []string{"kind", "sensor", "also_at", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline",
+			"ratio", "test_ratio", "z", "baseline_days", "window_days", "sources", "drivers", "sentence_en", "sentence_ja"}}
+	if multi {
+		t.head = slices.Insert(t.head, 1, b.tr("sensor"))
+		t.numeric = slices.Insert(t.numeric, 1, false)
+	}
+	for _, f := range b.v.Listed {
+		day := dateArg(f.Day)
+		if f.Kind == analysis.KindRise {
+			day += " – " + dateArg(f.LastDay)
+			if f.Ongoing {
+				day = dateArg(f.Day) + " –"
+			}
+		}
+		row := []string{day, b.className(f.Class), b.keyName(f.Dim, f.Key),
+			chart.FormatCount(math.Round(f.Value)), chart.FormatCount(math.Round(f.Baseline)), ratioCell(f)}
+		if multi {
+			row = slices.Insert(row, 1, strings.Join(append([]string{f.Sensor}, f.AlsoAt...), ", "))
+		}
+		t.rows = append(t.rows, row)
+	}
+	for _, f := range b.v.Findings {
+		var drvRaw []string
+		for _, d := range f.Drivers {
+			drvRaw = append(drvRaw, fmt.Sprintf("%s=%s:%s/%s", d.Dim, d.Key, num(math.Round(d.Value)), num(math.Round(d.Baseline))))
+		}
+		srcs := ""
+		if f.Sources > 0 {
+			srcs = num(f.Sources)
+		}
+		t.csvRows = append(t.csvRows, []string{f.Kind, f.Sensor, strings.Join(f.AlsoAt, " "), f.Class, f.Dim, f.Key, dateArg(f.Day), dateArg(f.LastDay),
+			strconv.FormatBool(f.Ongoing), string(f.Unit), num(f.Value), num(f.Baseline), num(f.BaselineRatio()), num(f.Ratio), num(f.Z),
+			strconv.Itoa(f.BaselineDays), strconv.Itoa(f.Window), srcs, strings.Join(drvRaw, " "),
+			analysis.Sentence(f, analysis.LangEnglish, namer), analysis.Sentence(f, analysis.LangJapanese, namer)})
+	}
+	b.addTable(t)
 }
 
-// FindSpikes reads the daily series of the period (and its lookback), marks
-// the days without data from ingest coverage, and returns the spikes and
-// rises that fall in the period, most significant first, with drivers for
-// the first DriverTopN.
-//
-// When the loader selects several sensors, detection runs on each sensor's
-// own series with that sensor's days with data: a spike at one sensor is
-// not diluted by the traffic of the others, and one sensor's missing day
-// is not a dip in a sum. The same event seen at several sensors is told
-// once (analysis.MergeSensors).
-func FindSpikes(ctx context.Context, l *Loader, opt SpikeOptions) ([]analysis.Finding, error) {
-	from, to := l.Day(opt.From), l.Day(opt.To)
-	if to.Before(from) {
-		return nil, fmt.Errorf("spikes: period ends (%s) before it starts (%s)", dateArg(to), dateArg(from))
+// ratioCell is the value over the baseline for the findings table: "×4.8",
+// or "new" when the baseline is 0.
+func ratioCell(f analysis.Finding) string {
+	r := f.BaselineRatio()
+	if math.IsInf(r, 1) {
+		return "0 →"
 	}
-	qFrom := from.AddDate(0, 0, -Lookback)
-	days := daysBetween(qFrom, to) + 1
-	gaps, err := l.Coverage(ctx, qFrom, to)
-	if err != nil {
-		return nil, err
+	if math.IsNaN(r) {
+		return "–"
 	}
-	bySensor := len(gaps) > 1
-	present := map[string][]bool{"": PresentAll(gaps, days, 0, days)}
-	if bySensor {
-		present = SensorPresent(gaps, days)
-	}
-	dims := opt.Dims
-	if len(dims) == 0 {
-		dims = []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN}
-	}
-	var all []analysis.Series
-	for _, dim := range dims {
-		q := SeriesQuery{From: qFrom, To: to, Dim: dim, Unit: opt.Unit, Classes: opt.Classes, BySensor: bySensor}
-		if dim != analysis.DimCountry {
-			q.Keep = SeriesKeep
-		}
-		ss, err := l.Series(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range ss {
-			x := s.Series
-			x.Sensor = s.Sensor
-			all = append(all, x)
-		}
-	}
-	found, err := DetectSpikes(ctx, l, all, qFrom, present, opt, from, to)
-	if err != nil {
-		return nil, err
-	}
-	if len(gaps) == 1 {
-		// One sensor: its series are the combined ones; name it.
-		for i := range found {
-			found[i].Sensor = gaps[0].Sensor
-		}
-	}
-	topN := opt.DriverTopN
-	if topN <= 0 {
-		topN = analysis.DefaultSpikeConfig().DriverTopN
-	}
-	return found, AddDrivers(ctx, l, found[:min(topN, len(found))])
+	return "×" + analysis.FormatRatio(r)
 }
 
-// MinSources is the least number of distinct sources behind a packet
-// finding for it to keep its rank: findings of fewer sources (one scanner's
-// burst) are listed after the others of their dimension
-// (analysis.DemoteFewSources).
-const MinSources = 3
-
-// sourceChecks is how many findings of each dimension get their distinct
-// sources counted for that ordering.
-const sourceChecks = 40
-
-// DetectSpikes runs spike detection over series starting on day start,
-// keeps the findings that overlap [from, to] and are not folded "other"
-// keys, and orders them. present holds the days with data of each sensor,
-// keyed by Series.Sensor ("" for series combining the selected sensors);
-// a series whose sensor has no entry counts every day as present. With the
-// thresholds of opt.Config, or analysis.DefaultSpikeConfigFor(opt.Unit)
-// when it is zero. Drivers are not read; see AddDrivers.
-//
-// Findings are ordered by dimension first (countries, then ports, then
-// ASes: reports talk about countries, and a single AS appearing from
-// nothing, such as one flood victim's backscatter, would otherwise
-// outrank every country), then by analysis significance, with packet
-// findings of fewer than MinSources distinct sources after the others of
-// their dimension. Findings of the same series at several sensors on
-// overlapping days are merged into the most significant one.
-func DetectSpikes(ctx context.Context, l *Loader, series []analysis.Series, start time.Time, present map[string][]bool,
-	opt SpikeOptions, from, to time.Time) ([]analysis.Finding, error) {
-	unit := opt.Unit
-	if unit == "" {
-		unit = analysis.UnitPackets
-	}
-	cfg := opt.Config
-	if cfg.Window == 0 {
-		cfg = analysis.DefaultSpikeConfigFor(unit)
-	}
-	in := analysis.SpikeInput{Start: l.Day(start), Unit: unit}
-	for _, s := range series {
-		if IsOther(s.Key) {
-			continue
-		}
-		s.Present = present[s.Sensor]
-		in.Series = append(in.Series, s)
-	}
-	found, err := analysis.Spikes(in, cfg, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []analysis.Finding
-	fromC, toC := civil(from), civil(to)
-	for _, f := range found {
-		if civil(f.LastDay) < fromC || civil(f.Day) > toC {
-			continue
-		}
-		out = append(out, f)
-	}
-	out = analysis.MergeSensors(out)
-	slices.SortStableFunc(out, func(a, b analysis.Finding) int { return cmp.Compare(dimRank(a.Dim), dimRank(b.Dim)) })
-	if unit == analysis.UnitPackets {
-		var check []analysis.Finding
-		var at []int
-		for i := 0; i < len(out); {
-			j := i
-			for j < len(out) && out[j].Dim == out[i].Dim {
-				j++
-			}
-			for k := i; k < min(j, i+sourceChecks); k++ {
-				check = append(check, out[k])
-				at = append(at, k)
-			}
-			i = j
-		}
-		if err := l.FindingSources(ctx, check); err != nil {
-			return out, err
-		}
-		for k, i := range at {
-			out[i].Sources = check[k].Sources
-		}
-		for i := 0; i < len(out); {
-			j := i
-			for j < len(out) && out[j].Dim == out[i].Dim {
-				j++
-			}
-			analysis.DemoteFewSources(out[i:j], MinSources)
-			i = j
+// leadFindings are the three findings of the summary: Mirai, exploit and
+// access findings first, as the observation posts lead with them.
+func (b *builder) leadFindings() []analysis.Finding {
+	var lead, rest []analysis.Finding
+	for _, f := range b.v.Listed {
+		switch f.Class {
+		case "mirai", "exploit", "access":
+			lead = append(lead, f)
+		default:
+			rest = append(rest, f)
 		}
 	}
-	return out, nil
-}
-
-// AddDrivers reads the drivers of each finding of fs (in place), two
-// findings at a time.
-func AddDrivers(ctx context.Context, l *Loader, fs []analysis.Finding) error {
-	errs := make([]error, len(fs))
-	var wg sync.WaitGroup
-	jobs := make(chan int)
-	for range min(2, len(fs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				fs[i].Drivers, errs[i] = l.Drivers(ctx, fs[i], DriverTopN)
-			}
-		}()
-	}
-	for i := range fs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// Highlight quotas: how many findings a report tells in prose, at most how
-// many of them per dimension before the remaining places are filled in
-// order, and at most how many per class and dimension.
-const (
-	HighlightCount    = 12
-	highlightPerClass = 3
-)
-
-var highlightQuota = map[string]int{analysis.DimCountry: 6, analysis.DimPort: 3, analysis.DimASN: 3}
-
-// Highlights picks the findings a report tells in prose: up to n (0:
-// HighlightCount) of fs, in fs's order, first up to 6 countries, 3 ports
-// and 3 ASes (at most 3 per class and dimension), then the next findings
-// in order to fill the remaining places under the same per-class cap.
-// The rest are left to the CSV.
-//
-// Access counts every packet, so a burst of Mirai-like packets is also an
-// access finding of the same key: an access finding is skipped when a
-// finding of another class of the same sensor, dimension and key on
-// overlapping days carries at least half of its excess over the baseline.
-func Highlights(fs []analysis.Finding, n int) []analysis.Finding {
-	if n <= 0 {
-		n = HighlightCount
-	}
-	picked := make([]bool, len(fs))
-	access := classify.Access.String()
-	for i, f := range fs {
-		if f.Class != access {
-			continue
-		}
-		for _, g := range fs {
-			if g.Class != access && g.Sensor == f.Sensor && g.Dim == f.Dim && g.Key == f.Key &&
-				!g.Day.After(f.LastDay) && !f.Day.After(g.LastDay) && g.Value-g.Baseline >= 0.5*(f.Value-f.Baseline) {
-				picked[i] = true // never listed
-				break
-			}
-		}
-	}
-	covered := slices.Clone(picked)
-	perDim := map[string]int{}
-	perClass := map[[2]string]int{}
-	count := 0
-	take := func(quota bool) {
-		for i, f := range fs {
-			if count == n {
-				return
-			}
-			k := [2]string{f.Class, f.Dim}
-			if picked[i] || perClass[k] >= highlightPerClass || (quota && perDim[f.Dim] >= highlightQuota[f.Dim]) {
-				continue
-			}
-			picked[i] = true
-			perDim[f.Dim]++
-			perClass[k]++
-			count++
-		}
-	}
-	take(true)
-	take(false)
-	var out []analysis.Finding
-	for i, f := range fs {
-		if picked[i] && !covered[i] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func dimRank(dim string) int {
-	switch dim {
-	case analysis.DimCountry:
-		return 0
-	case analysis.DimPort:
-		return 1
-	case analysis.DimASN:
-		return 2
-	}
-	return 3
+	lead = append(lead, rest...)
+	return lead[:min(3, len(lead))]
 }

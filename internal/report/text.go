@@ -6,6 +6,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/period"
 )
 
 // msgs holds every fixed text of the report in English and Japanese.
@@ -156,9 +157,9 @@ func (b *builder) keyName(dim, key string) string {
 	switch {
 	case dim == analysis.DimCountry:
 		return geo.CountryName(key, b.lang)
-	case IsOther(key) && dim == analysis.DimPort:
+	case period.IsOther(key) && dim == analysis.DimPort:
 		return b.tr("otherPorts")
-	case IsOther(key):
+	case period.IsOther(key):
 		return b.tr("otherASes")
 	case dim == analysis.DimASN && key == "AS0":
 		return b.tr("unknownAS")
@@ -168,12 +169,7 @@ func (b *builder) keyName(dim, key string) string {
 
 // namer is the analysis.Namer of the report: country names from geo,
 // everything else as the analysis package shows it.
-func namer(dim, key, lang string) string {
-	if dim == analysis.DimCountry {
-		return geo.CountryName(key, lang)
-	}
-	return ""
-}
+func namer(dim, key, lang string) string { return period.Names(dim, key, lang) }
 
 // unitName is "packets" / "パケット" or "distinct sources" / "ユニークIP".
 func (b *builder) unitName() string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/civil"
 )
 
 // Store is an open store: what can be read and written.
@@ -32,10 +33,46 @@ type Store interface {
 	Close() error
 }
 
-// Reader is what can be asked.
+// Reader is what can be asked. Days are in the store's time zone; see
+// read.go for the questions' types.
 type Reader interface {
 	// Stats groups stored hits (see StatsQuery).
 	Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error)
+	// Sensors lists the sensors with at least one ingested capture, by
+	// name, with their monitored addresses.
+	Sensors(ctx context.Context) ([]Sensor, error)
+	// DataRange returns the first and last day with data of the sensors
+	// (nil: all); ok is false when there is none.
+	DataRange(ctx context.Context, sensors []string) (first, last civil.Day, ok bool, err error)
+	// Captures returns the time each ingested capture of the sensors (nil:
+	// all) covers.
+	Captures(ctx context.Context, sensors []string) ([]Capture, error)
+	// Series returns daily series per class and key (see SeriesQuery).
+	Series(ctx context.Context, q SeriesQuery) ([]Series, error)
+	// TopKeys returns the keys among the q.N of some class with most
+	// packets over the days, or with most packets on one day.
+	TopKeys(ctx context.Context, q TopKeysQuery) ([]Key, error)
+	// DistinctSources returns the distinct sources of each of qs (over
+	// the sensors, narrowed to KeyDays.Sensor when set), in order.
+	DistinctSources(ctx context.Context, sensors []string, qs []KeyDays) ([]float64, error)
+	// Breakdown returns one series' values per day by AS, destination
+	// port and IPv4 /24 (see BreakdownQuery).
+	Breakdown(ctx context.Context, q BreakdownQuery) ([]BreakdownRow, error)
+	// TopSources returns the n sources with most packets in q's series
+	// over its days, most first.
+	TopSources(ctx context.Context, q BreakdownQuery, n int) ([]SourcePackets, error)
+	// ClassTotals returns packets and distinct sources per class on each
+	// side of q.Split, and distinct sources per class and day.
+	ClassTotals(ctx context.Context, q TotalsQuery) (ClassTotals, error)
+	// HighPorts counts the distinct destination ports from port `from`
+	// up, per class and protocol.
+	HighPorts(ctx context.Context, s Selection, from int) ([]HighPorts, error)
+	// ASOrgs returns the organisation of each AS seen (AS 0 and ASes
+	// without a name are left out).
+	ASOrgs(ctx context.Context, s Selection) (map[uint32]string, error)
+	// SourceDays returns what the store holds of one source address per
+	// day, in day order.
+	SourceDays(ctx context.Context, addr netip.Addr, s Selection) ([]SourceDay, error)
 }
 
 // Writer is what can be written.

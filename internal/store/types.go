@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/civil"
 )
 
 // Ingest describes one capture file's ingest, as recorded in the ingest log.
@@ -167,13 +168,14 @@ func ProtoNumber(s string) (uint8, error) {
 	return n, nil
 }
 
-// ParseDay checks a YYYY-MM-DD day.
+// ParseDay checks a YYYY-MM-DD day and returns its UTC midnight (the form
+// a DuckDB DATE takes); see civil.Parse.
 func ParseDay(s string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02", s)
+	d, err := civil.Parse(s)
 	if err != nil {
-		return t, fmt.Errorf("day %q: want YYYY-MM-DD", s)
+		return time.Time{}, err
 	}
-	return t, nil
+	return d.Time(), nil
 }
 
 // DefaultPath is the store used when neither --db nor $HONEYSCOPE_DB is set.

@@ -15,9 +15,14 @@ import (
 // that two transactions never run at once (each would not see the
 // other's ingest when checking for duplicates). Close does nothing: the
 // owner closes the store itself after Stop.
-func (s *Server) Store() store.Store { return ownedStore{s} }
+func (s *Server) Store() store.Store { return ownedStore{Reader: s.st, s: s} }
 
-type ownedStore struct{ s *Server }
+// ownedStore answers reads from the store itself; writes take the owner's
+// write lock.
+type ownedStore struct {
+	store.Reader
+	s *Server
+}
 
 func (o ownedStore) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
 	return o.s.st.Stats(ctx, q)

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/period"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// PeriodLayer answers /api/v1/spikes and /api/v1/coverage through
+// internal/period, the layer the report and `honeyscope spikes` use, so the
+// three agree.
+type PeriodLayer struct{ R store.Store }
+
+// SpikesAnswer is /api/v1/spikes.
+type SpikesAnswer struct {
+	From     civil.Day      `json:"from"`
+	To       civil.Day      `json:"to"`
+	Unit     string         `json:"unit"`
+	Findings []period.Spike `json:"findings"`
+	// Total is how many findings there were before Top cut the list.
+	Total int `json:"total"`
+}
+
+// CoverageAnswer is /api/v1/coverage.
+type CoverageAnswer struct {
+	From    civil.Day        `json:"from"`
+	To      civil.Day        `json:"to"`
+	Sensors []SensorCoverage `json:"sensors"`
+}
+
+// SensorCoverage is one sensor's days.
+type SensorCoverage struct {
+	Sensor  string        `json:"sensor"`
+	NoData  int           `json:"no_data_days"`
+	Partial int           `json:"partial_days"`
+	Days    []DayCoverage `json:"days"`
+}
+
+// DayCoverage is one day of a sensor: "full", "partial" or "no data", the
+// share of the day captured and the hours without any capture.
+type DayCoverage struct {
+	Day          civil.Day `json:"day"`
+	State        string    `json:"state"`
+	Covered      float64   `json:"covered"`
+	MissingHours []int     `json:"missing_hours,omitempty"`
+}
+
+// defaultSpikeTop is how many findings /api/v1/spikes lists (with
+// drivers) when top is not given.
+const defaultSpikeTop = 20
+
+func (p PeriodLayer) resolve(ctx context.Context, q PeriodQuery) (*period.Source, period.Range, error) {
+	src := period.New(p.R, p.R.Location(), q.Sensors)
+	var spec period.Spec
+	var err error
+	if q.From != "" {
+		if spec.From, err = civil.Parse(q.From); err != nil {
+			return nil, period.Range{}, &ParamError{Param: "from", Message: err.Error()}
+		}
+		spec.HasFrom = true
+	}
+	if q.To != "" {
+		if spec.To, err = civil.Parse(q.To); err != nil {
+			return nil, period.Range{}, &ParamError{Param: "to", Message: err.Error()}
+		}
+		spec.HasTo = true
+	}
+	r, err := src.Resolve(ctx, spec)
+	if errors.Is(err, period.ErrNoData) {
+		return nil, r, &statusError{code: 404, message: "no data in the store for the selected sensors"}
+	}
+	return src, r, err
+}
+
+// Spikes lists the findings of the period, most notable first, with
+// their drivers and sentences in English and Japanese.
+func (p PeriodLayer) Spikes(ctx context.Context, q PeriodQuery) (any, error) {
+	src, r, err := p.resolve(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	top := q.Top
+	if top <= 0 {
+		top = defaultSpikeTop
+	}
+	opt := period.SpikeOptions{Range: r, Classes: q.Classes, DriverTopN: top}
+	if q.By != "" {
+		if q.By == "sensor" {
+			return nil, &ParamError{Param: "by", Message: "spikes are found by country, port or asn"}
+		}
+		opt.Dims = []string{q.By}
+	}
+	if q.Unit == "sources" {
+		opt.Unit = analysis.UnitSources
+	}
+	found, err := src.FindSpikes(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	ans := SpikesAnswer{From: r.From, To: r.To, Unit: string(opt.Unit), Total: len(found)}
+	if ans.Unit == "" {
+		ans.Unit = string(analysis.UnitPackets)
+	}
+	if len(found) > top {
+		found = found[:top]
+	}
+	ans.Findings = src.Spikes(found, nil)
+	if ans.Findings == nil {
+		ans.Findings = []period.Spike{}
+	}
+	return ans, nil
+}
+
+// Coverage says, per sensor and day, how much was captured.
+func (p PeriodLayer) Coverage(ctx context.Context, q PeriodQuery) (any, error) {
+	src, r, err := p.resolve(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	gaps, err := src.Coverage(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	ans := CoverageAnswer{From: r.From, To: r.To, Sensors: []SensorCoverage{}}
+	for _, g := range gaps {
+		sc := SensorCoverage{Sensor: g.Sensor, NoData: g.NoData, Partial: g.Partial, Days: make([]DayCoverage, len(g.Days))}
+		for i, d := range g.Days {
+			share := 0.0
+			if d.Length > 0 {
+				share = math.Round(float64(d.Covered)/float64(d.Length)*1e4) / 1e4
+			}
+			sc.Days[i] = DayCoverage{Day: r.Day(i), State: d.State.String(), Covered: share, MissingHours: d.MissingHours}
+		}
+		ans.Sensors = append(ans.Sensors, sc)
+	}
+	return ans, nil
+}

@@ -1,0 +1,138 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/period"
+)
+
+func (b *builder) classSection(class string) {
+	name := b.className(class)
+	b.d.h2("class-"+class, name)
+	if note := b.partialNote(); note != "" {
+		b.d.note(note)
+	}
+	gaps := b.v.Gap()
+	unitSeries := b.v.UnitSeries
+	for _, dim := range []string{analysis.DimCountry, analysis.DimPort} {
+		head, id := b.tr("byCountry"), class+"-country"
+		if dim == analysis.DimPort {
+			head, id = b.tr("byPort"), class+"-port"
+		}
+		b.d.h3(id, head)
+		title := name + " · " + head
+		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
+			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
+			Gaps: gaps, Coverage: b.v.Coverage, Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+		b.addFig(id, title, c)
+	}
+	b.portDots(class)
+	b.topTables(class)
+}
+
+// stack turns series of one class into a stacked bar chart's series: the
+// TopN keys by period total, then the rest summed as "other".
+func (b *builder) stack(series []analysis.Series, class, dim string) []chart.Series {
+	return b.stackOf(series, class, dim, b.v.Cut)
+}
+
+// stackOf is stack over series whose period values cut returns.
+func (b *builder) stackOf(series []analysis.Series, class, dim string, cut func([]float64) []float64) []chart.Series {
+	type kv struct {
+		key string
+		v   []float64
+		t   float64
+	}
+	var ks []kv
+	for _, s := range series {
+		if s.Class != class {
+			continue
+		}
+		v := cut(s.Values)
+		ks = append(ks, kv{s.Key, v, period.Sum(v)})
+	}
+	slices.SortFunc(ks, func(a, c kv) int {
+		// "other" rows never take a top place.
+		if period.IsOther(a.key) != period.IsOther(c.key) {
+			if period.IsOther(a.key) {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(c.t, a.t), cmp.Compare(a.key, c.key))
+	})
+	var out []chart.Series
+	other := make([]float64, b.v.N)
+	hasOther := false
+	for i, k := range ks {
+		if i < b.opt.TopN && !period.IsOther(k.key) && k.t > 0 {
+			out = append(out, chart.Series{Key: k.key, Label: b.keyName(dim, k.key), Values: k.v})
+			continue
+		}
+		for d, x := range k.v {
+			other[d] += x
+			hasOther = hasOther || x > 0
+		}
+	}
+	if hasOther {
+		out = append(out, chart.Series{Key: "other", Label: b.tr("other"), Values: other})
+	}
+	return out
+}
+
+// marks are the findings of one class and dimension as chart marks.
+func (b *builder) marks(class, dim string) []chart.Mark {
+	var out []chart.Mark
+	for _, f := range b.v.Listed {
+		if f.Class != class || f.Dim != dim {
+			continue
+		}
+		text := b.keyName(dim, f.Key) + " " + ratioCell(f)
+		if f.Kind == analysis.KindRise {
+			text = b.keyName(dim, f.Key) + " ↗"
+		}
+		day := f.Day
+		if day.Before(b.from) {
+			day = b.from
+		}
+		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text})
+	}
+	return out
+}
+
+// partialNote states the days of the period that were captured only in
+// part, next to the daily charts: "… 17 May (p: 2.9 h)". Empty when none.
+func (b *builder) partialNote() string {
+	var items []string
+	multi := len(b.v.Sensors) > 1
+	for i := range b.v.N {
+		var parts []string
+		for _, g := range b.v.Gaps {
+			d := g.Days[b.v.Off+i]
+			if d.State != analysis.Partial {
+				continue
+			}
+			h := strconv.FormatFloat(d.Covered.Hours(), 'f', 1, 64) + " h"
+			if multi {
+				h = g.Sensor + ": " + h
+			}
+			parts = append(parts, h)
+		}
+		if len(parts) > 0 {
+			items = append(items, b.dayShort(b.days[i])+" ("+strings.Join(parts, ", ")+")")
+		}
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	sep := ", "
+	if b.ja {
+		sep = "、"
+	}
+	return b.tr("partialNote") + " " + strings.Join(items, sep)
+}
