@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		nets     []string
 		tz       string
 		force    bool
+		noVerify bool
 		workers  int
 		quiet    bool
 		parts    int
@@ -64,6 +66,11 @@ had an error.`,
 			var err error
 			if prefixes, err = ingest.ParseNets(nets); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("sensor") {
+				if err := ingest.CheckSensor(sensor); err != nil {
+					return fmt.Errorf("--sensor: %w", err)
+				}
 			}
 			if tz != "" {
 				if _, err := time.LoadLocation(tz); err != nil {
@@ -103,6 +110,7 @@ had an error.`,
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
+				SkipVerify: noVerify,
 			}
 			var total int64
 			for _, f := range files {
@@ -115,9 +123,16 @@ had an error.`,
 			cfg.Status = prog.status
 			results, err := ingest.Run(cmd.Context(), cfg, files)
 			prog.finish()
-			if err != nil {
+			switch {
+			case errors.Is(err, context.Canceled):
+				return errors.New("interrupted before any file was read: nothing kept")
+			case errors.Is(err, ingest.ErrDamaged):
+				return fmt.Errorf("%w\n(nothing was written. Restore the store from a backup, or ingest the captures into a new store "+
+					"(--db); the commands that read it fail where they reach the damage. --no-verify writes anyway)", err)
+			case err != nil:
 				return err
 			}
+			warnSensorNets(errw, results, prefixes)
 			return reportIngest(cmd.OutOrStdout(), errw, results, len(bad))
 		},
 	}
@@ -125,6 +140,7 @@ had an error.`,
 	f.StringVar(&sensor, "sensor", "", `sensor name (default: the part of the file name before a date, else "default")`)
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
 	f.StringVar(&tz, "tz", "", "time zone of days for a new store, e.g. Asia/Tokyo (default UTC; fixed per store)")
+	f.BoolVar(&noVerify, "no-verify", false, "do not check before writing that every block of the store reads back (saves one scan of the store per run)")
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
@@ -174,12 +190,22 @@ func expandArgs(args []string) ([]string, []ingest.FileResult) {
 // A damaged file whose packets before the damage were committed is counted
 // once, as ingested with errors, never also as failed.
 func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs int) error {
-	var complete, partial, skipped int
+	var complete, partial, skipped, interrupted int
 	failed := inputErrs
 	var pk, fr uint64
 	var cls [classify.NumClasses]uint64
 	for _, r := range results {
+		if r.SensorNote != "" {
+			fmt.Fprintf(errw, "note: %s: %s\n", r.Path, r.SensorNote)
+		}
 		switch {
+		case r.Interrupted != ingest.NotInterrupted && !r.Committed:
+			interrupted++
+			fmt.Fprintln(errw, interruptedLine(r))
+			continue
+		case r.Interrupted != ingest.NotInterrupted && r.Err == nil:
+			complete++
+			fmt.Fprintf(errw, "interrupted while writing %s to the store, but its commit had completed: the file is in the store\n", r.Path)
 		case r.Skipped:
 			dup := r.Duplicate
 			if dup == "" {
@@ -229,15 +255,80 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 	if failed > 0 {
 		fmt.Fprintf(out, ", failed %d (nothing kept)", failed)
 	}
+	if interrupted > 0 {
+		fmt.Fprintf(out, ", interrupted %d", interrupted)
+	}
 	fmt.Fprintf(out, ": %d frames, %d packets counted", fr, pk)
 	for c := classify.Class(1); c < classify.NumClasses; c++ {
 		fmt.Fprintf(out, ", %s %d", c, cls[c])
 	}
 	fmt.Fprintln(out)
-	if partial+failed > 0 {
+	if partial+failed+interrupted > 0 {
 		return exitError{1}
 	}
 	return nil
+}
+
+// interruptedLine says what became of a file the run was interrupted on
+// and that was not committed, from what ingest found out (never guessed
+// from the error text).
+func interruptedLine(r ingest.FileResult) string {
+	switch {
+	case r.Interrupted == ingest.InterruptedQueued:
+		return fmt.Sprintf("interrupted before %s was read: nothing kept from it", r.Path)
+	case r.Interrupted == ingest.InterruptedReading:
+		return fmt.Sprintf("interrupted while reading %s: nothing kept from this file", r.Path)
+	case r.CommitUnknown:
+		why := ""
+		if r.Err != nil && !errors.Is(r.Err, context.Canceled) {
+			why = " (" + r.Err.Error() + ")"
+		}
+		return fmt.Sprintf("interrupted while writing %s to the store; whether its commit completed could not be told%s: "+
+			"run the ingest again (a file already in the store is skipped)", r.Path, why)
+	}
+	return fmt.Sprintf("interrupted while writing %s to the store: the commit did not complete, nothing kept from this file", r.Path)
+}
+
+// warnSensorNets warns about each file whose packets --sensor-net (nets)
+// did not count as the user probably meant: a list matching no packet of
+// the file, and a list without any network of an IP version the file has
+// packets of (an IPv4-only list drops every IPv6 packet).
+func warnSensorNets(errw io.Writer, results []ingest.FileResult, nets []netip.Prefix) {
+	if len(nets) == 0 {
+		return
+	}
+	var has4, has6 bool
+	for _, n := range nets {
+		has4 = has4 || n.Addr().Is4()
+		has6 = has6 || !n.Addr().Is4()
+	}
+	for _, r := range results {
+		if !r.Committed || r.NotToSensor.Total() == 0 {
+			continue
+		}
+		if r.ToSensor.Total() == 0 {
+			fmt.Fprintf(errw, "warning: %s: --sensor-net matches no packet of this file: %s went to other addresses, nothing was counted (check the sensor's addresses)\n",
+				r.Path, familyText(r.NotToSensor))
+			continue
+		}
+		if !has6 && r.NotToSensor.IPv6 > 0 {
+			fmt.Fprintf(errw, "warning: %s: %s not counted: --sensor-net lists no IPv6 network\n", r.Path, plural(int(r.NotToSensor.IPv6), "IPv6 packet", "IPv6 packets"))
+		}
+		if !has4 && r.NotToSensor.IPv4 > 0 {
+			fmt.Fprintf(errw, "warning: %s: %s not counted: --sensor-net lists no IPv4 network\n", r.Path, plural(int(r.NotToSensor.IPv4), "IPv4 packet", "IPv4 packets"))
+		}
+	}
+}
+
+// familyText is "3 IPv4 and 2 IPv6 packets", without a zero part.
+func familyText(c ingest.FamilyCounts) string {
+	switch {
+	case c.IPv6 == 0:
+		return plural(int(c.IPv4), "IPv4 packet", "IPv4 packets")
+	case c.IPv4 == 0:
+		return plural(int(c.IPv6), "IPv6 packet", "IPv6 packets")
+	}
+	return fmt.Sprintf("%d IPv4 and %s", c.IPv4, plural(int(c.IPv6), "IPv6 packet", "IPv6 packets"))
 }
 
 // plural formats n with the singular or plural noun.

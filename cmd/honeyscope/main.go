@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -44,6 +45,40 @@ func (g *globals) dbPath() string {
 		return g.cfg.DB
 	}
 	return store.PathFromEnv(g.db)
+}
+
+// dbOrigin says where dbPath's value came from, for error messages.
+func (g *globals) dbOrigin() string {
+	switch {
+	case g.db != "":
+		return "--db"
+	case os.Getenv("HONEYSCOPE_DB") != "":
+		return "$HONEYSCOPE_DB"
+	case g.cfg != nil && g.cfg.DB != "":
+		return fmt.Sprintf("config %s: \"db\"", g.cfg.path)
+	}
+	return "the default store path"
+}
+
+// explainStorePath prefixes a refused store path (duckstore.PathError) with
+// where the value came from: the flag, the environment or a config file
+// (one picked up from the working directory is easily forgotten).
+func (g *globals) explainStorePath(err error) error {
+	var pe *duckstore.PathError
+	if err == nil || !errors.As(err, &pe) || pe.Path != g.dbPath() {
+		return err
+	}
+	return fmt.Errorf("%s: %w", g.dbOrigin(), err)
+}
+
+// wrapRunE makes every command's errors pass through explain.
+func wrapRunE(c *cobra.Command, explain func(error) error) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return explain(run(cmd, args)) }
+	}
+	for _, sub := range c.Commands() {
+		wrapRunE(sub, explain)
+	}
 }
 
 func newRoot() *cobra.Command {
@@ -101,6 +136,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g))
+	wrapRunE(root, g.explainStorePath)
 	return root
 }
 
