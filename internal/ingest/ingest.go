@@ -149,6 +149,34 @@ type verifier interface {
 	Verify(ctx context.Context) error
 }
 
+// damaged marks a verification error that found damage with ErrDamaged.
+func damaged(err error) error {
+	if errors.Is(err, duckstore.ErrCorrupt) {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	return err
+}
+
+// verifyFile verifies the DuckDB store at path, when there is one, opened
+// read-only so that nothing of the file changes when it is refused. done
+// is false when that open failed for another reason than damage (a store
+// a writable open would first migrate, say): the store is then verified
+// once opened for writing.
+func verifyFile(ctx context.Context, path string) (done bool, err error) {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return true, nil // a new store, or a path duckstore.Open refuses
+	}
+	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
+	switch {
+	case err != nil && duckstore.IsCorruption(err):
+		return false, fmt.Errorf("%w: %w: %v", ErrDamaged, duckstore.ErrCorrupt, err)
+	case err != nil:
+		return false, nil
+	}
+	defer st.Close()
+	return true, damaged(st.Verify(ctx))
+}
+
 // Run ingests the files. It returns one result per file; the error is
 // non-nil only when the run could not start (e.g. the store cannot be
 // opened, or is damaged: ErrDamaged).
@@ -169,8 +197,18 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	// Create the store (or check its time zone) up front, and learn which
 	// contents it already holds, then let go of it while files are read.
+	// The store is verified before anything is written: a damaged block
+	// is otherwise found only by a later query (docs/store.md).
+	verified := cfg.SkipVerify
 	if cfg.Open == nil {
 		path := cfg.DBPath
+		if !verified {
+			// Read-only: even opening a store for writing changes its file.
+			var err error
+			if verified, err = verifyFile(ctx, path); err != nil {
+				return nil, err
+			}
+		}
 		cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
 			return duckstore.Open(ctx, path, duckstore.Options{TimeZone: tz})
 		}
@@ -181,12 +219,8 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	loc := st.Location()
 	sizes, err := st.KnownSizes(ctx)
-	if v, ok := st.(verifier); ok && err == nil && !cfg.SkipVerify {
-		// Before anything is written: a damaged block is otherwise found
-		// only by a later query (docs/store.md).
-		if err = v.Verify(ctx); errors.Is(err, duckstore.ErrCorrupt) {
-			err = fmt.Errorf("%w: %w", ErrDamaged, err)
-		}
+	if v, ok := st.(verifier); ok && err == nil && !verified {
+		err = damaged(v.Verify(ctx))
 	}
 	st.Close()
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Store) Verify(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if isCorruption(err) {
+			if IsCorruption(err) {
 				return fmt.Errorf("store %s: table %s: %w: %v", s.path, t.name, ErrCorrupt, err)
 			}
 			return fmt.Errorf("store %s: verify table %s: %w", s.path, t.name, err)
@@ -59,7 +59,7 @@ func (s *Store) tableColumns(ctx context.Context) ([]tableCols, error) {
 		                     WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary)
 		ORDER BY table_name, column_index`)
 	if err != nil {
-		if isCorruption(err) {
+		if IsCorruption(err) {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		return nil, err
@@ -93,9 +93,9 @@ func verifyQuery(table string, cols []string) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// isCorruption reports whether a DuckDB error says the file could not be
-// read back as written.
-func isCorruption(err error) bool {
+// IsCorruption reports whether a DuckDB error says the store file could
+// not be read back as written (a block failed its checksum).
+func IsCorruption(err error) bool {
 	m := err.Error()
 	return strings.Contains(m, "Corrupt database file") || strings.Contains(m, "checksum")
 }
