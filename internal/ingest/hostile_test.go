@@ -23,14 +23,14 @@ func TestCheckSensor(t *testing.T) {
 		}
 	}
 	for bad, want := range map[string]string{
-		"":                                   "empty",
-		"a,b":                                `","`,
-		"a b":                                "spaces",
-		"a\tb":                               "control",
-		"a\x00b":                             "control",
-		"a\x1b[31mred":                       "control",
-		"a\xffb":                             "UTF-8",
-		"a/b":                                `'/'`,
+		"":                                  "empty",
+		"a,b":                               `","`,
+		"a b":                               "spaces",
+		"a\tb":                              "control",
+		"a\x00b":                            "control",
+		"a\x1b[31mred":                      "control",
+		"a\xffb":                            "UTF-8",
+		"a/b":                               `'/'`,
 		strings.Repeat("x", MaxSensorLen+1): "65 characters",
 	} {
 		err := CheckSensor(bad)
@@ -387,4 +387,3 @@ func readsBack(db string) bool {
 	}
 	return true
 }
-
