@@ -52,8 +52,24 @@ classified (access, mirai, zmap, masscan, backscatter, exploit), geolocated
 and counted per day (in the store's time zone), sensor, source, protocol and
 destination port.
 
+A sensor name (--sensor, or derived from the file name) holds letters, digits
+and - _ . : @ + only, at most 64 characters: a comma could never be selected
+by --sensor a,b. A file-name part that is not a valid name is made into one
+(each other character becomes "-"), with a note. With --sensor-net, a file of
+which no packet went to those networks, or whose IPv6 (IPv4) packets all went
+elsewhere because the list names no IPv6 (IPv4) network, gets a warning with
+the counts.
+
+Before anything is written, every block of an existing store is read back
+(DuckDB checks each block's checksum only when it reads it): a damaged store
+is refused, unchanged, instead of being added to (--no-verify skips the
+check, one scan of the store).
+
 Files are read in parallel, one core each, and each file is committed in one
 transaction: an interrupted ingest leaves the store as it was before that file.
+Interrupted (Ctrl-C), each file is reported as interrupted before or while it
+was read (nothing kept) or while it was written: then whether its commit had
+completed is asked of the store afterwards and said.
 A file whose content was ingested before is skipped (--force replaces it).
 A damaged capture is reported with the byte offset of the damage; the packets
 read before it are kept (the ingest log records the error); for a gzip file the
@@ -137,7 +153,7 @@ had an error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&sensor, "sensor", "", `sensor name (default: the part of the file name before a date, else "default")`)
+	f.StringVar(&sensor, "sensor", "", `sensor name: letters, digits, - _ . : @ +, at most 64 (default: the part of the file name before a date, else "default")`)
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
 	f.StringVar(&tz, "tz", "", "time zone of days for a new store, e.g. Asia/Tokyo (default UTC; fixed per store)")
 	f.BoolVar(&noVerify, "no-verify", false, "do not check before writing that every block of the store reads back (saves one scan of the store per run)")

@@ -95,8 +95,11 @@ Start with:
   honeyscope ingest CAPTURES...        read pcap/pcapng files into the store
   honeyscope stats --by day,class      ask the store
 
-The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
-open it with the duckdb CLI to query it directly (schema: docs/store.md).
+The store is a DuckDB file (--db, $HONEYSCOPE_DB, "db" in the config file,
+default ./honeyscope.duckdb); open it with the duckdb CLI to query it directly
+(schema: docs/store.md). A store path is a file name only: ":memory:", a "?"
+(DuckDB settings) and URL-like names (md:, s3://) are refused, naming where
+the value came from.
 
 GeoIP data built in: ip-location-db geo-whois-asn-country (CC0) with RIR data
 from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the attribution.`,
@@ -132,7 +135,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store `FILE` (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
-	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
+	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; a regular file of at most 1 MiB; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g))
