@@ -143,8 +143,8 @@ had an error.`,
 			case errors.Is(err, context.Canceled):
 				return errors.New("interrupted before any file was read: nothing kept")
 			case errors.Is(err, ingest.ErrDamaged):
-				return fmt.Errorf("%w\n(nothing was written. Restore the store from a backup, or ingest the captures into a new store "+
-					"(--db); the commands that read it fail where they reach the damage. --no-verify writes anyway)", err)
+				return fmt.Errorf("%w\n(restore the store from a backup, or ingest the captures into a new store (--db); "+
+					"commands that read this one fail where they reach the damage; --no-verify writes anyway)", err)
 			case err != nil:
 				return err
 			}

@@ -142,7 +142,7 @@ type FileResult struct {
 
 // ErrDamaged is wrapped by Run's error when the store did not read back
 // (duckstore.ErrCorrupt): nothing was written to it.
-var ErrDamaged = errors.New("the store is damaged: nothing was written to it")
+var ErrDamaged = errors.New("the store is damaged, nothing was written to it")
 
 // verifier is a store that can check that it reads back (duckstore.Store).
 type verifier interface {

@@ -9,7 +9,7 @@ import (
 
 // ErrCorrupt is wrapped by the error Verify returns when a block of the
 // store file fails its checksum (or cannot be read back at all).
-var ErrCorrupt = errors.New("the store file is damaged")
+var ErrCorrupt = errors.New("a block of the file fails its checksum")
 
 // Verify reads every stored value of every table, so that DuckDB loads each
 // data block of the file and checks its checksum. DuckDB verifies a block's
