@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -37,7 +38,7 @@ func configCandidates(explicit string) []string {
 // error naming the file and the line; an explicit --config must exist.
 func loadConfig(explicit string) (*config, error) {
 	for _, p := range configCandidates(explicit) {
-		data, err := os.ReadFile(p)
+		data, err := readConfigFile(p)
 		if errors.Is(err, os.ErrNotExist) && explicit == "" {
 			continue
 		}
@@ -65,6 +66,35 @@ func loadConfig(explicit string) (*config, error) {
 	return &config{}, nil
 }
 
+// maxConfigSize is the largest config file read: 1 MiB (a config file
+// has five keys).
+const maxConfigSize = 1 << 20
+
+// readConfigFile reads a config file whole: a regular file (not a device
+// or a pipe: /dev/zero would never end) of at most maxConfigSize bytes.
+func readConfigFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path) // before opening: opening a FIFO would wait
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("larger than %d bytes, the most a config file may have", maxConfigSize)
+	}
+	return data, nil
+}
+
 // applyConfig fills geo flags left empty from the config file.
 func (o *geoOptions) applyConfig(g *globals) {
 	if g.cfg == nil {
@@ -76,4 +106,19 @@ func (o *geoOptions) applyConfig(g *globals) {
 	if o.asnDB == "" {
 		o.asnDB = g.cfg.ASN
 	}
+}
+
+// fileKind names what a file that is not regular is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

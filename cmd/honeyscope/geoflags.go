@@ -17,8 +17,8 @@ type geoOptions struct {
 }
 
 func (o *geoOptions) register(f *pflag.FlagSet) {
-	f.StringVar(&o.countryDB, "geoip", "", "country or city database `FILE` in MaxMind format: GeoLite2, DB-IP lite, IPinfo lite, ip-location-db (default: the built-in one)")
-	f.StringVar(&o.asnDB, "asn", "", "ASN database `FILE` in MaxMind format, e.g. GeoLite2-ASN or one made by \"honeyscope geo build-asn\" (default: none, ASN unknown)")
+	f.StringVar(&o.countryDB, "geoip", "", "country or city database `FILE` in MaxMind format: GeoLite2, DB-IP lite, IPinfo lite, ip-location-db; a regular file of at most 1 GiB (default: the built-in one)")
+	f.StringVar(&o.asnDB, "asn", "", "ASN database `FILE` in MaxMind format, e.g. GeoLite2-ASN or one made by \"honeyscope geo build-asn\"; at most 1 GiB (default: none, ASN unknown)")
 }
 
 // locator adapts geo.Locator to the ingest pipeline's per-address callback.

@@ -32,6 +32,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		nets     []string
 		tz       string
 		force    bool
+		noVerify bool
 		workers  int
 		quiet    bool
 		parts    int
@@ -53,8 +54,24 @@ classified (access, mirai, zmap, masscan, backscatter, exploit), geolocated
 and counted per day (in the store's time zone), sensor, source, protocol and
 destination port.
 
+A sensor name (--sensor, or derived from the file name) holds letters, digits
+and - _ . : @ + only, at most 64 characters: a comma could never be selected
+by --sensor a,b. A file-name part that is not a valid name is made into one
+(each other character becomes "-"), with a note. With --sensor-net, a file of
+which no packet went to those networks, or whose IPv6 (IPv4) packets all went
+elsewhere because the list names no IPv6 (IPv4) network, gets a warning with
+the counts.
+
+Before anything is written, every block of an existing store is read back
+(DuckDB checks each block's checksum only when it reads it): a damaged store
+is refused, unchanged, instead of being added to (--no-verify skips the
+check, one scan of the store).
+
 Files are read in parallel, one core each, and each file is committed in one
 transaction: an interrupted ingest leaves the store as it was before that file.
+Interrupted (Ctrl-C), each file is reported as interrupted before or while it
+was read (nothing kept) or while it was written: then whether its commit had
+completed is asked of the store afterwards and said.
 A file whose content was ingested before is skipped (--force replaces it).
 While ` + "`honeyscope serve`" + ` owns the store, files are read here and committed
 through it, with the same guarantees.
@@ -69,6 +86,11 @@ had an error.`,
 			var err error
 			if prefixes, err = ingest.ParseNets(nets); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("sensor") {
+				if err := ingest.CheckSensor(sensor); err != nil {
+					return fmt.Errorf("--sensor: %w", err)
+				}
 			}
 			if tz != "" {
 				if _, err := time.LoadLocation(tz); err != nil {
@@ -108,6 +130,7 @@ had an error.`,
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
+				SkipVerify: noVerify,
 			}
 			// Through the owner when `honeyscope serve` runs, else the file.
 			db := cfg.DBPath
@@ -125,16 +148,24 @@ had an error.`,
 			cfg.Status = prog.status
 			results, err := ingest.Run(cmd.Context(), cfg, files)
 			prog.finish()
-			if err != nil {
+			switch {
+			case errors.Is(err, context.Canceled):
+				return errors.New("interrupted before any file was read: nothing kept")
+			case errors.Is(err, ingest.ErrDamaged):
+				return fmt.Errorf("%w\n(restore the store from a backup, or ingest the captures into a new store (--db); "+
+					"commands that read this one fail where they reach the damage; --no-verify writes anyway)", err)
+			case err != nil:
 				return err
 			}
+			warnSensorNets(errw, results, prefixes)
 			return reportIngest(cmd.OutOrStdout(), errw, results, len(bad))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&sensor, "sensor", "", `sensor name (default: the part of the file name before a date, else "default")`)
+	f.StringVar(&sensor, "sensor", "", `sensor name: letters, digits, - _ . : @ +, at most 64 (default: the part of the file name before a date, else "default")`)
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
 	f.StringVar(&tz, "tz", "", "time zone of days for a new store, e.g. Asia/Tokyo (default UTC; fixed per store)")
+	f.BoolVar(&noVerify, "no-verify", false, "do not check before writing that every block of the store reads back (saves one scan of the store per run)")
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
@@ -184,12 +215,22 @@ func expandArgs(args []string) ([]string, []ingest.FileResult) {
 // A damaged file whose packets before the damage were committed is counted
 // once, as ingested with errors, never also as failed.
 func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs int) error {
-	var complete, partial, skipped int
+	var complete, partial, skipped, interrupted int
 	failed := inputErrs
 	var pk, fr uint64
 	var cls [classify.NumClasses]uint64
 	for _, r := range results {
+		if r.SensorNote != "" {
+			fmt.Fprintf(errw, "note: %s: %s\n", r.Path, r.SensorNote)
+		}
 		switch {
+		case r.Interrupted != ingest.NotInterrupted && !r.Committed:
+			interrupted++
+			fmt.Fprintln(errw, interruptedLine(r))
+			continue
+		case r.Interrupted != ingest.NotInterrupted && r.Err == nil:
+			complete++
+			fmt.Fprintf(errw, "interrupted while writing %s to the store, but its commit had completed: the file is in the store\n", r.Path)
 		case r.Skipped:
 			dup := r.Duplicate
 			if dup == "" {
@@ -239,15 +280,80 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 	if failed > 0 {
 		fmt.Fprintf(out, ", failed %d (nothing kept)", failed)
 	}
+	if interrupted > 0 {
+		fmt.Fprintf(out, ", interrupted %d", interrupted)
+	}
 	fmt.Fprintf(out, ": %d frames, %d packets counted", fr, pk)
 	for c := classify.Class(1); c < classify.NumClasses; c++ {
 		fmt.Fprintf(out, ", %s %d", c, cls[c])
 	}
 	fmt.Fprintln(out)
-	if partial+failed > 0 {
+	if partial+failed+interrupted > 0 {
 		return exitError{1}
 	}
 	return nil
+}
+
+// interruptedLine says what became of a file the run was interrupted on
+// and that was not committed, from what ingest found out (never guessed
+// from the error text).
+func interruptedLine(r ingest.FileResult) string {
+	switch {
+	case r.Interrupted == ingest.InterruptedQueued:
+		return fmt.Sprintf("interrupted before %s was read: nothing kept from it", r.Path)
+	case r.Interrupted == ingest.InterruptedReading:
+		return fmt.Sprintf("interrupted while reading %s: nothing kept from this file", r.Path)
+	case r.CommitUnknown:
+		why := ""
+		if r.Err != nil && !errors.Is(r.Err, context.Canceled) {
+			why = " (" + r.Err.Error() + ")"
+		}
+		return fmt.Sprintf("interrupted while writing %s to the store; whether its commit completed could not be told%s: "+
+			"run the ingest again (a file already in the store is skipped)", r.Path, why)
+	}
+	return fmt.Sprintf("interrupted while writing %s to the store: the commit did not complete, nothing kept from this file", r.Path)
+}
+
+// warnSensorNets warns about each file whose packets --sensor-net (nets)
+// did not count as the user probably meant: a list matching no packet of
+// the file, and a list without any network of an IP version the file has
+// packets of (an IPv4-only list drops every IPv6 packet).
+func warnSensorNets(errw io.Writer, results []ingest.FileResult, nets []netip.Prefix) {
+	if len(nets) == 0 {
+		return
+	}
+	var has4, has6 bool
+	for _, n := range nets {
+		has4 = has4 || n.Addr().Is4()
+		has6 = has6 || !n.Addr().Is4()
+	}
+	for _, r := range results {
+		if !r.Committed || r.NotToSensor.Total() == 0 {
+			continue
+		}
+		if r.ToSensor.Total() == 0 {
+			fmt.Fprintf(errw, "warning: %s: --sensor-net matches no packet of this file: %s went to other addresses, nothing was counted (check the sensor's addresses)\n",
+				r.Path, familyText(r.NotToSensor))
+			continue
+		}
+		if !has6 && r.NotToSensor.IPv6 > 0 {
+			fmt.Fprintf(errw, "warning: %s: %s not counted: --sensor-net lists no IPv6 network\n", r.Path, plural(int(r.NotToSensor.IPv6), "IPv6 packet", "IPv6 packets"))
+		}
+		if !has4 && r.NotToSensor.IPv4 > 0 {
+			fmt.Fprintf(errw, "warning: %s: %s not counted: --sensor-net lists no IPv4 network\n", r.Path, plural(int(r.NotToSensor.IPv4), "IPv4 packet", "IPv4 packets"))
+		}
+	}
+}
+
+// familyText is "3 IPv4 and 2 IPv6 packets", without a zero part.
+func familyText(c ingest.FamilyCounts) string {
+	switch {
+	case c.IPv6 == 0:
+		return plural(int(c.IPv4), "IPv4 packet", "IPv4 packets")
+	case c.IPv4 == 0:
+		return plural(int(c.IPv6), "IPv6 packet", "IPv6 packets")
+	}
+	return fmt.Sprintf("%d IPv4 and %s", c.IPv4, plural(int(c.IPv6), "IPv6 packet", "IPv6 packets"))
 }
 
 // plural formats n with the singular or plural noun.

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -46,6 +47,40 @@ func (g *globals) dbPath() string {
 	return store.PathFromEnv(g.db)
 }
 
+// dbOrigin says where dbPath's value came from, for error messages.
+func (g *globals) dbOrigin() string {
+	switch {
+	case g.db != "":
+		return "--db"
+	case os.Getenv("HONEYSCOPE_DB") != "":
+		return "$HONEYSCOPE_DB"
+	case g.cfg != nil && g.cfg.DB != "":
+		return fmt.Sprintf("config %s: \"db\"", g.cfg.path)
+	}
+	return "the default store path"
+}
+
+// explainStorePath prefixes a refused store path (duckstore.PathError) with
+// where the value came from: the flag, the environment or a config file
+// (one picked up from the working directory is easily forgotten).
+func (g *globals) explainStorePath(err error) error {
+	var pe *duckstore.PathError
+	if err == nil || !errors.As(err, &pe) || pe.Path != g.dbPath() {
+		return err
+	}
+	return fmt.Errorf("%s: %w", g.dbOrigin(), err)
+}
+
+// wrapRunE makes every command's errors pass through explain.
+func wrapRunE(c *cobra.Command, explain func(error) error) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return explain(run(cmd, args)) }
+	}
+	for _, sub := range c.Commands() {
+		wrapRunE(sub, explain)
+	}
+}
+
 func newRoot() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
@@ -60,11 +95,14 @@ Start with:
   honeyscope ingest CAPTURES...        read pcap/pcapng files into the store
   honeyscope stats --by day,class      ask the store
 
-The store is a DuckDB file (--db, $HONEYSCOPE_DB, default ./honeyscope.duckdb);
-open it with the duckdb CLI to query it directly (schema: docs/store.md).
-DuckDB lets one process hold the file; while ` + "`honeyscope serve`" + ` runs on the
-store, it owns it and the other commands go through it (its socket is the
-store's path plus .sock); otherwise they open the file themselves.
+The store is a DuckDB file (--db, $HONEYSCOPE_DB, "db" in the config file,
+default ./honeyscope.duckdb); open it with the duckdb CLI to query it directly
+(schema: docs/store.md). A store path is a file name only: ":memory:", a "?"
+(DuckDB settings) and URL-like names (md:, s3://) are refused, naming where
+the value came from. DuckDB lets one process hold the file; while
+` + "`honeyscope serve`" + ` runs on the store, it owns it and the other commands go
+through it (its socket is the store's path plus .sock); otherwise they open
+the file themselves.
 
 GeoIP data built in: ip-location-db geo-whois-asn-country (CC0) with RIR data
 from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the attribution.`,
@@ -100,10 +138,11 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store `FILE` (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
-	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
+	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; a regular file of at most 1 MiB; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g))
+	wrapRunE(root, g.explainStorePath)
 	return root
 }
 

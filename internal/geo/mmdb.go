@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -219,7 +218,7 @@ const probeRecords = 2000
 // the process with SIGBUS, and reading it lets the SHA-256 cover exactly the
 // bytes in use.
 func openMMDB(path, kind string) (*mmdbDB, error) {
-	data, err := os.ReadFile(path)
+	data, err := readDB(path, MaxDBSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s database: %w", kind, err)
 	}

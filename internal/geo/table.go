@@ -177,7 +177,7 @@ type span struct {
 // what `go generate` runs to refresh the table compiled into the binary.
 // Special-purpose blocks are left out of the table.
 func WriteCountryTable(src, out string) error {
-	data, err := os.ReadFile(src)
+	data, err := readDB(src, MaxDBSize)
 	if err != nil {
 		return fmt.Errorf("country table: %w", err)
 	}

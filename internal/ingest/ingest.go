@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -79,7 +78,28 @@ type Config struct {
 	// Status, when set, is told what a file is doing beyond reading
 	// ("writing tokyo.pcap to the store").
 	Status func(msg string)
+	// SkipVerify skips the check, before anything is written, that every
+	// block of the store reads back (see duckstore.Store.Verify): one scan
+	// of the whole store per run.
+	SkipVerify bool
 }
+
+// Phase is where a file was when the run was interrupted.
+type Phase uint8
+
+// The phases of FileResult.Interrupted.
+const (
+	NotInterrupted     Phase = iota
+	InterruptedQueued        // before the file was opened
+	InterruptedReading       // while it was read; nothing of it was written
+	InterruptedWriting       // while it was written to the store (see FileResult.Committed, CommitUnknown)
+)
+
+// FamilyCounts counts packets by IP version.
+type FamilyCounts struct{ IPv4, IPv6 uint64 }
+
+// Total is IPv4 + IPv6.
+func (c FamilyCounts) Total() uint64 { return c.IPv4 + c.IPv6 }
 
 // FileResult is the outcome of one file.
 type FileResult struct {
@@ -104,11 +124,69 @@ type FileResult struct {
 	Parts     int // parts the file was written in (1 unless it exceeded Config.PartSources/PartCells)
 	Duration  time.Duration
 	Classes   [classify.NumClasses]uint64 // packets per class
+	// SensorNote is set when the sensor name was derived from the file name
+	// and that part of the name had to be changed (see DeriveSensor).
+	SensorNote string
+	// ToSensor and NotToSensor count, when Config.SensorNets is set, the
+	// decoded packets addressed to one of them (counted) and to other
+	// addresses (not counted), by IP version: a list that matches nothing
+	// of a file, or that names no network of one version, shows here.
+	ToSensor, NotToSensor FamilyCounts
+	// Interrupted says where the file was when ctx was cancelled. Err then
+	// wraps context.Canceled unless the file was committed all the same.
+	// For InterruptedWriting, Committed says whether the commit had in
+	// fact completed, as the store told afterwards; CommitUnknown that it
+	// could not be told.
+	Interrupted   Phase
+	CommitUnknown bool
+}
+
+// ErrDamaged is wrapped by Run's error when the store did not read back
+// (duckstore.ErrCorrupt): nothing was written to it.
+var ErrDamaged = errors.New("the store is damaged, nothing was written to it")
+
+// verifier is a store that can check that it reads back (duckstore.Store).
+type verifier interface {
+	Verify(ctx context.Context) error
+}
+
+// damaged marks a verification error that found damage with ErrDamaged.
+func damaged(err error) error {
+	if errors.Is(err, duckstore.ErrCorrupt) {
+		return fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	return err
+}
+
+// verifyFile verifies the DuckDB store at path, when there is one, opened
+// read-only so that nothing of the file changes when it is refused. done
+// is false when that open failed for another reason than damage (a store
+// a writable open would first migrate, say): the store is then verified
+// once opened for writing.
+func verifyFile(ctx context.Context, path string) (done bool, err error) {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return true, nil // a new store, or a path duckstore.Open refuses
+	}
+	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
+	switch {
+	case err != nil && duckstore.IsCorruption(err):
+		return false, fmt.Errorf("%w: %w: %v", ErrDamaged, duckstore.ErrCorrupt, err)
+	case err != nil:
+		return false, nil
+	}
+	defer st.Close()
+	return true, damaged(st.Verify(ctx))
 }
 
 // Run ingests the files. It returns one result per file; the error is
-// non-nil only when the run could not start (e.g. the store cannot be opened).
+// non-nil only when the run could not start (e.g. the store cannot be
+// opened, or is damaged: ErrDamaged).
 func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) {
+	if cfg.Sensor != "" {
+		if err := CheckSensor(cfg.Sensor); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -120,8 +198,18 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	// Create the store (or check its time zone) up front, and learn which
 	// contents it already holds, then let go of it while files are read.
+	// The store is verified before anything is written: a damaged block
+	// is otherwise found only by a later query (docs/store.md).
+	verified := cfg.SkipVerify
 	if cfg.Open == nil {
 		path := cfg.DBPath
+		if !verified {
+			// Read-only: even opening a store for writing changes its file.
+			var err error
+			if verified, err = verifyFile(ctx, path); err != nil {
+				return nil, err
+			}
+		}
 		cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
 			return duckstore.Open(ctx, path, duckstore.Options{TimeZone: tz})
 		}
@@ -132,6 +220,9 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	}
 	loc := st.Location()
 	sizes, err := st.KnownSizes(ctx)
+	if v, ok := st.(verifier); ok && err == nil && !verified {
+		err = damaged(v.Verify(ctx))
+	}
 	st.Close()
 	if err != nil {
 		return nil, err
@@ -177,29 +268,10 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 	wg.Wait()
 	for i := range results {
 		if results[i].Path == "" {
-			results[i] = FileResult{Path: files[i], Err: ctx.Err()}
+			results[i] = FileResult{Path: files[i], Err: fmt.Errorf("%s: not read: %w", files[i], ctx.Err()), Interrupted: InterruptedQueued}
 		}
 	}
 	return results, nil
-}
-
-var dateInName = regexp.MustCompile(`[-_.]?(\d{8}|\d{4}-\d{2}-\d{2})`)
-
-// SensorFromPath derives a sensor name from a capture's file name: the part
-// before a date (YYYYMMDD or YYYY-MM-DD), as in rotated captures named
-// "tokyo-2026-05-01.pcap.gz" or "honey1_20260501T0000.pcap". A file name
-// without a date gives "default".
-func SensorFromPath(path string) string {
-	base := filepath.Base(path)
-	loc := dateInName.FindStringIndex(base)
-	if loc == nil || loc[0] == 0 {
-		return "default"
-	}
-	name := strings.Trim(base[:loc[0]], "-_. ")
-	if name == "" {
-		return "default"
-	}
-	return name
 }
 
 // hashingReader reads a file on its own goroutine, hashing what it reads, and
@@ -348,7 +420,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	res.Path = path
 	res.Sensor = cfg.Sensor
 	if res.Sensor == "" {
-		res.Sensor = SensorFromPath(path)
+		res.Sensor, res.SensorNote = DeriveSensor(path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -466,9 +538,22 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 				undec++
 				continue
 			}
-			if len(nets) > 0 && !inNets(nets, p.Dst) {
-				outb++
-				continue
+			if len(nets) > 0 {
+				v6 := !p.Dst.Is4()
+				if !inNets(nets, p.Dst) {
+					outb++
+					if v6 {
+						res.NotToSensor.IPv6++
+					} else {
+						res.NotToSensor.IPv4++
+					}
+					continue
+				}
+				if v6 {
+					res.ToSensor.IPv6++
+				} else {
+					res.ToSensor.IPv4++
+				}
 			}
 			tags, pat := cls.Classify(p)
 			if dayParts && ts >= dayHi {
@@ -496,6 +581,10 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		// Interrupted, or not a capture at all: nothing to record.
 		sink.abort()
 		res.Err = readErr
+		if errors.Is(readErr, context.Canceled) {
+			res.Err = fmt.Errorf("%s: interrupted while reading: %w", path, readErr)
+			res.Interrupted = InterruptedReading
+		}
 		res.Duration = time.Since(start)
 		return res
 	}
@@ -555,6 +644,26 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
 		"commit", time.Since(geoDone), "parts", res.Parts, "appending parts", sink.writing, "sources", sink.sources, "cells", sink.cells)
+	if cerr != nil && !errors.Is(cerr, store.ErrDuplicate) && ctx.Err() != nil {
+		// Interrupted while writing. The error says the write was cut
+		// short, not whether the commit had completed first (DuckDB may
+		// report an interruption of the work that follows a commit):
+		// the store says what happened.
+		res.Interrupted = InterruptedWriting
+		landed, err := com.landed(ctx, absPath, res.Hash, supersedes, cfg.Force, known)
+		switch {
+		case err != nil:
+			res.CommitUnknown = true
+			cerr = fmt.Errorf("interrupted; whether the commit completed could not be checked: %w", err)
+		case landed == commitUnknown:
+			res.CommitUnknown = true
+			cerr = fmt.Errorf("interrupted: %w", ctx.Err())
+		case landed == commitDone:
+			cerr = nil
+		default:
+			cerr = fmt.Errorf("interrupted, the commit did not complete: %w", ctx.Err())
+		}
+	}
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
@@ -844,6 +953,74 @@ func (c *committer) begin(ctx context.Context) (store.Tx, func(), error) {
 		c.releaseStore()
 		c.txMu.Unlock()
 	}, nil
+}
+
+type commitOutcome uint8
+
+const (
+	commitNotDone commitOutcome = iota
+	commitDone
+	commitUnknown
+)
+
+// landed tells, after a commit of (path, hash) returned an error because
+// ctx was cancelled, whether it had completed all the same, from what the
+// store holds now compared with what it held when the run started
+// (known). It opens the store with a context of its own, bounded in time.
+//
+// Without force no ingest of this path and content was in the store (the
+// file would have been skipped): one is there now exactly when the commit
+// completed. With force the commit replaces every ingest of the same
+// content and of the file's shorter versions (supersedes) by one of this
+// path: a change in those tells, except when the one there before was of
+// this path and content already. The store then holds the same either way,
+// and the outcome is commitUnknown (as it is when another process wrote).
+func (c *committer) landed(ctx context.Context, path, hash string, supersedes []string, force bool, known knownSet) (commitOutcome, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	st, err := c.acquire(ctx)
+	if err != nil {
+		return commitUnknown, err
+	}
+	defer c.releaseStore()
+	now, err := st.KnownSizes(ctx)
+	if err != nil {
+		return commitUnknown, err
+	}
+	// count returns the ingests of this path and content, and all those a
+	// forced commit replaces.
+	count := func(sizes map[int64][]store.KnownIngest) (same, all int) {
+		for _, ks := range sizes {
+			for _, k := range ks {
+				if k.Hash == hash && k.Path == path {
+					same++
+				}
+				if k.Hash == hash || slices.Contains(supersedes, k.Hash) {
+					all++
+				}
+			}
+		}
+		return same, all
+	}
+	bs, ba := count(known.bySize)
+	as, aa := count(now)
+	switch {
+	case !force && as > bs:
+		return commitDone, nil
+	case !force && as == bs:
+		return commitNotDone, nil
+	case !force:
+		return commitUnknown, nil
+	case bs == 1 && ba == 1:
+		return commitUnknown, nil
+	case as == 1 && aa == 1:
+		return commitDone, nil
+	case as == bs && aa == ba:
+		return commitNotDone, nil
+	}
+	return commitUnknown, nil
 }
 
 func (c *committer) close() {

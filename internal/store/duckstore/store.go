@@ -65,6 +65,9 @@ type Store struct {
 
 // Open opens (creating when writable and absent) the store at path.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if err := CheckPath(path); err != nil {
+		return nil, err
+	}
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = 30 * time.Second
 	}
