@@ -113,7 +113,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 // needsUpgrade is open's error for a read-only open of an older schema.
 type needsUpgrade struct{ from int }
 
-func (e *needsUpgrade) Error() string { return fmt.Sprintf("schema version %d needs upgrading", e.from) }
+func (e *needsUpgrade) Error() string {
+	return fmt.Sprintf("schema version %d needs upgrading", e.from)
+}
 
 // upgrade opens the store writable just long enough to migrate it.
 func upgrade(ctx context.Context, path string, from int, opt Options) error {
