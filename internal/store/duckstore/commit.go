@@ -147,6 +147,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		}
 		run := connRunner{ctx, conn}
 		scope := dayScope{}
+		replaced := false
 		for d := range t.days {
 			scope.add(t.sensor, d)
 		}
@@ -159,6 +160,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 			if err != nil {
 				return err
 			}
+			replaced = len(old) > 0
 			for sensor, days := range old {
 				for d := range days {
 					scope.add(sensor, d)
@@ -194,7 +196,12 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 				return err
 			}
 		}
-		if err := refreshRollups(run, scope, false); err != nil {
+		if replaced {
+			// Rows went: recount every (sensor, day) they or the new rows cover.
+			if err := refreshRollups(run, scope, false); err != nil {
+				return err
+			}
+		} else if err := addIngestRollups(run, t.id, t.sensor, sortedDays(t.days)); err != nil {
 			return err
 		}
 		return exec("COMMIT")

@@ -236,16 +236,20 @@ func refreshRollups(r runner, scope dayScope, geoOnly bool) error {
 	}
 	slices.Sort(sensors)
 	for _, sensor := range sensors {
-		days := make([]time.Time, 0, len(scope[sensor]))
-		for d := range scope[sensor] {
-			days = append(days, d)
-		}
-		slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
-		if err := refreshSensorDays(r, sensor, days, geoOnly); err != nil {
+		if err := refreshSensorDays(r, sensor, sortedDays(scope[sensor]), geoOnly); err != nil {
 			return fmt.Errorf("rollups of sensor %q: %w", sensor, err)
 		}
 	}
 	return nil
+}
+
+func sortedDays(set map[time.Time]bool) []time.Time {
+	days := make([]time.Time, 0, len(set))
+	for d := range set {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+	return days
 }
 
 // refreshSensorDays rebuilds one sensor's rollups of the given days. The
@@ -291,6 +295,129 @@ func refreshSensorDays(r runner, sensor string, days []time.Time, geoOnly bool) 
 		rollWhere := `x.sensor = ` + sensorLit + ` AND x.day IN (` + dayList + `)`
 		if err := r.exec(rollupInsert(t, srcWhere, hitWhere, rollWhere, sensorLit)); err != nil {
 			return fmt.Errorf("fill %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// addIngestRollups adds ingest id, a new capture of sensor covering days,
+// to the rollups without recounting what was there: the commit of a
+// capture that replaces nothing. Its packets add up; its sources add to a
+// distinct count only where the source was not already counted for that
+// key (the same day, sensor, class and country, ASN or port), which a join
+// of the capture's own rows with the earlier rows of the same days finds.
+// The additions go in as rows of their own (a key may have several rows;
+// readers sum them), and every (sensor, day) slice is compacted into one
+// row per key when the number of captures it holds reaches a power of two,
+// so the rows stay within a small factor of the keys.
+func addIngestRollups(r runner, id int32, sensor string, days []time.Time) error {
+	if len(days) == 0 {
+		return nil
+	}
+	dl := make([]string, len(days))
+	for i, d := range days {
+		dl[i] = "DATE '" + d.Format("2006-01-02") + "'"
+	}
+	dayList := strings.Join(dl, ", ")
+	sensorLit := "'" + strings.ReplaceAll(sensor, "'", "''") + "'"
+	idLit := strconv.Itoa(int(id))
+	var older []string
+	err := r.query(`SELECT DISTINCT ingest_id FROM sources WHERE sensor = `+sensorLit+` AND day IN (`+dayList+`) AND ingest_id <> `+idLit+` ORDER BY 1`, nil,
+		func(v []driver.Value) error {
+			n, ok := v[0].(int32)
+			if !ok {
+				return fmt.Errorf("sources.ingest_id is %T", v[0])
+			}
+			older = append(older, strconv.Itoa(int(n)))
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	steps := []struct{ what, q string }{
+		{"new source-days", `CREATE OR REPLACE TEMP TABLE rollup_new AS
+			SELECT s.day, s.sensor, s.skey, s.country, s.asn, h.classes, sum(h.packets) AS packets
+			FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid
+			WHERE h.ingest_id = ` + idLit + ` AND s.ingest_id = ` + idLit + `
+			GROUP BY s.day, s.sensor, s.skey, s.country, s.asn, h.classes`},
+	}
+	for _, g := range []struct{ table, key string }{{"rollup_day", ""}, {"rollup_day_country", "country"}, {"rollup_day_asn", "asn"}} {
+		key, on := "", ""
+		if g.key != "" {
+			key, on = ", "+g.key, " AND o."+g.key+" = n."+g.key
+		}
+		steps = append(steps, struct{ what, q string }{g.table, `INSERT INTO ` + g.table + `
+			SELECT n.day, ` + sensorLit + `, n.class` + strings.ReplaceAll(key, ", ", ", n.") + `, sum(n.packets),
+			       count(*) FILTER (WHERE coalesce(o.seen, 0) & n.bit = 0)
+			FROM (SELECT day, skey` + key + `, c.name AS class, c.bit, sum(packets) AS packets
+			      FROM rollup_new JOIN classes c ON (classes & c.bit) <> 0
+			      GROUP BY day, skey` + key + `, c.name, c.bit) n
+			LEFT JOIN (SELECT day, skey` + key + `, bit_or(classes) AS seen FROM rollup_source_day
+			      WHERE sensor = ` + sensorLit + ` AND day IN (` + dayList + `) AND skey IN (SELECT skey FROM rollup_new)
+			      GROUP BY day, skey` + key + `) o ON o.day = n.day AND o.skey = n.skey` + on + `
+			GROUP BY n.day, n.class` + strings.ReplaceAll(key, ", ", ", n.")})
+	}
+	oldPorts := `SELECT NULL::DATE AS day, NULL::UBIGINT AS skey, NULL::UTINYINT AS proto, NULL::USMALLINT AS port, NULL::UTINYINT AS seen WHERE false`
+	if len(older) > 0 {
+		oldPorts = `SELECT h.day, h.skey, h.proto, h.port, bit_or(h.classes) AS seen
+			FROM hit_counts h SEMI JOIN rollup_new_ports k ON k.day = h.day AND k.skey = h.skey AND k.proto = h.proto AND k.port = h.port
+			WHERE h.ingest_id IN (` + strings.Join(older, ", ") + `) AND h.day IN (` + dayList + `)
+			GROUP BY h.day, h.skey, h.proto, h.port`
+	}
+	steps = append(steps,
+		struct{ what, q string }{"rollup_source_day", `INSERT INTO rollup_source_day SELECT * FROM rollup_new`},
+		struct{ what, q string }{"new ports", `CREATE OR REPLACE TEMP TABLE rollup_new_ports AS
+			SELECT day, skey, proto, port, bit_or(classes) AS classes FROM hit_counts WHERE ingest_id = ` + idLit + `
+			GROUP BY day, skey, proto, port`},
+		struct{ what, q string }{"rollup_day_port", `INSERT INTO rollup_day_port
+			SELECT n.day, ` + sensorLit + `, n.class, n.proto, n.port, sum(n.packets),
+			       count(*) FILTER (WHERE coalesce(o.seen, 0) & n.bit = 0)
+			FROM (SELECT h.day, h.skey, h.proto, h.port, c.name AS class, c.bit, sum(h.packets) AS packets
+			      FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0 WHERE h.ingest_id = ` + idLit + `
+			      GROUP BY h.day, h.skey, h.proto, h.port, c.name, c.bit) n
+			LEFT JOIN (` + oldPorts + `) o ON o.day = n.day AND o.skey = n.skey AND o.proto = n.proto AND o.port = n.port
+			GROUP BY n.day, n.class, n.proto, n.port`},
+		struct{ what, q string }{"drop", `DROP TABLE rollup_new`},
+		struct{ what, q string }{"drop", `DROP TABLE rollup_new_ports`},
+	)
+	for _, s := range steps {
+		if err := r.exec(s.q); err != nil {
+			return fmt.Errorf("rollups (%s): %w", s.what, err)
+		}
+	}
+	if n := len(older) + 1; n >= 4 && n&(n-1) == 0 {
+		return compactRollups(r, sensorLit, dayList)
+	}
+	return nil
+}
+
+// rollupKeys are the key columns of each rollup (all but the counts).
+var rollupKeys = map[string]string{
+	"rollup_source_day":  "day, sensor, skey, country, asn, classes",
+	"rollup_day":         "day, sensor, class",
+	"rollup_day_country": "day, sensor, class, country",
+	"rollup_day_asn":     "day, sensor, class, asn",
+	"rollup_day_port":    "day, sensor, class, proto, port",
+}
+
+// compactRollups merges the rows of one key into one in the given
+// sensor's days (the counts of a key's rows add up, see addIngestRollups).
+func compactRollups(r runner, sensorLit, dayList string) error {
+	for _, t := range rollupTables {
+		sums := "sum(packets) AS packets, sum(sources) AS sources"
+		if t == "rollup_source_day" {
+			sums = "sum(packets) AS packets"
+		}
+		where := ` WHERE sensor = ` + sensorLit + ` AND day IN (` + dayList + `)`
+		for _, q := range []string{
+			`CREATE OR REPLACE TEMP TABLE rollup_compact AS SELECT ` + rollupKeys[t] + `, ` + sums + ` FROM ` + t + where + ` GROUP BY ` + rollupKeys[t],
+			`DELETE FROM ` + t + where,
+			`INSERT INTO ` + t + ` SELECT * FROM rollup_compact`,
+			`DROP TABLE rollup_compact`,
+		} {
+			if err := r.exec(q); err != nil {
+				return fmt.Errorf("compact %s: %w", t, err)
+			}
 		}
 	}
 	return nil

@@ -178,7 +178,7 @@ func TestRollupsMatchRaw(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := 0; i < 12; i++ {
+	for i := 0; i < 20; i++ {
 		commit(w.batch([]string{"a", "b"}[i%2], fmt.Sprintf("sha256:%02d", i)))
 	}
 	plans := map[string]int{}
@@ -195,7 +195,7 @@ func TestRollupsMatchRaw(t *testing.T) {
 		}
 		checkRollupTotals(t, st)
 	}
-	check("after 12 files", 250)
+	check("after 20 files", 250)
 
 	// A file replaced with --force: another content of the same path
 	// (still being written earlier), so its rows go and new ones come.
