@@ -347,36 +347,35 @@ func addIngestRollups(r runner, id int32, sensor string, days []time.Time) error
 			key, on = ", "+g.key, " AND o."+g.key+" = n."+g.key
 		}
 		steps = append(steps, struct{ what, q string }{g.table, `INSERT INTO ` + g.table + `
-			SELECT n.day, ` + sensorLit + `, n.class` + strings.ReplaceAll(key, ", ", ", n.") + `, sum(n.packets),
-			       count(*) FILTER (WHERE coalesce(o.seen, 0) & n.bit = 0)
-			FROM (SELECT day, skey` + key + `, c.name AS class, c.bit, sum(packets) AS packets
-			      FROM rollup_new JOIN classes c ON (classes & c.bit) <> 0
-			      GROUP BY day, skey` + key + `, c.name, c.bit) n
+			SELECT n.day, ` + sensorLit + `, c.name` + strings.ReplaceAll(key, ", ", ", n.") + `, sum(n.packets),
+			       count(DISTINCT n.skey) FILTER (WHERE coalesce(o.seen, 0) & c.bit = 0)
+			FROM rollup_new n JOIN classes c ON (n.classes & c.bit) <> 0
 			LEFT JOIN (SELECT day, skey` + key + `, bit_or(classes) AS seen FROM rollup_source_day
 			      WHERE sensor = ` + sensorLit + ` AND day IN (` + dayList + `) AND skey IN (SELECT skey FROM rollup_new)
 			      GROUP BY day, skey` + key + `) o ON o.day = n.day AND o.skey = n.skey` + on + `
-			GROUP BY n.day, n.class` + strings.ReplaceAll(key, ", ", ", n.")})
+			GROUP BY n.day, c.name` + strings.ReplaceAll(key, ", ", ", n.")})
 	}
-	oldPorts := `SELECT NULL::DATE AS day, NULL::UBIGINT AS skey, NULL::UTINYINT AS proto, NULL::USMALLINT AS port, NULL::UTINYINT AS seen WHERE false`
+	// The capture's (source, port) pairs that earlier captures of the day
+	// already have, with the classes they had there.
+	portJoin, portNew := "", "count(DISTINCT h.skey)"
 	if len(older) > 0 {
-		oldPorts = `SELECT h.day, h.skey, h.proto, h.port, bit_or(h.classes) AS seen
-			FROM hit_counts h SEMI JOIN rollup_new_ports k ON k.day = h.day AND k.skey = h.skey AND k.proto = h.proto AND k.port = h.port
-			WHERE h.ingest_id IN (` + strings.Join(older, ", ") + `) AND h.day IN (` + dayList + `)
-			GROUP BY h.day, h.skey, h.proto, h.port`
+		portJoin = `
+			LEFT JOIN (SELECT h.day, h.skey, h.proto, h.port, bit_or(h.classes) AS seen
+			      FROM hit_counts h SEMI JOIN rollup_new_ports k ON k.day = h.day AND k.skey = h.skey AND k.proto = h.proto AND k.port = h.port
+			      WHERE h.ingest_id IN (` + strings.Join(older, ", ") + `) AND h.day IN (` + dayList + `)
+			      GROUP BY h.day, h.skey, h.proto, h.port) o
+			ON o.day = h.day AND o.skey = h.skey AND o.proto = h.proto AND o.port = h.port`
+		portNew = "count(DISTINCT h.skey) FILTER (WHERE coalesce(o.seen, 0) & c.bit = 0)"
 	}
 	steps = append(steps,
 		struct{ what, q string }{"rollup_source_day", `INSERT INTO rollup_source_day SELECT * FROM rollup_new`},
 		struct{ what, q string }{"new ports", `CREATE OR REPLACE TEMP TABLE rollup_new_ports AS
-			SELECT day, skey, proto, port, bit_or(classes) AS classes FROM hit_counts WHERE ingest_id = ` + idLit + `
-			GROUP BY day, skey, proto, port`},
+			SELECT DISTINCT day, skey, proto, port FROM hit_counts WHERE ingest_id = ` + idLit + ` AND ` + strconv.FormatBool(len(older) > 0)},
 		struct{ what, q string }{"rollup_day_port", `INSERT INTO rollup_day_port
-			SELECT n.day, ` + sensorLit + `, n.class, n.proto, n.port, sum(n.packets),
-			       count(*) FILTER (WHERE coalesce(o.seen, 0) & n.bit = 0)
-			FROM (SELECT h.day, h.skey, h.proto, h.port, c.name AS class, c.bit, sum(h.packets) AS packets
-			      FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0 WHERE h.ingest_id = ` + idLit + `
-			      GROUP BY h.day, h.skey, h.proto, h.port, c.name, c.bit) n
-			LEFT JOIN (` + oldPorts + `) o ON o.day = n.day AND o.skey = n.skey AND o.proto = n.proto AND o.port = n.port
-			GROUP BY n.day, n.class, n.proto, n.port`},
+			SELECT h.day, ` + sensorLit + `, c.name, h.proto, h.port, sum(h.packets), ` + portNew + `
+			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0` + portJoin + `
+			WHERE h.ingest_id = ` + idLit + `
+			GROUP BY h.day, c.name, h.proto, h.port`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new_ports`},
 	)
