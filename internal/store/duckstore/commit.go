@@ -201,7 +201,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 			if err := refreshRollups(run, scope, false); err != nil {
 				return err
 			}
-		} else if err := addIngestRollups(run, t.id, t.sensor, sortedDays(t.days)); err != nil {
+		} else if err := addIngest(run, t.id, t.sensor, sortedDays(t.days)); err != nil {
 			return err
 		}
 		return exec("COMMIT")

@@ -236,8 +236,11 @@ func refreshRollups(r runner, scope dayScope, geoOnly bool) error {
 	}
 	slices.Sort(sensors)
 	for _, sensor := range sensors {
-		if err := refreshSensorDays(r, sensor, sortedDays(scope[sensor]), geoOnly); err != nil {
-			return fmt.Errorf("rollups of sensor %q: %w", sensor, err)
+		// One day at a time: the aggregations hold one day's state.
+		for _, d := range sortedDays(scope[sensor]) {
+			if err := refreshSensorDays(r, sensor, []time.Time{d}, geoOnly); err != nil {
+				return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Format("2006-01-02"), err)
+			}
 		}
 	}
 	return nil
@@ -300,6 +303,17 @@ func refreshSensorDays(r runner, sensor string, days []time.Time, geoOnly bool) 
 	return nil
 }
 
+// addIngest adds a new capture's rows to the rollups one day at a time, so
+// that the memory of the aggregations is that of one day.
+func addIngest(r runner, id int32, sensor string, days []time.Time) error {
+	for _, d := range days {
+		if err := addIngestRollups(r, id, sensor, []time.Time{d}); err != nil {
+			return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Format("2006-01-02"), err)
+		}
+	}
+	return nil
+}
+
 // addIngestRollups adds ingest id, a new capture of sensor covering days,
 // to the rollups without recounting what was there: the commit of a
 // capture that replaces nothing. Its packets add up; its sources add to a
@@ -338,7 +352,7 @@ func addIngestRollups(r runner, id int32, sensor string, days []time.Time) error
 		{"new source-days", `CREATE OR REPLACE TEMP TABLE rollup_new AS
 			SELECT s.day, s.sensor, s.skey, s.country, s.asn, h.classes, sum(h.packets) AS packets
 			FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid
-			WHERE h.ingest_id = ` + idLit + ` AND s.ingest_id = ` + idLit + `
+			WHERE h.ingest_id = ` + idLit + ` AND s.ingest_id = ` + idLit + ` AND h.day IN (` + dayList + `) AND s.day IN (` + dayList + `)
 			GROUP BY s.day, s.sensor, s.skey, s.country, s.asn, h.classes`},
 	}
 	for _, g := range []struct{ table, key string }{{"rollup_day", ""}, {"rollup_day_country", "country"}, {"rollup_day_asn", "asn"}} {
@@ -370,11 +384,12 @@ func addIngestRollups(r runner, id int32, sensor string, days []time.Time) error
 	steps = append(steps,
 		struct{ what, q string }{"rollup_source_day", `INSERT INTO rollup_source_day SELECT * FROM rollup_new`},
 		struct{ what, q string }{"new ports", `CREATE OR REPLACE TEMP TABLE rollup_new_ports AS
-			SELECT DISTINCT day, skey, proto, port FROM hit_counts WHERE ingest_id = ` + idLit + ` AND ` + strconv.FormatBool(len(older) > 0)},
+			SELECT DISTINCT day, skey, proto, port FROM hit_counts
+			WHERE ingest_id = ` + idLit + ` AND day IN (` + dayList + `) AND ` + strconv.FormatBool(len(older) > 0)},
 		struct{ what, q string }{"rollup_day_port", `INSERT INTO rollup_day_port
 			SELECT h.day, ` + sensorLit + `, c.name, h.proto, h.port, sum(h.packets), ` + portNew + `
 			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0` + portJoin + `
-			WHERE h.ingest_id = ` + idLit + `
+			WHERE h.ingest_id = ` + idLit + ` AND h.day IN (` + dayList + `)
 			GROUP BY h.day, c.name, h.proto, h.port`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new_ports`},
