@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -49,6 +50,11 @@ func openStoreOpts(ctx context.Context, path string, opt duckstore.Options) (sto
 		o := opt
 		o.LockTimeout = 250 * time.Millisecond
 		o.Waiting = func() {}
+		if o.Migrating == nil {
+			o.Migrating = func(from, to int, name string) {
+				fmt.Fprintf(os.Stderr, "upgrading store %s: schema %d → %d (%s)\n", path, from, to, name)
+			}
+		}
 		st, err := duckstore.Open(ctx, path, o)
 		if err == nil {
 			return st, nil

@@ -602,6 +602,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		Path:       absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
+		Detection: classify.DetectionVersion(cfg.Exploits),
 	}
 	if sink.inbound > 0 {
 		in.First, in.Last = time.Unix(0, sink.first), time.Unix(0, sink.last)

@@ -51,7 +51,9 @@ func (g *guarded) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Ke
 }
 
 func (g *guarded) DistinctSources(ctx context.Context, sensors []string, qs []store.KeyDays) ([]float64, error) {
-	return read(g, ctx, func(st store.Store, ctx context.Context) ([]float64, error) { return st.DistinctSources(ctx, sensors, qs) })
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]float64, error) {
+		return st.DistinctSources(ctx, sensors, qs)
+	})
 }
 
 func (g *guarded) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.BreakdownRow, error) {
@@ -59,7 +61,9 @@ func (g *guarded) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]stor
 }
 
 func (g *guarded) TopSources(ctx context.Context, q store.BreakdownQuery, n int) ([]store.SourcePackets, error) {
-	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourcePackets, error) { return st.TopSources(ctx, q, n) })
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourcePackets, error) {
+		return st.TopSources(ctx, q, n)
+	})
 }
 
 func (g *guarded) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.ClassTotals, error) {
@@ -67,7 +71,9 @@ func (g *guarded) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.C
 }
 
 func (g *guarded) HighPorts(ctx context.Context, s store.Selection, from int) ([]store.HighPorts, error) {
-	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.HighPorts, error) { return st.HighPorts(ctx, s, from) })
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.HighPorts, error) {
+		return st.HighPorts(ctx, s, from)
+	})
 }
 
 func (g *guarded) ASOrgs(ctx context.Context, s store.Selection) (map[uint32]string, error) {
@@ -75,5 +81,7 @@ func (g *guarded) ASOrgs(ctx context.Context, s store.Selection) (map[uint32]str
 }
 
 func (g *guarded) SourceDays(ctx context.Context, addr netip.Addr, s store.Selection) ([]store.SourceDay, error) {
-	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourceDay, error) { return st.SourceDays(ctx, addr, s) })
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourceDay, error) {
+		return st.SourceDays(ctx, addr, s)
+	})
 }

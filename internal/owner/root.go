@@ -90,6 +90,9 @@ func openDuck(log *slog.Logger) func(ctx context.Context, cfg Configuration) (st
 			Waiting: func() {
 				log.Warn("store is in use by another process; waiting", "path", cfg.Path, "timeout", cfg.LockTimeout)
 			},
+			Migrating: func(from, to int, name string) {
+				log.Info("upgrading the store's schema", "path", cfg.Path, "from", from, "to", to, "step", name)
+			},
 		})
 	}
 }

@@ -34,6 +34,10 @@ type Ingest struct {
 	CountryDB   string
 	ASNDB       string
 	Version     string
+	// Detection names the detection rules that classified the capture
+	// (classify.DetectionVersion of the exploit matcher: "builtin-<hash>"
+	// for the built-in pattern set), as CountryDB names the GeoIP database.
+	Detection string
 }
 
 // Place is the geolocation of a source address.

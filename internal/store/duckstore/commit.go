@@ -50,6 +50,11 @@ type Tx struct {
 	nextSid uint32
 	mu      sync.Mutex
 	done    bool
+	// sensor and days: the (sensor, day) pairs the Tx's rows cover, whose
+	// rollups Finish rebuilds. Every part of a Tx is of one sensor.
+	sensor   string
+	appended bool
+	days     map[time.Time]bool
 }
 
 // Begin starts a capture's transaction.
@@ -140,11 +145,27 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		if n > 0 && !replace {
 			return store.ErrDuplicate
 		}
+		run := connRunner{ctx, conn}
+		scope := dayScope{}
+		replaced := false
+		for d := range t.days {
+			scope.add(t.sensor, d)
+		}
 		if replace {
 			// Earlier ingests of the same content, or of the same file
 			// when it was still being written, are replaced.
 			hashes := append([]any{in.Hash}, anySlice(in.Supersedes)...)
 			earlier := `SELECT id FROM ingests WHERE hash IN (?` + strings.Repeat(", ?", len(hashes)-1) + `)`
+			old, err := scopeOf(run, ` WHERE ingest_id IN (`+earlier+`)`, hashes...)
+			if err != nil {
+				return err
+			}
+			replaced = len(old) > 0
+			for sensor, days := range old {
+				for d := range days {
+					scope.add(sensor, d)
+				}
+			}
 			for _, tb := range []string{"sources", "hit_counts", "exploits", "hourly"} {
 				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, hashes...); err != nil {
 					return err
@@ -162,16 +183,26 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		if in.Error != "" {
 			errMsg, errOff = in.Error, in.ErrorOffset
 		}
-		if err := exec(`INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if err := exec(`INSERT INTO ingests (id, path, hash, size, sensor, format, frames, packets, outbound, undecodable,
+				first_ts, last_ts, error, error_offset, ingested_at, duration_ms, country_db, asn_db, version, detection)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.id, in.Path, in.Hash, in.Size, in.Sensor, in.Format, int64(in.Frames), int64(in.Packets),
 			int64(in.Outbound), int64(in.Undecodable), first, last, errMsg, errOff,
-			time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version); err != nil {
+			time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version, in.Detection); err != nil {
 			return err
 		}
 		if sensor.Name != "" {
 			if err := exec(`INSERT OR REPLACE INTO sensors VALUES (?, ?, ?)`, sensor.Name, sensor.Nets, sensor.Addresses); err != nil {
 				return err
 			}
+		}
+		if replaced {
+			// Rows went: recount every (sensor, day) they or the new rows cover.
+			if err := refreshRollups(run, scope, false); err != nil {
+				return err
+			}
+		} else if err := addIngest(run, t.id, t.sensor, sortedDays(t.days)); err != nil {
+			return err
 		}
 		return exec("COMMIT")
 	})
@@ -196,6 +227,16 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 	}
 	if len(places) != len(r.Sources) {
 		return fmt.Errorf("internal: %d places for %d sources", len(places), len(r.Sources))
+	}
+	if t.appended && sensor != t.sensor {
+		return fmt.Errorf("parts of one capture name two sensors (%q, %q)", t.sensor, sensor)
+	}
+	t.sensor, t.appended = sensor, true
+	if t.days == nil {
+		t.days = map[time.Time]bool{}
+	}
+	for i := range r.Sources {
+		t.days[r.Sources[i].Day.Time().UTC()] = true
 	}
 	base := t.nextSid
 	t.nextSid += uint32(len(r.Sources))

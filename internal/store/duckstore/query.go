@@ -14,9 +14,18 @@ const protoSQL = `CASE proto WHEN 1 THEN 'icmp' WHEN 6 THEN 'tcp' WHEN 17 THEN '
 
 // Stats runs q and returns its rows, ordered by packets (descending). Row
 // keys follow q.Dims(), not q.By.
+//
+// Each query is answered from the smallest table that gives exactly the
+// rows the source-level tables would (planStats, docs/store.md).
 func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
+	return s.stats(ctx, q, false)
+}
+
+// stats runs q; raw forces the source-level tables (for tests comparing
+// the two).
+func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]store.StatsRow, error) {
 	q.By = q.Dims()
-	sqlText, args, err := statsSQL(q)
+	sqlText, args, err := statsSQL(q, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +95,7 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-func statsSQL(q store.StatsQuery) (string, []any, error) {
+func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 	var sel, group []string
 	var args []any
 	classDim := false
@@ -112,9 +121,17 @@ func statsSQL(q store.StatsQuery) (string, []any, error) {
 		}
 	}
 	var where []string
-	table := "hits"
-	if classDim {
-		table = "class_hits"
+	plan := rawPlan
+	if !raw {
+		plan = planStats(q)
+	}
+	table := plan.table
+	if classDim && !plan.perClass {
+		table = plan.classTable
+	}
+	if plan.perClass && !classDim && len(q.Classes) == 0 {
+		// Every packet carries access: its rows are all packets.
+		where = append(where, "class = 'access'")
 	}
 	if len(q.Classes) > 0 {
 		var mask uint8
@@ -127,7 +144,7 @@ func statsSQL(q store.StatsQuery) (string, []any, error) {
 			mask |= uint8(cl.Bit())
 			names = append(names, c)
 		}
-		if classDim {
+		if classDim || plan.perClass {
 			where = append(where, "class IN ("+placeholders(len(names))+")")
 			args = append(args, names...)
 		} else {
@@ -202,7 +219,12 @@ func statsSQL(q store.StatsQuery) (string, []any, error) {
 	if hasASN {
 		b.WriteString("any_value(o.org) AS org, ")
 	}
-	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, CAST(count(DISTINCT skey) AS UBIGINT) AS sources FROM ")
+	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, ")
+	if plan.summed {
+		b.WriteString("CAST(coalesce(sum(sources), 0) AS UBIGINT) AS sources FROM ")
+	} else {
+		b.WriteString("CAST(count(DISTINCT skey) AS UBIGINT) AS sources FROM ")
+	}
 	b.WriteString(table)
 	b.WriteString(" t")
 	if hasASN {

@@ -16,7 +16,8 @@ import (
 // "" for open) again with locate, in one transaction, and records the
 // databases used in the geo_history table. Captures are not read again.
 // With asnDB "" (no ASN database given) the stored ASNs and organisations
-// are kept and only countries and special ranges are replaced.
+// are kept and only countries and special ranges are replaced. The rollups
+// of the re-geolocated days are rebuilt in the same transaction.
 func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
 	var res store.ReassignResult
 	if s.readOnly {
@@ -101,6 +102,16 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 		}
 		res.Rows = upd
 		if _, err := exec(`UPDATE exploits SET country = g.country`+asnExploits+` FROM regeo g WHERE exploits.src = g.src`+andDays(w), args...); err != nil {
+			return fail(err)
+		}
+		// The rollups that depend on countries and ASNs, for every
+		// (sensor, day) whose sources were placed again.
+		run := connRunner{ctx, conn}
+		scope, err := scopeOf(run, where, args...)
+		if err != nil {
+			return fail(err)
+		}
+		if err := refreshRollups(run, scope, true); err != nil {
 			return fail(err)
 		}
 		if _, err := exec(`INSERT INTO geo_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, time.Now().UTC(), from, to, countryDB, asnDB, int64(res.Sources), res.Rows, res.Changed); err != nil {

@@ -28,8 +28,9 @@ import (
 	"github.com/honeyscope/honeyscope/internal/classify"
 )
 
-// SchemaVersion is the version of the schema this build writes.
-const SchemaVersion = 2
+// SchemaVersion is the version of the schema this build writes: the number
+// of its last migration (migrate.go).
+const SchemaVersion = 4
 
 // Options configure how a store is opened.
 type Options struct {
@@ -45,6 +46,20 @@ type Options struct {
 	// MustExist refuses to create a store: for commands that change a
 	// store but make no sense on a new one (geo reassign).
 	MustExist bool
+	// Migrating, when set, is called before each migration step that
+	// upgrades an existing store's schema (from and to are schema
+	// versions, name says what the step does), so a command can tell the
+	// user why opening takes a while. Not called when a store is created.
+	Migrating func(from, to int, name string)
+
+	migrateTo int // tests: stop migrating at this version (0 = SchemaVersion)
+}
+
+func (o Options) target() int {
+	if o.migrateTo != 0 {
+		return o.migrateTo
+	}
+	return SchemaVersion
 }
 
 // DefaultWaiting is used by Open when Options.Waiting is nil: it says on
@@ -63,7 +78,11 @@ type Store struct {
 	tz       string
 }
 
-// Open opens (creating when writable and absent) the store at path.
+// Open opens (creating when writable and absent) the store at path. A
+// writable open upgrades an older schema in place (Options.Migrating is
+// told about each step); a read-only open of an older store upgrades it
+// first when no other process holds it, and fails clearly when one does. A
+// store written by a newer build is refused.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err
@@ -82,6 +101,69 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("time zone %q: %w", opt.TimeZone, err)
 		}
 	}
+	s, err := open(ctx, path, opt)
+	var old *needsUpgrade
+	if errors.As(err, &old) {
+		// A read-only open of an older store: upgrade it once, then read it.
+		if err := upgrade(ctx, path, old.from, opt); err != nil {
+			return nil, err
+		}
+		return open(ctx, path, opt)
+	}
+	return s, err
+}
+
+// needsUpgrade is open's error for a read-only open of an older schema.
+type needsUpgrade struct{ from int }
+
+func (e *needsUpgrade) Error() string {
+	return fmt.Sprintf("schema version %d needs upgrading", e.from)
+}
+
+// upgrade opens the store writable just long enough to migrate it.
+func upgrade(ctx context.Context, path string, from int, opt Options) error {
+	w := opt
+	w.ReadOnly = false
+	c, err := connect(ctx, path, w)
+	if err != nil {
+		if errors.Is(err, ErrLocked) {
+			return fmt.Errorf("store %s has schema version %d and must be upgraded once to version %d, which needs it for itself, "+
+				"but another process holds it: run the command again when it is free: %w", path, from, opt.target(), err)
+		}
+		return err
+	}
+	db := sql.OpenDB(c)
+	err = migrate(ctx, db, opt.migrateTo, opt.Migrating)
+	err = errors.Join(err, db.Close(), c.Close())
+	if err != nil {
+		return fmt.Errorf("store %s: %w", path, err)
+	}
+	return nil
+}
+
+func open(ctx context.Context, path string, opt Options) (*Store, error) {
+	c, err := connect(ctx, path, opt)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly}
+	if opt.ReadOnly {
+		v, err := schemaVersion(ctx, s.db)
+		if err == nil && v != 0 && v < opt.target() && checkSchema(v) == nil {
+			s.Close()
+			return nil, &needsUpgrade{from: v}
+		}
+	}
+	if err := s.init(ctx, opt); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// connect opens the DuckDB file, retrying with back-off while another
+// process holds it (up to opt.LockTimeout).
+func connect(ctx context.Context, path string, opt Options) (*duckdb.Connector, error) {
 	dsn := path
 	if opt.ReadOnly {
 		dsn += "?access_mode=read_only"
@@ -118,12 +200,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly}
-	if err := s.init(ctx, opt.TimeZone); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	return s, nil
+	return c, nil
 }
 
 func isLockError(err error) bool {
@@ -197,20 +274,15 @@ var schema = []string{
 		SELECT h.*, c.name AS class FROM hits h JOIN classes c ON (h.classes & c.bit) <> 0`,
 }
 
-func (s *Store) init(ctx context.Context, tz string) error {
+func (s *Store) init(ctx context.Context, opt Options) error {
 	if s.readOnly {
-		return s.loadMeta(ctx, tz)
+		return s.loadMeta(ctx, opt)
 	}
 	if err := registerBulk(ctx, s.db); err != nil {
 		return fmt.Errorf("register bulk loader: %w", err)
 	}
-	if err := s.checkVersion(ctx); err != nil {
+	if err := migrate(ctx, s.db, opt.migrateTo, opt.Migrating); err != nil {
 		return err
-	}
-	for _, q := range schema {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create schema: %w", err)
-		}
 	}
 	for c := classify.Class(0); c < classify.NumClasses; c++ {
 		if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO classes VALUES (?, ?, ?)`, uint8(c), c.String(), uint8(c.Bit())); err != nil {
@@ -220,53 +292,39 @@ func (s *Store) init(ctx context.Context, tz string) error {
 	var existing string
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'timezone'`).Scan(&existing)
 	if errors.Is(err, sql.ErrNoRows) {
+		tz := opt.TimeZone
 		if tz == "" {
 			tz = "UTC"
 		}
 		if _, err := time.LoadLocation(tz); err != nil {
 			return fmt.Errorf("time zone %q: %w", tz, err)
 		}
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO meta VALUES ('timezone', ?), ('schema_version', ?), ('created', ?)`,
-			tz, fmt.Sprint(SchemaVersion), time.Now().UTC().Format(time.RFC3339)); err != nil {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO meta VALUES ('timezone', ?), ('created', ?)`,
+			tz, time.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	} else if err != nil {
 		return err
 	}
-	return s.loadMeta(ctx, tz)
+	return s.loadMeta(ctx, opt)
 }
 
-// checkVersion refuses a store written with another schema version before
-// anything in it is touched. A file without the meta table is new (or not
-// a honeyscope store at all, which loadMeta reports).
-func (s *Store) checkVersion(ctx context.Context) error {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'`).Scan(&n); err != nil || n == 0 {
-		return err
-	}
-	var ver string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&ver)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if ver != fmt.Sprint(SchemaVersion) {
-		return fmt.Errorf("written with store schema version %s; this build reads version %d only: "+
-			"ingest the captures again into a new store (--db NEW.duckdb)", ver, SchemaVersion)
-	}
-	return nil
-}
-
-func (s *Store) loadMeta(ctx context.Context, want string) error {
+func (s *Store) loadMeta(ctx context.Context, opt Options) error {
 	var tz string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'timezone'`).Scan(&tz); err != nil {
 		return fmt.Errorf("not a honeyscope store (no time zone recorded): %w", err)
 	}
-	if err := s.checkVersion(ctx); err != nil {
+	v, err := schemaVersion(ctx, s.db)
+	if err != nil {
 		return err
 	}
+	if err := checkSchema(v); err != nil {
+		return err
+	}
+	if v != opt.target() {
+		return fmt.Errorf("store schema version %d, want %d", v, opt.target())
+	}
+	want := opt.TimeZone
 	if want != "" && want != tz && !sameZone(want, tz) {
 		return fmt.Errorf("store days are in %s; it was created with that zone and cannot change to %s (use a new --db)", tz, want)
 	}

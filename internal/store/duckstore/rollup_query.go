@@ -1,0 +1,119 @@
+package duckstore
+
+import (
+	"strings"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// statsPlan is the table a stats query reads.
+type statsPlan struct {
+	table      string // FROM: a table or a parenthesised subquery
+	classTable string // FROM when grouping by class, for tables with a class-set column
+	// perClass: rows are one per class (column class), not per class set
+	// (column classes).
+	perClass bool
+	// summed: rows carry pre-counted distinct sources, which are added up:
+	// right only when each result row is exactly one row of the table.
+	summed bool
+}
+
+var rawPlan = statsPlan{table: "hits", classTable: "class_hits"}
+
+var sourceDayPlan = statsPlan{
+	table:      "rollup_source_day",
+	classTable: "(SELECT x.*, c.name AS class FROM rollup_source_day x JOIN classes c ON (x.classes & c.bit) <> 0)",
+}
+
+// dayRollups are the per-day rollups, smallest first, with the key columns
+// each has besides day, sensor and class.
+var dayRollups = []struct {
+	table string
+	keys  []string
+}{
+	{"rollup_day", nil},
+	{"rollup_day_country", []string{"country"}},
+	{"rollup_day_asn", []string{"asn"}},
+	{"rollup_day_port", []string{"proto", "port"}},
+}
+
+// planStats picks the smallest table that answers q exactly. Packets add
+// up from any table. Distinct sources are exact from a per-day rollup only
+// when every key of the rollup (day, sensor, class and its own keys) is
+// either grouped by or filtered to a single value, so that each result row
+// is one rollup row; rollup_source_day keeps source keys, so it counts
+// distinct sources exactly under any grouping of day, sensor, class,
+// country and ASN; everything else (ports over several days or sensors,
+// source addresses) is counted from the source-level rows.
+func planStats(q store.StatsQuery) statsPlan {
+	used := map[string]bool{}
+	grouped := map[string]bool{}
+	for _, d := range q.By {
+		used[d], grouped[d] = true, true
+	}
+	values := map[string]int{} // dimension -> number of distinct filter values
+	count := func(dim string, n int) {
+		if n > 0 {
+			used[dim] = true
+			values[dim] = n
+		}
+	}
+	count("class", distinct(q.Classes, func(s string) string { return s }))
+	count("sensor", distinct(q.Sensors, func(s string) string { return s }))
+	count("country", distinct(q.Countries, strings.ToUpper))
+	count("asn", distinct(q.ASNs, func(a uint32) uint32 { return a }))
+	count("port", distinct(q.Ports, func(p int) int { return p }))
+	count("proto", distinct(q.Protos, func(p string) string {
+		if n, err := store.ProtoNumber(p); err == nil {
+			return string(rune(n))
+		}
+		return p
+	}))
+	if q.From != "" || q.To != "" {
+		used["day"] = true
+		if q.From != "" && q.From == q.To {
+			values["day"] = 1
+		}
+	}
+	fixed := func(dim string) bool { return grouped[dim] || values[dim] == 1 }
+	within := func(cols ...string) bool {
+		allowed := map[string]bool{"day": true, "sensor": true, "class": true}
+		for _, c := range cols {
+			allowed[c] = true
+		}
+		for d := range used {
+			if !allowed[d] {
+				return false
+			}
+		}
+		return true
+	}
+	// Per-class rows answer a filter on several classes only per class.
+	classOK := grouped["class"] || values["class"] <= 1
+	if classOK && fixed("day") && fixed("sensor") {
+	next:
+		for _, r := range dayRollups {
+			if !within(r.keys...) {
+				continue
+			}
+			for _, k := range r.keys {
+				if !fixed(k) {
+					continue next
+				}
+			}
+			return statsPlan{table: r.table, perClass: true, summed: true}
+		}
+	}
+	if within("country", "asn") {
+		return sourceDayPlan
+	}
+	return rawPlan
+}
+
+func distinct[T any, K comparable](vals []T, key func(T) K) int {
+	seen := make(map[K]bool, len(vals))
+	for _, v := range vals {
+		seen[key(v)] = true
+	}
+	return len(seen)
+}
