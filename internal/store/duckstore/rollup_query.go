@@ -63,6 +63,9 @@ func planStats(q store.StatsQuery) statsPlan {
 	count("country", distinct(q.Countries, strings.ToUpper))
 	count("asn", distinct(q.ASNs, func(a uint32) uint32 { return a }))
 	count("port", distinct(q.Ports, func(p int) int { return p }))
+	if len(q.Srcs) > 0 {
+		used["src"] = true // no rollup keeps addresses
+	}
 	count("proto", distinct(q.Protos, func(p string) string {
 		if n, err := store.ProtoNumber(p); err == nil {
 			return string(rune(n))

@@ -144,6 +144,11 @@ func (w *randomWorld) query() store.StatsQuery {
 	if w.rng.IntN(4) == 0 {
 		q.Protos = []string{[]string{"tcp", "6", "udp", "icmp"}[w.rng.IntN(4)]}
 	}
+	if w.rng.IntN(8) == 0 {
+		for _, v := range w.pick(2, func(i int) any { return w.srcs[i] }, len(w.srcs)) {
+			q.Srcs = append(q.Srcs, v.(netip.Addr))
+		}
+	}
 	switch w.rng.IntN(4) {
 	case 0:
 		q.From = w.days[w.rng.IntN(len(w.days))]
