@@ -156,6 +156,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 
+	rs := remote.NewServer(st.Store(), r.Logger("remote"))
+	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
+
 	// Started in this order, stopped in reverse: the API stops taking
 	// requests before the store is closed.
 	d := daemon.New(log,
@@ -164,7 +167,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		daemon.Entry{Name: "metrics", Component: met},
 		// Other commands (ingest, stats, spikes, report, geo reassign) reach
 		// the store through its socket beside the file.
-		daemon.Entry{Name: "remote", Component: remote.NewServer(st.Store(), r.Logger("remote"))},
+		daemon.Entry{Name: "remote", Component: rs},
 		daemon.Entry{Name: "api", Component: apiC},
 	)
 	hup := make(chan os.Signal, 1)

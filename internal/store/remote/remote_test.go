@@ -379,7 +379,7 @@ func TestDisconnectRollsBack(t *testing.T) {
 // the same content committed by two clients at once is stored once.
 func TestWritersSerialised(t *testing.T) {
 	ctx := context.Background()
-	o, _ := owned(t)
+	o, srv := owned(t)
 	c := dial(t, o)
 	tx1, err := c.Begin(ctx)
 	if err != nil {
@@ -396,6 +396,9 @@ func TestWritersSerialised(t *testing.T) {
 		t.Fatalf("a second writer ran during a transaction: %v", err)
 	case <-time.After(300 * time.Millisecond):
 	}
+	if n := srv.WriteQueue(); n != 2 {
+		t.Errorf("write queue %d during a transaction with a commit waiting, want 2", n)
+	}
 	if err := tx1.Append(ctx, r, p, "s", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -404,6 +407,13 @@ func TestWritersSerialised(t *testing.T) {
 	}
 	if err := <-done; !errors.Is(err, store.ErrDuplicate) {
 		t.Errorf("second commit of the same content: %v, want ErrDuplicate", err)
+	}
+	// The owner releases the write lock just after its reply.
+	for deadline := time.Now().Add(5 * time.Second); srv.WriteQueue() != 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := srv.WriteQueue(); n != 0 {
+		t.Errorf("write queue %d after both writes, want 0", n)
 	}
 	if n := count(t, o, `SELECT count(*) FROM ingests`); n != 1 {
 		t.Errorf("%d ingests", n)

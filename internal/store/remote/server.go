@@ -27,11 +27,16 @@ type Server struct {
 	// OnCommit, when set before Start, is called after each transaction a
 	// client (or Store()) committed, with the ingest it recorded.
 	OnCommit func(in store.Ingest)
+	// OnQueue, when set before Start, is told the number of writes (a
+	// capture's transaction, a commit, a reassign) running or waiting for
+	// the write lock each time it changes: the ingest queue.
+	OnQueue func(n int)
 	// MaxConns bounds the connections served at once (default 128); more
 	// wait in the socket's backlog.
 	MaxConns int
 
 	commits atomic.Uint64
+	queued  atomic.Int64 // writes holding or waiting for wlock
 	wlock   chan struct{} // the one write transaction
 
 	mu       sync.Mutex
@@ -226,15 +231,31 @@ func (s *Server) Stop(ctx context.Context) error {
 
 // acquireWrite waits for the write lock.
 func (s *Server) acquireWrite(ctx context.Context) error {
+	s.queue(1)
 	select {
 	case s.wlock <- struct{}{}:
 		return nil
 	case <-ctx.Done():
+		s.queue(-1)
 		return ctx.Err()
 	}
 }
 
-func (s *Server) releaseWrite() { <-s.wlock }
+func (s *Server) releaseWrite() {
+	<-s.wlock
+	s.queue(-1)
+}
+
+// WriteQueue is the number of writes running or waiting for the write lock.
+func (s *Server) WriteQueue() int { return int(s.queued.Load()) }
+
+// queue counts a write in or out of the ingest queue.
+func (s *Server) queue(d int64) {
+	n := s.queued.Add(d)
+	if s.OnQueue != nil {
+		s.OnQueue(int(n))
+	}
+}
 
 func (s *Server) committed(in store.Ingest) {
 	s.commits.Add(1)
