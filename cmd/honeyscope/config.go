@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/honeyscope/honeyscope/internal/boundedfile"
 	"os"
 	"path/filepath"
 )
@@ -43,7 +43,10 @@ func loadConfig(explicit string) (*config, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("config %s: %w", p, err)
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("config %s: no such file", p)
+			}
+			return nil, fmt.Errorf("config %w", err) // the error names the file
 		}
 		var c config
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -73,26 +76,7 @@ const maxConfigSize = 1 << 20
 // readConfigFile reads a config file whole: a regular file (not a device
 // or a pipe: /dev/zero would never end) of at most maxConfigSize bytes.
 func readConfigFile(path string) ([]byte, error) {
-	fi, err := os.Stat(path) // before opening: opening a FIFO would wait
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("larger than %d bytes, the most a config file may have", maxConfigSize)
-	}
-	return data, nil
+	return boundedfile.Read(path, maxConfigSize, "config file")
 }
 
 // applyConfig fills geo flags left empty from the config file.
@@ -106,19 +90,4 @@ func (o *geoOptions) applyConfig(g *globals) {
 	if o.asnDB == "" {
 		o.asnDB = g.cfg.ASN
 	}
-}
-
-// fileKind names what a file that is not regular is.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a block device"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	}
-	return "a special file"
 }

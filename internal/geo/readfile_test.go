@@ -23,7 +23,7 @@ func TestOpenBoundedReads(t *testing.T) {
 	f.Close()
 	cases := []struct{ path, want string }{
 		{"/dev/zero", "not a regular file"},
-		{sparse, "more than the"},
+		{sparse, "larger than"},
 		{dir, "a directory"},
 	}
 	for _, tc := range cases {
