@@ -14,8 +14,8 @@ import (
 // fakeStore records the queries asked and answers none.
 type fakeStore struct {
 	store.Store // the period layer's questions: not asked by these tests (a nil call fails the test)
-	mu      sync.Mutex
-	queries []store.StatsQuery
+	mu          sync.Mutex
+	queries     []store.StatsQuery
 }
 
 func (f *fakeStore) Stats(_ context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
