@@ -165,6 +165,15 @@ func (o *childOwner) wait(t *testing.T) {
 	}
 }
 
+// committedN waits (briefly: the owner's line may still be in the pipe)
+// until the owner has reported n commits, and returns them.
+func (o *childOwner) committedN(n int) []string {
+	for deadline := time.Now().Add(5 * time.Second); len(o.committed()) < n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return o.committed()
+}
+
 func (o *childOwner) committed() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -355,7 +364,7 @@ func TestOwnerCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ingested 1 file: ") {
 		t.Fatalf("ingest through the owner: exit %d\n%s%s", code, out, errs)
 	}
-	if c := o.committed(); len(c) != 1 || c[0] != f1 {
+	if c := o.committedN(1); len(c) != 1 || c[0] != f1 {
 		t.Fatalf("owner committed %v, want %s", c, f1)
 	}
 	checkTruth(t, db, truth)
