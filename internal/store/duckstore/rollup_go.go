@@ -374,22 +374,21 @@ func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.P
 // write appends the day's rows to the rollup tables.
 func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error, sensor string, srcRows []sourceDayRow, keys []uint64, places []store.Place) error {
 	names := classify.Names()
-	cols, err := colInfos("day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR, "skey", duckdb.TYPE_UBIGINT,
+	cols, err := colInfos("skey", duckdb.TYPE_UBIGINT,
 		"country", duckdb.TYPE_VARCHAR, "asn", duckdb.TYPE_UINTEGER, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
-	err = bulkInsert(ctx, exec, "rollup_source_day", cols, len(srcRows), func(c duckdb.DataChunk, row, i int) error {
+	consts := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", "
+	err = bulkInsertAs(ctx, exec, "rollup_source_day", consts+"*", cols, len(srcRows), func(c duckdb.DataChunk, row, i int) error {
 		s := &srcRows[i]
-		if err := duckdb.SetChunkValue(c, 0, row, a.day); err != nil {
+		if err := duckdb.SetChunkValue(c, 0, row, keys[s.src]); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, sensor)
-		duckdb.SetChunkValue(c, 2, row, keys[s.src])
-		duckdb.SetChunkValue(c, 3, row, places[s.src].Country)
-		duckdb.SetChunkValue(c, 4, row, places[s.src].ASN)
-		duckdb.SetChunkValue(c, 5, row, s.classes)
-		return duckdb.SetChunkValue(c, 6, row, s.packets)
+		duckdb.SetChunkValue(c, 1, row, places[s.src].Country)
+		duckdb.SetChunkValue(c, 2, row, places[s.src].ASN)
+		duckdb.SetChunkValue(c, 3, row, s.classes)
+		return duckdb.SetChunkValue(c, 4, row, s.packets)
 	})
 	if err != nil {
 		return err
@@ -484,22 +483,27 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 	for k, n := range a.other {
 		prows = append(prows, portRow{uint8(k >> 24), uint8(k >> 16), uint16(k), *n})
 	}
-	cols, err = colInfos("day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR, "class", duckdb.TYPE_VARCHAR,
+	// The day and sensor are constants and the class a number here: the
+	// many rows of this table cost less to fill (DuckDB sets the names).
+	cols, err = colInfos("class", duckdb.TYPE_UTINYINT,
 		"proto", duckdb.TYPE_UTINYINT, "port", duckdb.TYPE_USMALLINT, "packets", duckdb.TYPE_UBIGINT, "sources", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
-	return bulkInsert(ctx, exec, "rollup_day_port", cols, len(prows), func(c duckdb.DataChunk, row, i int) error {
+	lits := make([]string, len(names))
+	for i, n := range names {
+		lits[i] = sqlString(n)
+	}
+	sel := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1], proto, port, packets, sources"
+	return bulkInsertAs(ctx, exec, "rollup_day_port", sel, cols, len(prows), func(c duckdb.DataChunk, row, i int) error {
 		p := &prows[i]
-		if err := duckdb.SetChunkValue(c, 0, row, a.day); err != nil {
+		if err := duckdb.SetChunkValue(c, 0, row, p.class); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, sensor)
-		duckdb.SetChunkValue(c, 2, row, names[p.class])
-		duckdb.SetChunkValue(c, 3, row, p.proto)
-		duckdb.SetChunkValue(c, 4, row, p.port)
-		duckdb.SetChunkValue(c, 5, row, p.n.packets)
-		return duckdb.SetChunkValue(c, 6, row, p.n.sources)
+		duckdb.SetChunkValue(c, 1, row, p.proto)
+		duckdb.SetChunkValue(c, 2, row, p.port)
+		duckdb.SetChunkValue(c, 3, row, p.n.packets)
+		return duckdb.SetChunkValue(c, 4, row, p.n.sources)
 	})
 }
 
@@ -529,3 +533,6 @@ func (t *Tx) finishRollups(r runner) error {
 }
 
 const nClasses = int(classify.NumClasses)
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
