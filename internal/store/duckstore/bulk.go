@@ -95,13 +95,19 @@ func colInfos(spec ...any) ([]duckdb.ColumnInfo, error) {
 
 // bulkInsert inserts n rows into table through honeyscope_rows.
 func bulkInsert(ctx context.Context, exec func(string, ...any) error, table string, cols []duckdb.ColumnInfo, n int, fill func(c duckdb.DataChunk, row, i int) error) error {
+	return bulkInsertAs(ctx, exec, table, "*", cols, n, fill)
+}
+
+// bulkInsertAs is bulkInsert with the select list that turns the rows'
+// columns into the table's (constants need not be filled in every row).
+func bulkInsertAs(ctx context.Context, exec func(string, ...any) error, table, selectList string, cols []duckdb.ColumnInfo, n int, fill func(c duckdb.DataChunk, row, i int) error) error {
 	if n == 0 {
 		return nil
 	}
 	id := bulkSeq.Add(1)
 	bulkRegistry.Store(id, &bulkRows{cols: cols, n: n, fill: fill})
 	defer bulkRegistry.Delete(id)
-	if err := exec(fmt.Sprintf(`INSERT INTO %s SELECT * FROM honeyscope_rows(%d)`, table, id)); err != nil {
+	if err := exec(fmt.Sprintf(`INSERT INTO %s SELECT %s FROM honeyscope_rows(%d)`, table, selectList, id)); err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
 	return nil

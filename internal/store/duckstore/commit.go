@@ -55,6 +55,12 @@ type Tx struct {
 	sensor   string
 	appended bool
 	days     map[time.Time]bool
+	// goDays: days whose rollups the Tx writes from its parts in Go;
+	// sqlDays: days other ingests cover, counted by SQL at Finish
+	// (rollup_go.go). goKeys: source keys kept in goDays.
+	goDays  map[aggregate.Day]*goDay
+	sqlDays map[aggregate.Day]bool
+	goKeys  int
 }
 
 // Begin starts a capture's transaction.
@@ -201,7 +207,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 			if err := refreshRollups(run, scope, false); err != nil {
 				return err
 			}
-		} else if err := addIngest(run, t.id, t.sensor, sortedDays(t.days)); err != nil {
+		} else if err := t.finishRollups(run); err != nil {
 			return err
 		}
 		return exec("COMMIT")
@@ -240,8 +246,20 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 	}
 	base := t.nextSid
 	t.nextSid += uint32(len(r.Sources))
+	keys := make([]uint64, len(r.Sources))
+	for i := range r.Sources {
+		keys[i] = SourceKey(r.Sources[i].Addr)
+	}
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
-		return appendResult(ctx, conn, t.id, base, r, places, sensor, pattern)
+		goDays, err := t.planGoRollups(ctx, conn, r, keys)
+		if err != nil {
+			return err
+		}
+		if err := appendResult(ctx, conn, t.id, base, r, places, keys, sensor, pattern); err != nil {
+			return err
+		}
+		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
+		return writeGoRollups(ctx, exec, r, places, keys, sensor, goDays)
 	})
 }
 
@@ -270,15 +288,13 @@ func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (in
 	return 0, fmt.Errorf("unexpected %T", dest[0])
 }
 
-func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []store.Place, sensor string, pattern func(int) string) error {
+func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string, pattern func(int) string) error {
 	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
 	srcText := make([]string, len(r.Sources))
 	days := make([]time.Time, len(r.Sources))
-	keys := make([]uint64, len(r.Sources))
 	for i := range r.Sources {
 		srcText[i] = r.Sources[i].Addr.String()
 		days[i] = r.Sources[i].Day.Time()
-		keys[i] = SourceKey(r.Sources[i].Addr)
 	}
 	srcCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE,
 		"sensor", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR, "country", duckdb.TYPE_VARCHAR,

@@ -20,12 +20,14 @@ import (
 // hit_counts holds. docs/store.md describes each table exactly.
 //
 // Distinct-source counts cannot be added up (a source seen in two hourly
-// files of one day is one source), so a commit does not add its own counts
-// to the rollups: it recomputes every (day, sensor) it touches from the
-// source-level rows (hit_counts and sources), which already include the
-// commit's own rows and exclude those it replaced. Reassign recomputes the
-// geography-dependent rollups of the days it changed. The cost is one pass
-// over the touched days' source-level rows per commit (BENCHMARKS.md).
+// files of one day is one source). A commit's days that no other ingest
+// covers are counted in Go from its parts (rollup_go.go); for the others
+// the commit adds what its own rows bring that the day's earlier rows do
+// not (addIngestRollups), and a replacement recomputes every (day, sensor)
+// it touches from the source-level rows (hit_counts and sources), which
+// already include the commit's own rows and exclude those it replaced.
+// Reassign recomputes the geography-dependent rollups of the days it
+// changed (BENCHMARKS.md).
 
 var rollupSchema = []string{
 	// One row per day × sensor × source × country × ASN × class set: the

@@ -1,0 +1,538 @@
+package duckstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// Rollups computed in Go from the part being appended.
+//
+// A commit that adds the first rows of a (sensor, day) (no other ingest has
+// rows there) need not ask DuckDB to aggregate what it has just inserted:
+// the part in memory already holds every row of that day, grouped by source,
+// protocol and port. Its rollup rows are computed here in one pass over the
+// part's cells and appended with the bulk loader, which costs far less CPU
+// and memory than the SQL aggregations (BENCHMARKS.md, "Ingest with
+// rollups"). The counts are the same: a key's packets are the sum of the
+// cells carrying its class, its sources the number of distinct source keys
+// among them.
+//
+// A day another ingest already covers is counted by SQL at Finish
+// (addIngestRollups), since its distinct counts depend on the earlier rows.
+// A day that a later part of the same capture touches again stays exact in
+// Go when the later part's sources are new to that day (the parts of a file
+// counted by several shards have disjoint sources): the Tx keeps the source
+// keys each day has been counted with and checks each part against them.
+// When a part repeats a source of such a day, or the kept keys grow past
+// goRollupKeyCap, the day is recounted by SQL at Finish instead
+// (refreshSensorDays), as a replacement's days are.
+
+// goRollupKeyCap bounds the source keys a Tx keeps to check later parts
+// against (8 bytes each). Beyond it the keys of days the current part does
+// not touch are dropped; a part that comes back to such a day has it
+// recounted.
+const goRollupKeyCap = 8 << 20
+
+// goDay is the state of a (sensor, day) whose rollups the Tx writes itself.
+type goDay struct {
+	keys    []uint64 // sorted source keys counted so far
+	dropped bool     // keys dropped (goRollupKeyCap)
+	dirty   bool     // must be recounted at Finish
+}
+
+// planGoRollups sorts a part's days into those whose rollups the Tx writes
+// in Go and those left to SQL at Finish, updating the Tx's state. It
+// returns the days this part adds in Go.
+func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.Result, keys []uint64) (map[aggregate.Day]bool, error) {
+	if t.goDays == nil {
+		t.goDays = map[aggregate.Day]*goDay{}
+		t.sqlDays = map[aggregate.Day]bool{}
+	}
+	perDay := map[aggregate.Day][]uint64{}
+	for i := range r.Sources {
+		d := r.Sources[i].Day
+		perDay[d] = append(perDay[d], keys[i])
+	}
+	// Days new to the Tx: does another ingest of the sensor have rows there?
+	var fresh []aggregate.Day
+	for d := range perDay {
+		if _, ok := t.goDays[d]; !ok && !t.sqlDays[d] {
+			fresh = append(fresh, d)
+		}
+	}
+	if len(fresh) > 0 {
+		slices.Sort(fresh)
+		dl := make([]string, len(fresh))
+		for i, d := range fresh {
+			dl[i] = "DATE '" + d.Time().Format("2006-01-02") + "'"
+		}
+		older := map[aggregate.Day]bool{}
+		err := connRunner{ctx, conn}.query(`SELECT DISTINCT day FROM sources WHERE sensor = ? AND ingest_id <> ? AND day IN (`+strings.Join(dl, ", ")+`)`,
+			[]any{t.sensor, t.id}, func(v []driver.Value) error {
+				tm, ok := v[0].(time.Time)
+				if !ok {
+					return fmt.Errorf("sources.day is %T", v[0])
+				}
+				older[aggregate.DayOf(tm, time.UTC)] = true
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("days already stored: %w", err)
+		}
+		for _, d := range fresh {
+			if older[d] {
+				t.sqlDays[d] = true
+			} else {
+				t.goDays[d] = &goDay{}
+			}
+		}
+	}
+	out := map[aggregate.Day]bool{}
+	for d, ks := range perDay {
+		g := t.goDays[d]
+		if g == nil || g.dirty {
+			continue
+		}
+		slices.Sort(ks)
+		if g.dropped || !keysUnique(ks) || overlaps(g.keys, ks) {
+			// A source counted twice (or two addresses of one key, an
+			// IPv6 key collision): recount the day at Finish.
+			g.dirty, g.keys = true, nil
+			continue
+		}
+		g.keys = mergeSorted(g.keys, ks)
+		t.goKeys += len(ks)
+		out[d] = true
+	}
+	if t.goKeys > goRollupKeyCap {
+		for d, g := range t.goDays {
+			if _, here := perDay[d]; !here && g.keys != nil {
+				t.goKeys -= len(g.keys)
+				g.keys, g.dropped = nil, true
+			}
+		}
+	}
+	return out, nil
+}
+
+func keysUnique(sorted []uint64) bool {
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// overlaps reports whether two sorted slices share a value.
+func overlaps(a, b []uint64) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			return true
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}
+
+func mergeSorted(a, b []uint64) []uint64 {
+	if len(a) == 0 {
+		return slices.Clone(b)
+	}
+	out := make([]uint64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] < b[j] {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// classCount is one rollup key's packets and distinct sources.
+type classCount struct {
+	packets uint64
+	sources uint64
+}
+
+// perClass are the counts of one key for each class.
+type perClass [nClasses]classCount
+
+// goRollupDay is what one day of one part adds to the rollups.
+type goRollupDay struct {
+	day     time.Time
+	total   perClass
+	country map[string]*perClass
+	asn     map[uint32]*perClass
+	// ports: TCP and UDP in dense tables (index class<<17 | udp<<16 | port),
+	// other protocols in a map keyed by class<<24 | proto<<16 | port.
+	dense []classCount
+	other map[uint32]*classCount
+}
+
+// sourceDayRow is one rollup_source_day row.
+type sourceDayRow struct {
+	src     uint32
+	classes uint8
+	packets uint64
+}
+
+// writeGoRollups computes and appends the rollup rows of part r for the
+// given days (see planGoRollups). Hits must come grouped by source and, in
+// a source, by protocol and port (the order aggregate produces); another
+// order is sorted first.
+func writeGoRollups(ctx context.Context, exec func(string, ...any) error, r *aggregate.Result, places []store.Place,
+	keys []uint64, sensor string, goDays map[aggregate.Day]bool) error {
+	if len(goDays) == 0 {
+		return nil
+	}
+	hits := r.Hits
+	cmp := func(x, y aggregate.Hit) int {
+		if x.Source != y.Source {
+			return int(int64(x.Source) - int64(y.Source))
+		}
+		if x.Proto != y.Proto {
+			return int(x.Proto) - int(y.Proto)
+		}
+		return int(x.Port) - int(y.Port)
+	}
+	if !slices.IsSortedFunc(hits, cmp) {
+		hits = slices.Clone(hits)
+		slices.SortStableFunc(hits, cmp)
+	}
+	// Days in order, each with its index.
+	days := make([]aggregate.Day, 0, len(goDays))
+	for d := range goDays {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	dayIdx := make(map[aggregate.Day]int, len(days))
+	for i, d := range days {
+		dayIdx[d] = i
+	}
+	srcDay := make([]int32, len(r.Sources)) // day index, -1: not counted here
+	for i := range r.Sources {
+		if k, ok := dayIdx[r.Sources[i].Day]; ok {
+			srcDay[i] = int32(k)
+		} else {
+			srcDay[i] = -1
+		}
+	}
+	// Hits of each day, in their order (a counting sort by day).
+	start := make([]int, len(days)+1)
+	for i := range hits {
+		if k := srcDay[hits[i].Source]; k >= 0 {
+			start[k+1]++
+		}
+	}
+	for k := 1; k <= len(days); k++ {
+		start[k] += start[k-1]
+	}
+	order := make([]uint32, start[len(days)])
+	fill := slices.Clone(start[:len(days)])
+	for i := range hits {
+		if k := srcDay[hits[i].Source]; k >= 0 {
+			order[fill[k]] = uint32(i)
+			fill[k]++
+		}
+	}
+	acc := &goRollupDay{dense: make([]classCount, nClasses<<17)}
+	var srcRows []sourceDayRow
+	for k, d := range days {
+		acc.reset(d.Time())
+		srcRows = srcRows[:0]
+		acc.count(hits, order[start[k]:start[k+1]], places, &srcRows)
+		if err := acc.write(ctx, exec, sensor, srcRows, keys, places); err != nil {
+			return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Time().Format("2006-01-02"), err)
+		}
+	}
+	return nil
+}
+
+func (a *goRollupDay) reset(day time.Time) {
+	a.day = day
+	a.total = perClass{}
+	a.country = map[string]*perClass{}
+	a.asn = map[uint32]*perClass{}
+	clear(a.dense)
+	a.other = map[uint32]*classCount{}
+}
+
+func (a *goRollupDay) port(c int, proto uint8, port uint16) *classCount {
+	switch proto {
+	case 6:
+		return &a.dense[c<<17|int(port)]
+	case 17:
+		return &a.dense[c<<17|1<<16|int(port)]
+	}
+	k := uint32(c)<<24 | uint32(proto)<<16 | uint32(port)
+	p := a.other[k]
+	if p == nil {
+		p = &classCount{}
+		a.other[k] = p
+	}
+	return p
+}
+
+// count adds the hits idx (of one day, grouped by source, protocol and
+// port) and appends the day's rollup_source_day rows to rows.
+func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.Place, rows *[]sourceDayRow) {
+	var bySet [256]uint64 // packets per class set of the current source
+	var used [256]bool
+	var sets []uint8 // class sets the current source used
+	var srcTags uint8
+	var srcPk perClass // packets per class of the current source
+	endSource := func(src uint32) {
+		for _, s := range sets {
+			*rows = append(*rows, sourceDayRow{src: src, classes: s, packets: bySet[s]})
+			bySet[s], used[s] = 0, false
+		}
+		sets = sets[:0]
+		pl := &places[src]
+		ctry := a.country[pl.Country]
+		if ctry == nil {
+			ctry = &perClass{}
+			a.country[pl.Country] = ctry
+		}
+		asn := a.asn[pl.ASN]
+		if asn == nil {
+			asn = &perClass{}
+			a.asn[pl.ASN] = asn
+		}
+		for c := 0; c < nClasses; c++ {
+			if srcTags&(1<<c) == 0 {
+				continue
+			}
+			pk := srcPk[c].packets
+			for _, p := range []*perClass{&a.total, ctry, asn} {
+				p[c].packets += pk
+				p[c].sources++
+			}
+		}
+		srcTags, srcPk = 0, perClass{}
+	}
+	for g := 0; g < len(idx); {
+		first := &hits[idx[g]]
+		// One (source, protocol, port): its cells differ in class set.
+		var groupTags uint8
+		var groupPk [nClasses]uint64
+		e := g
+		for ; e < len(idx); e++ {
+			h := &hits[idx[e]]
+			if h.Source != first.Source || h.Proto != first.Proto || h.Port != first.Port {
+				break
+			}
+			tags := uint8(h.Tags)
+			groupTags |= tags
+			for c := 0; c < nClasses; c++ {
+				if tags&(1<<c) != 0 {
+					groupPk[c] += h.Packets
+				}
+			}
+			if !used[tags] {
+				used[tags] = true
+				sets = append(sets, tags)
+			}
+			bySet[tags] += h.Packets
+		}
+		for c := 0; c < nClasses; c++ {
+			if groupTags&(1<<c) != 0 {
+				p := a.port(c, first.Proto, first.Port)
+				p.packets += groupPk[c]
+				p.sources++
+				srcPk[c].packets += groupPk[c]
+			}
+		}
+		srcTags |= groupTags
+		g = e
+		if g == len(idx) || hits[idx[g]].Source != first.Source {
+			endSource(first.Source)
+		}
+	}
+}
+
+// write appends the day's rows to the rollup tables.
+func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error, sensor string, srcRows []sourceDayRow, keys []uint64, places []store.Place) error {
+	names := classify.Names()
+	cols, err := colInfos("skey", duckdb.TYPE_UBIGINT,
+		"country", duckdb.TYPE_VARCHAR, "asn", duckdb.TYPE_UINTEGER, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
+	if err != nil {
+		return err
+	}
+	consts := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", "
+	err = bulkInsertAs(ctx, exec, "rollup_source_day", consts+"*", cols, len(srcRows), func(c duckdb.DataChunk, row, i int) error {
+		s := &srcRows[i]
+		if err := duckdb.SetChunkValue(c, 0, row, keys[s.src]); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, places[s.src].Country)
+		duckdb.SetChunkValue(c, 2, row, places[s.src].ASN)
+		duckdb.SetChunkValue(c, 3, row, s.classes)
+		return duckdb.SetChunkValue(c, 4, row, s.packets)
+	})
+	if err != nil {
+		return err
+	}
+	// rollup_day, _country, _asn: few rows, one per key and class.
+	type keyed struct {
+		class   int
+		country string
+		asn     uint32
+		n       classCount
+	}
+	collect := func(m func(yield func(string, uint32, *perClass))) []keyed {
+		var out []keyed
+		m(func(ctry string, asn uint32, p *perClass) {
+			for c := range p {
+				if p[c].sources > 0 {
+					out = append(out, keyed{c, ctry, asn, p[c]})
+				}
+			}
+		})
+		return out
+	}
+	tables := []struct {
+		name string
+		key  duckdb.Type
+		rows []keyed
+	}{
+		{"rollup_day", duckdb.TYPE_INVALID, collect(func(y func(string, uint32, *perClass)) { y("", 0, &a.total) })},
+		{"rollup_day_country", duckdb.TYPE_VARCHAR, collect(func(y func(string, uint32, *perClass)) {
+			for k, p := range a.country {
+				y(k, 0, p)
+			}
+		})},
+		{"rollup_day_asn", duckdb.TYPE_UINTEGER, collect(func(y func(string, uint32, *perClass)) {
+			for k, p := range a.asn {
+				y("", k, p)
+			}
+		})},
+	}
+	for _, tb := range tables {
+		spec := []any{"day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR, "class", duckdb.TYPE_VARCHAR}
+		if tb.key != duckdb.TYPE_INVALID {
+			spec = append(spec, "key", tb.key)
+		}
+		spec = append(spec, "packets", duckdb.TYPE_UBIGINT, "sources", duckdb.TYPE_UBIGINT)
+		cols, err := colInfos(spec...)
+		if err != nil {
+			return err
+		}
+		rows := tb.rows
+		key := tb.key
+		err = bulkInsert(ctx, exec, tb.name, cols, len(rows), func(c duckdb.DataChunk, row, i int) error {
+			k := &rows[i]
+			if err := duckdb.SetChunkValue(c, 0, row, a.day); err != nil {
+				return err
+			}
+			duckdb.SetChunkValue(c, 1, row, sensor)
+			duckdb.SetChunkValue(c, 2, row, names[k.class])
+			col := 3
+			switch key {
+			case duckdb.TYPE_VARCHAR:
+				duckdb.SetChunkValue(c, col, row, k.country)
+				col++
+			case duckdb.TYPE_UINTEGER:
+				duckdb.SetChunkValue(c, col, row, k.asn)
+				col++
+			}
+			duckdb.SetChunkValue(c, col, row, k.n.packets)
+			return duckdb.SetChunkValue(c, col+1, row, k.n.sources)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// rollup_day_port: one row per class, protocol and port seen.
+	type portRow struct {
+		class uint8
+		proto uint8
+		port  uint16
+		n     classCount
+	}
+	var prows []portRow
+	for i := range a.dense {
+		if n := a.dense[i]; n.sources > 0 {
+			proto := uint8(6)
+			if i&(1<<16) != 0 {
+				proto = 17
+			}
+			prows = append(prows, portRow{uint8(i >> 17), proto, uint16(i), n})
+		}
+	}
+	for k, n := range a.other {
+		prows = append(prows, portRow{uint8(k >> 24), uint8(k >> 16), uint16(k), *n})
+	}
+	// The day and sensor are constants and the class a number here: the
+	// many rows of this table cost less to fill (DuckDB sets the names).
+	cols, err = colInfos("class", duckdb.TYPE_UTINYINT,
+		"proto", duckdb.TYPE_UTINYINT, "port", duckdb.TYPE_USMALLINT, "packets", duckdb.TYPE_UBIGINT, "sources", duckdb.TYPE_UBIGINT)
+	if err != nil {
+		return err
+	}
+	lits := make([]string, len(names))
+	for i, n := range names {
+		lits[i] = sqlString(n)
+	}
+	sel := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1], proto, port, packets, sources"
+	return bulkInsertAs(ctx, exec, "rollup_day_port", sel, cols, len(prows), func(c duckdb.DataChunk, row, i int) error {
+		p := &prows[i]
+		if err := duckdb.SetChunkValue(c, 0, row, p.class); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, p.proto)
+		duckdb.SetChunkValue(c, 2, row, p.port)
+		duckdb.SetChunkValue(c, 3, row, p.n.packets)
+		return duckdb.SetChunkValue(c, 4, row, p.n.sources)
+	})
+}
+
+// finishRollups brings the rollups of the Tx's days up to date at Finish
+// of a commit that replaces nothing: days counted in Go are done, unless
+// dirty (recounted); days other ingests cover are added by SQL.
+func (t *Tx) finishRollups(r runner) error {
+	var sqlDays []time.Time
+	recount := map[time.Time]bool{}
+	for d := range t.days {
+		dd := aggregate.DayOf(d, time.UTC)
+		switch g := t.goDays[dd]; {
+		case g != nil && g.dirty:
+			recount[d] = true
+		case g != nil:
+		default:
+			sqlDays = append(sqlDays, d)
+		}
+	}
+	slices.SortFunc(sqlDays, func(a, b time.Time) int { return a.Compare(b) })
+	if len(recount) > 0 {
+		if err := refreshRollups(r, dayScope{t.sensor: recount}, false); err != nil {
+			return err
+		}
+	}
+	return addIngest(r, t.id, t.sensor, sqlDays)
+}
+
+const nClasses = int(classify.NumClasses)
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,0 +1,217 @@
+package duckstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// checkRollupsRebuilt compares every rollup key's counts (the sums of its
+// rows) with a rebuild of the rollups from the source-level rows.
+func checkRollupsRebuilt(t *testing.T, st *Store) {
+	t.Helper()
+	db := st.DB()
+	for _, tb := range rollupTables {
+		if _, err := db.Exec(`CREATE OR REPLACE TEMP TABLE re_` + tb + ` AS SELECT * FROM ` + tb + ` LIMIT 0`); err != nil {
+			t.Fatal(err)
+		}
+		q := rollupInsert(tb, "", "", "", "")
+		q = strings.Replace(q, "INSERT INTO "+tb, "INSERT INTO re_"+tb, 1)
+		q = strings.ReplaceAll(q, "FROM rollup_source_day", "FROM re_rollup_source_day")
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("rebuild %s: %v", tb, err)
+		}
+		sums := "sum(packets), sum(sources)"
+		if tb == "rollup_source_day" {
+			sums = "sum(packets), 0"
+		}
+		rows := func(table string) []string {
+			r, err := db.Query(`SELECT ` + rollupKeys[tb] + `, ` + sums + ` FROM ` + table + ` GROUP BY ALL ORDER BY ALL`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cols, _ := r.Columns()
+			var out []string
+			for r.Next() {
+				v := make([]any, len(cols))
+				p := make([]any, len(cols))
+				for i := range v {
+					p[i] = &v[i]
+				}
+				if err := r.Scan(p...); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(v...))
+			}
+			return out
+		}
+		got, want := rows(tb), rows("re_"+tb)
+		if len(want) == 0 {
+			t.Errorf("%s: nothing to compare", tb)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d keys, rebuild has %d", tb, len(got), len(want))
+			for i := 0; i < len(got) && i < len(want); i++ {
+				if got[i] != want[i] {
+					t.Errorf("first difference: %s, rebuilt %s", got[i], want[i])
+					break
+				}
+			}
+		}
+	}
+}
+
+// split cuts a batch's result into two parts; with disjoint, each source
+// goes wholly to one part (as the parts of two counting shards), else some
+// sources' cells are divided between the parts (as a part cut by size).
+func split(b *store.Batch, disjoint bool) (parts [2]*aggregate.Result, places [2][]store.Place) {
+	r := b.Result
+	idx := [2]map[uint32]uint32{{}, {}}
+	for i, h := range r.Hits {
+		p := int(h.Source % 2)
+		if !disjoint && i%3 == 0 {
+			p = 1 - p
+		}
+		if parts[p] == nil {
+			parts[p] = &aggregate.Result{}
+		}
+		n, ok := idx[p][h.Source]
+		if !ok {
+			n = uint32(len(parts[p].Sources))
+			idx[p][h.Source] = n
+			sd := r.Sources[h.Source]
+			sd.Packets = 0
+			parts[p].Sources = append(parts[p].Sources, sd)
+			places[p] = append(places[p], b.Places[h.Source])
+		}
+		parts[p].Sources[n].Packets += h.Packets
+		h.Source = n
+		parts[p].Hits = append(parts[p].Hits, h)
+	}
+	return parts, places
+}
+
+// TestGoRollupsMatchRebuild checks the rollups written from the parts in
+// Go against a rebuild from the stored rows: single commits, captures in
+// two parts with disjoint sources (kept in Go) and with shared sources
+// (recounted), days other captures already cover (SQL), hits in another
+// order than aggregate's, and a replacement.
+func TestGoRollupsMatchRebuild(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "g.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(3)
+	for i := 0; i < 24; i++ {
+		b := w.batch([]string{"a", "b", "c"}[i%3], fmt.Sprintf("sha256:%02d", i))
+		if i%4 == 3 {
+			slices.Reverse(b.Result.Hits)
+		}
+		if i%4 == 0 {
+			if _, err := st.Commit(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		parts, places := split(b, i%4 != 2)
+		tx, err := st.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := range parts {
+			if parts[p] == nil {
+				continue
+			}
+			if err := tx.Append(ctx, parts[p], places[p], b.Ingest.Sensor, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Finish(ctx, b.Ingest, false, b.Sensor); err != nil {
+			t.Fatal(err)
+		}
+		checkRollupsRebuilt(t, st)
+		if t.Failed() {
+			t.Fatalf("after capture %d", i)
+		}
+	}
+	b := w.batch("a", "sha256:05")
+	b.Replace = true
+	if _, err := st.Commit(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	checkRollupsRebuilt(t, st)
+	checkRollupTotals(t, st)
+}
+
+// TestGoRollupPlan checks which days a Tx counts in Go: a day new to the
+// store is, a day another capture covers is not, and a day whose source
+// comes back in a later part becomes a recount.
+func TestGoRollupPlan(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(5)
+	// One day, each source once (w.batch may repeat the last day).
+	oneDay := func(sensor, hash string) *store.Batch {
+		for {
+			b := w.batch(sensor, hash)
+			if b.Result.Sources[0].Day == b.Result.Sources[len(b.Result.Sources)-1].Day && b.Result.Sources[0].Day == day(w.days[1]) {
+				return b
+			}
+		}
+	}
+	if _, err := st.Commit(ctx, oneDay("a", "sha256:1")); err != nil {
+		t.Fatal(err)
+	}
+	b := oneDay("b", "sha256:2")
+	parts, places := split(b, false)
+	stx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := stx.(*Tx)
+	d := day(w.days[1])
+	if err := tx.Append(ctx, parts[0], places[0], "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := tx.goDays[d]; g == nil || g.dirty {
+		t.Errorf("first part of a new (sensor, day): %+v, want counted in Go", g)
+	}
+	if err := tx.Append(ctx, parts[1], places[1], "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := tx.goDays[d]; g == nil || !g.dirty {
+		t.Errorf("second part sharing sources: %+v, want a recount", g)
+	}
+	if err := tx.Finish(ctx, b.Ingest, false, b.Sensor); err != nil {
+		t.Fatal(err)
+	}
+	stx, err = st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx = stx.(*Tx)
+	b = oneDay("a", "sha256:3")
+	if err := tx.Append(ctx, b.Result, b.Places, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := tx.goDays[d]; g != nil || !tx.sqlDays[d] {
+		t.Errorf("day another capture covers: %+v, sql %v; want SQL", g, tx.sqlDays[d])
+	}
+	if err := tx.Finish(ctx, b.Ingest, false, b.Sensor); err != nil {
+		t.Fatal(err)
+	}
+	checkRollupsRebuilt(t, st)
+}
