@@ -127,24 +127,45 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		keyExpr = strings.Join(fk, ", ")
 	}
 	args := append(joinArgs, p.args...)
-	measures, table := p.sums, p.packetTable
-	if q.Unit == store.UnitSources {
-		// Distinct sources: one filtered distinct count of the integer
-		// source key per class, in one scan. Country, AS and sensor are
-		// properties of a source-day, so the much smaller sources table
-		// answers exactly (its classes column is the OR over the
-		// source-day's packets); ports need the hits, which carry the key
-		// themselves.
-		measures = nil
-		for _, c := range p.classes {
-			measures = append(measures, fmt.Sprintf("CAST(count(DISTINCT h.skey) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", readClassBit(c)))
+	plan := s.seriesPlan(q.Dim, q.Country, q.Unit, q.Sensors, q.BySensor, q.Fold)
+	var sqlText string
+	if plan.perClass {
+		// One row per class: the rollup's class column, its packets or
+		// (when each result row is one rollup key) its distinct sources.
+		meas := "packets"
+		if q.Unit == store.UnitSources {
+			meas = "sources"
 		}
-		if q.Dim != store.DimPort {
-			table = "sources"
+		ca := make([]any, len(p.classes))
+		for i, c := range p.classes {
+			ca[i] = c
 		}
+		args = append(args, ca...)
+		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, h.class, CAST(sum(h.` + meas + `) AS DOUBLE) FROM ` + plan.table +
+			` h` + join + p.where + ` AND h.class IN (` + placeholders(len(ca)) + `) GROUP BY ALL`
+	} else {
+		measures, table := p.sums, p.packetTable
+		if q.Unit == store.UnitSources {
+			// Distinct sources: one filtered distinct count of the integer
+			// source key per class, in one scan. Country, AS and sensor are
+			// properties of a source-day, so the much smaller sources table
+			// answers exactly (its classes column is the OR over the
+			// source-day's packets); ports need the hits, which carry the key
+			// themselves.
+			measures = nil
+			for _, c := range p.classes {
+				measures = append(measures, fmt.Sprintf("CAST(count(DISTINCT h.skey) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", readClassBit(c)))
+			}
+			if q.Dim != store.DimPort {
+				table = "sources"
+			}
+		}
+		if plan.table != "" {
+			table = plan.table
+		}
+		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(measures, ", ") +
+			` FROM ` + table + ` h` + join + p.where + ` GROUP BY ALL`
 	}
-	sqlText := `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(measures, ", ") +
-		` FROM ` + table + ` h` + join + p.where + ` GROUP BY ALL`
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
@@ -163,6 +184,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 			text       sql.NullString
 			proto, num sql.NullInt64
 			vals       = make([]sql.NullFloat64, len(p.classes))
+			class      string
 		)
 		dest := []any{&day, &sensor}
 		switch q.Dim {
@@ -173,11 +195,23 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		case store.DimASN:
 			dest = append(dest, &num)
 		}
-		for i := range vals {
-			dest = append(dest, &vals[i])
+		if plan.perClass {
+			dest = append(dest, &class, &vals[0])
+		} else {
+			for i := range vals {
+				dest = append(dest, &vals[i])
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
+		}
+		if plan.perClass {
+			// The value goes to its class's position.
+			v := vals[0]
+			clear(vals)
+			if i := slices.Index(p.classes, class); i >= 0 {
+				vals[i] = v
+			}
 		}
 		var k store.Key
 		switch q.Dim {
@@ -272,17 +306,36 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		return nil, nil
 	}
 	kc := strings.Join(p.keyCols, ", ")
-	var cols, ranks, agg []string
-	for i := range p.classes {
-		cols = append(cols, fmt.Sprintf("%s AS v%d", p.sums[i], i))
-		ranks = append(ranks, fmt.Sprintf(`SELECT %[1]s FROM t WHERE t%[2]d > 0
+	var sqlText string
+	args := p.args
+	plan := s.seriesPlan(q.Dim, q.Country, store.UnitPackets, q.Sensors, false, false)
+	// Class names are checked (planSeries), so they are safe as literals.
+	{
+		table, sums := p.packetTable, p.sums
+		if plan.table != "" {
+			table = plan.table
+		}
+		if plan.perClass {
+			// One filtered sum per class over the rollup's class column:
+			// a single aggregation keyed by day and key (far faster than
+			// one row per class).
+			sums = nil
+			for _, c := range p.classes {
+				sums = append(sums, "sum(h.packets) FILTER (WHERE h.class = '"+c+"')")
+			}
+		}
+		var cols, ranks, agg []string
+		for i := range p.classes {
+			cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))
+			ranks = append(ranks, fmt.Sprintf(`SELECT %[1]s FROM t WHERE t%[2]d > 0
 			QUALIFY row_number() OVER (ORDER BY t%[2]d DESC, %[1]s) <= %[3]d OR row_number() OVER (ORDER BY p%[2]d DESC, %[1]s) <= %[3]d`, kc, i, q.N))
-		agg = append(agg, fmt.Sprintf("coalesce(sum(v%[1]d), 0) AS t%[1]d, coalesce(max(v%[1]d), 0) AS p%[1]d", i))
-	}
-	sqlText := `WITH d AS (SELECT h.day, ` + strings.Join(p.hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM ` + p.packetTable + ` h` + p.where + ` GROUP BY ALL),
+			agg = append(agg, fmt.Sprintf("coalesce(sum(v%[1]d), 0) AS t%[1]d, coalesce(max(v%[1]d), 0) AS p%[1]d", i))
+		}
+		sqlText = `WITH d AS (SELECT h.day, ` + strings.Join(p.hk, ", ") + `, ` + strings.Join(cols, ", ") + ` FROM ` + table + ` h` + p.where + ` GROUP BY ALL),
 		t AS (SELECT ` + kc + `, ` + strings.Join(agg, ", ") + ` FROM d GROUP BY ALL)
 		` + strings.Join(ranks, " UNION ") + ` ORDER BY ALL`
-	rows, err := s.db.QueryContext(ctx, sqlText, p.args...)
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
@@ -328,8 +381,13 @@ func (s *Store) HighPorts(ctx context.Context, sel store.Selection, from int) ([
 	sf, sargs := readSensorFilter("h.sensor", sel.Sensors)
 	dr, dargs := readDays("h.day", sel.From, sel.To)
 	args := append(append(dargs, from), sargs...)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.name, h.proto, count(DISTINCT h.port)`+readPortClassJoin+
-		`WHERE`+dr+` AND h.port >= ?`+sf+` GROUP BY ALL ORDER BY ALL`, args...)
+	// A port is in rollup_day_port under a class on the days it had
+	// packets of that class.
+	sqlText := `SELECT h.class, h.proto, count(DISTINCT h.port) FROM rollup_day_port h `
+	if s.rawReads {
+		sqlText = `SELECT c.name, h.proto, count(DISTINCT h.port)` + readPortClassJoin
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText+`WHERE`+dr+` AND h.port >= ?`+sf+` GROUP BY ALL ORDER BY ALL`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("high ports: %w", err)
 	}

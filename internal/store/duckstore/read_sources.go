@@ -44,7 +44,7 @@ func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []stor
 		args = append(args, dargs...)
 		args = append(args, sargs...)
 	}
-	var cc, pp, aa [][]any
+	var cc, pp, aa, rp [][]any
 	var ci, pi, ai []int
 	for i, q := range qs {
 		if _, ok := classify.ParseClass(q.Class); !ok || q.To < q.From {
@@ -55,15 +55,45 @@ func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []stor
 		case store.DimCountry:
 			cc, ci = append(cc, append(head, q.Key.Country)), append(ci, i)
 		case store.DimPort:
+			// One day at one sensor is one rollup_day_port key, whose
+			// sources add up.
+			sensor := q.Sensor
+			if sensor == "" && oneSensor(sensors) {
+				sensor = sensors[0]
+			}
+			if !s.rawReads && q.From == q.To && sensor != "" {
+				rp = append(rp, []any{i, q.Class, sensor, readDayArg(q.From), int(q.Key.Proto), int(q.Key.Port)})
+				continue
+			}
 			pp, pi = append(pp, append(head, int(q.Key.Proto), int(q.Key.Port))), append(pi, i)
 		case store.DimASN:
 			aa, ai = append(aa, append(head, int64(q.Key.ASN))), append(ai, i)
 		}
 	}
-	// Country and AS belong to a source-day: the sources table answers.
-	add("sources", "country", "w.country = h.country", ci, cc)
+	// Country and AS belong to a source-day: rollup_source_day (or the
+	// sources table) answers.
+	srcTable := "rollup_source_day"
+	if s.rawReads {
+		srcTable = "sources"
+	}
+	add(srcTable, "country", "w.country = h.country", ci, cc)
 	add("port_hits", "proto, port", "w.proto = h.proto AND w.port = h.port", pi, pp)
-	add("sources", "asn", "w.asn = h.asn", ai, aa)
+	add(srcTable, "asn", "w.asn = h.asn", ai, aa)
+	if len(rp) > 0 {
+		lo, hi := qs[rp[0][0].(int)].From, qs[rp[0][0].(int)].From
+		for _, v := range rp {
+			lo, hi = min(lo, qs[v[0].(int)].From), max(hi, qs[v[0].(int)].From)
+		}
+		dr, dargs := readDays("h.day", lo, hi)
+		list := strings.TrimSuffix(strings.Repeat("(?, ?, ?, CAST(? AS DATE), ?, ?), ", len(rp)), ", ")
+		parts = append(parts, `SELECT w.i, CAST(sum(h.sources) AS DOUBLE) FROM rollup_day_port h JOIN (VALUES `+list+`) w(i, class, sensor, day, proto, port)
+			ON h.class = w.class AND h.sensor = w.sensor AND h.day = w.day AND h.proto = w.proto AND h.port = w.port
+			WHERE`+dr+sf+` GROUP BY w.i`)
+		for _, v := range rp {
+			args = append(args, v...)
+		}
+		args = append(append(args, dargs...), sargs...)
+	}
 	if len(parts) == 0 {
 		return out, nil
 	}
@@ -126,8 +156,26 @@ func (s *Store) TopSources(ctx context.Context, q store.BreakdownQuery, n int) (
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.src, CAST(sum(h.packets) AS DOUBLE) AS p`+readClassJoin+where+
-		` GROUP BY h.src ORDER BY p DESC, h.src LIMIT `+strconv.Itoa(n), args...)
+	sqlText := `SELECT h.src, CAST(sum(h.packets) AS DOUBLE) AS p` + readClassJoin + where +
+		` GROUP BY h.src ORDER BY p DESC, h.src LIMIT ` + strconv.Itoa(n)
+	if !s.rawReads {
+		// The packets per source key come from rollup_source_day (country,
+		// AS) or port_hits (ports), which need no join with the sources
+		// table; the addresses of the keys that can make the top (ties
+		// with the n-th included) are then looked up there.
+		table := "rollup_source_day"
+		if q.Dim == store.DimPort {
+			table = "port_hits"
+		}
+		sf, sargs := readSensorFilter("a.sensor", q.Sensors)
+		dr, dargs := readDays("a.day", q.From, q.To)
+		sqlText = `WITH p AS (SELECT h.skey, sum(h.packets) AS p FROM ` + table + ` h JOIN classes c ON (h.classes & c.bit) <> 0` + where +
+			` GROUP BY h.skey QUALIFY rank() OVER (ORDER BY p DESC) <= ` + strconv.Itoa(n) + `),
+			a AS (SELECT DISTINCT a.skey, a.src FROM sources a WHERE` + dr + sf + ` AND a.skey IN (SELECT skey FROM p))
+			SELECT a.src, CAST(p.p AS DOUBLE) AS p FROM p JOIN a ON a.skey = p.skey ORDER BY p DESC, a.src LIMIT ` + strconv.Itoa(n)
+		args = append(append(slices.Clone(args), dargs...), sargs...)
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("top sources: %w", err)
 	}

@@ -21,9 +21,15 @@ func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.Cla
 	sf, sargs := readSensorFilter("h.sensor", q.Sensors)
 	dr, dargs := readDays("h.day", q.From, q.To)
 	args := append(append([]any{readDayArg(q.Split)}, dargs...), sargs...)
+	// rollup_source_day has the packets and source keys of every day,
+	// sensor and class set, without the ports.
+	table := "rollup_source_day"
+	if s.rawReads {
+		table = "port_hits"
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.name, GROUPING(h.day) = 0, h.day, after,
 		CAST(sum(h.packets) AS DOUBLE), CAST(count(DISTINCT h.skey) AS DOUBLE)
-		FROM (SELECT h.*, h.day >= CAST(? AS DATE) AS after FROM port_hits h) h JOIN classes c ON (h.classes & c.bit) <> 0
+		FROM (SELECT h.*, h.day >= CAST(? AS DATE) AS after FROM `+table+` h) h JOIN classes c ON (h.classes & c.bit) <> 0
 		WHERE`+dr+sf+`
 		GROUP BY GROUPING SETS ((c.name, after), (c.name, h.day))`, args...)
 	if err != nil {

@@ -76,6 +76,10 @@ type Store struct {
 	readOnly bool
 	loc      *time.Location
 	tz       string
+	// rawReads makes the read methods answer from the source-level tables
+	// (hits, sources, port_hits) instead of the rollups: the tests compare
+	// both.
+	rawReads bool
 }
 
 // Open opens (creating when writable and absent) the store at path. A
