@@ -156,18 +156,21 @@ func (c *Component) series(r *http.Request) (any, error) {
 	}
 	ctx := r.Context()
 	// Days with data at all (any class, any key) of the sensors asked.
-	covered, err := c.query(ctx, "series", store.StatsQuery{By: []string{"day"}, Sensors: p.Sensors, From: p.From, To: p.To})
+	covered, err := c.query(ctx, "series", store.StatsQuery{By: []string{"day"}, Sensors: p.Sensors, From: p.From, To: p.To, NoSources: true})
 	if err != nil {
 		return nil, err
 	}
+	// In packets, no distinct counts are needed: the rollups answer.
+	packetsOnly := p.Unit == "packets"
 	q := p.statsQuery()
-	q.By = []string{"day"}
+	q.By, q.NoSources = []string{"day"}, packetsOnly
 	totals, err := c.query(ctx, "series", q)
 	if err != nil {
 		return nil, err
 	}
 	// The top keys over the period, in the unit.
-	q.By, q.Top, q.OrderBy = []string{dim}, top, p.Unit
+	// (with distinct sources: they break ties in packets)
+	q.By, q.Top, q.OrderBy, q.NoSources = []string{dim}, top, p.Unit, false
 	topRows, err := c.query(ctx, "series", q)
 	if err != nil {
 		return nil, err
@@ -215,7 +218,7 @@ func (c *Component) series(r *http.Request) (any, error) {
 	// The top keys per day: the filters narrowed to them.
 	if len(topRows) > 0 {
 		q := p.statsQuery()
-		q.By = []string{"day", dim}
+		q.By, q.NoSources = []string{"day", dim}, packetsOnly
 		switch dim {
 		case "country":
 			q.Countries = nil

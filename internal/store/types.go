@@ -100,6 +100,11 @@ type StatsQuery struct {
 
 	// Srcs: only these source addresses (IPv4-mapped IPv6 as IPv4).
 	Srcs []netip.Addr
+	// NoSources: only packets are wanted (every row's Sources is 0), so
+	// the query may be answered from any rollup whose keys cover it:
+	// packets add up, distinct sources do not. OrderBy "sources" is then
+	// an error.
+	NoSources bool
 }
 
 // Dims returns the dimensions the rows are grouped by: By, with proto added

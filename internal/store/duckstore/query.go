@@ -220,7 +220,9 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 		b.WriteString("any_value(o.org) AS org, ")
 	}
 	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, ")
-	if plan.summed {
+	if q.NoSources {
+		b.WriteString("CAST(0 AS UBIGINT) AS sources FROM ")
+	} else if plan.summed {
 		b.WriteString("CAST(coalesce(sum(sources), 0) AS UBIGINT) AS sources FROM ")
 	} else {
 		b.WriteString("CAST(count(DISTINCT skey) AS UBIGINT) AS sources FROM ")
@@ -242,6 +244,9 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 	case "", "packets":
 		b.WriteString(" ORDER BY packets DESC, sources DESC")
 	case "sources":
+		if q.NoSources {
+			return "", nil, fmt.Errorf("order by sources of a query without distinct sources")
+		}
 		b.WriteString(" ORDER BY sources DESC, packets DESC")
 	case "key":
 		if len(group) == 0 {

@@ -107,6 +107,14 @@ func planStats(q store.StatsQuery) statsPlan {
 			return statsPlan{table: r.table, perClass: true, summed: true}
 		}
 	}
+	if q.NoSources && classOK {
+		// Packets add up over any rows: the smallest rollup with the keys.
+		for _, r := range dayRollups {
+			if within(r.keys...) {
+				return statsPlan{table: r.table, perClass: true, summed: true}
+			}
+		}
+	}
 	if within("country", "asn") {
 		return sourceDayPlan
 	}

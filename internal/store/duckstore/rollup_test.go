@@ -160,6 +160,12 @@ func (w *randomWorld) query() store.StatsQuery {
 	}
 	q.OrderBy = []string{"", "packets", "sources", "key"}[w.rng.IntN(4)]
 	if w.rng.IntN(4) == 0 {
+		q.NoSources = true
+		if q.OrderBy == "sources" {
+			q.OrderBy = "packets"
+		}
+	}
+	if w.rng.IntN(4) == 0 {
 		q.Top = 1 + w.rng.IntN(5)
 	}
 	return q
