@@ -240,16 +240,22 @@ func TestASNDatabase(t *testing.T) {
 	}
 }
 
-func TestNoASNDatabase(t *testing.T) {
+func TestBuiltinASNDefault(t *testing.T) {
 	l, err := Open(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := l.Lookup(netip.MustParseAddr("8.8.8.8"))
-	if got.ASN != 0 || got.Org != "" {
-		t.Errorf("ASN without a database: %+v", got)
+	if got.ASN != 15169 || got.Org == "" {
+		t.Errorf("8.8.8.8 with the builtin ASN table: %+v", got)
 	}
-	if dbs := l.Databases(); len(dbs) != 1 || dbs[0].Name != "builtin" || !dbs[0].BuildDate.Equal(DefaultBuildDate()) {
+	if got := l.Lookup(netip.MustParseAddr("133.11.0.1")); got.ASN != 2501 || got.Country != "JP" {
+		t.Errorf("133.11.0.1 with the builtin tables: %+v", got)
+	}
+	dbs := l.Databases()
+	if len(dbs) != 2 || dbs[0].Name != "builtin" || !dbs[0].BuildDate.Equal(DefaultBuildDate()) ||
+		dbs[1].Kind != "asn" || dbs[1].Name != "builtin" || !dbs[1].BuildDate.Equal(DefaultASNBuildDate()) ||
+		dbs[1].BuildDate.IsZero() {
 		t.Errorf("Databases() = %+v", dbs)
 	}
 }
