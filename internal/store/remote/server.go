@@ -36,7 +36,7 @@ type Server struct {
 	MaxConns int
 
 	commits atomic.Uint64
-	queued  atomic.Int64 // writes holding or waiting for wlock
+	queued  atomic.Int64  // writes holding or waiting for wlock
 	wlock   chan struct{} // the one write transaction
 
 	mu       sync.Mutex
