@@ -225,6 +225,21 @@ func TestReportAndSpikesCLI(t *testing.T) {
 	if !found {
 		t.Errorf("planted CN spike on 2026-05-15 not listed: %s", out)
 	}
+	// --lang ja: the table's header, kinds, dimensions and drivers too.
+	out, err = run(t, "spikes", "--db", db, "--class", "mirai", "--lang", "ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"日付", "急増", "主な要因: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("spikes --lang ja lacks %q:\n%s", want, out)
+		}
+	}
+	for _, english := range []string{"drivers:", "baseline", "(all)", " base "} {
+		if strings.Contains(out, english) {
+			t.Errorf("spikes --lang ja has %q:\n%s", english, out)
+		}
+	}
 	rep := filepath.Join(dir, "rep")
 	if out, err := run(t, "report", "--db", db, "--lang", "ja", "--annotate", "2026-05-10:ルール v2", "--out", rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
