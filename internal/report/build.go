@@ -173,7 +173,7 @@ func (b *builder) compose() {
 		names[i] = s.Name
 	}
 	b.d.meta = [][2]string{
-		{b.tr("periodLabel"), fmt.Sprintf("%s – %s (%d)", dateArg(b.from), dateArg(b.to), b.v.N)},
+		{b.tr("periodLabel"), fmt.Sprintf("%s – %s (%s)", dateArg(b.from), dateArg(b.to), b.dayCount(b.v.N))},
 		{b.tr("sensorsLabel"), strings.Join(names, ", ")},
 		{b.tr("unitLabel"), b.unitName()},
 		{b.tr("tzLabel"), b.src.Location().String()},

@@ -70,3 +70,25 @@ func TestPatternsPortsAndGeoMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitsStated: the period's day count and the coverage column carry
+// their units in both languages.
+func TestUnitsStated(t *testing.T) {
+	st := fixture(t)
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{"(7 days)", "Hours without data (h)"}},
+		{"ja", []string{"(7日)", "欠測時間（時間）"}},
+	} {
+		// The first week: sensor "small" started on day 3.
+		res := buildReport(t, st, Options{Lang: tc.lang, From: day(0), To: day(6)})
+		md := readFile(t, filepath.Join(res.Dir, "report.md"))
+		for _, w := range tc.want {
+			if !strings.Contains(md, w) {
+				t.Errorf("%s report lacks %q", tc.lang, w)
+			}
+		}
+	}
+}
