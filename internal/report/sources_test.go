@@ -90,5 +90,12 @@ func TestUnitsStated(t *testing.T) {
 				t.Errorf("%s report lacks %q", tc.lang, w)
 			}
 		}
+		if tc.lang == "en" {
+			for _, w := range res.Warnings {
+				if strings.Contains(w, "glyph") || strings.Contains(w, "CJK") {
+					t.Errorf("English report warns about fonts: %s", w)
+				}
+			}
+		}
 	}
 }
