@@ -42,3 +42,18 @@ func TestZoneAliasAndDates(t *testing.T) {
 		t.Errorf("store in a missing directory: %v", err)
 	}
 }
+
+func TestDemoSaysWhereItLeftItsCapture(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	out, err := run(t, "demo", "--dir", dir, "--packets", "20000", "--days", "8")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "left its capture in " + filepath.Join(dir, "radiation.pcap") + " ("
+	if !strings.Contains(out, want) || !strings.Contains(out, "rm -r "+dir) {
+		t.Errorf("demo output lacks %q and the way to remove it:\n%s", want, out)
+	}
+	if got := humanBytes(190_400_000); got != "190 MB" {
+		t.Errorf("humanBytes = %q", got)
+	}
+}
