@@ -71,7 +71,7 @@ not used: the demo never touches another store).`,
 			iprog := newProgress(cmd.ErrOrStderr(), fi.Size(), false, unitBytes)
 			res, err := ingest.Run(cmd.Context(), ingest.Config{
 				DBPath: db, Sensor: "demo", SensorNets: nil, Locate: loc.place,
-				CountryDB: loc.countryDB, Version: version, Progress: iprog.add,
+				CountryDB: loc.countryDB, ASNDB: loc.asnDB, Version: version, Progress: iprog.add,
 			}, []string{capPath})
 			iprog.finish()
 			if err != nil {

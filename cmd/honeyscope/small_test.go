@@ -53,6 +53,17 @@ func TestDemoSaysWhereItLeftItsCapture(t *testing.T) {
 	if !strings.Contains(out, want) || !strings.Contains(out, "rm -r "+dir) {
 		t.Errorf("demo output lacks %q and the way to remove it:\n%s", want, out)
 	}
+	// The ingest log names both built-in databases (the report's method
+	// section reads them).
+	st, err := duckstore.Open(context.Background(), filepath.Join(dir, "honeyscope.duckdb"), duckstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dbs, err := st.GeoDatabases(context.Background(), nil)
+	if err != nil || len(dbs) != 1 || !strings.HasPrefix(dbs[0].CountryDB, "builtin country (") || !strings.HasPrefix(dbs[0].ASNDB, "builtin asn (ip-location-db-asn") {
+		t.Errorf("geo databases recorded: %+v, %v", dbs, err)
+	}
 	if got := humanBytes(190_400_000); got != "190 MB" {
 		t.Errorf("humanBytes = %q", got)
 	}

@@ -155,8 +155,12 @@ func (b *builder) methodGeo() {
 		if asn == "" {
 			asn = b.tr("geoNone")
 		}
+		captures := b.tr("geoCaptures")
+		if d.Ingests == 1 && !b.ja {
+			captures = "capture"
+		}
 		items = append(items, fmt.Sprintf("%s: %s; %s: %s (%d %s)", b.tr("geoCountry"), orDash(d.CountryDB),
-			b.tr("geoASN"), asn, d.Ingests, b.tr("geoCaptures")))
+			b.tr("geoASN"), asn, d.Ingests, captures))
 	}
 	if len(items) > 0 {
 		b.d.para(b.tr("geoData") + ":")
