@@ -48,6 +48,14 @@ func TestSynthIngestStatsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("stats JSON: %v\n%s", err, out)
 	}
+	// --by day,... lists the days in order by default, busiest first within a day.
+	for i := 1; i < len(rows); i++ {
+		a, b := rows[i-1], rows[i]
+		if a["day"].(string) > b["day"].(string) ||
+			(a["day"] == b["day"] && a["packets"].(float64) < b["packets"].(float64)) {
+			t.Fatalf("rows %d, %d out of day order: %v, %v", i-1, i, a, b)
+		}
+	}
 	got := map[string][2]float64{}
 	for _, r := range rows {
 		if len(r) != 4 {
@@ -78,6 +86,33 @@ func TestSynthIngestStatsJSON(t *testing.T) {
 	}
 	if _, err := run(t, "stats", "--db", db, "--by", "nonsense"); err == nil || !strings.Contains(err.Error(), "nonsense") {
 		t.Errorf("bad --by: %v", err)
+	}
+	// --by pattern adds up to the exploit class; --by src_port to every packet.
+	for _, tc := range []struct {
+		by    string
+		class string
+	}{{"pattern", "exploit"}, {"src_port", "access"}} {
+		out, err = run(t, "stats", "--db", db, "--by", tc.by, "--format", "json")
+		if err != nil {
+			t.Fatalf("--by %s: %v", tc.by, err)
+		}
+		var rs []map[string]any
+		if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) == 0 {
+			t.Fatalf("--by %s: %v %s", tc.by, err, out)
+		}
+		sum := 0.0
+		for _, r := range rs {
+			sum += r["packets"].(float64)
+		}
+		want := 0.0
+		for _, w := range truth.ByDayClass {
+			if w.Class == tc.class {
+				want += float64(w.Packets)
+			}
+		}
+		if sum != want {
+			t.Errorf("--by %s: %v packets, truth %v of %s", tc.by, sum, want, tc.class)
+		}
 	}
 }
 
@@ -189,6 +224,21 @@ func TestReportAndSpikesCLI(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("planted CN spike on 2026-05-15 not listed: %s", out)
+	}
+	// --lang ja: the table's header, kinds, dimensions and drivers too.
+	out, err = run(t, "spikes", "--db", db, "--class", "mirai", "--lang", "ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"日付", "急増", "主な要因: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("spikes --lang ja lacks %q:\n%s", want, out)
+		}
+	}
+	for _, english := range []string{"drivers:", "baseline", "(all)", " base "} {
+		if strings.Contains(out, english) {
+			t.Errorf("spikes --lang ja has %q:\n%s", english, out)
+		}
 	}
 	rep := filepath.Join(dir, "rep")
 	if out, err := run(t, "report", "--db", db, "--lang", "ja", "--annotate", "2026-05-10:ルール v2", "--out", rep); err != nil {

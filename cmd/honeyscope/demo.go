@@ -71,7 +71,7 @@ not used: the demo never touches another store).`,
 			iprog := newProgress(cmd.ErrOrStderr(), fi.Size(), false, unitBytes)
 			res, err := ingest.Run(cmd.Context(), ingest.Config{
 				DBPath: db, Sensor: "demo", SensorNets: nil, Locate: loc.place,
-				CountryDB: loc.countryDB, Version: version, Progress: iprog.add,
+				CountryDB: loc.countryDB, ASNDB: loc.asnDB, Version: version, Progress: iprog.add,
 			}, []string{capPath})
 			iprog.finish()
 			if err != nil {
@@ -133,6 +133,7 @@ not used: the demo never touches another store).`,
 			self := selfCommand()
 			fmt.Fprintf(w, "\nExplore further:\n  %s stats --db %s --by country --class mirai --top 20\n", self, db)
 			fmt.Fprintf(w, "  %s spikes --db %s\n", self, db)
+			fmt.Fprintf(w, "\n%s\n", demoLeftovers(dir, capPath, db))
 			return nil
 		},
 	}
@@ -152,4 +153,28 @@ func selfCommand() string {
 		return "go run ./cmd/honeyscope"
 	}
 	return os.Args[0]
+}
+
+// demoLeftovers tells where the demo left its files and how large the
+// capture is, so that nobody is surprised by it later.
+func demoLeftovers(dir, capPath, db string) string {
+	size := ""
+	if fi, err := os.Stat(capPath); err == nil {
+		size = fmt.Sprintf(" (%s)", humanBytes(fi.Size()))
+	}
+	return fmt.Sprintf("The demo left its capture in %s%s, the store in %s and the report in %s;\nremove the folder %s when done (rm -r %s).",
+		capPath, size, db, filepath.Join(dir, "report"), dir, dir)
+}
+
+// humanBytes formats n as "190 MB" (decimal units).
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.0f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

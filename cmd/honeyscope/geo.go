@@ -18,18 +18,19 @@ func newGeoCmd(g *globals) *cobra.Command {
 		Use:     "geo",
 		Aliases: []string{"geoip"},
 		Short:   "Look up, re-assign and build GeoIP data (country, ASN)",
-		Long: `GeoIP: every source address gets a country (ISO code) and, with an ASN
-database, its autonomous system and organisation.
+		Long: `GeoIP: every source address gets a country (ISO code), its autonomous
+system and organisation.
 
 Special-purpose addresses (private, loopback, link-local, CGNAT, documentation,
 benchmarking, multicast, reserved, 6to4/Teredo, ULA, ...) are never looked up:
 they get the pseudo-country ZZ and the name of their range.
 
-Databases: a country table is built in (ip-location-db geo-whois-asn-country,
-CC BY 4.0 / CC0; see NOTICE). --geoip takes any MaxMind DB country or city
-database (GeoLite2-Country/City, DB-IP lite, IPinfo lite, ip-location-db);
---asn a GeoLite2-ASN-style database, which ` + "`geo build-asn`" + ` makes from
-ip-location-db's free ASN CSV.
+Databases: a country table and an ASN table are built in (ip-location-db
+geo-whois-asn-country and asn, CC BY 4.0 / CC0; see NOTICE). --geoip takes
+any MaxMind DB country or city database (GeoLite2-Country/City, DB-IP lite,
+IPinfo lite, ip-location-db); --asn a GeoLite2-ASN-style database, which
+` + "`geo build-asn`" + ` makes from ip-location-db's free ASN CSV, in place of the
+built-in ASN table.
 
 A database is checked when it is opened: its whole search tree is walked and
 every record it points to decoded, so a damaged file is an error at start-up,

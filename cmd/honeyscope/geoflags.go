@@ -18,7 +18,7 @@ type geoOptions struct {
 
 func (o *geoOptions) register(f *pflag.FlagSet) {
 	f.StringVar(&o.countryDB, "geoip", "", "country or city database `FILE` in MaxMind format: GeoLite2, DB-IP lite, IPinfo lite, ip-location-db; a regular file of at most 1 GiB (default: the built-in one)")
-	f.StringVar(&o.asnDB, "asn", "", "ASN database `FILE` in MaxMind format, e.g. GeoLite2-ASN or one made by \"honeyscope geo build-asn\"; at most 1 GiB (default: none, ASN unknown)")
+	f.StringVar(&o.asnDB, "asn", "", "ASN database `FILE` in MaxMind format, e.g. GeoLite2-ASN or one made by \"honeyscope geo build-asn\"; at most 1 GiB (default: the built-in one, from ip-location-db asn)")
 }
 
 // locator adapts geo.Locator to the ingest pipeline's per-address callback.
@@ -39,6 +39,11 @@ func dbDesc(d geo.DBInfo) string {
 	sum := d.SHA256
 	if len(sum) > 16 {
 		sum = sum[:16]
+	}
+	if d.Type == "builtin" {
+		// "builtin asn (ip-location-db-asn-2.3.2026061719.tgz 2026-06-17, ...)":
+		// the report's method section names the data by this.
+		return fmt.Sprintf("builtin %s (%s%s, sha256 %s)", d.Kind, d.Path, date, sum)
 	}
 	return fmt.Sprintf("%s (%s%s, sha256 %s)", d.Name, d.Type, date, sum)
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/honeyscope/honeyscope/internal/capture"
+	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -93,9 +94,11 @@ had an error.`,
 				}
 			}
 			if tz != "" {
-				if _, err := time.LoadLocation(tz); err != nil {
-					return fmt.Errorf("--tz %q: %w", tz, err)
+				z, err := civil.ZoneName(tz)
+				if err != nil {
+					return fmt.Errorf("--tz: %w", err)
 				}
+				tz = z // JST is recorded as Asia/Tokyo
 			}
 			if workers < 0 {
 				return fmt.Errorf("--workers %d: want 0 (one per CPU) or more", workers)
@@ -118,8 +121,12 @@ had an error.`,
 				return reportIngest(cmd.OutOrStdout(), errw, nil, len(bad))
 			}
 			geoFlags.applyConfig(g)
-			if tz == "" && g.cfg != nil {
-				tz = g.cfg.TZ
+			if tz == "" && g.cfg != nil && g.cfg.TZ != "" {
+				z, err := civil.ZoneName(g.cfg.TZ)
+				if err != nil {
+					return fmt.Errorf("config \"tz\": %w", err)
+				}
+				tz = z
 			}
 			loc, err := geoFlags.open()
 			if err != nil {
@@ -164,7 +171,7 @@ had an error.`,
 	f := cmd.Flags()
 	f.StringVar(&sensor, "sensor", "", `sensor name: letters, digits, - _ . : @ +, at most 64 (default: the part of the file name before a date, else "default")`)
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
-	f.StringVar(&tz, "tz", "", "time zone of days for a new store, e.g. Asia/Tokyo (default UTC; fixed per store)")
+	f.StringVar(&tz, "tz", "", "time zone of days for a new store, an IANA name such as Asia/Tokyo (JST, KST, HKT, SGT, PST accepted; default UTC; fixed per store)")
 	f.BoolVar(&noVerify, "no-verify", false, "do not check before writing that every block of the store reads back (saves one scan of the store per run)")
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")

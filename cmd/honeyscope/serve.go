@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/honeyscope/honeyscope/internal/api"
+	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	geocomp "github.com/honeyscope/honeyscope/internal/locator"
 	"github.com/honeyscope/honeyscope/internal/metrics"
@@ -84,6 +85,13 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 			o.geo.applyConfig(g)
 			if o.tz == "" && g.cfg != nil {
 				o.tz = g.cfg.TZ
+			}
+			if o.tz != "" {
+				z, err := civil.ZoneName(o.tz)
+				if err != nil {
+					return fmt.Errorf("--tz: %w", err)
+				}
+				o.tz = z
 			}
 			return runServe(cmd.Context(), g, o, cmd.ErrOrStderr())
 		},

@@ -65,7 +65,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("ingest: %v\n%s", err, out)
 	}
 	cliStats := func() []map[string]any {
-		out, err := run(t, "stats", "--db", db, "--by", "day,class", "--format", "json")
+		out, err := run(t, "stats", "--db", db, "--by", "day,class", "--order", "packets", "--format", "json")
 		if err != nil {
 			t.Fatalf("stats: %v", err)
 		}

@@ -183,11 +183,11 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		return cw.Error()
 	}
 	if len(found) == 0 {
-		_, err := fmt.Fprintln(w, "(no spikes or rises in this period)")
+		_, err := fmt.Fprintln(w, spikeText(lang, "none"))
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "day\tkind\tsensor\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\t")
+	fmt.Fprintln(tw, spikeText(lang, "head"))
 	for _, f := range found {
 		day := f.Day.Format(time.DateOnly)
 		if f.Kind == analysis.KindRise {
@@ -195,12 +195,12 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		}
 		sensor := f.Sensor
 		if sensor == "" {
-			sensor = "(all)"
+			sensor = spikeText(lang, "all")
 		}
 		if len(f.AlsoAt) > 0 {
 			sensor += "+" + strings.Join(f.AlsoAt, "+")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t\n", day, f.Kind, sensor, f.Class, f.Dim, f.Key,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t\n", day, spikeText(lang, f.Kind), sensor, f.Class, spikeText(lang, f.Dim), f.Key,
 			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+analysis.FormatRatio(f.BaselineRatio()), f.Z)
 	}
 	if err := tw.Flush(); err != nil {
@@ -210,7 +210,7 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 	for _, f := range found {
 		fmt.Fprintln(w, "- "+analysis.Sentence(f, lang, spikeNamer))
 		if len(f.Drivers) > 0 {
-			fmt.Fprintln(w, "  drivers: "+driverText(f.Drivers[:min(6, len(f.Drivers))]))
+			fmt.Fprintln(w, "  "+spikeText(lang, "drivers")+": "+driverTextLang(lang, f.Drivers[:min(6, len(f.Drivers))]))
 		}
 	}
 	return nil

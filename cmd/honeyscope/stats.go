@@ -35,11 +35,18 @@ source IPs of that row). Days are in the store's time zone.
 
 Classes: access (every inbound packet), mirai, zmap, masscan, backscatter,
 exploit (docs/classes.md has the exact definitions). A packet can carry several
-classes, so with --by class the rows add up to more than the access row.`,
+classes, so with --by class the rows add up to more than the access row.
+
+--by pattern counts exploit matches by the IoT exploit / loader pattern that
+matched (other traffic has no pattern); --by src_port groups by the source's
+one source port in a capture ("several" when it used more than one, as most
+scanners do; Mirai-style scanners keep one).`,
 		Example: `  honeyscope stats --by day,class
   honeyscope stats --by country --class mirai --top 10
   honeyscope stats --country JP --by asn,day --class mirai
-  honeyscope stats --by port --class exploit --format json`,
+  honeyscope stats --by port --class exploit --format json
+  honeyscope stats --by pattern --top 10
+  honeyscope stats --by src_port --class mirai --top 10`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			// Every flag is checked here, before the store is opened.
@@ -84,10 +91,17 @@ classes, so with --by class the rows add up to more than the access row.`,
 			if q.Top < 0 {
 				return fmt.Errorf("--top %d: want 0 (all rows) or more", q.Top)
 			}
+			if !cmd.Flags().Changed("order") && q.Top == 0 && len(q.By) > 0 && q.By[0] == "day" {
+				q.OrderBy = "day" // a daily table reads in day order
+			}
 			switch q.OrderBy {
 			case "packets", "sources", "key":
+			case "day":
+				if !slices.Contains(q.By, "day") {
+					return fmt.Errorf("--order day: add day to --by")
+				}
 			default:
-				return fmt.Errorf("--order %q: want packets, sources or key", q.OrderBy)
+				return fmt.Errorf("--order %q: want packets, sources, key or day", q.OrderBy)
 			}
 			switch format {
 			case "table", "csv", "json":
@@ -120,7 +134,7 @@ classes, so with --by class the rows add up to more than the access row.`,
 	f.StringVar(&q.From, "from", "", "first day, YYYY-MM-DD (inclusive)")
 	f.StringVar(&q.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
 	f.IntVar(&q.Top, "top", 0, "only the N largest rows (0 = all)")
-	f.StringVar(&q.OrderBy, "order", "packets", "order rows by packets, sources or key")
+	f.StringVar(&q.OrderBy, "order", "packets", "order rows by packets, sources, key or day (day, then packets); with --by day,... and no --top the default is day")
 	f.StringVar(&format, "format", "table", "output format: table, csv or json")
 	f.StringVar(&lang, "lang", "en", "language of country names in tables: en or ja")
 	return cmd
@@ -173,6 +187,10 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 		for _, r := range rows {
 			rec := make([]string, 0, len(head)+2)
 			for _, k := range r.Keys {
+				if k == nil {
+					rec = append(rec, "") // src_port of a source that used several
+					continue
+				}
 				rec = append(rec, fmt.Sprint(k))
 			}
 			if hasASN {
@@ -187,7 +205,7 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 	var head []string
 	right := map[int]bool{}
 	for _, d := range by {
-		if d == "port" || d == "asn" {
+		if d == "port" || d == "asn" || d == "src_port" {
 			right[len(head)] = true
 		}
 		head = append(head, d)
@@ -213,6 +231,12 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 				cells = append(cells, asn, chart.Shorten(r.Org, 40))
 			case "country":
 				cells = append(cells, fmt.Sprint(r.Keys[j]), countryName(fmt.Sprint(r.Keys[j]), lang))
+			case "src_port":
+				if r.Keys[j] == nil {
+					cells = append(cells, "several")
+				} else {
+					cells = append(cells, fmt.Sprint(r.Keys[j]))
+				}
 			default:
 				cells = append(cells, fmt.Sprint(r.Keys[j]))
 			}

@@ -29,6 +29,8 @@ func newVersionCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "store schema version %d\n", duckstore.SchemaVersion)
 			fmt.Fprintf(w, "built-in country database: ip-location-db geo-whois-asn-country, built %s\n",
 				geo.DefaultBuildDate().UTC().Format("2006-01-02"))
+			fmt.Fprintf(w, "built-in ASN database: ip-location-db asn, built %s\n",
+				geo.DefaultASNBuildDate().UTC().Format("2006-01-02"))
 			fmt.Fprintln(w, "GeoIP data: CC BY 4.0 / CC0, see `honeyscope version --notice` and NOTICE")
 			if notice {
 				fmt.Fprintln(w)

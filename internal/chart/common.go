@@ -3,6 +3,7 @@ package chart
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -419,7 +420,8 @@ func partialAt(cov []float64, i int) (float64, bool) {
 func capturedHours(f float64) string {
 	h := f * 24
 	if h < 9.95 {
-		return strconv.FormatFloat(h, 'f', 1, 64)
+		// "9 h", not "9.0 h"
+		return strings.TrimSuffix(strconv.FormatFloat(h, 'f', 1, 64), ".0")
 	}
 	return strconv.FormatFloat(math.Round(h), 'f', 0, 64)
 }

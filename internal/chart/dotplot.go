@@ -2,6 +2,7 @@ package chart
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -20,8 +21,10 @@ type DotRow struct {
 }
 
 // DotPlot shows, per row (port) and day, a dot whose area grows with the
-// logarithm of the value, so that a handful of packets stays visible next to
-// millions. Steady, sporadic and folded rows have distinct colours.
+// logarithm of the value, from the smallest value drawn (smallest dot) to
+// the largest, so that a handful of packets stays visible next to millions
+// and sizes differ across the range; the legend shows three sizes that
+// occur. Steady, sporadic and folded rows have distinct colours.
 type DotPlot struct {
 	Title, Subtitle string
 	// Unit follows values in hover text, e.g. "packets".
@@ -82,15 +85,34 @@ func (c *DotPlot) size() (float64, float64) {
 }
 
 func (c *DotPlot) maxValue() float64 {
-	m := 0.0
+	vs := c.values()
+	if len(vs) == 0 {
+		return 0
+	}
+	return vs[len(vs)-1]
+}
+
+// values returns the positive values drawn as dots, sorted.
+func (c *DotPlot) values() []float64 {
+	var vs []float64
 	for _, r := range c.rows() {
 		for i := range c.Days {
-			if !gapAt(c.Gaps, i) {
-				m = math.Max(m, valueAt(r.Values, i))
+			if v := valueAt(r.Values, i); v > 0 && !gapAt(c.Gaps, i) {
+				vs = append(vs, v)
 			}
 		}
 	}
-	return m
+	slices.Sort(vs)
+	return vs
+}
+
+// minValue is the smallest value drawn as a dot (0 when none).
+func (c *DotPlot) minValue() float64 {
+	vs := c.values()
+	if len(vs) == 0 {
+		return 0
+	}
+	return vs[0]
 }
 
 func (c *DotPlot) labels() (steady, sporadic, folded string) {
@@ -141,46 +163,68 @@ func (c *DotPlot) legendItems(w float64) []legendItem {
 	if hasFolded {
 		items = append(items, legendItem{label: fo, color: colFolded, kind: legendDot, r: 4.5})
 	}
-	// Size key: the largest value, a middle one and 1.
-	if m := c.maxValue(); m > 0 {
+	// Size key: the smallest value drawn, the one nearest the middle of
+	// the log range and the largest: three sizes that occur.
+	if vs := c.values(); len(vs) > 0 {
 		unit := ""
 		if c.Unit != "" {
 			unit = " " + c.Unit
 		}
-		key := sizeKey(m)
+		lo, hi := vs[0], vs[len(vs)-1]
+		key := sizeKey(vs)
 		for i, v := range key {
 			l := FormatSI(v)
 			if i == len(key)-1 {
 				l += unit
 			}
-			items = append(items, legendItem{label: l, color: colFaint, kind: legendDot, r: dotRadius(v, m, c.rMax(w), 1.6)})
+			items = append(items, legendItem{label: l, color: colFaint, kind: legendDot, r: dotRadiusRange(v, lo, hi, c.rMax(w), 1.6)})
 		}
 	}
 	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
 }
 
-// sizeKey picks up to three round values spanning 1..max for the size legend.
-func sizeKey(m float64) []float64 {
-	if m < 10 {
-		return []float64{m}
+// sizeKey picks up to three of the sorted values vs for the size legend:
+// the smallest, the one nearest the middle of the log range and the
+// largest (fewer when they coincide).
+func sizeKey(vs []float64) []float64 {
+	lo, hi := vs[0], vs[len(vs)-1]
+	if lo == hi {
+		return []float64{hi}
 	}
-	mid := math.Pow(10, math.Round(math.Log10(m)/2))
-	top := math.Pow(10, math.Floor(math.Log10(m)))
-	out := []float64{1}
-	if mid > 1 && mid < top {
+	target := (math.Log1p(lo) + math.Log1p(hi)) / 2
+	mid := vs[0]
+	for _, v := range vs {
+		if math.Abs(math.Log1p(v)-target) < math.Abs(math.Log1p(mid)-target) {
+			mid = v
+		}
+	}
+	out := []float64{lo}
+	if mid != lo && mid != hi {
 		out = append(out, mid)
 	}
-	return append(out, top)
+	return append(out, hi)
 }
 
 // dotRadius maps v in (0, max] to a radius in [rMin, rMax] so that the dot
 // AREA grows with log(1+v): small values stay visible, large ones do not
 // swamp the row.
 func dotRadius(v, max, rMax, rMin float64) float64 {
-	if !(v > 0) || !(max > 0) {
+	return dotRadiusRange(v, 0, max, rMax, rMin)
+}
+
+// dotRadiusRange is dotRadius over the values lo..hi that occur: lo gets
+// rMin and hi rMax, and the area in between grows with log(1+v), so that
+// the sizes differ visibly across the range that the chart shows even when
+// every value is large.
+func dotRadiusRange(v, lo, hi, rMax, rMin float64) float64 {
+	if !(v > 0) || !(hi > 0) {
 		return 0
 	}
-	f := math.Log1p(v) / math.Log1p(max)
+	lo = math.Max(math.Min(lo, hi), 0)
+	f := 1.0
+	if d := math.Log1p(hi) - math.Log1p(lo); d > 0 {
+		f = (math.Log1p(v) - math.Log1p(lo)) / d
+	}
 	f = math.Min(math.Max(f, 0), 1)
 	return math.Sqrt(rMin*rMin + (rMax*rMax-rMin*rMin)*f)
 }
@@ -218,7 +262,7 @@ func (c *DotPlot) draw(cv canvas) {
 	}
 	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
-	m := c.maxValue()
+	m, lo := c.maxValue(), c.minValue()
 	rMax := c.rMax(w)
 	rMin := 1.6
 	unit := ""
@@ -239,7 +283,7 @@ func (c *DotPlot) draw(cv canvas) {
 			if v == 0 || gapAt(c.Gaps, i) {
 				continue
 			}
-			rad := dotRadius(v, m, rMax, rMin)
+			rad := dotRadiusRange(v, lo, m, rMax, rMin)
 			cv.circle(da.center(i), cy, rad, style{fill: col, class: "dot",
 				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit + partialNote(c.Coverage, i, c.Lang)})
 		}

@@ -32,6 +32,9 @@ type Mark struct {
 	Day  time.Time
 	Key  string
 	Text string
+	// Rise draws a rising arrow after Text (as a shape, so that a PNG needs
+	// no font with an arrow glyph).
+	Rise bool
 }
 
 // StackedBars is a daily stacked bar chart: one bar per day, one segment per
@@ -290,11 +293,16 @@ func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string
 		cv.path([]point{{cx - 4.5, top - 7}, {cx + 4.5, top - 7}, {cx, top}}, true,
 			style{fill: col, stroke: colText, strokeWidth: 0.6, class: "mark", title: title})
 		taken = append(taken, box{cx - 5, top - 8, 10, 9})
-		if m.Text == "" {
+		if m.Text == "" && !m.Rise {
 			continue
 		}
 		label := truncate(m.Text, sizeSmall, false, 160)
 		tw := textWidth(label, sizeSmall, false)
+		arrow := 0.0 // width taken by the rise arrow after the label
+		if m.Rise {
+			arrow = sizeSmall + 2
+			tw += arrow
+		}
 		lx := clearOfLines(cx, tw, lines, da.p)
 		by := top - 10 - sizeSmall
 		for moved := true; moved; {
@@ -313,9 +321,22 @@ func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string
 			// No room between the lines: mask them behind the label.
 			cv.rect(lx-2, by, tw+4, sizeSmall+4, style{fill: colBg, opacity: 0.85, class: "mark-label-bg"})
 		}
-		cv.text(lx, by+sizeSmall, label, textStyle{size: sizeSmall, color: colText, class: "mark-label"})
+		if label != "" {
+			cv.text(lx, by+sizeSmall, label, textStyle{size: sizeSmall, color: colText, class: "mark-label"})
+		}
+		if m.Rise {
+			drawRiseArrow(cv, lx+tw-arrow+2, by+sizeSmall, sizeSmall-1)
+		}
 	}
 	return taken
+}
+
+// drawRiseArrow draws a rising arrow (↗) as lines in a square of side s
+// whose bottom-left corner is (x, y).
+func drawRiseArrow(cv canvas, x, y, s float64) {
+	st := style{stroke: colText, strokeWidth: 1.2, class: "mark-rise"}
+	cv.path([]point{{x + 1, y - 1}, {x + s - 1, y - s + 1}}, false, st)
+	cv.path([]point{{x + s*0.4, y - s + 1}, {x + s - 1, y - s + 1}, {x + s - 1, y - s*0.4}}, false, st)
 }
 
 // crossesLine reports whether a label from lx of width tw crosses a line at

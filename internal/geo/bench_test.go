@@ -124,3 +124,23 @@ func BenchmarkDecodeBuiltin(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecodeBuiltinASN(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeASNTable(asnBin); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLookupBuiltinASNTable(b *testing.B) {
+	t, err := builtinASNTable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := netip.MustParseAddr("133.11.0.1")
+	for b.Loop() {
+		t.lookup(a)
+	}
+}

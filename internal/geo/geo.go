@@ -2,13 +2,14 @@
 // with special-purpose address blocks labelled before any database is asked.
 //
 // A country table built from the ip-location-db geo-whois-asn-country data
-// is compiled in, so Open works with no files at all; any MaxMind DB country
-// or city database (GeoLite2, DB-IP lite, IPinfo lite, ip-location-db) can
-// replace it, and a GeoLite2-ASN-style database (or IPinfo lite) adds AS
-// numbers. BuildASN makes such a database from ip-location-db's ASN CSV.
+// is compiled in, and so is an ASN table built from the ip-location-db asn
+// data, so Open works with no files at all; any MaxMind DB country or city
+// database (GeoLite2, DB-IP lite, IPinfo lite, ip-location-db) can replace
+// the first, and a GeoLite2-ASN-style database (or IPinfo lite) the second. BuildASN makes such a database from ip-location-db's ASN CSV.
 package geo
 
 //go:generate go run ./gen -in ../../../shared/data/geoip/geo-whois-asn-country.mmdb -out country.bin
+//go:generate go run ./gen -asn ../../../shared/data/geoip/ip-location-db-asn-2.3.2026061719.tgz -out asn.bin
 
 import (
 	"encoding/binary"
@@ -63,8 +64,9 @@ type Config struct {
 	// CountryDB is a MaxMind DB country or city database; "" uses the
 	// builtin table.
 	CountryDB string
-	// ASNDB is a GeoLite2-ASN-style or IPinfo lite database; "" means AS
-	// numbers are unknown unless the country database carries them.
+	// ASNDB is a GeoLite2-ASN-style or IPinfo lite database; "" uses the
+	// AS numbers of the country database when it carries them, else the
+	// builtin ASN table.
 	ASNDB string
 }
 
@@ -72,9 +74,12 @@ type Config struct {
 // concurrently with lookups.
 type Locator struct {
 	builtin *table
-	country *mmdbDB
-	asn     *mmdbDB
-	dbs     []DBInfo
+	// builtinASN answers AS lookups when no ASN database is given and the
+	// country database carries no AS numbers.
+	builtinASN *asnTable
+	country    *mmdbDB
+	asn        *mmdbDB
+	dbs        []DBInfo
 }
 
 // Open loads the databases that cfg names. A file that cannot be read, is
@@ -106,6 +111,15 @@ func Open(cfg Config) (*Locator, error) {
 		}
 		l.asn = d
 		l.dbs = append(l.dbs, d.info)
+	} else {
+		t, err := builtinASNTable()
+		if err != nil {
+			_ = l.Close()
+			return nil, err
+		}
+		l.builtinASN = t
+		l.dbs = append(l.dbs, DBInfo{Kind: "asn", Name: "builtin", Path: t.source, Type: "builtin",
+			BuildDate: t.built, SHA256: t.sha256})
 	}
 	return l, nil
 }
@@ -150,6 +164,10 @@ func (l *Locator) Lookup(a netip.Addr) Info {
 	}
 	if haveCountry && fromCountry.hasASN {
 		info.ASN, info.Org = fromCountry.asn, fromCountry.organization()
+		return info
+	}
+	if l.builtinASN != nil {
+		info.ASN, info.Org = l.builtinASN.lookup(a)
 	}
 	return info
 }

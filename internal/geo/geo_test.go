@@ -181,14 +181,22 @@ func TestCountryLayouts(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer l.Close()
+			builtinASN, err := builtinASNTable()
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, w := range tc.want {
+				if w.asn == 0 && w.country != SpecialCountry {
+					// No AS in the country database: the builtin ASN table answers.
+					w.asn, w.org = builtinASN.lookup(embedded(netip.MustParseAddr(w.addr)))
+				}
 				got := l.Lookup(netip.MustParseAddr(w.addr))
 				if got.Country != w.country || got.ASN != w.asn || got.Org != w.org {
 					t.Errorf("Lookup(%s) = %+v, want %s AS%d %q", w.addr, got, w.country, w.asn, w.org)
 				}
 			}
 			dbs := l.Databases()
-			if len(dbs) != 1 || dbs[0].Kind != "country" || dbs[0].Type != tc.dbType ||
+			if len(dbs) != 2 || dbs[1].Name != "builtin" || dbs[1].Kind != "asn" || dbs[0].Kind != "country" || dbs[0].Type != tc.dbType ||
 				dbs[0].Name != filepath.Base(path) || len(dbs[0].SHA256) != 64 ||
 				!dbs[0].BuildDate.Equal(time.Unix(1750000000, 0)) {
 				t.Errorf("Databases() = %+v", dbs)
@@ -240,16 +248,22 @@ func TestASNDatabase(t *testing.T) {
 	}
 }
 
-func TestNoASNDatabase(t *testing.T) {
+func TestBuiltinASNDefault(t *testing.T) {
 	l, err := Open(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := l.Lookup(netip.MustParseAddr("8.8.8.8"))
-	if got.ASN != 0 || got.Org != "" {
-		t.Errorf("ASN without a database: %+v", got)
+	if got.ASN != 15169 || got.Org == "" {
+		t.Errorf("8.8.8.8 with the builtin ASN table: %+v", got)
 	}
-	if dbs := l.Databases(); len(dbs) != 1 || dbs[0].Name != "builtin" || !dbs[0].BuildDate.Equal(DefaultBuildDate()) {
+	if got := l.Lookup(netip.MustParseAddr("133.11.0.1")); got.ASN != 2501 || got.Country != "JP" {
+		t.Errorf("133.11.0.1 with the builtin tables: %+v", got)
+	}
+	dbs := l.Databases()
+	if len(dbs) != 2 || dbs[0].Name != "builtin" || !dbs[0].BuildDate.Equal(DefaultBuildDate()) ||
+		dbs[1].Kind != "asn" || dbs[1].Name != "builtin" || !dbs[1].BuildDate.Equal(DefaultASNBuildDate()) ||
+		dbs[1].BuildDate.IsZero() {
 		t.Errorf("Databases() = %+v", dbs)
 	}
 }

@@ -85,3 +85,21 @@ func (g *guarded) SourceDays(ctx context.Context, addr netip.Addr, s store.Selec
 		return st.SourceDays(ctx, addr, s)
 	})
 }
+
+func (g *guarded) GeoDatabases(ctx context.Context, sensors []string) ([]store.GeoDBUse, error) {
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.GeoDBUse, error) {
+		return st.GeoDatabases(ctx, sensors)
+	})
+}
+
+func (g *guarded) ExploitPatterns(ctx context.Context, s store.Selection) (store.ExploitPatterns, error) {
+	return read(g, ctx, func(st store.Store, ctx context.Context) (store.ExploitPatterns, error) {
+		return st.ExploitPatterns(ctx, s)
+	})
+}
+
+func (g *guarded) FixedSourcePorts(ctx context.Context, s store.Selection, n int) ([]store.SourcePortRow, error) {
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourcePortRow, error) {
+		return st.FixedSourcePorts(ctx, s, n)
+	})
+}

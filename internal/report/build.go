@@ -173,7 +173,7 @@ func (b *builder) compose() {
 		names[i] = s.Name
 	}
 	b.d.meta = [][2]string{
-		{b.tr("periodLabel"), fmt.Sprintf("%s – %s (%d)", dateArg(b.from), dateArg(b.to), b.v.N)},
+		{b.tr("periodLabel"), fmt.Sprintf("%s – %s (%s)", dateArg(b.from), dateArg(b.to), b.dayCount(b.v.N))},
 		{b.tr("sensorsLabel"), strings.Join(names, ", ")},
 		{b.tr("unitLabel"), b.unitName()},
 		{b.tr("tzLabel"), b.src.Location().String()},
@@ -200,7 +200,11 @@ func (b *builder) compose() {
 	b.step("top-10 distinct sources")
 	for _, c := range b.v.Classes {
 		b.classSection(c)
+		if c == "exploit" {
+			b.patternSection()
+		}
 	}
+	b.fixedPortSection()
 	b.step("class sections")
 	if len(b.v.Sensors) >= 2 {
 		b.compareSection()
@@ -211,6 +215,7 @@ func (b *builder) compose() {
 	for _, k := range []string{"methodUnit", "methodBaseline", "methodPorts", "methodSpearman"} {
 		b.d.para(b.tr(k))
 	}
+	b.methodGeo()
 }
 
 // dateArg writes a day as YYYY-MM-DD.

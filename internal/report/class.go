@@ -93,14 +93,15 @@ func (b *builder) marks(class, dim string) []chart.Mark {
 			continue
 		}
 		text := b.keyName(dim, f.Key) + " " + ratioCell(f)
-		if f.Kind == analysis.KindRise {
-			text = b.keyName(dim, f.Key) + " ↗"
+		rise := f.Kind == analysis.KindRise
+		if rise {
+			text = b.keyName(dim, f.Key) // the chart draws the arrow
 		}
 		day := f.Day
 		if day.Before(b.from) {
 			day = b.from
 		}
-		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text})
+		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text, Rise: rise})
 	}
 	return out
 }

@@ -113,7 +113,8 @@ func buildFixture(dir string) error {
 			return err
 		}
 		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: filepath.Join(dir, "store.duckdb"), Sensor: c.sensor,
-			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place}, []string{path})
+			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place,
+			CountryDB: "builtin country (test-country.mmdb)", ASNDB: "builtin asn (test-asn.tgz)"}, []string{path})
 		if err != nil {
 			return err
 		}

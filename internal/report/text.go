@@ -60,7 +60,7 @@ var msgs = map[string][2]string{
 	"state":           {"State", "状態"},
 	"noData":          {"no data", "データなし"},
 	"partial":         {"partial", "一部欠測"},
-	"missingHours":    {"Hours without data", "欠測時間帯"},
+	"missingHours":    {"Hours without data (h)", "欠測時間（時間）"},
 	"steady":          {"steady", "定常"},
 	"sporadic":        {"sporadic", "散発"},
 	"daysActive":      {"Days active", "観測日数"},

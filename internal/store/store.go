@@ -73,6 +73,14 @@ type Reader interface {
 	// SourceDays returns what the store holds of one source address per
 	// day, in day order.
 	SourceDays(ctx context.Context, addr netip.Addr, s Selection) ([]SourceDay, error)
+	// GeoDatabases returns the GeoIP database pairs the ingests of the
+	// sensors (nil: all) were geolocated with, most used first.
+	GeoDatabases(ctx context.Context, sensors []string) ([]GeoDBUse, error)
+	// ExploitPatterns returns the exploit matches over s by pattern.
+	ExploitPatterns(ctx context.Context, s Selection) (ExploitPatterns, error)
+	// FixedSourcePorts returns the n source ports that most distinct
+	// sources kept as their one source port over s.
+	FixedSourcePorts(ctx context.Context, s Selection, n int) ([]SourcePortRow, error)
 }
 
 // Writer is what can be written.

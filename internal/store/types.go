@@ -83,7 +83,11 @@ type ReassignResult struct {
 }
 
 // Dimensions that stats can group by, in the order they are accepted.
-var Dimensions = []string{"day", "sensor", "class", "country", "asn", "proto", "port", "src"}
+// pattern (the IoT exploit / loader pattern matched; only exploit matches
+// count) and src_port (the source's one source port in a capture, null when
+// it used several or sent no TCP/UDP) are answered from the source-level
+// tables only.
+var Dimensions = []string{"day", "sensor", "class", "country", "asn", "proto", "port", "src", "pattern", "src_port"}
 
 // StatsQuery selects and groups stored hits.
 type StatsQuery struct {
@@ -96,7 +100,7 @@ type StatsQuery struct {
 	ASNs      []uint32
 	From, To  string // inclusive days, YYYY-MM-DD ("" = open)
 	Top       int    // 0 = all rows
-	OrderBy   string // "packets" (default), "sources" or "key"
+	OrderBy   string // "packets" (default), "sources", "key" or "day" (day, then packets; day must be in By)
 
 	// Srcs: only these source addresses (IPv4-mapped IPv6 as IPv4).
 	Srcs []netip.Addr
@@ -131,7 +135,8 @@ func (q StatsQuery) Dims() []string {
 }
 
 // StatsRow is one group: the values of the By dimensions (strings for day,
-// sensor, class, country, proto, src; numbers for port and asn) plus counts.
+// sensor, class, country, proto, src, pattern; numbers for port and asn;
+// src_port a number or nil) plus counts.
 type StatsRow struct {
 	Keys    []any
 	Org     string // AS organisation when grouping by asn

@@ -1,5 +1,7 @@
-// Command gen writes the builtin country table of package geo from a MaxMind
-// DB country database. It is run by `go generate` in internal/geo.
+// Command gen writes the builtin tables of package geo: the country table
+// from a MaxMind DB country database (-in), or the ASN table from the
+// ip-location-db asn package tarball or CSV (-asn). It is run by
+// `go generate` in internal/geo.
 package main
 
 import (
@@ -12,13 +14,26 @@ import (
 
 func main() {
 	in := flag.String("in", "", "country `mmdb` to read")
-	out := flag.String("out", "country.bin", "table `file` to write")
+	asn := flag.String("asn", "", "ip-location-db asn `tgz` or CSV to read")
+	out := flag.String("out", "", "table `file` to write (default country.bin or asn.bin)")
 	flag.Parse()
-	if *in == "" {
-		fmt.Fprintln(os.Stderr, "gen: -in is required")
+	var err error
+	switch {
+	case (*in == "") == (*asn == ""):
+		fmt.Fprintln(os.Stderr, "gen: give one of -in or -asn")
 		os.Exit(2)
+	case *in != "":
+		if *out == "" {
+			*out = "country.bin"
+		}
+		err = geo.WriteCountryTable(*in, *out)
+	default:
+		if *out == "" {
+			*out = "asn.bin"
+		}
+		err = geo.WriteASNTable(*asn, *out)
 	}
-	if err := geo.WriteCountryTable(*in, *out); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}

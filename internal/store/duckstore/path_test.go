@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,14 @@ func TestOpenRefusesNonPaths(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Errorf("files left behind: %v", ents)
+	}
+}
+
+func TestOpenMissingDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "store.duckdb")
+	_, err := Open(context.Background(), path, Options{})
+	var pe *PathError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "does not exist") || strings.Contains(err.Error(), "IO Error") {
+		t.Fatalf("Open in a missing directory: %v", err)
 	}
 }

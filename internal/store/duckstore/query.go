@@ -3,9 +3,11 @@ package duckstore
 import (
 	"context"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/store"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/honeyscope/honeyscope/internal/store"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
 )
@@ -64,7 +66,7 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 				if t, ok := keys[i].(time.Time); ok {
 					keys[i] = t.Format("2006-01-02")
 				}
-			case "port", "asn":
+			case "port", "asn", "src_port":
 				keys[i] = toInt(keys[i])
 			}
 		}
@@ -116,13 +118,18 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 			sel = append(sel, "class")
 			group = append(group, "class")
 			classDim = true
+		case "pattern", "src_port":
+			sel = append(sel, d)
+			group = append(group, d)
 		default:
 			return "", nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(store.Dimensions, ", "))
 		}
 	}
 	var where []string
 	plan := rawPlan
-	if !raw {
+	if p, ok := viewPlan(q); ok {
+		plan = p // never from a rollup (read_views.go)
+	} else if !raw {
 		plan = planStats(q)
 	}
 	table := plan.table
@@ -253,8 +260,13 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 			break
 		}
 		b.WriteString(" ORDER BY " + strings.Join(group, ", "))
+	case "day":
+		if !slices.Contains(q.By, "day") {
+			return "", nil, fmt.Errorf("order by day needs day among the dimensions")
+		}
+		b.WriteString(" ORDER BY day, packets DESC, sources DESC")
 	default:
-		return "", nil, fmt.Errorf("unknown order %q (packets, sources, key)", q.OrderBy)
+		return "", nil, fmt.Errorf("unknown order %q (packets, sources, key, day)", q.OrderBy)
 	}
 	if len(group) > 0 && q.OrderBy != "key" {
 		b.WriteString(", " + strings.Join(group, ", "))

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -97,6 +98,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.ReadOnly || opt.MustExist {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("store %s: %w (run `honeyscope ingest` first, or pass --db)", path, store.ErrNoStore)
+		}
+	} else if dir := filepath.Dir(path); dir != "" {
+		// DuckDB's own text for this is "IO Error: Cannot open file".
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, &PathError{Path: path, Reason: "its directory " + dir + " does not exist (create it first)"}
 		}
 	}
 	if opt.TimeZone != "" {

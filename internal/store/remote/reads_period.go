@@ -23,7 +23,15 @@ const (
 	opHighPorts       = "high-ports"
 	opASOrgs          = "as-orgs"
 	opSourceDays      = "source-days"
+	opGeoDatabases    = "geo-databases"
+	opExploitPatterns = "exploit-patterns"
+	opFixedSrcPorts   = "fixed-source-ports"
 )
+
+type fixedPortsArgs struct {
+	S store.Selection
+	N int
+}
 
 type dataRangeResult struct {
 	First, Last civil.Day
@@ -74,6 +82,11 @@ func init() {
 		opASOrgs: readOp(store.Store.ASOrgs),
 		opSourceDays: readOp(func(st store.Store, ctx context.Context, a sourceDaysArgs) ([]store.SourceDay, error) {
 			return st.SourceDays(ctx, a.Addr, a.S)
+		}),
+		opGeoDatabases:    readOp(store.Store.GeoDatabases),
+		opExploitPatterns: readOp(store.Store.ExploitPatterns),
+		opFixedSrcPorts: readOp(func(st store.Store, ctx context.Context, a fixedPortsArgs) ([]store.SourcePortRow, error) {
+			return st.FixedSourcePorts(ctx, a.S, a.N)
 		}),
 	} {
 		readOps[op] = f
@@ -139,4 +152,19 @@ func (cl *Client) ASOrgs(ctx context.Context, s store.Selection) (map[uint32]str
 // SourceDays asks the owner.
 func (cl *Client) SourceDays(ctx context.Context, addr netip.Addr, s store.Selection) ([]store.SourceDay, error) {
 	return readCall[[]store.SourceDay](ctx, cl, opSourceDays, sourceDaysArgs{addr, s})
+}
+
+// GeoDatabases asks the owner.
+func (cl *Client) GeoDatabases(ctx context.Context, sensors []string) ([]store.GeoDBUse, error) {
+	return readCall[[]store.GeoDBUse](ctx, cl, opGeoDatabases, sensors)
+}
+
+// ExploitPatterns asks the owner.
+func (cl *Client) ExploitPatterns(ctx context.Context, s store.Selection) (store.ExploitPatterns, error) {
+	return readCall[store.ExploitPatterns](ctx, cl, opExploitPatterns, s)
+}
+
+// FixedSourcePorts asks the owner.
+func (cl *Client) FixedSourcePorts(ctx context.Context, s store.Selection, n int) ([]store.SourcePortRow, error) {
+	return readCall[[]store.SourcePortRow](ctx, cl, opFixedSrcPorts, fixedPortsArgs{s, n})
 }

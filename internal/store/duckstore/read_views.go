@@ -1,0 +1,154 @@
+package duckstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// patternTable is the exploit matches in the columns the stats query reads
+// (src stands in for the source key: both identify the address).
+var patternTable = func() string {
+	bit := classify.Exploit.Bit()
+	return fmt.Sprintf(`(SELECT day, sensor, src, src AS skey, country, asn, proto, port, pattern, packets,
+		CAST(NULL AS INTEGER) AS src_port, CAST(%d AS UTINYINT) AS classes, 'exploit' AS class FROM exploits)`, bit)
+}()
+
+// srcPortTable is the hits with their source's one source port in the
+// capture (null when it used several, or sent no TCP/UDP).
+const srcPortTable = `(SELECT s.day, s.sensor, s.src, s.skey, s.country, s.asn,
+		CASE WHEN s.tcpudp THEN s.src_port END AS src_port,
+		h.proto, h.port, h.classes, h.packets
+	FROM hit_counts h JOIN sources s ON s.ingest_id = h.ingest_id AND s.sid = h.sid)`
+
+// viewPlan is the plan of a stats query grouped by pattern or src_port:
+// those come from the source-level tables, never from a rollup.
+func viewPlan(q store.StatsQuery) (statsPlan, bool) {
+	var pattern, srcPort bool
+	for _, d := range q.By {
+		pattern = pattern || d == "pattern"
+		srcPort = srcPort || d == "src_port"
+	}
+	switch {
+	case pattern:
+		return statsPlan{table: patternTable, classTable: patternTable}, true
+	case srcPort:
+		return statsPlan{table: srcPortTable,
+			classTable: "(SELECT x.*, c.name AS class FROM " + srcPortTable + " x JOIN classes c ON (x.classes & c.bit) <> 0)"}, true
+	}
+	return statsPlan{}, false
+}
+
+// GeoDatabases returns the GeoIP database pairs that the ingests of the
+// sensors (nil: all) were geolocated with, most used first.
+func (s *Store) GeoDatabases(ctx context.Context, sensors []string) ([]store.GeoDBUse, error) {
+	f, args := readSensorFilter("sensor", sensors)
+	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(country_db, ''), coalesce(asn_db, ''), count(*) AS n
+		FROM ingests WHERE error IS NULL OR error = ''`+f+`
+		GROUP BY ALL ORDER BY n DESC, 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("geo databases: %w", err)
+	}
+	defer rows.Close()
+	var out []store.GeoDBUse
+	for rows.Next() {
+		var u store.GeoDBUse
+		if err := rows.Scan(&u.CountryDB, &u.ASNDB, &u.Ingests); err != nil {
+			return nil, fmt.Errorf("geo databases: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("geo databases: %w", err)
+	}
+	return out, nil
+}
+
+// ExploitPatterns returns the exploit matches of sel by pattern.
+func (s *Store) ExploitPatterns(ctx context.Context, sel store.Selection) (store.ExploitPatterns, error) {
+	var out store.ExploitPatterns
+	sf, sargs := readSensorFilter("sensor", sel.Sensors)
+	dr, dargs := readDays("day", sel.From, sel.To)
+	args := append(dargs, sargs...)
+	rows, err := s.db.QueryContext(ctx, `WITH e AS (SELECT * FROM exploits WHERE`+dr+sf+`),
+		p AS (SELECT pattern, `+protoSQL+` AS pname, port, sum(packets) AS n,
+			row_number() OVER (PARTITION BY pattern ORDER BY sum(packets) DESC, proto, port) AS r
+			FROM e GROUP BY pattern, proto, port)
+		SELECT e.pattern, CAST(sum(e.packets) AS DOUBLE), CAST(count(DISTINCT e.src) AS DOUBLE),
+			CAST(count(DISTINCT e.day) AS INTEGER), any_value(p.port), any_value(p.pname)
+		FROM e JOIN p ON p.pattern = e.pattern AND p.r = 1
+		GROUP BY e.pattern ORDER BY 2 DESC, 1`, args...)
+	if err != nil {
+		return out, fmt.Errorf("exploit patterns: %w", err)
+	}
+	for rows.Next() {
+		var t store.PatternTotal
+		if err := rows.Scan(&t.Pattern, &t.Packets, &t.Sources, &t.Days, &t.Port, &t.Proto); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("exploit patterns: %w", err)
+		}
+		out.Totals = append(out.Totals, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("exploit patterns: %w", err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT day, pattern, CAST(sum(packets) AS DOUBLE), CAST(count(DISTINCT src) AS DOUBLE)
+		FROM exploits WHERE`+dr+sf+` GROUP BY day, pattern ORDER BY day, pattern`, args...)
+	if err != nil {
+		return out, fmt.Errorf("exploit patterns by day: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d store.PatternDay
+		var day time.Time
+		if err := rows.Scan(&day, &d.Pattern, &d.Packets, &d.Sources); err != nil {
+			return out, fmt.Errorf("exploit patterns by day: %w", err)
+		}
+		d.Day = civil.Of(day)
+		out.Daily = append(out.Daily, d)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("exploit patterns by day: %w", err)
+	}
+	return out, nil
+}
+
+// FixedSourcePorts returns the n source ports used as the one source port
+// of most distinct sources over sel (a source-day counts when all its
+// TCP/UDP packets came from that port), most sources first.
+func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int) ([]store.SourcePortRow, error) {
+	sf, sargs := readSensorFilter("sensor", sel.Sensors)
+	dr, dargs := readDays("day", sel.From, sel.To)
+	args := append(dargs, sargs...)
+	rows, err := s.db.QueryContext(ctx, `WITH d AS (SELECT day, src, country, src_port, packets FROM source_days
+			WHERE single_src_port AND src_port IS NOT NULL AND`+dr+sf+`),
+		all_src AS (SELECT count(DISTINCT src) AS n FROM d),
+		c AS (SELECT src_port, country, row_number() OVER (PARTITION BY src_port ORDER BY count(DISTINCT src) DESC, country) AS r
+			FROM d GROUP BY src_port, country)
+		SELECT d.src_port, CAST(count(DISTINCT d.src) AS DOUBLE), CAST(sum(d.packets) AS DOUBLE),
+			CAST(count(DISTINCT d.day) AS INTEGER), any_value(c.country),
+			CAST(count(DISTINCT d.src) AS DOUBLE) / greatest(any_value(a.n), 1)
+		FROM d JOIN c ON c.src_port = d.src_port AND c.r = 1 CROSS JOIN all_src a
+		GROUP BY d.src_port ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`, append(args, max(n, 1))...)
+	if err != nil {
+		return nil, fmt.Errorf("fixed source ports: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SourcePortRow
+	for rows.Next() {
+		var r store.SourcePortRow
+		if err := rows.Scan(&r.Port, &r.Sources, &r.Packets, &r.Days, &r.Country, &r.Share); err != nil {
+			return nil, fmt.Errorf("fixed source ports: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("fixed source ports: %w", err)
+	}
+	return out, nil
+}
