@@ -126,6 +126,17 @@ type Finding struct {
 	// Sources is the number of distinct sources behind a packet finding
 	// on its days, when the caller knows it (0: unknown). See Rank.
 	Sources float64
+	// Share is the finding's excess as a part of its class's whole
+	// traffic at its sensor over its days (0..1), set by Rank.
+	Share float64
+	// Significance ranks findings across dimensions; set by Rank, 0
+	// before. Findings below RankConfig.MinSignificance are hidden by
+	// default (Significant).
+	Significance float64
+	// SameEvent lists the findings of other dimensions folded into this
+	// one because they are the same event (MergeEvents): their key, value
+	// and baseline.
+	SameEvent []Driver
 }
 
 // BaselineRatio is Value / Baseline, the factor a sentence states ("12×

@@ -61,10 +61,15 @@ type View struct {
 	Classes []string
 	// Orgs names the ASes seen ("AS12345" → organisation).
 	Orgs map[string]string
-	// Findings are the period's spikes and rises; Listed the ones a
-	// report tells in prose (Highlights), with drivers (also set on the
-	// same findings in Findings).
-	Findings, Listed []analysis.Finding
+	// Findings are all the period's spikes and rises, ranked
+	// (analysis.Rank); Shown those at or above the default significance
+	// threshold with the same event under several keys told once
+	// (analysis.MergeEvents), Hidden how many were below it; Listed the
+	// shown ones a report tells in prose (Highlights). Drivers are read for
+	// the first shown findings (also set on the same findings in
+	// Findings).
+	Findings, Shown, Listed []analysis.Finding
+	Hidden                  int
 	// HighPorts is, per class and protocol name, the distinct ports from
 	// FoldFrom up hit in the period.
 	HighPorts map[string]map[string]int
@@ -232,16 +237,21 @@ func (s *Source) Load(ctx context.Context, opt ViewOptions) (*View, error) {
 	if v.Findings, err = s.DetectSpikes(ctx, series, v.Read.From, present, SpikeOptions{Range: v.Range, Unit: opt.Unit}); err != nil {
 		return nil, err
 	}
-	v.Listed = Highlights(v.Findings, HighlightCount)
-	if err := s.AddDrivers(ctx, v.Listed); err != nil {
+	// The shown findings: above the threshold, the same event once; drivers
+	// for those a report tells in prose.
+	shown, hidden := analysis.Significant(v.Findings, analysis.DefaultRankConfig().MinSignificance)
+	v.Hidden = hidden
+	if err := s.AddDrivers(ctx, shown[:min(len(shown), analysis.DefaultSpikeConfig().DriverTopN)]); err != nil {
 		return nil, err
 	}
+	v.Shown = analysis.MergeEvents(shown)
+	v.Listed = Highlights(v.Shown, HighlightCount)
 	type fid struct {
 		sensor, class, dim, key string
 		day                     civil.Day
 	}
 	drv := map[fid][]analysis.Driver{}
-	for _, f := range v.Listed {
+	for _, f := range shown {
 		drv[fid{f.Sensor, f.Class, f.Dim, f.Key, s.Day(f.Day)}] = f.Drivers
 	}
 	for i, f := range v.Findings {
