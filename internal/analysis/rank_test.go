@@ -27,7 +27,7 @@ func TestRankWeighsShareAndZ(t *testing.T) {
 		t.Errorf("share %v, want 300/900", s)
 	}
 	// y: 5 · 1 · sqrt(1/3); z: 5 · 0.5 · sqrt(1/3) / 2 (one source).
-	if r := fs[0].Significance / fs[2].Significance; r < 3.99 || r > 4.01 {
+	if r := fs[0].Significance / fs[1].Significance; r < 3.99 || r > 4.01 {
 		t.Errorf("y/z significance %v, want 4", r)
 	}
 	kept, hidden := Significant(fs, 1)
