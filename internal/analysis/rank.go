@@ -24,8 +24,10 @@ type RankConfig struct {
 	MinSignificance float64
 	// FewSources is the least number of distinct sources behind a packet
 	// finding for it to keep its whole significance; a finding known to
-	// come from fewer (0 < Sources < FewSources: one scanner's burst) counts
-	// half. Default 3.
+	// come from fewer (0 < Sources < FewSources) counts a quarter for a
+	// one-day spike (one scanner or one flood victim passing by, what a
+	// darknet sees every day) and half for a rise (a scanner that stays is
+	// news). Default 3.
 	FewSources float64
 }
 
@@ -35,7 +37,7 @@ type RankConfig struct {
 // that pass the detection thresholds by chance score below 1 because they
 // are small in absolute numbers and in their class's traffic.
 func DefaultRankConfig() RankConfig {
-	return RankConfig{ZFull: 10, MinShare: 0.01, MinSignificance: 1, FewSources: 3}
+	return RankConfig{ZFull: 10, MinShare: 0.01, MinSignificance: 2.5, FewSources: 3}
 }
 
 // Validate reports the first setting that makes no sense.
@@ -90,15 +92,19 @@ func ClassTotals(series []Series, dim string) map[ClassKey][]float64 {
 // the class saw then. With no total for the finding (or a total of 0) the
 // share is 1.
 //
-// Significance = Score · min(Z/ZFull, 1) · sqrt(max(Share, MinShare)),
-// halved for a packet finding known to come from fewer than FewSources
-// sources. Score (see Spikes) already weighs the ratio (capped at 4×) and
-// the absolute excess (log10); the z factor discounts findings that barely
-// clear the noise of their baseline, and the share factor findings that
-// are a small part of their class (a port moving 200 packets in a class of
-// a million a day). A planted event that is a tenth of its class's traffic,
-// four times its baseline and 1000 packets over it scores 2 · 3 · 1 ·
-// 0.32 ≈ 1.9.
+// Significance = Score · min(Z/ZFull, 1) · sqrt(max(Share, MinShare)) ·
+// N, divided by 4 (spike) or 2 (rise) for a packet finding known to come
+// from fewer than FewSources sources. Score (see Spikes) already weighs
+// the ratio (capped at 4×) and the absolute excess (log10); the z factor
+// discounts findings that barely clear the noise of their baseline, the
+// share factor findings that are a small part of their class (a port
+// moving 200 packets in a class of a million a day), and the novelty N =
+// clamp(log2(Value / max(WindowMax, 1)), 0, 1) findings of intermittent
+// series that reached the same height within their baseline window (a
+// sporadic scanner's country, whose median is 0 and z therefore huge, on
+// one of its days). A planted event that is a tenth of its class's
+// traffic, four times its baseline, twice its window's maximum and 1000
+// packets over it scores 2 · 3 · 1 · 0.32 · 1 ≈ 1.9.
 func Rank(fs []Finding, totals map[ClassKey][]float64, start time.Time, cfg RankConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("rank: %w", err)
@@ -110,9 +116,13 @@ func Rank(fs []Finding, totals map[ClassKey][]float64, start time.Time, cfg Rank
 		if f.Z > 0 {
 			zw = math.Min(f.Z/cfg.ZFull, 1)
 		}
-		sig := f.Score * zw * math.Sqrt(math.Max(f.Share, cfg.MinShare))
+		sig := f.Score * zw * math.Sqrt(math.Max(f.Share, cfg.MinShare)) * novelty(*f)
 		if f.Unit != UnitSources && f.Sources > 0 && f.Sources < cfg.FewSources {
-			sig /= 2
+			if f.Kind == KindRise {
+				sig /= 2
+			} else {
+				sig /= 4
+			}
 		}
 		if !usable(sig) {
 			sig = 0
@@ -126,6 +136,14 @@ func Rank(fs []Finding, totals map[ClassKey][]float64, start time.Time, cfg Rank
 		return compareFindings(a, b)
 	})
 	return nil
+}
+
+// novelty is the weight of a finding's value against the largest value of
+// its baseline window: 0 when the series already reached it there, 1 from
+// twice that up, log2(Value / max(WindowMax, 1)) between.
+func novelty(f Finding) float64 {
+	r := f.Value / math.Max(f.WindowMax, 1)
+	return math.Min(math.Max(math.Log2(r), 0), 1)
 }
 
 // dayIndex is the calendar-day index of t counted from start.

@@ -10,9 +10,9 @@ func TestRankWeighsShareAndZ(t *testing.T) {
 	day := start.AddDate(0, 0, 3)
 	// Same score; a is a third of its class's traffic, b a thousandth of
 	// its class (share floored at 1%: 5 · 0.1 = 0.5), z is like y but
-	// barely clears the noise and comes from one source (0.72).
+	// barely clears the noise and is a one-day spike of one source (0.36).
 	fs := []Finding{
-		{Class: "b", Key: "x", Day: day, LastDay: day, Days: 1, Value: 400, Baseline: 100, Z: 20, Score: 5},
+		{Class: "b", Key: "x", WindowMax: 150, Day: day, LastDay: day, Days: 1, Value: 400, Baseline: 100, Z: 20, Score: 5},
 		{Class: "a", Key: "y", Day: day, LastDay: day, Days: 1, Value: 400, Baseline: 100, Z: 20, Score: 5},
 		{Class: "a", Key: "z", Day: day, LastDay: day, Days: 1, Value: 400, Baseline: 100, Z: 5, Score: 5, Sources: 1},
 	}
@@ -20,15 +20,15 @@ func TestRankWeighsShareAndZ(t *testing.T) {
 	if err := Rank(fs, totals, start, DefaultRankConfig()); err != nil {
 		t.Fatal(err)
 	}
-	if fs[0].Key != "y" || fs[1].Key != "z" || fs[2].Key != "x" {
-		t.Fatalf("order %s %s %s, want y z x", fs[0].Key, fs[1].Key, fs[2].Key)
+	if fs[0].Key != "y" || fs[1].Key != "x" || fs[2].Key != "z" {
+		t.Fatalf("order %s %s %s, want y x z", fs[0].Key, fs[1].Key, fs[2].Key)
 	}
 	if s := fs[0].Share; s < 0.33 || s > 0.34 {
 		t.Errorf("share %v, want 300/900", s)
 	}
-	// y: 5 · 1 · sqrt(1/3); z: 5 · 0.5 · sqrt(1/3) / 2 (one source).
-	if r := fs[0].Significance / fs[1].Significance; r < 3.99 || r > 4.01 {
-		t.Errorf("y/z significance %v, want 4", r)
+	// y: 5 · 1 · sqrt(1/3); z: 5 · 0.5 · sqrt(1/3) / 4 (one source).
+	if r := fs[0].Significance / fs[2].Significance; r < 7.99 || r > 8.01 {
+		t.Errorf("y/z significance %v, want 8", r)
 	}
 	kept, hidden := Significant(fs, 1)
 	if hidden != len(fs)-len(kept) {

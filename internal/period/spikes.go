@@ -150,12 +150,12 @@ func (opt SpikeOptions) rankConfig() analysis.RankConfig {
 
 // MinSources is the least number of distinct sources behind a packet
 // finding for it to keep its whole significance (analysis.RankConfig's
-// FewSources): findings of fewer sources (one scanner's burst) count half.
+// FewSources): findings of fewer sources (one scanner's burst) count less.
 const MinSources = 3
 
 // sourceChecks is how many findings of each dimension get their distinct
 // sources counted for that ranking.
-const sourceChecks = 40
+const sourceChecks = 300
 
 // DetectSpikes runs spike detection over series starting on day start,
 // keeps the findings that overlap opt.Range and are not folded "other"
@@ -188,7 +188,8 @@ func (s *Source) DetectSpikes(ctx context.Context, series []analysis.Series, sta
 	searched := func(dim string) bool { return len(opt.Dims) == 0 || slices.Contains(opt.Dims, dim) }
 	in := analysis.SpikeInput{Start: s.Time(start), Unit: unit}
 	for _, x := range series {
-		if IsOther(x.Key) || !searched(x.Dim) {
+		// AS 0 is "AS unknown", the sum of every source without AS data.
+		if IsOther(x.Key) || !searched(x.Dim) || x.Dim == analysis.DimASN && x.Key == ASNKey(0) {
 			continue
 		}
 		x.Present = present[x.Sensor]
