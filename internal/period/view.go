@@ -23,6 +23,9 @@ type ViewOptions struct {
 	Unit analysis.Unit
 	// Log receives the duration of each step at debug level (nil: none).
 	Log *slog.Logger
+	// AllFindings shows every finding (View.Shown), also those below the
+	// default significance threshold (View.Hidden is then 0).
+	AllFindings bool
 }
 
 // View is what the report shows of one period, read once: the series,
@@ -240,6 +243,9 @@ func (s *Source) Load(ctx context.Context, opt ViewOptions) (*View, error) {
 	// The shown findings: above the threshold, the same event once; drivers
 	// for those a report tells in prose.
 	shown, hidden := analysis.Significant(v.Findings, analysis.DefaultRankConfig().MinSignificance)
+	if opt.AllFindings {
+		shown, hidden = v.Findings, 0
+	}
 	v.Hidden = hidden
 	if err := s.AddDrivers(ctx, shown[:min(len(shown), analysis.DefaultSpikeConfig().DriverTopN)]); err != nil {
 		return nil, err

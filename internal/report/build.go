@@ -36,6 +36,9 @@ type Options struct {
 	// Annotations are drawn on every daily chart, e.g. the days detection
 	// rules changed.
 	Annotations []chart.Annotation
+	// AllFindings shows every finding, also those below the significance
+	// threshold (see period.ViewOptions.AllFindings).
+	AllFindings bool
 	// PNGScale is the PNG resolution in pixels per CSS pixel (default 2).
 	PNGScale float64
 	// Now stamps the report (default time.Now).
@@ -136,7 +139,7 @@ func (b *builder) load() error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if b.v, err = b.src.Load(b.ctx, period.ViewOptions{Range: r, Unit: b.opt.Unit, Log: b.opt.Log}); err != nil {
+	if b.v, err = b.src.Load(b.ctx, period.ViewOptions{Range: r, Unit: b.opt.Unit, Log: b.opt.Log, AllFindings: b.opt.AllFindings}); err != nil {
 		return err
 	}
 	b.warnings = append(b.warnings, b.v.Warnings...)
