@@ -304,6 +304,38 @@ func (v *View) Gap() []bool {
 	return g
 }
 
+// SensorDays says, per day of the period, how many of the sensors taking
+// part in the view (those with data somewhere in Read, see Present)
+// captured part of it, and how many take part. Merged charts draw a day
+// that some but not all of them captured from the sensors that did, as a
+// partial day ("1 of 2 sensors"), and a day none captured as a gap
+// (ChartGap); baselines and the headline change keep Present, which skips
+// such days, so they compare like with like.
+func (v *View) SensorDays() (captured []int, active int) {
+	all := v.Off + v.N
+	act := ActiveSensors(v.Gaps, 0, all)
+	captured = make([]int, v.N)
+	for i := range captured {
+		for _, g := range act {
+			if v.Off+i < len(g.Days) && g.Days[v.Off+i].State != analysis.NoData {
+				captured[i]++
+			}
+		}
+	}
+	return captured, len(act)
+}
+
+// ChartGap flags the period's days on which no sensor taking part
+// captured: the days merged charts draw as "no data" (see SensorDays).
+func (v *View) ChartGap() []bool {
+	captured, _ := v.SensorDays()
+	g := make([]bool, v.N)
+	for i, n := range captured {
+		g[i] = n == 0
+	}
+	return g
+}
+
 // PeriodPresent is each sensor's days with data in the period.
 func (v *View) PeriodPresent() map[string][]bool {
 	out := map[string][]bool{}

@@ -17,7 +17,7 @@ func (b *builder) classSection(class string) {
 	if note := b.partialNote(); note != "" {
 		b.d.note(note)
 	}
-	gaps := b.v.Gap()
+	gaps, notes := b.chartDays()
 	unitSeries := b.v.UnitSeries
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort} {
 		head, id := b.tr("byCountry"), class+"-country"
@@ -33,7 +33,7 @@ func (b *builder) classSection(class string) {
 		}
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
 			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim, marked...),
-			Gaps: gaps, Coverage: b.v.Coverage, Marks: marks, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+			Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Marks: marks, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
 		b.addFig(id, title, c)
 	}
 	b.portDots(class)
@@ -110,6 +110,26 @@ func (b *builder) marks(class, dim string) []chart.Mark {
 		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text})
 	}
 	return out
+}
+
+// chartDays are the gaps and partial-day notes of merged daily charts: a
+// day no sensor captured is a gap; a day only some of the sensors taking
+// part captured is drawn from those that did, as a partial day noted "1 of
+// 2 sensors" (period.View.SensorDays).
+func (b *builder) chartDays() (gaps []bool, notes []string) {
+	captured, active := b.v.SensorDays()
+	gaps = b.v.ChartGap()
+	notes = make([]string, len(captured))
+	for i, n := range captured {
+		if n > 0 && n < active {
+			if b.ja {
+				notes[i] = strconv.Itoa(active) + "か所中" + strconv.Itoa(n) + "か所のセンサー"
+			} else {
+				notes[i] = strconv.Itoa(n) + " of " + strconv.Itoa(active) + " sensors"
+			}
+		}
+	}
+	return gaps, notes
 }
 
 // partialNote states the days of the period that were captured only in
