@@ -140,6 +140,16 @@ func TestPlantedEventsRanked(t *testing.T) {
 			t.Logf("%s: rank %d in class %s, significance %.2f (%s)", ev.name, rank, ev.class, f.Significance, describe(src, f))
 		}
 	}
+	// In distinct sources (measured, not a target: the threshold is
+	// calibrated on packets, and one new scanner is one source).
+	sres, err := src.FindSpikesResult(ctx, SpikeOptions{Range: Range{cd(10), cd(days - 1)}, Unit: analysis.UnitSources})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("events store in sources: %d shown, %d hidden", len(sres.Findings), sres.Hidden)
+	for _, f := range sres.Findings {
+		t.Logf("  sources: %s", describe(src, f))
+	}
 	// The outage: the days are without data, and the day after it is no
 	// finding of its own for being compared with zeros.
 	gaps, err := src.Coverage(ctx, Range{cd(50), cd(52)})
@@ -164,6 +174,15 @@ func TestPlantedEventsRanked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sres, err := fsrc.FindSpikesResult(ctx, SpikeOptions{Range: r, Unit: analysis.UnitSources})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := map[string]int{}
+		for _, f := range sres.Findings {
+			sc[f.Class]++
+		}
+		t.Logf("flat store seed %d in sources: %d shown (per class %v), %d hidden", seed, len(sres.Findings), sc, sres.Hidden)
 		perClass := map[string]int{}
 		for _, f := range fres.Findings {
 			perClass[f.Class]++
