@@ -53,8 +53,12 @@ type Result struct {
 	Dir      string
 	// Files are the files written, relative to Dir.
 	Files []string
-	// Findings are the spikes and rises of the period.
+	// Findings are the spikes and rises of the period, all of them,
+	// ranked; Shown those at or above the significance threshold (the
+	// same event once), Hidden how many were below it.
 	Findings []analysis.Finding
+	Shown    []analysis.Finding
+	Hidden   int
 	// Warnings are problems that did not stop the report, e.g. PNGs drawn
 	// without a Japanese font.
 	Warnings []string
