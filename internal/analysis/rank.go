@@ -220,14 +220,18 @@ func MergeEvents(fs []Finding) []Finding {
 }
 
 // explains reports whether a driver of f is g's key carrying at least
-// sameEventShare of g's excess.
+// sameEventShare of g's excess. Both are compared in total over their
+// days: a driver's value is its mean per calendar day of f, a finding's
+// excess its mean per present day (Days), so a rise of a port over five
+// days inside a country's rise of eighteen is compared as totals.
 func explains(f, g Finding) bool {
-	excess := g.Value - g.Baseline
+	excess := (g.Value - g.Baseline) * float64(max(g.Days, 1))
 	if !(excess > 0) {
 		return false
 	}
+	fDays := math.Round(f.LastDay.Sub(f.Day).Hours()/24) + 1
 	for _, d := range f.Drivers {
-		if d.Dim == g.Dim && d.Key == g.Key && d.Value-d.Baseline >= sameEventShare*excess {
+		if d.Dim == g.Dim && d.Key == g.Key && (d.Value-d.Baseline)*fDays >= sameEventShare*excess {
 			return true
 		}
 	}
