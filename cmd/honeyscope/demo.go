@@ -122,14 +122,15 @@ not used: the demo never touches another store).`,
 			}
 			// The three findings the report tells that added the most
 			// packets or sources.
-			top := period.Highlights(rep.Findings, period.HighlightCount)
+			top := period.Highlights(rep.Shown, period.HighlightCount)
 			slices.SortStableFunc(top, func(a, b analysis.Finding) int {
 				return cmp.Compare((b.Value-b.Baseline)*float64(b.Days), (a.Value-a.Baseline)*float64(a.Days))
 			})
 			for _, f := range top[:min(3, len(top))] {
 				fmt.Fprintf(w, "  %s\n", analysis.Sentence(f, lang, spikeNamer))
 			}
-			fmt.Fprintf(w, "wrote %s (%d spikes and rises found)\n", filepath.Join(rep.Dir, "index.html"), len(rep.Findings))
+			fmt.Fprintf(w, "wrote %s (%d spikes and rises shown, %d below the significance threshold)\n",
+				filepath.Join(rep.Dir, "index.html"), len(rep.Shown), rep.Hidden)
 			self := selfCommand()
 			fmt.Fprintf(w, "\nExplore further:\n  %s stats --db %s --by country --class mirai --top 20\n", self, db)
 			fmt.Fprintf(w, "  %s spikes --db %s\n", self, db)

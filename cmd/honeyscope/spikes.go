@@ -29,6 +29,11 @@ func newSpikesCmd(g *globals) *cobra.Command {
 		lang     string
 		format   string
 		limit    int
+		all      bool
+		minSig   float64
+		minRatio float64
+		minZ     float64
+		minValue float64
 	)
 	cmd := &cobra.Command{
 		Use:   "spikes",
@@ -46,11 +51,20 @@ diluted by the others; the same event at several sensors is listed once, with
 the other sensors under also_at. ratio is value / baseline (the median);
 test_ratio is the ratio the thresholds test (value / max(baseline, floor)).
 
-Findings are listed countries first, then ports, then ASes, each by
-significance. The period defaults to the last 7 days with data.`,
+Findings are ranked by significance (the detection score weighted by the
+robust z and by the finding's share of its class's traffic; see
+docs/analysis.md) and only those of significance at least 1 are listed, with
+the number left out; --all lists them all, --min-significance moves the
+threshold. A country, its AS, its /24 and its port are often one event: a
+finding whose key is a driver of a more significant one (carrying at least
+half of its excess) is folded into it and named under "same event".
+--min-ratio, --min-z and --min-value tune the detection thresholds (defaults
+3, 5 and 50 packets or 10 sources). The period defaults to the last 7 days
+with data.`,
 		Example: `  honeyscope spikes
   honeyscope spikes --from 2026-05-01 --to 2026-05-31 --class mirai --lang ja
-  honeyscope spikes --unit sources --format json`,
+  honeyscope spikes --unit sources --format json
+  honeyscope spikes --all --min-z 4`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := period.SpikeOptions{Classes: splitList(classes), Dims: splitList(dims)}
@@ -88,14 +102,45 @@ significance. The period defaults to the last 7 days with data.`,
 				return err
 			}
 			opt.DriverTopN = limit
-			found, err := src.FindSpikes(cmd.Context(), opt)
+			opt.All = all
+			cfg := analysis.DefaultSpikeConfigFor(opt.Unit)
+			fl := cmd.Flags()
+			if fl.Changed("min-ratio") {
+				cfg.MinRatio = minRatio
+			}
+			if fl.Changed("min-z") {
+				cfg.MinZ = minZ
+			}
+			if fl.Changed("min-value") {
+				cfg.MinValue = minValue
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			opt.Config = cfg
+			opt.Rank = analysis.DefaultRankConfig()
+			if fl.Changed("min-significance") {
+				if math.IsNaN(minSig) {
+					return fmt.Errorf("--min-significance: want a number")
+				}
+				opt.Rank.MinSignificance = minSig
+			}
+			res, err := src.FindSpikesResult(cmd.Context(), opt)
 			if err != nil {
 				return err
 			}
+			found := res.Findings
 			if limit > 0 && len(found) > limit {
 				found = found[:limit]
 			}
-			return writeSpikes(cmd.OutOrStdout(), format, lang, found)
+			if err := writeSpikes(cmd.OutOrStdout(), format, lang, found); err != nil {
+				return err
+			}
+			if format == "table" && (res.Hidden > 0 || len(found) < len(res.Findings)) {
+				fmt.Fprintf(cmd.OutOrStdout(), "\n(%d listed; %d more above the threshold beyond --limit; %d below significance %s left out: --all lists them)\n",
+					len(found), len(res.Findings)-len(found), res.Hidden, strconv.FormatFloat(opt.Rank.MinSignificance, 'f', -1, 64))
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -107,6 +152,11 @@ significance. The period defaults to the last 7 days with data.`,
 	f.StringVar(&unit, "unit", "packets", "count packets or distinct sources (sources)")
 	f.StringVar(&lang, "lang", "en", "language of the sentences and names: en or ja")
 	f.StringVar(&format, "format", "table", "output format: table, csv or json")
+	f.BoolVar(&all, "all", false, "list every finding, also those below the significance threshold")
+	f.Float64Var(&minSig, "min-significance", analysis.DefaultRankConfig().MinSignificance, "least significance of a finding listed without --all")
+	f.Float64Var(&minRatio, "min-ratio", analysis.DefaultSpikeConfig().MinRatio, "least value / max(baseline, floor) of a spike")
+	f.Float64Var(&minZ, "min-z", analysis.DefaultSpikeConfig().MinZ, "least robust z-score of a spike")
+	f.Float64Var(&minValue, "min-value", analysis.DefaultSpikeConfig().MinValue, "least count on a flagged day, the floor (default 10 with --unit sources)")
 	f.IntVar(&limit, "limit", 20, "list at most this many findings, each with drivers (0 = all, drivers for the first 20)")
 	return cmd
 }
@@ -151,13 +201,20 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 			Sources  float64      `json:"sources,omitempty"`
 			Drivers  []jsonDriver `json:"drivers"`
 			Sentence string       `json:"sentence"`
+			Share    float64      `json:"share"`
+			Signif   float64      `json:"significance"`
+			Same     []jsonDriver `json:"same_event"`
 		}
 		out := make([]jsonFinding, len(found))
 		for i, f := range found {
 			j := jsonFinding{Kind: f.Kind, Sensor: f.Sensor, AlsoAt: append([]string{}, f.AlsoAt...), Class: f.Class, Dim: f.Dim, Key: f.Key, Day: f.Day.Format(time.DateOnly),
 				LastDay: f.LastDay.Format(time.DateOnly), Ongoing: f.Ongoing, Unit: string(f.Unit), Value: f.Value,
 				Baseline: f.Baseline, TestRat: finite(f.Ratio), Z: finite(f.Z), BaseDays: f.BaselineDays, Sources: f.Sources,
-				Drivers: []jsonDriver{}, Sentence: analysis.Sentence(f, lang, spikeNamer)}
+				Drivers: []jsonDriver{}, Sentence: analysis.Sentence(f, lang, spikeNamer), Share: f.Share, Signif: f.Significance,
+				Same: []jsonDriver{}}
+			for _, d := range f.SameEvent {
+				j.Same = append(j.Same, jsonDriver{d.Dim, d.Key, d.Value, d.Baseline})
+			}
 			if r := f.BaselineRatio(); !math.IsInf(r, 0) && !math.IsNaN(r) {
 				j.Ratio = &r
 			}
@@ -171,13 +228,14 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		return enc.Encode(out)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"kind", "sensor", "also_at", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "baseline_days", "ratio", "test_ratio", "z", "drivers", "sentence"})
+		cw.Write([]string{"kind", "sensor", "also_at", "class", "dim", "key", "day", "last_day", "ongoing", "unit", "value", "baseline", "baseline_days", "ratio", "test_ratio", "z", "drivers", "sentence", "share", "significance", "same_event"})
 		for _, f := range found {
 			cw.Write([]string{f.Kind, f.Sensor, strings.Join(f.AlsoAt, " "), f.Class, f.Dim, f.Key, f.Day.Format(time.DateOnly), f.LastDay.Format(time.DateOnly),
 				strconv.FormatBool(f.Ongoing), string(f.Unit), strconv.FormatFloat(f.Value, 'f', -1, 64),
 				strconv.FormatFloat(f.Baseline, 'f', -1, 64), strconv.Itoa(f.BaselineDays), analysis.FormatRatio(f.BaselineRatio()),
 				strconv.FormatFloat(f.Ratio, 'f', 2, 64), strconv.FormatFloat(f.Z, 'f', 2, 64), driverText(f.Drivers),
-				analysis.Sentence(f, lang, spikeNamer)})
+				analysis.Sentence(f, lang, spikeNamer), strconv.FormatFloat(f.Share, 'f', 4, 64),
+				strconv.FormatFloat(f.Significance, 'f', 3, 64), driverText(f.SameEvent)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -200,8 +258,8 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		if len(f.AlsoAt) > 0 {
 			sensor += "+" + strings.Join(f.AlsoAt, "+")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t\n", day, spikeText(lang, f.Kind), sensor, f.Class, spikeText(lang, f.Dim), f.Key,
-			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+analysis.FormatRatio(f.BaselineRatio()), f.Z)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.2f\t\n", day, spikeText(lang, f.Kind), sensor, f.Class, spikeText(lang, f.Dim), f.Key,
+			thousands(uint64(math.Round(f.Value))), thousands(uint64(math.Round(f.Baseline))), "×"+analysis.FormatRatio(f.BaselineRatio()), f.Z, f.Significance)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -211,6 +269,9 @@ func writeSpikes(w io.Writer, format, lang string, found []analysis.Finding) err
 		fmt.Fprintln(w, "- "+analysis.Sentence(f, lang, spikeNamer))
 		if len(f.Drivers) > 0 {
 			fmt.Fprintln(w, "  "+spikeText(lang, "drivers")+": "+driverTextLang(lang, f.Drivers[:min(6, len(f.Drivers))]))
+		}
+		if len(f.SameEvent) > 0 {
+			fmt.Fprintln(w, "  "+spikeText(lang, "same event")+": "+driverTextLang(lang, f.SameEvent))
 		}
 	}
 	return nil

@@ -10,18 +10,19 @@ import (
 
 // spikeTexts are the fixed texts of the spikes table, English and Japanese.
 var spikeTexts = map[string][2]string{
-	"head":     {"day\tkind\tsensor\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\t", "日付\t種別\tセンサー\t分類\t軸\tキー\t値\t基準値\t倍率\tz\t"},
-	"none":     {"(no spikes or rises in this period)", "（この期間に急増・増加傾向はありません）"},
-	"all":      {"(all)", "（全体）"},
-	"drivers":  {"drivers", "主な要因"},
-	"spike":    {"spike", "急増"},
-	"rise":     {"rise", "増加傾向"},
-	"country":  {"country", "国"},
-	"port":     {"port", "ポート"},
-	"asn":      {"asn", "AS"},
-	"sensor":   {"sensor", "センサー"},
-	"prefix24": {"/24", "/24"},
-	"base":     {"base", "基準"},
+	"head":       {"day\tkind\tsensor\tclass\tdim\tkey\tvalue\tbaseline\tratio\tz\tsignif.\t", "日付\t種別\tセンサー\t分類\t軸\tキー\t値\t基準値\t倍率\tz\t有意度\t"},
+	"same event": {"same event", "同じ事象"},
+	"none":       {"(no spikes or rises in this period)", "（この期間に急増・増加傾向はありません）"},
+	"all":        {"(all)", "（全体）"},
+	"drivers":    {"drivers", "主な要因"},
+	"spike":      {"spike", "急増"},
+	"rise":       {"rise", "増加傾向"},
+	"country":    {"country", "国"},
+	"port":       {"port", "ポート"},
+	"asn":        {"asn", "AS"},
+	"sensor":     {"sensor", "センサー"},
+	"prefix24":   {"/24", "/24"},
+	"base":       {"base", "基準"},
 }
 
 // spikeText returns the text of key in lang ("ja" or English); an unknown

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,9 @@ func newSynthCmd(g *globals) *cobra.Command {
 		out    string
 		start  string
 		spikes []string
+		rises  []string
+		scans  []string
+		outs   []string
 		net4   string
 	)
 	cmd := &cobra.Command{
@@ -40,9 +44,18 @@ built-in GeoIP table (a few heavy countries, a long tail).
 
 Beside FILE it writes FILE.truth.json: per day per class (and per country, and
 per class and port) packets and distinct sources, exactly what ingest must find.
-Days are UTC.`,
+Days are UTC.
+
+Planted events, each also written to the truth file: --spike multiplies a
+country's traffic on one day; --rise COUNTRY:DAY:DAYS:FACTOR multiplies it on
+DAYS consecutive days (0: to the end); --scanner COUNTRY:DAY:PACKETS adds a
+new ZMap scanner of that country sending about PACKETS packets a day from DAY
+on; --outage DAY:DAYS leaves DAYS days without capture, and the capture after
+each outage goes to a file of its own (FILE, then NAME-part2.EXT, ...) so
+that ingest sees the days as without data.`,
 		Example: `  honeyscope synth --out radiation.pcap --packets 1000000 --days 7
-  honeyscope synth --out spike.pcap --days 30 --spike IT:21:12`,
+  honeyscope synth --out spike.pcap --days 30 --spike IT:21:12
+  honeyscope synth --out events.pcap --days 60 --rise BR:30:7:4 --scanner NL:40:3000 --outage 50:2`,
 		Args: cobra.NoArgs,
 		// Every flag is checked before FILE is created: a bad flag must not
 		// truncate an existing capture.
@@ -82,6 +95,27 @@ Days are UTC.`,
 				}
 				cfg.Spikes = append(cfg.Spikes, sp)
 			}
+			for _, s := range rises {
+				r, err := synth.ParseRise(s)
+				if err != nil {
+					return err
+				}
+				cfg.Rises = append(cfg.Rises, r)
+			}
+			for _, s := range scans {
+				sc, err := synth.ParseScanner(s)
+				if err != nil {
+					return err
+				}
+				cfg.Scanners = append(cfg.Scanners, sc)
+			}
+			for _, s := range outs {
+				o, err := synth.ParseOutage(s)
+				if err != nil {
+					return err
+				}
+				cfg.Outages = append(cfg.Outages, o)
+			}
 			cfg.Pool = geoPool{}
 			return checkSynth(cfg)
 		},
@@ -95,6 +129,10 @@ Days are UTC.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d packets, %d days from %s, sensor %s) and %s.truth.json\n",
 				out, t.Packets, t.Days, t.Start, t.SensorNet, out)
+			if len(t.Files) > 1 {
+				fmt.Fprintf(cmd.OutOrStdout(), "the outages split the capture into %d files: %s (ingest them all)\n",
+					len(t.Files), strings.Join(t.Files, " "))
+			}
 			return nil
 		},
 	}
@@ -107,6 +145,9 @@ Days are UTC.`,
 	f.StringVar(&start, "start", "", "first day, YYYY-MM-DD (default "+synth.DefaultStart.Format("2006-01-02")+")")
 	f.StringVar(&net4, "sensor-net", "", "destination /24 (default "+synth.DefaultSensorNet.String()+")")
 	f.StringSliceVar(&spikes, "spike", nil, "plant a spike: COUNTRY:DAY:FACTOR, DAY a 0-based index or YYYY-MM-DD (repeatable)")
+	f.StringSliceVar(&rises, "rise", nil, "plant a sustained rise: COUNTRY:DAY:DAYS:FACTOR, DAYS 0 to the end (repeatable)")
+	f.StringSliceVar(&scans, "scanner", nil, "plant a new ZMap scanner: COUNTRY:DAY:PACKETS per day from DAY on (repeatable)")
+	f.StringSliceVar(&outs, "outage", nil, "plant a sensor outage: DAY:DAYS without capture (repeatable)")
 	return cmd
 }
 

@@ -117,6 +117,10 @@ type Finding struct {
 	Window int
 	// BaselineDays is the number of present days in the baseline window.
 	BaselineDays int
+	// WindowMax is the largest value of the present days in the baseline
+	// window: a value the series already reached in its window is less
+	// surprising than its z says (see Rank).
+	WindowMax float64
 	// Days is the number of present elevated days (1 for a spike).
 	Days int
 	// Score orders findings by significance; see Spikes.
@@ -126,6 +130,17 @@ type Finding struct {
 	// Sources is the number of distinct sources behind a packet finding
 	// on its days, when the caller knows it (0: unknown). See Rank.
 	Sources float64
+	// Share is the finding's excess as a part of its class's whole
+	// traffic at its sensor over its days (0..1), set by Rank.
+	Share float64
+	// Significance ranks findings across dimensions; set by Rank, 0
+	// before. Findings below RankConfig.MinSignificance are hidden by
+	// default (Significant).
+	Significance float64
+	// SameEvent lists the findings of other dimensions folded into this
+	// one because they are the same event (MergeEvents): their key, value
+	// and baseline.
+	SameEvent []Driver
 }
 
 // BaselineRatio is Value / Baseline, the factor a sentence states ("12×
@@ -260,6 +275,7 @@ type baseline struct {
 	sigma  float64
 	n      int // present days in the window
 	span   int // calendar days in the window
+	max    float64
 }
 
 // Spikes scans every series for spikes and sustained rises and returns the
@@ -343,6 +359,7 @@ func computeBaselines(s *Series, cfg SpikeConfig, w *window, bases []baseline, a
 		b := baseline{n: w.len(), span: min(d, cfg.Window), sigma: math.NaN()}
 		if b.n >= cfg.MinBaselineDays {
 			b.median = w.median()
+			b.max = w.v[len(w.v)-1]
 			// Both a spike and the first day of a rise need these.
 			v := s.Values[d]
 			if all || (s.present(d) && v >= cfg.MinValue && v-b.median >= cfg.MinIncrease && v/max(b.median, cfg.RatioFloor) >= minRatio) {
@@ -419,6 +436,7 @@ func newFinding(kind string, s *Series, in SpikeInput, b baseline, d int, v floa
 		Z:            (v - b.median) / b.sigma,
 		Window:       b.span,
 		BaselineDays: b.n,
+		WindowMax:    b.max,
 		Days:         1,
 		Score:        math.Min(math.Log2(ratio), maxScoreLog2Ratio) * math.Log10(1+v-b.median),
 	}

@@ -434,9 +434,25 @@ func partialText(lang string) string {
 	return "partial day"
 }
 
+// partialDay reports whether day i is partial: by its coverage, or by a
+// note of its own (notes[i] != "").
+func partialDay(cov []float64, notes []string, i int) bool {
+	if i >= 0 && i < len(notes) && notes[i] != "" {
+		return true
+	}
+	_, ok := partialAt(cov, i)
+	return ok
+}
+
 // partialNote is appended to hover texts of day i: " · partial: N h
 // captured", or "" when the day is not partial.
-func partialNote(cov []float64, i int, lang string) string {
+func partialNote(cov []float64, notes []string, i int, lang string) string {
+	if i >= 0 && i < len(notes) && notes[i] != "" {
+		if isJa(lang) {
+			return " · 一部のみ: " + notes[i]
+		}
+		return " · partial: " + notes[i]
+	}
 	f, ok := partialAt(cov, i)
 	if !ok {
 		return ""
@@ -449,12 +465,12 @@ func partialNote(cov []float64, i int, lang string) string {
 
 // dayStateItems are the legend entries for gaps and partial days, when the
 // chart has any.
-func dayStateItems(days []time.Time, gaps []bool, cov []float64, lang string) []legendItem {
+func dayStateItems(days []time.Time, gaps []bool, cov []float64, notes []string, lang string) []legendItem {
 	var gap, part bool
 	for i := range days {
 		if gapAt(gaps, i) {
 			gap = true
-		} else if _, ok := partialAt(cov, i); ok {
+		} else if partialDay(cov, notes, i) {
 			part = true
 		}
 	}
@@ -470,15 +486,12 @@ func dayStateItems(days []time.Time, gaps []bool, cov []float64, lang string) []
 
 // drawPartial shades the columns of partial days (not gaps) with a light
 // hatch whose hover text gives the hours captured.
-func (d dayAxis) drawPartial(cv canvas, days []time.Time, gaps []bool, cov []float64, lang string) {
+func (d dayAxis) drawPartial(cv canvas, days []time.Time, gaps []bool, cov []float64, notes []string, lang string) {
 	for i := 0; i < d.n && i < len(days); i++ {
-		if gapAt(gaps, i) {
+		if gapAt(gaps, i) || !partialDay(cov, notes, i) {
 			continue
 		}
-		if _, ok := partialAt(cov, i); !ok {
-			continue
-		}
-		title := isoDay(days[i]) + partialNote(cov, i, lang)
+		title := isoDay(days[i]) + partialNote(cov, notes, i, lang)
 		cv.hatch(d.start(i), d.p.y, d.bw(), d.p.h, style{class: "partial", title: title, pattern: patPartial})
 	}
 }

@@ -37,6 +37,8 @@ type DotPlot struct {
 	// Coverage optionally gives each day's captured fraction (0..1); days
 	// with 0 < Coverage < 1 are shaded as partial, as in StackedBars.
 	Coverage []float64
+	// PartialText optionally describes partial days, as in StackedBars.
+	PartialText []string
 	// Lang is "ja" for Japanese dates and labels.
 	Lang string
 	// Width in CSS pixels (0 means 800); the height follows from the rows.
@@ -180,7 +182,7 @@ func (c *DotPlot) legendItems(w float64) []legendItem {
 			items = append(items, legendItem{label: l, color: colFaint, kind: legendDot, r: dotRadiusRange(v, lo, hi, c.rMax(w), 1.6)})
 		}
 	}
-	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
+	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)...)
 }
 
 // sizeKey picks up to three of the sorted values vs for the size legend:
@@ -260,7 +262,7 @@ func (c *DotPlot) draw(cv canvas) {
 		x := crisp(da.center(t.idx))
 		cv.line(x, p.y, x, p.y+p.h, style{stroke: colGrid})
 	}
-	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 	m, lo := c.maxValue(), c.minValue()
 	rMax := c.rMax(w)
@@ -285,7 +287,7 @@ func (c *DotPlot) draw(cv canvas) {
 			}
 			rad := dotRadiusRange(v, lo, m, rMax, rMin)
 			cv.circle(da.center(i), cy, rad, style{fill: col, class: "dot",
-				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit + partialNote(c.Coverage, i, c.Lang)})
+				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit + partialNote(c.Coverage, c.PartialText, i, c.Lang)})
 		}
 	}
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})

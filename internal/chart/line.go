@@ -65,7 +65,7 @@ func (c *LineChart) draw(cv canvas) {
 	for i, s := range c.Series {
 		items = append(items, legendItem{label: s.label(), color: colors[i], kind: legendLine})
 	}
-	items = append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
+	items = append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, nil, c.Lang)...)
 	y = drawLegend(cv, box{b.x, y + 10, b.w, 0}, items) + 8
 	if c.YLabel != "" {
 		y += sizeTick
@@ -101,7 +101,7 @@ func (c *LineChart) draw(cv canvas) {
 		emptyMessage(cv, p, c.Lang)
 		return
 	}
-	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, nil, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 	unit := ""
@@ -136,7 +136,7 @@ func (c *LineChart) draw(cv canvas) {
 			// A lone point between breaks would be invisible without
 			// its marker, so markers are always drawn.
 			cv.circle(da.center(i), ya.y(p, v), 2.6, style{fill: colors[si], stroke: colBg, strokeWidth: 0.8, class: "point",
-				title: isoDay(day) + " · " + s.label() + " · " + FormatCount(v) + unit + partialNote(c.Coverage, i, c.Lang)})
+				title: isoDay(day) + " · " + s.label() + " · " + FormatCount(v) + unit + partialNote(c.Coverage, nil, i, c.Lang)})
 		}
 	}
 	da.drawDayTicks(cv, ticks)

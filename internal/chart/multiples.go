@@ -63,7 +63,7 @@ func (c *SmallMultiples) legend() (map[string]string, []legendItem) {
 				labels = append(labels, s.label())
 			}
 		}
-		for _, it := range dayStateItems(p.Days, p.Gaps, p.Coverage, c.Lang) {
+		for _, it := range dayStateItems(p.Days, p.Gaps, p.Coverage, p.PartialText, c.Lang) {
 			gap = gap || it.kind == legendHatch
 			part = part || it.kind == legendPartial
 		}

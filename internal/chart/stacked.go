@@ -57,7 +57,12 @@ type StackedBars struct {
 	// "partial" legend entry, and its bars' hover text says so. Other values
 	// (1, 0, NaN, days past the slice) draw normally; days without any data
 	// belong in Gaps.
-	Coverage    []float64
+	Coverage []float64
+	// PartialText optionally describes, per day, why a day is partial
+	// ("1 of 2 sensors"): a non-empty entry makes the day partial like a
+	// Coverage below 1 and its text replaces the hours captured in the
+	// hover texts and the label above the bar.
+	PartialText []string
 	Marks       []Mark
 	Annotations []Annotation
 	// YMax, when > 0, fixes the top of the value axis (rounded up to a nice
@@ -136,7 +141,7 @@ func (c *StackedBars) legendItems(colors []string) []legendItem {
 	for _, i := range c.order() {
 		items = append(items, legendItem{label: c.Series[i].label(), color: colors[i]})
 	}
-	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.Lang)...)
+	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)...)
 }
 
 func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
@@ -184,7 +189,7 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 		cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 		return
 	}
-	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.Lang)
+	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
 
 	order := c.order()
@@ -204,7 +209,7 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 		cum := 0.0
 		first := true
 		date := isoDay(day)
-		partial := partialNote(c.Coverage, i, c.Lang)
+		partial := partialNote(c.Coverage, c.PartialText, i, c.Lang)
 		for _, si := range order {
 			s := c.Series[si]
 			v := valueAt(s.Values, i)
@@ -390,11 +395,16 @@ func (c *StackedBars) drawPartialLabels(cv canvas, da dayAxis, ya yAxis) {
 		unit = "時間"
 	}
 	for i, day := range c.Days {
-		f, ok := partialAt(c.Coverage, i)
-		if !ok || gapAt(c.Gaps, i) || marked[dayKey(day)] {
+		if !partialDay(c.Coverage, c.PartialText, i) || gapAt(c.Gaps, i) || marked[dayKey(day)] {
 			continue
 		}
-		label := capturedHours(f) + unit
+		var label string
+		if i < len(c.PartialText) && c.PartialText[i] != "" {
+			label = c.PartialText[i]
+		} else {
+			f, _ := partialAt(c.Coverage, i)
+			label = capturedHours(f) + unit
+		}
 		if textWidth(label, sizeSmall, false) > da.bw()+2 {
 			continue
 		}

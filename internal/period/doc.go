@@ -9,17 +9,22 @@
 //     DefaultDays days with data. The previous period is the same length
 //     ending the day before (Range.Previous). Days are civil.Day in the
 //     store's time zone.
-//   - Coverage and gaps (Coverage, PresentAll, SensorPresent, DayCoverage):
-//     which days each sensor captured, from the ingest log; when series of
-//     several sensors are combined, a day is present only if every sensor
-//     with data in the days read captured part of it.
+//   - Coverage and gaps (Coverage, PresentAll, SensorPresent, DayCoverage,
+//     View.SensorDays, View.ChartGap): which days each sensor captured, from
+//     the ingest log; when series of several sensors are combined, a day is
+//     present (for baselines and changes) only if every sensor with data in
+//     the days read captured part of it, while merged charts draw a day
+//     from the sensors that captured it.
 //   - Daily series (Series) per class × country, port, AS or sensor, in
 //     packets or distinct sources, per sensor or combined, the top keys of
 //     each class kept and the rest folded into "other" keys.
-//   - Spikes and rises (FindSpikes, DetectSpikes via internal/analysis):
-//     per sensor when there are several, merged across sensors, ordered,
-//     with distinct sources counted and the findings a report tells chosen
-//     (Highlights); their drivers (Drivers: the ASes, ports, /24s and
+//   - Spikes and rises (FindSpikes, FindSpikesResult, DetectSpikes via
+//     internal/analysis): per sensor when there are several, merged across
+//     sensors, ranked by significance (analysis.Rank: score, z, share of
+//     the class's traffic, novelty, distinct sources), those below the
+//     threshold hidden unless asked for, the same event under several keys
+//     told once (analysis.MergeEvents), and the findings a report tells
+//     chosen (Highlights); their drivers (Drivers: the ASes, ports, /24s and
 //     sources behind a finding, each against its own median baseline over
 //     the days with data) and sentences (Spikes).
 //   - Headline totals and their change per day with data (Totals,

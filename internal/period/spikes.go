@@ -1,7 +1,6 @@
 package period
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -30,28 +29,54 @@ type SpikeOptions struct {
 	// Config are the thresholds; zero means
 	// analysis.DefaultSpikeConfigFor(Unit).
 	Config analysis.SpikeConfig
+	// Rank are the ranking settings; a zero ZFull means
+	// analysis.DefaultRankConfig with MinSignificance replaced when that
+	// alone is set.
+	Rank analysis.RankConfig
+	// All keeps the findings below the significance threshold.
+	All bool
 }
 
-// FindSpikes reads the daily series of the period (and its lookback), marks
-// the days without data from ingest coverage, and returns the spikes and
-// rises that fall in the period, ordered as DetectSpikes orders them, with
-// drivers for the first DriverTopN.
+// SpikeResult is what a spike search found.
+type SpikeResult struct {
+	// Findings are the findings shown, most significant first: those at
+	// or above the significance threshold (all of them with
+	// SpikeOptions.All), the same event under several keys told once
+	// (analysis.MergeEvents).
+	Findings []analysis.Finding
+	// Hidden is how many findings were below the threshold and left out.
+	Hidden int
+}
+
+// FindSpikes is FindSpikesResult's Findings.
+func (s *Source) FindSpikes(ctx context.Context, opt SpikeOptions) ([]analysis.Finding, error) {
+	res, err := s.FindSpikesResult(ctx, opt)
+	return res.Findings, err
+}
+
+// FindSpikesResult reads the daily series of the period (and its
+// lookback), marks the days without data from ingest coverage, and returns
+// the spikes and rises that fall in the period, ranked as DetectSpikes
+// ranks them, with drivers for the first DriverTopN, and without those
+// below opt.Rank's MinSignificance unless opt.All is set. Findings of
+// other dimensions that are the same event as a more significant finding
+// (one of its drivers) are folded into it (analysis.MergeEvents).
 //
 // When several sensors are selected, detection runs on each sensor's own
 // series with that sensor's days with data: a spike at one sensor is not
 // diluted by the traffic of the others, and one sensor's missing day is not
 // a dip in a sum. The same event seen at several sensors is told once
 // (analysis.MergeSensors).
-func (s *Source) FindSpikes(ctx context.Context, opt SpikeOptions) ([]analysis.Finding, error) {
+func (s *Source) FindSpikesResult(ctx context.Context, opt SpikeOptions) (SpikeResult, error) {
 	r := opt.Range
 	if r.To < r.From {
-		return nil, fmt.Errorf("spikes: period ends (%s) before it starts (%s)", r.To, r.From)
+		return SpikeResult{}, fmt.Errorf("spikes: period ends (%s) before it starts (%s)", r.To, r.From)
 	}
 	read := Range{From: r.From.AddDays(-Lookback), To: r.To}
 	days := read.Days()
 	gaps, err := s.Coverage(ctx, read)
 	if err != nil {
-		return nil, err
+		return SpikeResult{}, err
 	}
 	bySensor := len(gaps) > 1
 	present := map[string][]bool{"": PresentAll(gaps, days, 0, days)}
@@ -62,6 +87,11 @@ func (s *Source) FindSpikes(ctx context.Context, opt SpikeOptions) ([]analysis.F
 	if len(dims) == 0 {
 		dims = []string{analysis.DimCountry, analysis.DimPort, analysis.DimASN}
 	}
+	if !slices.Contains(dims, analysis.DimCountry) {
+		// The country series give each class's whole traffic, which
+		// ranking weighs findings by; they are read, not searched.
+		dims = append(slices.Clone(dims), analysis.DimCountry)
+	}
 	var all []analysis.Series
 	for _, dim := range dims {
 		q := SeriesQuery{Range: read, Dim: dim, Unit: opt.Unit, Classes: opt.Classes, BySensor: bySensor}
@@ -70,13 +100,13 @@ func (s *Source) FindSpikes(ctx context.Context, opt SpikeOptions) ([]analysis.F
 		}
 		ss, err := s.Series(ctx, q)
 		if err != nil {
-			return nil, err
+			return SpikeResult{}, err
 		}
 		all = append(all, ss...)
 	}
 	found, err := s.DetectSpikes(ctx, all, read.From, present, opt)
 	if err != nil {
-		return nil, err
+		return SpikeResult{}, err
 	}
 	if len(gaps) == 1 {
 		// One sensor: its series are the combined ones; name it.
@@ -84,38 +114,67 @@ func (s *Source) FindSpikes(ctx context.Context, opt SpikeOptions) ([]analysis.F
 			found[i].Sensor = gaps[0].Sensor
 		}
 	}
+	return s.showFindings(ctx, found, opt)
+}
+
+// showFindings applies the threshold of opt to ranked findings, reads the
+// drivers of the first DriverTopN shown and merges the same event.
+func (s *Source) showFindings(ctx context.Context, found []analysis.Finding, opt SpikeOptions) (SpikeResult, error) {
+	var res SpikeResult
+	rc := opt.rankConfig()
+	res.Findings = found
+	if !opt.All {
+		res.Findings, res.Hidden = analysis.Significant(found, rc.MinSignificance)
+	}
 	topN := opt.DriverTopN
 	if topN <= 0 {
 		topN = analysis.DefaultSpikeConfig().DriverTopN
 	}
-	return found, s.AddDrivers(ctx, found[:min(topN, len(found))])
+	if err := s.AddDrivers(ctx, res.Findings[:min(topN, len(res.Findings))]); err != nil {
+		return res, err
+	}
+	res.Findings = analysis.MergeEvents(res.Findings)
+	return res, nil
+}
+
+func (opt SpikeOptions) rankConfig() analysis.RankConfig {
+	if opt.Rank.ZFull == 0 {
+		rc := analysis.DefaultRankConfig()
+		if opt.Rank.MinSignificance != 0 {
+			rc.MinSignificance = opt.Rank.MinSignificance
+		}
+		return rc
+	}
+	return opt.Rank
 }
 
 // MinSources is the least number of distinct sources behind a packet
-// finding for it to keep its rank: findings of fewer sources (one scanner's
-// burst) are listed after the others of their dimension
-// (analysis.DemoteFewSources).
+// finding for it to keep its whole significance (analysis.RankConfig's
+// FewSources): findings of fewer sources (one scanner's burst) count less.
 const MinSources = 3
 
 // sourceChecks is how many findings of each dimension get their distinct
-// sources counted for that ordering.
-const sourceChecks = 40
+// sources counted for that ranking.
+const sourceChecks = 300
 
 // DetectSpikes runs spike detection over series starting on day start,
 // keeps the findings that overlap opt.Range and are not folded "other"
-// keys, and orders them. present holds the days with data of each sensor,
-// keyed by Series.Sensor ("" for series combining the selected sensors);
-// a series whose sensor has no entry counts every day as present. With the
-// thresholds of opt.Config, or analysis.DefaultSpikeConfigFor(opt.Unit)
-// when it is zero. Drivers are not read; see AddDrivers.
+// keys, and ranks them (analysis.Rank, with opt.Rank or its defaults):
+// the share of each finding is taken from the class's whole traffic at the
+// finding's sensor, the sum of the country series of series (folded
+// "other" keys included); for series combining the sensors with no
+// combined country series, from the sum over the sensors (exact for
+// packets, an upper bound for distinct sources). present holds the days
+// with data of each sensor, keyed by Series.Sensor ("" for series
+// combining the selected sensors); a series whose sensor has no entry
+// counts every day as present. With the thresholds of opt.Config, or
+// analysis.DefaultSpikeConfigFor(opt.Unit) when it is zero. Drivers are
+// not read and nothing is hidden; see FindSpikesResult and AddDrivers.
 //
-// Findings are ordered by dimension first (countries, then ports, then
-// ASes: reports talk about countries, and a single AS appearing from
-// nothing, such as one flood victim's backscatter, would otherwise
-// outrank every country), then by analysis significance, with packet
-// findings of fewer than MinSources distinct sources after the others of
-// their dimension. Findings of the same series at several sensors on
-// overlapping days are merged into the most significant one.
+// Packet findings among the first of each dimension get their distinct
+// sources counted, so that one scanner's burst counts half
+// (RankConfig.FewSources). Findings of the same series at several sensors
+// on overlapping days are merged into the most significant one.
 func (s *Source) DetectSpikes(ctx context.Context, series []analysis.Series, start civil.Day, present map[string][]bool,
 	opt SpikeOptions) ([]analysis.Finding, error) {
 	unit := opt.Unit
@@ -126,9 +185,11 @@ func (s *Source) DetectSpikes(ctx context.Context, series []analysis.Series, sta
 	if cfg.Window == 0 {
 		cfg = analysis.DefaultSpikeConfigFor(unit)
 	}
+	searched := func(dim string) bool { return len(opt.Dims) == 0 || slices.Contains(opt.Dims, dim) }
 	in := analysis.SpikeInput{Start: s.Time(start), Unit: unit}
 	for _, x := range series {
-		if IsOther(x.Key) {
+		// AS 0 is "AS unknown", the sum of every source without AS data.
+		if IsOther(x.Key) || !searched(x.Dim) || x.Dim == analysis.DimASN && x.Key == ASNKey(0) {
 			continue
 		}
 		x.Present = present[x.Sensor]
@@ -146,20 +207,16 @@ func (s *Source) DetectSpikes(ctx context.Context, series []analysis.Series, sta
 		out = append(out, f)
 	}
 	out = analysis.MergeSensors(out)
-	slices.SortStableFunc(out, func(a, b analysis.Finding) int { return cmp.Compare(dimRank(a.Dim), dimRank(b.Dim)) })
 	if unit == analysis.UnitPackets {
+		perDim := map[string]int{}
 		var check []analysis.Finding
 		var at []int
-		for i := 0; i < len(out); {
-			j := i
-			for j < len(out) && out[j].Dim == out[i].Dim {
-				j++
+		for i, f := range out {
+			if perDim[f.Dim] < sourceChecks {
+				perDim[f.Dim]++
+				check = append(check, f)
+				at = append(at, i)
 			}
-			for k := i; k < min(j, i+sourceChecks); k++ {
-				check = append(check, out[k])
-				at = append(at, k)
-			}
-			i = j
 		}
 		if err := s.FindingSources(ctx, check); err != nil {
 			return out, err
@@ -167,14 +224,26 @@ func (s *Source) DetectSpikes(ctx context.Context, series []analysis.Series, sta
 		for k, i := range at {
 			out[i].Sources = check[k].Sources
 		}
-		for i := 0; i < len(out); {
-			j := i
-			for j < len(out) && out[j].Dim == out[i].Dim {
-				j++
-			}
-			analysis.DemoteFewSources(out[i:j], MinSources)
-			i = j
+	}
+	totals := analysis.ClassTotals(series, analysis.DimCountry)
+	combined := map[string][]float64{}
+	for k, t := range totals {
+		c := combined[k.Class]
+		if len(c) < len(t) {
+			c = append(c, make([]float64, len(t)-len(c))...)
 		}
+		for d, v := range t {
+			c[d] += v
+		}
+		combined[k.Class] = c
+	}
+	for class, c := range combined {
+		if _, ok := totals[analysis.ClassKey{Class: class}]; !ok {
+			totals[analysis.ClassKey{Class: class}] = c
+		}
+	}
+	if err := analysis.Rank(out, totals, in.Start, opt.rankConfig()); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -213,18 +282,6 @@ func (s *Source) FindingSources(ctx context.Context, fs []analysis.Finding) erro
 		}
 	}
 	return nil
-}
-
-func dimRank(dim string) int {
-	switch dim {
-	case analysis.DimCountry:
-		return 0
-	case analysis.DimPort:
-		return 1
-	case analysis.DimASN:
-		return 2
-	}
-	return 3
 }
 
 // Highlight quotas: how many findings a report tells in prose, at most how

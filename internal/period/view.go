@@ -23,6 +23,9 @@ type ViewOptions struct {
 	Unit analysis.Unit
 	// Log receives the duration of each step at debug level (nil: none).
 	Log *slog.Logger
+	// AllFindings shows every finding (View.Shown), also those below the
+	// default significance threshold (View.Hidden is then 0).
+	AllFindings bool
 }
 
 // View is what the report shows of one period, read once: the series,
@@ -61,10 +64,15 @@ type View struct {
 	Classes []string
 	// Orgs names the ASes seen ("AS12345" → organisation).
 	Orgs map[string]string
-	// Findings are the period's spikes and rises; Listed the ones a
-	// report tells in prose (Highlights), with drivers (also set on the
-	// same findings in Findings).
-	Findings, Listed []analysis.Finding
+	// Findings are all the period's spikes and rises, ranked
+	// (analysis.Rank); Shown those at or above the default significance
+	// threshold with the same event under several keys told once
+	// (analysis.MergeEvents), Hidden how many were below it; Listed the
+	// shown ones a report tells in prose (Highlights). Drivers are read for
+	// the first shown findings (also set on the same findings in
+	// Findings).
+	Findings, Shown, Listed []analysis.Finding
+	Hidden                  int
 	// HighPorts is, per class and protocol name, the distinct ports from
 	// FoldFrom up hit in the period.
 	HighPorts map[string]map[string]int
@@ -232,16 +240,24 @@ func (s *Source) Load(ctx context.Context, opt ViewOptions) (*View, error) {
 	if v.Findings, err = s.DetectSpikes(ctx, series, v.Read.From, present, SpikeOptions{Range: v.Range, Unit: opt.Unit}); err != nil {
 		return nil, err
 	}
-	v.Listed = Highlights(v.Findings, HighlightCount)
-	if err := s.AddDrivers(ctx, v.Listed); err != nil {
+	// The shown findings: above the threshold, the same event once; drivers
+	// for those a report tells in prose.
+	shown, hidden := analysis.Significant(v.Findings, analysis.DefaultRankConfig().MinSignificance)
+	if opt.AllFindings {
+		shown, hidden = v.Findings, 0
+	}
+	v.Hidden = hidden
+	if err := s.AddDrivers(ctx, shown[:min(len(shown), analysis.DefaultSpikeConfig().DriverTopN)]); err != nil {
 		return nil, err
 	}
+	v.Shown = analysis.MergeEvents(shown)
+	v.Listed = Highlights(v.Shown, HighlightCount)
 	type fid struct {
 		sensor, class, dim, key string
 		day                     civil.Day
 	}
 	drv := map[fid][]analysis.Driver{}
-	for _, f := range v.Listed {
+	for _, f := range shown {
 		drv[fid{f.Sensor, f.Class, f.Dim, f.Key, s.Day(f.Day)}] = f.Drivers
 	}
 	for i, f := range v.Findings {
@@ -284,6 +300,38 @@ func (v *View) Gap() []bool {
 	g := make([]bool, v.N)
 	for i := range g {
 		g[i] = !v.Present[v.Off+i]
+	}
+	return g
+}
+
+// SensorDays says, per day of the period, how many of the sensors taking
+// part in the view (those with data somewhere in Read, see Present)
+// captured part of it, and how many take part. Merged charts draw a day
+// that some but not all of them captured from the sensors that did, as a
+// partial day ("1 of 2 sensors"), and a day none captured as a gap
+// (ChartGap); baselines and the headline change keep Present, which skips
+// such days, so they compare like with like.
+func (v *View) SensorDays() (captured []int, active int) {
+	all := v.Off + v.N
+	act := ActiveSensors(v.Gaps, 0, all)
+	captured = make([]int, v.N)
+	for i := range captured {
+		for _, g := range act {
+			if v.Off+i < len(g.Days) && g.Days[v.Off+i].State != analysis.NoData {
+				captured[i]++
+			}
+		}
+	}
+	return captured, len(act)
+}
+
+// ChartGap flags the period's days on which no sensor taking part
+// captured: the days merged charts draw as "no data" (see SensorDays).
+func (v *View) ChartGap() []bool {
+	captured, _ := v.SensorDays()
+	g := make([]bool, v.N)
+	for i, n := range captured {
+		g[i] = n == 0
 	}
 	return g
 }

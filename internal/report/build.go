@@ -36,6 +36,9 @@ type Options struct {
 	// Annotations are drawn on every daily chart, e.g. the days detection
 	// rules changed.
 	Annotations []chart.Annotation
+	// AllFindings shows every finding, also those below the significance
+	// threshold (see period.ViewOptions.AllFindings).
+	AllFindings bool
 	// PNGScale is the PNG resolution in pixels per CSS pixel (default 2).
 	PNGScale float64
 	// Now stamps the report (default time.Now).
@@ -50,8 +53,12 @@ type Result struct {
 	Dir      string
 	// Files are the files written, relative to Dir.
 	Files []string
-	// Findings are the spikes and rises of the period.
+	// Findings are the spikes and rises of the period, all of them,
+	// ranked; Shown those at or above the significance threshold (the
+	// same event once), Hidden how many were below it.
 	Findings []analysis.Finding
+	Shown    []analysis.Finding
+	Hidden   int
 	// Warnings are problems that did not stop the report, e.g. PNGs drawn
 	// without a Japanese font.
 	Warnings []string
@@ -136,7 +143,7 @@ func (b *builder) load() error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if b.v, err = b.src.Load(b.ctx, period.ViewOptions{Range: r, Unit: b.opt.Unit, Log: b.opt.Log}); err != nil {
+	if b.v, err = b.src.Load(b.ctx, period.ViewOptions{Range: r, Unit: b.opt.Unit, Log: b.opt.Log, AllFindings: b.opt.AllFindings}); err != nil {
 		return err
 	}
 	b.warnings = append(b.warnings, b.v.Warnings...)

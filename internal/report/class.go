@@ -17,7 +17,7 @@ func (b *builder) classSection(class string) {
 	if note := b.partialNote(); note != "" {
 		b.d.note(note)
 	}
-	gaps := b.v.Gap()
+	gaps, notes := b.chartDays()
 	unitSeries := b.v.UnitSeries
 	for _, dim := range []string{analysis.DimCountry, analysis.DimPort} {
 		head, id := b.tr("byCountry"), class+"-country"
@@ -26,9 +26,14 @@ func (b *builder) classSection(class string) {
 		}
 		b.d.h3(id, head)
 		title := name + " · " + head
+		marks := b.marks(class, dim)
+		var marked []string
+		for _, m := range marks {
+			marked = append(marked, m.Key)
+		}
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
-			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim),
-			Gaps: gaps, Coverage: b.v.Coverage, Marks: b.marks(class, dim), Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim, marked...),
+			Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Marks: marks, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
 		b.addFig(id, title, c)
 	}
 	b.portDots(class)
@@ -36,13 +41,15 @@ func (b *builder) classSection(class string) {
 }
 
 // stack turns series of one class into a stacked bar chart's series: the
-// TopN keys by period total, then the rest summed as "other".
-func (b *builder) stack(series []analysis.Series, class, dim string) []chart.Series {
-	return b.stackOf(series, class, dim, b.v.Cut)
+// TopN keys by period total and the promoted keys (those a spike mark
+// points at, so that the mark points at a bar the legend names), then the
+// rest summed as "other".
+func (b *builder) stack(series []analysis.Series, class, dim string, promote ...string) []chart.Series {
+	return b.stackOf(series, class, dim, b.v.Cut, promote...)
 }
 
 // stackOf is stack over series whose period values cut returns.
-func (b *builder) stackOf(series []analysis.Series, class, dim string, cut func([]float64) []float64) []chart.Series {
+func (b *builder) stackOf(series []analysis.Series, class, dim string, cut func([]float64) []float64, promote ...string) []chart.Series {
 	type kv struct {
 		key string
 		v   []float64
@@ -70,7 +77,7 @@ func (b *builder) stackOf(series []analysis.Series, class, dim string, cut func(
 	other := make([]float64, b.v.N)
 	hasOther := false
 	for i, k := range ks {
-		if i < b.opt.TopN && !period.IsOther(k.key) && k.t > 0 {
+		if (i < b.opt.TopN || slices.Contains(promote, k.key)) && !period.IsOther(k.key) && k.t > 0 {
 			out = append(out, chart.Series{Key: k.key, Label: b.keyName(dim, k.key), Values: k.v})
 			continue
 		}
@@ -104,6 +111,26 @@ func (b *builder) marks(class, dim string) []chart.Mark {
 		out = append(out, chart.Mark{Day: day, Key: f.Key, Text: text, Rise: rise})
 	}
 	return out
+}
+
+// chartDays are the gaps and partial-day notes of merged daily charts: a
+// day no sensor captured is a gap; a day only some of the sensors taking
+// part captured is drawn from those that did, as a partial day noted "1 of
+// 2 sensors" (period.View.SensorDays).
+func (b *builder) chartDays() (gaps []bool, notes []string) {
+	captured, active := b.v.SensorDays()
+	gaps = b.v.ChartGap()
+	notes = make([]string, len(captured))
+	for i, n := range captured {
+		if n > 0 && n < active {
+			if b.ja {
+				notes[i] = strconv.Itoa(active) + "か所中" + strconv.Itoa(n) + "か所のセンサー"
+			} else {
+				notes[i] = strconv.Itoa(n) + " of " + strconv.Itoa(active) + " sensors"
+			}
+		}
+	}
+	return gaps, notes
 }
 
 // partialNote states the days of the period that were captured only in

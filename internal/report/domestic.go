@@ -33,8 +33,9 @@ func (b *builder) domesticSection() {
 		}
 	}
 	title := b.tr("domestic")
+	gaps, notes := b.chartDays()
 	c := &chart.StackedBars{Title: title, Subtitle: b.tr("domesticSub"), YLabel: b.tr("perDaySources"), Unit: b.tr("unitSources"),
-		Days: b.days, Series: series, Gaps: b.v.Gap(), Coverage: b.v.Coverage, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
+		Days: b.days, Series: series, Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 400}
 	b.addFig("domestic-asn", title, c)
 	t := &table{name: "domestic-asn", numeric: []bool{false, false, true, true},
 		head:    []string{b.tr("asn"), b.tr("org"), b.tr("sources") + " (max/day)", b.tr("sources") + " (Σ days)"},

@@ -63,8 +63,9 @@ func (b *builder) portDots(class string) {
 	id := class + "-portdays"
 	title := b.className(class) + " · " + b.tr("portDays")
 	b.d.h3(id, b.tr("portDays"))
+	gaps, notes := b.chartDays()
 	c := &chart.DotPlot{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(), Unit: b.unitName(),
-		Days: b.days, Rows: rows, Gaps: b.v.Gap(), Coverage: b.v.Coverage, Lang: b.lang, Width: 840}
+		Days: b.days, Rows: rows, Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Lang: b.lang, Width: 840}
 	b.addFig(id, title, c)
 	// Daily distinct sources do not add up to the period's distinct sources
 	// (a source seen on two days counts twice): the column says so.

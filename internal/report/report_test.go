@@ -151,14 +151,19 @@ func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
 		country, date string
 		ann           string
 		classHeading  string
+		all           bool
 	}{
-		{"en", "packets", "Italy", "14 May", "rules v2", "Mirai-like packets"},
-		{"ja", "packets", "イタリア", "5月14日", "ルール更新", "Mirai特徴パケット"},
-		{"en", "sources", "Italy", "14 May", "rules v2", "Mirai-like packets"},
+		{"en", "packets", "Italy", "14 May", "rules v2", "Mirai-like packets", false},
+		{"ja", "packets", "イタリア", "5月14日", "ルール更新", "Mirai特徴パケット", false},
+		// In distinct sources the spike (101 sources from a median of 0, 31%
+		// of the class's sources that day) scores 2.23, below the default
+		// threshold of 2.5 calibrated on packets: the report is asked for
+		// every finding.
+		{"en", "sources", "Italy", "14 May", "rules v2", "Mirai-like packets", true},
 	}
 	for _, c := range cases {
 		t.Run(c.lang+"-"+c.unit, func(t *testing.T) {
-			res := buildReport(t, st, Options{Lang: c.lang, Unit: analysis.Unit(c.unit),
+			res := buildReport(t, st, Options{Lang: c.lang, Unit: analysis.Unit(c.unit), AllFindings: c.all,
 				From: day(fixtureDays - 10), To: day(fixtureDays - 1),
 				Annotations: []chart.Annotation{{Day: day(fixtureDays - 5), Text: c.ann}}})
 			// The planted Mirai spike is also an access spike (access counts
@@ -175,6 +180,7 @@ func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
 			if spike == nil {
 				t.Fatalf("no IT spike on %s among %d findings", dateArg(day(spikeDay)), len(res.Findings))
 			}
+			t.Logf("IT spike: significance %.2f, share %.3f", spike.Significance, spike.Share)
 			if spike.Ratio < 3 {
 				t.Errorf("IT spike ratio %.1f, planted ×12", spike.Ratio)
 			}

@@ -22,7 +22,7 @@ func (b *builder) write() (*Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	res := &Result{From: b.from, To: b.to, Dir: dir, Findings: b.v.Findings}
+	res := &Result{From: b.from, To: b.to, Dir: dir, Findings: b.v.Findings, Shown: b.v.Shown, Hidden: b.v.Hidden}
 	for _, f := range b.figs {
 		if err := writeFile(filepath.Join(dir, f.name+".svg"), f.svg); err != nil {
 			return nil, fmt.Errorf("report: %w", err)

@@ -28,6 +28,9 @@ type gen struct {
 	meanRate  [numProfiles]float64
 	bg, win   [][]int32 // per day: active sources spread over the day / in windows
 	spikeMult map[spikeKey]float64
+	scanners  []int           // source indexes of Config.Scanners
+	off       daySet          // outage days
+	split     func(int) error // next part after an outage; nil: one stream
 
 	pl       *payloadSet
 	udpAlias alias
@@ -46,7 +49,7 @@ type gen struct {
 }
 
 func newGen(cfg Config) (*gen, error) {
-	g := &gen{cfg: cfg, seen: map[netip.Addr]struct{}{}, cindex: map[string]int{}}
+	g := &gen{cfg: cfg, seen: map[netip.Addr]struct{}{}, cindex: map[string]int{}, off: cfg.outageDays()}
 	g.r = rng{s: mix(cfg.Seed ^ 0x686f6e657973636f)}
 	cs := slices.Clone(cfg.Pool.Countries())
 	slices.Sort(cs)
@@ -94,6 +97,9 @@ func newGen(cfg Config) (*gen, error) {
 	if err := g.applySpikes(); err != nil {
 		return nil, err
 	}
+	if err := g.addScanners(); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -137,6 +143,9 @@ func (g *gen) allocate() ([]int, error) {
 		bgW = resize(bgW, len(g.bg[d]))
 		var hw [24]float64
 		g.dayWeights(d, bgW, &hw)
+		if g.off[d] {
+			hw = [24]float64{}
+		}
 		for h, x := range hw {
 			w[d*24+h] = x
 			total += x
@@ -189,7 +198,15 @@ func (g *gen) run() error {
 	)
 	start := g.cfg.Start.UnixMicro()
 	const hourUS = 3600 * 1000000
+	part, wrote := 1, false
 	for d := 0; d < g.cfg.Days; d++ {
+		if !g.off[d] && d > 0 && g.off[d-1] && wrote && g.split != nil {
+			part++
+			if err := g.split(part); err != nil {
+				return err
+			}
+		}
+		wrote = wrote || !g.off[d]
 		bgW = resize(bgW, len(g.bg[d]))
 		var hw [24]float64
 		bgSum := g.dayWeights(d, bgW, &hw)
@@ -271,6 +288,22 @@ func (g *gen) truth() *Truth {
 	}
 	for _, sp := range g.cfg.Spikes {
 		t.Spikes = append(t.Spikes, SpikeTruth{Country: sp.Country, Day: dayString(g.cfg.Start, sp.Day), Factor: sp.Factor})
+	}
+	t.Rises, t.Scanners, t.Outages = []RiseTruth{}, []ScannerTruth{}, []OutageTruth{}
+	for _, r := range g.cfg.Rises {
+		t.Rises = append(t.Rises, RiseTruth{Country: r.Country, Day: dayString(g.cfg.Start, r.Day),
+			LastDay: dayString(g.cfg.Start, r.Day+r.Days-1), Factor: r.Factor})
+	}
+	for i, sc := range g.cfg.Scanners {
+		st := ScannerTruth{Country: sc.Country, Day: dayString(g.cfg.Start, sc.Day), Class: classify.ZMap.String(), Packets: sc.Packets}
+		if i < len(g.scanners) {
+			a := g.srcs[g.scanners[i]].addr4
+			st.Addr = netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}).String()
+		}
+		t.Scanners = append(t.Scanners, st)
+	}
+	for _, o := range g.cfg.Outages {
+		t.Outages = append(t.Outages, OutageTruth{Day: dayString(g.cfg.Start, o.Day), LastDay: dayString(g.cfg.Start, o.Day+o.Days-1)})
 	}
 	return t
 }

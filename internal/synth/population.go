@@ -500,7 +500,7 @@ type spikeKey struct {
 func (g *gen) applySpikes() error {
 	g.spikeMult = map[spikeKey]float64{}
 	var order []spikeKey
-	for _, sp := range g.cfg.Spikes {
+	for _, sp := range append(slices.Clone(g.cfg.Spikes), g.cfg.riseSpikes()...) {
 		c, ok := g.cindex[sp.Country]
 		if !ok {
 			return fmt.Errorf("synth: spike country %s is not in the address pool", sp.Country)

@@ -49,6 +49,9 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -99,6 +102,9 @@ type Config struct {
 
 	Pool     AddrPool       // required: source addresses by country
 	Spikes   []Spike        // optional per-country per-day multipliers
+	Rises    []Rise         // optional sustained rises of a country
+	Scanners []Scanner      // optional new scanners appearing
+	Outages  []Outage       // optional days without capture
 	Progress func(done int) // optional: called with the packets written so far
 }
 
@@ -179,12 +185,25 @@ func (cfg Config) normalize() (Config, error) {
 		sp.Date = time.Time{}
 		cfg.Spikes[i] = sp
 	}
+	if err := cfg.normalizeEvents(); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
 // Write writes a capture described by cfg to w and returns its truth.
 func Write(w io.Writer, cfg Config) (*Truth, error) {
+	return write(w, cfg, nil)
+}
+
+// write is Write; split, when not nil, is called before the first packet
+// of each stretch of captured days after an outage and returns the writer
+// of the next part (its header is written here).
+func write(w io.Writer, cfg Config, split func(part int) (io.Writer, error)) (*Truth, error) {
 	cfg.Spikes = append([]Spike(nil), cfg.Spikes...)
+	cfg.Rises = append([]Rise(nil), cfg.Rises...)
+	cfg.Scanners = append([]Scanner(nil), cfg.Scanners...)
+	cfg.Outages = append([]Outage(nil), cfg.Outages...)
 	cfg, err := cfg.normalize()
 	if err != nil {
 		return nil, err
@@ -193,30 +212,72 @@ func Write(w io.Writer, cfg Config) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	g.bw = bw
+	g.bw = bufio.NewWriterSize(w, 1<<20)
+	if split != nil {
+		g.split = func(part int) error {
+			if err := g.bw.Flush(); err != nil {
+				return fmt.Errorf("synth: write capture: %w", err)
+			}
+			nw, err := split(part)
+			if err != nil {
+				return err
+			}
+			g.bw.Reset(nw)
+			return g.writeHeader()
+		}
+	}
 	if err := g.run(); err != nil {
 		return nil, err
 	}
-	if err := bw.Flush(); err != nil {
+	if err := g.bw.Flush(); err != nil {
 		return nil, fmt.Errorf("synth: write capture: %w", err)
 	}
 	return g.truth(), nil
 }
 
+// PartPath is the file WriteFile writes part n (1-based) of a capture to:
+// path itself for part 1, "x-part2.pcap" for part 2 of "x.pcap".
+func PartPath(path string, n int) string {
+	if n <= 1 {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-part" + strconv.Itoa(n) + ext
+}
+
 // WriteFile writes the capture to path and its truth as JSON to
-// path+".truth.json".
+// path+".truth.json". With outages, each stretch of captured days after an
+// outage goes to a file of its own (PartPath: path, then "x-part2.pcap",
+// ...), as a sensor that was down and came back writes a new capture; the
+// truth's Files lists them all.
 func WriteFile(path string, cfg Config) (*Truth, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	t, err := Write(f, cfg)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("synth: close %s: %w", path, cerr)
+	files := []string{path}
+	cur := f
+	t, err := write(f, cfg, func(part int) (io.Writer, error) {
+		if err := cur.Close(); err != nil {
+			return nil, fmt.Errorf("synth: close %s: %w", files[len(files)-1], err)
+		}
+		p := PartPath(path, part)
+		nf, err := os.Create(p)
+		if err != nil {
+			return nil, fmt.Errorf("synth: %w", err)
+		}
+		cur = nf
+		files = append(files, p)
+		return nf, nil
+	})
+	if cerr := cur.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("synth: close %s: %w", files[len(files)-1], cerr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("synth: write %s: %w", path, err)
+	}
+	for _, p := range files {
+		t.Files = append(t.Files, filepath.Base(p))
 	}
 	if err := t.WriteFile(path + ".truth.json"); err != nil {
 		return nil, err

@@ -34,6 +34,13 @@ type Truth struct {
 	ByClassPort []ClassPort `json:"by_class_port"`
 	// Spikes as applied (days resolved to dates).
 	Spikes []SpikeTruth `json:"spikes"`
+	// Rises, Scanners and Outages: the other planted events.
+	Rises    []RiseTruth    `json:"rises"`
+	Scanners []ScannerTruth `json:"scanners"`
+	Outages  []OutageTruth  `json:"outages"`
+	// Files are the capture files written (base names), more than one
+	// when outages split the capture (WriteFile); empty from Write.
+	Files []string `json:"files,omitempty"`
 }
 
 // DayClass counts one class on one day.
