@@ -541,11 +541,11 @@ func (c *Component) source(r *http.Request) (any, error) {
 
 // periodQuery validates the parameters of /spikes and /coverage.
 func periodQuery(r *http.Request) (PeriodQuery, error) {
-	p, err := requestParams(r, pClass, pSensor, pBy, pFrom, pTo, pUnit, pTop)
+	p, err := requestParams(r, pClass, pSensor, pBy, pFrom, pTo, pUnit, pTop, pAll)
 	if err != nil {
 		return PeriodQuery{}, err
 	}
-	q := PeriodQuery{Classes: p.Classes, Sensors: p.Sensors, From: p.From, To: p.To, Unit: p.Unit, Top: p.Top}
+	q := PeriodQuery{Classes: p.Classes, Sensors: p.Sensors, From: p.From, To: p.To, Unit: p.Unit, Top: p.Top, All: p.All}
 	if len(p.By) > 0 {
 		if q.By, err = oneDim(p, seriesDims); err != nil {
 			return q, err

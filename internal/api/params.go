@@ -52,6 +52,7 @@ type params struct {
 	TopSet    bool
 	Order     string // "" when not given
 	Unit      string // "packets" unless given
+	All       bool   // all=true: findings below the significance threshold too
 }
 
 // statsQuery is the store query the filters of p select (no grouping).
@@ -66,6 +67,7 @@ func (p *params) statsQuery() store.StatsQuery {
 const (
 	pBy, pClass, pSensor, pCountry, pPort, pProto, pASN = "by", "class", "sensor", "country", "port", "proto", "asn"
 	pFrom, pTo, pTop, pOrder, pUnit                     = "from", "to", "top", "order", "unit"
+	pAll                                                = "all"
 )
 
 // filterParams are accepted by every data endpoint.
@@ -139,6 +141,10 @@ func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 			p.Order, e = parseEnum(k, vs, "packets", "sources", "key")
 		case pUnit:
 			p.Unit, e = parseEnum(k, vs, "packets", "sources")
+		case pAll:
+			var v string
+			v, e = parseEnum(k, vs, "true", "false")
+			p.All = v == "true"
 		}
 		if e != nil {
 			return p, e

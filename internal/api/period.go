@@ -24,6 +24,9 @@ type SpikesAnswer struct {
 	Findings []period.Spike `json:"findings"`
 	// Total is how many findings there were before Top cut the list.
 	Total int `json:"total"`
+	// Hidden is how many findings fell below the significance threshold
+	// and were left out (0 with all=true).
+	Hidden int `json:"hidden"`
 }
 
 // CoverageAnswer is /api/v1/coverage.
@@ -88,7 +91,7 @@ func (p PeriodLayer) Spikes(ctx context.Context, q PeriodQuery) (any, error) {
 	if top <= 0 {
 		top = defaultSpikeTop
 	}
-	opt := period.SpikeOptions{Range: r, Classes: q.Classes, DriverTopN: top}
+	opt := period.SpikeOptions{Range: r, Classes: q.Classes, DriverTopN: top, All: q.All}
 	if q.By != "" {
 		if q.By == "sensor" {
 			return nil, &ParamError{Param: "by", Message: "spikes are found by country, port or asn"}
@@ -98,11 +101,12 @@ func (p PeriodLayer) Spikes(ctx context.Context, q PeriodQuery) (any, error) {
 	if q.Unit == "sources" {
 		opt.Unit = analysis.UnitSources
 	}
-	found, err := src.FindSpikes(ctx, opt)
+	res, err := src.FindSpikesResult(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
-	ans := SpikesAnswer{From: r.From, To: r.To, Unit: string(opt.Unit), Total: len(found)}
+	found := res.Findings
+	ans := SpikesAnswer{From: r.From, To: r.To, Unit: string(opt.Unit), Total: len(found), Hidden: res.Hidden}
 	if ans.Unit == "" {
 		ans.Unit = string(analysis.UnitPackets)
 	}

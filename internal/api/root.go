@@ -45,6 +45,7 @@ type PeriodQuery struct {
 	From, To string // YYYY-MM-DD, "" = open
 	Unit     string // "packets" or "sources"
 	Top      int    // 0 = the layer's default
+	All      bool   // findings below the significance threshold too
 }
 
 // Info is what /api/v1/info tells beyond the store's own path and zone.
