@@ -12,6 +12,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -107,4 +109,27 @@ type Tx interface {
 	Finish(ctx context.Context, in Ingest, replace bool, sensor Sensor) error
 	// Abort rolls back.
 	Abort() error
+}
+
+// CommitBatch writes b through one transaction begun by begin (Append of
+// its result, then Finish) and returns the ingest id: how a Writer's Commit
+// is made of its Tx. ErrDuplicate comes back unwrapped.
+func CommitBatch(ctx context.Context, b *Batch, begin func(context.Context) (Tx, error)) (int32, error) {
+	tx, err := begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+	}
+	if b.Result != nil {
+		if err := tx.Append(ctx, b.Result, b.Places, b.Ingest.Sensor, b.Pattern); err != nil {
+			tx.Abort()
+			return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+		}
+	}
+	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return 0, err
+		}
+		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+	}
+	return tx.ID(), nil
 }

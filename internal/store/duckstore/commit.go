@@ -18,23 +18,7 @@ import (
 
 // Commit writes a batch in one transaction and returns its ingest id.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) (int32, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-	}
-	if b.Result != nil {
-		if err := tx.Append(ctx, b.Result, b.Places, b.Ingest.Sensor, b.Pattern); err != nil {
-			tx.Abort()
-			return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-		}
-	}
-	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return 0, err
-		}
-		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-	}
-	return tx.id, nil
+	return store.CommitBatch(ctx, b, func(ctx context.Context) (store.Tx, error) { return s.begin(ctx) })
 }
 
 // Tx is one capture's contribution being written: rows are appended in

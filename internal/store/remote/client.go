@@ -195,23 +195,7 @@ func (cl *Client) Commit(ctx context.Context, b *store.Batch) (int32, error) {
 	if cl.readOnly {
 		return 0, errReadOnly
 	}
-	tx, err := cl.begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-	}
-	if b.Result != nil {
-		if err := tx.Append(ctx, b.Result, b.Places, b.Ingest.Sensor, b.Pattern); err != nil {
-			tx.Abort()
-			return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-		}
-	}
-	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return 0, err
-		}
-		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
-	}
-	return tx.id, nil
+	return store.CommitBatch(ctx, b, func(ctx context.Context) (store.Tx, error) { return cl.begin(ctx) })
 }
 
 // Reassign re-geolocates through the owner: it sends the distinct sources
