@@ -235,7 +235,7 @@ func TestReportAndSpikesCLI(t *testing.T) {
 			t.Errorf("spikes --lang ja lacks %q:\n%s", want, out)
 		}
 	}
-	for _, english := range []string{"drivers:", "baseline", "(all)", " base "} {
+	for _, english := range []string{"drivers:", "baseline", "(all)", " base ", "source ", "prefix "} {
 		if strings.Contains(out, english) {
 			t.Errorf("spikes --lang ja has %q:\n%s", english, out)
 		}

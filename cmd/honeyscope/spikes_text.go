@@ -22,6 +22,8 @@ var spikeTexts = map[string][2]string{
 	"asn":        {"asn", "AS"},
 	"sensor":     {"sensor", "センサー"},
 	"prefix24":   {"/24", "/24"},
+	"prefix":     {"prefix", "/24"},
+	"source":     {"source", "送信元"},
 	"base":       {"base", "基準"},
 }
 
