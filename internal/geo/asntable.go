@@ -452,30 +452,10 @@ func decodeASNTable(data []byte) (*asnTable, error) {
 		return idx
 	}
 	n4 := r.count(2, "IPv4 ranges")
-	t.s4 = make([]uint32, n4)
-	cur = 0
-	for i := range t.s4 {
-		cur += r.uvarint("IPv4 ranges")
-		if cur >= 1<<32 || (i > 0 && cur <= uint64(t.s4[i-1])) {
-			r.fail("IPv4 ranges")
-			break
-		}
-		t.s4[i] = uint32(cur)
-	}
+	t.s4 = r.starts4(n4)
 	t.i4 = readIdx(n4, "IPv4 entries")
 	n6 := r.count(3, "IPv6 ranges")
-	tzs := r.bytes(uint64(n6), "IPv6 ranges")
-	t.h6, t.l6 = make([]uint64, n6), make([]uint64, n6)
-	prev := u128{}
-	for i := 0; i < n6 && r.err == nil; i++ {
-		x := prev.add(r.leb128("IPv6 ranges").shl(uint(tzs[i])))
-		if i > 0 && !prev.less(x) {
-			r.fail("IPv6 ranges")
-			break
-		}
-		t.h6[i], t.l6[i] = x.hi, x.lo
-		prev = x
-	}
+	t.h6, t.l6 = r.starts6(n6)
 	t.i6 = readIdx(n6, "IPv6 entries")
 	if r.err != nil {
 		return nil, r.err
@@ -483,13 +463,6 @@ func decodeASNTable(data []byte) (*asnTable, error) {
 	if len(r.p) != 0 {
 		return nil, errors.New("asn table: trailing data")
 	}
-	t.idx4 = make([]uint32, 1<<16+1)
-	j := 0
-	for hi := range 1<<16 + 1 {
-		for j < len(t.s4) && uint64(t.s4[j]) < uint64(hi)<<16 {
-			j++
-		}
-		t.idx4[hi] = uint32(j)
-	}
+	t.idx4 = index16(t.s4)
 	return t, nil
 }

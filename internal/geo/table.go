@@ -502,32 +502,11 @@ func decodeTable(data []byte) (*table, error) {
 	}
 
 	n4 := r.count(1+ccw, "IPv4 ranges")
-	t.s4 = make([]uint32, n4)
-	var cur uint64
-	for i := range t.s4 {
-		cur += r.uvarint("IPv4 ranges")
-		if cur >= 1<<32 || (i > 0 && cur <= uint64(t.s4[i-1])) {
-			r.fail("IPv4 ranges")
-			break
-		}
-		t.s4[i] = uint32(cur)
-	}
+	t.s4 = r.starts4(n4)
 	t.c4 = readCC(n4, "IPv4 countries")
 
 	n6 := r.count(2+ccw, "IPv6 ranges")
-	tzs := r.bytes(uint64(n6), "IPv6 ranges")
-	t.h6, t.l6 = make([]uint64, n6), make([]uint64, n6)
-	prev := u128{}
-	for i := 0; i < n6 && r.err == nil; i++ {
-		d := r.leb128("IPv6 ranges").shl(uint(tzs[i]))
-		x := prev.add(d)
-		if i > 0 && !prev.less(x) {
-			r.fail("IPv6 ranges")
-			break
-		}
-		t.h6[i], t.l6[i] = x.hi, x.lo
-		prev = x
-	}
+	t.h6, t.l6 = r.starts6(n6)
 	t.c6 = readCC(n6, "IPv6 countries")
 	if r.err != nil {
 		return nil, r.err
@@ -536,13 +515,53 @@ func decodeTable(data []byte) (*table, error) {
 		return nil, errors.New("country table: trailing data")
 	}
 
-	t.idx4 = make([]uint32, 1<<16+1)
+	t.idx4 = index16(t.s4)
+	return t, nil
+}
+
+// starts4 reads n ascending IPv4 range starts, delta-coded as uvarints.
+func (r *reader) starts4(n int) []uint32 {
+	s4 := make([]uint32, n)
+	var cur uint64
+	for i := range s4 {
+		cur += r.uvarint("IPv4 ranges")
+		if cur >= 1<<32 || (i > 0 && cur <= uint64(s4[i-1])) {
+			r.fail("IPv4 ranges")
+			break
+		}
+		s4[i] = uint32(cur)
+	}
+	return s4
+}
+
+// starts6 reads n ascending IPv6 range starts: a byte of trailing zero
+// bits each, then the deltas (shifted right by those bits) as LEB128.
+func (r *reader) starts6(n int) (hi, lo []uint64) {
+	tzs := r.bytes(uint64(n), "IPv6 ranges")
+	hi, lo = make([]uint64, n), make([]uint64, n)
+	prev := u128{}
+	for i := 0; i < n && r.err == nil; i++ {
+		x := prev.add(r.leb128("IPv6 ranges").shl(uint(tzs[i])))
+		if i > 0 && !prev.less(x) {
+			r.fail("IPv6 ranges")
+			break
+		}
+		hi[i], lo[i] = x.hi, x.lo
+		prev = x
+	}
+	return hi, lo
+}
+
+// index16 is the lookup index of sorted IPv4 starts: idx[h] is the first
+// i with s4[i] >= h<<16 (len 1<<16+1).
+func index16(s4 []uint32) []uint32 {
+	idx := make([]uint32, 1<<16+1)
 	j := 0
-	for hi := range 1<<16 + 1 {
-		for j < len(t.s4) && uint64(t.s4[j]) < uint64(hi)<<16 {
+	for h := range 1<<16 + 1 {
+		for j < len(s4) && uint64(s4[j]) < uint64(h)<<16 {
 			j++
 		}
-		t.idx4[hi] = uint32(j)
+		idx[h] = uint32(j)
 	}
-	return t, nil
+	return idx
 }
