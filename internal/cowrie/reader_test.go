@@ -395,14 +395,14 @@ func TestGzip(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]bool{
-		"\n\n  {\"eventid\":\"cowrie.session.connect\"}\n": true,
-		"{\"eventid\":\"honeyscope.http.request\"}":       true,
+		"\n\n  {\"eventid\":\"cowrie.session.connect\"}\n":  true,
+		"{\"eventid\":\"honeyscope.http.request\"}":         true,
 		"\xef\xbb\xbf{\"eventid\":\"cowrie.login.failed\"}": true,
 		"{\"eventid\":\"other.thing\"}":                     false,
 		"{\"time\":\"2024\"}":                               false,
 		"2023-12-13T23:03:50Z [cowrie] New connection":      false,
-		"":                                                  false,
-		"\xd4\xc3\xb2\xa1":                                  false,
+		"":                 false,
+		"\xd4\xc3\xb2\xa1": false,
 	} {
 		if got := Detect(strings.NewReader(in)); got != want {
 			t.Errorf("Detect(%q) = %v, want %v", in, got, want)
