@@ -189,29 +189,40 @@ func Detect(r io.Reader) bool {
 		return false
 	}
 	br := bufio.NewReaderSize(src, 64<<10)
-	for i := 0; i < 64; i++ { // a few blank lines at most
-		line, tooLong, err := readLine(br, DefaultMaxLine)
-		if tooLong {
+	// Blank lines and a byte-order mark may come first; anything else
+	// that is not "{" settles it without reading on (a capture's first
+	// bytes, say).
+	for skipped := 0; ; skipped++ {
+		c, err := br.ReadByte()
+		if err != nil || skipped > 4096 {
 			return false
 		}
-		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
-		if len(line) > 0 {
-			if line[0] != '{' {
-				return false
-			}
-			var head struct {
-				EventID string `json:"eventid"`
-			}
-			if json.Unmarshal(line, &head) != nil {
-				return false
-			}
-			return strings.HasPrefix(head.EventID, "cowrie.") || strings.HasPrefix(head.EventID, "honeyscope.")
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			continue
 		}
-		if err != nil {
+		if c == 0xef && skipped == 0 {
+			if bom, err := br.Peek(2); err == nil && bom[0] == 0xbb && bom[1] == 0xbf {
+				br.Discard(2)
+				continue
+			}
+		}
+		if c != '{' {
 			return false
 		}
+		br.UnreadByte()
+		break
 	}
-	return false
+	line, tooLong, _ := readLine(br, DefaultMaxLine)
+	if tooLong {
+		return false
+	}
+	var head struct {
+		EventID string `json:"eventid"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(line), &head) != nil {
+		return false
+	}
+	return strings.HasPrefix(head.EventID, "cowrie.") || strings.HasPrefix(head.EventID, "honeyscope.")
 }
 
 // DetectFile is Detect on the file at path (false when it cannot be read).
