@@ -416,6 +416,7 @@ func FuzzParseLine(f *testing.F) {
 	f.Add([]byte(`{"eventid":"honeyscope.http.request","honeyscope_http_body":"AAEC","honeyscope_patterns":"x","timestamp":"2024-01-01T00:00:00Z","session":"a","duration":"1e999"}`))
 	f.Add([]byte(`{"eventid":"cowrie.command.failed","input":7,"username":null,"timestamp":"2024-01-01 00:00:00","session":"a"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
+		Detect(bytes.NewReader(line))
 		ev, err := parseLine(line)
 		if err == nil && ev.EventID == "" {
 			t.Fatal("an event without eventid was accepted")
