@@ -42,9 +42,18 @@ func newIngestCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] PATH...",
-		Short: "Read pcap/pcapng captures into the store",
+		Short: "Read pcap/pcapng captures and Cowrie JSON logs into the store",
 		Long: `Read captures (pcap with µs or ns timestamps in either byte order, pcapng with
 several interfaces and sections; plain or gzip-compressed) into the store.
+
+A Cowrie JSON log (one event per line, plain or gzip-compressed, recognised
+by its first line: a JSON object whose "eventid" starts with "cowrie.") is
+read as honeypot sessions instead: logins, commands, downloads (URL and
+SHA-256), client version and HASSH, and one intrusion counted per session
+with a successful login that ran a command, per day, source and port. Its
+sensor is --sensor, else the log's "sensor" field, else derived from the
+file name. Lines that are not events are reported as file:line and
+skipped; the rest is kept (docs/ingest.md).
 PATH may be a file, a directory (read recursively) or a glob. A PATH that
 names nothing (no such file, a glob without a match) is reported and counted
 as failed; the other PATHs are still read.
@@ -111,6 +120,9 @@ had an error.`,
 			// is reported and counted as failed, and the others are still
 			// ingested.
 			files, bad := expandArgs(args)
+			files = append(files, cowrieLogsUnder(args)...)
+			slices.Sort(files)
+			files = slices.Compact(files)
 			for _, b := range bad {
 				fmt.Fprintf(errw, "error: %v\n", b.Err)
 			}
@@ -226,7 +238,9 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 	failed := inputErrs
 	var pk, fr uint64
 	var cls [classify.NumClasses]uint64
+	var sessions int
 	for _, r := range results {
+		reportCowrie(out, errw, r)
 		if r.SensorNote != "" {
 			fmt.Fprintf(errw, "note: %s: %s\n", r.Path, r.SensorNote)
 		}
@@ -269,9 +283,14 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		if r.Committed && r.Rewritten {
 			fmt.Fprintf(errw, "note: %s was ingested before with other content (another capture under the same name?); both are counted\n", r.Path)
 		}
+		if r.Committed && r.Cowrie != nil {
+			sessions += r.Cowrie.Sessions
+		}
 		if r.Committed {
-			pk += r.Packets
-			fr += r.Frames
+			if r.Cowrie == nil {
+				pk += r.Packets
+				fr += r.Frames
+			}
 			for i := range cls {
 				cls[i] += r.Classes[i]
 			}
@@ -291,6 +310,9 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		fmt.Fprintf(out, ", interrupted %d", interrupted)
 	}
 	fmt.Fprintf(out, ": %d frames, %d packets counted", fr, pk)
+	if sessions > 0 {
+		fmt.Fprintf(out, ", %s from Cowrie logs", plural(sessions, "session", "sessions"))
+	}
 	for c := classify.Class(1); c < classify.NumClasses; c++ {
 		fmt.Fprintf(out, ", %s %d", c, cls[c])
 	}

@@ -1,5 +1,5 @@
 // Package classify tags decoded packets with the traffic classes honeyscope
-// counts (access, mirai, zmap, masscan, backscatter, exploit; intrusion for honeypot sessions). One packet may
+// counts (access, mirai, zmap, masscan, backscatter, exploit). One packet may
 // carry several tags. The classifier does no I/O and allocates nothing.
 package classify
 
@@ -14,7 +14,7 @@ const (
 	Masscan                  // IPv4 TCP SYN (no ACK) with IP ID == (dst ^ dport ^ seq) & 0xffff
 	Backscatter              // replies to spoofed traffic: SYN-ACK, RST, echo reply, unreachable, time exceeded
 	Exploit                  // payload matched an exploit pattern
-	Intrusion                // honeypot session with a successful login that ran at least one command
+	Intrusion                // a honeypot session with a successful login that ran at least one command
 	NumClasses               // number of classes
 )
 

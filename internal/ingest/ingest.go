@@ -139,6 +139,10 @@ type FileResult struct {
 	// could not be told.
 	Interrupted   Phase
 	CommitUnknown bool
+	// Cowrie is set when the file was a Cowrie JSON log, ingested as
+	// honeypot sessions (Frames then counts its events, Packets its
+	// intrusions).
+	Cowrie *CowrieResult
 }
 
 // ErrDamaged is wrapped by Run's error when the store did not read back
@@ -416,6 +420,9 @@ type knownSet struct {
 }
 
 func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known knownSet, com *committer, path string) (res FileResult) {
+	if isCowrie(path) {
+		return ingestCowrie(ctx, cfg, loc, known, com, path)
+	}
 	start := time.Now()
 	res.Path = path
 	res.Sensor = cfg.Sensor
