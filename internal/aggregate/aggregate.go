@@ -249,6 +249,9 @@ func (a *Aggregator) addRec(r *Rec) {
 		a.flushHour()
 		a.hour = h
 	}
+	// Packets carry the six packet classes (bits 0-5); intrusion (bit 6)
+	// counts honeypot sessions and never comes from a packet, so 64 tag
+	// combinations per protocol slot cover every packet.
 	k := protoSlot(r.Proto)<<6 | uint8(tags)&63
 	a.hourPk[k]++
 	a.hourBy[k] += uint64(r.IPLen)
