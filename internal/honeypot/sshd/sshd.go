@@ -267,7 +267,7 @@ func (s *Server) serverConfig(c *conn) *ssh.ServerConfig {
 			return c.login(m.User(), pass, "keyboard-interactive")
 		},
 		PublicKeyCallback: func(m ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			c.rec.Login(session.Login{Method: "publickey", Username: printable([]byte(m.User()))})
+			c.rec.Login(session.Login{Method: "publickey", Username: clean(m.User())})
 			return nil, errRefused
 		},
 	}
@@ -279,8 +279,20 @@ func (s *Server) serverConfig(c *conn) *ssh.ServerConfig {
 
 var errRefused = errors.New("permission denied")
 
+// maxCredential bounds a recorded user name or password.
+const maxCredential = 1024
+
+// clean bounds a user name or password and makes it valid UTF-8.
+func clean(s string) string {
+	if len(s) > maxCredential {
+		s = s[:maxCredential]
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
 // login records an attempt and applies the credential policy.
 func (c *conn) login(user, pass, method string) (*ssh.Permissions, error) {
+	user, pass = clean(user), clean(pass)
 	c.mu.Lock()
 	c.attempts++
 	n := c.attempts
