@@ -22,15 +22,15 @@ const (
 // schemes are the URL schemes extracted.
 var schemes = []string{"http", "https", "ftp", "tftp"}
 
-// ExtractURLs returns the distinct URLs in b, at most max of them, each at
+// ExtractURLs returns the distinct URLs in b, at most limit of them, each at
 // most 2048 bytes: http://, https://, ftp:// and tftp:// URLs as written,
 // percent-encoded ("http%3A%2F%2F..."), or in a form-encoded command
 // ("wget+http://..."), and the tftp downloads that BusyBox's tftp syntax
 // names without a URL ("tftp -g -l LOCAL -r REMOTE HOST", also as loaders
 // write it after "wget"), as tftp://HOST/REMOTE with LOCAL as the target.
 // The scheme is lower-cased; nothing else is changed.
-func ExtractURLs(b []byte, max int) []Found {
-	if max <= 0 || len(b) == 0 {
+func ExtractURLs(b []byte, limit int) []Found {
+	if limit <= 0 || len(b) == 0 {
 		return nil
 	}
 	text := b
@@ -47,7 +47,7 @@ func ExtractURLs(b []byte, max int) []Found {
 			seen[f.URL] = true
 			out = append(out, f)
 		}
-		return len(out) < max
+		return len(out) < limit
 	}
 	for i := 0; i+3 <= len(text); {
 		j := bytes.Index(text[i:], []byte("://"))
@@ -55,10 +55,11 @@ func ExtractURLs(b []byte, max int) []Found {
 			break
 		}
 		j += i
-		if u, ok := urlAt(text, j); ok && !add(Found{URL: u}) {
+		u, end, ok := urlAt(text, j)
+		if ok && !add(Found{URL: u}) {
 			return out
 		}
-		i = j + 3
+		i = max(end, j+3)
 	}
 	for _, f := range tftpCommands(text) {
 		if !add(f) {
@@ -68,8 +69,9 @@ func ExtractURLs(b []byte, max int) []Found {
 	return out
 }
 
-// urlAt returns the URL whose "://" is at text[sep:].
-func urlAt(text []byte, sep int) (string, bool) {
+// urlAt returns the URL whose "://" is at text[sep:] and where it ends
+// (scanning goes on there: a URL inside a URL is part of it).
+func urlAt(text []byte, sep int) (string, int, bool) {
 	start := sep
 	for start > 0 && start > sep-5 && isAlpha(text[start-1]) {
 		start--
@@ -82,8 +84,8 @@ func urlAt(text []byte, sep int) (string, bool) {
 			found = s
 		}
 	}
-	if found == "" || inNamespace(text, start) {
-		return "", false
+	if found == "" {
+		return "", 0, false
 	}
 	end := sep + 3
 	for end < len(text) && end-sep < maxURL && isURLByte(text[end]) {
@@ -91,17 +93,17 @@ func urlAt(text []byte, sep int) (string, bool) {
 	}
 	rest := text[sep+3 : end]
 	rest = bytes.TrimRight(rest, ".,:")
-	if len(rest) == 0 || !isHostByte(rest[0]) {
-		return "", false
+	if len(rest) == 0 || !isHostByte(rest[0]) || inNamespace(text, start) {
+		return "", end, false
 	}
-	if host, _, _ := strings.Cut(string(rest), "/"); slices.Contains(namespaceHosts, strings.ToLower(host)) {
-		return "", false
+	if host, _, _ := bytes.Cut(rest, []byte("/")); slices.Contains(namespaceHosts, strings.ToLower(string(host))) {
+		return "", end, false
 	}
 	u := found + "://" + string(rest)
 	if len(u) > maxURL {
 		u = u[:maxURL]
 	}
-	return u, true
+	return u, end, true
 }
 
 func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
