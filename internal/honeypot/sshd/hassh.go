@@ -29,12 +29,15 @@ func (h *Hello) HASSH() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Parse status values.
+// HelloStatus is how far ParseHello got.
+type HelloStatus int
+
+// ParseHello's answers.
 const (
-	helloMore    = iota // more bytes are needed
-	helloDone           // the version and the KEXINIT were parsed
-	helloVersion        // the version line was parsed, the packet is invalid
-	helloInvalid        // no version line could be found
+	HelloMore    HelloStatus = iota // more bytes are needed
+	HelloDone                       // the version and the KEXINIT were parsed
+	HelloVersion                    // the version line was parsed; the first packet is not a valid KEXINIT
+	HelloInvalid                    // no version line can be found
 )
 
 // Bounds of the hello parser.
@@ -56,24 +59,24 @@ const (
 // an unencrypted SSH_MSG_KEXINIT. It returns the hello and one of: more
 // bytes needed, done, version only (the packet is not a KEXINIT), invalid.
 // It never panics and reads only within b.
-func ParseHello(b []byte) (Hello, int) {
+func ParseHello(b []byte) (Hello, HelloStatus) {
 	var h Hello
 	rest := b
 	for lines := 0; ; lines++ {
 		if lines > maxPreLines {
-			return h, helloInvalid
+			return h, HelloInvalid
 		}
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
 			if len(rest) > maxVersionLine+1 {
-				return h, helloInvalid
+				return h, HelloInvalid
 			}
-			return h, helloMore
+			return h, HelloMore
 		}
 		line := rest[:i]
 		rest = rest[i+1:]
 		if len(line) > maxVersionLine+1 {
-			return h, helloInvalid
+			return h, HelloInvalid
 		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if bytes.HasPrefix(line, []byte("SSH-")) {
@@ -82,39 +85,39 @@ func ParseHello(b []byte) (Hello, int) {
 		}
 	}
 	if len(rest) < packetHeader {
-		return h, helloMore
+		return h, HelloMore
 	}
 	plen := binary.BigEndian.Uint32(rest)
 	if plen < 1+minKexInitBody || plen > maxPacket {
-		return h, helloVersion
+		return h, HelloVersion
 	}
 	if uint32(len(rest)-4) < plen {
-		return h, helloMore
+		return h, HelloMore
 	}
 	pad := uint32(rest[4])
 	if pad+1 > plen {
-		return h, helloVersion
+		return h, HelloVersion
 	}
 	payload := rest[5 : 4+plen-pad]
 	if len(payload) < 1+kexInitCookie || payload[0] != msgKexInit {
-		return h, helloVersion
+		return h, HelloVersion
 	}
 	p := payload[1+kexInitCookie:]
 	var lists [kexInitLists]string
 	for i := range lists {
 		if len(p) < 4 {
-			return h, helloVersion
+			return h, HelloVersion
 		}
 		n := binary.BigEndian.Uint32(p)
 		p = p[4:]
 		if n > uint32(len(p)) {
-			return h, helloVersion
+			return h, HelloVersion
 		}
 		lists[i] = printable(p[:n])
 		p = p[n:]
 	}
 	h.Kex, h.HostKey, h.Enc, h.MAC, h.Comp = lists[0], lists[1], lists[2], lists[4], lists[6]
-	return h, helloDone
+	return h, HelloDone
 }
 
 // printable returns b as a string with bytes outside printable ASCII
@@ -136,7 +139,7 @@ func printable(b []byte) string {
 // error, which tells why the connection ended.
 type teeConn struct {
 	net.Conn
-	onHello func(h Hello, status int, raw []byte)
+	onHello func(h Hello, status HelloStatus, raw []byte)
 
 	mu      sync.Mutex
 	buf     []byte
@@ -149,7 +152,7 @@ func (t *teeConn) Read(p []byte) (int, error) {
 	t.mu.Lock()
 	if !t.done && n > 0 {
 		t.buf = append(t.buf, p[:min(n, maxHello-len(t.buf))]...)
-		if h, st := ParseHello(t.buf); st != helloMore || len(t.buf) >= maxHello {
+		if h, st := ParseHello(t.buf); st != HelloMore || len(t.buf) >= maxHello {
 			t.finishLocked(h, st)
 		}
 	}
@@ -167,22 +170,22 @@ func (t *teeConn) finish() {
 	defer t.mu.Unlock()
 	if !t.done {
 		h, st := ParseHello(t.buf)
-		if st == helloMore {
-			st = helloInvalid
+		if st == HelloMore {
+			st = HelloInvalid
 			if h.Version != "" {
-				st = helloVersion
+				st = HelloVersion
 			}
 		}
 		t.finishLocked(h, st)
 	}
 }
 
-func (t *teeConn) finishLocked(h Hello, st int) {
+func (t *teeConn) finishLocked(h Hello, st HelloStatus) {
 	t.done = true
-	if st == helloMore {
-		st = helloInvalid
+	if st == HelloMore {
+		st = HelloInvalid
 		if h.Version != "" {
-			st = helloVersion
+			st = HelloVersion
 		}
 	}
 	if t.onHello != nil {

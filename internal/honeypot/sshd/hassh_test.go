@@ -53,28 +53,28 @@ func TestParseHello(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		in      []byte
-		status  int
+		status  HelloStatus
 		version string
 	}{
-		{"full", full, helloDone, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
-		{"lf only", append([]byte("SSH-2.0-libssh_0.9.6\n"), pkt...), helloDone, "SSH-2.0-libssh_0.9.6"},
-		{"lines before", append([]byte("hello\r\nworld\nSSH-2.0-Go\r\n"), pkt...), helloDone, "SSH-2.0-Go"},
-		{"trailing bytes", append(append([]byte{}, full...), 1, 2, 3), helloDone, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
-		{"half packet", full[:len(full)-10], helloMore, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
-		{"version only", []byte("SSH-2.0-x\r\n"), helloMore, "SSH-2.0-x"},
-		{"partial version", []byte("SSH-2.0-x"), helloMore, ""},
-		{"not kexinit", append([]byte("SSH-2.0-x\r\n"), 0, 0, 0, 28, 4, 21, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), helloVersion, "SSH-2.0-x"},
-		{"huge packet", append([]byte("SSH-2.0-x\r\n"), 0x7f, 0xff, 0xff, 0xff, 4), helloVersion, "SSH-2.0-x"},
-		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), helloMore, ""},
-		{"long line", bytes.Repeat([]byte("A"), 300), helloInvalid, ""},
-		{"many lines", bytes.Repeat([]byte("a\n"), 40), helloInvalid, ""},
-		{"control bytes", append([]byte("SSH-2.0-a\x01b\xff\r\n"), pkt...), helloDone, "SSH-2.0-a?b?"},
+		{"full", full, HelloDone, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
+		{"lf only", append([]byte("SSH-2.0-libssh_0.9.6\n"), pkt...), HelloDone, "SSH-2.0-libssh_0.9.6"},
+		{"lines before", append([]byte("hello\r\nworld\nSSH-2.0-Go\r\n"), pkt...), HelloDone, "SSH-2.0-Go"},
+		{"trailing bytes", append(append([]byte{}, full...), 1, 2, 3), HelloDone, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
+		{"half packet", full[:len(full)-10], HelloMore, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1"},
+		{"version only", []byte("SSH-2.0-x\r\n"), HelloMore, "SSH-2.0-x"},
+		{"partial version", []byte("SSH-2.0-x"), HelloMore, ""},
+		{"not kexinit", append([]byte("SSH-2.0-x\r\n"), 0, 0, 0, 28, 4, 21, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), HelloVersion, "SSH-2.0-x"},
+		{"huge packet", append([]byte("SSH-2.0-x\r\n"), 0x7f, 0xff, 0xff, 0xff, 4), HelloVersion, "SSH-2.0-x"},
+		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), HelloMore, ""},
+		{"long line", bytes.Repeat([]byte("A"), 300), HelloInvalid, ""},
+		{"many lines", bytes.Repeat([]byte("a\n"), 40), HelloInvalid, ""},
+		{"control bytes", append([]byte("SSH-2.0-a\x01b\xff\r\n"), pkt...), HelloDone, "SSH-2.0-a?b?"},
 	} {
 		h, st := ParseHello(tc.in)
 		if st != tc.status || h.Version != tc.version {
 			t.Errorf("%s: status %d version %q, want %d %q", tc.name, st, h.Version, tc.status, tc.version)
 		}
-		if st == helloDone {
+		if st == HelloDone {
 			if h.Algos() != wantAlgos || h.HASSH() != hex.EncodeToString(sum[:]) || h.HostKey != openSSHLists[1] {
 				t.Errorf("%s: algos %q hassh %s", tc.name, h.Algos(), h.HASSH())
 			}
@@ -82,7 +82,7 @@ func TestParseHello(t *testing.T) {
 	}
 	// Every proper prefix of a complete hello asks for more.
 	for i := range full {
-		if _, st := ParseHello(full[:i]); st != helloMore {
+		if _, st := ParseHello(full[:i]); st != HelloMore {
 			t.Fatalf("prefix %d: status %d", i, st)
 		}
 	}
@@ -90,7 +90,7 @@ func TestParseHello(t *testing.T) {
 	bad := append([]byte{}, full...)
 	off := len("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n") + 5 + 1 + 16
 	binary.BigEndian.PutUint32(bad[off:], 1<<30)
-	if _, st := ParseHello(bad); st != helloVersion {
+	if _, st := ParseHello(bad); st != HelloVersion {
 		t.Errorf("bad list length: status %d", st)
 	}
 }
@@ -102,7 +102,7 @@ func FuzzParseHello(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, st := ParseHello(b)
 		switch st {
-		case helloDone, helloVersion:
+		case HelloDone, HelloVersion:
 			if len(h.Version) < 4 || h.Version[:4] != "SSH-" {
 				t.Fatalf("status %d with version %q", st, h.Version)
 			}
@@ -111,7 +111,7 @@ func FuzzParseHello(f *testing.F) {
 			if st2 != st || h2 != h {
 				t.Fatalf("appending changed %d %+v to %d %+v", st, h, st2, h2)
 			}
-		case helloMore, helloInvalid:
+		case HelloMore, HelloInvalid:
 		default:
 			t.Fatalf("status %d", st)
 		}

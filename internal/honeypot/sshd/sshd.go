@@ -233,13 +233,13 @@ func ReadReason(err error) string {
 
 // hello records the client's version line and key-exchange offer, or, when
 // the client did not speak SSH, its first bytes.
-func (c *conn) hello(h Hello, status int, raw []byte) {
+func (c *conn) hello(h Hello, status HelloStatus, raw []byte) {
 	switch status {
-	case helloDone:
+	case HelloDone:
 		c.rec.Update(session.EventVersion, func(s *session.Session) {
 			s.ClientVersion, s.HASSH, s.HASSHAlgos = h.Version, h.HASSH(), h.Algos()
 		})
-	case helloVersion:
+	case HelloVersion:
 		c.rec.Update(session.EventVersion, func(s *session.Session) { s.ClientVersion = h.Version })
 	default:
 		c.rec.FirstBytes(raw)
