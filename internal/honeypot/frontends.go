@@ -19,6 +19,10 @@ type Settings struct {
 	PortBanners map[uint16]string // generic
 	Credentials creds.Credentials
 	Limits      session.Limits
+	// StateDir keeps what must survive a restart so the sensor looks the
+	// same to returning clients: the SSH host keys and the TLS
+	// certificate ("": made anew in memory at each start).
+	StateDir string
 }
 
 // FrontEnd builds a service's handler.

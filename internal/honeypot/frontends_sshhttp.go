@@ -1,8 +1,8 @@
-//go:build sshhttp
-
 package honeypot
 
 import (
+	"path/filepath"
+
 	"github.com/honeyscope/honeyscope/internal/honeypot/httpd"
 	"github.com/honeyscope/honeyscope/internal/honeypot/sshd"
 	"github.com/honeyscope/honeyscope/internal/session"
@@ -19,6 +19,7 @@ func protocolFrontEnd(service string) FrontEnd {
 				Banner:      s.Banner,
 				Arch:        s.Arch,
 				Credentials: s.Credentials,
+				HostKeyPath: stateFile(s.StateDir, "ssh_host_keys"),
 			})
 		}
 	case session.HTTP:
@@ -27,11 +28,19 @@ func protocolFrontEnd(service string) FrontEnd {
 				Sensor:      s.Sensor,
 				Hostname:    s.Hostname,
 				Banner:      s.Banner,
-				Arch:        s.Arch,
 				Credentials: s.Credentials,
 				TLS:         s.TLS,
+				CertDir:     s.StateDir,
 			})
 		}
 	}
 	return nil
+}
+
+// stateFile is name in dir, or "" (keys made in memory) when dir is "".
+func stateFile(dir, name string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
 }

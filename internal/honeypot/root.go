@@ -47,6 +47,9 @@ type Dependencies struct {
 	FrontEnds map[string]FrontEnd
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// StateDir is where the SSH host keys and the TLS certificate are kept
+	// ("": made in memory at each start); see Settings.StateDir.
+	StateDir string
 }
 
 // Component is the honeypot.
@@ -154,6 +157,7 @@ func New(r *daemon.Reporter, cfg config.Honeypot, deps Dependencies) (*Component
 			Sensor: s.cfg.Name, Service: sp.service, TLS: sp.tls,
 			Hostname: sc.Hostname, Banner: sc.Banner, Arch: arch,
 			PortBanners: s.portBanners, Credentials: policy, Limits: s.limits,
+			StateDir: deps.StateDir,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("honeypot %s front end: %w", sp.service, err)

@@ -106,6 +106,11 @@ func (c *Component) serve(h Handler, nc net.Conn, rec *session.Recorder) {
 		c.serving.Done()
 	}()
 	reason = h.Serve(c.ctx, g, rec)
+	// A limit the connection hit names the end better than whatever
+	// error the front end saw on its way out.
+	if err := g.Limit(); err != nil && (reason == "" || reason == "closed") {
+		reason = guard.Reason(err)
+	}
 	if reason == "" {
 		reason = "closed"
 	}

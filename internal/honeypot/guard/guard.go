@@ -21,11 +21,21 @@ import (
 
 // Errors a guarded connection returns.
 var (
-	ErrIdle     = errors.New("session idle too long")
-	ErrTimeout  = errors.New("session lasted too long")
-	ErrBytes    = errors.New("session byte limit reached")
-	ErrShutdown = errors.New("honeypot shutting down")
+	ErrIdle     error = &limitError{"session idle too long", "idle"}
+	ErrTimeout  error = &limitError{"session lasted too long", "timeout"}
+	ErrBytes    error = &limitError{"session byte limit reached", "bytes"}
+	ErrShutdown error = &limitError{"honeypot shutting down", "shutdown"}
 )
+
+// limitError is a limit's error; Reason names the session end reason, so
+// front ends that look for a Reason() method find it.
+type limitError struct{ msg, reason string }
+
+func (e *limitError) Error() string  { return e.msg }
+func (e *limitError) Reason() string { return e.reason }
+
+// Limit returns the limit error the connection hit first (nil: none).
+func (g *Conn) Limit() error { return g.sticky() }
 
 // Reason returns the session end reason for an error a front end got from
 // its connection: "idle", "timeout", "bytes", "shutdown", or "closed" for
