@@ -269,6 +269,13 @@ func (d *decoder) integer(n *node, path string, rv reflect.Value, unit string) {
 			v, err = strconv.ParseInt(n.value, 0, 64)
 		case n.tag == tagStr && unit == "bytes":
 			v, err = parseSize(n.value)
+		case n.tag == tagFloat:
+			// YAML reads a whole number beyond 64 bits as a float.
+			if f, ferr := strconv.ParseFloat(n.value, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) >= 1<<63 {
+				err = strconv.ErrRange
+			} else {
+				err = strconv.ErrSyntax
+			}
 		default:
 			err = strconv.ErrSyntax
 		}

@@ -64,7 +64,7 @@ func parseYAML(data []byte) (*node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, yamlError(err)
+		return nil, tabHint(yamlError(err), data)
 	}
 	var more yaml.Node
 	if err := dec.Decode(&more); err == nil {
@@ -77,6 +77,24 @@ func parseYAML(data []byte) (*node, error) {
 	}
 	count := 0
 	return fromYAML(doc.Content[0], &count, 0)
+}
+
+// tabHint says so when the line of a YAML syntax error is indented with a tab.
+func tabHint(err error, data []byte) error {
+	var p *Problem
+	if !errors.As(err, &p) || p.Line < 1 {
+		return err
+	}
+	lines := strings.SplitN(string(data), "\n", p.Line+1)
+	if p.Line <= len(lines) && leadingTab(lines[p.Line-1]) && !strings.Contains(p.Msg, "tab") {
+		p.Msg += " (a tab: YAML indents with spaces)"
+	}
+	return p
+}
+
+func leadingTab(line string) bool {
+	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+	return strings.Contains(indent, "\t")
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)

@@ -383,7 +383,7 @@ func (v *validator) credentials(c *Credentials) {
 		v.fail(p+".after_tries", "%d: must be positive", c.AfterTries)
 	}
 	if c.Policy == PolicyList && len(c.Accept) == 0 {
-		v.fail(p+".accept", "policy list lets in only the pairs of accept, and accept is empty: give pairs like \"root:admin\"")
+		v.fail(p+".policy", "policy list lets in only the pairs of accept, and accept is empty: give pairs like \"root:admin\"")
 	}
 	for i, a := range c.Accept {
 		k := fmt.Sprintf("%s.accept[%d]", p, i)
