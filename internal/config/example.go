@@ -29,6 +29,7 @@ listen: 127.0.0.1:9180
 # Language of reports and messages: en or ja (empty: en).
 lang: ""
 
+# The honeypot listeners (docs/honeypot.md).
 honeypot:
   # Run the honeypot listeners (default false).
   enabled: true
@@ -198,6 +199,7 @@ listen = "127.0.0.1:9180"
 # Language of reports and messages: en or ja (empty: en).
 lang = ""
 
+# The honeypot listeners (docs/honeypot.md).
 [honeypot]
 # Run the honeypot listeners (default false).
 enabled = true
