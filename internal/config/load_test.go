@@ -87,7 +87,7 @@ var problemCases = []problemCase{
 	{"hostname", YAML, "honeypot:\n  telnet:\n    hostname: \"dvr; rm\"\n", 3, "honeypot.telnet.hostname", "is not a host name"},
 	{"sensor name", YAML, "honeypot:\n  name: my sensor\n", 2, "honeypot.name", "not allowed"},
 	{"sensor name length", TOML, "[honeypot]\nname = \"" + strings.Repeat("a", 65) + "\"\n", 2, "honeypot.name", "65 characters long"},
-	{"user", YAML, "honeypot:\n  user: \"Root User\"\n", 2, "honeypot.user", "is not a user name"},
+	{"user", YAML, "honeypot:\n  user: \"Root User\"\n", 2, "honeypot.user", "is not an account name"},
 	{"yaml syntax", YAML, "honeypot:\n  enabled: true\n   name: x\n", 3, "", "mapping values are not allowed"},
 	{"yaml tab", YAML, "honeypot:\n\tenabled: true\n", 2, "", "found character that cannot start any token (a tab: YAML indents with spaces)"},
 	{"toml syntax", TOML, "[honeypot]\nenabled = tru\n", 2, "", `expected value but found "tru"`},

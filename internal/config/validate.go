@@ -177,7 +177,7 @@ func overlaps(host string, binds []string) bool {
 	return false
 }
 
-var userName = regexp.MustCompile(`^([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})$`)
+var userName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
 var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$`)
 
 func (v *validator) honeypot(h *Honeypot) {
@@ -188,7 +188,7 @@ func (v *validator) honeypot(h *Honeypot) {
 	seenBind := map[netip.Addr]int{}
 	for i, b := range h.Bind {
 		p := fmt.Sprintf("%s.bind[%d]", hp, i)
-		a, err := netip.ParseAddr(b)
+		a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(b, "["), "]"))
 		if err != nil {
 			v.fail(p, "%q is not an IP address (like 0.0.0.0, ::, 192.0.2.1)", b)
 			continue
@@ -199,7 +199,7 @@ func (v *validator) honeypot(h *Honeypot) {
 		seenBind[a] = i
 	}
 	if h.User != "" && !userName.MatchString(h.User) {
-		v.fail(hp+".user", "%q is not a user name or a numeric uid", h.User)
+		v.fail(hp+".user", "%q is not an account name (letters, digits, _ . -, at most 32)", h.User)
 	}
 	if h.CommitInterval <= 0 {
 		v.fail(hp+".commit_interval", "%s: must be positive", h.CommitInterval)
