@@ -8,8 +8,8 @@ import (
 
 // QuickStart holds the honeypot flags of `honeyscope serve` (quick start
 // without a file, or overriding one): --honeypot, --bind, --telnet, --ssh,
-// --http, --https, --generic, --name, --allow-countries. Empty values are
-// flags not given.
+// --http, --https, --generic, --name, --allow-countries, and the API's
+// --listen. Empty values are flags not given.
 type QuickStart struct {
 	Honeypot       bool     // --honeypot: enable the honeypot
 	Bind           []string // --bind ADDR,...
@@ -20,6 +20,9 @@ type QuickStart struct {
 	Generic        []uint16 // --generic PORT,...
 	Name           string   // --name SENSOR
 	AllowCountries []string // --allow-countries JP,...
+	// Listen is serve's --listen (the API's address), given here so that
+	// the honeypot's ports are checked against the address in force.
+	Listen string
 }
 
 // anyPorts reports whether a port flag was given.
@@ -32,7 +35,7 @@ func (q *QuickStart) anyPorts() bool {
 // not changed. Flags win over the file:
 //
 //   - --honeypot, or any port flag, enables the honeypot;
-//   - --bind, --name and --allow-countries replace the file's values;
+//   - --bind, --name, --allow-countries and --listen replace the file's values;
 //   - a port flag replaces that service's ports (--http and --https
 //     together are the HTTP ports, --https the TLS ones); when any port
 //     flag is given, a service that neither a flag nor the file gave
@@ -57,6 +60,10 @@ func FromFlags(base *File, q QuickStart) (*File, error) {
 	f.src = src
 	h := &f.Honeypot
 	const hp = "honeypot."
+	if q.Listen != "" {
+		f.Listen = q.Listen
+		src.flags["listen"] = "--listen"
+	}
 	if q.Honeypot {
 		h.Enabled = true
 		src.flags[hp+"enabled"] = "--honeypot"

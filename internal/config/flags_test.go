@@ -44,9 +44,12 @@ func TestFromFlagsQuickStart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "config: listen: the API's port 8080") {
 		t.Errorf("--honeypot alone: %v", err)
 	}
-	f, err = FromFlags(&File{Listen: "127.0.0.1:9180"}, QuickStart{Honeypot: true})
+	f, err = FromFlags(nil, QuickStart{Honeypot: true, Listen: "127.0.0.1:9180"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if f.Listen != "127.0.0.1:9180" {
+		t.Errorf("listen %q", f.Listen)
 	}
 	if !reflect.DeepEqual(f.Honeypot.HTTP.Ports, DefaultPorts(ServiceHTTP)) || !reflect.DeepEqual(f.Honeypot.Generic.Ports, DefaultPorts(ServiceGeneric)) {
 		t.Errorf("--honeypot alone: %+v", f.Honeypot)
@@ -144,6 +147,7 @@ func TestFromFlagsErrors(t *testing.T) {
 		{"bad name", QuickStart{Name: "a b"}, "--name: honeypot.name:"},
 		{"bad country", QuickStart{AllowCountries: []string{"Japan"}}, `--allow-countries: honeypot.allow_countries[0]: "JAPAN" is not a two-letter country code`},
 		{"port zero", QuickStart{Generic: []uint16{0}}, `--generic: honeypot.generic.ports[0]: "0" is not a port`},
+		{"listen on a listener", QuickStart{Honeypot: true, Listen: "127.0.0.1:2323"}, "--listen: listen: the API's port 2323 (listen 127.0.0.1:2323) is also a telnet port (line 4: honeypot.telnet.ports[0])"},
 	} {
 		_, err := FromFlags(base, c.q)
 		var ce *Error

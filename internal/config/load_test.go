@@ -94,6 +94,7 @@ var problemCases = []problemCase{
 	{"toml unclosed", TOML, "[honeypot\nenabled = true\n", 0, "", "to end table name"},
 	{"two documents", YAML, "db: a\n---\ndb: b\n", 2, "", "a second YAML document"},
 	{"alias bomb", YAML, aliasBomb(), 0, "", "too many values"},
+	{"file not a map", YAML, "- a\n- b\n", 1, "", "a list: the file is a section of keys (db, tz,"},
 	{"key not a word", YAML, "? [a, b]\n: c\n", 1, "", "a key must be a plain word"},
 }
 
