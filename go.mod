@@ -3,6 +3,7 @@ module github.com/honeyscope/honeyscope
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
 	github.com/gopacket/gopacket v1.7.7
 	github.com/maxmind/mmdbwriter v1.2.0
@@ -17,6 +18,7 @@ require (
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.44.0
 	gonum.org/v1/gonum v0.17.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

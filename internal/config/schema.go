@@ -12,10 +12,13 @@ type File struct {
 	GeoIP    string   `yaml:"geoip" toml:"geoip"`       // country MMDB
 	ASN      string   `yaml:"asn" toml:"asn"`           // ASN MMDB or CSV
 	Listen   string   `yaml:"listen" toml:"listen"`     // API address
+	Lang     string   `yaml:"lang" toml:"lang"`         // language of reports and messages: en or ja
 	Honeypot Honeypot `yaml:"honeypot" toml:"honeypot"` // honeypot listeners
 
 	// Path is the file this was read from ("" for defaults).
 	Path string `yaml:"-" toml:"-"`
+
+	src *source // where each value came from (Load, FromFlags)
 }
 
 // Honeypot is the honeypot section.
@@ -47,7 +50,11 @@ type Honeypot struct {
 	// Redirect is the generic listener port that an nftables rule sends
 	// every other TCP port to (0: none); its sessions record the original
 	// port (SO_ORIGINAL_DST).
-	Redirect uint16 `yaml:"redirect_port" toml:"redirect_port"`
+	Redirect uint16 `yaml:"redirect_port" toml:"redirect_port" zero:"none"`
+	// AdminPorts are TCP ports the nftables redirect (NFT) leaves alone
+	// although no listener serves them: the machine's real management SSH
+	// port above all, and the API port when it listens beyond loopback.
+	AdminPorts []uint16 `yaml:"admin_ports" toml:"admin_ports"`
 
 	Credentials Credentials `yaml:"credentials" toml:"credentials"`
 	Limits      Limits      `yaml:"limits" toml:"limits"`
@@ -84,17 +91,19 @@ type Credentials struct {
 	MiraiTable string `yaml:"mirai_table" toml:"mirai_table"`
 }
 
-// Limits bound connections and sessions (zero: default).
+// Limits bound connections and sessions (zero: default). The byte sizes
+// (unit:"bytes") are written as numbers or with a binary suffix: "4MiB",
+// "64KiB".
 type Limits struct {
-	Connections     int           `yaml:"connections" toml:"connections"`           // concurrent connections, all listeners (default 20000)
-	PerSource       int           `yaml:"per_source" toml:"per_source"`             // concurrent connections per source address (default 32)
-	SessionBytes    int64         `yaml:"session_bytes" toml:"session_bytes"`       // bytes read per session (default 4 MiB)
-	LineBytes       int           `yaml:"line_bytes" toml:"line_bytes"`             // longest input line (default 16 KiB)
-	Commands        int           `yaml:"commands" toml:"commands"`                 // commands per session (default 1000)
-	FSBytes         int64         `yaml:"fs_bytes" toml:"fs_bytes"`                 // virtual filesystem bytes per session (default 8 MiB)
-	Idle            time.Duration `yaml:"idle" toml:"idle"`                         // idle time before a session is closed (default 3m)
-	Session         time.Duration `yaml:"session" toml:"session"`                   // longest session (default 15m)
-	HTTPBody        int           `yaml:"http_body" toml:"http_body"`               // HTTP body bytes kept (default 64 KiB)
-	FirstBytes      int           `yaml:"first_bytes" toml:"first_bytes"`           // generic: first bytes kept (default 4 KiB)
-	PendingSessions int           `yaml:"pending_sessions" toml:"pending_sessions"` // finished sessions queued for commit (default 100000)
+	Connections     int           `yaml:"connections" toml:"connections"`                  // concurrent connections, all listeners (default 20000)
+	PerSource       int           `yaml:"per_source" toml:"per_source"`                    // concurrent connections per source address (default 32)
+	SessionBytes    int64         `yaml:"session_bytes" toml:"session_bytes" unit:"bytes"` // bytes read per session (default 4 MiB)
+	LineBytes       int           `yaml:"line_bytes" toml:"line_bytes" unit:"bytes"`       // longest input line (default 16 KiB)
+	Commands        int           `yaml:"commands" toml:"commands"`                        // commands per session (default 1000)
+	FSBytes         int64         `yaml:"fs_bytes" toml:"fs_bytes" unit:"bytes"`           // virtual filesystem bytes per session (default 8 MiB)
+	Idle            time.Duration `yaml:"idle" toml:"idle"`                                // idle time before a session is closed (default 3m)
+	Session         time.Duration `yaml:"session" toml:"session"`                          // longest session (default 15m)
+	HTTPBody        int           `yaml:"http_body" toml:"http_body" unit:"bytes"`         // HTTP body bytes kept (default 64 KiB)
+	FirstBytes      int           `yaml:"first_bytes" toml:"first_bytes" unit:"bytes"`     // generic: first bytes kept (default 4 KiB)
+	PendingSessions int           `yaml:"pending_sessions" toml:"pending_sessions"`        // finished sessions queued for commit (default 100000)
 }

@@ -1,0 +1,5 @@
+package config
+
+import "reflect"
+
+func equalJSON(a, b any) bool { return reflect.DeepEqual(a, b) }
