@@ -130,6 +130,7 @@ func (c *Component) intrusionHits(id string, fin []session.Session, first, last 
 		port uint16
 	}
 	tag := classify.Intrusion.Bit()
+	loc := c.location()
 	res := &aggregate.Result{}
 	srcIdx := map[srcKey]int{}
 	hits := map[hitKey]uint64{}
@@ -139,7 +140,7 @@ func (c *Component) intrusionHits(id string, fin []session.Session, first, last 
 		if !s.Intrusion() || s.Filtered {
 			continue
 		}
-		k := srcKey{aggregate.DayOf(s.Start, c.deps.Location), s.Src}
+		k := srcKey{aggregate.DayOf(s.Start, loc), s.Src}
 		idx, ok := srcIdx[k]
 		if !ok {
 			idx = len(res.Sources)

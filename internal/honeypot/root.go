@@ -40,7 +40,8 @@ type Dependencies struct {
 	Locate  func(netip.Addr) store.Place // geolocation (nil: unknown; required with allowed countries)
 	Events  session.Sink                 // receives every session event (nil: none)
 	// Location is the store's time zone: days of the intrusion counts
-	// (nil: UTC).
+	// (nil: the Store's Location() at commit time when it has one, else
+	// UTC).
 	Location *time.Location
 	// FrontEnds replace the built-in front end of a service (tests,
 	// embedding); a service with no front end is skipped with a warning.
@@ -115,9 +116,6 @@ func New(r *daemon.Reporter, cfg config.Honeypot, deps Dependencies) (*Component
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
-	}
-	if deps.Location == nil {
-		deps.Location = time.UTC
 	}
 	policy, err := creds.FromConfig(cfg.Credentials)
 	if err != nil {
@@ -309,4 +307,17 @@ func (c *Component) Stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("honeypot final commit: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// location is the zone intrusion days are counted in.
+func (c *Component) location() *time.Location {
+	if c.deps.Location != nil {
+		return c.deps.Location
+	}
+	if l, ok := c.deps.Store.(interface{ Location() *time.Location }); ok {
+		if loc := l.Location(); loc != nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
