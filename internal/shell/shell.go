@@ -88,7 +88,9 @@ type Shell struct {
 	exitReason string
 	urlSeen    map[string]bool
 	pending    map[*node]bool
-	depth      int // sh -c nesting
+	// samplePaths are the paths whose recorded content is a sample.
+	samplePaths map[string]bool
+	depth       int // sh -c nesting
 
 	term    []byte // what the current line prints
 	termCut bool
@@ -137,6 +139,7 @@ func New(cfg Config, rec *session.Recorder) *Shell {
 	}
 	s.urlSeen = map[string]bool{}
 	s.pending = map[*node]bool{}
+	s.samplePaths = map[string]bool{}
 	return s
 }
 
@@ -300,18 +303,31 @@ func (s *Shell) noteWrite(n *node, via string, appendOnly bool) {
 	s.recordFile(n)
 }
 
+// recordFile records n's content. Two changes are not recorded, so a
+// session's record keeps the evidence: an empty file (nothing arrived; a
+// chunked upload is recorded from its first bytes), and content that would
+// replace a recorded sample (ELF or script) with something that is not one
+// (a cleanup such as "> dvrHelper" or a later download placeholder).
 func (s *Shell) recordFile(n *node) {
 	n.pending = false
 	delete(s.pending, n)
 	n.recorded = len(n.data)
-	if s.rec == nil {
+	if s.rec == nil || len(n.data) == 0 {
 		return
+	}
+	p := n.pathOf()
+	sample := session.IsSample(session.FileType(n.data))
+	if s.samplePaths[p] && !sample {
+		return
+	}
+	if sample && len(s.samplePaths) < maxURLsSeen {
+		s.samplePaths[p] = true
 	}
 	via := n.via
 	if via == "" {
 		via = "redirect"
 	}
-	s.rec.File(n.pathOf(), via, n.data)
+	s.rec.File(p, via, n.data)
 }
 
 // settle records the pending files at or under the paths a command names.

@@ -508,20 +508,19 @@ func matchToks(toks []bre, l string, i int, budget *int) (int, bool) {
 }
 
 func headTailCount(c *call) (int, []string) {
-	flags, ops := opts(c.args[1:], "nc")
 	n := 10
+	var rest []string
+	for _, a := range c.args[1:] {
+		if len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "" {
+			n, _ = strconv.Atoi(a[1:])
+			continue
+		}
+		rest = append(rest, a)
+	}
+	flags, ops := opts(rest, "nc")
 	if v, ok := flags['n']; ok {
 		if x, err := strconv.Atoi(strings.TrimPrefix(v, "+")); err == nil {
 			n = x
-		}
-	}
-	for i, o := range ops {
-		if strings.HasPrefix(o, "-") && len(o) > 1 {
-			if x, err := strconv.Atoi(o[1:]); err == nil {
-				n = x
-				ops = append(ops[:i:i], ops[i+1:]...)
-				break
-			}
 		}
 	}
 	return n, ops
