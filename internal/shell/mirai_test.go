@@ -172,8 +172,8 @@ func echoChunks(bin []byte) []string {
 
 type loaderRun struct {
 	arch, method, writeDir string
-	commands                []session.Command
-	sess                    session.Session
+	commands               []session.Command
+	sess                   session.Session
 }
 
 // runLoader plays the loader's whole dialogue against a device and checks
