@@ -394,6 +394,12 @@ func (s *Shell) expandWords(ws []word, glob bool) []string {
 		var b strings.Builder
 		var pat strings.Builder
 		hasGlob, onlyVars, anyQuoted := false, true, false
+		wantGlob := false
+		if glob {
+			for _, p := range w.parts {
+				wantGlob = wantGlob || p.glob
+			}
+		}
 		for _, p := range w.parts {
 			var v string
 			if p.varRef != "" {
@@ -412,6 +418,9 @@ func (s *Shell) expandWords(ws []word, glob bool) []string {
 				v = v[:max(0, s.maxWord()-b.Len())]
 			}
 			b.WriteString(v)
+			if !wantGlob {
+				continue
+			}
 			if p.glob {
 				hasGlob = true
 				pat.WriteString(v)

@@ -266,7 +266,9 @@ func (p *parser) command(close byte) *command {
 		}
 		w := p.word()
 		if len(w.parts) == 0 {
-			p.pos++ // cannot happen; never loop
+			if p.pos < len(p.s) {
+				p.pos++ // never loop on a byte no rule takes
+			}
 			continue
 		}
 		c.words = append(c.words, w)
@@ -398,6 +400,7 @@ func (p *parser) word() word {
 				p.pos += 2
 				continue
 			}
+			lit.WriteByte('\\')
 			p.pos++
 		case '\'':
 			flush(false)
