@@ -626,7 +626,7 @@ func cmdBase64(c *call) int {
 			c.errorf("base64: invalid input")
 			return 1
 		}
-		c.via = "echo"
+		c.via = "redirect"
 		c.write(out)
 		return st
 	}
