@@ -77,7 +77,7 @@ func DefaultLimits() Limits {
 		PerSource:       32,
 		SessionBytes:    4 << 20,
 		LineBytes:       16 << 10,
-		Commands:        1000,
+		Commands:        5000,
 		FSBytes:         8 << 20,
 		Idle:            3 * time.Minute,
 		Session:         15 * time.Minute,

@@ -21,7 +21,7 @@ func TestApplyDefaults(t *testing.T) {
 		Credentials:    Credentials{Policy: "after", AfterTries: 2},
 		Limits: Limits{
 			Connections: 20000, PerSource: 32, SessionBytes: 4 << 20, LineBytes: 16 << 10,
-			Commands: 1000, FSBytes: 8 << 20, Idle: 3 * time.Minute, Session: 15 * time.Minute,
+			Commands: 5000, FSBytes: 8 << 20, Idle: 3 * time.Minute, Session: 15 * time.Minute,
 			HTTPBody: 64 << 10, FirstBytes: 4 << 10, PendingSessions: 100000,
 		},
 	}

@@ -164,7 +164,7 @@ honeypot:
     # The longest input line.
     line_bytes: 16KiB
     # Commands per session.
-    commands: 1000
+    commands: 5000
     # Virtual filesystem bytes per session.
     fs_bytes: 8MiB
     # Time without input before a session is closed.
@@ -333,7 +333,7 @@ session_bytes = "4MiB"
 # The longest input line.
 line_bytes = "16KiB"
 # Commands per session.
-commands = 1000
+commands = 5000
 # Virtual filesystem bytes per session.
 fs_bytes = "8MiB"
 # Time without input before a session is closed.

@@ -99,7 +99,7 @@ type Limits struct {
 	PerSource       int           `yaml:"per_source" toml:"per_source"`                    // concurrent connections per source address (default 32)
 	SessionBytes    int64         `yaml:"session_bytes" toml:"session_bytes" unit:"bytes"` // bytes read per session (default 4 MiB)
 	LineBytes       int           `yaml:"line_bytes" toml:"line_bytes" unit:"bytes"`       // longest input line (default 16 KiB)
-	Commands        int           `yaml:"commands" toml:"commands"`                        // commands per session (default 1000)
+	Commands        int           `yaml:"commands" toml:"commands"`                        // commands per session (default 5000: a 60 KiB echo -ne upload takes about 1,000)
 	FSBytes         int64         `yaml:"fs_bytes" toml:"fs_bytes" unit:"bytes"`           // virtual filesystem bytes per session (default 8 MiB)
 	Idle            time.Duration `yaml:"idle" toml:"idle"`                                // idle time before a session is closed (default 3m)
 	Session         time.Duration `yaml:"session" toml:"session"`                          // longest session (default 15m)

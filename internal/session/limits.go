@@ -25,7 +25,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		Bytes:      4 << 20,
 		Line:       16 << 10,
-		Commands:   1000,
+		Commands:   5000,
 		Logins:     100,
 		Requests:   100,
 		URLs:       200,

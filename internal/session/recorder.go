@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -192,7 +193,11 @@ func (r *Recorder) File(path, via string, content []byte) {
 	r.dirty = true
 	if path != "" {
 		for i := range r.s.Files {
-			if r.s.Files[i].Path == path {
+			// The same path is the same file while its content grows
+			// (an upload written in chunks) or while it held no sample; a
+			// sample replaced by other content (a second architecture's
+			// binary written to the same name) is kept as its own record.
+			if r.s.Files[i].Path == path && !(r.s.Files[i].Sample && !bytes.HasPrefix(content, r.s.Files[i].Content)) {
 				if r.s.Files[i].Via != via && r.s.Files[i].Via != "" {
 					f.Via = r.s.Files[i].Via // how it first arrived
 				}

@@ -197,6 +197,13 @@ func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) (
 	}
 	sconn.Close()
 	<-done
+	// The shell records large appended files lazily; Close records what
+	// a session cut off mid-upload wrote.
+	cs.mu.Lock()
+	if cl, ok := cs.sh.(interface{ Close() }); ok {
+		cl.Close()
+	}
+	cs.mu.Unlock()
 	if ctx.Err() != nil {
 		return "shutdown"
 	}

@@ -190,6 +190,11 @@ func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) s
 		fs = lim.FSBytes
 	}
 	sh := s.cfg.NewShell(shell.Config{Arch: arch, Hostname: s.cfg.Hostname, User: user, FSBytes: fs}, rec)
+	// The shell records large appended files lazily; Close records what
+	// a session cut off mid-upload wrote.
+	if cl, ok := sh.(interface{ Close() }); ok {
+		defer cl.Close()
+	}
 	t.p.Echo = true
 	for {
 		if err := t.writeString(sh.Prompt()); err != nil {
