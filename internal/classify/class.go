@@ -14,10 +14,11 @@ const (
 	Masscan                  // IPv4 TCP SYN (no ACK) with IP ID == (dst ^ dport ^ seq) & 0xffff
 	Backscatter              // replies to spoofed traffic: SYN-ACK, RST, echo reply, unreachable, time exceeded
 	Exploit                  // payload matched an exploit pattern
+	Intrusion                // a honeypot session with a successful login that ran at least one command
 	NumClasses               // number of classes
 )
 
-var classNames = [NumClasses]string{"access", "mirai", "zmap", "masscan", "backscatter", "exploit"}
+var classNames = [NumClasses]string{"access", "mirai", "zmap", "masscan", "backscatter", "exploit", "intrusion"}
 
 // String returns the class name used on the command line, in JSON and in the store.
 func (c Class) String() string {
