@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -235,4 +237,33 @@ func TestSessionsThroughServe(t *testing.T) {
 	if err != nil || !strings.Contains(out, storetest.SHA256(storetest.ELF("mirai"))) {
 		t.Errorf("samples through the owner: %v\n%s", err, out)
 	}
+}
+
+// FuzzEscapeText: whatever an attacker sent, the escaped text has no
+// control or formatting character a terminal would act on, and text
+// without any is left as it is.
+func FuzzEscapeText(f *testing.F) {
+	for _, s := range []string{"", "ls -la", "\x1b[2J", "a\u202eb", "\xff\xfe", "日本語", "echo -ne '\\x7f'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := escapeText(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("%q: invalid UTF-8 %q", s, out)
+		}
+		for _, r := range out {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+				t.Fatalf("%q: %U left in %q", s, r, out)
+			}
+		}
+		clean := utf8.ValidString(s)
+		for _, r := range s {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+				clean = false
+			}
+		}
+		if clean && out != s {
+			t.Fatalf("%q changed to %q", s, out)
+		}
+	})
 }
