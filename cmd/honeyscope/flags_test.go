@@ -222,8 +222,11 @@ func TestLang(t *testing.T) {
 	os.WriteFile(badCfg, []byte(`{"lang": "fr"}`), 0o644)
 	for _, path := range withLang {
 		var extra []string
-		if path[len(path)-1] == "lookup" {
+		switch path[len(path)-1] {
+		case "lookup":
 			extra = []string{"8.8.8.8"}
+		case "show":
+			extra = []string{"0123456789abcdef"}
 		}
 		args := append(append(append([]string{}, path...), "--lang", "fr"), extra...)
 		err := checkInvocation(args)

@@ -314,6 +314,9 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		fmt.Fprintf(out, ", %s from Cowrie logs", plural(sessions, "session", "sessions"))
 	}
 	for c := classify.Class(1); c < classify.NumClasses; c++ {
+		if c == classify.Intrusion && cls[c] == 0 {
+			continue // honeypot sessions: captures have none
+		}
 		fmt.Fprintf(out, ", %s %d", c, cls[c])
 	}
 	fmt.Fprintln(out)

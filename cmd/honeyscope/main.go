@@ -141,7 +141,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE` (JSON: db, geoip, asn, tz, lang; a regular file of at most 1 MiB; default ./honeyscope.json or ~/.config/honeyscope/config.json when present)")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g))
+	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g), newSessionsCmd(g), newSamplesCmd(g))
 	wrapRunE(root, g.explainStorePath)
 	return root
 }

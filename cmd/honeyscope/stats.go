@@ -34,8 +34,10 @@ protocol, ASN and day range. Every row has "packets" and "sources" (distinct
 source IPs of that row). Days are in the store's time zone.
 
 Classes: access (every inbound packet), mirai, zmap, masscan, backscatter,
-exploit (docs/classes.md has the exact definitions). A packet can carry several
-classes, so with --by class the rows add up to more than the access row.
+exploit, and intrusion: honeypot sessions with a successful login that ran at
+least one command, whose "packets" count sessions (docs/classes.md has the
+exact definitions). A packet can carry several classes, so with --by class the
+rows add up to more than the access row.
 
 --by pattern counts exploit matches by the IoT exploit / loader pattern that
 matched (other traffic has no pattern); --by src_port groups by the source's

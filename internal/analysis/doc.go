@@ -10,7 +10,8 @@
 // zero.
 //
 // Classes are identified by the names used on the command line and in the
-// store ("access", "mirai", "zmap", "masscan", "backscatter", "exploit").
+// store ("access", "mirai", "zmap", "masscan", "backscatter", "exploit",
+// "intrusion").
 // Series are identified by a dimension ("country", "port", "asn") and a key
 // within it ("IT", "23/tcp", "AS12345").
 package analysis

@@ -32,6 +32,7 @@ var classNamesJA = map[string]string{
 	"masscan":     "masscan",
 	"backscatter": "バックスキャッタ",
 	"exploit":     "エクスプロイト",
+	"intrusion":   "侵入セッション",
 }
 
 var classNamesEN = map[string]string{
@@ -41,6 +42,7 @@ var classNamesEN = map[string]string{
 	"masscan":     "masscan packets",
 	"backscatter": "backscatter packets",
 	"exploit":     "exploit packets",
+	"intrusion":   "intrusion sessions",
 }
 
 // ClassName returns the display name of a class in a language, e.g.
@@ -190,8 +192,11 @@ func sentenceJA(f Finding, subject, ratio string, drv []string) string {
 		ref = "前週中央値"
 	}
 	unit := "パケット"
-	if f.Unit == UnitSources {
+	switch {
+	case f.Unit == UnitSources:
 		unit = "IP"
+	case f.Class == "intrusion":
+		unit = "セッション" // the intrusion class counts sessions
 	}
 	zeroBase := !(f.Baseline > 0)
 	var tail []string

@@ -182,3 +182,18 @@ func TestFormatHelpers(t *testing.T) {
 		t.Error("class names")
 	}
 }
+
+// TestSentenceIntrusion: the intrusion class counts sessions, and says so.
+func TestSentenceIntrusion(t *testing.T) {
+	f := Finding{Kind: KindSpike, Class: "intrusion", Dim: DimCountry, Key: "IT", Unit: UnitPackets,
+		Day: time.Date(2026, 5, 22, 0, 0, 0, 0, time.UTC), Value: 40, Baseline: 0, Ratio: 40, Window: 7}
+	f.LastDay = f.Day
+	ja := Sentence(f, LangJapanese, testNamer)
+	if !strings.Contains(ja, "イタリアからの侵入セッション") || !strings.Contains(ja, "40セッション") || strings.Contains(ja, "パケット") {
+		t.Errorf("ja: %s", ja)
+	}
+	en := Sentence(f, LangEnglish, testNamer)
+	if !strings.Contains(en, "intrusion sessions from Italy") || strings.Contains(en, "packets") {
+		t.Errorf("en: %s", en)
+	}
+}

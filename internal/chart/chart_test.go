@@ -354,7 +354,7 @@ func TestColorForGroups(t *testing.T) {
 		reserved[c] = true
 	}
 	groups := map[string][]string{"countries": fixedCountries, "ports": fixedPorts}
-	for _, k := range []string{"zmap", "masscan", "mirai", "access", "backscatter", "exploit"} {
+	for _, k := range []string{"zmap", "masscan", "mirai", "access", "backscatter", "exploit", "intrusion"} {
 		groups["classes"] = append(groups["classes"], k)
 	}
 	for name, keys := range groups {

@@ -119,7 +119,7 @@ var (
 		"za", "ca", "ro", "pl", "es", "bg", "au", "sa", "iq", "kz", "ec",
 	}
 	fixedClasses = map[string]int{
-		"zmap": 0, "masscan": 1, "mirai": 2, "access": 3, "backscatter": 6, "exploit": 8,
+		"zmap": 0, "masscan": 1, "mirai": 2, "access": 3, "backscatter": 6, "exploit": 8, "intrusion": 14,
 	}
 	fixedPorts = []string{
 		"22/tcp", "443/tcp", "23/tcp", "8080/tcp", "80/tcp", "2323/tcp", "445/tcp", "3389/tcp", "5555/tcp",
@@ -170,7 +170,7 @@ func isOtherKey(key string) bool {
 // chart:
 //   - the 40 commonest source countries of background radiation (US, IN, CN,
 //     VN, BR, ID, RU, TW, KR, JP, IT, MX, FR, DE, NL, GB, ...), the traffic
-//     classes (mirai, zmap, masscan, backscatter, exploit, access) and 40
+//     classes (mirai, zmap, masscan, backscatter, exploit, intrusion, access) and 40
 //     common destination ports ("23/tcp", "445/tcp", "8/icmp", ...) have
 //     fixed colours, distinct within each group;
 //   - "other" (also "other/tcp" etc.) is grey, unknown keys ("", "??", "ZZ")

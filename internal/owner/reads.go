@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -102,4 +103,31 @@ func (g *guarded) FixedSourcePorts(ctx context.Context, s store.Selection, n int
 	return read(g, ctx, func(st store.Store, ctx context.Context) ([]store.SourcePortRow, error) {
 		return st.FixedSourcePorts(ctx, s, n)
 	})
+}
+
+func (g *guarded) Sessions(ctx context.Context, q store.SessionQuery) ([]session.Session, error) {
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]session.Session, error) { return st.Sessions(ctx, q) })
+}
+
+func (g *guarded) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sample, error) {
+	return read(g, ctx, func(st store.Store, ctx context.Context) ([]session.Sample, error) { return st.Samples(ctx, q) })
+}
+
+// CommitSessions counts as a commit when it carries intrusion hits.
+func (g *guarded) CommitSessions(ctx context.Context, b store.SessionBatch) error {
+	st, err := g.c.enter()
+	if err != nil {
+		return err
+	}
+	defer g.c.leave()
+	ctx, done := g.c.opContext(ctx)
+	defer done()
+	err = st.CommitSessions(ctx, b)
+	switch {
+	case err != nil:
+		g.c.m.commitFailures.Inc()
+	case b.Hits != nil:
+		g.c.m.commits.Inc()
+	}
+	return err
 }

@@ -8,14 +8,25 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/period"
 )
+
+func init() {
+	msgs["intrusionUnit"] = [2]string{
+		"Intrusions are honeypot sessions with a successful login that ran at least one command; the counts below are sessions, not packets.",
+		"侵入は、ハニーポットでログインに成功し、1つ以上のコマンドを実行したセッションです。以下の数値はパケット数ではなくセッション数です。",
+	}
+}
 
 func (b *builder) classSection(class string) {
 	name := b.className(class)
 	b.d.h2("class-"+class, name)
 	if note := b.partialNote(); note != "" {
 		b.d.note(note)
+	}
+	if class == classify.Intrusion.String() {
+		b.d.note(b.tr("intrusionUnit"))
 	}
 	gaps, notes := b.chartDays()
 	unitSeries := b.v.UnitSeries

@@ -119,13 +119,13 @@ func ratioCell(f analysis.Finding) string {
 	return "×" + analysis.FormatRatio(r)
 }
 
-// leadFindings are the three findings of the summary: Mirai, exploit and
-// access findings first, as the observation posts lead with them.
+// leadFindings are the three findings of the summary: Mirai, exploit,
+// intrusion and access findings first, as the observation posts lead with them.
 func (b *builder) leadFindings() []analysis.Finding {
 	var lead, rest []analysis.Finding
 	for _, f := range b.v.Listed {
 		switch f.Class {
-		case "mirai", "exploit", "access":
+		case "mirai", "exploit", "intrusion", "access":
 			lead = append(lead, f)
 		default:
 			rest = append(rest, f)

@@ -25,6 +25,8 @@ import (
 type Store interface {
 	Reader
 	Writer
+	// SessionStore: the honeypot's sessions and samples (sessions.go).
+	SessionStore
 	// Path is the store's file (or the owner's announcement for a remote store).
 	Path() string
 	// TimeZone is the name of the zone the store's days are in.

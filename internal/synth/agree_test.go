@@ -57,7 +57,7 @@ func TestAgreesWithClassify(t *testing.T) {
 		t.Errorf("%d packets disagree", bad)
 	}
 	for cl := range classify.NumClasses {
-		if counts[cl] == 0 {
+		if counts[cl] == 0 && cl != classify.Intrusion { // honeypot sessions: never in a capture
 			t.Errorf("no %s packet in the capture", cl)
 		}
 	}

@@ -258,7 +258,7 @@ func TestRealism(t *testing.T) {
 		sources[e.Class] += e.Sources
 	}
 	for _, c := range classify.Names() {
-		if sources[c] == 0 {
+		if sources[c] == 0 && c != classify.Intrusion.String() { // honeypot sessions: never in a capture
 			t.Errorf("class %s missing", c)
 		}
 	}

@@ -36,6 +36,7 @@ var migrations = []migration{
 	{4, "detection version of each ingest", execAll([]string{
 		`ALTER TABLE ingests ADD COLUMN detection VARCHAR`,
 	})},
+	{5, "honeypot sessions and samples", execAll(sessionSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

@@ -20,7 +20,9 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/storetest"
 )
 
 // schema2Store decompresses the schema-2 fixture (testdata/README.md) into
@@ -339,6 +341,8 @@ func TestMigrationSteps(t *testing.T) {
 			if err := st.DB().QueryRow(`SELECT count(*) FROM ingests WHERE detection IS NULL`).Scan(&n); err != nil || n != 2 {
 				t.Errorf("after migration 4: %d ingests without detection (%v), want the 2 old ones", n, err)
 			}
+		case 5:
+			checkSessionTables(t, st)
 		}
 		st.Close()
 	}
@@ -436,5 +440,79 @@ func TestReadOnlyUpgradeLocked(t *testing.T) {
 	_, err = Open(context.Background(), path, Options{ReadOnly: true, LockTimeout: 100 * time.Millisecond, Waiting: func() {}})
 	if err == nil || !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "must be upgraded") {
 		t.Fatalf("read-only open of an old store another process reads: %v, want an upgrade-needs-the-store error", err)
+	}
+}
+
+// checkSessionTables checks a store just migrated to schema 5: the session
+// tables are there and empty, and the intrusion class is known.
+func checkSessionTables(t *testing.T, st *Store) {
+	t.Helper()
+	for _, tb := range []string{"hp_sessions", "hp_logins", "hp_commands", "hp_requests", "hp_urls", "hp_files", "samples", "hp_batches"} {
+		var n int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM ` + tb).Scan(&n); err != nil || n != 0 {
+			t.Errorf("after migration 5: %s has %d rows (%v), want an empty table", tb, n, err)
+		}
+	}
+	var bit int
+	if err := st.DB().QueryRow(`SELECT bit FROM classes WHERE name = 'intrusion'`).Scan(&bit); err != nil || bit != int(classify.Intrusion.Bit()) {
+		t.Errorf("after migration 5: intrusion bit %d (%v)", bit, err)
+	}
+}
+
+// TestSessionsAfterUpgrade commits a batch of sessions with intrusion hits
+// to stores upgraded from schema 2 (the fixture) and from schema 4, and
+// checks that the intrusions add up with the old rows.
+func TestSessionsAfterUpgrade(t *testing.T) {
+	ctx := context.Background()
+	from4 := filepath.Join(t.TempDir(), "v4.duckdb")
+	st, err := Open(ctx, from4, Options{migrateTo: 4, TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, sampleBatch("sha256:v4")); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for name, path := range map[string]string{"schema 2": schema2Store(t), "schema 4": from4} {
+		st, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		before, err := st.Stats(ctx, store.StatsQuery{By: []string{"class"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := netip.MustParseAddr("198.51.100.200")
+		ss := []session.Session{storetest.Telnet("m5", "open", src, time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC), storetest.ELF("m5"), "sh")}
+		if err := st.CommitSessions(ctx, store.SessionBatch{ID: "m5", Sessions: ss, Hits: storetest.IntrusionHits("m5", "open", ss, st.Location())}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		after, err := st.Stats(ctx, store.StatsQuery{By: []string{"class"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before)+1 {
+			t.Errorf("%s: classes after the intrusion: %v, before %v", name, after, before)
+		}
+		found := false
+		for _, r := range after {
+			if r.Keys[0] == "intrusion" {
+				found = true
+				if r.Packets != 1 || r.Sources != 1 {
+					t.Errorf("%s: intrusion row %+v, want 1 session from 1 source", name, r)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no intrusion row in %v", name, after)
+		}
+		for _, dims := range append(schema2Dims, []string{"day", "class", "port"}) {
+			compareStats(t, st, store.StatsQuery{By: dims})
+		}
+		got, err := st.Sessions(ctx, store.SessionQuery{})
+		if err != nil || len(got) != 1 || got[0].ID != "m5" {
+			t.Errorf("%s: sessions %+v (%v)", name, got, err)
+		}
+		st.Close()
 	}
 }

@@ -39,7 +39,7 @@ var chunkTarget = 4 << 20
 
 // protocolVersion is checked in the handshake; an owner and a client of
 // different versions refuse each other with a message naming both.
-const protocolVersion = 1
+const protocolVersion = 2
 
 // magic opens the handshake.
 const magic = "honeyscope-store"

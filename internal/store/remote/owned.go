@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -70,6 +71,26 @@ func (o ownedStore) Reassign(ctx context.Context, from, to string, locate func(n
 	}
 	defer o.s.releaseWrite()
 	return o.s.st.Reassign(ctx, from, to, locate, countryDB, asnDB)
+}
+
+func (o ownedStore) CommitSessions(ctx context.Context, b store.SessionBatch) error {
+	if err := o.s.acquireWrite(ctx); err != nil {
+		return err
+	}
+	defer o.s.releaseWrite()
+	err := o.s.st.CommitSessions(ctx, b)
+	if err == nil && b.Hits != nil {
+		o.s.committed(b.Hits.Ingest)
+	}
+	return err
+}
+
+func (o ownedStore) Sessions(ctx context.Context, q store.SessionQuery) ([]session.Session, error) {
+	return o.s.st.Sessions(ctx, q)
+}
+
+func (o ownedStore) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sample, error) {
+	return o.s.st.Samples(ctx, q)
 }
 
 // ownedTx releases the write lock when it ends.

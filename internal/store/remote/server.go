@@ -350,6 +350,8 @@ func (s *Server) serve(nc net.Conn) {
 		s.tx(ctx, c, next)
 	case opReassign:
 		s.reassign(ctx, c, m, next)
+	case opCommitSessions:
+		s.commitSessions(ctx, c, m, next)
 	default:
 		s.reply(c, &message{Op: opOK}, fmt.Errorf("unknown operation %q", m.Op))
 	}
