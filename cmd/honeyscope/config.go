@@ -8,6 +8,9 @@ import (
 	"github.com/honeyscope/honeyscope/internal/boundedfile"
 	"os"
 	"path/filepath"
+	"strings"
+
+	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 )
 
 // config is the optional settings file. Flags override it.
@@ -21,15 +24,18 @@ type config struct {
 	TZ    string `json:"tz"`
 	Lang  string `json:"lang"`
 	path  string
+	// svc is the service configuration when the file is YAML or TOML
+	// (internal/config: the sections of serve, the honeypot's among them).
+	svc *svcconfig.File
 }
 
 func configCandidates(explicit string) []string {
 	if explicit != "" {
 		return []string{explicit}
 	}
-	c := []string{"honeyscope.json"}
+	c := []string{"honeyscope.json", "honeyscope.yaml", "honeyscope.toml"}
 	if d, err := os.UserConfigDir(); err == nil {
-		c = append(c, filepath.Join(d, "honeyscope", "config.json"))
+		c = append(c, filepath.Join(d, "honeyscope", "config.json"), filepath.Join(d, "honeyscope", "config.yaml"))
 	}
 	return c
 }
@@ -47,6 +53,14 @@ func loadConfig(explicit string) (*config, error) {
 				return nil, fmt.Errorf("config %s: no such file", p)
 			}
 			return nil, fmt.Errorf("config %w", err) // the error names the file
+		}
+		if svcFormat(p, data) {
+			f, err := svcconfig.Parse(p, data, svcconfig.FormatOf(p, data))
+			if err != nil {
+				return nil, err // names the file, the line and the key
+			}
+			f.Path = p
+			return &config{DB: f.DB, GeoIP: f.GeoIP, ASN: f.ASN, TZ: f.TZ, Lang: f.Lang, path: p, svc: f}, nil
 		}
 		var c config
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -67,6 +81,20 @@ func loadConfig(explicit string) (*config, error) {
 		return &c, nil
 	}
 	return &config{}, nil
+}
+
+// svcFormat reports whether a settings file is a YAML or TOML service
+// configuration rather than the JSON settings file: by its extension, or
+// for another name by not starting with "{".
+func svcFormat(path string, data []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".toml":
+		return true
+	case ".json":
+		return false
+	}
+	t := bytes.TrimSpace(data)
+	return len(t) > 0 && t[0] != '{'
 }
 
 // maxConfigSize is the largest config file read: 1 MiB (a config file

@@ -18,10 +18,12 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/api"
 	"github.com/honeyscope/honeyscope/internal/civil"
+	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	geocomp "github.com/honeyscope/honeyscope/internal/locator"
 	"github.com/honeyscope/honeyscope/internal/metrics"
 	"github.com/honeyscope/honeyscope/internal/owner"
+	"github.com/honeyscope/honeyscope/internal/privdrop"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
 )
@@ -38,6 +40,8 @@ type serveOptions struct {
 	geo       geoOptions
 	shutdown  time.Duration
 	logFormat string
+	hp        honeypotOptions
+	svc       *svcconfig.File // the service configuration (config file + flags)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -93,6 +97,17 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 				}
 				o.tz = z
 			}
+			svcFile := func() (*svcconfig.File, error) {
+				return o.hp.serviceFile(g, &o.listen, cmd.Flags().Changed("listen"), cmd.ErrOrStderr())
+			}
+			if done, err := o.hp.printHelpers(cmd.OutOrStdout(), svcFile); done {
+				return err
+			}
+			f, err := svcFile()
+			if err != nil {
+				return err
+			}
+			o.svc = f
 			return runServe(cmd.Context(), g, o, cmd.ErrOrStderr())
 		},
 	}
@@ -104,6 +119,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	o.geo.register(f)
+	o.hp.register(f)
 	cmd.AddCommand(newHashPasswordCmd())
 	return cmd
 }
@@ -164,26 +180,53 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 
+	hp, closeHP, err := newHoneypot(r, o.svc, st.Store(), geoC, storeCfg.Path)
+	if err != nil {
+		return err
+	}
+	defer closeHP()
+
 	rs := remote.NewServer(st.Store(), r.Logger("remote"))
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking
 	// requests before the store is closed.
-	d := daemon.New(log,
-		daemon.Entry{Name: "store", Component: st},
-		daemon.Entry{Name: "geo", Component: geoC},
-		daemon.Entry{Name: "metrics", Component: met},
+	entries := []daemon.Entry{
+		{Name: "store", Component: st},
+		{Name: "geo", Component: geoC},
+		{Name: "metrics", Component: met},
 		// Other commands (ingest, stats, spikes, report, geo reassign) reach
 		// the store through its socket beside the file.
-		daemon.Entry{Name: "remote", Component: rs},
-		daemon.Entry{Name: "api", Component: apiC},
-	)
+		{Name: "remote", Component: rs},
+	}
+	if hp != nil {
+		// Every listener is bound first, while serve may still hold the
+		// privilege to bind ports below 1024; then serve becomes the
+		// configured user, before the store or anything else opens.
+		if err := hp.Listen(); err != nil {
+			return err
+		}
+		if u := o.svc.Honeypot.User; u != "" {
+			if err := privdrop.Drop(u); err != nil {
+				return fmt.Errorf("honeypot user %q: %w", u, err)
+			}
+			log.Info("running as an unprivileged user", "user", u)
+		}
+		entries = append(entries, daemon.Entry{Name: "honeypot", Component: hp})
+	}
+	entries = append(entries, daemon.Entry{Name: "api", Component: apiC})
+	d := daemon.New(log, entries...)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
 	if err := d.Start(ctx); err != nil {
 		return err
+	}
+	if hp != nil {
+		for _, a := range hp.Addrs() {
+			log.Info("honeypot listening", "service", a.Service, "addr", a.Addr.String(), "tls", a.TLS)
+		}
 	}
 	log.Info("serving", "addr", apiC.Addr().String(), "store", storeCfg.Path, "version", version)
 	if serveReady != nil {
