@@ -148,8 +148,9 @@ func (v *validator) hostPort(path, s string) (string, uint16, bool) {
 		return "", 0, false
 	}
 	p, err := strconv.Atoi(port)
-	if err != nil || p < 1 || p > 65535 {
-		v.fail(path, "%q: %q is not a port (1-65535)", s, port)
+	// Port 0 (the system picks one) is allowed for the API.
+	if err != nil || p < 0 || p > 65535 {
+		v.fail(path, "%q: %q is not a port (0-65535)", s, port)
 		return "", 0, false
 	}
 	return host, uint16(p), true

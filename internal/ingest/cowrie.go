@@ -24,9 +24,6 @@ import (
 // FormatCowrie is the ingest log's format of a Cowrie JSON log.
 const FormatCowrie = "cowrie"
 
-// ErrNoSessionStore is returned for a Cowrie log when the store cannot
-// hold honeypot sessions (it does not implement store.SessionStore).
-var ErrNoSessionStore = errors.New("the store cannot hold honeypot sessions")
 
 // CowrieResult is what a Cowrie JSON log held.
 type CowrieResult struct {
@@ -327,9 +324,5 @@ func (c *committer) commitSessions(ctx context.Context, b store.SessionBatch) er
 		return err
 	}
 	defer c.releaseStore()
-	ss, ok := st.(store.SessionStore)
-	if !ok {
-		return fmt.Errorf("%w (%s); Cowrie logs need a store with the session tables", ErrNoSessionStore, st.Path())
-	}
-	return ss.CommitSessions(ctx, b)
+	return st.CommitSessions(ctx, b)
 }

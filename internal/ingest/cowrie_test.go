@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -286,22 +285,6 @@ func checkHits(t *testing.T, path string, b store.SessionBatch, loc *time.Locati
 	}
 }
 
-func TestIngestCowrieNeedsSessionStore(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cowrie.json")
-	os.WriteFile(path, []byte(`{"eventid":"cowrie.session.connect","src_ip":"192.0.2.1","src_port":1,"dst_port":23,"session":"a1","protocol":"telnet","timestamp":"2026-05-01T00:00:00.000000Z"}`+"\n"), 0o600)
-	st := plainStore{&fakeStoreNoSessions{}}
-	results, err := Run(context.Background(), cowrieConfig(st), []string{path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := results[0]
-	if r.Committed || !errors.Is(r.Err, ErrNoSessionStore) {
-		t.Fatalf("committed %v err %v; want ErrNoSessionStore", r.Committed, r.Err)
-	}
-	if !strings.Contains(r.Err.Error(), path) {
-		t.Errorf("error %q does not name the file", r.Err)
-	}
-}
 
 func TestIngestCowrieBadLinesAndSensors(t *testing.T) {
 	dir := t.TempDir()
