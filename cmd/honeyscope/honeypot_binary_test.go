@@ -80,30 +80,37 @@ func startHoneypotServe(t *testing.T, db string, port int, extra ...string) *exe
 // login, probe, upload an ELF with echo -ne chunks, run it; when stay is
 // true it leaves the session open after the upload.
 type telnetClient struct {
-	c       net.Conn
-	br      *bufio.Reader
-	pending string // a prompt untilAny read that the next until wants
+	c   net.Conn
+	buf []byte // read and not yet matched
 }
 
-// untilAny reads until the output ends with one of ss and returns it.
+// untilAny reads until the output holds one of ss, consumes the output
+// through the first match and returns the string matched.
 func (tc *telnetClient) untilAny(t *testing.T, ss ...string) string {
 	t.Helper()
 	tc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var got []byte
-	buf := make([]byte, 1)
+	chunk := make([]byte, 4096)
 	for {
+		best, at := "", -1
 		for _, s := range ss {
-			if strings.HasSuffix(string(got), s) {
-				return s
+			if i := strings.Index(string(tc.buf), s); i >= 0 && (at < 0 || i < at) {
+				best, at = s, i
 			}
 		}
-		n, err := tc.br.Read(buf)
-		got = append(got, buf[:n]...)
+		if at >= 0 {
+			tc.buf = tc.buf[at+len(best):]
+			return best
+		}
+		n, err := tc.c.Read(chunk)
+		tc.buf = append(tc.buf, chunk[:n]...)
 		if err != nil {
-			t.Fatalf("waiting for %q: %v (got %q)", ss, err, got)
+			t.Fatalf("waiting for %q: %v (got %q)", ss, err, tc.buf)
 		}
 	}
 }
+
+// until reads until the output holds s and consumes it.
+func (tc *telnetClient) until(t *testing.T, s string) { t.Helper(); tc.untilAny(t, s) }
 
 func dialTelnet(t *testing.T, port int) *telnetClient {
 	t.Helper()
@@ -111,28 +118,7 @@ func dialTelnet(t *testing.T, port int) *telnetClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &telnetClient{c: c, br: bufio.NewReader(c)}
-}
-
-// until reads until the output contains s.
-func (tc *telnetClient) until(t *testing.T, s string) string {
-	t.Helper()
-	if tc.pending != "" && strings.Contains(tc.pending, s) {
-		tc.pending = ""
-		return s
-	}
-	tc.pending = ""
-	tc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var got []byte
-	buf := make([]byte, 4096)
-	for !strings.Contains(string(got), s) {
-		n, err := tc.br.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			t.Fatalf("waiting for %q: %v (got %q)", s, err, got)
-		}
-	}
-	return string(got)
+	return &telnetClient{c: c}
 }
 
 func (tc *telnetClient) send(t *testing.T, line string) {
@@ -167,7 +153,8 @@ func (tc *telnetClient) load(t *testing.T, elf []byte) {
 		if try == 5 {
 			t.Fatalf("no shell after %d logins", try+1)
 		}
-		tc.pending = "login: " // already read
+		// the next until finds "login: " already read
+		tc.buf = append([]byte("login: "), tc.buf...)
 	}
 	for _, l := range []string{"enable", "system", "shell", "sh"} {
 		tc.send(t, l)
@@ -208,7 +195,7 @@ func TestHoneypotKill9(t *testing.T) {
 		tc.load(t, elf)
 		tc.send(t, "./upnp; exit")
 		tc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		io.Copy(io.Discard, tc.br) // the honeypot closes the session
+		io.Copy(io.Discard, tc.c) // the honeypot closes the session
 		tc.c.Close()
 	}
 	// One session still open when the process dies.

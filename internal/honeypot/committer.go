@@ -3,13 +3,10 @@ package honeypot
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
-	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
@@ -121,59 +118,7 @@ func (c *Component) write(ctx context.Context, b *store.SessionBatch) error {
 // day × source × destination port (TCP), as the capture batches count
 // packets, so stats and reports count intrusions like the other classes.
 func (c *Component) intrusionHits(id string, fin []session.Session, first, last time.Time) *store.Batch {
-	type srcKey struct {
-		day  aggregate.Day
-		addr netip.Addr
-	}
-	type hitKey struct {
-		src  int
-		port uint16
-	}
-	tag := classify.Intrusion.Bit()
-	loc := c.location()
-	res := &aggregate.Result{}
-	srcIdx := map[srcKey]int{}
-	hits := map[hitKey]uint64{}
-	hours := map[int64]uint64{}
-	for i := range fin {
-		s := &fin[i]
-		if !s.Intrusion() || s.Filtered {
-			continue
-		}
-		k := srcKey{aggregate.DayOf(s.Start, loc), s.Src}
-		idx, ok := srcIdx[k]
-		if !ok {
-			idx = len(res.Sources)
-			srcIdx[k] = idx
-			res.Sources = append(res.Sources, aggregate.SourceDay{Addr: s.Src, Day: k.day, Tags: tag,
-				First: s.Start.UnixNano(), Last: s.Start.UnixNano()})
-		}
-		sd := &res.Sources[idx]
-		sd.Packets++
-		sd.First = min(sd.First, s.Start.UnixNano())
-		sd.Last = max(sd.Last, s.Start.UnixNano())
-		hits[hitKey{idx, s.Port}]++
-		hours[s.Start.Unix()/3600*3600]++
-		res.Inbound++
-		if res.First == 0 || s.Start.UnixNano() < res.First {
-			res.First = s.Start.UnixNano()
-		}
-		res.Last = max(res.Last, s.Start.UnixNano())
-	}
-	res.Packets = res.Inbound
-	for k, n := range hits {
-		res.Hits = append(res.Hits, aggregate.Hit{Source: uint32(k.src), Proto: 6, Port: k.port, Tags: tag, Packets: n})
-	}
-	slices.SortFunc(res.Hits, func(a, b aggregate.Hit) int {
-		if a.Source != b.Source {
-			return int(a.Source) - int(b.Source)
-		}
-		return int(a.Port) - int(b.Port)
-	})
-	for h, n := range hours {
-		res.Hourly = append(res.Hourly, aggregate.HourCount{Hour: h, Proto: 6, Tags: tag, Packets: n})
-	}
-	slices.SortFunc(res.Hourly, func(a, b aggregate.HourCount) int { return int(a.Hour - b.Hour) })
+	res := aggregate.Intrusions(fin, c.location())
 	places := make([]store.Place, len(res.Sources))
 	if c.deps.Locate != nil {
 		for i := range res.Sources {

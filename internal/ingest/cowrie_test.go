@@ -344,7 +344,7 @@ func TestIntrusionResult(t *testing.T) {
 		{Src: a, Port: 23, Start: time.Date(2026, 5, 1, 16, 0, 0, 0, time.UTC), LoggedIn: true},                             // no command
 		{Src: a, Port: 23, Start: time.Date(2026, 5, 1, 16, 0, 0, 0, time.UTC), Commands: []session.Command{{Input: "sh"}}}, // no login
 	}
-	r := IntrusionResult(ss, tokyo)
+	r := aggregate.Intrusions(ss, tokyo)
 	if r.Inbound != 5 || len(r.Sources) != 3 {
 		t.Fatalf("inbound %d, %d source-days; want 5, 3: %+v", r.Inbound, len(r.Sources), r.Sources)
 	}

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
-	"github.com/honeyscope/honeyscope/internal/civil"
-	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
@@ -78,47 +76,15 @@ func HTTP(id, sensor string, src netip.Addr, start time.Time, path string) sessi
 // commits them: one hit tagged intrusion per session, per day (in loc) ×
 // source × port, proto TCP, packets counting sessions.
 func IntrusionHits(batchID, sensor string, ss []session.Session, loc *time.Location) *store.Batch {
-	type key struct {
-		src  netip.Addr
-		day  civil.Day
-		port uint16
-	}
-	r := &aggregate.Result{}
-	var places []store.Place
-	srcIdx := map[[2]any]uint32{}
-	hits := map[key]int{}
-	tag := classify.Tags(0).With(classify.Intrusion)
-	for i := range ss {
-		s := &ss[i]
-		if !s.Intrusion() {
-			continue
+	r := aggregate.Intrusions(ss, loc)
+	places := make([]store.Place, len(r.Sources))
+	for i := range r.Sources {
+		for j := range ss {
+			if ss[j].Src.Unmap() == r.Sources[i].Addr {
+				places[i] = store.Place{Country: ss[j].Country}
+				break
+			}
 		}
-		d := civil.FromTime(s.Start, loc)
-		ns := s.Start.UnixNano()
-		sk := [2]any{s.Src, d}
-		si, ok := srcIdx[sk]
-		if !ok {
-			si = uint32(len(r.Sources))
-			srcIdx[sk] = si
-			r.Sources = append(r.Sources, aggregate.SourceDay{Addr: s.Src, Day: d, First: ns, Last: ns, Tags: tag})
-			places = append(places, store.Place{Country: s.Country})
-		}
-		src := &r.Sources[si]
-		src.Packets++
-		src.First, src.Last = min(src.First, ns), max(src.Last, ns)
-		k := key{s.Src, d, s.Port}
-		if h, ok := hits[k]; ok {
-			r.Hits[h].Packets++
-		} else {
-			hits[k] = len(r.Hits)
-			r.Hits = append(r.Hits, aggregate.Hit{Source: si, Proto: 6, Port: s.Port, Tags: tag, Packets: 1})
-		}
-		r.Inbound++
-		r.Packets++
-		if r.First == 0 || ns < r.First {
-			r.First = ns
-		}
-		r.Last = max(r.Last, ns)
 	}
 	return &store.Batch{
 		Ingest: store.Ingest{Path: "honeypot:" + sensor, Hash: "honeypot:" + batchID, Sensor: sensor, Format: "honeypot",
