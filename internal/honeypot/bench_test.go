@@ -2,6 +2,7 @@ package honeypot
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -56,7 +57,7 @@ func raiseNoFile(b testing.TB, n uint64) {
 	}
 }
 
-func benchComponent(b *testing.B, cfg config.Honeypot, fs *fakeStore) *Component {
+func benchComponent(b testing.TB, cfg config.Honeypot, fs *fakeStore) *Component {
 	c, err := New(daemon.NewReporter(nil), cfg, Dependencies{Store: fs})
 	if err != nil {
 		b.Fatal(err)
@@ -72,7 +73,7 @@ func benchComponent(b *testing.B, cfg config.Honeypot, fs *fakeStore) *Component
 	return c
 }
 
-func benchAddr(b *testing.B, c *Component, service string) string {
+func benchAddr(b testing.TB, c *Component, service string) string {
 	for _, a := range c.Addrs() {
 		if a.Service == service {
 			return a.Addr.String()
@@ -85,7 +86,8 @@ func benchAddr(b *testing.B, c *Component, service string) string {
 // expect reads from r until s has been seen.
 func expect(r *bufio.Reader, s string) error {
 	var seen []byte
-	for !strings.HasSuffix(string(seen), s) {
+	want := []byte(s)
+	for !bytes.HasSuffix(seen, want) {
 		c, err := r.ReadByte()
 		if err != nil {
 			return err

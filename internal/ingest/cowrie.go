@@ -23,7 +23,6 @@ import (
 // FormatCowrie is the ingest log's format of a Cowrie JSON log.
 const FormatCowrie = "cowrie"
 
-
 // CowrieResult is what a Cowrie JSON log held.
 type CowrieResult struct {
 	Events     int64
@@ -231,7 +230,6 @@ func matchPatterns(m classify.ExploitMatcher, ss []session.Session) {
 		}
 	}
 }
-
 
 // hashHex returns the SHA-256 of a file's bytes, in hex.
 func hashHex(path string) (string, error) {

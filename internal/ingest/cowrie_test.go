@@ -285,7 +285,6 @@ func checkHits(t *testing.T, path string, b store.SessionBatch, loc *time.Locati
 	}
 }
 
-
 func TestIngestCowrieBadLinesAndSensors(t *testing.T) {
 	dir := t.TempDir()
 	line := func(id, sensor, extra string) string {
