@@ -48,7 +48,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run as a service: the store held open, a JSON API and Prometheus metrics",
+		Short: "Run as a service: the store held open, a JSON API, Prometheus metrics and the honeypot",
 		Long: `Open the store for the lifetime of the process and answer questions about it
 over HTTP: a JSON API under /api/v1/ (docs/api.md) and Prometheus metrics at
 /metrics, on one listener (default 127.0.0.1:8080).
@@ -58,6 +58,17 @@ holding one bearer token of at least 16 bytes; clients send
 "Authorization: Bearer TOKEN") or --users-file (lines user:$2a$... with bcrypt
 hashes, made by "honeyscope serve hash-password USER" or "htpasswd -nbB USER PASSWORD"; clients use HTTP basic
 authentication). Without either, serve refuses a non-loopback address.
+
+With --honeypot (or a honeypot section in a YAML/TOML --config file) serve is
+also the honeypot: telnet and SSH listeners with an emulated BusyBox shell,
+HTTP with IoT device pages, and generic listeners that record the first
+bytes; sessions, logins, commands, URLs and dropped samples are committed to
+the store every --commit-interval, intrusions count like the other classes,
+and nothing attackers send is ever run. "honeyscope serve --example-config"
+prints a documented config file, --print-nft the nftables rule that sends
+every other TCP port to the redirect listener; docs/honeypot.md has the
+rest. List what was recorded with "honeyscope sessions" and "honeyscope
+samples".
 
 While serve runs it owns the store: DuckDB lets no other process open the file,
 so stats, report and ingest run against it fail until serve stops.
@@ -72,7 +83,9 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
   curl -s 'localhost:8080/api/v1/stats?by=country&class=mirai&top=10'`,
 		Example: `  honeyscope serve --db honeyscope.duckdb
   honeyscope serve --listen 0.0.0.0:8080 --auth-token-file /etc/honeyscope/token
-  honeyscope serve --listen 0.0.0.0:8080 --users-file /etc/honeyscope/users --geoip GeoLite2-Country.mmdb`,
+  honeyscope serve --listen 0.0.0.0:8080 --users-file /etc/honeyscope/users --geoip GeoLite2-Country.mmdb
+  honeyscope serve --honeypot --bind 127.0.0.1 --telnet 2323 --ssh 2222 --http 8080 --name lab
+  honeyscope serve --example-config > honeyscope.yaml && honeyscope --config honeyscope.yaml serve`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			switch o.logFormat {

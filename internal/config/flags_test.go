@@ -39,10 +39,14 @@ func TestFromFlagsQuickStart(t *testing.T) {
 	}
 
 	// Without a file, --honeypot alone is the default port set; the API's
-	// default port 8080 is then taken, which is an error naming listen.
-	_, err = FromFlags(nil, QuickStart{Honeypot: true})
-	if err == nil || !strings.Contains(err.Error(), "config: listen: the API's port 8080") {
+	// address is serve's to move then (no listen given), but an explicit
+	// listen on a listener's port is an error naming listen.
+	if _, err = FromFlags(nil, QuickStart{Honeypot: true}); err != nil {
 		t.Errorf("--honeypot alone: %v", err)
+	}
+	_, err = FromFlags(nil, QuickStart{Honeypot: true, Listen: "127.0.0.1:8080"})
+	if err == nil || !strings.Contains(err.Error(), "listen: the API's port 8080") {
+		t.Errorf("--honeypot --listen 127.0.0.1:8080: %v", err)
 	}
 	f, err = FromFlags(nil, QuickStart{Honeypot: true, Listen: "127.0.0.1:9180"})
 	if err != nil {

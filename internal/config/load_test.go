@@ -72,7 +72,6 @@ var problemCases = []problemCase{
 	{"redirect on a listener", YAML, "honeypot:\n  redirect_port: 2323\n", 2, "honeypot.redirect_port", "port 2323 is also a default telnet port"},
 	{"admin port on a listener", YAML, "honeypot:\n  admin_ports: [22]\n", 2, "honeypot.admin_ports[0]", "port 22 is also a default ssh port: a listener cannot share the machine's admin port"},
 	{"api port", YAML, "listen: 127.0.0.1:2323\nhoneypot:\n  enabled: true\n", 1, "listen", "the API's port 2323 (listen 127.0.0.1:2323) is also a default telnet port"},
-	{"api default port", YAML, "honeypot:\n  enabled: true\n", 0, "listen", "the API's port 8080 (the default listen, 127.0.0.1:8080) is also a default http port"},
 	{"api port explicit listener", YAML, "listen: \":9000\"\nhoneypot:\n  enabled: true\n  generic:\n    ports: [9000]\n", 1, "listen", "is also a generic port (line 5: honeypot.generic.ports[0])"},
 	{"listen malformed", YAML, "listen: localhost\n", 1, "listen", `"localhost" is not HOST:PORT`},
 	{"listen port", TOML, "listen = \"127.0.0.1:http\"\n", 1, "listen", `"http" is not a port`},

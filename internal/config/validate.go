@@ -120,11 +120,10 @@ func (v *validator) file() {
 	f := v.f
 	apiHost, apiPort, apiOK := "", uint16(0), false
 	listen := "listen " + f.Listen
+	// Without listen the API's address is serve's to choose: it keeps
+	// the default unless a listener takes that port, and then moves.
 	if f.Listen != "" {
 		apiHost, apiPort, apiOK = v.hostPort("listen", f.Listen)
-	} else {
-		apiHost, apiPort, apiOK = v.hostPort("listen", DefaultAPIListen)
-		listen = "the default listen, " + DefaultAPIListen
 	}
 	if f.Lang != "" && f.Lang != "en" && f.Lang != "ja" {
 		v.fail("lang", "%q: give en or ja", f.Lang)
