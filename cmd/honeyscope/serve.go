@@ -85,7 +85,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
   honeyscope serve --listen 0.0.0.0:8080 --auth-token-file /etc/honeyscope/token
   honeyscope serve --listen 0.0.0.0:8080 --users-file /etc/honeyscope/users --geoip GeoLite2-Country.mmdb
   honeyscope serve --honeypot --bind 127.0.0.1 --telnet 2323 --ssh 2222 --http 8080 --name lab
-  honeyscope serve --example-config > honeyscope.yaml && honeyscope --config honeyscope.yaml serve`,
+  honeyscope serve --example-config --format toml`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			switch o.logFormat {

@@ -38,18 +38,18 @@ func (e *limitError) Reason() string { return e.reason }
 func (g *Conn) Limit() error { return g.sticky() }
 
 // Reason returns the session end reason for an error a front end got from
-// its connection: "idle", "timeout", "bytes", "shutdown", or "closed" for
-// anything else (the client went away or the connection broke).
+// its connection: the error's Reason() when it has one (the limits' errors
+// do: "idle", "timeout", "bytes", "shutdown"), "idle" for another timeout,
+// or "closed" for anything else (the client went away or the connection
+// broke).
 func Reason(err error) string {
-	switch {
-	case errors.Is(err, ErrIdle):
+	var r interface{ Reason() string }
+	if errors.As(err, &r) && r.Reason() != "" {
+		return r.Reason()
+	}
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		return "idle"
-	case errors.Is(err, ErrTimeout):
-		return "timeout"
-	case errors.Is(err, ErrBytes):
-		return "bytes"
-	case errors.Is(err, ErrShutdown):
-		return "shutdown"
 	}
 	return "closed"
 }

@@ -22,8 +22,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/honeypot/guard"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -214,16 +214,5 @@ func (x *exchange) endReason(ctx context.Context, rc *readConn, fallback string)
 }
 
 // ReadReason names the end of a session from the error its reads ended
-// with: the error's Reason() when it has one, "idle" for a timeout,
-// "closed" otherwise.
-func ReadReason(err error) string {
-	var r interface{ Reason() string }
-	if errors.As(err, &r) && r.Reason() != "" {
-		return r.Reason()
-	}
-	var ne net.Error
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return "idle"
-	}
-	return "closed"
-}
+// with (see guard.Reason).
+func ReadReason(err error) string { return guard.Reason(err) }

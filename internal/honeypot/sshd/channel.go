@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"github.com/honeyscope/honeyscope/internal/shell"
 	"net"
 	"strconv"
 
@@ -95,7 +96,7 @@ func (s *sessionChannel) output(b []byte) error {
 		return nil
 	}
 	if s.pty {
-		b = onlcr(b)
+		b = shell.CRLF(b)
 	}
 	_, err := s.ch.Write(b)
 	return err

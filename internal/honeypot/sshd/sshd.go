@@ -15,9 +15,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/honeypot/guard"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strings"
 	"sync"
 
@@ -224,19 +224,8 @@ func (c *conn) readReason(ctx context.Context, t *teeConn) string {
 }
 
 // ReadReason names the end of a session from the error its reads ended
-// with: the error's Reason() when it has one, "idle" for a timeout,
-// "closed" otherwise.
-func ReadReason(err error) string {
-	var r interface{ Reason() string }
-	if errors.As(err, &r) && r.Reason() != "" {
-		return r.Reason()
-	}
-	var ne net.Error
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return "idle"
-	}
-	return "closed"
-}
+// with (see guard.Reason).
+func ReadReason(err error) string { return guard.Reason(err) }
 
 // hello records the client's version line and key-exchange offer, or, when
 // the client did not speak SSH, its first bytes.

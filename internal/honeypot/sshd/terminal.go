@@ -113,25 +113,3 @@ func (e *lineEditor) take() string {
 	e.line = e.line[:0]
 	return s
 }
-
-// onlcr turns every LF not preceded by CR into CR LF, as a terminal's output
-// processing does.
-func onlcr(b []byte) []byte {
-	n := 0
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			n++
-		}
-	}
-	if n == 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b)+n)
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
-}

@@ -3,6 +3,8 @@ package sshd
 import (
 	"slices"
 	"testing"
+
+	"github.com/honeyscope/honeyscope/internal/shell"
 )
 
 func TestLineEditor(t *testing.T) {
@@ -53,8 +55,8 @@ func TestOnlcr(t *testing.T) {
 		"\n\n":     "\r\n\r\n",
 		"\r\n\n\r": "\r\n\r\n\r",
 	} {
-		if got := string(onlcr([]byte(in))); got != want {
-			t.Errorf("onlcr(%q) = %q, want %q", in, got, want)
+		if got := string(shell.CRLF([]byte(in))); got != want {
+			t.Errorf("shell.CRLF(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

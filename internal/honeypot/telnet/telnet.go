@@ -145,27 +145,6 @@ func reason(err error) string {
 	return guard.Reason(err)
 }
 
-// crlf returns b with every "\n" not preceded by "\r" sent as "\r\n".
-func crlf(b []byte) []byte {
-	n := 0
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			n++
-		}
-	}
-	if n == 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b)+n)
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 // Serve talks to one client until the session ends.
 func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) string {
 	arch := s.pickArch()
@@ -177,7 +156,7 @@ func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) s
 		return reason(err)
 	}
 	if s.cfg.Banner != "" {
-		if err := t.write(crlf([]byte(s.cfg.Banner))); err != nil {
+		if err := t.write(shell.CRLF([]byte(s.cfg.Banner))); err != nil {
 			return reason(err)
 		}
 	}
@@ -205,7 +184,7 @@ func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) s
 			return reason(err)
 		}
 		out, exit := sh.Run(line)
-		if err := t.write(crlf(out)); err != nil {
+		if err := t.write(shell.CRLF(out)); err != nil {
 			return reason(err)
 		}
 		if exit {

@@ -436,8 +436,8 @@ func TestBinaryGarbage(t *testing.T) {
 
 func TestCRLF(t *testing.T) {
 	for in, want := range map[string]string{"a\nb": "a\r\nb", "a\r\nb\n": "a\r\nb\r\n", "\n": "\r\n", "x": "x"} {
-		if got := string(crlf([]byte(in))); got != want {
-			t.Errorf("crlf(%q) = %q, want %q", in, got, want)
+		if got := string(shell.CRLF([]byte(in))); got != want {
+			t.Errorf("shell.CRLF(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
