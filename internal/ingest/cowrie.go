@@ -139,22 +139,7 @@ func ingestCowrie(ctx context.Context, cfg *Config, loc *time.Location, known kn
 		},
 	}
 	cerr := com.commitSessions(ctx, batch)
-	if cerr != nil && !errors.Is(cerr, store.ErrDuplicate) && ctx.Err() != nil {
-		res.Interrupted = InterruptedWriting
-		landed, err := com.landed(ctx, absPath, res.Hash, nil, cfg.Force, known)
-		switch {
-		case err != nil:
-			res.CommitUnknown = true
-			cerr = fmt.Errorf("interrupted; whether the commit completed could not be checked: %w", err)
-		case landed == commitUnknown:
-			res.CommitUnknown = true
-			cerr = fmt.Errorf("interrupted: %w", ctx.Err())
-		case landed == commitDone:
-			cerr = nil
-		default:
-			cerr = fmt.Errorf("interrupted, the commit did not complete: %w", ctx.Err())
-		}
-	}
+	cerr = com.resolveInterrupted(ctx, &res, cerr, absPath, nil, cfg.Force, known)
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true

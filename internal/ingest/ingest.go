@@ -652,26 +652,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
 		"commit", time.Since(geoDone), "parts", res.Parts, "appending parts", sink.writing, "sources", sink.sources, "cells", sink.cells)
-	if cerr != nil && !errors.Is(cerr, store.ErrDuplicate) && ctx.Err() != nil {
-		// Interrupted while writing. The error says the write was cut
-		// short, not whether the commit had completed first (DuckDB may
-		// report an interruption of the work that follows a commit):
-		// the store says what happened.
-		res.Interrupted = InterruptedWriting
-		landed, err := com.landed(ctx, absPath, res.Hash, supersedes, cfg.Force, known)
-		switch {
-		case err != nil:
-			res.CommitUnknown = true
-			cerr = fmt.Errorf("interrupted; whether the commit completed could not be checked: %w", err)
-		case landed == commitUnknown:
-			res.CommitUnknown = true
-			cerr = fmt.Errorf("interrupted: %w", ctx.Err())
-		case landed == commitDone:
-			cerr = nil
-		default:
-			cerr = fmt.Errorf("interrupted, the commit did not complete: %w", ctx.Err())
-		}
-	}
+	cerr = com.resolveInterrupted(ctx, &res, cerr, absPath, supersedes, cfg.Force, known)
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
@@ -1126,4 +1107,29 @@ func (s *shards) finish() *aggregate.Result {
 	}
 	s.wg.Wait()
 	return aggregate.Merge(s.res)
+}
+
+// resolveInterrupted settles a commit error that came with an interruption
+// (ctx done while writing). The error says the write was cut short, not
+// whether the commit had completed first (DuckDB may report an
+// interruption of the work that follows a commit): the store says what
+// happened. It returns the error that stands (nil when the commit landed)
+// and marks res interrupted and, when the store could not tell, unknown.
+func (com *committer) resolveInterrupted(ctx context.Context, res *FileResult, cerr error, absPath string, supersedes []string, force bool, known knownSet) error {
+	if cerr == nil || errors.Is(cerr, store.ErrDuplicate) || ctx.Err() == nil {
+		return cerr
+	}
+	res.Interrupted = InterruptedWriting
+	landed, err := com.landed(ctx, absPath, res.Hash, supersedes, force, known)
+	switch {
+	case err != nil:
+		res.CommitUnknown = true
+		return fmt.Errorf("interrupted; whether the commit completed could not be checked: %w", err)
+	case landed == commitUnknown:
+		res.CommitUnknown = true
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	case landed == commitDone:
+		return nil
+	}
+	return fmt.Errorf("interrupted, the commit did not complete: %w", ctx.Err())
 }
