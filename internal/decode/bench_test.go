@@ -79,3 +79,8 @@ func BenchmarkDecodeCaptures(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecodeNFLOG(b *testing.B) {
+	link, frame := caseFrame(b, "nflog ipv4 mirai syn")
+	benchmarkFrame(b, link, frame)
+}

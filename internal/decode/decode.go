@@ -21,7 +21,8 @@ var (
 	// the header).
 	ErrBadIPHeader = errors.New("decode: malformed IP header")
 	// ErrTooManyTags means more VLAN tags or MPLS labels were stacked than
-	// the decoder is willing to strip.
+	// the decoder is willing to strip, or an NFLOG frame has more than
+	// MaxNFLOGTLVs TLVs before its payload.
 	ErrTooManyTags = errors.New("decode: too many VLAN tags or MPLS labels")
 )
 
@@ -38,6 +39,9 @@ const (
 	// MaxIPv6ExtHeaders is the number of IPv6 extension headers walked
 	// before giving up on finding the transport header.
 	MaxIPv6ExtHeaders = 8
+	// MaxNFLOGTLVs is the number of NFLOG TLVs walked looking for the
+	// payload; the kernel writes about twenty kinds at most.
+	MaxNFLOGTLVs = 32
 )
 
 // EtherTypes understood by the decoder.
@@ -120,6 +124,8 @@ func Decode(link LinkType, frame []byte, p *Packet) error {
 			return ErrTruncated
 		}
 		return decodeFamily(binary.BigEndian.Uint32(frame[0:4]), frame[4:], p)
+	case LinkNFLOG:
+		return decodeNFLOG(frame, p)
 	}
 	return ErrUnsupportedLink
 }

@@ -89,7 +89,7 @@ func decodeCases() []decodeCase {
 	}
 	level4 := netip.AddrFrom4([4]byte{10, 0, 0, 1})
 
-	return []decodeCase{
+	cases := []decodeCase{
 		{name: "ethernet tcp syn", link: LinkEthernet, frame: eth(etherIPv4, nil, synIP.bytes()), want: synWant},
 		{name: "ethernet padding after tcp", link: LinkEthernet, frame: cat(eth(etherIPv4, nil, synIP.bytes()), make([]byte, 6)), want: synWant},
 		{name: "ethernet padding after udp", link: LinkEthernet, frame: cat(eth(etherIPv4, nil, udpIP.bytes()), []byte{0xee, 0xee, 0xee, 0xee}), want: udpWant},
@@ -252,6 +252,7 @@ func decodeCases() []decodeCase {
 		{name: "null unknown family", link: LinkNull, frame: cat(le32(7), synIP.bytes()), wantErr: ErrNotIP},
 		{name: "sll truncated", link: LinkSLL, frame: sllHeader(etherIPv4)[:15], wantErr: ErrTruncated},
 	}
+	return append(cases, nflogCases()...)
 }
 
 // with2 returns the bytes of h after f modifies a copy of it.

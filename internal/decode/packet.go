@@ -18,6 +18,7 @@ const (
 	LinkSLL      LinkType = 113 // Linux cooked capture v1
 	LinkIPv4     LinkType = 228 // raw IPv4
 	LinkIPv6     LinkType = 229 // raw IPv6
+	LinkNFLOG    LinkType = 239 // Linux NFLOG: family, version, group, then TLVs holding the IP packet
 	LinkSLL2     LinkType = 276 // Linux cooked capture v2
 )
 
