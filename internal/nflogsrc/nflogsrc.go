@@ -39,7 +39,7 @@ type Handler func(tsNanos int64, family uint8, packet []byte)
 type Stats struct {
 	Messages  uint64 // packet messages received
 	Delivered uint64 // packets passed to the handler
-	Skipped   uint64 // packet messages without a payload or of a family other than IPv4/IPv6
+	Skipped   uint64 // packet messages not delivered: no payload, a family other than IPv4/IPv6, or too short
 	Lost      uint64 // packets the kernel numbered that never arrived (sequence gaps)
 	Overruns  uint64 // reads that failed with ENOBUFS: the kernel dropped messages
 	Errors    uint64 // other read errors, truncated datagrams and malformed messages
@@ -347,6 +347,7 @@ func (s *Source) message(b []byte, h Handler) {
 	s.messages.Add(1)
 	if len(b) < nfgenLen {
 		s.errs.Add(1)
+		s.skipped.Add(1)
 		return
 	}
 	fam := b[0]
