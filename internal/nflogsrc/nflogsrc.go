@@ -57,4 +57,3 @@ const (
 	DefaultQThreshold = 256
 	DefaultFlush      = 100 * time.Millisecond
 )
-
