@@ -239,6 +239,9 @@ func (s *Source) readOnce(fd uintptr) bool {
 func (s *Source) Run(ctx context.Context, h Handler) error {
 	rc, err := s.file.SyscallConn()
 	if err != nil {
+		if s.closed.Load() {
+			return nil
+		}
 		s.Close()
 		return fmt.Errorf("nflog: %w", err)
 	}

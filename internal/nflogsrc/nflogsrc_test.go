@@ -149,8 +149,8 @@ func testLive(t *testing.T) {
 				t.Errorf("logged packet does not decode: %v", err)
 				return
 			}
-			if ts <= 0 {
-				t.Errorf("timestamp %d", ts)
+			if d := time.Since(time.Unix(0, ts)); d < -time.Minute || d > time.Minute {
+				t.Errorf("timestamp %v is not about now", time.Unix(0, ts))
 			}
 			mu.Lock()
 			got = append(got, seen{fam, p.Dst.String(), p.DstPort, p.TCPFlags&(decode.TCPSyn|decode.TCPAck) == decode.TCPSyn})
@@ -218,6 +218,9 @@ func testLive(t *testing.T) {
 	}
 	if err := src.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+	if err := src.Run(context.Background(), func(int64, uint8, []byte) {}); err != nil {
+		t.Errorf("Run after Close: %v", err)
 	}
 	testOverrun(t)
 }
