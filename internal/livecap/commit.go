@@ -64,7 +64,7 @@ func (c *Component) loop(start time.Time, loc *time.Location) {
 			if end.Before(start) {
 				end = start
 			}
-			c.final.Store(true)
+			c.final.Store(c.gen.Load() + 1)
 			c.swap(start, end)
 			c.commitAll()
 			c.workers.Wait()

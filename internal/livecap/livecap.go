@@ -99,7 +99,7 @@ type Component struct {
 	m    metrics
 
 	gen   atomic.Uint64 // interval generation: workers hand over their counts when it changes
-	final atomic.Bool   // set before the last generation: workers stop after handing over
+	final atomic.Uint64 // the last generation, set before it begins: workers stop after handing it over
 
 	// tick, when set (tests), ends an interval instead of the timer.
 	tick chan struct{}

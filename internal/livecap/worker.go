@@ -56,7 +56,7 @@ func (w *worker) run() {
 		frame, ts, err := w.src.Next()
 		if g := w.c.gen.Load(); g != w.gen {
 			w.handOver(g)
-			if w.c.final.Load() {
+			if g == w.c.final.Load() {
 				return
 			}
 		}
