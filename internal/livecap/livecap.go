@@ -27,6 +27,7 @@ import (
 	"golang.org/x/net/bpf"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -272,4 +273,16 @@ func netsSize(nets []netip.Prefix) float64 {
 		n += float64(uint64(1) << min(63, p.Addr().BitLen()-p.Bits()))
 	}
 	return n
+}
+
+// FromConfig returns the Configuration of the config file's capture
+// section (ring sizes and retries at their defaults).
+func FromConfig(c config.Capture) Configuration {
+	out := Configuration{CommitInterval: c.CommitInterval, Workers: c.Workers}
+	for _, ifc := range c.Interfaces {
+		out.Interfaces = append(out.Interfaces, Interface{
+			Name: ifc.Name, Sensor: ifc.Sensor, SensorNets: ifc.SensorNet, Promisc: ifc.Promisc,
+		})
+	}
+	return out
 }
