@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -308,5 +310,34 @@ func TestGiveUp(t *testing.T) {
 	lost := uint64(len(m.frames))
 	if qd == 0 || sum+qd != 3*lost || kd != 3 {
 		t.Errorf("committed %d packets, %d queue drops, %d kernel drops; want %d in all with the given-up ones as queue drops, and 3 kernel drops", sum, qd, kd, 3*lost)
+	}
+}
+
+// TestFromConfig: the config file's capture section becomes a
+// Configuration New accepts, and New refuses what cannot be captured.
+func TestFromConfig(t *testing.T) {
+	cfg := FromConfig(config.Capture{
+		Interfaces:     []config.CaptureInterface{{Name: "eth0", Sensor: "tokyo", SensorNet: []string{"192.0.2.0/24"}, Promisc: true}},
+		CommitInterval: 5 * time.Second, Workers: 2,
+	})
+	want := Configuration{Interfaces: []Interface{{Name: "eth0", Sensor: "tokyo", SensorNets: []string{"192.0.2.0/24"}, Promisc: true}},
+		CommitInterval: 5 * time.Second, Workers: 2}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("%+v, want %+v", cfg, want)
+	}
+	st := &fakeStore{loc: time.UTC}
+	if _, err := New(nil, cfg, Dependencies{Store: st}); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []Configuration{
+		{},
+		{Interfaces: []Interface{{Name: "eth0"}, {Name: "eth0"}}},
+		{Interfaces: []Interface{{Name: "eth0", SensorNets: []string{"nope"}}}},
+		{Interfaces: []Interface{{Name: "eth0", Sensor: "a b"}}},
+		{Interfaces: []Interface{{Name: "eth0"}}, CommitInterval: time.Millisecond},
+	} {
+		if _, err := New(nil, bad, Dependencies{Store: st}); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
 	}
 }
