@@ -177,6 +177,21 @@ honeypot:
     first_bytes: 4KiB
     # Finished sessions queued for their commit, at most.
     pending_sessions: 100000
+
+# Live capture: every inbound packet of these interfaces is counted as a
+# capture file's would be (needs root or CAP_NET_RAW).
+capture:
+  # Interfaces captured (empty: no live capture), each like
+  #   - name: eth0            # the interface
+  #     sensor: tokyo         # sensor name (empty: the interface name)
+  #     sensor_net: [192.0.2.0/24, "2001:db8::/64"]  # only packets to these count
+  #     promisc: false        # promiscuous mode
+  interfaces: []
+  # How often what was captured is committed to the store; a crash loses
+  # at most this much.
+  commit_interval: 10s
+  # Capture sockets per interface, the kernel spreading packets over them.
+  workers: 1
 `
 
 const exampleTOML = `# honeyscope serve configuration (TOML). Every key is optional: a key left
@@ -346,4 +361,18 @@ http_body = "64KiB"
 first_bytes = "4KiB"
 # Finished sessions queued for their commit, at most.
 pending_sessions = 100000
+
+# Live capture: every inbound packet of these interfaces is counted as a
+# capture file's would be (needs root or CAP_NET_RAW).
+[capture]
+# Interfaces captured (empty: no live capture), each like
+#   { name = "eth0", sensor = "tokyo", sensor_net = ["192.0.2.0/24", "2001:db8::/64"], promisc = false }
+# (sensor: the sensor name, empty for the interface name; sensor_net: only
+# packets to these count; promisc: promiscuous mode).
+interfaces = []
+# How often what was captured is committed to the store; a crash loses
+# at most this much.
+commit_interval = "10s"
+# Capture sockets per interface, the kernel spreading packets over them.
+workers = 1
 `

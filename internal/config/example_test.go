@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func loadExample(t *testing.T, name string, data string, format Format) *File {
@@ -24,6 +25,7 @@ func TestExampleIsDefaults(t *testing.T) {
 	want := &File{Listen: "127.0.0.1:9180"}
 	want.Honeypot.Enabled = true
 	want.Honeypot.ApplyDefaults()
+	want.Capture = Capture{CommitInterval: 10 * time.Second, Workers: 1}
 	for _, f := range []*File{y, tm} {
 		got := *f
 		got.Path, got.src = "", nil
@@ -31,6 +33,7 @@ func TestExampleIsDefaults(t *testing.T) {
 		// leave them nil. Both mean the same.
 		got.Honeypot.AllowCountries = nilIfEmpty(got.Honeypot.AllowCountries)
 		got.Honeypot.AdminPorts = nilIfEmpty(got.Honeypot.AdminPorts)
+		got.Capture.Interfaces = nilIfEmpty(got.Capture.Interfaces)
 		got.Honeypot.Credentials.Accept = nilIfEmpty(got.Honeypot.Credentials.Accept)
 		for _, s := range got.Honeypot.Services() {
 			s.AllowCountries = nilIfEmpty(s.AllowCountries)

@@ -28,7 +28,7 @@ var problemCases = []problemCase{
 	{"port text", YAML, "honeypot:\n  ssh:\n    ports: [ssh]\n", 3, "honeypot.ssh.ports[0]", `"ssh" is not a port`},
 	{"port float toml", TOML, "[honeypot.ssh]\nports = [22.5]\n", 2, "honeypot.ssh.ports[0]", `"22.5" is not a port`},
 	{"redirect range", YAML, "honeypot:\n  redirect_port: -1\n", 2, "honeypot.redirect_port", `"-1" is not a port (1-65535, or 0 for none)`},
-	{"unknown top key, near miss", YAML, "db: x\nhoneypt:\n  enabled: true\n", 2, "honeypt", `unknown key; did you mean "honeypot"? (valid keys: db, tz, geoip, asn, listen, lang, honeypot)`},
+	{"unknown top key, near miss", YAML, "db: x\nhoneypt:\n  enabled: true\n", 2, "honeypt", `unknown key; did you mean "honeypot"? (valid keys: db, tz, geoip, asn, listen, lang, honeypot, capture)`},
 	{"unknown nested key toml", TOML, "[honeypot]\nname = \"a\"\n\n[honeypot.limits]\nidel = \"3m\"\n", 5, "honeypot.limits.idel", `did you mean "idle"?`},
 	{"unknown key, no near miss", YAML, "honeypot:\n  telnet:\n    colour: red\n", 3, "honeypot.telnet.colour", "unknown key (valid keys of honeypot.telnet: ports, tls_ports, arch, banner, hostname, allow_countries, port_banners)"},
 	{"unknown key dash", YAML, "honeypot:\n  commit-interval: 5s\n", 2, "honeypot.commit-interval", `did you mean "commit_interval"?`},

@@ -14,6 +14,7 @@ type File struct {
 	Listen   string   `yaml:"listen" toml:"listen"`     // API address
 	Lang     string   `yaml:"lang" toml:"lang"`         // language of reports and messages: en or ja
 	Honeypot Honeypot `yaml:"honeypot" toml:"honeypot"` // honeypot listeners
+	Capture  Capture  `yaml:"capture" toml:"capture"`   // live packet capture
 
 	// Path is the file this was read from ("" for defaults).
 	Path string `yaml:"-" toml:"-"`
@@ -58,6 +59,29 @@ type Honeypot struct {
 
 	Credentials Credentials `yaml:"credentials" toml:"credentials"`
 	Limits      Limits      `yaml:"limits" toml:"limits"`
+}
+
+// Capture is the live capture section: the interfaces whose inbound
+// packets are counted, as capture files are.
+type Capture struct {
+	// Interfaces captured (empty: no live capture).
+	Interfaces []CaptureInterface `yaml:"interfaces" toml:"interfaces"`
+	// CommitInterval is how often what was captured is committed (default
+	// 10s); a crash loses at most this much.
+	CommitInterval time.Duration `yaml:"commit_interval" toml:"commit_interval"`
+	// Workers is the number of capture sockets per interface, the kernel
+	// spreading packets over them (default 1).
+	Workers int `yaml:"workers" toml:"workers"`
+}
+
+// CaptureInterface is one captured interface.
+type CaptureInterface struct {
+	Name   string `yaml:"name" toml:"name"`     // interface name
+	Sensor string `yaml:"sensor" toml:"sensor"` // sensor name its rows carry (default: the interface name)
+	// SensorNet lists the sensor's addresses or CIDRs on the interface:
+	// only packets to them count (empty: every packet).
+	SensorNet []string `yaml:"sensor_net" toml:"sensor_net"`
+	Promisc   bool     `yaml:"promisc" toml:"promisc"` // promiscuous mode while capturing
 }
 
 // Service configures the listeners of one service.

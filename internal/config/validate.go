@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -130,6 +131,7 @@ func (v *validator) file() {
 	}
 	h := &f.Honeypot
 	v.honeypot(h)
+	v.capture(&f.Capture)
 	if h.Enabled && apiOK {
 		for _, o := range v.portOwners(h) {
 			if o.port == apiPort && overlaps(apiHost, h.Bind) {
@@ -179,6 +181,43 @@ func overlaps(host string, binds []string) bool {
 
 var userName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
 var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$`)
+
+func (v *validator) capture(c *Capture) {
+	const cp = "capture"
+	if c.CommitInterval != 0 && c.CommitInterval < time.Second {
+		v.fail(cp+".commit_interval", "%v: give at least 1s", c.CommitInterval)
+	}
+	if c.Workers < 0 || c.Workers > 64 {
+		v.fail(cp+".workers", "%d: give 1 to 64 capture sockets per interface", c.Workers)
+	}
+	seen := map[string]int{}
+	for i, ifc := range c.Interfaces {
+		p := fmt.Sprintf("%s.interfaces[%d]", cp, i)
+		switch {
+		case ifc.Name == "":
+			v.fail(p+".name", "no interface name (like eth0)")
+		case len(ifc.Name) > 15 || strings.ContainsAny(ifc.Name, "/ \t\n\x00"):
+			v.fail(p+".name", "%q is not an interface name", ifc.Name)
+		}
+		if j, dup := seen[ifc.Name]; dup && ifc.Name != "" {
+			v.fail(p+".name", "%s is listed twice%s", ifc.Name, v.f.at(fmt.Sprintf("%s.interfaces[%d].name", cp, j)))
+		}
+		seen[ifc.Name] = i
+		if ifc.Sensor != "" {
+			if err := checkSensor(ifc.Sensor); err != "" {
+				v.fail(p+".sensor", "%s", err)
+			}
+		}
+		for j, n := range ifc.SensorNet {
+			s := strings.TrimSpace(n)
+			_, perr := netip.ParsePrefix(s)
+			_, aerr := netip.ParseAddr(s)
+			if perr != nil && aerr != nil {
+				v.fail(fmt.Sprintf("%s.sensor_net[%d]", p, j), "%q is not an address or CIDR (like 192.0.2.0/24)", n)
+			}
+		}
+	}
+}
 
 func (v *validator) honeypot(h *Honeypot) {
 	const hp = "honeypot"

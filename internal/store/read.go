@@ -65,10 +65,13 @@ type Selection struct {
 func (s Selection) Days() int { return max(s.To.Sub(s.From)+1, 0) }
 
 // Capture is the time one ingested file covers: its first and last
-// counted packet.
+// counted packet (for a live capture interval, the interval's bounds).
 type Capture struct {
 	Sensor      string
 	First, Last time.Time // UTC
+	// KernelDrops and QueueDrops are the packets lost while the capture
+	// was made (see Ingest.KernelDrops): nonzero only for live captures.
+	KernelDrops, QueueDrops uint64
 }
 
 // SeriesQuery asks for daily series.

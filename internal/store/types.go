@@ -38,6 +38,12 @@ type Ingest struct {
 	// (classify.DetectionVersion of the exploit matcher: "builtin-<hash>"
 	// for the built-in pattern set), as CountryDB names the GeoIP database.
 	Detection string
+	// KernelDrops and QueueDrops count, for a live capture interval, the
+	// packets the kernel dropped before they were read (the capture
+	// socket's buffer was full) and the packets the pipeline read but lost
+	// (its queue was full, or an interval it could not commit was given
+	// up). Zero for capture files.
+	KernelDrops, QueueDrops uint64
 }
 
 // Place is the geolocation of a source address.

@@ -37,6 +37,10 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN detection VARCHAR`,
 	})},
 	{5, "honeypot sessions and samples", execAll(sessionSchema)},
+	{6, "packets a live capture lost", execAll([]string{
+		`ALTER TABLE ingests ADD COLUMN kernel_drops UBIGINT DEFAULT 0`,
+		`ALTER TABLE ingests ADD COLUMN queue_drops UBIGINT DEFAULT 0`,
+	})},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

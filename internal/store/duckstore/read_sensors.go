@@ -50,7 +50,7 @@ func (s *Store) DataRange(ctx context.Context, sensors []string) (first, last ci
 // the sensors.
 func (s *Store) Captures(ctx context.Context, sensors []string) ([]store.Capture, error) {
 	f, args := readSensorFilter("sensor", sensors)
-	rows, err := s.db.QueryContext(ctx, `SELECT sensor, first_ts, last_ts FROM ingests
+	rows, err := s.db.QueryContext(ctx, `SELECT sensor, first_ts, last_ts, coalesce(kernel_drops, 0), coalesce(queue_drops, 0) FROM ingests
 		WHERE first_ts IS NOT NULL AND last_ts IS NOT NULL`+f+` ORDER BY sensor, first_ts, last_ts`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("captures: %w", err)
@@ -60,7 +60,7 @@ func (s *Store) Captures(ctx context.Context, sensors []string) ([]store.Capture
 	for rows.Next() {
 		var c store.Capture
 		var a, b time.Time
-		if err := rows.Scan(&c.Sensor, &a, &b); err != nil {
+		if err := rows.Scan(&c.Sensor, &a, &b, &c.KernelDrops, &c.QueueDrops); err != nil {
 			return nil, fmt.Errorf("captures: %w", err)
 		}
 		if b.Before(a) {

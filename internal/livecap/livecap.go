@@ -1,0 +1,288 @@
+// Package livecap is the live capture component of `honeyscope serve`: it
+// reads every packet arriving on the configured interfaces (AF_PACKET,
+// TPACKET_V3, optionally spread over several sockets with kernel fanout),
+// sends each through the same decode → classify → aggregate pipeline that
+// capture files go through, and commits what each commit interval counted
+// to the store as one ingest per interface, in one transaction.
+//
+// An interval is committed even when nothing arrived, so that coverage
+// tells "the sensor was up and saw nothing" from "no data". The kernel's
+// drop counters and the packets the pipeline itself lost are recorded with
+// each interval (store.Ingest.KernelDrops, QueueDrops).
+//
+// The capture path never sends a packet.
+package livecap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/config"
+	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// Interface is one captured interface.
+type Interface struct {
+	Name   string // network interface ("eth0")
+	Sensor string // sensor name its rows carry (default: the interface name)
+	// SensorNets are the sensor's addresses on it (CIDRs or addresses):
+	// only packets addressed to them count. Empty: every packet counts.
+	SensorNets []string
+	Promisc    bool // put the interface in promiscuous mode while capturing
+	// BPF is an optional classic BPF program, already compiled
+	// (tcpdump -dd gives one), attached to the capture sockets.
+	// Compiling filter expressions needs libpcap and is not done here.
+	BPF []bpf.RawInstruction
+}
+
+// Configuration of the live capture.
+type Configuration struct {
+	Interfaces []Interface
+	// CommitInterval is the length of an interval (default 10s): what a
+	// crash can lose at most.
+	CommitInterval time.Duration
+	// Workers is the number of capture sockets per interface, joined in
+	// one fanout group so the kernel spreads packets over them (default 1).
+	Workers int
+	// BlockSize and NumBlocks size each socket's TPACKET_V3 ring (defaults
+	// 512 KiB and 128: 64 MiB per socket). BlockSize must be a multiple of
+	// the page size.
+	BlockSize, NumBlocks int
+	// Pending is how many intervals whose commit failed are kept to be
+	// retried at the next interval (default 30); beyond it the oldest is
+	// given up and its packets are counted as queue drops of the next
+	// interval committed.
+	Pending int
+}
+
+// Store is what the capture needs of the store (a store.Store fits).
+type Store interface {
+	store.Writer
+	// Location is the zone the store's days are in.
+	Location() *time.Location
+}
+
+// Dependencies of the live capture.
+type Dependencies struct {
+	Store  Store                        // where intervals are committed (required)
+	Locate func(netip.Addr) store.Place // geolocation (nil: every country "??")
+	// Exploits is the exploit matcher (nil: the built-in pattern set).
+	Exploits classify.ExploitMatcher
+	// CountryDB, ASNDB name the geolocation databases in the ingest log;
+	// Version is honeyscope's version.
+	CountryDB, ASNDB, Version string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// Open opens one capture socket of an interface: worker w of n (nil:
+	// AF_PACKET). Tests feed frames through it.
+	Open func(ifc Interface, w, n int, cfg Configuration) (Source, error)
+}
+
+// Component is the live capture.
+type Component struct {
+	r    *daemon.Reporter
+	log  *slog.Logger
+	cfg  Configuration
+	deps Dependencies
+	ifcs []*capIface
+	m    metrics
+
+	gen   atomic.Uint64 // interval generation: workers hand over their counts when it changes
+	final atomic.Uint64 // the last generation, set before it begins: workers stop after handing it over
+
+	// tick, when set (tests), ends an interval instead of the timer.
+	tick chan struct{}
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	stop    chan struct{}
+	done    chan struct{}
+	workers sync.WaitGroup
+}
+
+// capIface is one interface's capture: its sockets' workers and what is
+// waiting to be committed.
+type capIface struct {
+	Interface
+	nets    []netip.Prefix
+	sensor  store.Sensor
+	workers []*worker
+	parts   chan part // each worker's counts at a generation change
+	pending []*interval
+	carry   drops // counts of intervals given up, added to the next one committed
+}
+
+// New returns the live capture for cfg. Nothing is opened until Start.
+func New(r *daemon.Reporter, cfg Configuration, deps Dependencies) (*Component, error) {
+	if r == nil {
+		r = daemon.NewReporter(nil)
+	}
+	if deps.Store == nil {
+		return nil, errors.New("live capture: no store")
+	}
+	if len(cfg.Interfaces) == 0 {
+		return nil, errors.New("live capture: no interface")
+	}
+	if cfg.CommitInterval <= 0 {
+		cfg.CommitInterval = 10 * time.Second
+	}
+	if cfg.CommitInterval < time.Second {
+		return nil, fmt.Errorf("live capture: commit interval %v is shorter than a second", cfg.CommitInterval)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Workers > 64 {
+		return nil, fmt.Errorf("live capture: %d workers per interface (at most 64)", cfg.Workers)
+	}
+	if cfg.Pending <= 0 {
+		cfg.Pending = 30
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Exploits == nil {
+		deps.Exploits = classify.NewBuiltinExploits()
+	}
+	if deps.Open == nil {
+		deps.Open = openAFPacket
+	}
+	c := &Component{r: r, log: r.Logger("capture"), cfg: cfg, deps: deps}
+	seen := map[string]bool{}
+	for _, ifc := range cfg.Interfaces {
+		if ifc.Name == "" || strings.ContainsAny(ifc.Name, "/ \t\n\x00") || len(ifc.Name) > 15 {
+			return nil, fmt.Errorf("live capture: interface name %q", ifc.Name)
+		}
+		if seen[ifc.Name] {
+			return nil, fmt.Errorf("live capture: interface %s given twice", ifc.Name)
+		}
+		seen[ifc.Name] = true
+		if ifc.Sensor == "" {
+			ifc.Sensor = ifc.Name
+		}
+		if err := ingest.CheckSensor(ifc.Sensor); err != nil {
+			return nil, fmt.Errorf("live capture: interface %s: %w", ifc.Name, err)
+		}
+		nets, err := ingest.ParseNets(ifc.SensorNets)
+		if err != nil {
+			return nil, fmt.Errorf("live capture: interface %s: %w", ifc.Name, err)
+		}
+		c.ifcs = append(c.ifcs, &capIface{
+			Interface: ifc, nets: nets,
+			sensor: store.Sensor{Name: ifc.Sensor, Nets: netsString(nets), Addresses: netsSize(nets)},
+			parts:  make(chan part, cfg.Workers),
+		})
+	}
+	if err := c.initMetrics(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Start opens every capture socket and starts capturing; the first
+// interval begins now. An interface that cannot be opened fails Start,
+// with every socket already opened closed again.
+func (c *Component) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started {
+		return errors.New("live capture: started twice")
+	}
+	loc := c.deps.Store.Location()
+	for _, ci := range c.ifcs {
+		for w := 0; w < c.cfg.Workers; w++ {
+			src, err := c.deps.Open(ci.Interface, w, c.cfg.Workers, c.cfg)
+			if err != nil {
+				c.closeSources()
+				return fmt.Errorf("live capture on %s: %w", ci.Name, err)
+			}
+			ci.workers = append(ci.workers, newWorker(c, ci, src, loc))
+		}
+	}
+	c.started = true
+	c.stop = make(chan struct{})
+	c.done = make(chan struct{})
+	start := c.deps.Now()
+	for _, ci := range c.ifcs {
+		for _, w := range ci.workers {
+			c.workers.Add(1)
+			go func() {
+				defer c.workers.Done()
+				w.run()
+			}()
+		}
+		c.log.Info("capturing", "interface", ci.Name, "sensor", ci.Sensor, "sensor_net", ci.sensor.Nets, "workers", len(ci.workers))
+	}
+	go c.loop(start, loc)
+	return nil
+}
+
+func (c *Component) closeSources() {
+	for _, ci := range c.ifcs {
+		for _, w := range ci.workers {
+			w.src.Close()
+		}
+		ci.workers = nil
+	}
+}
+
+// Stop ends the capture: the current interval is committed (up to now),
+// with the intervals still waiting, and the sockets are closed. It
+// returns when that is done or ctx ends.
+func (c *Component) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.started || c.stopped {
+		c.mu.Unlock()
+		return nil
+	}
+	c.stopped = true
+	close(c.stop)
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func netsString(nets []netip.Prefix) string {
+	s := make([]string, len(nets))
+	for i, n := range nets {
+		s[i] = n.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func netsSize(nets []netip.Prefix) float64 {
+	var n float64
+	for _, p := range nets {
+		n += float64(uint64(1) << min(63, p.Addr().BitLen()-p.Bits()))
+	}
+	return n
+}
+
+// FromConfig returns the Configuration of the config file's capture
+// section (ring sizes and retries at their defaults).
+func FromConfig(c config.Capture) Configuration {
+	out := Configuration{CommitInterval: c.CommitInterval, Workers: c.Workers}
+	for _, ifc := range c.Interfaces {
+		out.Interfaces = append(out.Interfaces, Interface{
+			Name: ifc.Name, Sensor: ifc.Sensor, SensorNets: ifc.SensorNet, Promisc: ifc.Promisc,
+		})
+	}
+	return out
+}

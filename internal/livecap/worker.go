@@ -1,0 +1,117 @@
+package livecap
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/decode"
+)
+
+// worker reads one capture socket and counts its packets into the
+// interval's aggregator; at each generation change it hands the counts to
+// the committer and starts a new aggregator.
+type worker struct {
+	c    *Component
+	ci   *capIface
+	src  Source
+	link decode.LinkType
+	nets []netip.Prefix
+	cls  classify.Classifier
+	loc  *time.Location
+	gen  uint64
+	agg  *aggregate.Aggregator
+	pkt  decode.Packet
+	cnt  counts
+	last Stats // socket counters at the previous hand-over
+}
+
+// counts are one worker's frame counters of an interval.
+type counts struct {
+	frames, inbound, outbound, undecodable uint64
+	kernelDrops                            uint64
+	errors                                 uint64 // reads that failed (not timeouts)
+}
+
+// part is one worker's contribution to an interval.
+type part struct {
+	res *aggregate.Result
+	counts
+}
+
+func newWorker(c *Component, ci *capIface, src Source, loc *time.Location) *worker {
+	return &worker{
+		c: c, ci: ci, src: src, link: src.Link(), nets: ci.nets,
+		cls: classify.Classifier{Exploits: c.deps.Exploits},
+		loc: loc, gen: c.gen.Load(), agg: aggregate.New(loc),
+	}
+}
+
+// run reads until the last generation has been handed over.
+func (w *worker) run() {
+	defer w.src.Close()
+	for {
+		frame, ts, err := w.src.Next()
+		if g := w.c.gen.Load(); g != w.gen {
+			w.handOver(g)
+			if g == w.c.final.Load() {
+				return
+			}
+		}
+		switch {
+		case err == nil:
+			w.add(frame, ts)
+		case errors.Is(err, ErrTimeout):
+		default:
+			w.cnt.errors++
+			if w.cnt.errors == 1 {
+				w.c.log.Warn("capture read failed", "interface", w.ci.Name, "err", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// add counts one frame: decode, keep what is addressed to the sensor,
+// classify, aggregate. It allocates nothing.
+func (w *worker) add(frame []byte, ts int64) {
+	w.cnt.frames++
+	p := &w.pkt
+	if decode.Decode(w.link, frame, p) != nil {
+		w.cnt.undecodable++
+		return
+	}
+	if len(w.nets) > 0 && !inNets(w.nets, p.Dst) {
+		w.cnt.outbound++
+		return
+	}
+	w.cnt.inbound++
+	tags, pat := w.cls.Classify(p)
+	w.agg.Add(ts, p, tags, pat)
+}
+
+// handOver passes the interval's counts to the committer.
+func (w *worker) handOver(g uint64) {
+	st, err := w.src.Stats()
+	if err == nil {
+		if st.Drops >= w.last.Drops {
+			w.cnt.kernelDrops = st.Drops - w.last.Drops
+		}
+		w.last = st
+	}
+	w.ci.parts <- part{res: w.agg.Result(), counts: w.cnt}
+	w.agg = aggregate.New(w.loc)
+	w.cnt = counts{}
+	w.gen = g
+}
+
+func inNets(nets []netip.Prefix, a netip.Addr) bool {
+	for _, n := range nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
