@@ -41,6 +41,7 @@ type serveOptions struct {
 	shutdown  time.Duration
 	logFormat string
 	hp        honeypotOptions
+	capture   captureOptions
 	svc       *svcconfig.File // the service configuration (config file + flags)
 }
 
@@ -120,6 +121,12 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 			if err != nil {
 				return err
 			}
+			if err := o.capture.apply(f); err != nil {
+				return err
+			}
+			if o.hp.commitInterval > 0 {
+				f.Capture.CommitInterval = o.hp.commitInterval
+			}
 			o.svc = f
 			return runServe(cmd.Context(), g, o, cmd.ErrOrStderr())
 		},
@@ -133,6 +140,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	o.geo.register(f)
 	o.hp.register(f)
+	o.capture.register(f)
 	cmd.AddCommand(newHashPasswordCmd())
 	return cmd
 }
@@ -199,6 +207,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	defer closeHP()
 
+	capC, err := newCapture(r, o.svc, st.Store(), geoC)
+	if err != nil {
+		return err
+	}
+
 	rs := remote.NewServer(st.Store(), r.Logger("remote"))
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
@@ -226,6 +239,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 			log.Info("running as an unprivileged user", "user", u)
 		}
 		entries = append(entries, daemon.Entry{Name: "honeypot", Component: hp})
+	}
+	if capC != nil {
+		entries = append(entries, daemon.Entry{Name: "capture", Component: capC})
 	}
 	entries = append(entries, daemon.Entry{Name: "api", Component: apiC})
 	d := daemon.New(log, entries...)

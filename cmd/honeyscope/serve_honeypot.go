@@ -51,7 +51,7 @@ func (o *honeypotOptions) register(f *pflag.FlagSet) {
 	f.IntSliceVar(&o.generic, "generic", nil, "honeypot generic `PORTS` that record the first bytes (default 445,5555,6379,9000,1433,3389)")
 	f.StringVar(&o.name, "name", "", "honeypot sensor `NAME` every row carries (default honeypot)")
 	f.StringSliceVar(&o.allow, "allow-countries", nil, "domestic-only mode: answer only sources placed in these `CC`s (e.g. JP); others are recorded, not answered")
-	f.DurationVar(&o.commitInterval, "commit-interval", 0, "how often honeypot sessions are committed (default 10s)")
+	f.DurationVar(&o.commitInterval, "commit-interval", 0, "how often honeypot sessions and live-captured packets are committed (default 10s)")
 	f.StringVar(&o.sampleDir, "sample-dir", "", "`DIR` of dropped samples (default: samples beside the store)")
 	f.StringVar(&o.eventLog, "event-log", "", "append every honeypot event to `FILE` as Cowrie-format JSON lines (docs/cowrie.md)")
 	f.BoolVar(&o.exampleConfig, "example-config", false, "print a documented example configuration file and exit")

@@ -2,6 +2,7 @@ package livecap
 
 import (
 	"errors"
+	"golang.org/x/net/bpf"
 	"os"
 	"time"
 
@@ -39,11 +40,9 @@ func openAFPacket(ifc Interface, w, n int, cfg Configuration) (Source, error) {
 		return nil, err
 	}
 	s := &afSource{tp: tp}
-	if len(ifc.BPF) > 0 {
-		if err := tp.SetBPF(ifc.BPF); err != nil {
-			tp.Close()
-			return nil, err
-		}
+	if err := tp.SetBPF(inboundFilter(ifc.BPF)); err != nil {
+		tp.Close()
+		return nil, err
 	}
 	if ifc.Promisc {
 		if err := tp.SetPromiscuous(true); err != nil {
@@ -94,3 +93,28 @@ func (s *afSource) Stats() (Stats, error) {
 }
 
 func (s *afSource) Close() error { s.tp.Close(); return nil }
+
+// inboundFilter returns the classic BPF program attached to every capture
+// socket: packets the host itself sends (pkt_type PACKET_OUTGOING, which
+// AF_PACKET also delivers, and which the sensor-net check cannot tell
+// from inbound ones on loopback) are dropped in the kernel, then the
+// user's program, if any, decides. Prepending keeps the user's program
+// valid: classic BPF jumps are relative and only go forward.
+func inboundFilter(user []bpf.RawInstruction) []bpf.RawInstruction {
+	const (
+		ldAbsB   = 0x30       // BPF_LD | BPF_B | BPF_ABS
+		jeqK     = 0x15       // BPF_JMP | BPF_JEQ | BPF_K
+		retK     = 0x06       // BPF_RET | BPF_K
+		pktType  = 0xfffff004 // SKF_AD_OFF + SKF_AD_PKTTYPE
+		outgoing = 4          // PACKET_OUTGOING
+	)
+	prog := []bpf.RawInstruction{
+		{Op: ldAbsB, K: pktType},
+		{Op: jeqK, Jt: 0, Jf: 1, K: outgoing},
+		{Op: retK, K: 0},
+	}
+	if len(user) == 0 {
+		return append(prog, bpf.RawInstruction{Op: retK, K: 0xffffffff})
+	}
+	return append(prog, user...)
+}

@@ -160,6 +160,9 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 	in.KernelDrops = iv.kernelDrops + ci.carry.kernel
 	in.QueueDrops = iv.queueDrops + ci.carry.queue
 	in.CountryDB, in.ASNDB, in.Version = c.deps.CountryDB, c.deps.ASNDB, c.deps.Version
+	if c.deps.GeoDatabases != nil {
+		in.CountryDB, in.ASNDB = c.deps.GeoDatabases()
+	}
 	in.Detection = classify.DetectionVersion(c.deps.Exploits)
 	for _, r := range iv.parts {
 		// Packets handled a moment before or after the boundary keep

@@ -83,6 +83,9 @@ type Dependencies struct {
 	// CountryDB, ASNDB name the geolocation databases in the ingest log;
 	// Version is honeyscope's version.
 	CountryDB, ASNDB, Version string
+	// GeoDatabases, when set, names the databases in use at each commit
+	// instead of CountryDB and ASNDB (they change when serve reloads them).
+	GeoDatabases func() (countryDB, asnDB string)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Open opens one capture socket of an interface: worker w of n (nil:

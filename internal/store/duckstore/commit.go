@@ -384,7 +384,9 @@ func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver
 // KnownSizes returns earlier ingests by file size, so a caller can hash only
 // files whose size matches one already stored.
 func (s *Store) KnownSizes(ctx context.Context) (map[int64][]store.KnownIngest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT size, path, hash FROM ingests`)
+	// Live capture intervals and honeypot batches are not files: leave
+	// them out (there are thousands a day, all of size 0).
+	rows, err := s.db.QueryContext(ctx, `SELECT size, path, hash FROM ingests WHERE format NOT IN ('live', 'honeypot')`)
 	if err != nil {
 		return nil, fmt.Errorf("read ingest log: %w", err)
 	}

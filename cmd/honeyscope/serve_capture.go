@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	svcconfig "github.com/honeyscope/honeyscope/internal/config"
+	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/livecap"
+	geocomp "github.com/honeyscope/honeyscope/internal/locator"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// captureOptions are serve's live capture flags (the config file's
+// capture section says the same for several interfaces).
+type captureOptions struct {
+	interfaces []string
+	sensorNet  []string
+	sensor     string
+	promisc    bool
+	workers    int
+}
+
+func (o *captureOptions) register(f *pflag.FlagSet) {
+	f.StringSliceVar(&o.interfaces, "interface", nil, "capture every inbound packet on `IF` live (AF_PACKET; repeat or comma-separate for several) and commit it each --commit-interval, as files are ingested")
+	f.StringSliceVar(&o.sensorNet, "sensor-net", nil, "with --interface: the sensor's `CIDRs` (only packets addressed to them count; default every packet)")
+	f.StringVar(&o.sensor, "sensor", "", "with --interface: the sensor `NAME` the captured rows carry (default the interface name)")
+	f.BoolVar(&o.promisc, "promisc", false, "with --interface: capture in promiscuous mode")
+	f.IntVar(&o.workers, "capture-workers", 0, "with --interface: capture sockets per interface, spread by the kernel (default 1)")
+}
+
+// apply merges the flags into the configuration's capture section.
+func (o *captureOptions) apply(f *svcconfig.File) error {
+	if len(o.interfaces) == 0 {
+		if len(o.sensorNet) > 0 || o.sensor != "" || o.promisc || o.workers != 0 {
+			return fmt.Errorf("--sensor-net, --sensor, --promisc and --capture-workers need --interface")
+		}
+		return nil
+	}
+	for _, n := range o.sensorNet {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			if _, err2 := netip.ParseAddr(n); err2 != nil {
+				return fmt.Errorf("--sensor-net %q: not a CIDR or address", n)
+			}
+		}
+	}
+	if o.workers < 0 {
+		return fmt.Errorf("--capture-workers %d: want at least 1", o.workers)
+	}
+	for _, name := range o.interfaces {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return fmt.Errorf("--interface: empty interface name")
+		}
+		f.Capture.Interfaces = append(f.Capture.Interfaces, svcconfig.CaptureInterface{
+			Name: name, Sensor: o.sensor, SensorNet: o.sensorNet, Promisc: o.promisc,
+		})
+	}
+	if o.workers > 0 {
+		f.Capture.Workers = o.workers
+	}
+	return nil
+}
+
+// newCapture builds the live capture component, or nil when no interface
+// is configured.
+func newCapture(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *geocomp.Component) (*livecap.Component, error) {
+	if f == nil || len(f.Capture.Interfaces) == 0 {
+		return nil, nil
+	}
+	cfg := livecap.FromConfig(f.Capture)
+	deps := livecap.Dependencies{Store: st, Version: version}
+	if geoC != nil {
+		deps.Locate = func(a netip.Addr) store.Place {
+			i := geoC.Lookup(a)
+			return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
+		}
+		deps.GeoDatabases = func() (country, asn string) {
+			for _, d := range geoC.Databases() {
+				switch d.Kind {
+				case "country":
+					country = dbDesc(d)
+				case "asn":
+					asn = dbDesc(d)
+				}
+			}
+			return country, asn
+		}
+	}
+	return livecap.New(r, cfg, deps)
+}
