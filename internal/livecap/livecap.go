@@ -161,7 +161,7 @@ func New(r *daemon.Reporter, cfg Configuration, deps Dependencies) (*Component, 
 		deps.Exploits = classify.NewBuiltinExploits()
 	}
 	if deps.Open == nil {
-		deps.Open = openAFPacket
+		deps.Open = openSource
 	}
 	c := &Component{r: r, log: r.Logger("capture"), cfg: cfg, deps: deps}
 	seen := map[string]bool{}
@@ -288,4 +288,20 @@ func FromConfig(c config.Capture) Configuration {
 		})
 	}
 	return out
+}
+
+// openSource opens an interface's capture socket: an NFLOG group for
+// "nflog:N", else AF_PACKET.
+func openSource(ifc Interface, w, n int, cfg Configuration) (Source, error) {
+	group, isNFLOG, err := nflogGroup(ifc.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !isNFLOG {
+		return openAFPacket(ifc, w, n, cfg)
+	}
+	if n > 1 {
+		return nil, fmt.Errorf("interface %s: an NFLOG group has one reader; set workers to 1", ifc.Name)
+	}
+	return openNFLOG(group)
 }
