@@ -547,7 +547,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			}
 			if len(nets) > 0 {
 				v6 := !p.Dst.Is4()
-				if !inNets(nets, p.Dst) {
+				if !InNets(nets, p.Dst) {
 					outb++
 					if v6 {
 						res.NotToSensor.IPv6++
@@ -618,7 +618,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		in.Error = readErr.Error()
 		res.Err = readErr
 	}
-	sensor := store.Sensor{Name: res.Sensor, Nets: netsString(cfg.SensorNets), Addresses: netsSize(cfg.SensorNets)}
+	sensor := SensorOf(res.Sensor, cfg.SensorNets)
 	if cfg.Status != nil && fi.Size() >= 64<<20 {
 		// Only large files take long enough to write to be worth a line.
 		cfg.Status("writing " + filepath.Base(path) + " to the store")
@@ -811,13 +811,20 @@ func (s *partSink) abort() {
 	}
 }
 
-func inNets(nets []netip.Prefix, a netip.Addr) bool {
+// InNets reports whether a is in one of nets (the sensor-net check of
+// every counted packet, files and live capture alike).
+func InNets(nets []netip.Prefix, a netip.Addr) bool {
 	for _, n := range nets {
 		if n.Contains(a) {
 			return true
 		}
 	}
 	return false
+}
+
+// SensorOf is the sensor row of a sensor monitoring nets.
+func SensorOf(name string, nets []netip.Prefix) store.Sensor {
+	return store.Sensor{Name: name, Nets: netsString(nets), Addresses: netsSize(nets)}
 }
 
 func netsString(nets []netip.Prefix) string {

@@ -185,7 +185,7 @@ func New(r *daemon.Reporter, cfg Configuration, deps Dependencies) (*Component, 
 		}
 		c.ifcs = append(c.ifcs, &capIface{
 			Interface: ifc, nets: nets,
-			sensor: store.Sensor{Name: ifc.Sensor, Nets: netsString(nets), Addresses: netsSize(nets)},
+			sensor: ingest.SensorOf(ifc.Sensor, nets),
 			parts:  make(chan part, cfg.Workers),
 		})
 	}
@@ -260,22 +260,6 @@ func (c *Component) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func netsString(nets []netip.Prefix) string {
-	s := make([]string, len(nets))
-	for i, n := range nets {
-		s[i] = n.String()
-	}
-	return strings.Join(s, ",")
-}
-
-func netsSize(nets []netip.Prefix) float64 {
-	var n float64
-	for _, p := range nets {
-		n += float64(uint64(1) << min(63, p.Addr().BitLen()-p.Bits()))
-	}
-	return n
 }
 
 // FromConfig returns the Configuration of the config file's capture

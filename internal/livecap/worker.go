@@ -2,6 +2,7 @@ package livecap
 
 import (
 	"errors"
+	"github.com/honeyscope/honeyscope/internal/ingest"
 	"net/netip"
 	"time"
 
@@ -83,7 +84,7 @@ func (w *worker) add(frame []byte, ts int64) {
 		w.cnt.undecodable++
 		return
 	}
-	if len(w.nets) > 0 && !inNets(w.nets, p.Dst) {
+	if len(w.nets) > 0 && !ingest.InNets(w.nets, p.Dst) {
 		w.cnt.outbound++
 		return
 	}
@@ -105,13 +106,4 @@ func (w *worker) handOver(g uint64) {
 	w.agg = aggregate.New(w.loc)
 	w.cnt = counts{}
 	w.gen = g
-}
-
-func inNets(nets []netip.Prefix, a netip.Addr) bool {
-	for _, n := range nets {
-		if n.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
