@@ -51,6 +51,9 @@ type View struct {
 	// Coverage is the captured fraction of each day of the period (see
 	// DayCoverage).
 	Coverage []float64
+	// Drops are the packets live captures of each sensor lost in the
+	// period (only sensors that lost some).
+	Drops map[string]Drops
 	// Country, Port and ASN are packet series by sensor over Read; ports
 	// and ASes folded (SeriesKeep). ASN is merged (Sensor "") when Unit is
 	// sources.
@@ -120,6 +123,9 @@ func (s *Source) Load(ctx context.Context, opt ViewOptions) (*View, error) {
 	v.Read = Range{From: opt.Range.From.AddDays(-max(Lookback, v.N)), To: opt.Range.To}
 	v.Off = opt.Range.From.Sub(v.Read.From)
 	if v.Gaps, err = s.Coverage(ctx, v.Read); err != nil {
+		return nil, err
+	}
+	if v.Drops, err = s.Drops(ctx, opt.Range); err != nil {
 		return nil, err
 	}
 	// A sensor takes part if it has data anywhere in the read range (the

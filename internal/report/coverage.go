@@ -2,10 +2,12 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/chart"
 )
 
 // coverageSection states the days without data plainly.
@@ -61,10 +63,31 @@ func (b *builder) coverageSection() {
 		}
 		b.d.para(s)
 	}
+	b.dropsParagraphs()
 	if !any {
 		b.d.para(b.tr("allCovered"))
 		return
 	}
 	b.d.note(b.tr("hatchNote"))
 	b.addTable(t)
+}
+
+// dropsParagraphs says which sensors' live captures lost packets, and how
+// many: their counts in this report are lower bounds.
+func (b *builder) dropsParagraphs() {
+	names := make([]string, 0, len(b.v.Drops))
+	for n := range b.v.Drops {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		d := b.v.Drops[n]
+		if b.ja {
+			b.d.para(fmt.Sprintf("センサー%s：ライブキャプチャで%s個のパケットを取りこぼしました（カーネル%s、処理待ち%s）。この期間の件数は下限値です。",
+				n, chart.FormatCount(float64(d.Total())), chart.FormatCount(float64(d.Kernel)), chart.FormatCount(float64(d.Queue))))
+			continue
+		}
+		b.d.para(fmt.Sprintf("Sensor %s: its live capture lost %s packets in the period (kernel %s, queue %s); its counts here are lower bounds.",
+			n, chart.FormatCount(float64(d.Total())), chart.FormatCount(float64(d.Kernel)), chart.FormatCount(float64(d.Queue))))
+	}
 }
