@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -122,7 +124,10 @@ scanners do; Mirai-style scanners keep one).`,
 			if err != nil {
 				return err
 			}
-			return writeStats(cmd.OutOrStdout(), format, lang, q.Dims(), rows)
+			if err := writeStats(cmd.OutOrStdout(), format, lang, q.Dims(), rows); err != nil {
+				return err
+			}
+			return warnDrops(cmd.Context(), cmd.ErrOrStderr(), st, q)
 		},
 	}
 	f := cmd.Flags()
@@ -257,3 +262,40 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 
 // thousands formats a count with thousands separators, as charts do.
 func thousands(v uint64) string { return chart.FormatCount(float64(v)) }
+
+// warnDrops says on stderr (so tables, CSV and JSON on stdout stay as
+// they are) which selected sensors' live captures lost packets in the
+// selected days: their counts are lower bounds.
+func warnDrops(ctx context.Context, w io.Writer, st store.Store, q store.StatsQuery) error {
+	caps, err := st.Captures(ctx, q.Sensors)
+	if err != nil {
+		return err
+	}
+	var from, to time.Time
+	if q.From != "" {
+		from, _ = store.ParseDay(q.From)
+		from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, st.Location())
+	}
+	if q.To != "" {
+		to, _ = store.ParseDay(q.To)
+		to = time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, st.Location())
+	}
+	lost := map[string][2]uint64{}
+	var names []string
+	for _, c := range caps {
+		if c.KernelDrops+c.QueueDrops == 0 || !from.IsZero() && c.Last.Before(from) || !to.IsZero() && !c.First.Before(to) {
+			continue
+		}
+		if _, ok := lost[c.Sensor]; !ok {
+			names = append(names, c.Sensor)
+		}
+		l := lost[c.Sensor]
+		lost[c.Sensor] = [2]uint64{l[0] + c.KernelDrops, l[1] + c.QueueDrops}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		l := lost[n]
+		fmt.Fprintf(w, "note: sensor %s: its live capture lost %d packets in these days (kernel %d, queue %d); its counts are lower bounds\n", n, l[0]+l[1], l[0], l[1])
+	}
+	return nil
+}
