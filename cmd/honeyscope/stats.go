@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -280,22 +281,11 @@ func warnDrops(ctx context.Context, w io.Writer, st store.Store, q store.StatsQu
 		to, _ = store.ParseDay(q.To)
 		to = time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, st.Location())
 	}
-	lost := map[string][2]uint64{}
-	var names []string
-	for _, c := range caps {
-		if c.KernelDrops+c.QueueDrops == 0 || !from.IsZero() && c.Last.Before(from) || !to.IsZero() && !c.First.Before(to) {
-			continue
-		}
-		if _, ok := lost[c.Sensor]; !ok {
-			names = append(names, c.Sensor)
-		}
-		l := lost[c.Sensor]
-		lost[c.Sensor] = [2]uint64{l[0] + c.KernelDrops, l[1] + c.QueueDrops}
-	}
-	slices.Sort(names)
+	lost := store.DropsBySensor(caps, from, to)
+	names := slices.Sorted(maps.Keys(lost))
 	for _, n := range names {
 		l := lost[n]
-		fmt.Fprintf(w, "note: sensor %s: its live capture lost %d packets in these days (kernel %d, queue %d); its counts are lower bounds\n", n, l[0]+l[1], l[0], l[1])
+		fmt.Fprintf(w, "note: sensor %s: its live capture lost %d packets in these days (kernel %d, queue %d); its counts are lower bounds\n", n, l.Total(), l.Kernel, l.Queue)
 	}
 	return nil
 }

@@ -54,6 +54,7 @@ type nflogSource struct {
 	full  chan int // filled slots, in arrival order
 	free  chan int // empty slots
 	held  int      // the slot Next returned last (-1: none)
+	timer *time.Timer
 
 	dropped atomic.Uint64
 	closeMu sync.Once
@@ -100,15 +101,27 @@ func (s *nflogSource) Next() ([]byte, int64, error) {
 		s.free <- s.held
 		s.held = -1
 	}
-	t := time.NewTimer(pollTimeout)
-	defer t.Stop()
+	// A packet waiting is taken at once; only an empty ring arms the
+	// (one, reused) poll timer, so the per-packet path allocates nothing.
+	select {
+	case i := <-s.full:
+		s.held = i
+		return s.slots[i][:s.lens[i]], s.ts[i], nil
+	default:
+	}
+	if s.timer == nil {
+		s.timer = time.NewTimer(pollTimeout)
+	} else {
+		s.timer.Reset(pollTimeout)
+	}
+	defer s.timer.Stop()
 	select {
 	case i := <-s.full:
 		s.held = i
 		return s.slots[i][:s.lens[i]], s.ts[i], nil
 	case <-s.done:
 		return nil, 0, fmt.Errorf("nflog group %d: reader stopped", s.src.Group())
-	case <-t.C:
+	case <-s.timer.C:
 		return nil, 0, ErrTimeout
 	}
 }

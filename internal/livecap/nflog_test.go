@@ -56,3 +56,22 @@ func TestNFLOGRing(t *testing.T) {
 		t.Errorf("after reuse: %v %d %v", pkt, ts, err)
 	}
 }
+
+// TestNFLOGRingNoAllocs: handing a packet over and taking it out
+// allocates nothing.
+func TestNFLOGRingNoAllocs(t *testing.T) {
+	s := &nflogSource{done: make(chan struct{}), held: -1,
+		slots: [][]byte{make([]byte, 64), make([]byte, 64)}, lens: make([]int, 2), ts: make([]int64, 2),
+		full: make(chan int, 2), free: make(chan int, 2)}
+	s.free <- 0
+	s.free <- 1
+	pkt := bytes.Repeat([]byte{0x45}, 40)
+	if n := testing.AllocsPerRun(1000, func() {
+		s.handle(1, 2, pkt)
+		if _, _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per packet", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Coverage returns, per selected sensor, which days of r were captured,
@@ -29,34 +30,15 @@ func (s *Source) Coverage(ctx context.Context, r Range) ([]analysis.SensorGaps, 
 	return analysis.Gaps(cov, analysis.DayRange{Start: s.Time(r.From), Days: r.Days(), Loc: s.loc}, analysis.DefaultGapConfig())
 }
 
-// Drops are the packets a live capture lost (store.Capture's counts).
-type Drops struct {
-	Kernel, Queue uint64
-}
-
-// Total is every packet lost.
-func (d Drops) Total() uint64 { return d.Kernel + d.Queue }
-
 // Drops returns, per selected sensor that lost packets, the packets its
 // live captures lost in captures overlapping r: a capture that lost
 // packets says so, and its counts are lower bounds.
-func (s *Source) Drops(ctx context.Context, r Range) (map[string]Drops, error) {
+func (s *Source) Drops(ctx context.Context, r Range) (map[string]store.Drops, error) {
 	caps, err := s.r.Captures(ctx, s.sensors)
 	if err != nil {
 		return nil, fmt.Errorf("capture drops: %w", err)
 	}
-	from, to := s.Time(r.From), s.Time(r.To.AddDays(1))
-	out := map[string]Drops{}
-	for _, c := range caps {
-		if c.KernelDrops+c.QueueDrops == 0 || !c.Last.After(from) && !c.Last.Equal(from) || !c.First.Before(to) {
-			continue
-		}
-		d := out[c.Sensor]
-		d.Kernel += c.KernelDrops
-		d.Queue += c.QueueDrops
-		out[c.Sensor] = d
-	}
-	return out, nil
+	return store.DropsBySensor(caps, s.Time(r.From), s.Time(r.To.AddDays(1))), nil
 }
 
 // SensorPresent returns each sensor's presence flags over the first days

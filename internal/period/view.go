@@ -12,6 +12,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // ViewOptions select what Load reads.
@@ -53,7 +54,7 @@ type View struct {
 	Coverage []float64
 	// Drops are the packets live captures of each sensor lost in the
 	// period (only sensors that lost some).
-	Drops map[string]Drops
+	Drops map[string]store.Drops
 	// Country, Port and ASN are packet series by sensor over Read; ports
 	// and ASes folded (SeriesKeep). ASN is merged (Sensor "") when Unit is
 	// sources.

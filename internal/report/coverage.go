@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,12 +76,7 @@ func (b *builder) coverageSection() {
 // dropsParagraphs says which sensors' live captures lost packets, and how
 // many: their counts in this report are lower bounds.
 func (b *builder) dropsParagraphs() {
-	names := make([]string, 0, len(b.v.Drops))
-	for n := range b.v.Drops {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(b.v.Drops)) {
 		d := b.v.Drops[n]
 		if b.ja {
 			b.d.para(fmt.Sprintf("センサー%s：ライブキャプチャで%s個のパケットを取りこぼしました（カーネル%s、処理待ち%s）。この期間の件数は下限値です。",

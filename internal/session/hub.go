@@ -84,7 +84,7 @@ func (h *Hub) finish(r *Recorder) {
 // Drain returns the sessions finished since the last Drain, and snapshots of
 // the open sessions that changed since their last snapshot (so a crash loses
 // at most one commit interval of an open session too). The store upserts
-// sessions by ID. Requeue puts back what a failed commit could not write.
+// sessions by ID.
 func (h *Hub) Drain() (finished, open []Session) {
 	h.mu.Lock()
 	fin := h.finished
@@ -107,21 +107,6 @@ func (h *Hub) Drain() (finished, open []Session) {
 	return finished, open
 }
 
-// Requeue returns finished sessions a commit failed to write to the queue's
-// front (bounded as finish is).
-func (h *Hub) Requeue(sessions []Session) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var rs []*Recorder
-	for i := range sessions {
-		rs = append(rs, &Recorder{s: sessions[i], closed: true, now: h.now})
-	}
-	h.finished = append(rs, h.finished...)
-	if over := len(h.finished) - h.maxPending; over > 0 {
-		h.finished = h.finished[over:]
-		h.dropped += uint64(over)
-	}
-}
 
 // Stats returns the number of open sessions, finished sessions waiting and
 // sessions dropped because the queue was full.

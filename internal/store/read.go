@@ -74,6 +74,30 @@ type Capture struct {
 	KernelDrops, QueueDrops uint64
 }
 
+// Drops are the packets live captures lost.
+type Drops struct {
+	Kernel, Queue uint64
+}
+
+// Total is every packet lost.
+func (d Drops) Total() uint64 { return d.Kernel + d.Queue }
+
+// DropsBySensor sums, per sensor that lost packets, the drops of the
+// captures overlapping [from, to) (a zero bound is open).
+func DropsBySensor(caps []Capture, from, to time.Time) map[string]Drops {
+	out := map[string]Drops{}
+	for _, c := range caps {
+		if c.KernelDrops+c.QueueDrops == 0 || !from.IsZero() && c.Last.Before(from) || !to.IsZero() && !c.First.Before(to) {
+			continue
+		}
+		d := out[c.Sensor]
+		d.Kernel += c.KernelDrops
+		d.Queue += c.QueueDrops
+		out[c.Sensor] = d
+	}
+	return out
+}
+
 // SeriesQuery asks for daily series.
 type SeriesQuery struct {
 	Selection

@@ -339,10 +339,13 @@ func (c *conn) prompt() string {
 
 // exitReason tells "commands" (the command limit was reached) from "exit".
 func (c *conn) exitReason() string {
-	if c.lim.Commands > 0 {
-		if snap := c.rec.Snapshot(); len(snap.Commands) >= c.lim.Commands {
-			return "commands"
-		}
+	c.mu.Lock()
+	sh := c.sh
+	c.mu.Unlock()
+	// The shell knows why it ended ("exit", or "commands" at the
+	// session's command limit).
+	if er, ok := sh.(interface{ ExitReason() string }); ok && er.ExitReason() != "" {
+		return er.ExitReason()
 	}
 	return "exit"
 }

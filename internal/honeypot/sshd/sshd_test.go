@@ -27,17 +27,22 @@ import (
 // fakeShell records each line as a command and answers "ran:LINE\n";
 // "exit" ends the session.
 type fakeShell struct {
-	rec *session.Recorder
-	cfg shell.Config
+	rec    *session.Recorder
+	cfg    shell.Config
+	reason string // as shell.Shell's ExitReason
 }
+
+func (f *fakeShell) ExitReason() string { return f.reason }
 
 func (f *fakeShell) Prompt() string { return "fake# " }
 
 func (f *fakeShell) Run(line string) ([]byte, bool) {
 	if !f.rec.Command(session.Command{Input: line, Known: true}) {
+		f.reason = "commands"
 		return nil, true
 	}
 	if line == "exit" {
+		f.reason = "exit"
 		return nil, true
 	}
 	if line == "whoami" {

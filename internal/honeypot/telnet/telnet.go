@@ -188,8 +188,10 @@ func (s *Server) Serve(ctx context.Context, c net.Conn, rec *session.Recorder) s
 			return reason(err)
 		}
 		if exit {
-			if lim.Commands > 0 && len(rec.Snapshot().Commands) >= lim.Commands {
-				return "commands"
+			// The shell knows why it ended ("exit", or "commands" at the
+			// session's command limit).
+			if er, ok := sh.(interface{ ExitReason() string }); ok && er.ExitReason() != "" {
+				return er.ExitReason()
 			}
 			return "exit"
 		}
