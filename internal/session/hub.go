@@ -107,7 +107,6 @@ func (h *Hub) Drain() (finished, open []Session) {
 	return finished, open
 }
 
-
 // Stats returns the number of open sessions, finished sessions waiting and
 // sessions dropped because the queue was full.
 func (h *Hub) Stats() (open, pending int, dropped uint64) {
