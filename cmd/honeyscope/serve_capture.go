@@ -22,6 +22,8 @@ type captureOptions struct {
 	sensor     string
 	promisc    bool
 	workers    int
+	filter     string
+	archiveDir string
 }
 
 func (o *captureOptions) register(f *pflag.FlagSet) {
@@ -29,14 +31,16 @@ func (o *captureOptions) register(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.sensorNet, "sensor-net", nil, "with --interface: the sensor's `CIDRs` (only packets addressed to them count; default every packet)")
 	f.StringVar(&o.sensor, "sensor", "", "with --interface: the sensor `NAME` the captured rows carry (default the interface name)")
 	f.BoolVar(&o.promisc, "promisc", false, "with --interface: capture in promiscuous mode")
+	f.StringVar(&o.filter, "filter", "", "with --interface: a capture filter `EXPR` in tcpdump's language (\"not port 22\"), compiled with tcpdump")
+	f.StringVar(&o.archiveDir, "archive-dir", "", "with --interface: keep the raw packets in rotating gzip pcapng files in `DIR` (ingest recognises them as already counted)")
 	f.IntVar(&o.workers, "capture-workers", 0, "with --interface: capture sockets per interface, spread by the kernel (default 1)")
 }
 
 // apply merges the flags into the configuration's capture section.
 func (o *captureOptions) apply(f *svcconfig.File) error {
 	if len(o.interfaces) == 0 {
-		if len(o.sensorNet) > 0 || o.sensor != "" || o.promisc || o.workers != 0 {
-			return fmt.Errorf("--sensor-net, --sensor, --promisc and --capture-workers need --interface")
+		if len(o.sensorNet) > 0 || o.sensor != "" || o.promisc || o.workers != 0 || o.filter != "" || o.archiveDir != "" {
+			return fmt.Errorf("--sensor-net, --sensor, --promisc, --filter, --archive-dir and --capture-workers need --interface")
 		}
 		return nil
 	}
@@ -56,8 +60,11 @@ func (o *captureOptions) apply(f *svcconfig.File) error {
 			return fmt.Errorf("--interface: empty interface name")
 		}
 		f.Capture.Interfaces = append(f.Capture.Interfaces, svcconfig.CaptureInterface{
-			Name: name, Sensor: o.sensor, SensorNet: o.sensorNet, Promisc: o.promisc,
+			Name: name, Sensor: o.sensor, SensorNet: o.sensorNet, Promisc: o.promisc, Filter: o.filter,
 		})
+	}
+	if o.archiveDir != "" {
+		f.Capture.Archive.Dir = o.archiveDir
 	}
 	if o.workers > 0 {
 		f.Capture.Workers = o.workers

@@ -209,3 +209,26 @@ func (h *Honeypot) Countries(s *Service) []string {
 	}
 	return h.AllowCountries
 }
+
+// DefaultArchive returns the capture archive's defaults (no directory:
+// no archive until one is given).
+func DefaultArchive() Archive {
+	return Archive{FileBytes: 256 << 20, FileAge: time.Hour, KeepAge: 30 * 24 * time.Hour, KeepBytes: 10 << 30}
+}
+
+// ApplyDefaults fills the archive settings left out.
+func (a *Archive) ApplyDefaults() {
+	d := DefaultArchive()
+	if a.FileBytes == 0 {
+		a.FileBytes = d.FileBytes
+	}
+	if a.FileAge == 0 {
+		a.FileAge = d.FileAge
+	}
+	if a.KeepAge == 0 {
+		a.KeepAge = d.KeepAge
+	}
+	if a.KeepBytes == 0 {
+		a.KeepBytes = d.KeepBytes
+	}
+}

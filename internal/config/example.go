@@ -186,12 +186,28 @@ capture:
   #     sensor: tokyo         # sensor name (empty: the interface name)
   #     sensor_net: [192.0.2.0/24, "2001:db8::/64"]  # only packets to these count
   #     promisc: false        # promiscuous mode
+  #     filter: "not port 22" # capture filter, tcpdump's language (compiled with tcpdump)
   interfaces: []
   # How often what was captured is committed to the store; a crash loses
   # at most this much.
   commit_interval: 10s
   # Capture sockets per interface, the kernel spreading packets over them.
   workers: 1
+  # Raw packet archive: rotating gzip pcapng files, each renamed into place
+  # only when complete; ingest recognises them as already counted.
+  archive:
+    # Where the files go (empty: no archive).
+    dir: ""
+    # Written when dir is set; true turns it off.
+    off: false
+    # Rotate a file at this compressed size...
+    file_bytes: 256MiB
+    # ... or at this age.
+    file_age: 1h
+    # Delete complete files older than this...
+    keep_age: 720h
+    # ... and the oldest beyond this total.
+    keep_bytes: 10GiB
 `
 
 const exampleTOML = `# honeyscope serve configuration (TOML). Every key is optional: a key left
@@ -366,13 +382,30 @@ pending_sessions = 100000
 # capture file's would be (needs root or CAP_NET_RAW).
 [capture]
 # Interfaces captured (empty: no live capture), each like
-#   { name = "eth0", sensor = "tokyo", sensor_net = ["192.0.2.0/24", "2001:db8::/64"], promisc = false }
+#   { name = "eth0", sensor = "tokyo", sensor_net = ["192.0.2.0/24", "2001:db8::/64"], promisc = false, filter = "not port 22" }
 # (sensor: the sensor name, empty for the interface name; sensor_net: only
-# packets to these count; promisc: promiscuous mode).
+# packets to these count; promisc: promiscuous mode; filter: a capture filter
+# in tcpdump's language, compiled with tcpdump).
 interfaces = []
 # How often what was captured is committed to the store; a crash loses
 # at most this much.
 commit_interval = "10s"
 # Capture sockets per interface, the kernel spreading packets over them.
 workers = 1
+
+# Raw packet archive: rotating gzip pcapng files, each renamed into place
+# only when complete; ingest recognises them as already counted.
+[capture.archive]
+# Where the files go (empty: no archive).
+dir = ""
+# Written when dir is set; true turns it off.
+off = false
+# Rotate a file at this compressed size...
+file_bytes = "256MiB"
+# ... or at this age.
+file_age = "1h"
+# Delete complete files older than this...
+keep_age = "720h"
+# ... and the oldest beyond this total.
+keep_bytes = "10GiB"
 `

@@ -25,7 +25,7 @@ func TestExampleIsDefaults(t *testing.T) {
 	want := &File{Listen: "127.0.0.1:9180"}
 	want.Honeypot.Enabled = true
 	want.Honeypot.ApplyDefaults()
-	want.Capture = Capture{CommitInterval: 10 * time.Second, Workers: 1}
+	want.Capture = Capture{CommitInterval: 10 * time.Second, Workers: 1, Archive: DefaultArchive()}
 	for _, f := range []*File{y, tm} {
 		got := *f
 		got.Path, got.src = "", nil

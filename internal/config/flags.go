@@ -121,6 +121,7 @@ func FromFlags(base *File, q QuickStart) (*File, error) {
 		}
 	}
 	h.ApplyDefaults()
+	f.Capture.Archive.ApplyDefaults()
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}

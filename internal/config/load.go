@@ -156,6 +156,7 @@ func Parse(name string, data []byte, format Format) (*File, error) {
 	}
 	f.src = d.src
 	f.Honeypot.ApplyDefaults()
+	f.Capture.Archive.ApplyDefaults()
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}

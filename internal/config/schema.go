@@ -72,7 +72,29 @@ type Capture struct {
 	// Workers is the number of capture sockets per interface, the kernel
 	// spreading packets over them (default 1).
 	Workers int `yaml:"workers" toml:"workers"`
+	// Archive keeps the raw packets in rotating pcapng files (gzip).
+	Archive Archive `yaml:"archive" toml:"archive"`
 }
+
+// Archive is the capture's raw packet archive: rotating pcapng files,
+// each renamed into place only when complete, kept by age and total size.
+type Archive struct {
+	// Dir is where the files go (empty: no archive).
+	Dir string `yaml:"dir" toml:"dir"`
+	// Off turns the archive off while Dir stays set (default false: written once Dir is set).
+	Off bool `yaml:"off" toml:"off"`
+	// FileBytes rotates a file at this compressed size (default 256 MiB).
+	FileBytes int64 `yaml:"file_bytes" toml:"file_bytes" unit:"bytes"`
+	// FileAge rotates a file at this age (default 1h).
+	FileAge time.Duration `yaml:"file_age" toml:"file_age"`
+	// KeepAge deletes complete files older than this (default 30 days: 720h).
+	KeepAge time.Duration `yaml:"keep_age" toml:"keep_age"`
+	// KeepBytes deletes the oldest complete files beyond this total (default 10 GiB).
+	KeepBytes int64 `yaml:"keep_bytes" toml:"keep_bytes" unit:"bytes"`
+}
+
+// On reports whether the archive is written.
+func (a Archive) On() bool { return a.Dir != "" && !a.Off }
 
 // CaptureInterface is one captured interface.
 type CaptureInterface struct {
@@ -82,6 +104,9 @@ type CaptureInterface struct {
 	// only packets to them count (empty: every packet).
 	SensorNet []string `yaml:"sensor_net" toml:"sensor_net"`
 	Promisc   bool     `yaml:"promisc" toml:"promisc"` // promiscuous mode while capturing
+	// Filter is a capture filter in tcpdump's language ("not port 22"),
+	// compiled with tcpdump when the capture starts (empty: every packet).
+	Filter string `yaml:"filter" toml:"filter"`
 }
 
 // Service configures the listeners of one service.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/bpfexpr"
 	"net"
 	"net/netip"
 	"regexp"
@@ -190,6 +191,20 @@ func (v *validator) capture(c *Capture) {
 	if c.Workers < 0 || c.Workers > 64 {
 		v.fail(cp+".workers", "%d: give 1 to 64 capture sockets per interface", c.Workers)
 	}
+	if a := c.Archive; a.Dir != "" {
+		if a.FileBytes < 0 || (a.FileBytes > 0 && a.FileBytes < 1<<20) {
+			v.fail(cp+".archive.file_bytes", "%d: give at least 1MiB", a.FileBytes)
+		}
+		if a.FileAge < 0 || (a.FileAge > 0 && a.FileAge < time.Minute) {
+			v.fail(cp+".archive.file_age", "%v: give at least 1m", a.FileAge)
+		}
+		if a.KeepAge < 0 || (a.KeepAge > 0 && a.KeepAge < a.FileAge) {
+			v.fail(cp+".archive.keep_age", "%v: give at least the file age", a.KeepAge)
+		}
+		if a.KeepBytes < 0 || (a.KeepBytes > 0 && a.FileBytes > 0 && a.KeepBytes < a.FileBytes) {
+			v.fail(cp+".archive.keep_bytes", "%d: give at least file_bytes", a.KeepBytes)
+		}
+	}
 	seen := map[string]int{}
 	for i, ifc := range c.Interfaces {
 		p := fmt.Sprintf("%s.interfaces[%d]", cp, i)
@@ -206,6 +221,13 @@ func (v *validator) capture(c *Capture) {
 		if ifc.Sensor != "" {
 			if err := checkSensor(ifc.Sensor); err != "" {
 				v.fail(p+".sensor", "%s", err)
+			}
+		}
+		if ifc.Filter != "" {
+			if strings.HasPrefix(ifc.Name, "nflog:") {
+				v.fail(p+".filter", "an NFLOG group takes no capture filter: select the packets in the nftables rule that logs them")
+			} else if _, err := bpfexpr.Compile(ifc.Filter, bpfexpr.LinkEthernet); err != nil {
+				v.fail(p+".filter", "%v", err)
 			}
 		}
 		for j, n := range ifc.SensorNet {

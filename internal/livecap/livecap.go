@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/net/bpf"
 
+	"github.com/honeyscope/honeyscope/internal/bpfexpr"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
@@ -41,9 +42,12 @@ type Interface struct {
 	// only packets addressed to them count. Empty: every packet counts.
 	SensorNets []string
 	Promisc    bool // put the interface in promiscuous mode while capturing
+	// Filter is a capture filter in tcpdump's language, compiled when the
+	// capture is made (New) with internal/bpfexpr; BPF, when set, is used
+	// instead.
+	Filter string
 	// BPF is an optional classic BPF program, already compiled
 	// (tcpdump -dd gives one), attached to the capture sockets.
-	// Compiling filter expressions needs libpcap and is not done here.
 	BPF []bpf.RawInstruction
 }
 
@@ -179,6 +183,16 @@ func New(r *daemon.Reporter, cfg Configuration, deps Dependencies) (*Component, 
 		if err := ingest.CheckSensor(ifc.Sensor); err != nil {
 			return nil, fmt.Errorf("live capture: interface %s: %w", ifc.Name, err)
 		}
+		if ifc.Filter != "" && ifc.BPF == nil {
+			if _, nf, _ := nflogGroup(ifc.Name); nf {
+				return nil, fmt.Errorf("live capture: interface %s: an NFLOG group takes no capture filter", ifc.Name)
+			}
+			prog, err := bpfexpr.Compile(ifc.Filter, bpfexpr.LinkEthernet)
+			if err != nil {
+				return nil, fmt.Errorf("live capture: interface %s: %w", ifc.Name, err)
+			}
+			ifc.BPF = prog
+		}
 		nets, err := ingest.ParseNets(ifc.SensorNets)
 		if err != nil {
 			return nil, fmt.Errorf("live capture: interface %s: %w", ifc.Name, err)
@@ -269,6 +283,7 @@ func FromConfig(c config.Capture) Configuration {
 	for _, ifc := range c.Interfaces {
 		out.Interfaces = append(out.Interfaces, Interface{
 			Name: ifc.Name, Sensor: ifc.Sensor, SensorNets: ifc.SensorNet, Promisc: ifc.Promisc,
+			Filter: ifc.Filter,
 		})
 	}
 	return out

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"os/exec"
+	"strings"
+
+	"golang.org/x/net/bpf"
 	"reflect"
 	"slices"
 	"sync"
@@ -339,5 +343,37 @@ func TestFromConfig(t *testing.T) {
 		if _, err := New(nil, bad, Dependencies{Store: st}); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// TestFilterCompiled: an interface's filter expression is compiled at New
+// and reaches the socket as a program; a bad one fails New naming it.
+func TestFilterCompiled(t *testing.T) {
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Skip("tcpdump not installed: filter expressions cannot be compiled")
+	}
+	st := &fakeStore{loc: time.UTC, done: make(chan error, 100)}
+	var got []bpf.RawInstruction
+	c, err := New(nil, Configuration{Interfaces: []Interface{{Name: "eth9", Filter: "udp port 53"}}},
+		Dependencies{Store: st, Open: func(ifc Interface, _, _ int, _ Configuration) (Source, error) {
+			got = ifc.BPF
+			return nil, errors.New("not opened in this test")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(t.Context()); err == nil {
+		t.Fatal("started")
+	}
+	if len(got) < 4 {
+		t.Fatalf("program %v", got)
+	}
+	_, err = New(nil, Configuration{Interfaces: []Interface{{Name: "eth9", Filter: "udp port"}}}, Dependencies{Store: st})
+	if err == nil || !strings.Contains(err.Error(), "eth9") || !strings.Contains(err.Error(), "udp port") {
+		t.Fatalf("bad filter: %v", err)
+	}
+	_, err = New(nil, Configuration{Interfaces: []Interface{{Name: "nflog:3", Filter: "udp"}}}, Dependencies{Store: st})
+	if err == nil || !strings.Contains(err.Error(), "NFLOG") {
+		t.Fatalf("nflog filter: %v", err)
 	}
 }
