@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/civil"
 	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/livecap"
 	geocomp "github.com/honeyscope/honeyscope/internal/locator"
 	"github.com/honeyscope/honeyscope/internal/metrics"
 	"github.com/honeyscope/honeyscope/internal/owner"
@@ -43,6 +45,9 @@ type serveOptions struct {
 	hp        honeypotOptions
 	capture   captureOptions
 	svc       *svcconfig.File // the service configuration (config file + flags)
+	// reload reads the configuration again (SIGHUP): the config file
+	// with the flags applied over it.
+	reload func() (*svcconfig.File, error)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -128,6 +133,24 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 				f.Capture.CommitInterval = o.hp.commitInterval
 			}
 			o.svc = f
+			o.reload = func() (*svcconfig.File, error) {
+				cfg, err := loadConfig(g.cfgPath)
+				if err != nil {
+					return nil, err
+				}
+				g.cfg = cfg
+				f, err := svcFile()
+				if err != nil {
+					return nil, err
+				}
+				if err := o.capture.apply(f); err != nil {
+					return nil, err
+				}
+				if o.hp.commitInterval > 0 {
+					f.Capture.CommitInterval = o.hp.commitInterval
+				}
+				return f, nil
+			}
 			return runServe(cmd.Context(), g, o, cmd.ErrOrStderr())
 		},
 	}
@@ -207,7 +230,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	defer closeHP()
 
-	capC, err := newCapture(r, o.svc, st.Store(), geoC)
+	capSlot, err := newCaptureSlot(r.Logger("capture"), o.svc.Capture, func(c svcconfig.Capture) (*livecap.Component, error) {
+		return newCapture(r, c, st.Store(), geoC)
+	})
 	if err != nil {
 		return err
 	}
@@ -240,9 +265,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		}
 		entries = append(entries, daemon.Entry{Name: "honeypot", Component: hp})
 	}
-	if capC != nil {
-		entries = append(entries, daemon.Entry{Name: "capture", Component: capC})
-	}
+	// Always there, so that a SIGHUP can start a capture the
+	// configuration gained.
+	entries = append(entries, daemon.Entry{Name: "capture", Component: capSlot})
 	entries = append(entries, daemon.Entry{Name: "api", Component: apiC})
 	d := daemon.New(log, entries...)
 	hup := make(chan os.Signal, 1)
@@ -266,10 +291,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		case <-ctx.Done():
 			running = false
 		case <-hup:
-			log.Info("SIGHUP: reloading the GeoIP databases")
+			log.Info("SIGHUP: reloading the GeoIP databases and the configuration")
 			if err := geoC.Reload(); err != nil {
 				log.Error("GeoIP reload failed", "err", err)
 			}
+			reloadConfig(ctx, log, o, capSlot)
 		}
 	}
 	log.Info("stopping", "timeout", o.shutdown)
@@ -313,5 +339,32 @@ bcrypt hash, a line for serve --users-file. Nothing is stored:
 			fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", user, h)
 			return nil
 		},
+	}
+}
+
+// reloadConfig reads the configuration again and applies what can change
+// while serve runs: the capture section (interfaces, filters, sensor
+// addresses, archive). Other sections need a restart; a change there is
+// logged.
+func reloadConfig(ctx context.Context, log *slog.Logger, o serveOptions, slot *captureSlot) {
+	if o.reload == nil {
+		return
+	}
+	f, err := o.reload()
+	if err != nil {
+		log.Error("configuration reload failed; the running configuration is kept", "err", err)
+		return
+	}
+	changed, err := slot.Reload(ctx, f.Capture)
+	switch {
+	case err != nil:
+		log.Error("capture reload failed", "err", err)
+	case changed:
+		log.Info("capture reconfigured", "interfaces", len(f.Capture.Interfaces))
+	default:
+		log.Info("capture configuration unchanged")
+	}
+	if o.svc != nil && (!reflect.DeepEqual(f.Honeypot, o.svc.Honeypot) || f.Listen != o.svc.Listen || f.DB != o.svc.DB) {
+		log.Warn("the honeypot, listen and db settings changed in the configuration: they take effect at the next restart")
 	}
 }

@@ -74,11 +74,11 @@ func (o *captureOptions) apply(f *svcconfig.File) error {
 
 // newCapture builds the live capture component, or nil when no interface
 // is configured.
-func newCapture(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *geocomp.Component) (*livecap.Component, error) {
-	if f == nil || len(f.Capture.Interfaces) == 0 {
+func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, geoC *geocomp.Component) (*livecap.Component, error) {
+	if len(section.Interfaces) == 0 {
 		return nil, nil
 	}
-	cfg := livecap.FromConfig(f.Capture)
+	cfg := livecap.FromConfig(section)
 	deps := livecap.Dependencies{Store: st, Version: version}
 	if geoC != nil {
 		deps.Locate = func(a netip.Addr) store.Place {

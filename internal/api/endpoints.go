@@ -580,6 +580,20 @@ func (c *Component) coverage(r *http.Request) (any, error) {
 	return c.deps.Period.Coverage(r.Context(), q)
 }
 
+func (c *Component) minutes(r *http.Request) (any, error) {
+	p, err := requestParams(r, pSensor, pDay)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Sensors) != 1 {
+		return nil, perr(pSensor, "give one sensor")
+	}
+	if c.deps.Period == nil {
+		return nil, c.notImplemented("minute coverage")
+	}
+	return c.deps.Period.Minutes(r.Context(), p.Sensors[0], p.Day)
+}
+
 // HealthAnswer is the JSON of /api/v1/health.
 type HealthAnswer struct {
 	Status string `json:"status"`

@@ -47,6 +47,7 @@ var routes = []struct{ name, pattern string }{
 	{"source", "/api/v1/source/{ip}"},
 	{"spikes", "/api/v1/spikes"},
 	{"coverage", "/api/v1/coverage"},
+	{"minutes", "/api/v1/coverage/minutes"},
 }
 
 // Handler is the whole HTTP handler: the API, /metrics and JSON 404s,
@@ -59,7 +60,7 @@ func (c *Component) Handler() http.Handler {
 		"health": {c.health, false}, "info": {c.info, false},
 		"stats": {c.stats, true}, "series": {c.series, true}, "top": {c.top, true},
 		"totals": {c.totals, true}, "source": {c.source, true},
-		"spikes": {c.spikes, true}, "coverage": {c.coverage, true},
+		"spikes": {c.spikes, true}, "coverage": {c.coverage, true}, "minutes": {c.minutes, true},
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {

@@ -48,6 +48,7 @@ type params struct {
 	Protos    []string
 	ASNs      []uint32
 	From, To  string
+	Day       string // day=YYYY-MM-DD ("" when not given)
 	Top       int
 	TopSet    bool
 	Order     string // "" when not given
@@ -67,7 +68,7 @@ func (p *params) statsQuery() store.StatsQuery {
 const (
 	pBy, pClass, pSensor, pCountry, pPort, pProto, pASN = "by", "class", "sensor", "country", "port", "proto", "asn"
 	pFrom, pTo, pTop, pOrder, pUnit                     = "from", "to", "top", "order", "unit"
-	pAll                                                = "all"
+	pAll, pDay                                          = "all", "day"
 )
 
 // filterParams are accepted by every data endpoint.
@@ -135,6 +136,8 @@ func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 			p.From, e = parseDay(k, vs)
 		case pTo:
 			p.To, e = parseDay(k, vs)
+		case pDay:
+			p.Day, e = parseDay(k, vs)
 		case pTop:
 			e = parseTop(&p, vs)
 		case pOrder:

@@ -160,6 +160,9 @@ type fakePeriod struct{}
 func (fakePeriod) Spikes(_ context.Context, q PeriodQuery) (any, error) {
 	return map[string]any{"asked": q}, nil
 }
+func (fakePeriod) Minutes(_ context.Context, sensor, day string) (any, error) {
+	return map[string]string{"sensor": sensor, "day": day}, nil
+}
 func (fakePeriod) Coverage(_ context.Context, q PeriodQuery) (any, error) {
 	return map[string]any{"coverage": q.From}, nil
 }
@@ -176,6 +179,15 @@ func TestPeriodEndpoints(t *testing.T) {
 	rec, body := get(t, h, "/api/v1/coverage?from=2024-01-02")
 	if rec.Code != 200 || body["coverage"] != "2024-01-02" {
 		t.Errorf("coverage with a period layer: %d %v", rec.Code, body)
+	}
+	rec, body = get(t, h, "/api/v1/coverage/minutes?sensor=tokyo&day=2024-01-02")
+	if rec.Code != 200 || body["sensor"] != "tokyo" || body["day"] != "2024-01-02" {
+		t.Errorf("minutes: %d %v", rec.Code, body)
+	}
+	for _, q := range []string{"", "?sensor=a,b", "?sensor=a&day=2024-13-01", "?sensor=a&from=2024-01-01"} {
+		if rec, body := get(t, h, "/api/v1/coverage/minutes"+q); rec.Code != 400 || body["error"] == nil {
+			t.Errorf("minutes%s: %d %v, want 400", q, rec.Code, body)
+		}
 	}
 	rec, body = get(t, h, "/api/v1/spikes?class=mirai&by=country&unit=sources")
 	asked, _ := body["asked"].(map[string]any)

@@ -144,3 +144,56 @@ func (p PeriodLayer) Coverage(ctx context.Context, q PeriodQuery) (any, error) {
 	}
 	return ans, nil
 }
+
+// MinutesAnswer is /api/v1/coverage/minutes: one sensor's day minute by
+// minute.
+type MinutesAnswer struct {
+	Sensor string    `json:"sensor"`
+	Day    civil.Day `json:"day"`
+	// CoveredMinutes is the sum of the minutes' coverage; NoDataMinutes
+	// counts the minutes no capture touched.
+	CoveredMinutes float64         `json:"covered_minutes"`
+	NoDataMinutes  int             `json:"no_data_minutes"`
+	KernelDrops    uint64          `json:"kernel_drops"`
+	QueueDrops     uint64          `json:"queue_drops"`
+	Minutes        []period.Minute `json:"minutes"`
+}
+
+// Minutes answers one sensor's day minute by minute.
+func (p PeriodLayer) Minutes(ctx context.Context, sensor, day string) (any, error) {
+	src := period.New(p.R, p.R.Location(), []string{sensor})
+	if _, err := src.Sensors(ctx); err != nil {
+		return nil, &ParamError{Param: "sensor", Message: err.Error()}
+	}
+	var d civil.Day
+	if day == "" {
+		_, last, ok, err := src.DataRange(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &statusError{code: 404, message: "no data in the store for sensor " + sensor}
+		}
+		d = last
+	} else {
+		var err error
+		if d, err = civil.Parse(day); err != nil {
+			return nil, &ParamError{Param: "day", Message: err.Error()}
+		}
+	}
+	ms, err := src.Minutes(ctx, sensor, d)
+	if err != nil {
+		return nil, err
+	}
+	ans := MinutesAnswer{Sensor: sensor, Day: d, Minutes: ms}
+	for _, m := range ms {
+		ans.CoveredMinutes += m.Covered
+		if m.Covered == 0 {
+			ans.NoDataMinutes++
+		}
+		ans.KernelDrops += m.KernelDrops
+		ans.QueueDrops += m.QueueDrops
+	}
+	ans.CoveredMinutes = math.Round(ans.CoveredMinutes*100) / 100
+	return ans, nil
+}

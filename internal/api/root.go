@@ -35,6 +35,9 @@ type Period interface {
 	Spikes(ctx context.Context, q PeriodQuery) (any, error)
 	// Coverage says which days (and hours) each sensor has data for.
 	Coverage(ctx context.Context, q PeriodQuery) (any, error)
+	// Minutes says, per minute of one sensor's day, whether it was up and
+	// capturing and what it lost; day "" is the sensor's last day with data.
+	Minutes(ctx context.Context, sensor, day string) (any, error)
 }
 
 // PeriodQuery is a validated period question.

@@ -1,6 +1,10 @@
 package livecap
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 type metrics struct {
 	frames, packets         *prometheus.CounterVec
@@ -27,11 +31,27 @@ func (c *Component) initMetrics() error {
 			Help: "Finished intervals waiting to be committed (their commit failed).",
 		}, []string{"interface"}),
 	}
-	for _, x := range []prometheus.Collector{c.m.frames, c.m.packets, c.m.kernelDrops, c.m.queueDrops,
-		c.m.commits, c.m.commitErrors, c.m.givenUp, c.m.pending} {
-		if err := c.r.Registry.Register(x); err != nil {
+	// A capture rebuilt by a reload counts on in the collectors the first
+	// one registered.
+	for _, x := range []**prometheus.CounterVec{&c.m.frames, &c.m.packets, &c.m.kernelDrops, &c.m.queueDrops,
+		&c.m.commits, &c.m.commitErrors, &c.m.givenUp} {
+		if err := register(c.r.Registry, x); err != nil {
 			return err
 		}
 	}
-	return nil
+	return register(c.r.Registry, &c.m.pending)
+}
+
+// register registers *x, or points *x at the collector of the same name
+// registered before.
+func register[T prometheus.Collector](r prometheus.Registerer, x *T) error {
+	err := r.Register(*x)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if prev, ok := are.ExistingCollector.(T); ok {
+			*x = prev
+			return nil
+		}
+	}
+	return err
 }
