@@ -195,3 +195,44 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 func (r *recorder) WriteHeader(c int) { r.code = c }
+
+// TestMountAndLogin: a mounted dashboard answers "/" (the API keeps
+// /api/), the dashboard's sessions are accepted by the API, and Login
+// checks users and the token as the API does.
+func TestMountAndLogin(t *testing.T) {
+	const tok = "s3cret-token-0123456789"
+	cfg := Configuration{
+		Listen:        "0.0.0.0:0",
+		AuthTokenFile: writeFile(t, "token", tok+"\n"),
+		UsersFile:     writeFile(t, "users", "alice:"+hash(t, "wonderland")+"\n"),
+	}
+	c := newTestComponent(t, &fakeStore{}, cfg, Dependencies{})
+	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299); w.Write([]byte("{}")) })
+	c.Mount(web, func(r *http.Request) bool { return r.Header.Get("Cookie") == "session=good" })
+	h := c.Handler()
+	for _, tc := range []struct {
+		path, cookie string
+		code         int
+	}{
+		{"/", "", 299}, {"/class/mirai", "", 299},
+		{"/api/v1/health", "", 401}, {"/api/v1/health", "session=bad", 401}, {"/api/v1/health", "session=good", 200},
+		{"/api/nothing", "session=good", 404},
+	} {
+		rec, _ := get(t, h, tc.path, "Cookie", tc.cookie)
+		if rec.Code != tc.code {
+			t.Errorf("%s (cookie %q): %d, want %d", tc.path, tc.cookie, rec.Code, tc.code)
+		}
+	}
+	ctx := t.Context()
+	for _, tc := range []struct {
+		user, pass string
+		ok         bool
+	}{{"alice", "wonderland", true}, {"alice", "x", false}, {"anyone", tok, true}, {"alice", tok + "x", false}, {"", "", false}} {
+		if got := c.Login(ctx, tc.user, tc.pass); got != tc.ok {
+			t.Errorf("Login(%q, %q) = %v", tc.user, tc.pass, got)
+		}
+	}
+	if !c.AuthEnabled() {
+		t.Error("AuthEnabled false")
+	}
+}

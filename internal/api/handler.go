@@ -74,7 +74,17 @@ func (c *Component) Handler() http.Handler {
 		}
 		mux.Handle(path, c.instrument("metrics", c.authed(c.deps.Metrics)))
 	}
-	mux.Handle("/", c.instrument("other", c.authed(c.jsonEndpoint("other", notFound, false))))
+	c.mu.Lock()
+	web := c.web
+	c.mu.Unlock()
+	if web != nil {
+		// The dashboard does its own authentication (a login page and a
+		// session cookie) when authentication is configured.
+		mux.Handle("/", c.instrument("web", web))
+		mux.Handle("/api/", c.instrument("other", c.authed(c.jsonEndpoint("other", notFound, false))))
+	} else {
+		mux.Handle("/", c.instrument("other", c.authed(c.jsonEndpoint("other", notFound, false))))
+	}
 	return c.recoverer(mux)
 }
 
@@ -149,7 +159,7 @@ func (c *Component) authed(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !c.auth.check(r) {
+		if !c.auth.check(r) && (c.session == nil || !c.session(r)) {
 			w.Header().Set("WWW-Authenticate", c.auth.challenge())
 			writeJSON(w, r, http.StatusUnauthorized, errorBody{Error: "authentication required (bearer token or user:password)", Status: 401})
 			return

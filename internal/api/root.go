@@ -14,6 +14,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +87,11 @@ type Component struct {
 	sem    chan struct{}
 	start  time.Time
 
+	// web is the dashboard mounted at "/" (Mount); session says whether a
+	// request carries the dashboard's session cookie.
+	web     http.Handler
+	session func(*http.Request) bool
+
 	mu   sync.Mutex
 	srv  *http.Server
 	ln   net.Listener
@@ -139,6 +146,33 @@ func orDefault(d *time.Duration, def time.Duration) {
 	if *d <= 0 {
 		*d = def
 	}
+}
+
+// Mount puts a handler (the dashboard) at "/" beside the API, to be called
+// before Start. authenticated, when set, lets the API accept the requests
+// it approves (the dashboard's logged-in sessions) as well as bearer tokens
+// and basic authentication.
+func (c *Component) Mount(h http.Handler, authenticated func(*http.Request) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.web, c.session = h, authenticated
+}
+
+// AuthEnabled reports whether authentication is configured.
+func (c *Component) AuthEnabled() bool { return c.auth.enabled() }
+
+// Login checks a user name and password as the API would: against the
+// users file (bcrypt), or, with only a token file, the password against
+// the token (any user name). It is the dashboard's login check.
+func (c *Component) Login(ctx context.Context, user, pass string) bool {
+	if len(c.auth.users) > 0 && c.auth.checkUser(ctx, user, pass) {
+		return true
+	}
+	if c.auth.has {
+		sum := sha256.Sum256([]byte(pass))
+		return subtle.ConstantTimeCompare(sum[:], c.auth.token[:]) == 1
+	}
+	return false
 }
 
 // Start listens and serves in the background.
