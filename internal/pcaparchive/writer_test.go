@@ -308,7 +308,7 @@ func TestWriteError(t *testing.T) {
 	w.f.Close()
 	// Writes go to the compressor's buffer at first; fill it until the
 	// error shows.
-	big := make([]byte, 60000)
+	big := packets(8, 1, t0, 0, 60000)[0].data // incompressible
 	var werr error
 	for i := 0; i < 100 && werr == nil; i++ {
 		werr = w.WritePacket(t0.Add(time.Duration(i)*time.Millisecond), big, len(big))
