@@ -3,6 +3,7 @@ package pcaparchive
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -35,6 +36,28 @@ func ngFile(t testing.TB, comment string) []byte {
 	}
 	w.Flush()
 	return buf.Bytes()
+}
+
+// beSHB is a big-endian Section Header Block with a comment option, then
+// nothing else.
+func beSHB(comment string) []byte {
+	var opts []byte
+	opts = binary.BigEndian.AppendUint16(opts, 1)
+	opts = binary.BigEndian.AppendUint16(opts, uint16(len(comment)))
+	opts = append(opts, comment...)
+	for len(opts)%4 != 0 {
+		opts = append(opts, 0)
+	}
+	opts = append(opts, 0, 0, 0, 0)
+	n := uint32(28 + len(opts))
+	b := binary.BigEndian.AppendUint32(nil, 0x0a0d0d0a)
+	b = binary.BigEndian.AppendUint32(b, n)
+	b = binary.BigEndian.AppendUint32(b, 0x1a2b3c4d)
+	b = binary.BigEndian.AppendUint16(b, 1)
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint64(b, ^uint64(0))
+	b = append(b, opts...)
+	return binary.BigEndian.AppendUint32(b, n)
 }
 
 func gzipped(b []byte) []byte {
@@ -83,6 +106,9 @@ func TestMarker(t *testing.T) {
 		{"pcapng marker without interface", ngFile(t, "honeyscope-live-archive sensor=a"), false},
 		{"pcapng with marker", ngFile(t, "honeyscope-live-archive sensor=a interface=b"), true},
 		{"gzip pcapng with marker", gzipped(ngFile(t, `honeyscope-live-archive sensor="a b" interface=b`)), true},
+		{"big-endian with marker", beSHB("honeyscope-live-archive sensor=a interface=b"), true},
+		{"big-endian without marker", beSHB("hello"), false},
+		{"big-endian cut", beSHB("honeyscope-live-archive sensor=a interface=b")[:40], false},
 		{"pcap", pcap, false},
 		{"gzip pcap", gzipped(pcap), false},
 		{"empty", nil, false},
@@ -160,6 +186,7 @@ func FuzzMarker(f *testing.F) {
 	f.Add(ngFile(f, ""))
 	f.Add(pcapFile(f))
 	f.Add([]byte{0x1f, 0x8b, 8, 0})
+	f.Add(beSHB("honeyscope-live-archive sensor=a interface=b"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, ok, err := Marker(bytes.NewReader(data))
 		if err != nil {
