@@ -316,6 +316,9 @@ func TestWriteError(t *testing.T) {
 	if werr == nil {
 		t.Fatal("no write error")
 	}
+	if !strings.Contains(werr.Error(), partSuffix) {
+		t.Errorf("error %q does not name the file", werr)
+	}
 	if err := w.WritePacket(t0.Add(time.Second), ps[1].data, 0); err != ErrSuspended {
 		t.Errorf("write during the suspension: %v", err)
 	}
