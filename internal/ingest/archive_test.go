@@ -81,7 +81,7 @@ func TestLiveArchiveSkipped(t *testing.T) {
 
 	res := run(Config{}, arch, part, ng)
 	for _, r := range res[:2] {
-		if !r.Skipped || r.Committed || r.Err != nil || r.Duplicate != "" || r.Archive == nil ||
+		if !r.Skipped || r.Committed || r.Err != nil || r.Duplicate != "" || r.Archive == nil || r.Sensor != "tokyo" ||
 			r.Archive.Sensor != "tokyo" || r.Archive.Interface != "eth0" || !strings.HasPrefix(r.Archive.Application, "honeyscope") {
 			t.Errorf("%s: %+v, want skipped as a live archive", r.Path, r)
 		}

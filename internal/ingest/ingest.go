@@ -444,7 +444,9 @@ func checkArchive(cfg *Config, f *os.File, fi os.FileInfo, res *FileResult) (don
 	res.Archive = &info
 	switch {
 	case !cfg.RecountArchives:
-		res.Skipped = true
+		// Nothing is counted: the sensor is the archive's, and a note on
+		// a sensor name derived from the file name would say nothing.
+		res.Skipped, res.Sensor, res.SensorNote = true, info.Sensor, ""
 		if cfg.Progress != nil {
 			cfg.Progress(fi.Size(), 0)
 		}
