@@ -1,7 +1,6 @@
 package pcaparchive
 
 import (
-	"syscall"
 	"testing"
 	"time"
 )
@@ -53,13 +52,6 @@ func BenchmarkWritePacket(b *testing.B) {
 	s := w.Stats()
 	b.ReportMetric(float64(s.Bytes)/float64(s.Packets), "gz-bytes/pkt")
 	b.ReportMetric(float64(bytes)/float64(len(ps)), "raw-bytes/pkt")
-}
-
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPU reports the CPU time per operation since start: on a shared
