@@ -30,7 +30,7 @@
 // beginning reads as pcapng (the header blocks are flushed when the file is
 // created, the rest as far as gzip had written it); `gzip -dc` recovers
 // what can be read. They are marked as live archives like complete files,
-// so ingesting one is refused in the same way (see Marker).
+// so ingest skips one in the same way (see Marker).
 //
 // # Marker
 //
