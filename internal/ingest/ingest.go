@@ -27,6 +27,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
+	"github.com/honeyscope/honeyscope/internal/pcaparchive"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
@@ -78,6 +79,13 @@ type Config struct {
 	// Status, when set, is told what a file is doing beyond reading
 	// ("writing tokyo.pcap to the store").
 	Status func(msg string)
+	// RecountArchives counts live archives (files a live capture's
+	// archive wrote, whose packets it counted as they arrived: see
+	// pcaparchive.Marker) instead of skipping them. They are counted under
+	// Sensor, which must then be given and differ from the sensor the
+	// archive names: counted as that sensor again, every packet would be
+	// counted twice. An archive is refused (FileResult.Err) otherwise.
+	RecountArchives bool
 	// SkipVerify skips the check, before anything is written, that every
 	// block of the store reads back (see duckstore.Store.Verify): one scan
 	// of the whole store per run.
@@ -139,6 +147,11 @@ type FileResult struct {
 	// could not be told.
 	Interrupted   Phase
 	CommitUnknown bool
+	// Archive is set when the file is a live archive (pcaparchive.Marker):
+	// its packets were counted by the live capture of Archive.Sensor.
+	// Unless Config.RecountArchives it is skipped: Skipped is set,
+	// Duplicate empty, and Archive.SkipReason() says why.
+	Archive *pcaparchive.Info
 	// Cowrie is set when the file was a Cowrie JSON log, ingested as
 	// honeypot sessions (Frames then counts its events, Packets its
 	// intrusions).
@@ -413,6 +426,41 @@ func prefixHashes(path string, sizes []int64) (map[int64]string, error) {
 	return out, nil
 }
 
+// checkArchive looks for the live archive marker at the start of f and
+// rewinds it. It reports whether the file is done with: skipped as a live
+// archive, refused, or unreadable.
+func checkArchive(cfg *Config, f *os.File, fi os.FileInfo, res *FileResult) (done bool) {
+	info, ok, err := pcaparchive.Marker(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		res.Err = fmt.Errorf("read %s: %w", res.Path, err)
+		return true
+	}
+	if !ok {
+		return false
+	}
+	res.Archive = &info
+	switch {
+	case !cfg.RecountArchives:
+		// Nothing is counted: the sensor is the archive's, and a note on
+		// a sensor name derived from the file name would say nothing.
+		res.Skipped, res.Sensor, res.SensorNote = true, info.Sensor, ""
+		if cfg.Progress != nil {
+			cfg.Progress(fi.Size(), 0)
+		}
+		return true
+	case cfg.Sensor == "":
+		res.Err = fmt.Errorf("%s: %s: recounting it needs a sensor name other than %q", res.Path, info, info.Sensor)
+		return true
+	case cfg.Sensor == info.Sensor:
+		res.Err = fmt.Errorf("%s: %s: recounting it as the same sensor would count its packets twice; name another sensor", res.Path, info)
+		return true
+	}
+	return false
+}
+
 // knownSet is what the store held when the run started.
 type knownSet struct {
 	bySize map[int64][]store.KnownIngest
@@ -439,6 +487,12 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	if err != nil {
 		res.Err = fmt.Errorf("stat %s: %w", path, err)
 		return res
+	}
+	if fi.Mode().IsRegular() {
+		if done := checkArchive(cfg, f, fi, &res); done {
+			res.Duration = time.Since(start)
+			return res
+		}
 	}
 	// The ingest log keeps absolute paths, so that a file ingested again
 	// from another directory is still recognised by its path.
