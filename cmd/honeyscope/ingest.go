@@ -33,6 +33,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		nets     []string
 		tz       string
 		force    bool
+		recount  bool
 		noVerify bool
 		workers  int
 		quiet    bool
@@ -147,7 +148,7 @@ had an error.`,
 			defer loc.close()
 			cfg := ingest.Config{
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
-				Force: force, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
+				Force: force, RecountArchives: recount, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
 				SkipVerify: noVerify,
 			}
@@ -185,6 +186,7 @@ had an error.`,
 	f.StringSliceVar(&nets, "sensor-net", nil, "the sensor's addresses as CIDRs; only packets to them count (default: every packet)")
 	f.StringVar(&tz, "tz", "", "time zone of days for a new store, an IANA name such as Asia/Tokyo (JST, KST, HKT, SGT, PST accepted; default UTC; fixed per store)")
 	f.BoolVar(&noVerify, "no-verify", false, "do not check before writing that every block of the store reads back (saves one scan of the store per run)")
+	f.BoolVar(&recount, "recount-archives", false, "count live capture archives (which ingest skips: live capture counted them) as the capture of the --sensor given, which must differ from the archive's")
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
@@ -252,6 +254,10 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		case r.Interrupted != ingest.NotInterrupted && r.Err == nil:
 			complete++
 			fmt.Fprintf(errw, "interrupted while writing %s to the store, but its commit had completed: the file is in the store\n", r.Path)
+		case r.Skipped && r.Archive != nil:
+			fmt.Fprintf(errw, "skipped %s: %s (to count it as another sensor's capture: --recount-archives --sensor OTHER)\n", r.Path, r.Archive.SkipReason())
+			skipped++
+			continue
 		case r.Skipped:
 			dup := r.Duplicate
 			if dup == "" {

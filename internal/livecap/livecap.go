@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gopacket/gopacket/layers"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -31,6 +32,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/pcaparchive"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -64,11 +66,23 @@ type Configuration struct {
 	// 512 KiB and 128: 64 MiB per socket). BlockSize must be a multiple of
 	// the page size.
 	BlockSize, NumBlocks int
+	// Archive, when its Dir is set, keeps every frame the capture sockets
+	// return in rotating gzip pcapng files (internal/pcaparchive), one
+	// Writer per capture worker, marked so that ingest skips them.
+	Archive Archive
 	// Pending is how many intervals whose commit failed are kept to be
 	// retried at the next interval (default 30); beyond it the oldest is
 	// given up and its packets are counted as queue drops of the next
 	// interval committed.
 	Pending int
+}
+
+// Archive configures the raw packet archive (zero limits: the
+// pcaparchive defaults).
+type Archive struct {
+	Dir                  string
+	FileBytes, KeepBytes int64
+	FileAge, KeepAge     time.Duration
 }
 
 // Store is what the capture needs of the store (a store.Store fits).
@@ -219,6 +233,11 @@ func (c *Component) Start(ctx context.Context) error {
 		return errors.New("live capture: started twice")
 	}
 	loc := c.deps.Store.Location()
+	if dir := c.cfg.Archive.Dir; dir != "" {
+		if left, err := pcaparchive.Leftovers(dir); err == nil && len(left) > 0 {
+			c.log.Warn("incomplete archive files from an earlier run (kept under .part; gzip -dc recovers what they hold)", "dir", dir, "files", len(left), "first", left[0])
+		}
+	}
 	for _, ci := range c.ifcs {
 		for w := 0; w < c.cfg.Workers; w++ {
 			src, err := c.deps.Open(ci.Interface, w, c.cfg.Workers, c.cfg)
@@ -226,7 +245,20 @@ func (c *Component) Start(ctx context.Context) error {
 				c.closeSources()
 				return fmt.Errorf("live capture on %s: %w", ci.Name, err)
 			}
-			ci.workers = append(ci.workers, newWorker(c, ci, src, loc))
+			wk := newWorker(c, ci, src, loc)
+			ci.workers = append(ci.workers, wk)
+			if c.cfg.Archive.Dir != "" {
+				a := c.cfg.Archive
+				wk.arc, err = pcaparchive.New(pcaparchive.Config{
+					Dir: a.Dir, Prefix: ci.Name, Sensor: ci.Sensor, Interface: ci.Name, Version: c.deps.Version,
+					LinkType: layers.LinkType(src.Link()), MaxFileBytes: a.FileBytes, MaxFileAge: a.FileAge,
+					Location: loc, MaxAge: a.KeepAge, MaxTotalBytes: a.KeepBytes, Now: c.deps.Now, Log: c.log,
+				})
+				if err != nil {
+					c.closeSources()
+					return fmt.Errorf("live capture on %s: archive: %w", ci.Name, err)
+				}
+			}
 		}
 	}
 	c.started = true
@@ -251,6 +283,9 @@ func (c *Component) closeSources() {
 	for _, ci := range c.ifcs {
 		for _, w := range ci.workers {
 			w.src.Close()
+			if w.arc != nil {
+				w.arc.Close()
+			}
 		}
 		ci.workers = nil
 	}
@@ -280,6 +315,10 @@ func (c *Component) Stop(ctx context.Context) error {
 // section (ring sizes and retries at their defaults).
 func FromConfig(c config.Capture) Configuration {
 	out := Configuration{CommitInterval: c.CommitInterval, Workers: c.Workers}
+	if c.Archive.On() {
+		a := c.Archive
+		out.Archive = Archive{Dir: a.Dir, FileBytes: a.FileBytes, FileAge: a.FileAge, KeepAge: a.KeepAge, KeepBytes: a.KeepBytes}
+	}
 	for _, ifc := range c.Interfaces {
 		out.Interfaces = append(out.Interfaces, Interface{
 			Name: ifc.Name, Sensor: ifc.Sensor, SensorNets: ifc.SensorNet, Promisc: ifc.Promisc,

@@ -9,24 +9,27 @@ import (
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
+	"github.com/honeyscope/honeyscope/internal/pcaparchive"
 )
 
 // worker reads one capture socket and counts its packets into the
 // interval's aggregator; at each generation change it hands the counts to
 // the committer and starts a new aggregator.
 type worker struct {
-	c    *Component
-	ci   *capIface
-	src  Source
-	link decode.LinkType
-	nets []netip.Prefix
-	cls  classify.Classifier
-	loc  *time.Location
-	gen  uint64
-	agg  *aggregate.Aggregator
-	pkt  decode.Packet
-	cnt  counts
-	last Stats // socket counters at the previous hand-over
+	c       *Component
+	ci      *capIface
+	src     Source
+	link    decode.LinkType
+	nets    []netip.Prefix
+	cls     classify.Classifier
+	loc     *time.Location
+	gen     uint64
+	agg     *aggregate.Aggregator
+	pkt     decode.Packet
+	cnt     counts
+	last    Stats               // socket counters at the previous hand-over
+	arc     *pcaparchive.Writer // nil: no archive
+	arcErrs uint64
 }
 
 // counts are one worker's frame counters of an interval.
@@ -53,6 +56,15 @@ func newWorker(c *Component, ci *capIface, src Source, loc *time.Location) *work
 // run reads until the last generation has been handed over.
 func (w *worker) run() {
 	defer w.src.Close()
+	if w.arc != nil {
+		// After the last interval was handed over: the file in progress
+		// is completed and renamed into place.
+		defer func() {
+			if err := w.arc.Close(); err != nil {
+				w.c.log.Error("archive: completing the last file", "interface", w.ci.Name, "err", err)
+			}
+		}()
+	}
 	for {
 		frame, ts, err := w.src.Next()
 		if g := w.c.gen.Load(); g != w.gen {
@@ -63,8 +75,14 @@ func (w *worker) run() {
 		}
 		switch {
 		case err == nil:
+			if w.arc != nil {
+				w.archive(frame, ts)
+			}
 			w.add(frame, ts)
 		case errors.Is(err, ErrTimeout):
+			if w.arc != nil {
+				w.arc.Tick(w.c.deps.Now())
+			}
 		default:
 			w.cnt.errors++
 			if w.cnt.errors == 1 {
@@ -72,6 +90,23 @@ func (w *worker) run() {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+}
+
+// archive writes one frame to the raw archive; a failure is logged once
+// per run of failures (the archive suspends itself after a write error
+// and tries a new file later).
+func (w *worker) archive(frame []byte, ts int64) {
+	if err := w.arc.WritePacket(time.Unix(0, ts), frame, len(frame)); err != nil {
+		if w.arcErrs == 0 {
+			w.c.log.Error("archive: frames not archived", "interface", w.ci.Name, "err", err)
+		}
+		w.arcErrs++
+		return
+	}
+	if w.arcErrs > 0 {
+		w.c.log.Info("archive: writing again", "interface", w.ci.Name, "frames_not_archived", w.arcErrs)
+		w.arcErrs = 0
 	}
 }
 
