@@ -184,3 +184,56 @@ func TestVeth(t *testing.T) {
 		}
 	}
 }
+
+// TestVethFilter: a filter expression runs in the kernel: with "not ip6"
+// only the IPv4 frames sent are counted.
+func TestVethFilter(t *testing.T) {
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Skip("tcpdump not installed: filter expressions cannot be compiled")
+	}
+	here, there, ns := vethPair(t)
+	ctx := context.Background()
+	st, err := duckstore.Open(ctx, filepath.Join(t.TempDir(), "live.duckdb"), duckstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c, err := New(daemon.NewReporter(nil), Configuration{
+		Interfaces:     []Interface{{Name: here, Sensor: "veth", SensorNets: []string{"10.203.0.1", "fd00:203::1"}, Filter: "not ip6"}},
+		CommitInterval: time.Second,
+		BlockSize:      1 << 16, NumBlocks: 16,
+	}, Dependencies{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ifc, err := net.InterfaceByName(here)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := trafficTo(netip.MustParseAddr("10.203.0.1"), netip.MustParseAddr("fd00:203::1"), 10)
+	var v4 uint64
+	for _, f := range m.frames {
+		copy(f[:6], ifc.HardwareAddr)
+		if f[12] == 0x08 && f[13] == 0x00 {
+			v4++
+		}
+	}
+	if err := sendIn(ns, there, m.frames); err != nil {
+		c.Stop(ctx)
+		t.Fatal("send:", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Stats(ctx, store.StatsQuery{Sensors: []string{"veth"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Packets != v4 || v4 == 0 || v4 == uint64(len(m.frames)) {
+		t.Fatalf("stored %+v, want the %d IPv4 frames of %d", rows, v4, len(m.frames))
+	}
+}
