@@ -43,6 +43,9 @@ type serveOptions struct {
 	hp        honeypotOptions
 	capture   captureOptions
 	svc       *svcconfig.File // the service configuration (config file + flags)
+	// ready, when set, is called with the API's bound address once every
+	// component has started (demo prints its URL).
+	ready func(addr string)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -258,6 +261,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		}
 	}
 	log.Info("serving", "addr", apiC.Addr().String(), "store", storeCfg.Path, "version", version)
+	if o.ready != nil {
+		o.ready(apiC.Addr().String())
+	}
 	if serveReady != nil {
 		serveReady(apiC.Addr().String())
 	}
