@@ -149,3 +149,59 @@ func TestDemoListen(t *testing.T) {
 		t.Errorf("--listen %s given: %q %v", taken, got, err)
 	}
 }
+
+// TestSynthSessions: synth --sessions writes a Cowrie log beside the
+// capture that ingest reads into the sensor the capture went to, hostile
+// strings intact.
+func TestSynthSessions(t *testing.T) {
+	dir := t.TempDir()
+	capPath := filepath.Join(dir, "lab.pcap")
+	if out, err := run(t, "synth", "--out", capPath, "--packets", "2000", "--days", "2", "--sessions", "30", "--hostile"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	logPath := filepath.Join(dir, "lab.cowrie.json")
+	db := filepath.Join(dir, "s.duckdb")
+	if out, err := run(t, "ingest", "-q", "--db", db, capPath, logPath); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, out)
+	}
+	out, err := run(t, "sessions", "--db", db, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss []struct {
+		Sensor, Username, Password, ClientVersion string
+		Commands                                  []struct{ Input string }
+		Requests                                  []struct{ Path, Headers string }
+	}
+	if err := json.Unmarshal([]byte(out), &ss); err != nil {
+		t.Fatalf("%v\n%.500s", err, out)
+	}
+	if len(ss) != 60 {
+		t.Fatalf("%d sessions, want 60", len(ss))
+	}
+	hostile := 0
+	for _, s := range ss {
+		if s.Sensor != "default" {
+			t.Errorf("session of sensor %q, want the capture's (default)", s.Sensor)
+		}
+		all := s.Username + s.Password + s.ClientVersion
+		for _, c := range s.Commands {
+			all += c.Input
+		}
+		for _, q := range s.Requests {
+			all += q.Path + q.Headers
+		}
+		for _, h := range append(synth.HostileStrings, synth.LongHostileLine) {
+			if strings.Contains(all, h) {
+				hostile++
+				break
+			}
+		}
+	}
+	if hostile == 0 {
+		t.Error("no hostile string survived synth -> Cowrie log -> ingest -> store")
+	}
+	if _, err := run(t, "synth", "--out", capPath, "--sessions", "-1"); err == nil {
+		t.Error("--sessions -1 accepted")
+	}
+}
