@@ -91,7 +91,7 @@ into answers: what arrived each day, from which countries and networks, to which
 ports, how much of it was Mirai-family scanning or exploitation.
 
 Start with:
-  honeyscope demo                      synthesize a capture, ingest it, print a summary
+  honeyscope demo                      synthesize traffic and honeypot sessions, ingest them, serve them
   honeyscope ingest CAPTURES...        read pcap/pcapng files into the store
   honeyscope stats --by day,class      ask the store
 

@@ -48,6 +48,9 @@ type serveOptions struct {
 	// reload reads the configuration again (SIGHUP): the config file
 	// with the flags applied over it.
 	reload func() (*svcconfig.File, error)
+	// ready, when set, is called with the API's bound address once every
+	// component has started (demo prints its URL).
+	ready func(addr string)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -283,6 +286,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		}
 	}
 	log.Info("serving", "addr", apiC.Addr().String(), "store", storeCfg.Path, "version", version)
+	if o.ready != nil {
+		o.ready(apiC.Addr().String())
+	}
 	if serveReady != nil {
 		serveReady(apiC.Addr().String())
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,13 +46,16 @@ func TestZoneAliasAndDates(t *testing.T) {
 
 func TestDemoSaysWhereItLeftItsCapture(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	out, err := run(t, "demo", "--dir", dir, "--packets", "20000", "--days", "8")
+	out, err := run(t, "demo", "--no-serve", "--dir", dir, "--packets", "20000", "--days", "8", "--sessions", "5")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	want := "left its capture in " + filepath.Join(dir, "radiation.pcap") + " ("
+	want := "left its captures in " + filepath.Join(dir, "radiation.pcap") + " ("
 	if !strings.Contains(out, want) || !strings.Contains(out, "rm -r "+dir) {
 		t.Errorf("demo output lacks %q and the way to remove it:\n%s", want, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report", "index.html")); err != nil {
+		t.Errorf("--no-serve wrote no report: %v", err)
 	}
 	// The ingest log names both built-in databases (the report's method
 	// section reads them).

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -32,6 +34,8 @@ func newSynthCmd(g *globals) *cobra.Command {
 		scans  []string
 		outs   []string
 		net4   string
+		nsess  int
+		sensor string
 	)
 	cmd := &cobra.Command{
 		Use:   "synth --out FILE",
@@ -52,10 +56,18 @@ DAYS consecutive days (0: to the end); --scanner COUNTRY:DAY:PACKETS adds a
 new ZMap scanner of that country sending about PACKETS packets a day from DAY
 on; --outage DAY:DAYS leaves DAYS days without capture, and the capture after
 each outage goes to a file of its own (FILE, then NAME-part2.EXT, ...) so
-that ingest sees the days as without data.`,
+that ingest sees the days as without data.
+
+--sessions N also writes NAME.cowrie.json beside FILE: N honeypot sessions a
+day (telnet bots guessing passwords and running loaders, SSH guessers, HTTP
+exploit requests, other services' first bytes, with dropped files that are
+built bytes, never programs) as a Cowrie JSON log, which ingest reads like a
+capture. --hostile puts markup, script, NUL bytes and terminal escapes into
+some exploit payloads and sessions, to test that every view escapes them.`,
 		Example: `  honeyscope synth --out radiation.pcap --packets 1000000 --days 7
   honeyscope synth --out spike.pcap --days 30 --spike IT:21:12
-  honeyscope synth --out events.pcap --days 60 --rise BR:30:7:4 --scanner NL:40:3000 --outage 50:2`,
+  honeyscope synth --out events.pcap --days 60 --rise BR:30:7:4 --scanner NL:40:3000 --outage 50:2
+  honeyscope synth --out lab.pcap --days 14 --sessions 50 --hostile && honeyscope ingest lab.pcap lab.cowrie.json`,
 		Args: cobra.NoArgs,
 		// Every flag is checked before FILE is created: a bad flag must not
 		// truncate an existing capture.
@@ -116,6 +128,14 @@ that ingest sees the days as without data.`,
 				}
 				cfg.Outages = append(cfg.Outages, o)
 			}
+			if nsess < 0 || nsess > 100000 {
+				return fmt.Errorf("--sessions %d: want 0 to 100000 a day", nsess)
+			}
+			if sensor != "" {
+				if err := ingest.CheckSensor(sensor); err != nil {
+					return fmt.Errorf("--session-sensor: %w", err)
+				}
+			}
 			cfg.Pool = geoPool{}
 			return checkSynth(cfg)
 		},
@@ -133,6 +153,24 @@ that ingest sees the days as without data.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "the outages split the capture into %d files: %s (ingest them all)\n",
 					len(t.Files), strings.Join(t.Files, " "))
 			}
+			if nsess == 0 {
+				return nil
+			}
+			net := cfg.SensorNet
+			if !net.IsValid() {
+				net = synth.DefaultSensorNet
+			}
+			ss, st, err := synth.Sessions(synth.SessionOptions{Seed: cfg.Seed, Start: cfg.Start, Days: cfg.Days, PerDay: nsess,
+				Sensors: []synth.SessionSensor{{Name: sensor, Net: net}}, Pool: cfg.Pool, Hostile: cfg.Hostile})
+			if err != nil {
+				return err
+			}
+			logPath := sessionLogPath(out)
+			if err := synth.WriteCowrieFile(logPath, ss); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d honeypot sessions: %d with a login, %d intrusions, %d distinct samples, %d hostile)\n",
+				logPath, st.Sessions, st.LoggedIn, st.Intrusions, st.Samples, st.Hostile)
 			return nil
 		},
 	}
@@ -148,7 +186,18 @@ that ingest sees the days as without data.`,
 	f.StringSliceVar(&rises, "rise", nil, "plant a sustained rise: COUNTRY:DAY:DAYS:FACTOR, DAYS 0 to the end (repeatable)")
 	f.StringSliceVar(&scans, "scanner", nil, "plant a new ZMap scanner: COUNTRY:DAY:PACKETS per day from DAY on (repeatable)")
 	f.StringSliceVar(&outs, "outage", nil, "plant a sensor outage: DAY:DAYS without capture (repeatable)")
+	f.IntVar(&nsess, "sessions", 0, "also write `N` honeypot sessions a day to NAME.cowrie.json beside FILE")
+	f.StringVar(&sensor, "session-sensor", "", "sensor field of the sessions' Cowrie log (default none: ingest names it as it names the capture)")
+	f.BoolVar(&cfg.Hostile, "hostile", false, "put markup, script and control characters into some payloads and sessions")
 	return cmd
+}
+
+// sessionLogPath is the Cowrie log synth --sessions writes beside the
+// capture: "x.cowrie.json" for "x.pcap" (or "x.pcap.gz").
+func sessionLogPath(capture string) string {
+	base := strings.TrimSuffix(capture, ".gz")
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	return base + ".cowrie.json"
 }
 
 // checkSynth checks the whole configuration, limits the synthesizer finds

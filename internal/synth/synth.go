@@ -100,11 +100,15 @@ type Config struct {
 	// 2001:db8:4e:100::/64 (documentation range, RFC 3849).
 	SensorNet6 netip.Prefix
 
-	Pool     AddrPool       // required: source addresses by country
-	Spikes   []Spike        // optional per-country per-day multipliers
-	Rises    []Rise         // optional sustained rises of a country
-	Scanners []Scanner      // optional new scanners appearing
-	Outages  []Outage       // optional days without capture
+	Pool     AddrPool  // required: source addresses by country
+	Spikes   []Spike   // optional per-country per-day multipliers
+	Rises    []Rise    // optional sustained rises of a country
+	Scanners []Scanner // optional new scanners appearing
+	Outages  []Outage  // optional days without capture
+	// Hostile adds exploit payloads that carry markup, script and control
+	// characters (to test that every page escapes payload excerpts); the
+	// default payloads hold none.
+	Hostile  bool
 	Progress func(done int) // optional: called with the packets written so far
 }
 
