@@ -233,7 +233,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	defer closeHP()
 
-	capSlot, err := newCaptureSlot(r.Logger("capture"), o.svc.Capture, func(c svcconfig.Capture) (*livecap.Component, error) {
+	var capSection svcconfig.Capture
+	if o.svc != nil {
+		capSection = o.svc.Capture
+	}
+	capSlot, err := newCaptureSlot(r.Logger("capture"), capSection, func(c svcconfig.Capture) (*livecap.Component, error) {
 		return newCapture(r, c, st.Store(), geoC)
 	})
 	if err != nil {
