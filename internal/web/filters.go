@@ -217,6 +217,17 @@ func (f *Filters) set(k string, vs []string) *FilterError {
 	return nil
 }
 
+// setPath sets a filter from a path value (an error naming it when bad).
+func (f *Filters) setPath(k, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return ferr(k, "empty value")
+	}
+	if e := f.set(k, []string{v}); e != nil {
+		return e
+	}
+	return nil
+}
+
 func (f *Filters) setSensors(vs []string) *FilterError {
 	var out []string
 	for _, v := range vs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -130,6 +131,9 @@ func newTestHandler(t testing.TB, deps Dependencies, cfg Configuration) *Handler
 	if deps.Store == nil {
 		deps.Store = openTestStore(t)
 	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	}
 	if deps.Version == "" {
 		deps.Version = "test"
 	}
@@ -151,6 +155,13 @@ func get(t testing.TB, h http.Handler, target string, headers ...string) *httpte
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }
 
 func body(rec *httptest.ResponseRecorder) string {

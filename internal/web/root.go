@@ -2,11 +2,11 @@ package web
 
 import (
 	"bytes"
-	"html/template"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
