@@ -40,6 +40,9 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, exts ...strin
 	if !ok {
 		return nil, nil, "", "", false
 	}
+	if c := h.cache.get(cacheKey(pg, q.F)); c != nil {
+		return q, c, id, ext, true
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.QueryTimeout)
 	defer cancel()
 	q.ctx = ctx

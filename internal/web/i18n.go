@@ -142,7 +142,7 @@ func keyName(dim, key, lang string, orgs map[string]string) string {
 			return key + " " + org
 		}
 		if key == "AS0" {
-			return messagesText("unknownAS", lang)
+			return key + " " + messagesText("unknownAS", lang)
 		}
 	}
 	if period.IsOther(key) && key == period.OtherKey {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +168,34 @@ func (w testWriter) Write(b []byte) (int, error) {
 func body(rec *httptest.ResponseRecorder) string {
 	b, _ := io.ReadAll(rec.Result().Body)
 	return string(b)
+}
+
+type httptestRecorder = httptest.ResponseRecorder
+
+// post sends a form to target with cookie (may be nil) from 192.0.2.1.
+func post(t testing.TB, h http.Handler, target string, cookie *http.Cookie, kv ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var cs []*http.Cookie
+	if cookie != nil {
+		cs = append(cs, cookie)
+	}
+	return postFrom(t, h, "192.0.2.1:4000", target, cs, kv...)
+}
+
+// postFrom sends a form from addr with cookies.
+func postFrom(t testing.TB, h http.Handler, addr, target string, cookies []*http.Cookie, kv ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	form := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		form.Add(kv[i], kv[i+1])
+	}
+	req := httptest.NewRequest("POST", "http://dash.test"+target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = addr
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -187,6 +187,9 @@ func overviewSensors(q *request, c *content, v *period.View) error {
 	return nil
 }
 
+// csvTime is how CSVs write instants: the shown time with its offset.
+const csvTime = "2006-01-02 15:04:05 -0700"
+
 // maxOverviewSessions bounds the sessions read to count a day's.
 const maxOverviewSessions = 1000
 
@@ -243,7 +246,7 @@ func overviewHoneypot(q *request, c *content, d *overviewData, v *period.View) e
 		src := s.Src.String()
 		t.Rows = append(t.Rows, []cell{text(at), text(s.Sensor), text(s.Service), text(src), text(s.Country),
 			text(chart.Shorten(s.Username, 32)), {Text: chart.Shorten(first, 80), Title: chart.Shorten(first, 400)}})
-		t.CSVRows = append(t.CSVRows, []string{s.Start.UTC().Format(time.RFC3339), s.Sensor, s.Service, src, s.Country, s.Username, first})
+		t.CSVRows = append(t.CSVRows, []string{s.Start.In(q.src.Location()).Format(csvTime), s.Sensor, s.Service, src, s.Country, s.Username, first})
 	}
 	c.addTable(t)
 	slices.SortFunc(fresh, func(a, b session.Sample) int { return cmp.Compare(b.First.UnixNano(), a.First.UnixNano()) })
@@ -255,7 +258,7 @@ func overviewHoneypot(q *request, c *content, d *overviewData, v *period.View) e
 		at := s.First.In(q.src.Location()).Format("2006-01-02 15:04:05")
 		ts.Rows = append(ts.Rows, []cell{text(at), {Text: s.SHA256[:min(16, len(s.SHA256))] + "…", Title: s.SHA256}, text(s.Type),
 			num(float64(s.Size)), text(s.Src.String()), text(s.Sensor)})
-		ts.CSVRows = append(ts.CSVRows, []string{s.First.UTC().Format(time.RFC3339), s.SHA256, s.Type, strconv.FormatInt(s.Size, 10), s.Src.String(), s.Sensor})
+		ts.CSVRows = append(ts.CSVRows, []string{s.First.In(q.src.Location()).Format(csvTime), s.SHA256, s.Type, strconv.FormatInt(s.Size, 10), s.Src.String(), s.Sensor})
 	}
 	c.addTable(ts)
 	return nil

@@ -48,6 +48,7 @@ type Handler struct {
 	key      []byte
 	sessions *sessionTable
 	limiter  *limiter
+	cache    *contentCache
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -80,6 +81,7 @@ func New(deps Dependencies, cfg Configuration) (*Handler, error) {
 	rand.Read(h.key)
 	h.sessions = newSessionTable(cfg.MaxSessions, cfg.SessionTTL, deps.Now)
 	h.limiter = newLimiter(cfg.LoginFailures, cfg.LoginWindow, deps.Now)
+	h.cache = newContentCache(deps.Now)
 	var err error
 	if h.tpl, err = parseTemplates(); err != nil {
 		return nil, err
@@ -143,6 +145,7 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 			h.failure(w, r, q, err)
 			return
 		}
+		h.cache.put(cacheKey(p, q.F), c)
 		h.render(w, q, p, c)
 	}
 }
