@@ -48,6 +48,7 @@ func init() {
 		"language":       {"Language", "言語"},
 		"autoRefresh":    {"Auto-refresh", "自動更新"},
 		"refreshOff":     {"off", "オフ"},
+		"seconds":        {"%d s", "%d秒"},
 		"version":        {"Version", "バージョン"},
 		"dataRange":      {"Data", "データ"},
 		"noDataYet":      {"no data yet", "データなし"},

@@ -208,10 +208,10 @@ func (h *Handler) filterBar(q *request, c *content) filterBar {
 		{Value: "sources", Label: q.T("unitSources"), Selected: q.F.Unit == "sources"}}
 	fb.Refresh = []option{{Value: "0", Label: q.T("refreshOff"), Selected: q.F.Refresh == 0}}
 	for _, n := range []int{30, 60, 300} {
-		fb.Refresh = append(fb.Refresh, option{Value: fmt.Sprint(n), Label: fmt.Sprintf("%d s", n), Selected: q.F.Refresh == n})
+		fb.Refresh = append(fb.Refresh, option{Value: fmt.Sprint(n), Label: fmt.Sprintf(q.T("seconds"), n), Selected: q.F.Refresh == n})
 	}
 	if q.F.Refresh != 0 && q.F.Refresh != 30 && q.F.Refresh != 60 && q.F.Refresh != 300 {
-		fb.Refresh = append(fb.Refresh, option{Value: fmt.Sprint(q.F.Refresh), Label: fmt.Sprintf("%d s", q.F.Refresh), Selected: true})
+		fb.Refresh = append(fb.Refresh, option{Value: fmt.Sprint(q.F.Refresh), Label: fmt.Sprintf(q.T("seconds"), q.F.Refresh), Selected: true})
 	}
 	// Filters the form does not show are kept as hidden fields, and shown
 	// as chips with a link that drops them.
