@@ -83,8 +83,8 @@ func buildStore() error {
 	}
 	for i, sensor := range []string{"tokyo", "osaka"} {
 		capPath := filepath.Join(testDir, sensor+".pcap")
-		sp, _ := synth.ParseSpike("MX:3:8")
-		truth, err := synth.WriteFile(capPath, synth.Config{Packets: 30000, Days: 5 + i, Seed: uint64(21 + i), Pool: geoPool{}, Spikes: []synth.Spike{sp}})
+		sp, _ := synth.ParseSpike("MX:10:30")
+		truth, err := synth.WriteFile(capPath, synth.Config{Packets: 40000, Days: 12 + i, Seed: uint64(21 + i), Pool: geoPool{}, Spikes: []synth.Spike{sp}})
 		if err != nil {
 			return err
 		}

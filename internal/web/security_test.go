@@ -501,3 +501,43 @@ func TestSessionTableBounded(t *testing.T) {
 		t.Errorf("limiter holds %d addresses", len(l.m))
 	}
 }
+
+// TestFindingsLinked: the overview tells the planted spike in a sentence
+// that links to its drill-down, and the drill-down answers.
+func TestFindingsLinked(t *testing.T) {
+	h := newTestHandler(t, Dependencies{}, Configuration{})
+	for _, lang := range []string{"en", "ja"} {
+		b := get(t, h, "/?lang="+lang).Body.Bytes()
+		doc, _ := html.Parse(bytes.NewReader(b))
+		var found []string
+		for n := range doc.Descendants() {
+			if n.Type == html.ElementNode && n.Data == "ul" && attr(n, "class") == "findings" {
+				for a := range n.Descendants() {
+					if a.Type == html.ElementNode && a.Data == "a" {
+						found = append(found, attr(a, "href")+" "+textOf(a))
+					}
+				}
+			}
+		}
+		var mx string
+		for _, f := range found {
+			if strings.HasPrefix(f, "/country/MX?") {
+				mx = f
+			}
+		}
+		if mx == "" {
+			t.Fatalf("%s: no finding links to Mexico: %q", lang, found)
+		}
+		href, sentence, _ := strings.Cut(mx, " ")
+		if lang == "ja" && !strings.Contains(sentence, "メキシコ") || lang == "en" && !strings.Contains(sentence, "Mexico") {
+			t.Errorf("%s: sentence %q does not name the country", lang, sentence)
+		}
+		u, _ := url.Parse(href)
+		if u.Query().Get("class") == "" || u.Query().Get("from") == "" || u.Query().Get("lang") != lang {
+			t.Errorf("finding link %q lacks its class, days or language", href)
+		}
+		if rec := get(t, h, href); rec.Code != 200 {
+			t.Errorf("%s: %d", href, rec.Code)
+		}
+	}
+}
