@@ -15,6 +15,13 @@
 //   - page.go: the page registry and the request a page builder gets
 //     (filters, language, the period source, the loaded period view).
 //   - content.go: what a builder fills (figures, tables, notes, data).
+//   - helpers.go, drill.go: what pages share: links of keys and days,
+//     stacked daily charts as the report lays them out (period.Stack),
+//     series narrowed by the filters (country, port, AS), the port × day
+//     dot plot, top tables.
+//   - page_overview.go, page_class.go, page_subject.go (country, port and
+//     AS pages): the pages, each with its templates/page_NAME.html.
+//   - cache.go: pages just shown, kept a minute for their downloads.
 //   - layout.go and templates/layout.html: the layout (navigation,
 //     language switch, filter bar, footer) and the partials "figure",
 //     "table", "head" and "report".
@@ -33,6 +40,7 @@
 //	GET  /country/{country}         one country (ISO code)
 //	GET  /port/{port}               one port ("23", "23-tcp" or "53-udp")
 //	GET  /asn/{asn}                 one AS ("13335" or "AS13335")
+//	                                (the domestic country's page is in the navigation)
 //	GET  /chart/PAGE.ID.svg|png     a page's chart, for the query's filters
 //	GET  /csv/PAGE.ID.csv           a page's table as CSV
 //	POST /report                    write the report of a view (CSRF token)

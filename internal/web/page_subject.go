@@ -19,6 +19,13 @@ import (
 
 func init() {
 	register(&page{Name: "country", Pattern: "/country/{country}", NavOrder: 30,
+		// The navigation has the domestic country's page.
+		NavItems: func(q *request) []navItem {
+			cc := q.h.deps.Country
+			return []navItem{{Label: q.T("domestic") + " (" + geo.CountryName(cc, q.Lang) + ")",
+				Href:    q.link("/country/"+cc, Drop(qClass, qCountry, qPort, qASN)),
+				Current: q.page != nil && q.page.Name == "country" && q.F.Country == cc}}
+		},
 		Path: func(r *http.Request, f *Filters) error { return f.setPath(qCountry, r.PathValue("country")) },
 		Build: func(q *request, c *content) error {
 			if q.F.Country == "" {
@@ -45,6 +52,7 @@ func init() {
 			return buildSubject(q, c, analysis.DimASN, asnKey(q.F.ASN))
 		}})
 	addMessages(map[string][2]string{
+		"domestic":      {"Domestic", "国内"},
 		"subjectLead":   {"Its daily trend by class, and for the chosen class its countries, ports, ASes and sources.", "分類別の日別推移と、選択した分類の国・ポート・AS・送信元です。"},
 		"byClass":       {"By class", "分類別"},
 		"classLabel":    {"Class shown", "表示する分類"},
