@@ -20,6 +20,13 @@ type canvas interface {
 	hatch(x, y, w, h float64, st style)
 	// text draws s with its baseline at y.
 	text(x, y float64, s string, ts textStyle)
+	// link makes what is drawn until unlink a link to href (SVG only; ""
+	// draws no link).
+	link(href string)
+	unlink(href string)
+	// dayColumn is an invisible column over one day, for a page's script
+	// to find the days under the pointer (SVG only).
+	dayColumn(x, y, w, h float64, day, href string)
 }
 
 type point struct{ x, y float64 }
@@ -319,6 +326,40 @@ func (c *svgCanvas) path(pts []point, closed bool, st style) {
 	c.close(st)
 	if st.title != "" {
 		c.b.WriteString("path>\n")
+	}
+}
+
+func (c *svgCanvas) link(href string) {
+	if href == "" {
+		return
+	}
+	c.b.WriteString(`<a href="`)
+	c.esc(href)
+	c.b.WriteString(`">`)
+}
+
+func (c *svgCanvas) unlink(href string) {
+	if href != "" {
+		c.b.WriteString("</a>\n")
+	}
+}
+
+func (c *svgCanvas) dayColumn(x, y, w, h float64, day, href string) {
+	if !(w > 0 && h > 0) {
+		return
+	}
+	c.link(href)
+	c.b.WriteString(`<rect class="daycol" data-day="`)
+	c.esc(day)
+	c.b.WriteByte('"')
+	c.attr("x", x)
+	c.attr("y", y)
+	c.attr("width", w)
+	c.attr("height", h)
+	c.b.WriteString(` fill="#000000" fill-opacity="0"/>`)
+	c.unlink(href)
+	if href == "" {
+		c.b.WriteByte('\n')
 	}
 }
 

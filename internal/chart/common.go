@@ -101,6 +101,7 @@ type legendItem struct {
 	color string
 	kind  legendKind
 	r     float64 // dot radius for legendDot
+	href  string  // link of the entry (SVG only)
 }
 
 // drawLegend flows items left to right, wrapping at the width of b, and
@@ -123,6 +124,7 @@ func drawLegend(cv canvas, b box, items []legendItem) float64 {
 			y += rowH
 		}
 		cy := y + sw/2
+		cv.link(it.href)
 		switch it.kind {
 		case legendHatch:
 			cv.hatch(x, y, sw, sw, style{class: "legend"})
@@ -138,6 +140,7 @@ func drawLegend(cv canvas, b box, items []legendItem) float64 {
 			cv.rect(x, y, sw, sw, style{fill: it.color, class: "legend"})
 		}
 		cv.text(x+mark+5, y+sw-1, label, textStyle{size: sizeLegend, color: colText, class: "legend"})
+		cv.unlink(it.href)
 		x += w + gap
 	}
 	return y + rowH

@@ -18,6 +18,8 @@ type DotRow struct {
 	Steady bool
 	// Folded marks a row that stands for a range of ports.
 	Folded bool
+	// Href, when set, makes the row's label and dots a link (SVG only).
+	Href string
 }
 
 // DotPlot shows, per row (port) and day, a dot whose area grows with the
@@ -252,7 +254,9 @@ func (c *DotPlot) draw(cv canvas) {
 		if r.Folded {
 			col = colMuted
 		}
+		cv.link(r.Href)
 		cv.text(p.x-10, ry+dotRowH/2+sizeTick*0.36, truncate(r.Label, sizeTick, false, dotLabelMaxW), textStyle{size: sizeTick, color: col, anchor: anchorEnd, class: "rowlabel"})
+		cv.unlink(r.Href)
 	}
 	if len(c.Days) == 0 || len(rows) == 0 {
 		emptyMessage(cv, p, c.Lang)
@@ -280,6 +284,7 @@ func (c *DotPlot) draw(cv canvas) {
 		case r.Steady:
 			col = colSteady
 		}
+		cv.link(r.Href)
 		for i, day := range c.Days {
 			v := valueAt(r.Values, i)
 			if v == 0 || gapAt(c.Gaps, i) {
@@ -289,6 +294,7 @@ func (c *DotPlot) draw(cv canvas) {
 			cv.circle(da.center(i), cy, rad, style{fill: col, class: "dot",
 				title: isoDay(day) + " · " + r.Label + " · " + FormatCount(v) + unit + partialNote(c.Coverage, c.PartialText, i, c.Lang)})
 		}
+		cv.unlink(r.Href)
 	}
 	cv.line(p.x, crisp(p.y+p.h), p.x+p.w, crisp(p.y+p.h), style{stroke: colAxis})
 	da.drawDayTicks(cv, ticks)
@@ -297,9 +303,12 @@ func (c *DotPlot) draw(cv canvas) {
 // nullCanvas discards drawing; used to measure layouts.
 type nullCanvas struct{}
 
-func (nullCanvas) rect(x, y, w, h float64, st style)         {}
-func (nullCanvas) line(x1, y1, x2, y2 float64, st style)     {}
-func (nullCanvas) circle(cx, cy, r float64, st style)        {}
-func (nullCanvas) path(pts []point, closed bool, st style)   {}
-func (nullCanvas) hatch(x, y, w, h float64, st style)        {}
-func (nullCanvas) text(x, y float64, s string, ts textStyle) {}
+func (nullCanvas) rect(x, y, w, h float64, st style)          {}
+func (nullCanvas) line(x1, y1, x2, y2 float64, st style)      {}
+func (nullCanvas) circle(cx, cy, r float64, st style)         {}
+func (nullCanvas) path(pts []point, closed bool, st style)    {}
+func (nullCanvas) hatch(x, y, w, h float64, st style)         {}
+func (nullCanvas) text(x, y float64, s string, ts textStyle)  {}
+func (nullCanvas) link(href string)                           {}
+func (nullCanvas) unlink(href string)                         {}
+func (nullCanvas) dayColumn(x, y, w, h float64, d, h2 string) {}

@@ -347,6 +347,11 @@ func (c *rasterCanvas) pick(chain []*sfnt.Font, r rune) (*sfnt.Font, bool) {
 	return chain[0], false
 }
 
+// Links and day columns are SVG-only.
+func (c *rasterCanvas) link(href string)                               {}
+func (c *rasterCanvas) unlink(href string)                             {}
+func (c *rasterCanvas) dayColumn(x, y, w, h float64, day, href string) {}
+
 func (c *rasterCanvas) text(x, y float64, s string, ts textStyle) {
 	if s == "" || c.fonts == nil {
 		return

@@ -17,6 +17,9 @@ type Series struct {
 	Values []float64
 	// Color overrides the colour ("#rrggbb"); empty means ColorFor(Key).
 	Color string
+	// Href, when set, makes the series' bar segments and legend entry
+	// links (SVG only), e.g. to the drill-down the series summarises.
+	Href string
 }
 
 func (s Series) label() string {
@@ -35,6 +38,8 @@ type Mark struct {
 	// Rise draws a rising arrow after Text (as a shape, so that a PNG needs
 	// no font with an arrow glyph).
 	Rise bool
+	// Href, when set, makes the mark and its label a link (SVG only).
+	Href string
 }
 
 // StackedBars is a daily stacked bar chart: one bar per day, one segment per
@@ -65,6 +70,10 @@ type StackedBars struct {
 	PartialText []string
 	Marks       []Mark
 	Annotations []Annotation
+	// DayLinks, when set, puts an invisible column over each day (class
+	// "daycol", its ISO day in data-day) for scripts that select days,
+	// linked to DayLinks[i] when that is not empty (SVG only).
+	DayLinks []string
 	// YMax, when > 0, fixes the top of the value axis (rounded up to a nice
 	// tick) instead of fitting the tallest bar, so that separate charts can
 	// share one scale; taller bars are clipped at the top. See SharedScale.
@@ -139,7 +148,7 @@ func (c *StackedBars) order() []int {
 func (c *StackedBars) legendItems(colors []string) []legendItem {
 	items := make([]legendItem, 0, len(c.Series)+2)
 	for _, i := range c.order() {
-		items = append(items, legendItem{label: c.Series[i].label(), color: colors[i]})
+		items = append(items, legendItem{label: c.Series[i].label(), color: colors[i], href: c.Series[i].Href})
 	}
 	return append(items, dayStateItems(c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)...)
 }
@@ -191,6 +200,15 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 	}
 	da.drawPartial(cv, c.Days, c.Gaps, c.Coverage, c.PartialText, c.Lang)
 	da.drawGaps(cv, c.Days, c.Gaps, c.Lang)
+	if c.DayLinks != nil {
+		for i, day := range c.Days {
+			href := ""
+			if i < len(c.DayLinks) {
+				href = c.DayLinks[i]
+			}
+			cv.dayColumn(da.start(i), p.y, da.bw(), p.h, isoDay(day), href)
+		}
+	}
 
 	order := c.order()
 	unit := ""
@@ -224,7 +242,9 @@ func (c *StackedBars) drawIn(cv canvas, b box, o panelOpts) {
 			}
 			first = false
 			title := date + " · " + s.label() + " · " + FormatCount(v) + unit + " (" + percent(v, total) + ")" + partial
+			cv.link(s.Href)
 			cv.rect(x, y1, bw, hgt, style{fill: colors[si], class: "seg", title: title})
+			cv.unlink(s.Href)
 		}
 	}
 	c.drawPartialLabels(cv, da, ya)
@@ -295,8 +315,10 @@ func (c *StackedBars) drawMarks(cv canvas, da dayAxis, ya yAxis, colors []string
 		if m.Text != "" {
 			title += " · " + m.Text
 		}
+		cv.link(m.Href)
 		cv.path([]point{{cx - 4.5, top - 7}, {cx + 4.5, top - 7}, {cx, top}}, true,
 			style{fill: col, stroke: colText, strokeWidth: 0.6, class: "mark", title: title})
+		cv.unlink(m.Href)
 		taken = append(taken, box{cx - 5, top - 8, 10, 9})
 		if m.Text == "" && !m.Rise {
 			continue

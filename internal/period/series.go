@@ -28,6 +28,9 @@ type SeriesQuery struct {
 	Classes []string
 	// Country limits the sources to one country ("" = all), e.g. "JP".
 	Country string
+	// Narrow limits the packets to one destination port and the sources
+	// to one AS (zero: no limit).
+	Narrow store.Narrow
 	// BySensor returns one series per sensor (Series.Sensor set) instead
 	// of series over the selected sensors. Distinct sources are counted
 	// per sensor then.
@@ -69,9 +72,9 @@ func (s *Source) Series(ctx context.Context, q SeriesQuery) ([]analysis.Series, 
 		return nil, fmt.Errorf("series: %w", err)
 	}
 	sq := store.SeriesQuery{Selection: q.Range.selection(s.sensors), Dim: dim, Unit: unit, Classes: q.Classes,
-		Country: q.Country, BySensor: q.BySensor}
+		Country: q.Country, Narrow: q.Narrow, BySensor: q.BySensor}
 	if q.Keep > 0 {
-		kept, err := s.keptKeys(ctx, store.TopKeysQuery{Selection: sq.Selection, Dim: dim, Classes: q.Classes, Country: q.Country, N: q.Keep})
+		kept, err := s.keptKeys(ctx, store.TopKeysQuery{Selection: sq.Selection, Dim: dim, Classes: q.Classes, Country: q.Country, Narrow: q.Narrow, N: q.Keep})
 		if err != nil {
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 		}

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -61,44 +59,13 @@ func (b *builder) stack(series []analysis.Series, class, dim string, promote ...
 
 // stackOf is stack over series whose period values cut returns.
 func (b *builder) stackOf(series []analysis.Series, class, dim string, cut func([]float64) []float64, promote ...string) []chart.Series {
-	type kv struct {
-		key string
-		v   []float64
-		t   float64
-	}
-	var ks []kv
-	for _, s := range series {
-		if s.Class != class {
-			continue
-		}
-		v := cut(s.Values)
-		ks = append(ks, kv{s.Key, v, period.Sum(v)})
-	}
-	slices.SortFunc(ks, func(a, c kv) int {
-		// "other" rows never take a top place.
-		if period.IsOther(a.key) != period.IsOther(c.key) {
-			if period.IsOther(a.key) {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Or(cmp.Compare(c.t, a.t), cmp.Compare(a.key, c.key))
-	})
 	var out []chart.Series
-	other := make([]float64, b.v.N)
-	hasOther := false
-	for i, k := range ks {
-		if (i < b.opt.TopN || slices.Contains(promote, k.key)) && !period.IsOther(k.key) && k.t > 0 {
-			out = append(out, chart.Series{Key: k.key, Label: b.keyName(dim, k.key), Values: k.v})
+	for _, p := range period.Stack(series, class, cut, b.opt.TopN, b.v.N, promote...) {
+		if p.Other {
+			out = append(out, chart.Series{Key: "other", Label: b.tr("other"), Values: p.Values})
 			continue
 		}
-		for d, x := range k.v {
-			other[d] += x
-			hasOther = hasOther || x > 0
-		}
-	}
-	if hasOther {
-		out = append(out, chart.Series{Key: "other", Label: b.tr("other"), Values: other})
+		out = append(out, chart.Series{Key: p.Key, Label: b.keyName(dim, p.Key), Values: p.Values})
 	}
 	return out
 }

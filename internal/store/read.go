@@ -98,9 +98,25 @@ func DropsBySensor(caps []Capture, from, to time.Time) map[string]Drops {
 	return out
 }
 
+// Narrow limits a series question further: to the packets to one
+// destination port (HasPort: Proto and Port) and to the sources of one AS
+// (HasASN). The zero value limits nothing.
+type Narrow struct {
+	HasPort bool
+	Proto   uint8
+	Port    uint16
+	HasASN  bool
+	ASN     uint32
+}
+
+// Any reports whether n limits anything.
+func (n Narrow) Any() bool { return n.HasPort || n.HasASN }
+
 // SeriesQuery asks for daily series.
 type SeriesQuery struct {
 	Selection
+	// Narrow limits the packets to one port and the sources to one AS.
+	Narrow
 	// Dim is DimCountry, DimPort, DimASN or DimSensor.
 	Dim string
 	// Unit is UnitPackets (also when empty) or UnitSources.
@@ -139,6 +155,8 @@ type TopKeysQuery struct {
 	Dim     string // DimCountry, DimPort, DimASN or DimSensor
 	Classes []string
 	Country string
+	// Narrow limits the packets to one port and the sources to one AS.
+	Narrow
 	// N is how many keys of each class are taken by total packets and
 	// how many by their largest single day.
 	N int

@@ -27,7 +27,7 @@ type seriesPlan struct {
 	sums        []string // per class: packets of the class
 }
 
-func planSeries(sel store.Selection, dim string, classes []string, country string) (*seriesPlan, error) {
+func planSeries(sel store.Selection, dim string, classes []string, country string, nw store.Narrow) (*seriesPlan, error) {
 	p := &seriesPlan{}
 	switch dim {
 	case store.DimCountry:
@@ -62,6 +62,14 @@ func planSeries(sel store.Selection, dim string, classes []string, country strin
 		p.where += " AND h.country = ?"
 		p.args = append(p.args, country)
 	}
+	if nw.HasPort {
+		p.where += " AND h.proto = ? AND h.port = ?"
+		p.args = append(p.args, nw.Proto, nw.Port)
+	}
+	if nw.HasASN {
+		p.where += " AND h.asn = ?"
+		p.args = append(p.args, nw.ASN)
+	}
 	// One filtered sum per class: the class bits are tested inside the
 	// aggregation, so hits are scanned once and never joined.
 	for _, c := range p.classes {
@@ -70,7 +78,7 @@ func planSeries(sel store.Selection, dim string, classes []string, country strin
 	// Packet counts by port or sensor need neither the source address nor
 	// its country: port_hits reads them without joining the sources table.
 	p.packetTable = "hits"
-	if (dim == store.DimPort || dim == store.DimSensor) && country == "" {
+	if (dim == store.DimPort || dim == store.DimSensor) && country == "" && !nw.HasASN {
 		p.packetTable = "port_hits"
 	}
 	return p, nil
@@ -85,7 +93,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 	if q.Unit != store.UnitPackets && q.Unit != store.UnitSources && q.Unit != "" {
 		return nil, fmt.Errorf("series: unknown unit %q (packets or sources)", q.Unit)
 	}
-	p, err := planSeries(q.Selection, q.Dim, q.Classes, q.Country)
+	p, err := planSeries(q.Selection, q.Dim, q.Classes, q.Country, q.Narrow)
 	if err != nil {
 		return nil, fmt.Errorf("series: %w", err)
 	}
@@ -128,6 +136,11 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 	}
 	args := append(joinArgs, p.args...)
 	plan := s.seriesPlan(q.Dim, q.Country, q.Unit, q.Sensors, q.BySensor, q.Fold)
+	if q.Narrow.Any() {
+		// The rollups keep neither a port with the AS nor the AS with a
+		// port: narrowed questions read the source-level tables.
+		plan = readPlan{}
+	}
 	var sqlText string
 	if plan.perClass {
 		// One row per class: the rollup's class column, its packets or
@@ -156,7 +169,9 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 			for _, c := range p.classes {
 				measures = append(measures, fmt.Sprintf("CAST(count(DISTINCT h.skey) FILTER (WHERE h.classes & %d <> 0) AS DOUBLE)", readClassBit(c)))
 			}
-			if q.Dim != store.DimPort {
+			// The sources table has no ports: a port narrowing reads the
+			// hits.
+			if q.Dim != store.DimPort && !q.HasPort {
 				table = "sources"
 			}
 		}
@@ -298,7 +313,7 @@ func readClassOrder(name string) int {
 // TopKeys returns the keys that are among the q.N largest of some class by
 // total packets or by packets on one day.
 func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key, error) {
-	p, err := planSeries(q.Selection, q.Dim, q.Classes, q.Country)
+	p, err := planSeries(q.Selection, q.Dim, q.Classes, q.Country, q.Narrow)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
@@ -309,6 +324,9 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	var sqlText string
 	args := p.args
 	plan := s.seriesPlan(q.Dim, q.Country, store.UnitPackets, q.Sensors, false, false)
+	if q.Narrow.Any() {
+		plan = readPlan{}
+	}
 	// Class names are checked (planSeries), so they are safe as literals.
 	{
 		table, sums := p.packetTable, p.sums

@@ -191,6 +191,21 @@ func TestReadSeries(t *testing.T) {
 			map[string][]float64{k("access", "", store.Key{Fold: store.FoldOther}): {2, 4}}},
 		{"country filter", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimASN, Classes: []string{"mirai"}, Country: "CN"},
 			map[string][]float64{k("mirai", "", store.Key{ASN: 64501}): {3, 0, 0}}},
+		{"port narrowing", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimCountry, Classes: []string{"access"},
+			Narrow: store.Narrow{HasPort: true, Proto: 6, Port: 23}},
+			map[string][]float64{k("access", "", jp): {10, 12, 2}, k("access", "", us): {0, 1, 0}}},
+		{"port narrowing, sources", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimCountry, Unit: store.UnitSources,
+			Classes: []string{"access"}, Narrow: store.Narrow{HasPort: true, Proto: 6, Port: 23}},
+			map[string][]float64{k("access", "", jp): {1, 2, 1}, k("access", "", us): {0, 1, 0}}},
+		{"AS narrowing by port", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimPort, Classes: []string{"access"},
+			Narrow: store.Narrow{HasASN: true, ASN: 64500}},
+			map[string][]float64{k("access", "", store.Key{Proto: 6, Port: 23}): {10, 12, 2}, k("access", "", store.Key{Proto: 6, Port: 80}): {2, 0, 0}}},
+		{"AS narrowing by sensor", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimSensor, Classes: []string{"mirai"},
+			Narrow: store.Narrow{HasASN: true, ASN: 64501}},
+			map[string][]float64{k("mirai", "", store.Key{Sensor: "s1"}): {3, 0, 0}}},
+		{"port and AS narrowing, sources", store.SeriesQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimSensor, Unit: store.UnitSources,
+			Classes: []string{"access"}, Narrow: store.Narrow{HasPort: true, Proto: 6, Port: 23, HasASN: true, ASN: 64500}},
+			map[string][]float64{k("access", "", store.Key{Sensor: "s1"}): {1, 1, 0}, k("access", "", store.Key{Sensor: "s2"}): {0, 1, 1}}},
 	}
 	for _, c := range cases {
 		ss, err := st.Series(ctx, c.q)
@@ -227,6 +242,13 @@ func TestReadTopKeysAndHighPorts(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("TopKeys N=%d: %+v %v, want %+v", c.n, got, err, c.want)
 		}
+	}
+	// Narrowed to AS 64501 (the CN source: 3 packets to 2323, 4 to
+	// 40000), the top port of access by total and by peak is 40000.
+	got, err := st.TopKeys(ctx, store.TopKeysQuery{Selection: sel("2026-05-01", "2026-05-03"), Dim: store.DimPort, Classes: []string{"access"},
+		Narrow: store.Narrow{HasASN: true, ASN: 64501}, N: 1})
+	if want := []store.Key{{Proto: 6, Port: 40000}}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("TopKeys narrowed to AS 64501: %+v %v, want %+v", got, err, want)
 	}
 	hp, err := st.HighPorts(ctx, sel("2026-05-01", "2026-05-03"), 1024)
 	want := []store.HighPorts{{Class: "access", Proto: 6, Ports: 2}, {Class: "mirai", Proto: 6, Ports: 1}}
