@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -28,6 +29,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/privdrop"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
+	"github.com/honeyscope/honeyscope/internal/web"
 )
 
 // serveReady, when set (by tests), is called with the API's bound address
@@ -51,6 +53,9 @@ type serveOptions struct {
 	// ready, when set, is called with the API's bound address once every
 	// component has started (demo prints its URL).
 	ready func(addr string)
+	// reportDir is where the dashboard's "make a report" writes; domestic
+	// is the country of its domestic page.
+	reportDir, domestic string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -164,6 +169,8 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.StringVar(&o.tz, "tz", "", "time zone of days when the store is new (default: the store's, UTC for a new one)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	f.StringVar(&o.reportDir, "report-dir", "", "`DIR` where the dashboard's \"make a report of this view\" writes report folders (default: reports beside the store)")
+	f.StringVar(&o.domestic, "domestic", "JP", "the `COUNTRY` (ISO code) of the dashboard's domestic page")
 	o.geo.register(f)
 	o.hp.register(f)
 	o.capture.register(f)
@@ -226,6 +233,23 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+
+	// The dashboard, at "/" on the API's listener: it logs users in as the
+	// API checks them, and the API accepts its sessions.
+	webCfg := web.DefaultConfiguration()
+	webCfg.ReportDir = o.reportDir
+	if webCfg.ReportDir == "" {
+		webCfg.ReportDir = filepath.Join(filepath.Dir(storeCfg.Path), "reports")
+	}
+	webDeps := web.Dependencies{Store: st.Store(), Version: version, Country: o.domestic, Log: r.Logger("web")}
+	if apiC.AuthEnabled() {
+		webDeps.Login = apiC.Login
+	}
+	webH, err := web.New(webDeps, webCfg)
+	if err != nil {
+		return err
+	}
+	apiC.Mount(webH, webH.Authenticated)
 
 	hp, closeHP, err := newHoneypot(r, o.svc, st.Store(), geoC, storeCfg.Path)
 	if err != nil {
