@@ -21,7 +21,8 @@ import (
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
-// The honeypot test store: one synthetic sensor's captures and honeypot
+// The honeypot test store: one synthetic sensor's captures (12 days with
+// a spike) and honeypot
 // sessions from the capture's busiest source, whose user names,
 // passwords, commands, URLs and request targets are HTML and javascript:
 // URLs.
@@ -44,6 +45,10 @@ var (
 	hpSHA string
 )
 
+// hpSpike is the spike planted in the honeypot store's captures: China
+// on day 9, after enough days for a baseline.
+const hpSpike = "CN:9:6"
+
 // hpSessionIDs are the sessions of the honeypot test store.
 var hpSessionIDs = []string{"00000000000000b1", "00000000000000b2", "00000000000000b3"}
 
@@ -59,7 +64,8 @@ func buildHoneypotStore() error {
 		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
 	}
 	capPath := filepath.Join(testDir, "hp.pcap")
-	truth, err := synth.WriteFile(capPath, synth.Config{Packets: 8000, Days: 4, Seed: 77, Pool: geoPool{}})
+	sp, _ := synth.ParseSpike(hpSpike)
+	truth, err := synth.WriteFile(capPath, synth.Config{Packets: 100000, Days: 12, Seed: 77, Pool: geoPool{}, Spikes: []synth.Spike{sp}})
 	if err != nil {
 		return err
 	}
