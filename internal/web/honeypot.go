@@ -226,7 +226,7 @@ func (q *request) sessionTable(id, caption string, ss []session.Session) *table 
 		s := &ss[i]
 		first := firstInput(s)
 		t.Rows = append(t.Rows, []cell{link(s.ID, q.sessionHref(s.ID)), text(q.when(s.Start)), text(s.Sensor), text(s.Service),
-			num(float64(s.Port)), link(s.Src.String(), q.sourceHref(s.Src)), text(s.Country),
+			intCell(int(s.Port)), link(s.Src.String(), q.sourceHref(s.Src)), text(s.Country),
 			text(chart.Shorten(printable(s.Username, 64), 32)), text(chart.Shorten(printable(s.Password, 64), 32)),
 			text(q.yesNo(s.LoggedIn)), num(float64(len(s.Commands))), excerpt(first), text(s.EndReason)})
 		t.CSVRows = append(t.CSVRows, []string{s.ID, utc(s.Start), utc(s.End), s.Sensor, s.Service, strconv.Itoa(int(s.Port)),
@@ -251,6 +251,10 @@ func (q *request) sampleTable(id, caption string, ss []session.Sample) *table {
 	}
 	return t
 }
+
+// intCell is a right-aligned number without a thousands separator (a
+// port).
+func intCell(n int) cell { return cell{Text: strconv.Itoa(n), Num: true} }
 
 // shortSHA is the first 16 hex digits of a hash and an ellipsis.
 func shortSHA(s string) string {

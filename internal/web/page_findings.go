@@ -120,7 +120,11 @@ func buildFindings(q *request, c *content) error {
 		var drv []string
 		for _, dr := range f.Drivers {
 			label := q.name(dr.Dim, dr.Key, v.Orgs)
-			e.Drivers = append(e.Drivers, navItem{Label: label, Href: q.keyHref(dr.Dim, dr.Key, f.Class)})
+			href := q.keyHref(dr.Dim, dr.Key, f.Class)
+			if a, ok := parseIP(dr.Key); ok {
+				href = q.link("/source/"+a.String(), Drop(qClass, qCountry, qPort, qASN), Days(s.Day, s.LastDay))
+			}
+			e.Drivers = append(e.Drivers, navItem{Label: label, Href: href})
 			drv = append(drv, dr.Dim+":"+dr.Key+"="+raw(dr.Value))
 		}
 		d.Items = append(d.Items, e)

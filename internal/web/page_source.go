@@ -46,6 +46,10 @@ func init() {
 	})
 }
 
+// sourceShownPorts is how many destination ports the page lists (the
+// CSV has them all).
+const sourceShownPorts = 20
+
 // sourceDefaultDays is the period of a source page without from and to.
 const sourceDefaultDays = 90
 
@@ -288,10 +292,9 @@ func sourceTables(q *request, c *content, days []period.SourceDay) {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(portPackets[b], portPackets[a]), cmp.Compare(a, b)) })
 	for i, k := range keys {
-		if i == 100 {
-			break
+		if i < sourceShownPorts {
+			pt.Rows = append(pt.Rows, []cell{link(k, q.keyHref(analysis.DimPort, k, "")), num(portPackets[k]), num(float64(portDays[k]))})
 		}
-		pt.Rows = append(pt.Rows, []cell{link(k, q.keyHref(analysis.DimPort, k, "")), num(portPackets[k]), num(float64(portDays[k]))})
 		pt.CSVRows = append(pt.CSVRows, []string{k, raw(portPackets[k]), strconv.Itoa(portDays[k])})
 	}
 	c.addTable(pt)
@@ -303,7 +306,7 @@ func sourceTables(q *request, c *content, days []period.SourceDay) {
 	}
 	slices.SortFunc(sps, func(a, b int) int { return cmp.Or(cmp.Compare(srcPorts[b], srcPorts[a]), cmp.Compare(a, b)) })
 	for _, p := range sps {
-		spt.Rows = append(spt.Rows, []cell{num(float64(p)), num(float64(srcPorts[p]))})
+		spt.Rows = append(spt.Rows, []cell{intCell(p), num(float64(srcPorts[p]))})
 		spt.CSVRows = append(spt.CSVRows, []string{strconv.Itoa(p), strconv.Itoa(srcPorts[p])})
 	}
 	c.addTable(spt)

@@ -100,3 +100,41 @@ func TestFindingsPage(t *testing.T) {
 		t.Errorf("no China finding in %v", recs)
 	}
 }
+
+// TestCatalogue: every message has an English and a Japanese text.
+func TestCatalogue(t *testing.T) {
+	for k, m := range messages {
+		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
+			t.Errorf("message %s: %q", k, m)
+		}
+	}
+}
+
+// TestJapanesePages: my pages in Japanese hold no English sentence of the
+// catalogue (texts of two words or more that differ in Japanese).
+func TestJapanesePages(t *testing.T) {
+	hp := newHoneypotHandler(t)
+	two := newTestHandler(t, Dependencies{}, Configuration{})
+	targets := map[string]*Handler{
+		"/sessions": hp, "/session/" + hpSessionIDs[0]: hp, "/session/" + hpSessionIDs[1]: hp, "/samples": hp,
+		"/sample/" + hpSHA: hp, "/source/" + hpSrc.String(): hp, "/findings": hp, "/findings?all=1": hp,
+		"/compare": two, "/domestic": two,
+	}
+	for target, h := range targets {
+		u := target + sepFor(target) + "lang=ja"
+		rec := get(t, h, u)
+		if rec.Code != 200 {
+			t.Errorf("%s: %d", u, rec.Code)
+			continue
+		}
+		b := body(rec)
+		for k, m := range messages {
+			if m[0] == m[1] || !strings.Contains(m[0], " ") || len(m[0]) < 10 {
+				continue
+			}
+			if strings.Contains(b, ">"+m[0]+"<") || strings.Contains(b, " "+m[0]+"<") {
+				t.Errorf("%s: English text of %s left: %q", u, k, m[0])
+			}
+		}
+	}
+}
