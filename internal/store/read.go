@@ -239,6 +239,22 @@ type SourceDay struct {
 	ASN         uint32
 	Org         string
 	First, Last time.Time // UTC
+	// FixedSrcPort is set when every TCP/UDP packet of the day came from
+	// one source port, SrcPort (at all the selected sensors together).
+	FixedSrcPort bool
+	SrcPort      uint16
+	// Exploits are the day's exploit matches of the source, most packets
+	// first (the store keeps which pattern matched, not the payload).
+	Exploits []PatternPackets
+}
+
+// PatternPackets is the packets of one source that matched one exploit
+// pattern at one destination port.
+type PatternPackets struct {
+	Pattern string
+	Proto   uint8
+	Port    uint16
+	Packets uint64
 }
 
 // PortPackets is the packets to one destination port.

@@ -37,6 +37,13 @@ type SessionQuery struct {
 	SHA256     string     // only sessions that produced this file
 	Limit      int        // 0 = 1000; newest first
 	Offset     int
+
+	// Username keeps the sessions with a login attempt by this user name
+	// (exact, "" = any).
+	Username string
+	// Contains keeps the sessions with a command, an HTTP request target
+	// or a URL containing this text (case-sensitive, "" = any).
+	Contains string
 }
 
 // SampleQuery selects samples.

@@ -75,6 +75,8 @@ type cell struct {
 	Num        bool
 	// Title is hover text.
 	Title string
+	// Wrap lets a long text wrap (commands, URLs).
+	Wrap bool
 }
 
 func (c *content) addFigure(f *figure) { c.Figures = append(c.Figures, f) }

@@ -40,13 +40,26 @@
 //	GET  /country/{country}         one country (ISO code)
 //	GET  /port/{port}               one port ("23", "23-tcp" or "53-udp")
 //	GET  /asn/{asn}                 one AS ("13335" or "AS13335")
-//	                                (the domestic country's page is in the navigation)
+//	GET  /source/{ip}               one source address: days, classes, ports,
+//	                                source ports, exploit matches, sessions
+//	GET  /sessions                  honeypot sessions (src, user, q, service, page)
+//	GET  /session/{id}              one session's transcript
+//	GET  /samples                   samples (src, page)
+//	GET  /sample/{sha256}           one sample (a prefix of 8+ hex digits)
+//	GET  /compare                   two sensors side by side (a, b)
+//	GET  /domestic                  sources in Dependencies.Country
+//	GET  /findings                  spikes and rises with their sentences (all=1)
 //	GET  /chart/PAGE.ID.svg|png     a page's chart, for the query's filters
 //	GET  /csv/PAGE.ID.csv           a page's table as CSV
 //	POST /report                    write the report of a view (CSRF token)
 //	GET  /login, POST /login        when Dependencies.Login is set
 //	POST /logout
 //	GET  /static/FILE               embedded assets
+//
+// A page's own parameters (page.Params: src, user, ...) are kept in its
+// language links, filter form and downloads; a path value that is not a
+// filter (/source/{ip}) is a Param too and reaches downloads as a query
+// parameter (/csv/source.days.csv?ip=...); builders read both with q.arg.
 //
 // Every page and download takes the filters from its query: from, to
 // (YYYY-MM-DD), sensor (comma list), class, country, port (23/tcp), asn,

@@ -168,7 +168,7 @@ func (h *Handler) layout(q *request, c *content) *layoutData {
 		if l == "ja" {
 			label = "日本語"
 		}
-		d.LangLinks = append(d.LangLinks, navItem{Label: label, Href: q.link(self, func(f *Filters) { f.Lang, f.LangSet = l, true }), Current: q.Lang == l})
+		d.LangLinks = append(d.LangLinks, navItem{Label: label, Href: q.withArgs(q.link(self, func(f *Filters) { f.Lang, f.LangSet = l, true }), false), Current: q.Lang == l})
 	}
 	d.Filter = h.filterBar(q, c)
 	if first, last, ok, err := q.src.DataRange(q.ctx); err == nil && ok {
@@ -240,6 +240,7 @@ func (h *Handler) filterBar(q *request, c *content) filterBar {
 		}
 		fb.Chips = append(fb.Chips, navItem{Label: q.T(k) + ": " + label, Href: q.link(q.r.URL.Path, Drop(k))})
 	}
+	fb.Hidden = append(fb.Hidden, q.argPairs()...)
 	fb.Reset = q.F.URL(q.r.URL.Path, Drop(qFrom, qTo, qSensor, qUnit, qRefresh, qClass, qCountry, qPort, qASN))
 	return fb
 }

@@ -166,8 +166,8 @@ func (h *Handler) finish(q *request, c *content) {
 	keepLang := func(f *Filters) { f.LangSet = true }
 	for _, f := range c.Figures {
 		base := "/chart/" + c.page.Name + "." + f.ID
-		f.SVGHref = q.F.URL(base+".svg", keepLang)
-		f.PNGHref = q.F.URL(base+".png", keepLang)
+		f.SVGHref = q.withArgs(q.F.URL(base+".svg", keepLang), true)
+		f.PNGHref = q.withArgs(q.F.URL(base+".png", keepLang), true)
 		// Inline SVGs share one document: each chart's pattern ids get
 		// the figure's name.
 		svg := f.Chart.SVG()
@@ -176,7 +176,7 @@ func (h *Handler) finish(q *request, c *content) {
 		f.svg = template.HTML(svg) // chart output: every text in it is XML-escaped by package chart
 	}
 	for _, t := range c.Tables {
-		t.CSVHref = q.F.URL("/csv/"+c.page.Name+"."+t.ID+".csv", keepLang)
+		t.CSVHref = q.withArgs(q.F.URL("/csv/"+c.page.Name+"."+t.ID+".csv", keepLang), true)
 		for len(t.Numeric) < len(t.Head) {
 			t.Numeric = append(t.Numeric, false)
 		}

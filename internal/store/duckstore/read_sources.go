@@ -267,8 +267,59 @@ func (s *Store) SourceDays(ctx context.Context, addr netip.Addr, sel store.Selec
 	if err := prows.Err(); err != nil {
 		return nil, fmt.Errorf("ports of %s: %w", src, err)
 	}
+	if err := s.sourcePortsExploits(ctx, src, dr+sf, args, byDay, out); err != nil {
+		return nil, err
+	}
 	for i := range out {
 		slices.Sort(out[i].Sensors)
 	}
 	return out, nil
 }
+
+// sourcePortsExploits fills the source port state and exploit matches of
+// a source's days (where and args select the source, days and sensors).
+func (s *Store) sourcePortsExploits(ctx context.Context, src, where string, args []any, byDay map[civil.Day]int, out []store.SourceDay) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT day, bool_and(single_src_port) AND count(DISTINCT src_port) = 1, coalesce(any_value(src_port), 0)
+		FROM source_days WHERE src = ? AND`+where+` GROUP BY day`, args...)
+	if err != nil {
+		return fmt.Errorf("source ports of %s: %w", src, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day time.Time
+		var fixed sql.NullBool
+		var port int32
+		if err := rows.Scan(&day, &fixed, &port); err != nil {
+			return fmt.Errorf("source ports of %s: %w", src, err)
+		}
+		if i, ok := byDay[civil.Of(day)]; ok && fixed.Bool && port >= 0 && port <= 65535 {
+			out[i].FixedSrcPort, out[i].SrcPort = true, uint16(port)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("source ports of %s: %w", src, err)
+	}
+	erows, err := s.db.QueryContext(ctx, `SELECT day, coalesce(pattern, ''), proto, port, CAST(sum(packets) AS UBIGINT) AS p FROM exploits
+		WHERE src = ? AND`+where+` GROUP BY ALL ORDER BY day, p DESC, 2, proto, port`, args...)
+	if err != nil {
+		return fmt.Errorf("exploits of %s: %w", src, err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var day time.Time
+		var e store.PatternPackets
+		if err := erows.Scan(&day, &e.Pattern, &e.Proto, &e.Port, &e.Packets); err != nil {
+			return fmt.Errorf("exploits of %s: %w", src, err)
+		}
+		if i, ok := byDay[civil.Of(day)]; ok && len(out[i].Exploits) < maxSourceExploits {
+			out[i].Exploits = append(out[i].Exploits, e)
+		}
+	}
+	if err := erows.Err(); err != nil {
+		return fmt.Errorf("exploits of %s: %w", src, err)
+	}
+	return nil
+}
+
+// maxSourceExploits bounds the exploit matches of one source's day.
+const maxSourceExploits = 100

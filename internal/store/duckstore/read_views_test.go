@@ -2,6 +2,7 @@ package duckstore
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -147,5 +148,32 @@ func TestReadViews(t *testing.T) {
 	}
 	if want := []store.GeoDBUse{{CountryDB: "builtin country (c.mmdb 2026-06-17)", ASNDB: "builtin asn (a.tgz 2026-06-17)", Ingests: 1}}; !reflect.DeepEqual(dbs, want) {
 		t.Errorf("geo databases = %+v, want %+v", dbs, want)
+	}
+}
+
+// TestSourceDaysPortsExploits: a source's fixed source port and exploit
+// matches per day.
+func TestSourceDaysPortsExploits(t *testing.T) {
+	st := viewsFixture(t)
+	ctx := context.Background()
+	days, err := st.SourceDays(ctx, netip.MustParseAddr("192.0.2.77"), sel("2026-05-01", "2026-05-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 2 {
+		t.Fatalf("%d days: %+v", len(days), days)
+	}
+	if !days[0].FixedSrcPort || days[0].SrcPort != 5555 || days[1].FixedSrcPort {
+		t.Errorf("source ports: day 1 %v %d, day 2 %v %d", days[0].FixedSrcPort, days[0].SrcPort, days[1].FixedSrcPort, days[1].SrcPort)
+	}
+	if want := []store.PatternPackets{{Pattern: "mozi", Proto: 6, Port: 8080, Packets: 4}}; !reflect.DeepEqual(days[0].Exploits, want) {
+		t.Errorf("day 1 exploits %+v, want %+v", days[0].Exploits, want)
+	}
+	if want := []store.PatternPackets{{Pattern: "gpon", Proto: 6, Port: 80, Packets: 1}}; !reflect.DeepEqual(days[1].Exploits, want) {
+		t.Errorf("day 2 exploits %+v, want %+v", days[1].Exploits, want)
+	}
+	other, err := st.SourceDays(ctx, netip.MustParseAddr("198.51.100.5"), sel("2026-05-01", "2026-05-02"))
+	if err != nil || len(other) != 1 || !other[0].FixedSrcPort || other[0].SrcPort != 40000 || other[0].Exploits != nil {
+		t.Errorf("198.51.100.5: %+v %v", other, err)
 	}
 }

@@ -104,6 +104,16 @@ func (s *Store) sessionFilter(q store.SessionQuery) (string, []any, error) {
 		where += " AND id IN (SELECT session_id FROM hp_files WHERE starts_with(sha256, ?))"
 		args = append(args, h)
 	}
+	if q.Username != "" {
+		where += " AND (username = ? OR id IN (SELECT session_id FROM hp_logins WHERE username = ?))"
+		args = append(args, q.Username, q.Username)
+	}
+	if q.Contains != "" {
+		where += ` AND id IN (SELECT session_id FROM hp_commands WHERE contains(input, ?)
+			UNION SELECT session_id FROM hp_requests WHERE contains(path, ?)
+			UNION SELECT session_id FROM hp_urls WHERE contains(url, ?))`
+		args = append(args, q.Contains, q.Contains, q.Contains)
+	}
 	return " WHERE true" + where, args, nil
 }
 

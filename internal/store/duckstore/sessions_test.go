@@ -293,6 +293,13 @@ func TestSessionsQuery(t *testing.T) {
 		{store.SessionQuery{Limit: 2}, []string{"s4", "s3"}},
 		{store.SessionQuery{Limit: 2, Offset: 3}, []string{"s1"}},
 		{store.SessionQuery{ID: "x' OR '1'='1"}, nil},
+		{store.SessionQuery{Username: "admin"}, []string{"s4", "s2", "s1"}},
+		{store.SessionQuery{Username: "admin", Src: srcB}, []string{"s2"}},
+		{store.SessionQuery{Username: "adm"}, nil},
+		{store.SessionQuery{Contains: "cpuinfo"}, []string{"s4"}},
+		{store.SessionQuery{Contains: "bins/x.arm"}, []string{"s1"}},
+		{store.SessionQuery{Contains: "/"}, []string{"s4", "s3", "s1"}},
+		{store.SessionQuery{Contains: "' OR '1'='1"}, nil},
 	} {
 		if got := ids(c.q); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%+v: %v, want %v", c.q, got, c.want)
