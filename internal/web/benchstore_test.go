@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
+	"github.com/honeyscope/honeyscope/internal/synth/benchstore"
+)
+
+// benchPages are the pages BenchmarkBenchStore times.
+var benchPages = []string{
+	"/", "/class/access", "/class/mirai", "/class/exploit", "/class/intrusion", "/country/CN", "/port/23-tcp",
+	"/asn/4134", "/findings", "/compare", "/domestic", "/sessions", "/samples",
+	"/?lang=ja", "/class/mirai?unit=sources", "/country/MX?from=2026-05-15&to=2026-05-28",
+}
+
+// BenchmarkBenchStore times every page over the dashboard benchmark's
+// store (30 days x 3 M packets a day, two sensors: benchstore), built
+// once in $HONEYSCOPE_BENCH_STORE (skipped when unset: the first build
+// takes minutes). It reports the p50 and p95 server time over the pages,
+// each asked cold (a fresh handler, nothing cached) and warm.
+func BenchmarkBenchStore(b *testing.B) {
+	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
+	if dir == "" {
+		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
+	}
+	ctx := context.Background()
+	path, err := benchstore.BuildBenchStore(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var cold, warm []time.Duration
+	for b.Loop() {
+		h := newTestHandler(b, Dependencies{Store: st}, Configuration{})
+		for _, u := range benchPages {
+			for i, dst := range []*[]time.Duration{&cold, &warm} {
+				t0 := time.Now()
+				rec := get(b, h, u)
+				(*dst) = append(*dst, time.Since(t0))
+				if rec.Code != 200 {
+					b.Fatalf("%s: %d", u, rec.Code)
+				}
+				if i == 0 && testing.Verbose() {
+					b.Logf("%-45s %v", u, time.Since(t0).Round(time.Millisecond))
+				}
+			}
+		}
+	}
+	for _, x := range []struct {
+		name string
+		d    []time.Duration
+	}{{"cold", cold}, {"warm", warm}} {
+		slices.Sort(x.d)
+		b.ReportMetric(float64(x.d[len(x.d)/2].Milliseconds()), x.name+"-p50-ms")
+		b.ReportMetric(float64(x.d[len(x.d)*95/100].Milliseconds()), x.name+"-p95-ms")
+	}
+	_ = strings.TrimSpace
+}
