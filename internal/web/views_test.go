@@ -7,8 +7,7 @@ import (
 )
 
 // TestViewPages: the compare, domestic and findings pages over the
-// two-sensor store (its spike, Mexico on day 3, has too short a baseline
-// to be a finding) and AS names
+// two-sensor store (its planted spike, Mexico, is a finding) and AS names
 // holding HTML.
 func TestViewPages(t *testing.T) {
 	h := newTestHandler(t, Dependencies{}, Configuration{})
@@ -19,7 +18,7 @@ func TestViewPages(t *testing.T) {
 		{"/compare", map[string][]string{"en": {"osaka / tokyo", "ρ = ", `name="a"`, "Similarity by class"}, "ja": {"osaka / tokyo", "ρ = ", "分類ごとの類似度"}}},
 		{"/compare?a=tokyo&b=osaka", map[string][]string{"en": {"tokyo / osaka", `href="/country/`}, "ja": {"tokyo / osaka"}}},
 		{"/domestic", map[string][]string{"en": {"Domestic sources · Japan", "&lt;script&gt;alert(2)&lt;/script&gt;", `href="/asn/AS`}, "ja": {"国内の送信元 · 日本"}}},
-		{"/findings", map[string][]string{"en": {"No spikes or sustained rises"}, "ja": {"急増・増加傾向はありません"}}},
+		{"/findings", map[string][]string{"en": {"Mexico", `href="/country/MX`}, "ja": {"メキシコ", `href="/country/MX`}}},
 	} {
 		for _, lang := range []string{"en", "ja"} {
 			u := c.target + sepFor(c.target) + "lang=" + lang

@@ -1,0 +1,93 @@
+package storecache
+
+import "reflect"
+
+// clone deep-copies v: slices, maps, pointers and structs (exported and
+// unexported fields alike, through reflect.Value's Set on a new value),
+// so a cached answer is never shared with a caller.
+func clone[T any](v T) T {
+	rv := reflect.ValueOf(&v).Elem()
+	out := reflect.New(rv.Type()).Elem()
+	deep(out, rv)
+	return out.Interface().(T)
+}
+
+func deep(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Slice:
+		if src.IsNil() {
+			return
+		}
+		n := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		if plain(src.Type().Elem()) {
+			reflect.Copy(n, src)
+		} else {
+			for i := 0; i < src.Len(); i++ {
+				deep(n.Index(i), src.Index(i))
+			}
+		}
+		dst.Set(n)
+	case reflect.Map:
+		if src.IsNil() {
+			return
+		}
+		n := reflect.MakeMapWithSize(src.Type(), src.Len())
+		it := src.MapRange()
+		for it.Next() {
+			v := reflect.New(src.Type().Elem()).Elem()
+			deep(v, it.Value())
+			n.SetMapIndex(it.Key(), v)
+		}
+		dst.Set(n)
+	case reflect.Pointer:
+		if src.IsNil() {
+			return
+		}
+		n := reflect.New(src.Type().Elem())
+		deep(n.Elem(), src.Elem())
+		dst.Set(n)
+	case reflect.Struct:
+		if plain(src.Type()) || !allExported(src.Type()) {
+			// Values such as netip.Addr, time.Time and civil.Day are
+			// immutable: copied as they are.
+			dst.Set(src)
+			return
+		}
+		for i := 0; i < src.NumField(); i++ {
+			deep(dst.Field(i), src.Field(i))
+		}
+	case reflect.Array:
+		for i := 0; i < src.Len(); i++ {
+			deep(dst.Index(i), src.Index(i))
+		}
+	default:
+		dst.Set(src)
+	}
+}
+
+// plain reports whether values of t hold no reference a caller could
+// change through (no slice, map or pointer, interface or func).
+func plain(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return false
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if !plain(t.Field(i).Type) {
+				return false
+			}
+		}
+	case reflect.Array:
+		return plain(t.Elem())
+	}
+	return true
+}
+
+func allExported(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if !t.Field(i).IsExported() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,239 @@
+// Package storecache keeps the answers of a store's read questions so that
+// the dashboard, the API and the report answer at once when asked again.
+//
+// A Store wraps the store serve owns, through which every write of the
+// process passes (ingests over the owner's socket, live capture intervals,
+// honeypot sessions, reassignments): each write moves the store's
+// generation on. An answer computed at the current generation is served as
+// it is. An answer older than the store's last write is served for at most
+// MaxStale after it was computed, while one refresh runs in the background
+// (stale-while-revalidate: a live sensor commits every few seconds, and
+// recomputing every page's questions at each commit would keep the
+// database busy for nothing); past MaxStale it is computed again before
+// answering. Identical questions asked together are computed once.
+//
+// Answers are deep-copied on the way out, so a caller that sorts or edits
+// what it got never changes what the next caller gets. Errors are not
+// kept. The number of answers kept is bounded (least recently used first
+// out).
+package storecache
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// Options bound the cache.
+type Options struct {
+	// MaxEntries is how many answers are kept (default 4096).
+	MaxEntries int
+	// MaxStale is how long an answer is served after the store changed
+	// under it, refreshed in the background (default 30s; negative: never
+	// served stale).
+	MaxStale time.Duration
+	// RefreshTimeout bounds a background refresh (default 2m).
+	RefreshTimeout time.Duration
+}
+
+// Stats are the cache's counters.
+type Stats struct {
+	Hits, StaleHits, Misses, Refreshes, Entries uint64
+	Generation                                  uint64
+}
+
+// Store is a store.Store whose read answers are kept.
+type Store struct {
+	store.Store
+	opt    Options
+	direct bool // reads go to the store (Direct)
+	*shared
+}
+
+// shared is the cache the views of one Store share.
+type shared struct {
+	gen atomic.Uint64
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	lru     *list.List // of *entry, most recent first
+
+	hits, stale, misses, refreshes atomic.Uint64
+}
+
+type entry struct {
+	key        string
+	gen        uint64
+	at         time.Time
+	val        any
+	err        error
+	ready      chan struct{}
+	refreshing bool
+	elem       *list.Element
+}
+
+// New wraps st.
+func New(st store.Store, opt Options) *Store {
+	if opt.MaxEntries <= 0 {
+		opt.MaxEntries = 4096
+	}
+	if opt.MaxStale == 0 {
+		opt.MaxStale = 30 * time.Second
+	}
+	if opt.RefreshTimeout <= 0 {
+		opt.RefreshTimeout = 2 * time.Minute
+	}
+	return &Store{Store: st, opt: opt, shared: &shared{entries: map[string]*entry{}, lru: list.New()}}
+}
+
+// Fresh is a view of the same cache that never answers stale: an answer
+// computed before the store's last write is computed again (the API:
+// what a script reads right after an ingest includes it).
+func (s *Store) Fresh() *Store {
+	v := *s
+	v.opt.MaxStale = -1
+	return &v
+}
+
+// Direct is a view whose reads all go to the store while its writes move
+// the cache's generation on (the owner's socket: another process's
+// ingest and its stats right after).
+func (s *Store) Direct() *Store {
+	v := *s
+	v.direct = true
+	return &v
+}
+
+// Generation is the number of writes seen.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// Invalidate moves the generation on, as a write does.
+func (s *Store) Invalidate() { s.gen.Add(1) }
+
+// CacheStats returns the counters.
+func (s *Store) CacheStats() Stats {
+	s.mu.Lock()
+	n := len(s.entries)
+	s.mu.Unlock()
+	return Stats{Hits: s.hits.Load(), StaleHits: s.stale.Load(), Misses: s.misses.Load(),
+		Refreshes: s.refreshes.Load(), Entries: uint64(n), Generation: s.gen.Load()}
+}
+
+// get answers key from the cache or by compute.
+func get[T any](ctx context.Context, s *Store, key string, compute func(context.Context) (T, error)) (T, error) {
+	v, err := s.lookup(ctx, key, func(ctx context.Context) (any, error) { return compute(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return clone(v.(T)), nil
+}
+
+func (s *Store) lookup(ctx context.Context, key string, compute func(context.Context) (any, error)) (any, error) {
+	if s.direct {
+		return compute(ctx)
+	}
+	for {
+		gen := s.gen.Load()
+		s.mu.Lock()
+		e := s.entries[key]
+		if e == nil {
+			e = &entry{key: key, gen: gen, ready: make(chan struct{})}
+			e.elem = s.lru.PushFront(e)
+			s.entries[key] = e
+			s.evict()
+			s.mu.Unlock()
+			s.misses.Add(1)
+			v, err := compute(ctx)
+			s.mu.Lock()
+			e.val, e.err, e.at = v, err, time.Now()
+			close(e.ready)
+			if err != nil {
+				s.remove(e)
+			}
+			s.mu.Unlock()
+			return v, err
+		}
+		s.lru.MoveToFront(e.elem)
+		select {
+		case <-e.ready:
+		default:
+			s.mu.Unlock()
+			select {
+			case <-e.ready:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		switch {
+		case e.err != nil:
+			s.remove(e)
+			s.mu.Unlock()
+			continue
+		case e.gen == gen:
+			v := e.val
+			s.mu.Unlock()
+			s.hits.Add(1)
+			return v, nil
+		case s.opt.MaxStale > 0 && time.Since(e.at) < s.opt.MaxStale:
+			v := e.val
+			if !e.refreshing {
+				e.refreshing = true
+				go s.refresh(e, gen, compute)
+			}
+			s.mu.Unlock()
+			s.stale.Add(1)
+			return v, nil
+		default:
+			// Too old: asked again, in the caller's time.
+			s.remove(e)
+			s.mu.Unlock()
+		}
+	}
+}
+
+// refresh computes e again in the background and replaces its answer.
+func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RefreshTimeout)
+	defer cancel()
+	s.refreshes.Add(1)
+	v, err := compute(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.refreshing = false
+	if err == nil && s.entries[e.key] == e {
+		e.val, e.gen, e.at = v, gen, time.Now()
+	}
+}
+
+func (s *Store) remove(e *entry) {
+	if s.entries[e.key] == e {
+		delete(s.entries, e.key)
+		s.lru.Remove(e.elem)
+	}
+}
+
+// evict drops the least recently used answers beyond MaxEntries (never
+// one still being computed).
+func (s *Store) evict() {
+	for el := s.lru.Back(); el != nil && len(s.entries) > s.opt.MaxEntries; {
+		prev := el.Prev()
+		e := el.Value.(*entry)
+		select {
+		case <-e.ready:
+			s.remove(e)
+		default:
+		}
+		el = prev
+	}
+}
+
+// key makes the cache key of a question.
+func key(method string, args ...any) string { return fmt.Sprintf("%s%#v", method, args) }
+

@@ -1,0 +1,185 @@
+package storecache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// fake answers Series with its current value and counts the questions.
+type fake struct {
+	store.Store
+	calls atomic.Int64
+	value atomic.Int64
+	fail  atomic.Bool
+	gate  chan struct{} // when set, Series waits for it
+}
+
+func (f *fake) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+	f.calls.Add(1)
+	if f.gate != nil {
+		<-f.gate
+	}
+	if f.fail.Load() {
+		return nil, errors.New("boom")
+	}
+	return []store.Series{{Class: "mirai", Values: []float64{float64(f.value.Load())}}}, nil
+}
+
+func (f *fake) Commit(ctx context.Context, b *store.Batch) (int32, error) {
+	f.value.Add(1)
+	return 1, nil
+}
+
+func val(t *testing.T, s *Store, q store.SeriesQuery) float64 {
+	t.Helper()
+	ss, err := s.Series(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss[0].Values[0]
+}
+
+func TestHitsStaleAndRefresh(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxStale: time.Hour})
+	q := store.SeriesQuery{Dim: "country"}
+	if val(t, s, q) != 0 || val(t, s, q) != 0 || f.calls.Load() != 1 {
+		t.Fatalf("asked the store %d times for one question", f.calls.Load())
+	}
+	// Another question is another entry.
+	val(t, s, store.SeriesQuery{Dim: "port"})
+	if f.calls.Load() != 2 {
+		t.Fatalf("calls %d", f.calls.Load())
+	}
+	// A write: the stale answer comes at once, a refresh follows.
+	s.Commit(context.Background(), &store.Batch{})
+	if v := val(t, s, q); v != 0 {
+		t.Fatalf("stale answer %v, want the old 0", v)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for val(t, s, q) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh never replaced the stale answer")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	st := s.CacheStats()
+	if st.Refreshes != 1 || st.StaleHits == 0 || st.Misses != 2 || st.Generation != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestNoStale(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxStale: -1})
+	q := store.SeriesQuery{}
+	val(t, s, q)
+	s.Commit(context.Background(), &store.Batch{})
+	if v := val(t, s, q); v != 1 || f.calls.Load() != 2 {
+		t.Fatalf("after a write: %v after %d calls, want 1 after 2", v, f.calls.Load())
+	}
+}
+
+func TestCopies(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{})
+	ss, _ := s.Series(context.Background(), store.SeriesQuery{})
+	ss[0].Values[0] = 99
+	ss[0].Class = "x"
+	if v := val(t, s, store.SeriesQuery{}); v != 0 {
+		t.Fatalf("a caller's edit reached the cache: %v", v)
+	}
+}
+
+func TestOnceAndErrors(t *testing.T) {
+	f := &fake{gate: make(chan struct{})}
+	s := New(f, Options{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); val(t, s, store.SeriesQuery{}) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(f.gate)
+	wg.Wait()
+	if f.calls.Load() != 1 {
+		t.Fatalf("8 identical questions asked the store %d times", f.calls.Load())
+	}
+	f.fail.Store(true)
+	q := store.SeriesQuery{Dim: "asn"}
+	for range 2 {
+		if _, err := s.Series(context.Background(), q); err == nil {
+			t.Fatal("no error")
+		}
+	}
+	if f.calls.Load() != 3 {
+		t.Fatalf("errors kept: %d calls", f.calls.Load())
+	}
+}
+
+func TestBounded(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxEntries: 10})
+	for i := range 100 {
+		val(t, s, store.SeriesQuery{Keep: []store.Key{{ASN: uint32(i)}}})
+	}
+	if n := s.CacheStats().Entries; n > 10 {
+		t.Fatalf("%d entries kept, at most 10", n)
+	}
+}
+
+func TestTxFinishInvalidates(t *testing.T) {
+	s := New(&fakeTx{}, Options{})
+	tx, err := s.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != 0 {
+		t.Fatal("Begin moved the generation")
+	}
+	tx.Finish(context.Background(), store.Ingest{}, false, store.Sensor{})
+	if s.Generation() != 1 {
+		t.Fatal("Finish did not move the generation")
+	}
+}
+
+type fakeTx struct {
+	store.Store
+	store.Tx
+}
+
+func (f *fakeTx) Begin(context.Context) (store.Tx, error) { return f, nil }
+func (f *fakeTx) Finish(context.Context, store.Ingest, bool, store.Sensor) error {
+	return nil
+}
+
+func TestViews(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxStale: time.Hour})
+	fresh, direct := s.Fresh(), s.Direct()
+	q := store.SeriesQuery{}
+	val(t, s, q)
+	val(t, fresh, q)
+	if f.calls.Load() != 1 {
+		t.Fatalf("the fresh view did not share the answer: %d calls", f.calls.Load())
+	}
+	direct.Commit(context.Background(), &store.Batch{})
+	if s.Generation() != 1 {
+		t.Fatal("a write through the direct view did not move the generation")
+	}
+	if v := val(t, fresh, q); v != 1 {
+		t.Fatalf("the fresh view answered %v after a write, want 1", v)
+	}
+	n := f.calls.Load()
+	val(t, direct, q)
+	val(t, direct, q)
+	if f.calls.Load() != n+2 {
+		t.Fatal("the direct view used the cache")
+	}
+}
