@@ -236,4 +236,3 @@ func (s *Store) evict() {
 
 // key makes the cache key of a question.
 func key(method string, args ...any) string { return fmt.Sprintf("%s%#v", method, args) }
-
