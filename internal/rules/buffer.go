@@ -38,6 +38,8 @@ const (
 	BufLocation                   // http.location
 	BufCmdline                    // honeyscope.cmdline: one honeypot shell command line
 	BufDNSQuery                   // dns.query: the first question's name, dotted
+	BufTLSSNI                     // tls.sni: server_name of a ClientHello
+	BufTLSCerts                   // tls.certs: each certificate of a Certificate message (multi-buffer)
 	numBuffers
 )
 
@@ -51,7 +53,7 @@ var bufferNames = [numBuffers]string{
 	BufProtocol: "http.protocol", BufRequestLine: "http.request_line", BufStart: "http.start",
 	BufStatCode: "http.stat_code", BufStatMsg: "http.stat_msg", BufResponseLine: "http.response_line",
 	BufResponseBody: "http.response_body", BufServer: "http.server", BufLocation: "http.location",
-	BufCmdline: "honeyscope.cmdline", BufDNSQuery: "dns.query",
+	BufCmdline: "honeyscope.cmdline", BufDNSQuery: "dns.query", BufTLSSNI: "tls.sni", BufTLSCerts: "tls.certs",
 }
 
 // String returns the buffer's keyword ("http.uri", "payload", ...).
@@ -80,6 +82,7 @@ var stickyBuffers = map[string]Buffer{
 	"http.response_line": BufResponseLine, "http.response_body": BufResponseBody,
 	"http.server": BufServer, "http.location": BufLocation,
 	"honeyscope.cmdline": BufCmdline, "dns.query": BufDNSQuery, "dns_query": BufDNSQuery,
+	"tls.sni": BufTLSSNI, "tls_sni": BufTLSSNI, "tls.certs": BufTLSCerts,
 }
 
 // legacyModifiers maps the content modifiers of the older syntax

@@ -35,6 +35,9 @@ func (p *parser) finish() error {
 		if l.buf.isHTTP() && r.proto != ProtoHTTP && r.proto != ProtoTCP && r.proto != ProtoIP {
 			return fmt.Errorf("%s in a %s rule", l.buf, r.Proto)
 		}
+		if (l.buf == BufTLSSNI || l.buf == BufTLSCerts) && r.proto != ProtoTLS && r.proto != ProtoTCP && r.proto != ProtoIP {
+			return fmt.Errorf("%s in a %s rule", l.buf, r.Proto)
+		}
 		if l.buf == BufDNSQuery && r.proto != ProtoDNS && r.proto != ProtoUDP && r.proto != ProtoIP && r.proto != ProtoTCP {
 			return fmt.Errorf("dns.query in a %s rule", r.Proto)
 		}
@@ -58,7 +61,7 @@ func (p *parser) finish() error {
 			}
 		}
 	}
-	if (r.flags != nil) && r.proto != ProtoTCP && r.proto != ProtoHTTP && r.proto != ProtoIP {
+	if (r.flags != nil) && r.proto != ProtoTCP && r.proto != ProtoHTTP && r.proto != ProtoTLS && r.proto != ProtoIP {
 		return fmt.Errorf("flags in a %s rule", r.Proto)
 	}
 	r.fp = pickFastPattern(r)

@@ -164,6 +164,8 @@ func parseHeader(r *Rule, h string, vars Vars) error {
 		r.proto = ProtoHTTP
 	case "dns":
 		r.proto = ProtoDNS
+	case "tls":
+		r.proto = ProtoTLS
 	default:
 		return fmt.Errorf("protocol %s not supported (no parser for it)", f[1])
 	}
@@ -227,14 +229,12 @@ var unsupportedKeywords = map[string]string{
 	"xbits":              "xbits (cross-flow bits) not supported",
 	"base64_decode":      "base64_decode not supported",
 	"base64_data":        "base64_data not supported",
-	"tls.certs":          "TLS is not parsed (tls.certs)",
-	"tls.sni":            "TLS is not parsed (tls.sni)",
-	"tls.version":        "TLS is not parsed (tls.version)",
-	"tls.cert_subject":   "TLS is not parsed (tls.cert_subject)",
-	"tls_cert_subject":   "TLS is not parsed (tls_cert_subject)",
-	"tls.cert_issuer":    "TLS is not parsed (tls.cert_issuer)",
-	"ssl_state":          "TLS is not parsed (ssl_state)",
-	"ssl_version":        "TLS is not parsed (ssl_version)",
+	"tls.version":        "TLS field not parsed (tls.version)",
+	"tls.cert_subject":   "TLS field not parsed (tls.cert_subject)",
+	"tls_cert_subject":   "TLS field not parsed (tls_cert_subject)",
+	"tls.cert_issuer":    "TLS field not parsed (tls.cert_issuer)",
+	"ssl_state":          "TLS field not parsed (ssl_state)",
+	"ssl_version":        "TLS field not parsed (ssl_version)",
 	"app-layer-event":    "app-layer-event not supported",
 	"app-layer-protocol": "app-layer-protocol not supported",
 	"decode-event":       "decode-event not supported",

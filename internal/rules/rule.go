@@ -40,7 +40,8 @@ func (a Action) String() string {
 type Proto uint8
 
 // Header protocols. ProtoHTTP is TCP whose payload parses as an HTTP request
-// or response; ProtoDNS is UDP or TCP whose payload parses as a DNS message.
+// or response; ProtoDNS is UDP whose payload parses as a DNS query; ProtoTLS
+// is TCP whose payload starts with a TLS handshake record.
 const (
 	ProtoIP Proto = iota
 	ProtoTCP
@@ -48,6 +49,7 @@ const (
 	ProtoICMP
 	ProtoHTTP
 	ProtoDNS
+	ProtoTLS
 )
 
 // Rule is one loaded rule. The exported fields describe it; the compiled
