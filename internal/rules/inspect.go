@@ -58,7 +58,7 @@ func (m *Matcher) inspect(l *list, buf []byte, i, prev int) bool {
 				return false
 			}
 			if !e.neg {
-				if m.spanSet && m.span.Start < 0 {
+				if e.needEnd && m.spanSet && m.span.Start < 0 {
 					m.span = Alert{Buffer: l.buf, Start: int32(start), End: int32(start + end)}
 				}
 				if e.needEnd {
