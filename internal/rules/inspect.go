@@ -66,11 +66,13 @@ func (m *Matcher) inspect(l *list, buf []byte, i, prev int) bool {
 				}
 			}
 		case ekIsdataat:
-			pos := e.n
+			// As in Suricata: absolute isdataat:N wants a byte at offset N;
+			// relative wants N more bytes after the previous match.
+			has := e.n < len(buf)
 			if e.relative {
-				pos += prev
+				has = prev+e.n <= len(buf)
 			}
-			if (pos < len(buf)) == e.neg {
+			if has == e.neg {
 				return false
 			}
 		case ekByteTest:
