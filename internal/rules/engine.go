@@ -13,8 +13,16 @@ type Engine struct {
 	rules  []*Rule
 	set    *Set
 	prefil [numBuffers]*mpm.Matcher
-	// always lists, per packet kind, the rules without a fast pattern.
-	always [numKinds][]int32
+	// always lists, per packet kind, the rules without a fast pattern and
+	// without buffers; alwaysBuf, per kind and buffer, those without a
+	// fast pattern whose first list inspects that buffer (evaluated only
+	// when the buffer is present).
+	always    [numKinds][]int32
+	// dpBits holds, for each rule of the always lists (nil for others),
+	// its destination ports as a bitmap (both directions for "<>"), so a
+	// packet to another port skips it for one load.
+	dpBits []*[1024]uint64
+	alwaysBuf [numKinds][numBuffers][]int32
 	needs  uint64 // buffers some rule inspects or prefilters on
 	order  []int32
 	fbits  int
@@ -45,8 +53,14 @@ func Compile(s *Set) (*Engine, error) {
 			continue
 		}
 		for k := 0; k < numKinds; k++ {
-			if r.couldMatchKind(k) {
+			if !r.couldMatchKind(k) {
+				continue
+			}
+			if len(r.lists) == 0 {
 				e.always[k] = append(e.always[k], int32(i))
+			} else {
+				b := r.lists[0].buf
+				e.alwaysBuf[k][b] = append(e.alwaysBuf[k][b], int32(i))
 			}
 		}
 	}
@@ -61,6 +75,22 @@ func Compile(s *Set) (*Engine, error) {
 		e.prefil[b] = m
 		e.needs |= 1 << b
 	}
+	e.dpBits = make([]*[1024]uint64, len(s.Rules))
+	for k := range e.always {
+		for _, ri := range e.always[k] {
+			r := s.Rules[ri]
+			if e.dpBits[ri] != nil || r.dp.any || r.both {
+				continue
+			}
+			var bm [1024]uint64
+			for p := 0; p < 65536; p++ {
+				if r.dp.match(uint16(p)) {
+					bm[p>>6] |= 1 << (p & 63)
+				}
+			}
+			e.dpBits[ri] = &bm
+		}
+	}
 	// Evaluation order: rules that only set flowbits before rules that
 	// test them, so a packet that both sets and tests a bit sees the set
 	// (Suricata orders rules the same way); load order otherwise.
@@ -71,6 +101,9 @@ func Compile(s *Set) (*Engine, error) {
 			k += int32(len(s.Rules))
 		}
 		e.order[i] = k
+	}
+	for k := range e.always {
+		e.sortCandidates(e.always[k])
 	}
 	return e, nil
 }

@@ -86,7 +86,7 @@ func synthPayload(r *Rule) []byte {
 }
 
 // addrFor returns an address of the candidates the group accepts.
-func addrFor(g *addrGroup, cands ...netip.Addr) netip.Addr {
+func addrFor(g *addrMatcher, cands ...netip.Addr) netip.Addr {
 	for _, a := range cands {
 		if g.match(a) {
 			return a

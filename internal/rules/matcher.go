@@ -301,7 +301,11 @@ func (m *Matcher) run(ctx *Context, dst []Alert) []Alert {
 	m.sc.Reset()
 	c := m.cand[:0]
 	for b := Buffer(0); b < numBuffers; b++ {
-		if m.has&(1<<b) == 0 || e.prefil[b] == nil {
+		if m.has&(1<<b) == 0 {
+			continue
+		}
+		c = append(c, e.alwaysBuf[m.kind][b]...)
+		if e.prefil[b] == nil {
 			continue
 		}
 		if b == BufTLSCerts {
@@ -312,13 +316,21 @@ func (m *Matcher) run(ctx *Context, dst []Alert) []Alert {
 		}
 		c = e.prefil[b].Scan(m.sc, m.bufs[b], c)
 	}
-	c = append(c, e.always[m.kind]...)
+	hits := len(c) > 0
+	for _, ri := range e.always[m.kind] {
+		if bm := e.dpBits[ri]; bm != nil && m.dp != 0 && bm[m.dp>>6]&(1<<(m.dp&63)) == 0 {
+			continue
+		}
+		c = append(c, ri)
+	}
 	if len(c) == 0 {
 		m.cand = c
 		return dst
 	}
-	e.sortCandidates(c)
-	c = slices.Compact(c)
+	if hits {
+		e.sortCandidates(c)
+		c = slices.Compact(c)
+	}
 	m.cand = c
 	clear(m.tmpBits[:])
 	var st *State
@@ -447,19 +459,16 @@ func (m *Matcher) header(r *Rule) bool {
 }
 
 func (m *Matcher) hdrMatch(r *Rule, src netip.Addr, sp uint16, dst netip.Addr, dp uint16) bool {
-	if src.IsValid() && !r.src.match(src) {
-		return false
-	}
-	if dst.IsValid() && !r.dst.match(dst) {
-		return false
-	}
 	if sp != 0 && !r.sp.match(sp) {
 		return false
 	}
 	if dp != 0 && !r.dp.match(dp) {
 		return false
 	}
-	return true
+	if src.IsValid() && !r.src.match(src) {
+		return false
+	}
+	return !dst.IsValid() || r.dst.match(dst)
 }
 
 // flowBits returns the bit set of the current flow.

@@ -170,10 +170,11 @@ func parseHeader(r *Rule, h string, vars Vars) error {
 		return fmt.Errorf("protocol %s not supported (no parser for it)", f[1])
 	}
 	gp := &groupParser{vars: vars}
-	var err error
-	if r.src, err = gp.addr(f[2], 0); err != nil {
+	src, err := gp.addr(f[2], 0)
+	if err != nil {
 		return fmt.Errorf("source address: %w", err)
 	}
+	r.src = newAddrMatcher(src)
 	if r.sp, err = gp.port(f[3], 0); err != nil {
 		return fmt.Errorf("source port: %w", err)
 	}
@@ -184,9 +185,11 @@ func parseHeader(r *Rule, h string, vars Vars) error {
 	default:
 		return fmt.Errorf("direction %q not supported (want -> or <>)", f[4])
 	}
-	if r.dst, err = gp.addr(f[5], 0); err != nil {
+	dst, err := gp.addr(f[5], 0)
+	if err != nil {
 		return fmt.Errorf("destination address: %w", err)
 	}
+	r.dst = newAddrMatcher(dst)
 	if r.dp, err = gp.port(f[6], 0); err != nil {
 		return fmt.Errorf("destination port: %w", err)
 	}

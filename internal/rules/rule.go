@@ -70,7 +70,7 @@ type Rule struct {
 	Text       string   // the rule as written (continued lines joined)
 
 	proto    Proto
-	src, dst *addrGroup
+	src, dst *addrMatcher
 	sp, dp   *portGroup
 	both     bool // "<>": either direction
 	flow     flowOpts

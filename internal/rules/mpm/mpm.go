@@ -37,7 +37,7 @@ type Pattern struct {
 type Matcher struct {
 	class  [256]uint8
 	nclass uint32
-	delta  []uint32 // [state*nclass+class] = next state * nclass
+	delta  []uint32 // [state*nclass+class] = next state * nclass | hitFlag
 	// out[state] is the first pattern (index+1) ending in state, 0 none;
 	// dict[state] is the next state on the suffix chain with an output
 	// (pre-multiplied), or noDict.
@@ -54,6 +54,10 @@ type cpat struct {
 }
 
 const noDict = ^uint32(0)
+
+// hitFlag marks a transition into a state with an output on its suffix
+// chain, so the scan loop looks at outputs only on candidate hits.
+const hitFlag = 1 << 31
 
 func lower(b byte) byte {
 	if b-'A' < 26 {
@@ -124,7 +128,7 @@ func New(pats []Pattern) (*Matcher, error) {
 		nodes[s].out = int32(i + 1)
 	}
 	ns := len(nodes)
-	if uint64(ns)*uint64(n) >= 1<<32 {
+	if uint64(ns)*uint64(n) >= hitFlag {
 		return nil, errors.New("mpm: automaton too large")
 	}
 	m.delta = make([]uint32, ns*n)
@@ -169,6 +173,12 @@ func New(pats []Pattern) (*Matcher, error) {
 			m.dict[s] = m.dict[f]
 		}
 	}
+	for i, v := range m.delta {
+		t := v / uint32(n)
+		if m.out[t] != 0 || m.dict[t] != noDict {
+			m.delta[i] = v | hitFlag
+		}
+	}
 	return m, nil
 }
 
@@ -204,12 +214,12 @@ func (m *Matcher) Scan(s *Scanner, p []byte, dst []int32) []int32 {
 	nc := m.nclass
 	var st uint32
 	for i := 0; i < len(p); i++ {
-		st = delta[st+uint32(class[p[i]])]
-		q := st / nc
-		if m.out[q] == 0 && m.dict[q] == noDict {
+		t := delta[st+uint32(class[p[i]])]
+		st = t &^ hitFlag
+		if t&hitFlag == 0 {
 			continue
 		}
-		for q != noDict {
+		for q := st / nc; q != noDict; {
 			for pi := m.out[q]; pi != 0; pi = m.next[pi-1] {
 				cp := &m.pats[pi-1]
 				if int(cp.id) >= len(s.stamp) || s.stamp[cp.id] == s.gen {
