@@ -273,4 +273,3 @@ func protoName(p uint8) string {
 	}
 	return fmt.Sprintf("PROTO:%d", p)
 }
-

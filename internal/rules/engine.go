@@ -17,15 +17,15 @@ type Engine struct {
 	// without buffers; alwaysBuf, per kind and buffer, those without a
 	// fast pattern whose first list inspects that buffer (evaluated only
 	// when the buffer is present).
-	always    [numKinds][]int32
+	always [numKinds][]int32
 	// dpBits holds, for each rule of the always lists (nil for others),
 	// its destination ports as a bitmap (both directions for "<>"), so a
 	// packet to another port skips it for one load.
-	dpBits []*[1024]uint64
+	dpBits    []*[1024]uint64
 	alwaysBuf [numKinds][numBuffers][]int32
-	needs  uint64 // buffers some rule inspects or prefilters on
-	order  []int32
-	fbits  int
+	needs     uint64 // buffers some rule inspects or prefilters on
+	order     []int32
+	fbits     int
 	// tlsRules and dnsRules: some rule has a tls or dns header.
 	tlsRules, dnsRules bool
 }
