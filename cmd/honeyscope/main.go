@@ -141,7 +141,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE`: JSON (db, geoip, asn, tz, lang) or the YAML/TOML service configuration of serve (those keys and listen, honeypot: docs/honeypot.md); a regular file of at most 1 MiB; default ./honeyscope.json, ./honeyscope.yaml, ./honeyscope.toml or ~/.config/honeyscope/config.{json,yaml} when present")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g), newSessionsCmd(g), newSamplesCmd(g), newCoverageCmd(g))
+	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g), newSessionsCmd(g), newSamplesCmd(g), newCoverageCmd(g), newRulesCmd(g))
 	wrapRunE(root, g.explainStorePath)
 	return root
 }

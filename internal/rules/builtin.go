@@ -1,0 +1,109 @@
+package rules
+
+import (
+	"embed"
+	"strings"
+	"sync"
+
+	"github.com/honeyscope/honeyscope/internal/classify"
+)
+
+//go:embed builtin.rules
+var builtinFS embed.FS
+
+// BuiltinFile is the name of the embedded built-in rule file.
+const BuiltinFile = "builtin.rules"
+
+// LoadBuiltin returns a set holding the built-in rules: the exploit
+// patterns of internal/classify written in this syntax (sids 9000001+ for
+// payloads, 9100001+ for honeypot command lines). It loads with the same
+// parser as any rule file, so its syntax is checked by the tests.
+func LoadBuiltin(opt Options) (*Set, error) {
+	s := NewSet(opt)
+	if err := s.AddFS(builtinFS, BuiltinFile); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Pattern returns the value of the rule's "pattern NAME" metadata (the
+// built-in pattern it stands for), or "".
+func (r *Rule) Pattern() string {
+	for _, m := range r.Metadata {
+		if v, ok := strings.CutPrefix(m, "pattern "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// ExploitAdapter implements classify.ExploitMatcher over an engine, so the
+// packet pipeline can switch from the built-in patterns to rules: Match
+// returns the index of the first (lowest index) rule that matches the
+// payload, Pattern gives "sid:NNN" and the rule's msg. Matchers come from a
+// pool, so the adapter is safe for concurrent use and Match does not
+// allocate in steady state.
+type ExploitAdapter struct {
+	e    *Engine
+	pool sync.Pool
+	ids  []string
+}
+
+var _ classify.ExploitMatcher = (*ExploitAdapter)(nil)
+
+// NewExploitAdapter returns the adapter of e.
+func NewExploitAdapter(e *Engine) *ExploitAdapter {
+	a := &ExploitAdapter{e: e, ids: make([]string, len(e.rules))}
+	for i, r := range e.rules {
+		a.ids[i] = "sid:" + itoa(r.SID)
+	}
+	a.pool.New = func() any { return &adapterScratch{m: NewMatcher(e), dst: make([]Alert, 0, 8)} }
+	return a
+}
+
+type adapterScratch struct {
+	m   *Matcher
+	dst []Alert
+}
+
+// Match implements classify.ExploitMatcher: the payload is inspected as the
+// payload of a TCP packet to a server (so HTTP buffers apply) of unknown
+// addresses and ports; the result is a rule index or -1.
+func (a *ExploitAdapter) Match(payload []byte) int {
+	if len(payload) == 0 {
+		return -1
+	}
+	s := a.pool.Get().(*adapterScratch)
+	s.dst = s.m.Payload(payload, nil, s.dst[:0])
+	id := -1
+	if len(s.dst) > 0 {
+		id = int(s.dst[0].Rule)
+	}
+	a.pool.Put(s)
+	return id
+}
+
+// Pattern implements classify.ExploitMatcher: "sid:NNN" and the rule's msg.
+func (a *ExploitAdapter) Pattern(id int) (name, description string) {
+	if id < 0 || id >= len(a.ids) {
+		return "", ""
+	}
+	return a.ids[id], a.e.rules[id].Msg
+}
+
+// NumPatterns implements classify.ExploitMatcher.
+func (a *ExploitAdapter) NumPatterns() int { return len(a.ids) }
+
+func itoa(n uint32) string {
+	var b [10]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(b[i:])
+}
