@@ -67,7 +67,8 @@ some exploit payloads and sessions, to test that every view escapes them.`,
 		Example: `  honeyscope synth --out radiation.pcap --packets 1000000 --days 7
   honeyscope synth --out spike.pcap --days 30 --spike IT:21:12
   honeyscope synth --out events.pcap --days 60 --rise BR:30:7:4 --scanner NL:40:3000 --outage 50:2
-  honeyscope synth --out lab.pcap --days 14 --sessions 50 --hostile && honeyscope ingest lab.pcap lab.cowrie.json`,
+  honeyscope synth --out lab.pcap --days 14 --sessions 50 --hostile
+  honeyscope ingest lab.pcap lab.cowrie.json`,
 		Args: cobra.NoArgs,
 		// Every flag is checked before FILE is created: a bad flag must not
 		// truncate an existing capture.
