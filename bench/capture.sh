@@ -9,6 +9,7 @@
 #
 #   bench/capture.sh                              # 10 M packets, 300k..700k pps
 #   PACKETS=1000000 RATES="200000 400000" bench/capture.sh
+#   SERVE_FLAGS="--cpuprofile /tmp/serve.prof" RATES=300000 bench/capture.sh   # profile serve
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${PACKETS:-10000000}
@@ -55,8 +56,8 @@ HZ=$(getconf CLK_TCK)
 printf "%-9s %10s %11s %10s %10s %10s %11s %9s\n" rate sent sent/s counted kdrops qdrops cpu_ns/pkt rss_MiB
 for rate in $RATES; do
 	rm -f "$OUT/cap.duckdb" "$OUT/cap.duckdb.wal"
-	ip netns exec "$NS" "$OUT/honeyscope" serve --db "$OUT/cap.duckdb" --listen 127.0.0.1:18099 \
-		--interface vb --sensor bench --sensor-net "$SENSOR_NET" 2>"$OUT/serve.log" &
+	ip netns exec "$NS" "$OUT/honeyscope" ${SERVE_FLAGS:-} serve --db "$OUT/cap.duckdb" --listen 127.0.0.1:18099 \
+		--interface vb --sensor bench --sensor-net "$SENSOR_NET" ${CAPTURE_FLAGS:-} 2>"$OUT/serve.log" &
 	SERVE=$!
 	for _ in $(seq 100); do grep -q '"serving"\|msg=serving' "$OUT/serve.log" && break; sleep 0.1; done
 	c0=$(cpu_ticks "$SERVE")
