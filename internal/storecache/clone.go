@@ -1,6 +1,9 @@
 package storecache
 
-import "reflect"
+import (
+	"reflect"
+	"sync"
+)
 
 // clone deep-copies v: slices, maps, pointers and structs (exported and
 // unexported fields alike, through reflect.Value's Set on a new value),
@@ -47,7 +50,7 @@ func deep(dst, src reflect.Value) {
 		deep(n.Elem(), src.Elem())
 		dst.Set(n)
 	case reflect.Struct:
-		if plain(src.Type()) || !allExported(src.Type()) {
+		if plain(src.Type()) {
 			// Values such as netip.Addr, time.Time and civil.Day are
 			// immutable: copied as they are.
 			dst.Set(src)
@@ -65,13 +68,30 @@ func deep(dst, src reflect.Value) {
 	}
 }
 
+// plainTypes memoizes plain.
+var plainTypes sync.Map // reflect.Type -> bool
+
 // plain reports whether values of t hold no reference a caller could
-// change through (no slice, map or pointer, interface or func).
+// change through (no slice, map or pointer, interface or func). A struct
+// with unexported fields (netip.Addr, time.Time, civil.Day) is a value
+// its package keeps immutable: plain.
 func plain(t reflect.Type) bool {
+	if v, ok := plainTypes.Load(t); ok {
+		return v.(bool)
+	}
+	p := isPlain(t)
+	plainTypes.Store(t, p)
+	return p
+}
+
+func isPlain(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
 		return false
 	case reflect.Struct:
+		if !allExported(t) {
+			return true
+		}
 		for i := 0; i < t.NumField(); i++ {
 			if !plain(t.Field(i).Type) {
 				return false

@@ -3,6 +3,7 @@ package storecache
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,5 +182,37 @@ func TestViews(t *testing.T) {
 	val(t, direct, q)
 	if f.calls.Load() != n+2 {
 		t.Fatal("the direct view used the cache")
+	}
+}
+
+func TestClone(t *testing.T) {
+	type inner struct {
+		P    netip.Prefix
+		Tags []string
+	}
+	type row struct {
+		Name string
+		M    map[string][]int
+		In   *inner
+		Vals []float64
+		Ins  []inner
+	}
+	a := []row{{Name: "x", M: map[string][]int{"k": {1}}, In: &inner{P: netip.MustParsePrefix("192.0.2.0/24"), Tags: []string{"t"}},
+		Vals: []float64{1}, Ins: []inner{{Tags: []string{"u"}}}}}
+	b := clone(a)
+	b[0].Name, b[0].M["k"][0], b[0].In.Tags[0], b[0].Vals[0], b[0].Ins[0].Tags[0] = "y", 2, "z", 2, "w"
+	b[0].M["new"] = nil
+	if a[0].Name != "x" || a[0].M["k"][0] != 1 || len(a[0].M) != 1 || a[0].In.Tags[0] != "t" || a[0].Vals[0] != 1 || a[0].Ins[0].Tags[0] != "u" {
+		t.Fatalf("the copy shares with the original: %+v", a[0])
+	}
+	if b[0].In.P != a[0].In.P {
+		t.Fatal("a value lost in the copy")
+	}
+}
+
+func BenchmarkCloneBreakdown(b *testing.B) {
+	rows := make([]store.BreakdownRow, 100000)
+	for b.Loop() {
+		clone(rows)
 	}
 }
