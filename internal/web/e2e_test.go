@@ -194,6 +194,7 @@ type e2ePage struct {
 	CSP      []string `json:"csp"`
 	Dialogs  []string `json:"dialogs"`
 	Text     string   `json:"text"`
+	Overflow float64  `json:"overflow"` // how much wider than the window the page is, px
 }
 
 // e2eReadPage reads the page: a mark is a chart element with a tip (a
@@ -223,6 +224,7 @@ const e2eReadPage = `(() => {
     csp: window.__e2eCSP || ["no CSP recorder"],
     dialogs: window.__e2eDialogs || [],
     text: document.body.innerText,
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   };
 })()`
 
@@ -235,7 +237,10 @@ type e2eRun struct {
 	// script is the app's script, as the first page gave it.
 	script string
 	shots  string
-	times  []string
+	// every screenshots every page checked (HONEYSCOPE_SCREENSHOTS set).
+	every bool
+	n     int
+	times []string
 	// mark is how many problems the browser had reported when the page
 	// being checked was asked for.
 	mark int
@@ -285,6 +290,9 @@ func (r *e2eRun) check(target string, wantCharts bool, nav time.Duration) *e2ePa
 			r.t.Errorf("%s: charts without marks: %v", p.Path, p.Unmarked)
 		}
 	}
+	if p.Overflow > 0 {
+		r.t.Errorf("%s: the page is %.0f px wider than the window", p.Path, p.Overflow)
+	}
 	if p.Titles > 0 {
 		r.t.Errorf("%s: %d chart <title>s were not turned into tips (app.js did not run?)", p.Path, p.Titles)
 	}
@@ -305,6 +313,19 @@ func (r *e2eRun) check(target string, wantCharts bool, nav time.Duration) *e2ePa
 		r.t.Errorf("%s: dialogs called: %v", p.Path, p.Dialogs)
 	}
 	r.checkEvents(p.Path, r.mark)
+	if r.every {
+		r.n++
+		name := strings.Map(func(c rune) rune {
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
+				return c
+			}
+			return '_'
+		}, strings.Trim(p.Path, "/"))
+		if len(name) > 60 {
+			name = name[:60]
+		}
+		r.screenshot(fmt.Sprintf("page-%02d-%s", r.n, name))
+	}
 	return p
 }
 
@@ -410,12 +431,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	shots := os.Getenv("HONEYSCOPE_SCREENSHOTS")
+	every := shots != ""
 	if shots == "" {
 		shots = t.TempDir()
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := &e2eRun{t: t, ctx: bctx, base: srv.URL, events: ev, shots: shots}
+	r := &e2eRun{t: t, ctx: bctx, base: srv.URL, events: ev, shots: shots, every: every}
 	defer func() { t.Logf("first render (navigation start to load event end):\n%s", strings.Join(r.times, "\n")) }()
 
 	// The overview, in English (the browser asks for en-US), and the
