@@ -147,7 +147,7 @@ func (b *browserEvents) listener(ctx context.Context) func(ev any) {
 			b.add(fmt.Sprintf("exception at %s:%d:%d: %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, text))
 		case *cdplog.EventEntryAdded:
 			e := ev.Entry
-			if e.Level == cdplog.EntryLevelError || e.Level == cdplog.EntryLevelWarning || strings.Contains(e.Text, "Refused to") {
+			if e.Level == cdplog.EntryLevelError || e.Level == cdplog.EntryLevelWarning || isCSPMessage(e.Text) {
 				b.add(fmt.Sprintf("log %s/%s: %s (%s)", e.Source, e.Level, e.Text, e.URL))
 			}
 		case *cdppage.EventJavascriptDialogOpening:
@@ -159,6 +159,13 @@ func (b *browserEvents) listener(ctx context.Context) func(ev any) {
 			go chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}
+}
+
+// isCSPMessage reports whether a browser log text is a CSP refusal
+// (older Chromes: "Refused to ...", newer: "... violates the following
+// Content Security Policy directive ...").
+func isCSPMessage(s string) bool {
+	return strings.Contains(s, "Refused to") || strings.Contains(s, "Content Security Policy")
 }
 
 // e2eInit runs in every document before its own scripts: it records CSP
@@ -583,7 +590,44 @@ func TestBrowserEndToEnd(t *testing.T) {
 	r.checkTooltip()
 	r.checkBrush()
 	r.checkLanguage()
+	r.checkCanary()
 	r.checkRefresh()
+}
+
+// checkCanary makes sure the watch on the browser works: markup with an
+// inline handler put into a page by hand must be refused by the CSP, and
+// the test must see the refusal (as an event and in the browser's log)
+// and no dialog.
+func (r *e2eRun) checkCanary() {
+	t := r.t
+	r.open("/", true)
+	r.begin()
+	eval[chromedp.Void](r, "canary", `document.querySelector("main").insertAdjacentHTML("beforeend", '<img src="/nothing-here.png" onerror="alert(9)">')`)
+	var csp []string
+	for range 40 {
+		if csp = eval[[]string](r, "canary", `window.__e2eCSP`); len(csp) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(csp) == 0 {
+		t.Error("canary: an inline handler ran or was refused without a securitypolicyviolation event")
+	}
+	time.Sleep(100 * time.Millisecond)
+	probs, _ := r.events.since(r.mark)
+	refused := false
+	for _, p := range probs {
+		refused = refused || isCSPMessage(p)
+	}
+	if !refused {
+		t.Errorf("canary: the browser log has no CSP refusal; the test would miss one (saw %q)", probs)
+	}
+	r.events.mu.Lock()
+	d := r.events.dialogs
+	r.events.mu.Unlock()
+	if len(d) > 0 {
+		t.Errorf("canary: the inline handler ran: %v", d)
+	}
 }
 
 // checkTooltip hovers over a mark of the overview's daily chart: app.js's
