@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -162,7 +163,8 @@ func (q *request) sourcesTable(v *period.View, class, dim, key, id, caption stri
 	t := &table{ID: id, Caption: caption, Head: []string{q.T("source"), q.T("packets")}, Numeric: []bool{false, true},
 		CSVHead: []string{"src", "packets"}}
 	for _, s := range src {
-		t.Rows = append(t.Rows, []cell{text(s.Addr), num(s.Packets)})
+		a, _ := netip.ParseAddr(s.Addr)
+		t.Rows = append(t.Rows, []cell{link(s.Addr, q.sourceHref(a)), num(s.Packets)})
 		t.CSVRows = append(t.CSVRows, []string{s.Addr, raw(s.Packets)})
 	}
 	return t, nil

@@ -67,6 +67,7 @@ type layoutData struct {
 	LangLinks   []navItem
 	Filter      filterBar
 	CSS, JS     string
+	Icon        string
 	Refresh     int
 	Version     string
 	DataRange   string
@@ -137,7 +138,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, name
 
 // layout fills the parts of the layout every page shares.
 func (h *Handler) layout(q *request, c *content) *layoutData {
-	d := &layoutData{Lang: q.Lang, lang: q.Lang, h: h, C: c, CSS: assetURL("app.css"), JS: assetURL("app.js"),
+	d := &layoutData{Lang: q.Lang, lang: q.Lang, h: h, C: c, CSS: assetURL("app.css"), JS: assetURL("app.js"), Icon: assetURL("icon.svg"),
 		Refresh: q.F.Refresh, Version: h.deps.Version, Auth: h.deps.Login != nil, ReportEnabled: h.cfg.ReportDir != ""}
 	if d.Version == "" {
 		d.Version = "dev"

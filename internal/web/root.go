@@ -198,6 +198,9 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, q *request, er
 		h.errorPage(w, r, http.StatusNotFound, "", q.T("noData"))
 	case errors.Is(err, errNotFound):
 		h.errorPage(w, r, http.StatusNotFound, "", q.T("notFound"))
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (it navigated elsewhere): nobody to answer.
+		return
 	case errors.Is(err, context.DeadlineExceeded):
 		h.errorPage(w, r, http.StatusServiceUnavailable, "", q.T("timeout"))
 	case isUserError(err):

@@ -12,8 +12,13 @@
   document.querySelectorAll("figure.chart svg").forEach(function (svg) {
     svg.querySelectorAll("title").forEach(function (t) {
       var el = t.parentNode;
-      if (el === svg) return; // the chart's own title stays
-      el.setAttribute("data-tip", t.textContent);
+      if (el === svg) {
+        // The chart's own title becomes its accessible name: left in place,
+        // the browser would show it as a tooltip over every mark too.
+        if (!svg.hasAttribute("aria-label")) svg.setAttribute("aria-label", t.textContent);
+      } else {
+        el.setAttribute("data-tip", t.textContent);
+      }
       t.remove();
     });
     svg.addEventListener("mousemove", function (ev) {
