@@ -228,7 +228,7 @@ func (q *request) sessionTable(id, caption string, ss []session.Session) *table 
 		t.Rows = append(t.Rows, []cell{link(s.ID, q.sessionHref(s.ID)), text(q.when(s.Start)), text(s.Sensor), text(s.Service),
 			intCell(int(s.Port)), link(s.Src.String(), q.sourceHref(s.Src)), text(s.Country),
 			text(chart.Shorten(printable(s.Username, 64), 32)), text(chart.Shorten(printable(s.Password, 64), 32)),
-			text(q.yesNo(s.LoggedIn)), num(float64(len(s.Commands))), excerpt(first), text(s.EndReason)})
+			text(q.yesNo(s.LoggedIn)), num(float64(len(s.Commands))), excerpt(first), text(q.endReason(s.EndReason))})
 		t.CSVRows = append(t.CSVRows, []string{s.ID, utc(s.Start), utc(s.End), s.Sensor, s.Service, strconv.Itoa(int(s.Port)),
 			s.Src.String(), strconv.Itoa(int(s.SrcPort)), s.Country, s.Username, s.Password, strconv.FormatBool(s.LoggedIn),
 			strconv.Itoa(len(s.Commands)), first, s.EndReason, strconv.FormatInt(s.BytesIn, 10), strconv.FormatInt(s.BytesOut, 10)})
@@ -312,4 +312,30 @@ func (q *request) exploitHitTable(id string, ss []session.Session) *table {
 		}
 	}
 	return t
+}
+
+func init() {
+	addMessages(map[string][2]string{
+		"endclosed":   {"closed by the client", "クライアントが切断"},
+		"endexit":     {"logged out", "ログアウト"},
+		"endidle":     {"idle too long", "無通信で切断"},
+		"endtimeout":  {"session too long", "時間超過"},
+		"endbytes":    {"too many bytes", "受信量の上限"},
+		"endcommands": {"too many commands", "コマンド数の上限"},
+		"endline":     {"line too long", "行長の上限"},
+		"endshutdown": {"honeypot stopped", "ハニーポット停止"},
+		"endrefused":  {"refused", "拒否"},
+	})
+}
+
+// endReason is a session's end reason in the page's language (an
+// unknown one as recorded).
+func (q *request) endReason(r string) string {
+	if r == "" {
+		return ""
+	}
+	if _, ok := messages["end"+r]; ok {
+		return q.T("end" + r)
+	}
+	return r
 }

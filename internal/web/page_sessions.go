@@ -181,7 +181,7 @@ func buildSession(q *request, c *content) error {
 	fact("hpStart", q.when(s.Start))
 	fact("hpEnd", end)
 	fact("sessDuration", dur)
-	fact("hpEndReason", s.EndReason)
+	fact("hpEndReason", q.endReason(s.EndReason))
 	fact("hpLoggedIn", q.yesNo(s.LoggedIn))
 	if s.LoggedIn {
 		fact("username", chart.Shorten(printable(s.Username, 200), 64))
@@ -295,7 +295,7 @@ func transcript(q *request, s *session.Session) *table {
 		add(f.Time, "evFile", f.Via+" "+f.Path+" "+strconv.FormatInt(f.Size, 10)+" B "+f.Type+" "+f.SHA256)
 	}
 	if !s.End.IsZero() {
-		add(s.End, "evClosed", s.EndReason)
+		add(s.End, "evClosed", q.endReason(s.EndReason))
 	}
 	slices.SortStableFunc(evs, func(a, b event) int {
 		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.order, b.order))
