@@ -45,7 +45,8 @@ func BenchmarkBenchStore(b *testing.B) {
 		// As serve runs it: the store behind a cache; the first view of
 		// each page is cold (nothing cached), the second is what every
 		// later visitor gets.
-		h := newTestHandler(b, Dependencies{Store: storecache.New(st, storecache.Options{})}, Configuration{})
+		cst := storecache.New(st, storecache.Options{})
+		h := newTestHandler(b, Dependencies{Store: cst, Generation: cst.Generation}, Configuration{})
 		for _, u := range benchPages {
 			for i, dst := range []*[]time.Duration{&cold, &warm} {
 				t0 := time.Now()

@@ -6,9 +6,12 @@ import (
 )
 
 // contentCache keeps the content of pages just shown for a short while,
-// so that downloading a chart or table of a page just viewed does not
-// build the page again. Keys are the page and its filters (the language
-// included); the cache is bounded and entries expire.
+// so that showing a page again, or downloading a chart or table of a page
+// just viewed, does not build it again. Keys are the page, its filters
+// (the language included) and its own parameters; an entry is used only
+// while the store's generation (Dependencies.Generation) is the one it was
+// built at. The cache is bounded and entries expire. Content holds nothing
+// of the client (CSRF tokens and the login are added when rendering).
 type contentCache struct {
 	mu  sync.Mutex
 	m   map[string]cached
@@ -18,12 +21,13 @@ type contentCache struct {
 }
 
 type cached struct {
-	c  *content
-	at time.Time
+	c   *content
+	at  time.Time
+	gen uint64
 }
 
 const (
-	cacheEntries = 32
+	cacheEntries = 256
 	cacheTTL     = time.Minute
 )
 
@@ -31,23 +35,24 @@ func newContentCache(now func() time.Time) *contentCache {
 	return &contentCache{m: map[string]cached{}, max: cacheEntries, ttl: cacheTTL, now: now}
 }
 
-func cacheKey(p *page, f Filters) string {
+func cacheKey(p *page, q *request) string {
+	f := q.F
 	f.LangSet = true
-	return p.Name + "?" + f.Query().Encode()
+	return p.Name + "?" + f.Query().Encode() + "#" + q.args(true).Encode()
 }
 
-func (c *contentCache) get(key string) *content {
+func (c *contentCache) get(key string, gen uint64) *content {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	if !ok || c.now().Sub(e.at) > c.ttl {
+	if !ok || c.now().Sub(e.at) > c.ttl || e.gen != gen {
 		delete(c.m, key)
 		return nil
 	}
 	return e.c
 }
 
-func (c *contentCache) put(key string, x *content) {
+func (c *contentCache) put(key string, x *content, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -67,5 +72,5 @@ func (c *contentCache) put(key string, x *content) {
 			delete(c.m, oldest)
 		}
 	}
-	c.m[key] = cached{c: x, at: now}
+	c.m[key] = cached{c: x, at: now, gen: gen}
 }

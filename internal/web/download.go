@@ -40,7 +40,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, exts ...strin
 	if !ok {
 		return nil, nil, "", "", false
 	}
-	if c := h.cache.get(cacheKey(pg, q.F)); c != nil {
+	if c := h.cache.get(cacheKey(pg, q), h.generation()); c != nil {
 		return q, c, id, ext, true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.QueryTimeout)

@@ -32,6 +32,10 @@ type Dependencies struct {
 	// Login checks a user's password. Nil means no authentication (the
 	// dashboard is served on loopback only): no login page, no sessions.
 	Login func(ctx context.Context, user, pass string) bool
+	// Generation, when set, is the store's write counter
+	// (storecache.Store.Generation): a page built at another generation
+	// is built again. Nil: pages are kept for a minute.
+	Generation func() uint64
 	// Country is the domestic country (ISO code; "" is JP).
 	Country string
 	// Log receives errors behind 500 pages (nil: discarded).
@@ -137,6 +141,11 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		key, gen := cacheKey(p, q), h.generation()
+		if c := h.cache.get(key, gen); c != nil {
+			h.render(w, q, p, c)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.QueryTimeout)
 		defer cancel()
 		q.ctx = ctx
@@ -145,7 +154,7 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 			h.failure(w, r, q, err)
 			return
 		}
-		h.cache.put(cacheKey(p, q.F), c)
+		h.cache.put(key, c, gen)
 		h.render(w, q, p, c)
 	}
 }
@@ -220,4 +229,12 @@ func isUserError(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "has no data in the store") || strings.Contains(s, "before it starts") ||
 		strings.Contains(s, "is too long")
+}
+
+// generation is the store's write counter (0 without one).
+func (h *Handler) generation() uint64 {
+	if h.deps.Generation == nil {
+		return 0
+	}
+	return h.deps.Generation()
 }
