@@ -23,9 +23,10 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Long: `Exploit detection rules in a documented subset of Suricata's rule language
 (docs/rules.md): Emerging Threats Open, GreyNoise or a team's own rules.
 "rules check" says which rules load and why the others do not; "rules test"
-runs rules over a capture and prints the alerts per packet, like suricata -r.`,
+runs rules over a capture and prints the alerts per packet, like suricata -r;
+"rules diff" lists the rules two rule sets do not share.`,
 	}
-	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g))
+	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g), newRulesDiffCmd(g))
 	return cmd
 }
 
@@ -272,4 +273,56 @@ func protoName(p uint8) string {
 		return "IPV6-ICMP"
 	}
 	return fmt.Sprintf("PROTO:%d", p)
+}
+
+func newRulesDiffCmd(g *globals) *cobra.Command {
+	var f ruleFlags
+	cmd := &cobra.Command{
+		Use:   "diff A B",
+		Short: "List the rules added, removed and rev-changed from rule set A to B",
+		Long: `Compare two rule sets by gid:sid: print one line per rule only B has
+("added"), only A has ("removed"), and per rule whose rev differs
+("changed", old and new rev), then the line "N added, M removed, K changed".
+A and B are rule files or directories of *.rules files. Every rule line
+counts, commented-out (disabled) ones and those the engine cannot run
+included, as a census of a rule set does; a rule whose rev stayed the same
+counts as unchanged whatever else of its text changed.`,
+		Example: `  honeyscope rules diff et-open-2024-04-21/ et-open-2025-08-17/`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.disabled = true
+			var sets [2]*rules.Set
+			for i, a := range args {
+				s, err := f.loadSide(cmd, g, a)
+				if err != nil {
+					return err
+				}
+				sets[i] = s
+			}
+			return printRulesDiff(cmd.OutOrStdout(), rules.DiffSets(sets[0], sets[1]))
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// loadSide loads one side of rules diff: a rule file or directory.
+func (f *ruleFlags) loadSide(cmd *cobra.Command, g *globals, arg string) (*rules.Set, error) {
+	return f.load([]string{arg})
+}
+
+// printRulesDiff prints a diff as rules diff does.
+func printRulesDiff(out io.Writer, d rules.Diff) error {
+	w := bufio.NewWriter(out)
+	for _, r := range d.Added {
+		fmt.Fprintf(w, "added   %d:%d:%d %s\n", r.GID, r.SID, r.Rev, r.Msg)
+	}
+	for _, r := range d.Removed {
+		fmt.Fprintf(w, "removed %d:%d:%d %s\n", r.GID, r.SID, r.Rev, r.Msg)
+	}
+	for _, c := range d.Changed {
+		fmt.Fprintf(w, "changed %d:%d:%d -> %d %s\n", c.GID, c.SID, c.OldRev, c.Rev, c.Msg)
+	}
+	fmt.Fprintf(w, "%d added, %d removed, %d changed\n", len(d.Added), len(d.Removed), len(d.Changed))
+	return w.Flush()
 }

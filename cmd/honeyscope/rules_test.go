@@ -59,3 +59,30 @@ func TestRulesTestJAWSCapture(t *testing.T) {
 		t.Error("rules test without rules accepted")
 	}
 }
+
+func TestRulesDiff(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.rules"), filepath.Join(dir, "b.rules")
+	os.WriteFile(a, []byte(`alert tcp any any -> any any (msg:"same"; content:"a"; sid:1; rev:1;)
+alert tcp any any -> any any (msg:"bumped"; content:"b"; sid:2; rev:1;)
+alert tcp any any -> any any (msg:"gone"; content:"c"; sid:3; rev:1;)
+`), 0o644)
+	os.WriteFile(b, []byte(`alert tcp any any -> any any (msg:"same"; content:"a"; sid:1; rev:1;)
+alert tcp any any -> any any (msg:"bumped"; content:"bb"; sid:2; rev:2;)
+#alert tcp any any -> any any (msg:"new, disabled"; pcre:"/(a)\1/"; sid:4; rev:1;)
+`), 0o644)
+	out, err := run(t, "rules", "diff", a, b)
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	want := "added   1:4:1 new, disabled\nremoved 1:3:1 gone\nchanged 1:2:1 -> 2 bumped\n1 added, 1 removed, 1 changed\n"
+	if out != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", out, want)
+	}
+	if _, err := run(t, "rules", "diff", a); err == nil {
+		t.Error("diff of one set accepted")
+	}
+	if _, err := run(t, "rules", "diff", a, filepath.Join(dir, "absent.rules")); err == nil {
+		t.Error("diff with a missing path accepted")
+	}
+}
