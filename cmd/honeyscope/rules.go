@@ -13,6 +13,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/capture"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/rules"
+	"github.com/honeyscope/honeyscope/internal/ruleset"
 )
 
 // newRulesCmd groups the rule-set commands.
@@ -325,4 +326,20 @@ func printRulesDiff(out io.Writer, d rules.Diff) error {
 	}
 	fmt.Fprintf(w, "%d added, %d removed, %d changed\n", len(d.Added), len(d.Removed), len(d.Changed))
 	return w.Flush()
+}
+
+// loadPipelineRules reads the rule files and directories given with
+// --rules and compiles them with the built-in rules into the pipeline's
+// exploit matcher, saying on errw how many rules loaded.
+func loadPipelineRules(paths []string, errw io.Writer) (*rules.ExploitAdapter, []ruleset.File, error) {
+	files, err := ruleset.Read(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, s, err := ruleset.Matcher(files, rules.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(errw, "rules: %d rules loaded (built-in rules included), %d unsupported (honeyscope rules check lists them)\n", len(s.Rules), len(s.Unsupported))
+	return m, files, nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/ruleset"
 	"hash"
 	"io"
 	"log/slog"
@@ -69,7 +70,10 @@ type Config struct {
 	Locate func(netip.Addr) store.Place
 	// CountryDB and ASNDB describe the geolocation databases for the ingest log.
 	CountryDB, ASNDB string
-	// Exploits is the exploit matcher (nil: the built-in pattern set).
+	// Exploits is the exploit matcher (nil: the built-in rule file,
+	// ruleset.Builtin, for packets; for Cowrie logs the built-in pattern
+	// set, classify.NewBuiltinExploits, which the honeypot's own sessions
+	// are matched with too).
 	Exploits classify.ExploitMatcher
 	Version  string
 	Log      *slog.Logger
@@ -90,6 +94,8 @@ type Config struct {
 	// block of the store reads back (see duckstore.Store.Verify): one scan
 	// of the whole store per run.
 	SkipVerify bool
+
+	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
 
 // Phase is where a file was when the run was interrupted.
@@ -208,7 +214,14 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Exploits == nil {
-		cfg.Exploits = classify.NewBuiltinExploits()
+		cfg.commands = classify.NewBuiltinExploits()
+		a, err := ruleset.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Exploits = a
+	} else {
+		cfg.commands = cfg.Exploits
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
