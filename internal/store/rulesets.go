@@ -79,3 +79,15 @@ func ActiveRuleSet(sets []RuleSet, sensor string, day civil.Day) (RuleSet, bool)
 	}
 	return best, ok
 }
+
+// ErrNoRuleSets is returned by a store that keeps no rule sets.
+var ErrNoRuleSets = errors.New("this store keeps no rule sets")
+
+// RuleSetsOf returns st as a RuleSetStore, or an error saying it keeps
+// none.
+func RuleSetsOf(st any) (RuleSetStore, error) {
+	if r, ok := st.(RuleSetStore); ok {
+		return r, nil
+	}
+	return nil, ErrNoRuleSets
+}
