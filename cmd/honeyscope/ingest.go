@@ -153,12 +153,12 @@ had an error.`,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
 				SkipVerify: noVerify,
 			}
-			if len(ruleArgs) > 0 {
-				m, _, err := loadPipelineRules(ruleArgs, errw)
-				if err != nil {
-					return err
-				}
-				cfg.Exploits = m
+			m, rsID, err := pipelineRules(cmd.Context(), g, ruleArgs, sensor, tz, errw)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				cfg.Exploits, cfg.RuleSet = m, rsID
 			}
 			// Through the owner when `honeyscope serve` runs, else the file.
 			db := cfg.DBPath

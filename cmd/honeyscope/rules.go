@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,8 @@ func newRulesCmd(g *globals) *cobra.Command {
 runs rules over a capture and prints the alerts per packet, like suricata -r;
 "rules diff" lists the rules two rule sets do not share.`,
 	}
-	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g), newRulesDiffCmd(g))
+	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g), newRulesDiffCmd(g),
+		newRulesAddCmd(g), newRulesListCmd(g), newRulesShowCmd(g))
 	return cmd
 }
 
@@ -284,7 +286,8 @@ func newRulesDiffCmd(g *globals) *cobra.Command {
 		Long: `Compare two rule sets by gid:sid: print one line per rule only B has
 ("added"), only A has ("removed"), and per rule whose rev differs
 ("changed", old and new rev), then the line "N added, M removed, K changed".
-A and B are rule files or directories of *.rules files. Every rule line
+A and B are rule files or directories of *.rules files, or the names of rule
+sets stored with "rules add" (the newest of that name, or "#ID"). Every rule line
 counts, commented-out (disabled) ones and those the engine cannot run
 included, as a census of a rule set does; a rule whose rev stayed the same
 counts as unchanged whatever else of its text changed.`,
@@ -307,9 +310,26 @@ counts as unchanged whatever else of its text changed.`,
 	return cmd
 }
 
-// loadSide loads one side of rules diff: a rule file or directory.
+// loadSide loads one side of rules diff: a rule file or directory, else a
+// rule set stored under that name (or "#ID").
 func (f *ruleFlags) loadSide(cmd *cobra.Command, g *globals, arg string) (*rules.Set, error) {
-	return f.load([]string{arg})
+	if _, err := os.Stat(arg); err == nil {
+		return f.load([]string{arg})
+	}
+	st, done, err := openRuleSets(cmd.Context(), g, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a rule file or directory, and no store to look the name up in: %w", arg, err)
+	}
+	defer done()
+	rs, err := st.RuleSet(cmd.Context(), arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a rule file or directory: %w", arg, err)
+	}
+	opt, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	return ruleset.Load(ruleFiles(rs), f.builtin, opt)
 }
 
 // printRulesDiff prints a diff as rules diff does.

@@ -116,7 +116,7 @@ func ingestCowrie(ctx context.Context, cfg *Config, loc *time.Location, known kn
 		Frames: uint64(st.Events), Packets: r.Inbound, Undecodable: uint64(st.Bad),
 		First: st.First, Last: st.Last, ErrorOffset: -1,
 		CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
-		Detection: classify.DetectionVersion(cfg.commands),
+		Detection: classify.DetectionVersion(cfg.commands), RuleSet: cfg.RuleSet,
 	}
 	var problems []string
 	if st.Bad > 0 {

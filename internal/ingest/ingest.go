@@ -95,6 +95,10 @@ type Config struct {
 	// of the whole store per run.
 	SkipVerify bool
 
+	// RuleSet is the id of the stored rule set Exploits holds the rules
+	// of (store.Ingest.RuleSet); 0 for the built-in rules alone.
+	RuleSet int32
+
 	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
 
@@ -676,7 +680,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		Path:       absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
-		Detection: classify.DetectionVersion(cfg.Exploits),
+		Detection: classify.DetectionVersion(cfg.Exploits), RuleSet: cfg.RuleSet,
 	}
 	if sink.inbound > 0 {
 		in.First, in.Last = time.Unix(0, sink.first), time.Unix(0, sink.last)
