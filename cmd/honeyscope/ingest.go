@@ -38,6 +38,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		workers  int
 		quiet    bool
 		parts    int
+		ruleArgs []string
 		geoFlags geoOptions
 		prefixes []netip.Prefix
 	)
@@ -152,6 +153,13 @@ had an error.`,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
 				SkipVerify: noVerify,
 			}
+			m, rsID, err := pipelineRules(cmd.Context(), g, ruleArgs, sensor, tz, errw)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				cfg.Exploits, cfg.RuleSet = m, rsID
+			}
 			// Through the owner when `honeyscope serve` runs, else the file.
 			db := cfg.DBPath
 			cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
@@ -190,6 +198,7 @@ had an error.`,
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	f.StringSliceVar(&ruleArgs, "rules", nil, "classify exploits with these rule files or directories (Suricata syntax, docs/rules.md) and the built-in rules (default: the built-in rules alone)")
 	f.IntVar(&parts, "part-sources", 0, "write a file in parts of this many source-days per shard (default 1M; bounds memory)")
 	f.MarkHidden("part-sources")
 	geoFlags.register(f)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/capture"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/rules"
+	"github.com/honeyscope/honeyscope/internal/ruleset"
 )
 
 // newRulesCmd groups the rule-set commands.
@@ -23,9 +25,11 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Long: `Exploit detection rules in a documented subset of Suricata's rule language
 (docs/rules.md): Emerging Threats Open, GreyNoise or a team's own rules.
 "rules check" says which rules load and why the others do not; "rules test"
-runs rules over a capture and prints the alerts per packet, like suricata -r.`,
+runs rules over a capture and prints the alerts per packet, like suricata -r;
+"rules diff" lists the rules two rule sets do not share.`,
 	}
-	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g))
+	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g), newRulesDiffCmd(g),
+		newRulesAddCmd(g), newRulesListCmd(g), newRulesShowCmd(g))
 	return cmd
 }
 
@@ -272,4 +276,90 @@ func protoName(p uint8) string {
 		return "IPV6-ICMP"
 	}
 	return fmt.Sprintf("PROTO:%d", p)
+}
+
+func newRulesDiffCmd(g *globals) *cobra.Command {
+	var f ruleFlags
+	cmd := &cobra.Command{
+		Use:   "diff A B",
+		Short: "List the rules added, removed and rev-changed from rule set A to B",
+		Long: `Compare two rule sets by gid:sid: print one line per rule only B has
+("added"), only A has ("removed"), and per rule whose rev differs
+("changed", old and new rev), then the line "N added, M removed, K changed".
+A and B are rule files or directories of *.rules files, or the names of rule
+sets stored with "rules add" (the newest of that name, or "#ID"). Every rule line
+counts, commented-out (disabled) ones and those the engine cannot run
+included, as a census of a rule set does; a rule whose rev stayed the same
+counts as unchanged whatever else of its text changed.`,
+		Example: `  honeyscope rules diff et-open-2024-04-21/ et-open-2025-08-17/`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.disabled = true
+			var sets [2]*rules.Set
+			for i, a := range args {
+				s, err := f.loadSide(cmd, g, a)
+				if err != nil {
+					return err
+				}
+				sets[i] = s
+			}
+			return printRulesDiff(cmd.OutOrStdout(), rules.DiffSets(sets[0], sets[1]))
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+// loadSide loads one side of rules diff: a rule file or directory, else a
+// rule set stored under that name (or "#ID").
+func (f *ruleFlags) loadSide(cmd *cobra.Command, g *globals, arg string) (*rules.Set, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return f.load([]string{arg})
+	}
+	st, done, err := openRuleSets(cmd.Context(), g, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a rule file or directory, and no store to look the name up in: %w", arg, err)
+	}
+	defer done()
+	rs, err := st.RuleSet(cmd.Context(), arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a rule file or directory: %w", arg, err)
+	}
+	opt, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	return ruleset.Load(ruleFiles(rs), f.builtin, opt)
+}
+
+// printRulesDiff prints a diff as rules diff does.
+func printRulesDiff(out io.Writer, d rules.Diff) error {
+	w := bufio.NewWriter(out)
+	for _, r := range d.Added {
+		fmt.Fprintf(w, "added   %d:%d:%d %s\n", r.GID, r.SID, r.Rev, r.Msg)
+	}
+	for _, r := range d.Removed {
+		fmt.Fprintf(w, "removed %d:%d:%d %s\n", r.GID, r.SID, r.Rev, r.Msg)
+	}
+	for _, c := range d.Changed {
+		fmt.Fprintf(w, "changed %d:%d:%d -> %d %s\n", c.GID, c.SID, c.OldRev, c.Rev, c.Msg)
+	}
+	fmt.Fprintf(w, "%d added, %d removed, %d changed\n", len(d.Added), len(d.Removed), len(d.Changed))
+	return w.Flush()
+}
+
+// loadPipelineRules reads the rule files and directories given with
+// --rules and compiles them with the built-in rules into the pipeline's
+// exploit matcher, saying on errw how many rules loaded.
+func loadPipelineRules(paths []string, errw io.Writer) (*rules.ExploitAdapter, []ruleset.File, error) {
+	files, err := ruleset.Read(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, s, err := ruleset.Matcher(files, rules.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(errw, "rules: %d rules loaded (built-in rules included), %d unsupported (honeyscope rules check lists them)\n", len(s.Rules), len(s.Unsupported))
+	return m, files, nil
 }

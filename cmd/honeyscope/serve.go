@@ -271,8 +271,13 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if o.svc != nil {
 		capSection = o.svc.Capture
 	}
+	// Rules are read once, at start: a reload keeps them.
+	capRules, err := captureRules(o.svc, stderr)
+	if err != nil {
+		return err
+	}
 	capSlot, err := newCaptureSlot(r.Logger("capture"), capSection, func(c svcconfig.Capture) (*livecap.Component, error) {
-		return newCapture(r, c, cst.Direct(), geoC)
+		return newCapture(r, c, cst.Direct(), geoC, capRules)
 	})
 	if err != nil {
 		return err

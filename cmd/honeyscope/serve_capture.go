@@ -2,15 +2,18 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/honeyscope/honeyscope/internal/classify"
 	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
 	"github.com/honeyscope/honeyscope/internal/livecap"
 	geocomp "github.com/honeyscope/honeyscope/internal/locator"
+	"github.com/honeyscope/honeyscope/internal/ruleset"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -24,6 +27,7 @@ type captureOptions struct {
 	workers    int
 	filter     string
 	archiveDir string
+	rules      []string
 }
 
 func (o *captureOptions) register(f *pflag.FlagSet) {
@@ -33,11 +37,15 @@ func (o *captureOptions) register(f *pflag.FlagSet) {
 	f.BoolVar(&o.promisc, "promisc", false, "with --interface: capture in promiscuous mode")
 	f.StringVar(&o.filter, "filter", "", "with --interface: a capture filter `EXPR` in tcpdump's language (\"not port 22\"), compiled with tcpdump")
 	f.StringVar(&o.archiveDir, "archive-dir", "", "with --interface: keep the raw packets in rotating gzip pcapng files in `DIR` (ingest recognises them as already counted)")
+	f.StringSliceVar(&o.rules, "rules", nil, "live capture classifies exploits with these rule `PATHS` (files or directories, Suricata syntax) and the built-in rules; replaces the configuration's rules")
 	f.IntVar(&o.workers, "capture-workers", 0, "with --interface: capture sockets per interface, spread by the kernel (default 1)")
 }
 
 // apply merges the flags into the configuration's capture section.
 func (o *captureOptions) apply(f *svcconfig.File) error {
+	if len(o.rules) > 0 {
+		f.Rules = o.rules
+	}
 	if len(o.interfaces) == 0 {
 		if len(o.sensorNet) > 0 || o.sensor != "" || o.promisc || o.workers != 0 || o.filter != "" || o.archiveDir != "" {
 			return fmt.Errorf("--sensor-net, --sensor, --promisc, --filter, --archive-dir and --capture-workers need --interface")
@@ -74,12 +82,12 @@ func (o *captureOptions) apply(f *svcconfig.File) error {
 
 // newCapture builds the live capture component, or nil when no interface
 // is configured.
-func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, geoC *geocomp.Component) (*livecap.Component, error) {
+func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, geoC *geocomp.Component, exploits classify.ExploitMatcher) (*livecap.Component, error) {
 	if len(section.Interfaces) == 0 {
 		return nil, nil
 	}
 	cfg := livecap.FromConfig(section)
-	deps := livecap.Dependencies{Store: st, Version: version}
+	deps := livecap.Dependencies{Store: st, Version: version, Exploits: exploits}
 	if geoC != nil {
 		deps.Locate = func(a netip.Addr) store.Place {
 			i := geoC.Lookup(a)
@@ -98,4 +106,18 @@ func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, g
 		}
 	}
 	return livecap.New(r, cfg, deps)
+}
+
+// captureRules compiles the configuration's rules (rules: or --rules) with
+// the built-in rules into live capture's exploit matcher; without rules,
+// the built-in rule file alone (as ingest uses).
+func captureRules(f *svcconfig.File, errw io.Writer) (classify.ExploitMatcher, error) {
+	if f == nil || len(f.Rules) == 0 {
+		return ruleset.Builtin()
+	}
+	m, _, err := loadPipelineRules(f.Rules, errw)
+	if err != nil {
+		return nil, fmt.Errorf("config \"rules\": %w", err)
+	}
+	return m, nil
 }

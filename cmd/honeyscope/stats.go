@@ -125,6 +125,13 @@ scanners do; Mirai-style scanners keep one).`,
 			if err != nil {
 				return err
 			}
+			if slices.Contains(q.By, "pattern") {
+				names := patternNamer(cmd.Context(), st)
+				if err := writeStatsNamed(cmd.OutOrStdout(), format, lang, q.Dims(), rows, names); err != nil {
+					return err
+				}
+				return warnDrops(cmd.Context(), cmd.ErrOrStderr(), st, q)
+			}
 			if err := writeStats(cmd.OutOrStdout(), format, lang, q.Dims(), rows); err != nil {
 				return err
 			}
@@ -161,6 +168,12 @@ func splitList(in []string) []string {
 }
 
 func writeStats(w io.Writer, format, lang string, by []string, rows []store.StatsRow) error {
+	return writeStatsNamed(w, format, lang, by, rows, nil)
+}
+
+// writeStatsNamed is writeStats with, when names is set, a pattern
+// dimension followed by the rule's sid and msg (names gives them).
+func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store.StatsRow, names func(string) (sid, msg string)) error {
 	hasASN := false
 	for _, d := range by {
 		if d == "asn" {
@@ -174,6 +187,9 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 			m := make(map[string]any, len(by)+3)
 			for j, d := range by {
 				m[d] = r.Keys[j]
+				if d == "pattern" && names != nil {
+					m["sid"], m["msg"] = names(fmt.Sprint(r.Keys[j]))
+				}
 			}
 			if hasASN {
 				m["as_org"] = r.Org
@@ -187,19 +203,29 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 		return enc.Encode(out)
 	case "csv":
 		cw := csv.NewWriter(w)
-		head := append([]string(nil), by...)
+		var head []string
+		for _, d := range by {
+			head = append(head, d)
+			if d == "pattern" && names != nil {
+				head = append(head, "sid", "msg")
+			}
+		}
 		if hasASN {
 			head = append(head, "as_org")
 		}
 		cw.Write(append(head, "packets", "sources"))
 		for _, r := range rows {
 			rec := make([]string, 0, len(head)+2)
-			for _, k := range r.Keys {
+			for j, k := range r.Keys {
 				if k == nil {
 					rec = append(rec, "") // src_port of a source that used several
 					continue
 				}
 				rec = append(rec, fmt.Sprint(k))
+				if by[j] == "pattern" && names != nil {
+					sid, msg := names(fmt.Sprint(k))
+					rec = append(rec, sid, msg)
+				}
 			}
 			if hasASN {
 				rec = append(rec, r.Org)
@@ -223,6 +249,9 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 		if d == "asn" {
 			head = append(head, "organisation")
 		}
+		if d == "pattern" && names != nil {
+			head = append(head, "sid", "msg")
+		}
 	}
 	right[len(head)], right[len(head)+1] = true, true
 	head = append(head, "packets", "sources")
@@ -239,6 +268,12 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 				cells = append(cells, asn, chart.Shorten(r.Org, 40))
 			case "country":
 				cells = append(cells, fmt.Sprint(r.Keys[j]), countryName(fmt.Sprint(r.Keys[j]), lang))
+			case "pattern":
+				cells = append(cells, fmt.Sprint(r.Keys[j]))
+				if names != nil {
+					sid, msg := names(fmt.Sprint(r.Keys[j]))
+					cells = append(cells, sid, chart.Shorten(msg, 72))
+				}
 			case "src_port":
 				if r.Keys[j] == nil {
 					cells = append(cells, "several")

@@ -28,6 +28,10 @@ asn: ""
 listen: 127.0.0.1:9180
 # Language of reports and messages: en or ja (empty: en).
 lang: ""
+# Rule files or directories of *.rules (Suricata syntax, docs/rules.md)
+# that live capture classifies exploits with, besides the built-in rules
+# (empty: the built-in rules alone), like ["/etc/honeyscope/rules"].
+rules: []
 
 # The honeypot listeners (docs/honeypot.md).
 honeypot:
@@ -229,6 +233,10 @@ asn = ""
 listen = "127.0.0.1:9180"
 # Language of reports and messages: en or ja (empty: en).
 lang = ""
+# Rule files or directories of *.rules (Suricata syntax, docs/rules.md)
+# that live capture classifies exploits with, besides the built-in rules
+# (empty: the built-in rules alone), like ["/etc/honeyscope/rules"].
+rules = []
 
 # The honeypot listeners (docs/honeypot.md).
 [honeypot]

@@ -31,6 +31,7 @@ func TestExampleIsDefaults(t *testing.T) {
 		got.Path, got.src = "", nil
 		// The examples spell out the empty lists and maps; the defaults
 		// leave them nil. Both mean the same.
+		got.Rules = nilIfEmpty(got.Rules)
 		got.Honeypot.AllowCountries = nilIfEmpty(got.Honeypot.AllowCountries)
 		got.Honeypot.AdminPorts = nilIfEmpty(got.Honeypot.AdminPorts)
 		got.Capture.Interfaces = nilIfEmpty(got.Capture.Interfaces)

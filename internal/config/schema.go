@@ -7,12 +7,16 @@ import "time"
 
 // File is the whole configuration file.
 type File struct {
-	DB       string   `yaml:"db" toml:"db"`             // store path
-	TZ       string   `yaml:"tz" toml:"tz"`             // store time zone for a new store
-	GeoIP    string   `yaml:"geoip" toml:"geoip"`       // country MMDB
-	ASN      string   `yaml:"asn" toml:"asn"`           // ASN MMDB or CSV
-	Listen   string   `yaml:"listen" toml:"listen"`     // API address
-	Lang     string   `yaml:"lang" toml:"lang"`         // language of reports and messages: en or ja
+	DB     string `yaml:"db" toml:"db"`         // store path
+	TZ     string `yaml:"tz" toml:"tz"`         // store time zone for a new store
+	GeoIP  string `yaml:"geoip" toml:"geoip"`   // country MMDB
+	ASN    string `yaml:"asn" toml:"asn"`       // ASN MMDB or CSV
+	Listen string `yaml:"listen" toml:"listen"` // API address
+	Lang   string `yaml:"lang" toml:"lang"`     // language of reports and messages: en or ja
+	// Rules lists rule files or directories (Suricata syntax,
+	// docs/rules.md) that live capture classifies exploits with, besides
+	// the built-in rules (empty: the built-in rules alone).
+	Rules    []string `yaml:"rules" toml:"rules"`
 	Honeypot Honeypot `yaml:"honeypot" toml:"honeypot"` // honeypot listeners
 	Capture  Capture  `yaml:"capture" toml:"capture"`   // live packet capture
 

@@ -130,6 +130,18 @@ func (v *validator) file() {
 	if f.Lang != "" && f.Lang != "en" && f.Lang != "ja" {
 		v.fail("lang", "%q: give en or ja", f.Lang)
 	}
+	seenRules := map[string]int{}
+	for i, r := range f.Rules {
+		p := fmt.Sprintf("rules[%d]", i)
+		if j, dup := seenRules[r]; dup {
+			v.fail(p, "%q is listed twice%s", r, v.f.at(fmt.Sprintf("rules[%d]", j)))
+			continue
+		}
+		seenRules[r] = i
+		if strings.TrimSpace(r) == "" || strings.ContainsRune(r, 0) {
+			v.fail(p, "%q is not a path to a rule file or directory", r)
+		}
+	}
 	h := &f.Honeypot
 	v.honeypot(h)
 	v.capture(&f.Capture)

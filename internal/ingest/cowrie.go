@@ -92,7 +92,7 @@ func ingestCowrie(ctx context.Context, cfg *Config, loc *time.Location, known kn
 	for i := range ss {
 		ss[i].Sensor = sensor
 	}
-	matchPatterns(cfg.Exploits, ss)
+	matchPatterns(cfg.commands, ss)
 	cr := &CowrieResult{Events: st.Events, Sessions: len(ss), Sources: st.Sources, Sensor: sensor, BadLines: st.Bad, BadErrors: st.Errors, Ignored: st.Ignored}
 	for i := range ss {
 		s := &ss[i]
@@ -116,7 +116,7 @@ func ingestCowrie(ctx context.Context, cfg *Config, loc *time.Location, known kn
 		Frames: uint64(st.Events), Packets: r.Inbound, Undecodable: uint64(st.Bad),
 		First: st.First, Last: st.Last, ErrorOffset: -1,
 		CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
-		Detection: classify.DetectionVersion(cfg.Exploits),
+		Detection: classify.DetectionVersion(cfg.commands), RuleSet: cfg.RuleSet,
 	}
 	var problems []string
 	if st.Bad > 0 {

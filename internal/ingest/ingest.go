@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/ruleset"
 	"hash"
 	"io"
 	"log/slog"
@@ -69,7 +70,10 @@ type Config struct {
 	Locate func(netip.Addr) store.Place
 	// CountryDB and ASNDB describe the geolocation databases for the ingest log.
 	CountryDB, ASNDB string
-	// Exploits is the exploit matcher (nil: the built-in pattern set).
+	// Exploits is the exploit matcher (nil: the built-in rule file,
+	// ruleset.Builtin, for packets; for Cowrie logs the built-in pattern
+	// set, classify.NewBuiltinExploits, which the honeypot's own sessions
+	// are matched with too).
 	Exploits classify.ExploitMatcher
 	Version  string
 	Log      *slog.Logger
@@ -90,6 +94,12 @@ type Config struct {
 	// block of the store reads back (see duckstore.Store.Verify): one scan
 	// of the whole store per run.
 	SkipVerify bool
+
+	// RuleSet is the id of the stored rule set Exploits holds the rules
+	// of (store.Ingest.RuleSet); 0 for the built-in rules alone.
+	RuleSet int32
+
+	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
 
 // Phase is where a file was when the run was interrupted.
@@ -208,7 +218,14 @@ func Run(ctx context.Context, cfg Config, files []string) ([]FileResult, error) 
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Exploits == nil {
-		cfg.Exploits = classify.NewBuiltinExploits()
+		cfg.commands = classify.NewBuiltinExploits()
+		a, err := ruleset.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Exploits = a
+	} else {
+		cfg.commands = cfg.Exploits
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -663,7 +680,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		Path:       absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
-		Detection: classify.DetectionVersion(cfg.Exploits),
+		Detection: classify.DetectionVersion(cfg.Exploits), RuleSet: cfg.RuleSet,
 	}
 	if sink.inbound > 0 {
 		in.First, in.Last = time.Unix(0, sink.first), time.Unix(0, sink.last)

@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"io"
 	"strings"
 	"sync"
 
@@ -40,13 +43,15 @@ func (r *Rule) Pattern() string {
 // ExploitAdapter implements classify.ExploitMatcher over an engine, so the
 // packet pipeline can switch from the built-in patterns to rules: Match
 // returns the index of the first (lowest index) rule that matches the
-// payload, Pattern gives "sid:NNN" and the rule's msg. Matchers come from a
+// payload, Pattern gives the rule's "gid:sid:rev" and msg (what the store
+// records of an exploit hit). Matchers come from a
 // pool, so the adapter is safe for concurrent use and Match does not
 // allocate in steady state.
 type ExploitAdapter struct {
-	e    *Engine
-	pool sync.Pool
-	ids  []string
+	e       *Engine
+	pool    sync.Pool
+	ids     []string
+	version string
 }
 
 var _ classify.ExploitMatcher = (*ExploitAdapter)(nil)
@@ -54,9 +59,13 @@ var _ classify.ExploitMatcher = (*ExploitAdapter)(nil)
 // NewExploitAdapter returns the adapter of e.
 func NewExploitAdapter(e *Engine) *ExploitAdapter {
 	a := &ExploitAdapter{e: e, ids: make([]string, len(e.rules))}
+	h := sha256.New()
 	for i, r := range e.rules {
-		a.ids[i] = "sid:" + itoa(r.SID)
+		a.ids[i] = r.ID()
+		io.WriteString(h, r.Text)
+		h.Write([]byte{'\n'})
 	}
+	a.version = "rules-" + hex.EncodeToString(h.Sum(nil))[:12]
 	a.pool.New = func() any { return &adapterScratch{m: NewMatcher(e), dst: make([]Alert, 0, 8)} }
 	return a
 }
@@ -83,7 +92,7 @@ func (a *ExploitAdapter) Match(payload []byte) int {
 	return id
 }
 
-// Pattern implements classify.ExploitMatcher: "sid:NNN" and the rule's msg.
+// Pattern implements classify.ExploitMatcher: "gid:sid:rev" and the rule's msg.
 func (a *ExploitAdapter) Pattern(id int) (name, description string) {
 	if id < 0 || id >= len(a.ids) {
 		return "", ""
@@ -91,19 +100,13 @@ func (a *ExploitAdapter) Pattern(id int) (name, description string) {
 	return a.ids[id], a.e.rules[id].Msg
 }
 
+// Version names the detection rules for the ingest log
+// (classify.DetectionVersion): "rules-" and the first 12 hex digits of a
+// SHA-256 over the loaded rules' text in order.
+func (a *ExploitAdapter) Version() string { return a.version }
+
+// Engine returns the engine the adapter matches with.
+func (a *ExploitAdapter) Engine() *Engine { return a.e }
+
 // NumPatterns implements classify.ExploitMatcher.
 func (a *ExploitAdapter) NumPatterns() int { return len(a.ids) }
-
-func itoa(n uint32) string {
-	var b [10]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}

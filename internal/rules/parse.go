@@ -10,6 +10,7 @@ import (
 // RuleError is the reason a rule does not load.
 type RuleError struct {
 	GID, SID, Rev uint32 // 0 when the rule text did not get that far
+	Msg           string // the rule's msg when it could be read
 	Reason        string
 }
 
@@ -78,7 +79,7 @@ func parseRule(text string, vars Vars, bits *bitNames) (r *Rule, err error) {
 		if err != nil {
 			var re *RuleError
 			if !errors.As(err, &re) {
-				err = &RuleError{GID: r.GID, SID: r.SID, Rev: r.Rev, Reason: err.Error()}
+				err = &RuleError{GID: r.GID, SID: r.SID, Rev: r.Rev, Msg: r.Msg, Reason: err.Error()}
 			}
 			r = nil
 		}
@@ -119,6 +120,10 @@ func parseRule(text string, vars Vars, bits *bitNames) (r *Rule, err error) {
 				return r, fmt.Errorf("rev %q: want a number", o.val)
 			}
 			r.Rev = uint32(n)
+		case "msg":
+			if v, err := unquote(o.val); err == nil {
+				r.Msg = v
+			}
 		}
 	}
 	if r.SID == 0 {

@@ -33,6 +33,7 @@ type Unsupported struct {
 	File          string
 	Line          int
 	GID, SID, Rev uint32 // SID 0 when the text gave none
+	Msg           string // the rule's msg, when it could be read
 	Reason        string
 	Disabled      bool // the rule was commented out in the file
 }
@@ -211,7 +212,7 @@ func (s *Set) addLine(text, file string, line int) {
 		u := Unsupported{File: file, Line: line, Reason: err.Error(), Disabled: disabled}
 		var re *RuleError
 		if errors.As(err, &re) {
-			u.GID, u.SID, u.Rev, u.Reason = re.GID, re.SID, re.Rev, re.Reason
+			u.GID, u.SID, u.Rev, u.Msg, u.Reason = re.GID, re.SID, re.Rev, re.Msg, re.Reason
 		}
 		s.Unsupported = append(s.Unsupported, u)
 		return
@@ -222,12 +223,12 @@ func (s *Set) addLine(text, file string, line int) {
 		old := s.Rules[i]
 		if r.Rev > old.Rev {
 			// Suricata keeps the higher revision.
-			s.Unsupported = append(s.Unsupported, Unsupported{File: old.File, Line: old.Line, GID: old.GID, SID: old.SID, Rev: old.Rev,
+			s.Unsupported = append(s.Unsupported, Unsupported{File: old.File, Line: old.Line, GID: old.GID, SID: old.SID, Rev: old.Rev, Msg: old.Msg,
 				Reason: fmt.Sprintf("duplicate sid: replaced by rev %d at %s:%d", r.Rev, file, line), Disabled: disabled})
 			s.Rules[i] = r
 			return
 		}
-		s.Unsupported = append(s.Unsupported, Unsupported{File: file, Line: line, GID: r.GID, SID: r.SID, Rev: r.Rev,
+		s.Unsupported = append(s.Unsupported, Unsupported{File: file, Line: line, GID: r.GID, SID: r.SID, Rev: r.Rev, Msg: r.Msg,
 			Reason: fmt.Sprintf("duplicate sid: rev %d already loaded from %s:%d", old.Rev, old.File, old.Line), Disabled: disabled})
 		return
 	}

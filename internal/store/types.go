@@ -38,6 +38,10 @@ type Ingest struct {
 	// (classify.DetectionVersion of the exploit matcher: "builtin-<hash>"
 	// for the built-in pattern set), as CountryDB names the GeoIP database.
 	Detection string
+	// RuleSet is the id of the stored rule set (RuleSetStore) whose rules
+	// classified the capture's exploits besides the built-in ones; 0 when
+	// the built-in rules alone did.
+	RuleSet int32
 	// KernelDrops and QueueDrops count, for a live capture interval, the
 	// packets the kernel dropped before they were read (the capture
 	// socket's buffer was full) and the packets the pipeline read but lost

@@ -41,6 +41,7 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN kernel_drops UBIGINT DEFAULT 0`,
 		`ALTER TABLE ingests ADD COLUMN queue_drops UBIGINT DEFAULT 0`,
 	})},
+	{7, "rule sets", execAll(ruleSetSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

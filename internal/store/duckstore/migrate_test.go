@@ -364,6 +364,14 @@ func TestMigrationSteps(t *testing.T) {
 			if err := st.DB().QueryRow(`SELECT count(*) FROM ingests WHERE kernel_drops = 0 AND queue_drops = 0`).Scan(&n); err != nil || n != 2 {
 				t.Errorf("after migration 6: %d ingests without drops (%v), want the 2 old ones", n, err)
 			}
+		case 7:
+			var n int
+			if err := st.DB().QueryRow(`SELECT count(*) FROM ingests WHERE rule_set IS NULL`).Scan(&n); err != nil || n != 2 {
+				t.Errorf("after migration 7: %d ingests without a rule set (%v), want the 2 old ones", n, err)
+			}
+			if sets, err := st.RuleSets(ctx); err != nil || len(sets) != 0 {
+				t.Errorf("after migration 7: rule sets %v (%v), want none", sets, err)
+			}
 		}
 		st.Close()
 	}
@@ -490,11 +498,11 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// This build's commit writes the columns of schema 6: they are there
+	// This build's commit writes the columns of schemas 6 and 7: they are there
 	// only while the batch is committed, so the store is left at schema 4.
-	drops := []string{"kernel_drops", "queue_drops"}
+	drops := []string{"kernel_drops UBIGINT DEFAULT 0", "queue_drops UBIGINT DEFAULT 0", "rule_set INTEGER"}
 	for _, col := range drops {
-		if _, err := st.DB().Exec(`ALTER TABLE ingests ADD COLUMN ` + col + ` UBIGINT DEFAULT 0`); err != nil {
+		if _, err := st.DB().Exec(`ALTER TABLE ingests ADD COLUMN ` + col); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -502,7 +510,7 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, col := range drops {
-		if _, err := st.DB().Exec(`ALTER TABLE ingests DROP COLUMN ` + col); err != nil {
+		if _, err := st.DB().Exec(`ALTER TABLE ingests DROP COLUMN ` + strings.Fields(col)[0]); err != nil {
 			t.Fatal(err)
 		}
 	}

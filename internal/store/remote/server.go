@@ -346,6 +346,13 @@ func (s *Server) serve(nc net.Conn) {
 		return
 	}
 	switch m.Op {
+	case opAddRuleSet:
+		if err := s.acquireWrite(ctx); err != nil {
+			s.reply(c, &message{Op: opRows}, err)
+			return
+		}
+		s.read(ctx, c, m, addRuleSetOp)
+		s.releaseWrite()
 	case opBegin:
 		s.tx(ctx, c, next)
 	case opReassign:
