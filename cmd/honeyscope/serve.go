@@ -222,7 +222,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	apiCfg := api.DefaultConfiguration()
 	apiCfg.Listen, apiCfg.AuthTokenFile, apiCfg.UsersFile = o.listen, o.tokenFile, o.usersFile
 	// Every read and write of this process goes through one cache
-	// (internal/storecache): the dashboard may answer up to 30 s stale
+	// (internal/storecache): the dashboard may answer up to 5 minutes stale
 	// while a fresh answer is computed, the API never answers stale, and
 	// the owner's socket (other commands) reads the store directly.
 	cst := storecache.New(st.Store(), storecache.Options{})

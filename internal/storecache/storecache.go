@@ -34,7 +34,7 @@ type Options struct {
 	// MaxEntries is how many answers are kept (default 4096).
 	MaxEntries int
 	// MaxStale is how long an answer is served after the store changed
-	// under it, refreshed in the background (default 30s; negative: never
+	// under it, refreshed in the background (default 5m; negative: never
 	// served stale).
 	MaxStale time.Duration
 	// RefreshTimeout bounds a background refresh (default 2m).
@@ -64,6 +64,9 @@ type shared struct {
 	lru     *list.List // of *entry, most recent first
 
 	hits, stale, misses, refreshes atomic.Uint64
+	// refreshing lets one background refresh run at a time, so that
+	// refreshes do not take the database from the questions waited for.
+	refreshing chan struct{}
 }
 
 type entry struct {
@@ -83,12 +86,12 @@ func New(st store.Store, opt Options) *Store {
 		opt.MaxEntries = 4096
 	}
 	if opt.MaxStale == 0 {
-		opt.MaxStale = 30 * time.Second
+		opt.MaxStale = 5 * time.Minute
 	}
 	if opt.RefreshTimeout <= 0 {
 		opt.RefreshTimeout = 2 * time.Minute
 	}
-	return &Store{Store: st, opt: opt, shared: &shared{entries: map[string]*entry{}, lru: list.New()}}
+	return &Store{Store: st, opt: opt, shared: &shared{entries: map[string]*entry{}, lru: list.New(), refreshing: make(chan struct{}, 1)}}
 }
 
 // Fresh is a view of the same cache that never answers stale: an answer
@@ -200,6 +203,8 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 
 // refresh computes e again in the background and replaces its answer.
 func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any, error)) {
+	s.shared.refreshing <- struct{}{}
+	defer func() { <-s.shared.refreshing }()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RefreshTimeout)
 	defer cancel()
 	s.refreshes.Add(1)

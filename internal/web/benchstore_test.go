@@ -24,7 +24,9 @@ var benchPages = []string{
 // once in $HONEYSCOPE_BENCH_STORE (skipped when unset: the first build
 // takes minutes). It reports the p50 and p95 server time over the pages,
 // each asked cold (a fresh handler and cache, nothing cached) and warm
-// (asked again: the store's answers cached, the page built and rendered).
+// (asked again at the same store generation: the page kept, rendered
+// again), and after a write (the page built again from the store's
+// answers of before, which the cache serves while it refreshes them).
 func BenchmarkBenchStore(b *testing.B) {
 	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
 	if dir == "" {
@@ -40,7 +42,7 @@ func BenchmarkBenchStore(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	var cold, warm []time.Duration
+	var cold, warm, written []time.Duration
 	for b.Loop() {
 		// As serve runs it: the store behind a cache; the first view of
 		// each page is cold (nothing cached), the second is what every
@@ -60,11 +62,25 @@ func BenchmarkBenchStore(b *testing.B) {
 				}
 			}
 		}
+		// After a write (a live interval, an ingest): every page is built
+		// again, from the store answers of before (served stale while
+		// they are computed again in the background).
+		cst.Invalidate()
+		for _, u := range benchPages {
+			t0 := time.Now()
+			if rec := get(b, h, u); rec.Code != 200 {
+				b.Fatalf("%s: %d", u, rec.Code)
+			}
+			written = append(written, time.Since(t0))
+			if testing.Verbose() {
+				b.Logf("%-45s %-5s %v", u, "write", written[len(written)-1].Round(time.Microsecond))
+			}
+		}
 	}
 	for _, x := range []struct {
 		name string
 		d    []time.Duration
-	}{{"cold", cold}, {"warm", warm}} {
+	}{{"cold", cold}, {"warm", warm}, {"afterwrite", written}} {
 		slices.Sort(x.d)
 		b.ReportMetric(float64(x.d[len(x.d)/2].Milliseconds()), x.name+"-p50-ms")
 		b.ReportMetric(float64(x.d[len(x.d)*95/100].Milliseconds()), x.name+"-p95-ms")
