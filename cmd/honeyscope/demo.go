@@ -330,7 +330,7 @@ func demoReport(ctx context.Context, g *globals, db, dir, lang string, w, errw i
 		return err
 	}
 	defer rst.Close()
-	rep, err := report.Build(ctx, rst, report.Options{Lang: lang, Out: dir, Log: g.log})
+	rep, err := report.Build(ctx, rst, report.Options{Lang: lang, Out: dir, Log: g.log, PatternName: patternLabel(ctx, rst)})
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,7 @@ day detection rules changed); repeat it for several days.`,
 				opt.Annotations = append(opt.Annotations, an)
 			}
 			start := time.Now()
+			opt.PatternName = patternLabel(cmd.Context(), st)
 			res, err := report.Build(cmd.Context(), st, opt)
 			if err != nil {
 				return err

@@ -317,6 +317,22 @@ func pipelineRules(ctx context.Context, g *globals, ruleArgs []string, sensor st
 // "gid:sid:rev" by its sid and the msg the store's rule sets (or the
 // built-in rules) give it; a pattern of the built-in pattern list
 // (stores classified before rules) by its description.
+// patternLabel names a pattern key for readers: "sid N: msg" for a rule,
+// the description for a pattern of stores classified before rules.
+func patternLabel(ctx context.Context, st store.Store) func(string) string {
+	names := patternNamer(ctx, st)
+	return func(p string) string {
+		sid, msg := names(p)
+		switch {
+		case sid != "" && msg != "":
+			return "sid " + sid + ": " + msg
+		case sid != "":
+			return "sid " + sid
+		}
+		return p
+	}
+}
+
 func patternNamer(ctx context.Context, st store.Store) func(string) (sid, msg string) {
 	msgs := map[string]string{}
 	if r, err := store.RuleSetsOf(st); err == nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -251,7 +252,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if webCfg.ReportDir == "" {
 		webCfg.ReportDir = filepath.Join(filepath.Dir(storeCfg.Path), "reports")
 	}
-	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, Version: version, Country: o.domestic, Log: r.Logger("web")}
+	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, PatternName: livePatternLabel(cst), Version: version, Country: o.domestic, Log: r.Logger("web")}
 	if apiC.AuthEnabled() {
 		webDeps.Login = apiC.Login
 	}
@@ -455,5 +456,22 @@ func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storec
 				warm()
 			}
 		}
+	}
+}
+
+// livePatternLabel is patternLabel over serve's store, read again after
+// writes (a rule set added through the socket names its rules).
+func livePatternLabel(cst *storecache.Store) func(string) string {
+	var mu sync.Mutex
+	var label func(string) string
+	gen := ^uint64(0)
+	return func(p string) string {
+		mu.Lock()
+		if g := cst.Generation(); label == nil || g != gen {
+			label, gen = patternLabel(context.Background(), cst), g
+		}
+		l := label
+		mu.Unlock()
+		return l(p)
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Annotations are drawn on every daily chart, e.g. the days detection
 	// rules changed.
 	Annotations []chart.Annotation
+	// PatternName names an exploit pattern key for readers (a rule's
+	// "gid:sid:rev" becomes its sid and msg); nil: the key as stored.
+	PatternName func(key string) string
 	// AllFindings shows every finding, also those below the significance
 	// threshold (see period.ViewOptions.AllFindings).
 	AllFindings bool

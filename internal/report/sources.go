@@ -69,7 +69,7 @@ func (b *builder) patternSection() {
 			continue
 		}
 		if i < b.opt.TopN {
-			series = append(series, chart.Series{Key: "pattern:" + t.Pattern, Label: t.Pattern, Values: v})
+			series = append(series, chart.Series{Key: "pattern:" + t.Pattern, Label: chart.Shorten(b.patternName(t.Pattern), 48), Values: v})
 			continue
 		}
 		for j, x := range v {
@@ -96,12 +96,22 @@ func (b *builder) patternSection() {
 		csvHead: []string{"rank", "pattern", "port", "proto", "packets", "share", "sources", "days"}}
 	for i, t := range ep.Totals {
 		share := t.Packets / max(total, 1)
-		tab.rows = append(tab.rows, []string{strconv.Itoa(i + 1), t.Pattern, fmt.Sprintf("%d/%s", t.Port, t.Proto),
+		tab.rows = append(tab.rows, []string{strconv.Itoa(i + 1), b.patternName(t.Pattern), fmt.Sprintf("%d/%s", t.Port, t.Proto),
 			chart.FormatCount(t.Packets), pct(share), chart.FormatCount(t.Sources), b.dayCount(t.Days)})
 		tab.csvRows = append(tab.csvRows, []string{strconv.Itoa(i + 1), t.Pattern, strconv.Itoa(t.Port), t.Proto,
 			num(t.Packets), strconv.FormatFloat(share, 'f', 4, 64), num(t.Sources), strconv.Itoa(t.Days)})
 	}
 	b.addTable(tab)
+}
+
+// patternName is the readers' name of a pattern key.
+func (b *builder) patternName(key string) string {
+	if b.opt.PatternName != nil {
+		if n := b.opt.PatternName(key); n != "" {
+			return n
+		}
+	}
+	return key
 }
 
 // dayCount is a number of days with its unit: "3 days" / "3日".

@@ -99,3 +99,21 @@ func TestUnitsStated(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternNames: Options.PatternName names patterns in the table and
+// the chart; the CSV keeps the stored key.
+func TestPatternNames(t *testing.T) {
+	st := fixture(t)
+	res := buildReport(t, st, Options{Lang: "en", PatternName: func(k string) string { return "Named " + k }})
+	recs := readCSV(t, filepath.Join(res.Dir, "exploit-patterns.csv"))
+	if len(recs) < 2 || strings.HasPrefix(recs[1][1], "Named ") {
+		t.Fatalf("the CSV does not keep the key: %v", recs)
+	}
+	key := recs[1][1]
+	if page := readFile(t, filepath.Join(res.Dir, "index.html")); !strings.Contains(page, html.EscapeString("Named "+key)) {
+		t.Errorf("index.html does not name pattern %s", key)
+	}
+	if svg := readFile(t, filepath.Join(res.Dir, "exploit-patterns.svg")); !strings.Contains(svg, html.EscapeString("Named "+key)) {
+		t.Errorf("the chart does not name pattern %s", key)
+	}
+}

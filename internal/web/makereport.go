@@ -47,7 +47,7 @@ func (h *Handler) makeReport(w http.ResponseWriter, r *http.Request) {
 	loc := q.src.Location()
 	res, err := report.Build(r.Context(), h.deps.Store, report.Options{
 		From: rg.From.Start(loc), To: rg.To.Start(loc), Sensors: f.Sensors, Lang: lang, Out: dir,
-		Unit: q.Unit(), Now: func() time.Time { return now }})
+		Unit: q.Unit(), Now: func() time.Time { return now }, PatternName: h.deps.PatternName})
 	if err != nil {
 		h.failure(w, r, q, err)
 		return

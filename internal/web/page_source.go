@@ -272,7 +272,7 @@ func sourceTables(q *request, c *content, days []period.SourceDay) {
 			strings.Join(x.Classes, " "), strings.Join(allPorts, " "), spCSV, strings.Join(x.Sensors, " "), x.Country, x.ASN, x.Org,
 			utc(x.FirstSeen), utc(x.LastSeen)})
 		for _, e := range x.Exploits {
-			exploits = append(exploits, []cell{text(x.Day.String()), text(e.Pattern), link(e.Port, q.keyHref(analysis.DimPort, e.Port, "exploit")), num(float64(e.Packets))})
+			exploits = append(exploits, []cell{text(x.Day.String()), text(q.h.patternName(e.Pattern)), link(e.Port, q.keyHref(analysis.DimPort, e.Port, "exploit")), num(float64(e.Packets))})
 			exploitsCSV = append(exploitsCSV, []string{x.Day.String(), e.Pattern, e.Port, strconv.FormatUint(e.Packets, 10)})
 		}
 	}

@@ -36,6 +36,9 @@ type Dependencies struct {
 	// (storecache.Store.Generation): a page built at another generation
 	// is built again. Nil: pages are kept for a minute.
 	Generation func() uint64
+	// PatternName names an exploit pattern key ("gid:sid:rev" of a rule)
+	// for readers (nil: the key).
+	PatternName func(key string) string
 	// Country is the domestic country (ISO code; "" is JP).
 	Country string
 	// Log receives errors behind 500 pages (nil: discarded).
