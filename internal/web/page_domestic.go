@@ -17,7 +17,7 @@ import (
 func init() {
 	register(&page{Name: "domestic", Pattern: "/domestic", Nav: "navDomestic", NavOrder: 75, Build: buildDomestic})
 	addMessages(map[string][2]string{
-		"navDomestic":   {"Domestic", "国内"},
+		"navDomestic":   {"Domestic by AS", "国内（AS別）"},
 		"domTitle":      {"Domestic sources", "国内の送信元"},
 		"domLead":       {"Sources the GeoIP database places in %s: which networks they are in, day by day.", "GeoIPデータベースで%sに位置付けられた送信元です。どのネットワークから来ているかを日別に示します。"},
 		"domByASN":      {"Distinct sources in %s by AS", "%sのユニークIP数（AS別）"},
