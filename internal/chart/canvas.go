@@ -120,7 +120,9 @@ func newSVG(w, h float64, lang, title string) *svgCanvas {
 	c.num(w)
 	c.b.WriteByte(' ')
 	c.num(h)
-	c.b.WriteString(`" role="img"`)
+	// graphics-document, not img: an img's children are hidden from
+	// assistive technology, and charts hold links (Series.Href, Mark.Href).
+	c.b.WriteString(`" role="graphics-document"`)
 	if lang != "" {
 		c.b.WriteString(` xml:lang="`)
 		c.esc(lang)
