@@ -99,3 +99,42 @@ func BenchmarkLoadETOpen(b *testing.B) {
 		etEngine(b)
 	}
 }
+
+// benchPayloads are the payloads of benchPackets that have one.
+func benchPayloads() [][]byte {
+	var out [][]byte
+	for _, p := range benchPackets() {
+		if len(p.Payload) > 0 {
+			out = append(out, p.Payload)
+		}
+	}
+	return out
+}
+
+// BenchmarkAdapterETOpen is the classify.ExploitMatcher adapter (the
+// first-match path) over the payload packets of benchPackets in turn, with
+// the snapshot loaded; BenchmarkAdapterETOpenAll evaluates every candidate
+// as the adapter did before, for comparison.
+func BenchmarkAdapterETOpen(b *testing.B) {
+	a := NewExploitAdapter(etEngine(b))
+	ps := benchPayloads()
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Match(ps[n%len(ps)])
+		n++
+	}
+}
+
+// BenchmarkAdapterETOpenAll: see BenchmarkAdapterETOpen.
+func BenchmarkAdapterETOpenAll(b *testing.B) {
+	m := NewMatcher(etEngine(b))
+	ps := benchPayloads()
+	dst := make([]Alert, 0, 16)
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = m.Payload(ps[n%len(ps)], nil, dst[:0])
+		n++
+	}
+}

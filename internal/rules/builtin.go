@@ -66,13 +66,12 @@ func NewExploitAdapter(e *Engine) *ExploitAdapter {
 		h.Write([]byte{'\n'})
 	}
 	a.version = "rules-" + hex.EncodeToString(h.Sum(nil))[:12]
-	a.pool.New = func() any { return &adapterScratch{m: NewMatcher(e), dst: make([]Alert, 0, 8)} }
+	a.pool.New = func() any { return &adapterScratch{m: NewMatcher(e)} }
 	return a
 }
 
 type adapterScratch struct {
-	m   *Matcher
-	dst []Alert
+	m *Matcher
 }
 
 // Match implements classify.ExploitMatcher: the payload is inspected as the
@@ -83,13 +82,12 @@ func (a *ExploitAdapter) Match(payload []byte) int {
 		return -1
 	}
 	s := a.pool.Get().(*adapterScratch)
-	s.dst = s.m.Payload(payload, nil, s.dst[:0])
-	id := -1
-	if len(s.dst) > 0 {
-		id = int(s.dst[0].Rule)
-	}
+	al, ok := s.m.PayloadFirst(payload, nil)
 	a.pool.Put(s)
-	return id
+	if !ok {
+		return -1
+	}
+	return int(al.Rule)
 }
 
 // Pattern implements classify.ExploitMatcher: "gid:sid:rev" and the rule's msg.
