@@ -151,3 +151,70 @@ func TestPayloadFirstETOpen(t *testing.T) {
 	}
 	t.Logf("%d payloads, %d alerting, plus 5,000 spliced", len(parts), alerting)
 }
+
+// TestAdapterCache: the adapter's answers with its cache are those of a
+// full evaluation, over more distinct payloads than the cache has slots
+// (so slots are reused), repeated in random order, of lengths around
+// CacheMaxLen, and for a buffer the caller rewrites in place between calls.
+func TestAdapterCache(t *testing.T) {
+	e := builtinEngine(t)
+	a := NewExploitAdapter(e)
+	m := NewMatcher(e)
+	want := func(b []byte) int {
+		if al := m.Payload(b, nil, nil); len(al) > 0 {
+			return int(al[0].Rule)
+		}
+		return -1
+	}
+	var parts [][]byte
+	for _, tt := range builtinCases() {
+		if len(tt.payload) > 0 {
+			parts = append(parts, tt.payload)
+		}
+	}
+	rng := rand.New(rand.NewPCG(17, 19))
+	var pool [][]byte
+	for i := 0; i < 3*CacheEntries; i++ {
+		b := append([]byte(nil), parts[rng.IntN(len(parts))]...)
+		switch rng.IntN(3) {
+		case 0: // pad around the cache's length bound
+			for len(b) < CacheMaxLen-2+rng.IntN(5) {
+				b = append(b, 'x')
+			}
+		case 1:
+			b = append(b, byte(i), byte(i>>8))
+		}
+		pool = append(pool, b)
+	}
+	matched := 0
+	for i := 0; i < 40000; i++ {
+		b := pool[rng.IntN(len(pool))]
+		if rng.IntN(2) == 0 {
+			b = pool[rng.IntN(64)] // a few hot payloads
+		}
+		got, w := a.Match(b), want(b)
+		if got != w {
+			t.Fatalf("payload %q: adapter %d, full evaluation %d", b, got, w)
+		}
+		if w >= 0 {
+			matched++
+		}
+	}
+	if matched == 0 {
+		t.Fatal("no payload matched: the comparison checks nothing")
+	}
+	var buf []byte
+	for _, p := range parts {
+		if want(p) >= 0 {
+			buf = append(buf[:0], p...)
+			break
+		}
+	}
+	first := a.Match(buf)
+	for i := range buf {
+		buf[i] = 'z'
+	}
+	if got, w := a.Match(buf), want(buf); got != w || first == w {
+		t.Errorf("buffer rewritten in place: adapter %d, full evaluation %d (before: %d)", got, w, first)
+	}
+}
