@@ -42,6 +42,25 @@ func storedRuleSet(files []ruleset.File) (store.RuleSet, error) {
 	return rs, nil
 }
 
+// addAdHocRuleSet stores rule files given on a command line (ingest
+// --rules, serve's rules) as an ad-hoc set named by its content hash, once
+// per hash, and returns its id.
+func addAdHocRuleSet(ctx context.Context, st store.Store, files []ruleset.File) (int32, error) {
+	rs, err := storedRuleSet(files)
+	if err != nil {
+		return 0, err
+	}
+	rs.Name, rs.AdHoc = "ad-hoc "+rs.Hash[len("sha256:"):len("sha256:")+12], true
+	r, err := store.RuleSetsOf(st)
+	if err != nil {
+		return 0, err
+	}
+	if rs, err = r.AddRuleSet(ctx, rs); err != nil {
+		return 0, err
+	}
+	return rs.ID, nil
+}
+
 func ruleFiles(rs store.RuleSet) []ruleset.File {
 	out := make([]ruleset.File, len(rs.Files))
 	for i, f := range rs.Files {
@@ -260,24 +279,16 @@ func pipelineRules(ctx context.Context, g *globals, ruleArgs []string, sensor st
 		if err != nil {
 			return nil, 0, err
 		}
-		rs, err := storedRuleSet(files)
-		if err != nil {
-			return nil, 0, err
-		}
-		rs.Name, rs.AdHoc = "ad-hoc "+rs.Hash[len("sha256:"):len("sha256:")+12], true
 		st, err := openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz})
 		if err != nil {
 			return nil, 0, err
 		}
 		defer st.Close()
-		r, err := store.RuleSetsOf(st)
+		id, err := addAdHocRuleSet(ctx, st, files)
 		if err != nil {
 			return nil, 0, err
 		}
-		if rs, err = r.AddRuleSet(ctx, rs); err != nil {
-			return nil, 0, err
-		}
-		return m, rs.ID, nil
+		return m, id, nil
 	}
 	if _, err := os.Stat(db); err != nil {
 		return nil, 0, nil // a new store holds no rule set

@@ -273,12 +273,12 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		capSection = o.svc.Capture
 	}
 	// Rules are read once, at start: a reload keeps them.
-	capRules, err := captureRules(o.svc, stderr)
+	capRules, capRuleSet, err := captureRules(ctx, o.svc, cst.Direct(), stderr)
 	if err != nil {
 		return err
 	}
 	capSlot, err := newCaptureSlot(r.Logger("capture"), capSection, func(c svcconfig.Capture) (*livecap.Component, error) {
-		return newCapture(r, c, cst.Direct(), geoC, capRules)
+		return newCapture(r, c, cst.Direct(), geoC, capRules, capRuleSet)
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
@@ -82,12 +83,12 @@ func (o *captureOptions) apply(f *svcconfig.File) error {
 
 // newCapture builds the live capture component, or nil when no interface
 // is configured.
-func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, geoC *geocomp.Component, exploits classify.ExploitMatcher) (*livecap.Component, error) {
+func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, geoC *geocomp.Component, exploits classify.ExploitMatcher, ruleSet int32) (*livecap.Component, error) {
 	if len(section.Interfaces) == 0 {
 		return nil, nil
 	}
 	cfg := livecap.FromConfig(section)
-	deps := livecap.Dependencies{Store: st, Version: version, Exploits: exploits}
+	deps := livecap.Dependencies{Store: st, Version: version, Exploits: exploits, RuleSet: ruleSet}
 	if geoC != nil {
 		deps.Locate = func(a netip.Addr) store.Place {
 			i := geoC.Lookup(a)
@@ -109,15 +110,22 @@ func newCapture(r *daemon.Reporter, section svcconfig.Capture, st store.Store, g
 }
 
 // captureRules compiles the configuration's rules (rules: or --rules) with
-// the built-in rules into live capture's exploit matcher; without rules,
-// the built-in rule file alone (as ingest uses).
-func captureRules(f *svcconfig.File, errw io.Writer) (classify.ExploitMatcher, error) {
+// the built-in rules into live capture's exploit matcher and stores their
+// files in st as an ad-hoc rule set (once per content, as ingest --rules
+// does), whose id live intervals record; without rules, the built-in rule
+// file alone (as ingest uses) and no rule set (0).
+func captureRules(ctx context.Context, f *svcconfig.File, st store.Store, errw io.Writer) (classify.ExploitMatcher, int32, error) {
 	if f == nil || len(f.Rules) == 0 {
-		return ruleset.Builtin()
+		m, err := ruleset.Builtin()
+		return m, 0, err
 	}
-	m, _, err := loadPipelineRules(f.Rules, errw)
+	m, files, err := loadPipelineRules(f.Rules, errw)
 	if err != nil {
-		return nil, fmt.Errorf("config \"rules\": %w", err)
+		return nil, 0, fmt.Errorf("config \"rules\": %w", err)
 	}
-	return m, nil
+	id, err := addAdHocRuleSet(ctx, st, files)
+	if err != nil {
+		return nil, 0, fmt.Errorf("config \"rules\": storing the rule set: %w", err)
+	}
+	return m, id, nil
 }

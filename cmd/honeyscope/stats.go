@@ -27,12 +27,13 @@ func newStatsCmd(g *globals) *cobra.Command {
 		asns   []string
 		format string
 		lang   string
+		patAs  string // "pattern", "rule" or "classtype": how the pattern dimension is shown
 	)
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Packets and distinct sources, grouped and filtered",
 		Long: `Count packets and distinct source addresses in the store, grouped by any of
-` + strings.Join(store.Dimensions, ", ") + ` and filtered by class, sensor, country, port,
+` + strings.Join(statsDims(), ", ") + ` and filtered by class, sensor, country, port,
 protocol, ASN and day range. Every row has "packets" and "sources" (distinct
 source IPs of that row). Days are in the store's time zone.
 
@@ -45,12 +46,17 @@ rows add up to more than the access row.
 --by pattern counts exploit matches by the IoT exploit / loader pattern that
 matched (other traffic has no pattern); --by src_port groups by the source's
 one source port in a capture ("several" when it used more than one, as most
-scanners do; Mirai-style scanners keep one).`,
+scanners do; Mirai-style scanners keep one). --by rule gives the same rows
+as the rule's gid:sid:rev and msg; --by classtype groups them by the rule's
+classtype (from the stored rule sets and the built-in rules; "" for patterns
+stored before rules classified exploits), its sources distinct over the
+rules. Only one of pattern, rule and classtype can be given.`,
 		Example: `  honeyscope stats --by day,class
   honeyscope stats --by country --class mirai --top 10
   honeyscope stats --country JP --by asn,day --class mirai
   honeyscope stats --by port --class exploit --format json
   honeyscope stats --by pattern --top 10
+  honeyscope stats --by day,classtype
   honeyscope stats --by src_port --class mirai --top 10`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
@@ -60,8 +66,14 @@ scanners do; Mirai-style scanners keep one).`,
 					if d = strings.TrimSpace(d); d == "" {
 						continue
 					}
-					if !slices.Contains(store.Dimensions, d) {
-						return fmt.Errorf("--by %q: want one or more of %s", d, strings.Join(store.Dimensions, ", "))
+					if !slices.Contains(statsDims(), d) {
+						return fmt.Errorf("--by %q: want one or more of %s", d, strings.Join(statsDims(), ", "))
+					}
+					if d == "pattern" || slices.Contains(ruleDims, d) {
+						if patAs != "" {
+							return fmt.Errorf("--by: %s and %s are the same dimension shown two ways: give one", patAs, d)
+						}
+						patAs, d = d, "pattern"
 					}
 					q.By = append(q.By, d)
 				}
@@ -121,25 +133,35 @@ scanners do; Mirai-style scanners keep one).`,
 				return err
 			}
 			defer st.Close()
-			rows, err := st.Stats(cmd.Context(), q)
+			var rows []store.StatsRow
+			if patAs == "classtype" {
+				rows, err = classtypeStats(cmd.Context(), st, q, classtyper(cmd.Context(), st))
+			} else {
+				rows, err = st.Stats(cmd.Context(), q)
+			}
 			if err != nil {
 				return err
 			}
-			if slices.Contains(q.By, "pattern") {
+			dims := slices.Clone(q.Dims())
+			if i := slices.Index(dims, "pattern"); i >= 0 {
+				dims[i] = patAs
+			}
+			switch patAs {
+			case "pattern", "rule":
 				names := patternNamer(cmd.Context(), st)
-				if err := writeStatsNamed(cmd.OutOrStdout(), format, lang, q.Dims(), rows, names); err != nil {
+				if err := writeStatsNamed(cmd.OutOrStdout(), format, lang, dims, rows, names); err != nil {
 					return err
 				}
 				return warnDrops(cmd.Context(), cmd.ErrOrStderr(), st, q)
 			}
-			if err := writeStats(cmd.OutOrStdout(), format, lang, q.Dims(), rows); err != nil {
+			if err := writeStats(cmd.OutOrStdout(), format, lang, dims, rows); err != nil {
 				return err
 			}
 			return warnDrops(cmd.Context(), cmd.ErrOrStderr(), st, q)
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&by, "by", nil, "group by these dimensions, comma-separated: "+strings.Join(store.Dimensions, ",")+" (port brings proto with it: port numbers of different protocols are different keys)")
+	f.StringSliceVar(&by, "by", nil, "group by these dimensions, comma-separated: "+strings.Join(statsDims(), ",")+" (port brings proto with it: port numbers of different protocols are different keys)")
 	f.StringSliceVar(&q.Classes, "class", nil, "only packets of these classes")
 	f.StringSliceVar(&q.Sensors, "sensor", nil, "only these sensors")
 	f.StringSliceVar(&q.Countries, "country", nil, `only sources in these countries (ISO codes; "ZZ" special-purpose ranges, "??" unknown)`)
@@ -172,7 +194,8 @@ func writeStats(w io.Writer, format, lang string, by []string, rows []store.Stat
 }
 
 // writeStatsNamed is writeStats with, when names is set, a pattern
-// dimension followed by the rule's sid and msg (names gives them).
+// dimension followed by the rule's sid and msg, and a rule dimension (the
+// same key) followed by the msg (names gives them).
 func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store.StatsRow, names func(string) (sid, msg string)) error {
 	hasASN := false
 	for _, d := range by {
@@ -189,6 +212,9 @@ func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store
 				m[d] = r.Keys[j]
 				if d == "pattern" && names != nil {
 					m["sid"], m["msg"] = names(fmt.Sprint(r.Keys[j]))
+				}
+				if d == "rule" && names != nil {
+					_, m["msg"] = names(fmt.Sprint(r.Keys[j]))
 				}
 			}
 			if hasASN {
@@ -209,6 +235,9 @@ func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store
 			if d == "pattern" && names != nil {
 				head = append(head, "sid", "msg")
 			}
+			if d == "rule" && names != nil {
+				head = append(head, "msg")
+			}
 		}
 		if hasASN {
 			head = append(head, "as_org")
@@ -225,6 +254,10 @@ func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store
 				if by[j] == "pattern" && names != nil {
 					sid, msg := names(fmt.Sprint(k))
 					rec = append(rec, sid, msg)
+				}
+				if by[j] == "rule" && names != nil {
+					_, msg := names(fmt.Sprint(k))
+					rec = append(rec, msg)
 				}
 			}
 			if hasASN {
@@ -252,6 +285,9 @@ func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store
 		if d == "pattern" && names != nil {
 			head = append(head, "sid", "msg")
 		}
+		if d == "rule" && names != nil {
+			head = append(head, "msg")
+		}
 	}
 	right[len(head)], right[len(head)+1] = true, true
 	head = append(head, "packets", "sources")
@@ -273,6 +309,12 @@ func writeStatsNamed(w io.Writer, format, lang string, by []string, rows []store
 				if names != nil {
 					sid, msg := names(fmt.Sprint(r.Keys[j]))
 					cells = append(cells, sid, chart.Shorten(msg, 72))
+				}
+			case "rule":
+				cells = append(cells, fmt.Sprint(r.Keys[j]))
+				if names != nil {
+					_, msg := names(fmt.Sprint(r.Keys[j]))
+					cells = append(cells, chart.Shorten(msg, 72))
 				}
 			case "src_port":
 				if r.Keys[j] == nil {

@@ -164,6 +164,7 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 		in.CountryDB, in.ASNDB = c.deps.GeoDatabases()
 	}
 	in.Detection = classify.DetectionVersion(c.deps.Exploits)
+	in.RuleSet = c.deps.RuleSet
 	for _, r := range iv.parts {
 		// Packets handled a moment before or after the boundary keep
 		// their own times: the interval covers them.

@@ -98,6 +98,10 @@ type Dependencies struct {
 	Locate func(netip.Addr) store.Place // geolocation (nil: every country "??")
 	// Exploits is the exploit matcher (nil: the built-in pattern set).
 	Exploits classify.ExploitMatcher
+	// RuleSet is the id of the stored rule set Exploits classifies with,
+	// recorded in each interval's ingest log (store.Ingest.RuleSet; 0: the
+	// built-in rules or patterns alone).
+	RuleSet int32
 	// CountryDB, ASNDB name the geolocation databases in the ingest log;
 	// Version is honeyscope's version.
 	CountryDB, ASNDB, Version string

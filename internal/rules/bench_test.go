@@ -99,3 +99,56 @@ func BenchmarkLoadETOpen(b *testing.B) {
 		etEngine(b)
 	}
 }
+
+// benchPayloads are the payloads of benchPackets that have one.
+func benchPayloads() [][]byte {
+	var out [][]byte
+	for _, p := range benchPackets() {
+		if len(p.Payload) > 0 {
+			out = append(out, p.Payload)
+		}
+	}
+	return out
+}
+
+// BenchmarkPayloadFirstETOpen is the first-match path (Matcher.PayloadFirst)
+// over the payload packets of benchPackets in turn, with the snapshot
+// loaded; BenchmarkPayloadAllETOpen evaluates every candidate
+// (Matcher.Payload), as the exploit adapter did before; and
+// BenchmarkAdapterETOpen is the adapter, whose cache answers these few
+// payloads after their first time.
+func BenchmarkPayloadFirstETOpen(b *testing.B) {
+	m := NewMatcher(etEngine(b))
+	ps := benchPayloads()
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		m.PayloadFirst(ps[n%len(ps)], nil)
+		n++
+	}
+}
+
+// BenchmarkPayloadAllETOpen: see BenchmarkPayloadFirstETOpen.
+func BenchmarkPayloadAllETOpen(b *testing.B) {
+	m := NewMatcher(etEngine(b))
+	ps := benchPayloads()
+	dst := make([]Alert, 0, 16)
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = m.Payload(ps[n%len(ps)], nil, dst[:0])
+		n++
+	}
+}
+
+// BenchmarkAdapterETOpen: see BenchmarkPayloadFirstETOpen.
+func BenchmarkAdapterETOpen(b *testing.B) {
+	a := NewExploitAdapter(etEngine(b))
+	ps := benchPayloads()
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Match(ps[n%len(ps)])
+		n++
+	}
+}

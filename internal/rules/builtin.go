@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"hash/maphash"
 	"io"
 	"strings"
 	"sync"
@@ -47,18 +49,32 @@ func (r *Rule) Pattern() string {
 // records of an exploit hit). Matchers come from a
 // pool, so the adapter is safe for concurrent use and Match does not
 // allocate in steady state.
+//
+// Match's answer depends on the payload's bytes only, and darknet traffic
+// repeats the same payloads (one bot's exploit from many sources), so each
+// pooled matcher keeps the answers for its last payloads of up to
+// CacheMaxLen bytes in a direct-mapped table of CacheEntries slots, each
+// holding a copy of its payload that a hit is compared with in full.
 type ExploitAdapter struct {
 	e       *Engine
 	pool    sync.Pool
 	ids     []string
 	version string
+	seed    maphash.Seed
 }
+
+// Bounds of the adapter's answer cache, per pooled matcher (the copies
+// take CacheEntries × CacheMaxLen bytes: 2 MiB).
+const (
+	CacheEntries = 4096
+	CacheMaxLen  = 512
+)
 
 var _ classify.ExploitMatcher = (*ExploitAdapter)(nil)
 
 // NewExploitAdapter returns the adapter of e.
 func NewExploitAdapter(e *Engine) *ExploitAdapter {
-	a := &ExploitAdapter{e: e, ids: make([]string, len(e.rules))}
+	a := &ExploitAdapter{e: e, ids: make([]string, len(e.rules)), seed: maphash.MakeSeed()}
 	h := sha256.New()
 	for i, r := range e.rules {
 		a.ids[i] = r.ID()
@@ -66,13 +82,23 @@ func NewExploitAdapter(e *Engine) *ExploitAdapter {
 		h.Write([]byte{'\n'})
 	}
 	a.version = "rules-" + hex.EncodeToString(h.Sum(nil))[:12]
-	a.pool.New = func() any { return &adapterScratch{m: NewMatcher(e), dst: make([]Alert, 0, 8)} }
+	a.pool.New = func() any {
+		return &adapterScratch{m: NewMatcher(e), ents: make([]cacheEntry, CacheEntries), data: make([]byte, CacheEntries*CacheMaxLen)}
+	}
 	return a
 }
 
 type adapterScratch struct {
-	m   *Matcher
-	dst []Alert
+	m    *Matcher
+	ents []cacheEntry
+	data []byte // slot i's payload at i*CacheMaxLen
+}
+
+// cacheEntry is one slot of the answer cache.
+type cacheEntry struct {
+	h  uint64
+	n  int32 // payload length + 1; 0: empty
+	id int32
 }
 
 // Match implements classify.ExploitMatcher: the payload is inspected as the
@@ -83,13 +109,29 @@ func (a *ExploitAdapter) Match(payload []byte) int {
 		return -1
 	}
 	s := a.pool.Get().(*adapterScratch)
-	s.dst = s.m.Payload(payload, nil, s.dst[:0])
-	id := -1
-	if len(s.dst) > 0 {
-		id = int(s.dst[0].Rule)
+	var ce *cacheEntry
+	var slot []byte
+	var h uint64
+	if len(payload) <= CacheMaxLen {
+		h = maphash.Bytes(a.seed, payload)
+		i := int(h & (CacheEntries - 1))
+		ce, slot = &s.ents[i], s.data[i*CacheMaxLen:(i+1)*CacheMaxLen]
+		if ce.n == int32(len(payload))+1 && ce.h == h && bytes.Equal(slot[:len(payload)], payload) {
+			id := int(ce.id)
+			a.pool.Put(s)
+			return id
+		}
+	}
+	id := int32(-1)
+	if al, ok := s.m.PayloadFirst(payload, nil); ok {
+		id = al.Rule
+	}
+	if ce != nil {
+		copy(slot, payload)
+		*ce = cacheEntry{h: h, n: int32(len(payload)) + 1, id: id}
 	}
 	a.pool.Put(s)
-	return id
+	return int(id)
 }
 
 // Pattern implements classify.ExploitMatcher: "gid:sid:rev" and the rule's msg.

@@ -25,7 +25,10 @@ type Engine struct {
 	alwaysBuf [numKinds][numBuffers][]int32
 	needs     uint64 // buffers some rule inspects or prefilters on
 	order     []int32
-	fbits     int
+	// mustEval marks the rules Matcher.PayloadFirst evaluates even after
+	// an alert of a lower index: pass rules and rules that change flowbits.
+	mustEval []bool
+	fbits    int
 	// tlsRules and dnsRules: some rule has a tls or dns header.
 	tlsRules, dnsRules bool
 }
@@ -95,7 +98,9 @@ func Compile(s *Set) (*Engine, error) {
 	// test them, so a packet that both sets and tests a bit sees the set
 	// (Suricata orders rules the same way); load order otherwise.
 	e.order = make([]int32, len(s.Rules))
+	e.mustEval = make([]bool, len(s.Rules))
 	for i, r := range s.Rules {
+		e.mustEval[i] = r.Action == ActionPass || r.changesFlowbits()
 		k := int32(i)
 		if r.testsFlowbits() {
 			k += int32(len(s.Rules))
@@ -129,6 +134,15 @@ func (e *Engine) PrefilterStates() int {
 func (r *Rule) testsFlowbits() bool {
 	for _, f := range r.flowbits {
 		if f.cmd == 'i' || f.cmd == 'n' {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Rule) changesFlowbits() bool {
+	for _, f := range r.flowbits {
+		if f.cmd == 's' || f.cmd == 'u' || f.cmd == 't' {
 			return true
 		}
 	}

@@ -46,7 +46,8 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzMatch runs the built-in rules and the IoT rules (when the shared
-// data is there) on arbitrary payloads over TCP and UDP.
+// data is there) on arbitrary payloads over TCP and UDP; the first-match
+// path and the exploit adapter must give Payload's first alert.
 func FuzzMatch(f *testing.F) {
 	for _, tt := range builtinCases() {
 		f.Add(tt.payload)
@@ -65,6 +66,7 @@ func FuzzMatch(f *testing.F) {
 		f.Fatal(err)
 	}
 	m := NewMatcher(e)
+	a := NewExploitAdapter(e)
 	st := NewState(64, 64)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		p := tcp("")
@@ -76,7 +78,17 @@ func FuzzMatch(f *testing.F) {
 		}
 		p.Proto = decode.ProtoUDP
 		m.Packet(p, nil, nil)
-		m.Payload(payload, nil, nil)
+		all := m.Payload(payload, nil, nil)
+		if first, ok := m.PayloadFirst(payload, nil); ok != (len(all) > 0) || ok && first != all[0] {
+			t.Fatalf("PayloadFirst %+v %v, Payload %+v", first, ok, all)
+		}
+		want := -1
+		if len(all) > 0 {
+			want = int(all[0].Rule)
+		}
+		if got := a.Match(payload); got != want {
+			t.Fatalf("adapter %d, Payload %+v", got, all)
+		}
 		m.Command(string(payload), nil, nil)
 		var h appproto.HTTP
 		appproto.ParseHTTP(payload, &h)

@@ -195,6 +195,22 @@ func (m *Matcher) Payload(b []byte, ctx *Context, dst []Alert) []Alert {
 	return m.run(ctx, dst)
 }
 
+// PayloadFirst returns the first alert Payload would append (the lowest
+// rule index) and true, or false when Payload would give none. It skips
+// the rules that cannot change that answer, so it is cheaper when an early
+// rule matches; with a State in ctx, the thresholds of skipped rules do not
+// count the payload.
+func (m *Matcher) PayloadFirst(b []byte, ctx *Context) (Alert, bool) {
+	m.reset(ctx)
+	m.sessionHeader(ctx)
+	m.dsize = len(b)
+	if len(b) > 0 {
+		m.set(BufPayload, b)
+		m.fillTCP(b)
+	}
+	return m.runFirst(ctx)
+}
+
 // HTTPRequest is a request as the honeypot recorded it.
 type HTTPRequest struct {
 	Method, URI, Protocol string // Protocol "" means HTTP/1.1
@@ -298,40 +314,10 @@ func (m *Matcher) sessionHeader(ctx *Context) {
 // run prefilters, evaluates the candidates and appends the alerts.
 func (m *Matcher) run(ctx *Context, dst []Alert) []Alert {
 	e := m.e
-	m.sc.Reset()
-	c := m.cand[:0]
-	for b := Buffer(0); b < numBuffers; b++ {
-		if m.has&(1<<b) == 0 {
-			continue
-		}
-		c = append(c, e.alwaysBuf[m.kind][b]...)
-		if e.prefil[b] == nil {
-			continue
-		}
-		if b == BufTLSCerts {
-			for i := 0; i < m.tls.NCerts; i++ {
-				c = e.prefil[b].Scan(m.sc, m.tls.Certs[i], c)
-			}
-			continue
-		}
-		c = e.prefil[b].Scan(m.sc, m.bufs[b], c)
-	}
-	hits := len(c) > 0
-	for _, ri := range e.always[m.kind] {
-		if bm := e.dpBits[ri]; bm != nil && m.dp != 0 && bm[m.dp>>6]&(1<<(m.dp&63)) == 0 {
-			continue
-		}
-		c = append(c, ri)
-	}
+	c := m.candidates()
 	if len(c) == 0 {
-		m.cand = c
 		return dst
 	}
-	if hits {
-		e.sortCandidates(c)
-		c = slices.Compact(c)
-	}
-	m.cand = c
 	clear(m.tmpBits[:])
 	var st *State
 	var flow uint64
@@ -368,6 +354,86 @@ func (m *Matcher) run(ctx *Context, dst []Alert) []Alert {
 		slices.SortFunc(dst[first:], func(a, b Alert) int { return int(a.Rule) - int(b.Rule) })
 	}
 	return dst
+}
+
+// runFirst is run when only the first alert (the lowest rule index) is
+// wanted: it evaluates the candidates in the same order but skips, once a
+// rule has alerted, every later candidate of a higher index that can
+// neither suppress the alert (a pass rule) nor change the flowbits a
+// candidate tested later sees. Its answer is run's first alert.
+func (m *Matcher) runFirst(ctx *Context) (Alert, bool) {
+	e := m.e
+	c := m.candidates()
+	if len(c) == 0 {
+		return Alert{}, false
+	}
+	clear(m.tmpBits[:])
+	var st *State
+	var flow uint64
+	var now int64
+	if ctx != nil {
+		st, flow, now = ctx.State, ctx.Flow, ctx.Time
+	}
+	best := Alert{Rule: -1}
+	for _, ri := range c {
+		if best.Rule >= 0 && ri > best.Rule && !e.mustEval[ri] {
+			continue
+		}
+		r := e.rules[ri]
+		if !m.evalRule(r, st, flow) {
+			continue
+		}
+		m.applyFlowbits(r, st, flow)
+		if r.Action == ActionPass {
+			return Alert{}, false
+		}
+		if r.noalert || best.Rule >= 0 && ri > best.Rule {
+			continue
+		}
+		if r.thr != nil && st != nil && !st.allow(r.thr, ri, m.src, m.dst, now) {
+			continue
+		}
+		best = m.span
+		best.Rule = ri
+	}
+	return best, best.Rule >= 0
+}
+
+// candidates runs the prefilters over the present buffers and returns the
+// rules to evaluate, in evaluation order, without duplicates.
+func (m *Matcher) candidates() []int32 {
+	e := m.e
+	m.sc.Reset()
+	c := m.cand[:0]
+	for b := Buffer(0); b < numBuffers; b++ {
+		if m.has&(1<<b) == 0 {
+			continue
+		}
+		c = append(c, e.alwaysBuf[m.kind][b]...)
+		if e.prefil[b] == nil {
+			continue
+		}
+		if b == BufTLSCerts {
+			for i := 0; i < m.tls.NCerts; i++ {
+				c = e.prefil[b].Scan(m.sc, m.tls.Certs[i], c)
+			}
+			continue
+		}
+		c = e.prefil[b].Scan(m.sc, m.bufs[b], c)
+	}
+	hits := len(c) > 0
+	for _, ri := range e.always[m.kind] {
+		if bm := e.dpBits[ri]; bm != nil && m.dp != 0 && bm[m.dp>>6]&(1<<(m.dp&63)) == 0 {
+			continue
+		}
+		c = append(c, ri)
+	}
+	if len(c) > 0 && hits {
+		e.sortCandidates(c)
+		c = slices.Compact(c)
+	}
+	m.cand = c
+	return c
 }
 
 // evalRule evaluates everything but the actions of a match.
