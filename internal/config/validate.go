@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/bpfexpr"
 	"net"
 	"net/netip"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/honeyscope/honeyscope/internal/bpfexpr"
 )
 
 // DefaultAPIListen is the API's address when the file and the flags give

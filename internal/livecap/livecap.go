@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gopacket/gopacket/layers"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
 
 	"github.com/honeyscope/honeyscope/internal/bpfexpr"
