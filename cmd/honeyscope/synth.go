@@ -23,6 +23,7 @@ func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
 	return geo.DefaultAddr(cc, n)
 }
 func (geoPool) Addr6(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr6(cc, n) }
+func (geoPool) Size(cc string) uint64                        { return geo.DefaultSize(cc) }
 
 func newSynthCmd(g *globals) *cobra.Command {
 	var (
@@ -63,11 +64,20 @@ day (telnet bots guessing passwords and running loaders, SSH guessers, HTTP
 exploit requests, other services' first bytes, with dropped files that are
 built bytes, never programs) as a Cowrie JSON log, which ingest reads like a
 capture. --hostile puts markup, script, NUL bytes and terminal escapes into
-some exploit payloads and sessions, to test that every view escapes them.`,
+some exploit payloads and sessions, to test that every view escapes them.
+
+--sources N makes the capture hold exactly N distinct source addresses, as a
+large darknet sees them: the traffic above, sized for the packets left to it,
+and a swarm of Mirai-like bots making up the rest, each sending on one day
+only (so N is also the number of source-days) and probing --ports-per-source
+ports (23 or 2323, then 80, 8080, 5555, ...). The swarm gets at least half
+the packets, and at least N times the ports per source. It cannot be
+combined with the planted events.`,
 		Example: `  honeyscope synth --out radiation.pcap --packets 1000000 --days 7
   honeyscope synth --out spike.pcap --days 30 --spike IT:21:12
   honeyscope synth --out events.pcap --days 60 --rise BR:30:7:4 --scanner NL:40:3000 --outage 50:2
   honeyscope synth --out lab.pcap --days 14 --sessions 50 --hostile
+  honeyscope synth --out darknet.pcap --packets 10000000 --days 1 --sources 4000000
   honeyscope ingest lab.pcap lab.cowrie.json`,
 		Args: cobra.NoArgs,
 		// Every flag is checked before FILE is created: a bad flag must not
@@ -189,6 +199,8 @@ some exploit payloads and sessions, to test that every view escapes them.`,
 	f.StringSliceVar(&outs, "outage", nil, "plant a sensor outage: DAY:DAYS without capture (repeatable)")
 	f.IntVar(&nsess, "sessions", 0, "also write `N` honeypot sessions a day to NAME.cowrie.json beside FILE")
 	f.StringVar(&sensor, "session-sensor", "", "sensor field of the sessions' Cowrie log (default none: ingest names it as it names the capture)")
+	f.IntVar(&cfg.Sources, "sources", 0, "make the capture hold exactly `N` distinct sources (a swarm of one-day bots makes up the rest)")
+	f.IntVar(&cfg.PortsPerSource, "ports-per-source", 0, fmt.Sprintf("with --sources: ports each swarm bot probes, 1 to %d (default 1)", synth.MaxPortsPerSource))
 	f.BoolVar(&cfg.Hostile, "hostile", false, "put markup, script and control characters into some payloads and sessions")
 	return cmd
 }
@@ -206,6 +218,12 @@ func sessionLogPath(capture string) string {
 // included, by generating at most one packet into io.Discard: it costs
 // milliseconds, and the rules stay in one place, the synth package.
 func checkSynth(cfg synth.Config) error {
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	// The swarm's own limits (room in the pool, sources left to it) show
+	// only when written.
+	cfg.Sources, cfg.PortsPerSource = 0, 0
 	cfg.Packets = min(cfg.Packets, 1)
 	cfg.Progress = nil
 	_, err := synth.Write(io.Discard, cfg)

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"slices"
@@ -45,12 +46,46 @@ type gen struct {
 	buf [4096]byte
 	rec [32]byte
 	cnt *counter
-	now int64 // timestamp of the packet being built, µs since the epoch
+	sw  *swarm // nil without Config.Sources
+	// sr draws, with a swarm, the packets' times, the mix of the swarm
+	// and the other traffic and the swarm's packets, so that the other
+	// traffic draws from r just what it would alone (see regularSent).
+	sr  rng
+	dry bool // counting the other traffic's sources: no swarm
+	// total is Config.Packets; with a swarm, cfg.Packets is what is left
+	// to the usual traffic.
+	total int
+	now   int64 // timestamp of the packet being built, µs since the epoch
 }
 
-func newGen(cfg Config) (*gen, error) {
-	g := &gen{cfg: cfg, seen: map[netip.Addr]struct{}{}, cindex: map[string]int{}, off: cfg.outageDays()}
+func newGen(cfg Config) (*gen, error) { return newGenDry(cfg, false) }
+
+// regularSent writes the other traffic of a swarm config (normalized) to
+// nowhere and returns how many of its sources send: the swarm makes up the
+// rest of Config.Sources. The other traffic draws the same numbers with or
+// without the swarm, so it is the same when written for real.
+func regularSent(cfg Config) (int, error) {
+	g, err := newGenDry(cfg, true)
+	if err != nil {
+		return 0, err
+	}
+	g.bw = bufio.NewWriterSize(io.Discard, 1<<16)
+	if err := g.run(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range g.srcs {
+		if g.srcs[i].sent {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func newGenDry(cfg Config, dry bool) (*gen, error) {
+	g := &gen{cfg: cfg, seen: map[netip.Addr]struct{}{}, cindex: map[string]int{}, off: cfg.outageDays(), dry: dry}
 	g.r = rng{s: mix(cfg.Seed ^ 0x686f6e657973636f)}
+	g.sr = rng{s: mix(cfg.Seed ^ 0x737761726d726e67)}
 	cs := slices.Clone(cfg.Pool.Countries())
 	slices.Sort(cs)
 	cs = slices.Compact(cs)
@@ -87,18 +122,34 @@ func newGen(cfg Config) (*gen, error) {
 	copy(g.buf[0:6], []byte{0xa0, 0x36, 0x9f, byte(m), byte(m >> 8), byte(m >> 16)})
 	copy(g.buf[6:12], []byte{0x3c, 0x61, 0x04, byte(m >> 24), byte(m >> 32), byte(m >> 40)})
 	g.cnt = newCounter(len(g.countries))
-	if cfg.Packets == 0 {
-		return g, nil
+	g.total = cfg.Packets
+	if cfg.Sources > 0 {
+		g.newSwarm()
+		g.cfg.Packets -= int(g.sw.packets)
 	}
-	if err := g.buildPopulation(); err != nil {
-		return nil, err
+	if g.cfg.Packets > 0 {
+		if err := g.buildPopulation(); err != nil {
+			return nil, err
+		}
+		g.schedule()
+		if err := g.applySpikes(); err != nil {
+			return nil, err
+		}
+		if err := g.addScanners(); err != nil {
+			return nil, err
+		}
 	}
-	g.schedule()
-	if err := g.applySpikes(); err != nil {
-		return nil, err
-	}
-	if err := g.addScanners(); err != nil {
-		return nil, err
+	if g.sw != nil && !g.dry {
+		sent := 0
+		if g.cfg.Packets > 0 {
+			var err error
+			if sent, err = regularSent(cfg); err != nil {
+				return nil, err
+			}
+		}
+		if err := g.placeSwarm(sent); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -181,12 +232,15 @@ func (g *gen) run() error {
 	if err := g.writeHeader(); err != nil {
 		return err
 	}
-	if g.cfg.Packets == 0 {
+	if g.total == 0 {
 		return nil
 	}
-	alloc, err := g.allocate()
-	if err != nil {
-		return err
+	alloc := make([]int, g.cfg.Days*24)
+	if g.cfg.Packets > 0 {
+		var err error
+		if alloc, err = g.allocate(); err != nil {
+			return err
+		}
 	}
 	var (
 		bgAlias, hourAlias alias
@@ -207,14 +261,26 @@ func (g *gen) run() error {
 			}
 		}
 		wrote = wrote || !g.off[d]
-		bgW = resize(bgW, len(g.bg[d]))
-		var hw [24]float64
-		bgSum := g.dayWeights(d, bgW, &hw)
-		if bgSum > 0 {
-			bgAlias.build(bgW)
+		var bgSum float64
+		if g.cfg.Packets > 0 {
+			bgW = resize(bgW, len(g.bg[d]))
+			var hw [24]float64
+			bgSum = g.dayWeights(d, bgW, &hw)
+			if bgSum > 0 {
+				bgAlias.build(bgW)
+			}
+		}
+		var sd swarmDay
+		swarmOn := g.sw != nil && !g.dry
+		if swarmOn {
+			sd = g.startSwarmDay(d)
+		}
+		tr := &g.r // packet times
+		if g.sw != nil {
+			tr = &g.sr
 		}
 		winSt, winEn, winPer = winSt[:0], winEn[:0], winPer[:0]
-		for _, i := range g.win[d] {
+		for _, i := range g.winOn(d) {
 			st, en := g.window(int(i), d)
 			winSt = append(winSt, st)
 			winEn = append(winEn, en)
@@ -222,34 +288,49 @@ func (g *gen) run() error {
 		}
 		for h := 0; h < 24; h++ {
 			n := alloc[d*24+h]
-			if n == 0 {
+			ns := 0 // swarm packets
+			if swarmOn {
+				ns = g.sw.hourPk[d*24+h]
+			}
+			if n == 0 && ns == 0 {
 				continue
 			}
-			cand, hourW = cand[:0], hourW[:0]
-			if x := bgSum * diurnal[h] / 24; x > 0 {
-				cand = append(cand, -1)
-				hourW = append(hourW, x)
-			}
-			for k, i := range g.win[d] {
-				if h >= winSt[k] && h < winEn[k] && winPer[k] > 0 {
-					cand = append(cand, i)
-					hourW = append(hourW, winPer[k])
+			if n > 0 {
+				cand, hourW = cand[:0], hourW[:0]
+				if x := bgSum * diurnal[h] / 24; x > 0 {
+					cand = append(cand, -1)
+					hourW = append(hourW, x)
 				}
+				for k, i := range g.win[d] {
+					if h >= winSt[k] && h < winEn[k] && winPer[k] > 0 {
+						cand = append(cand, i)
+						hourW = append(hourW, winPer[k])
+					}
+				}
+				if len(cand) == 0 {
+					return fmt.Errorf("synth: internal error: packets allocated to an empty hour")
+				}
+				hourAlias.build(hourW)
 			}
-			if len(cand) == 0 {
-				return fmt.Errorf("synth: internal error: packets allocated to an empty hour")
-			}
-			hourAlias.build(hourW)
 			base := start + int64(d)*24*hourUS + int64(h)*hourUS
-			for k := 0; k < n; k++ {
-				off := (uint64(k)*hourUS + g.r.u64n(hourUS)) / uint64(n)
+			tot, left := n+ns, n
+			for k := 0; k < tot; k++ {
+				off := (uint64(k)*hourUS + tr.u64n(hourUS)) / uint64(tot)
 				g.now = base + int64(off)
-				i := cand[hourAlias.pick(&g.r)]
-				if i < 0 {
-					i = g.bg[d][bgAlias.pick(&g.r)]
-				}
-				if err := g.emit(int(i)); err != nil {
-					return err
+				if ns > 0 && (left == 0 || g.sr.u64n(uint64(left+ns)) < uint64(ns)) {
+					ns--
+					if err := g.emitSwarm(&sd); err != nil {
+						return err
+					}
+				} else {
+					left--
+					i := cand[hourAlias.pick(&g.r)]
+					if i < 0 {
+						i = g.bg[d][bgAlias.pick(&g.r)]
+					}
+					if err := g.emit(int(i)); err != nil {
+						return err
+					}
 				}
 				done++
 				if g.cfg.Progress != nil && done&0xffff == 0 {
@@ -257,7 +338,17 @@ func (g *gen) run() error {
 				}
 			}
 		}
-		g.cnt.endDay(dayString(g.cfg.Start, d), g.srcs, [][]int32{g.bg[d], g.win[d]}, g.countries)
+		var extra func(*[numClasses]uint64, []uint64)
+		var swErr error
+		if swarmOn {
+			extra = func(daySrc *[numClasses]uint64, dayCCSrc []uint64) {
+				swErr = g.countSwarmDay(d, daySrc, dayCCSrc)
+			}
+		}
+		g.cnt.endDay(dayString(g.cfg.Start, d), g.srcs, [][]int32{g.bgOn(d), g.winOn(d)}, g.countries, extra)
+		if swErr != nil {
+			return swErr
+		}
 	}
 	if g.cfg.Progress != nil {
 		g.cfg.Progress(done)
@@ -265,11 +356,36 @@ func (g *gen) run() error {
 	return nil
 }
 
+// bgOn and winOn are the spread-out and windowed sources of day d (none
+// when the usual traffic has no packets).
+func (g *gen) bgOn(d int) []int32 {
+	if g.bg == nil {
+		return nil
+	}
+	return g.bg[d]
+}
+
+func (g *gen) winOn(d int) []int32 {
+	if g.win == nil {
+		return nil
+	}
+	return g.win[d]
+}
+
+// swarmPortSrc is the swarm's distinct sources per (class, proto, port)
+// cell, nil without a swarm.
+func (g *gen) swarmPortSrc() map[uint32]uint64 {
+	if g.sw == nil {
+		return nil
+	}
+	return g.sw.portSrc
+}
+
 // truth assembles the Truth after run.
 func (g *gen) truth() *Truth {
 	t := &Truth{
 		Seed:              g.cfg.Seed,
-		Packets:           g.cfg.Packets,
+		Packets:           g.total,
 		Start:             g.cfg.Start.Format("2006-01-02"),
 		Days:              g.cfg.Days,
 		Format:            g.cfg.Format,
@@ -277,7 +393,7 @@ func (g *gen) truth() *Truth {
 		SensorNet6:        g.cfg.SensorNet6.String(),
 		ByDayClass:        g.cnt.byDayClass,
 		ByDayClassCountry: g.cnt.byDayClassCountry,
-		ByClassPort:       g.cnt.classPorts(),
+		ByClassPort:       g.cnt.classPorts(g.swarmPortSrc()),
 		Spikes:            []SpikeTruth{},
 	}
 	if t.ByDayClass == nil {
@@ -285,6 +401,16 @@ func (g *gen) truth() *Truth {
 	}
 	if t.ByDayClassCountry == nil {
 		t.ByDayClassCountry = []DayClassCountry{}
+	}
+	if g.sw != nil {
+		for i := range g.srcs {
+			if g.srcs[i].sent {
+				t.Sources++
+			}
+		}
+		t.Sources += g.sw.bots
+		t.SwarmSources = g.sw.bots
+		t.PortsPerSource = g.sw.ports
 	}
 	for _, sp := range g.cfg.Spikes {
 		t.Spikes = append(t.Spikes, SpikeTruth{Country: sp.Country, Day: dayString(g.cfg.Start, sp.Day), Factor: sp.Factor})

@@ -125,6 +125,7 @@ type source struct {
 
 	// truth bookkeeping
 	dayMask uint8
+	sent    bool // sent a packet
 	lastKey uint32
 }
 
@@ -216,6 +217,13 @@ func (g *gen) addrFor(c uint16, v6 bool) (netip.Addr, bool) {
 	cc := g.countries[c]
 	for try := 0; try < 16; try++ {
 		n := g.r.next()
+		if g.sw != nil && !v6 {
+			// Away from the swarm's addresses.
+			var ok bool
+			if n, ok = g.sw.regularPos(c, n); !ok {
+				continue
+			}
+		}
 		var a netip.Addr
 		var ok bool
 		if v6 {

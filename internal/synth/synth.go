@@ -108,7 +108,21 @@ type Config struct {
 	// Hostile adds exploit payloads that carry markup, script and control
 	// characters (to test that every page escapes payload excerpts); the
 	// default payloads hold none.
-	Hostile  bool
+	Hostile bool
+
+	// Sources, when positive, makes the capture hold this many distinct
+	// source addresses at darknet scale: the usual traffic, sized for the
+	// packets left to it, and a swarm of Mirai-like bots making up the
+	// rest, each sending on one day only (so sources are source-days). The
+	// swarm gets at least half the packets, and at least Sources times
+	// PortsPerSource. It needs a Pool that implements AddrPoolSize and
+	// cannot be combined with planted events. The total is exact: the
+	// swarm makes up for sources of the usual traffic that send nothing.
+	Sources int
+	// PortsPerSource is how many destination ports each swarm bot probes
+	// (1..MaxPortsPerSource; default 1 when Sources is set).
+	PortsPerSource int
+
 	Progress func(done int) // optional: called with the packets written so far
 }
 
@@ -192,7 +206,21 @@ func (cfg Config) normalize() (Config, error) {
 	if err := cfg.normalizeEvents(); err != nil {
 		return cfg, err
 	}
+	if err := cfg.checkSwarm(); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// Check reports whether cfg is valid as far as can be told without
+// building the population (which Write also checks).
+func (cfg Config) Check() error {
+	cfg.Spikes = append([]Spike(nil), cfg.Spikes...)
+	cfg.Rises = append([]Rise(nil), cfg.Rises...)
+	cfg.Scanners = append([]Scanner(nil), cfg.Scanners...)
+	cfg.Outages = append([]Outage(nil), cfg.Outages...)
+	_, err := cfg.normalize()
+	return err
 }
 
 // Write writes a capture described by cfg to w and returns its truth.

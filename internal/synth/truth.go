@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -38,6 +39,12 @@ type Truth struct {
 	Rises    []RiseTruth    `json:"rises"`
 	Scanners []ScannerTruth `json:"scanners"`
 	Outages  []OutageTruth  `json:"outages"`
+	// Sources is the number of distinct source addresses in the capture,
+	// SwarmSources those of the swarm's bots and PortsPerSource the ports
+	// each of them probes; all three only with Config.Sources.
+	Sources        uint64 `json:"sources,omitempty"`
+	SwarmSources   uint64 `json:"swarm_sources,omitempty"`
+	PortsPerSource int    `json:"ports_per_source,omitempty"`
 	// Files are the capture files written (base names), more than one
 	// when outages split the capture (WriteFile); empty from Write.
 	Files []string `json:"files,omitempty"`
@@ -146,6 +153,7 @@ const maxKeys = 1 << 23 // compact the source log beyond this many entries
 // add counts one packet of source s.
 func (c *counter) add(s *source, idx int, tags classify.Tags, proto int, port uint16) {
 	s.dayMask |= uint8(tags)
+	s.sent = true
 	cacheKey := uint32(tags)<<24 | uint32(proto)<<16 | uint32(port) | 1<<31
 	miss := cacheKey != s.lastKey
 	s.lastKey = cacheKey
@@ -169,9 +177,24 @@ func (c *counter) add(s *source, idx int, tags classify.Tags, proto int, port ui
 	}
 }
 
+// addSwarm counts one packet of a swarm bot of country cc; its distinct
+// sources are counted by construction (countSwarmDay).
+func (c *counter) addSwarm(cc int, tags classify.Tags, proto int, port uint16) {
+	for cl := 0; cl < numClasses; cl++ {
+		if !tags.Has(classify.Class(cl)) {
+			continue
+		}
+		c.dayPk[cl]++
+		c.dayCC[cl*c.nCountries+cc]++
+		c.portPk[(cl*numProtos+proto)<<16|int(port)]++
+	}
+}
+
 // endDay records the day's counts; active lists the sources that may have
-// sent packets that day (their day masks are read and cleared).
-func (c *counter) endDay(day string, srcs []source, active [][]int32, countries []string) {
+// sent packets that day (their day masks are read and cleared), and extra,
+// when not nil, adds the day's other distinct sources (per class, and per
+// class*nCountries+country).
+func (c *counter) endDay(day string, srcs []source, active [][]int32, countries []string, extra func(*[numClasses]uint64, []uint64)) {
 	var daySrc [numClasses]uint64
 	clear(c.dayCCSrc)
 	for _, list := range active {
@@ -188,6 +211,9 @@ func (c *counter) endDay(day string, srcs []source, active [][]int32, countries 
 			}
 			s.dayMask = 0
 		}
+	}
+	if extra != nil {
+		extra(&daySrc, c.dayCCSrc)
 	}
 	for cl := 0; cl < numClasses; cl++ {
 		if c.dayPk[cl] == 0 {
@@ -209,16 +235,38 @@ func (c *counter) endDay(day string, srcs []source, active [][]int32, countries 
 	clear(c.dayCC)
 }
 
-// classPorts returns the per (class, proto, port) counts.
-func (c *counter) classPorts() []ClassPort {
+// classPorts returns the per (class, proto, port) counts; extra adds
+// distinct sources to cells (class<<20 | proto<<18 | port) that the source
+// log does not hold.
+func (c *counter) classPorts(extra map[uint32]uint64) []ClassPort {
 	c.keys = sortUnique(c.keys)
-	out := []ClassPort{}
+	type cellCount struct {
+		cell uint64
+		n    uint64
+	}
+	var cells []cellCount
 	for i := 0; i < len(c.keys); {
 		cell := c.keys[i] >> 32
 		j := i
 		for j < len(c.keys) && c.keys[j]>>32 == cell {
 			j++
 		}
+		cells = append(cells, cellCount{cell, uint64(j - i)})
+		i = j
+	}
+	if len(extra) > 0 {
+		for cell, n := range extra {
+			k, found := slices.BinarySearchFunc(cells, uint64(cell), func(x cellCount, t uint64) int { return cmp.Compare(x.cell, t) })
+			if found {
+				cells[k].n += n
+			} else {
+				cells = slices.Insert(cells, k, cellCount{uint64(cell), n})
+			}
+		}
+	}
+	out := []ClassPort{}
+	for _, x := range cells {
+		cell := x.cell
 		cl := int(cell >> 20)
 		proto := int(cell>>18) & 3
 		port := uint16(cell)
@@ -227,9 +275,8 @@ func (c *counter) classPorts() []ClassPort {
 			Proto:   protoNames[proto],
 			Port:    port,
 			Packets: c.portPk[(cl*numProtos+proto)<<16|int(port)],
-			Sources: uint64(j - i),
+			Sources: x.n,
 		})
-		i = j
 	}
 	return out
 }
