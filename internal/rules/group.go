@@ -133,23 +133,37 @@ func splitList(s string) ([]string, error) {
 	return parts, nil
 }
 
-func (gp *groupParser) addr(s string, depth int) (*addrGroup, error) {
+// groupKind says how to build one kind of group (addresses, ports):
+// what an empty group and "any" are, how to add a nested group, and how
+// to parse and add a plain item.
+type groupKind[G any] struct {
+	name  string // "address" or "port", for messages
+	empty func() *G
+	any   func() *G
+	sub   func(g *G, neg bool, sub *G)
+	leaf  func(g *G, neg bool, item string) error
+}
+
+// parseGroup parses a group of Suricata's header syntax: "any", one
+// item, a $VARIABLE, or a bracketed list of those (nested, negated with
+// "!"), bounded in depth and in items over the whole rule.
+func parseGroup[G any](gp *groupParser, k groupKind[G], s string, depth int) (*G, error) {
 	s = strings.TrimSpace(s)
 	if depth > maxGroupDepth {
-		return nil, errors.New("address group nested too deeply")
+		return nil, fmt.Errorf("%s group nested too deeply", k.name)
 	}
 	if s == "any" {
-		return &addrGroup{any: true}, nil
+		return k.any(), nil
 	}
-	g := &addrGroup{}
+	g := k.empty()
 	var list []string
 	if strings.HasPrefix(s, "[") {
 		if !strings.HasSuffix(s, "]") {
-			return nil, fmt.Errorf("address group %q: missing ]", s)
+			return nil, fmt.Errorf("%s group %q: missing ]", k.name, s)
 		}
 		var err error
 		if list, err = splitList(s[1 : len(s)-1]); err != nil {
-			return nil, fmt.Errorf("address group %q: %w", s, err)
+			return nil, fmt.Errorf("%s group %q: %w", k.name, s, err)
 		}
 	} else {
 		list = []string{s}
@@ -157,7 +171,7 @@ func (gp *groupParser) addr(s string, depth int) (*addrGroup, error) {
 	for _, it := range list {
 		gp.items++
 		if gp.items > maxGroupItems {
-			return nil, errors.New("address group too large")
+			return nil, fmt.Errorf("%s group too large", k.name)
 		}
 		neg := false
 		for strings.HasPrefix(it, "!") {
@@ -166,37 +180,73 @@ func (gp *groupParser) addr(s string, depth int) (*addrGroup, error) {
 		}
 		switch {
 		case it == "":
-			return nil, fmt.Errorf("address group %q: empty item", s)
+			return nil, fmt.Errorf("%s group %q: empty item", k.name, s)
 		case it == "any":
 			if neg {
-				return nil, errors.New("address !any matches nothing")
+				return nil, fmt.Errorf("%s !any matches nothing", k.name)
 			}
-			g.items = append(g.items, addrItem{sub: &addrGroup{any: true}})
+			k.sub(g, false, k.any())
 		case strings.HasPrefix(it, "$"):
 			v, err := gp.resolve(it[1:], depth)
 			if err != nil {
 				return nil, err
 			}
-			sub, err := gp.addr(v, depth+1)
+			sub, err := parseGroup(gp, k, v, depth+1)
 			if err != nil {
 				return nil, fmt.Errorf("$%s: %w", it[1:], err)
 			}
-			g.items = append(g.items, addrItem{neg: neg, sub: sub})
+			k.sub(g, neg, sub)
 		case strings.HasPrefix(it, "["):
-			sub, err := gp.addr(it, depth+1)
+			sub, err := parseGroup(gp, k, it, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			g.items = append(g.items, addrItem{neg: neg, sub: sub})
+			k.sub(g, neg, sub)
 		default:
-			p, err := parsePrefix(it)
-			if err != nil {
+			if err := k.leaf(g, neg, it); err != nil {
 				return nil, err
 			}
-			g.items = append(g.items, addrItem{neg: neg, prefix: p})
 		}
 	}
 	return g, nil
+}
+
+var addrKind = groupKind[addrGroup]{
+	name:  "address",
+	empty: func() *addrGroup { return &addrGroup{} },
+	any:   func() *addrGroup { return &addrGroup{any: true} },
+	sub:   func(g *addrGroup, neg bool, sub *addrGroup) { g.items = append(g.items, addrItem{neg: neg, sub: sub}) },
+	leaf: func(g *addrGroup, neg bool, it string) error {
+		p, err := parsePrefix(it)
+		if err != nil {
+			return err
+		}
+		g.items = append(g.items, addrItem{neg: neg, prefix: p})
+		return nil
+	},
+}
+
+var portKind = groupKind[portGroup]{
+	name:  "port",
+	empty: func() *portGroup { return &portGroup{} },
+	any:   func() *portGroup { return &portGroup{any: true} },
+	sub:   func(g *portGroup, neg bool, sub *portGroup) { g.items = append(g.items, portItem{neg: neg, sub: sub}) },
+	leaf: func(g *portGroup, neg bool, it string) error {
+		lo, hi, err := parsePortRange(it)
+		if err != nil {
+			return err
+		}
+		g.items = append(g.items, portItem{neg: neg, lo: lo, hi: hi})
+		return nil
+	},
+}
+
+func (gp *groupParser) addr(s string, depth int) (*addrGroup, error) {
+	return parseGroup(gp, addrKind, s, depth)
+}
+
+func (gp *groupParser) port(s string, depth int) (*portGroup, error) {
+	return parseGroup(gp, portKind, s, depth)
 }
 
 // parsePrefix parses an address or a prefix ("10.0.0.0/8", "1.2.3.4",
@@ -235,72 +285,6 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, fmt.Errorf("address %q: %w", s, err)
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-func (gp *groupParser) port(s string, depth int) (*portGroup, error) {
-	s = strings.TrimSpace(s)
-	if depth > maxGroupDepth {
-		return nil, errors.New("port group nested too deeply")
-	}
-	if s == "any" {
-		return &portGroup{any: true}, nil
-	}
-	g := &portGroup{}
-	var list []string
-	if strings.HasPrefix(s, "[") {
-		if !strings.HasSuffix(s, "]") {
-			return nil, fmt.Errorf("port group %q: missing ]", s)
-		}
-		var err error
-		if list, err = splitList(s[1 : len(s)-1]); err != nil {
-			return nil, fmt.Errorf("port group %q: %w", s, err)
-		}
-	} else {
-		list = []string{s}
-	}
-	for _, it := range list {
-		gp.items++
-		if gp.items > maxGroupItems {
-			return nil, errors.New("port group too large")
-		}
-		neg := false
-		for strings.HasPrefix(it, "!") {
-			neg = !neg
-			it = strings.TrimSpace(it[1:])
-		}
-		switch {
-		case it == "":
-			return nil, fmt.Errorf("port group %q: empty item", s)
-		case it == "any":
-			if neg {
-				return nil, errors.New("port !any matches nothing")
-			}
-			g.items = append(g.items, portItem{sub: &portGroup{any: true}})
-		case strings.HasPrefix(it, "$"):
-			v, err := gp.resolve(it[1:], depth)
-			if err != nil {
-				return nil, err
-			}
-			sub, err := gp.port(v, depth+1)
-			if err != nil {
-				return nil, fmt.Errorf("$%s: %w", it[1:], err)
-			}
-			g.items = append(g.items, portItem{neg: neg, sub: sub})
-		case strings.HasPrefix(it, "["):
-			sub, err := gp.port(it, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			g.items = append(g.items, portItem{neg: neg, sub: sub})
-		default:
-			lo, hi, err := parsePortRange(it)
-			if err != nil {
-				return nil, err
-			}
-			g.items = append(g.items, portItem{neg: neg, lo: lo, hi: hi})
-		}
-	}
-	return g, nil
 }
 
 // parsePortRange parses "80", "1024:", ":1023" or "1000:2000".
