@@ -37,6 +37,43 @@ func FormatCount(v float64) string {
 	return b.String()
 }
 
+// FormatPercent formats a share (0.123) as a percentage with one decimal
+// ("12.3%").
+func FormatPercent(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+
+// FormatCorrelation formats a coefficient with two decimals; NaN (not
+// computable) prints as "–".
+func FormatCorrelation(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// FormatValue formats a measured value: two decimals below 100, a rounded
+// count with separators from 100 up; NaN prints as "–".
+func FormatValue(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 100:
+		return FormatCount(math.Round(v))
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// JoinMax joins at most n items with ", ", saying how many more there
+// are ("a, b (+3)"); an empty list prints as "–".
+func JoinMax(items []string, n int) string {
+	if len(items) == 0 {
+		return "–"
+	}
+	if len(items) > n {
+		return strings.Join(items[:n], ", ") + " (+" + strconv.Itoa(len(items)-n) + ")"
+	}
+	return strings.Join(items, ", ")
+}
+
 // FormatSI formats v compactly with an SI suffix for axis labels: 950, 12k,
 // 1.2M, 3.5G. Up to two decimals are kept and trailing zeros dropped.
 func FormatSI(v float64) string {

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -73,5 +74,23 @@ func TestDotSizesSpanRange(t *testing.T) {
 	}
 	if strings.Contains(svg, ">1<") {
 		t.Error("size legend shows 1, a value that does not occur")
+	}
+}
+
+func TestFormatHelpers(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{FormatPercent(0.1234), "12.3%"},
+		{FormatCorrelation(math.NaN()), "–"},
+		{FormatCorrelation(0.915), "0.92"},
+		{FormatValue(math.NaN()), "–"},
+		{FormatValue(3.14159), "3.14"},
+		{FormatValue(12345.6), "12,346"},
+		{JoinMax(nil, 3), "–"},
+		{JoinMax([]string{"a", "b"}, 3), "a, b"},
+		{JoinMax([]string{"a", "b", "c", "d", "e"}, 2), "a, b (+3)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -42,7 +41,7 @@ func (b *builder) compareSection() {
 			if s.Addresses > 0 {
 				addr = chart.FormatCount(float64(s.Addresses))
 			}
-			t.rows = append(t.rows, []string{s.Name, addr, strconv.Itoa(s.PresentDays), chart.FormatCount(s.Packets), fmtFloat(s.PerDayPerAddress)})
+			t.rows = append(t.rows, []string{s.Name, addr, strconv.Itoa(s.PresentDays), chart.FormatCount(s.Packets), chart.FormatValue(s.PerDayPerAddress)})
 			t.csvRows = append(t.csvRows, []string{s.Name, strconv.Itoa(s.Addresses), strconv.Itoa(s.PresentDays), num(s.Packets), num(s.PerDayPerAddress)})
 		}
 		b.addTable(t)
@@ -58,7 +57,7 @@ func (b *builder) compareSection() {
 			head:    []string{b.tr("class"), b.tr("spearman"), b.tr("dailyCorr"), a.Name, o.Name},
 			csvHead: []string{"class", "spearman", "countries", "daily_correlation", "daily_countries", "total_a", "total_b", "only_a", "only_b", "ports_only_a", "ports_only_b"}}
 		for _, cc := range cmpRes.Classes {
-			st.rows = append(st.rows, []string{b.className(cc.Class), fmtCorr(cc.Spearman), fmtCorr(cc.DailyCorrelation),
+			st.rows = append(st.rows, []string{b.className(cc.Class), chart.FormatCorrelation(cc.Spearman), chart.FormatCorrelation(cc.DailyCorrelation),
 				chart.FormatCount(cc.TotalA), chart.FormatCount(cc.TotalB)})
 			st.csvRows = append(st.csvRows, []string{cc.Class, num(cc.Spearman), strconv.Itoa(cc.Countries), num(cc.DailyCorrelation),
 				strconv.Itoa(cc.DailyCountries), num(cc.TotalA), num(cc.TotalB), strings.Join(cc.OnlyA, " "), strings.Join(cc.OnlyB, " "),
@@ -70,7 +69,7 @@ func (b *builder) compareSection() {
 			if cc.TotalA == 0 || cc.TotalB == 0 {
 				continue
 			}
-			title := fmt.Sprintf("%s · %s · ρ = %s", b.className(cc.Class), b.tr("byCountry"), fmtCorr(cc.Spearman))
+			title := fmt.Sprintf("%s · %s · ρ = %s", b.className(cc.Class), b.tr("byCountry"), chart.FormatCorrelation(cc.Spearman))
 			var panels []chart.StackedBars
 			for _, s := range []period.Sensor{a, o} {
 				var mine []analysis.Series
@@ -89,12 +88,12 @@ func (b *builder) compareSection() {
 				head:    []string{b.tr("country"), "", a.Name, o.Name},
 				csvHead: []string{"country", "count_a", "count_b", "share_a", "share_b"}}
 			for _, r := range cc.Shares {
-				sh.rows = append(sh.rows, []string{r.Country, geo.CountryName(r.Country, b.lang), pct(r.ShareA), pct(r.ShareB)})
+				sh.rows = append(sh.rows, []string{r.Country, geo.CountryName(r.Country, b.lang), chart.FormatPercent(r.ShareA), chart.FormatPercent(r.ShareB)})
 				sh.csvRows = append(sh.csvRows, []string{r.Country, num(r.CountA), num(r.CountB), num(r.ShareA), num(r.ShareB)})
 			}
 			b.addTable(sh)
 			if len(cc.OnlyA) > 0 || len(cc.OnlyB) > 0 {
-				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("onlyIn"), a.Name, listOrDash(cc.OnlyA, 12), o.Name, listOrDash(cc.OnlyB, 12)))
+				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("onlyIn"), a.Name, chart.JoinMax(cc.OnlyA, 12), o.Name, chart.JoinMax(cc.OnlyB, 12)))
 			}
 			if len(cc.PortsOnlyA) > 0 || len(cc.PortsOnlyB) > 0 {
 				portList := func(keys []string) []string {
@@ -106,8 +105,8 @@ func (b *builder) compareSection() {
 					}
 					return out
 				}
-				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("portsOnlyIn"), a.Name, listOrDash(portList(cc.PortsOnlyA), 12),
-					o.Name, listOrDash(portList(cc.PortsOnlyB), 12)))
+				b.d.note(fmt.Sprintf("%s %s: %s · %s: %s", b.tr("portsOnlyIn"), a.Name, chart.JoinMax(portList(cc.PortsOnlyA), 12),
+					o.Name, chart.JoinMax(portList(cc.PortsOnlyB), 12)))
 			}
 		}
 	}
@@ -119,33 +118,4 @@ func invert(p []bool) []bool {
 		out[i] = !v
 	}
 	return out
-}
-
-func listOrDash(s []string, n int) string {
-	if len(s) == 0 {
-		return "–"
-	}
-	if len(s) > n {
-		return strings.Join(s[:n], ", ") + fmt.Sprintf(" (+%d)", len(s)-n)
-	}
-	return strings.Join(s, ", ")
-}
-
-func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
-
-func fmtCorr(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
-}
-
-func fmtFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case v >= 100:
-		return chart.FormatCount(math.Round(v))
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
 }

@@ -97,7 +97,7 @@ func (b *builder) patternSection() {
 	for i, t := range ep.Totals {
 		share := t.Packets / max(total, 1)
 		tab.rows = append(tab.rows, []string{strconv.Itoa(i + 1), b.patternName(t.Pattern), fmt.Sprintf("%d/%s", t.Port, t.Proto),
-			chart.FormatCount(t.Packets), pct(share), chart.FormatCount(t.Sources), b.dayCount(t.Days)})
+			chart.FormatCount(t.Packets), chart.FormatPercent(share), chart.FormatCount(t.Sources), b.dayCount(t.Days)})
 		tab.csvRows = append(tab.csvRows, []string{strconv.Itoa(i + 1), t.Pattern, strconv.Itoa(t.Port), t.Proto,
 			num(t.Packets), strconv.FormatFloat(share, 'f', 4, 64), num(t.Sources), strconv.Itoa(t.Days)})
 	}
@@ -143,7 +143,7 @@ func (b *builder) fixedPortSection() {
 		head:    []string{b.tr("rank"), b.tr("srcPort"), b.tr("sources"), b.tr("share"), b.tr("packets"), b.tr("daysSeen"), b.tr("country")},
 		csvHead: []string{"rank", "src_port", "sources", "share", "packets", "days", "country"}}
 	for i, r := range rows {
-		tab.rows = append(tab.rows, []string{strconv.Itoa(i + 1), strconv.Itoa(r.Port), chart.FormatCount(r.Sources), pct(r.Share),
+		tab.rows = append(tab.rows, []string{strconv.Itoa(i + 1), strconv.Itoa(r.Port), chart.FormatCount(r.Sources), chart.FormatPercent(r.Share),
 			chart.FormatCount(r.Packets), b.dayCount(r.Days), r.Country + " " + geo.CountryName(r.Country, b.lang)})
 		tab.csvRows = append(tab.csvRows, []string{strconv.Itoa(i + 1), strconv.Itoa(r.Port), num(r.Sources),
 			strconv.FormatFloat(r.Share, 'f', 4, 64), num(r.Packets), strconv.Itoa(r.Days), r.Country})

@@ -150,7 +150,7 @@ func compareTables(q *request, c *content, d *compareData, v *period.View, res a
 			addr = chart.FormatCount(float64(s.Addresses))
 		}
 		st.Rows = append(st.Rows, []cell{link(s.Name, q.link("/", Drop(qClass, qCountry, qPort, qASN), func(f *Filters) { f.Sensors = []string{s.Name} })),
-			{Text: addr, Num: true}, num(float64(s.PresentDays)), num(s.Packets), {Text: fmtFloat(s.PerDayPerAddress), Num: true}})
+			{Text: addr, Num: true}, num(float64(s.PresentDays)), num(s.Packets), {Text: chart.FormatValue(s.PerDayPerAddress), Num: true}})
 		st.CSVRows = append(st.CSVRows, []string{s.Name, strconv.Itoa(s.Addresses), strconv.Itoa(s.PresentDays), raw(s.Packets), rawFloat(s.PerDayPerAddress)})
 	}
 	c.addTable(st)
@@ -169,8 +169,8 @@ func compareTables(q *request, c *content, d *compareData, v *period.View, res a
 		Numeric: []bool{false, true, true, true, true},
 		CSVHead: []string{"class", "spearman", "countries", "daily_correlation", "daily_countries", "total_a", "total_b", "only_a", "only_b", "ports_only_a", "ports_only_b"}}
 	for _, cc := range res.Classes {
-		sim.Rows = append(sim.Rows, []cell{link(className(cc.Class, q.Lang), q.classHref(cc.Class)), {Text: fmtCorr(cc.Spearman), Num: true},
-			{Text: fmtCorr(cc.DailyCorrelation), Num: true}, num(cc.TotalA), num(cc.TotalB)})
+		sim.Rows = append(sim.Rows, []cell{link(className(cc.Class, q.Lang), q.classHref(cc.Class)), {Text: chart.FormatCorrelation(cc.Spearman), Num: true},
+			{Text: chart.FormatCorrelation(cc.DailyCorrelation), Num: true}, num(cc.TotalA), num(cc.TotalB)})
 		sim.CSVRows = append(sim.CSVRows, []string{cc.Class, rawFloat(cc.Spearman), strconv.Itoa(cc.Countries), rawFloat(cc.DailyCorrelation),
 			strconv.Itoa(cc.DailyCountries), raw(cc.TotalA), raw(cc.TotalB), strings.Join(cc.OnlyA, " "), strings.Join(cc.OnlyB, " "),
 			strings.Join(cc.PortsOnlyA, " "), strings.Join(cc.PortsOnlyB, " ")})
@@ -182,7 +182,7 @@ func compareTables(q *request, c *content, d *compareData, v *period.View, res a
 		if cc.TotalA == 0 || cc.TotalB == 0 {
 			continue
 		}
-		title := fmt.Sprintf("%s · %s · ρ = %s", className(cc.Class, q.Lang), q.T("byCountry"), fmtCorr(cc.Spearman))
+		title := fmt.Sprintf("%s · %s · ρ = %s", className(cc.Class, q.Lang), q.T("byCountry"), chart.FormatCorrelation(cc.Spearman))
 		var panels []chart.StackedBars
 		for _, s := range []period.Sensor{sa, sb} {
 			var mine []analysis.Series
@@ -205,18 +205,18 @@ func compareTables(q *request, c *content, d *compareData, v *period.View, res a
 			CSVHead: []string{"country", "count_a", "count_b", "share_a", "share_b"}}
 		for _, r := range cc.Shares {
 			sh.Rows = append(sh.Rows, []cell{link(q.name(analysis.DimCountry, r.Country, nil), q.keyHref(analysis.DimCountry, r.Country, cc.Class)),
-				{Text: pctText(r.ShareA), Num: true}, {Text: pctText(r.ShareB), Num: true}})
+				{Text: chart.FormatPercent(r.ShareA), Num: true}, {Text: chart.FormatPercent(r.ShareB), Num: true}})
 			sh.CSVRows = append(sh.CSVRows, []string{r.Country, raw(r.CountA), raw(r.CountB), rawFloat(r.ShareA), rawFloat(r.ShareB)})
 		}
 		c.addTable(sh)
 		d.Classes = append(d.Classes, compareClass{Figure: "class-" + cc.Class, Table: "shares-" + cc.Class})
 		if len(cc.OnlyA)+len(cc.OnlyB) > 0 {
 			d.Only = append(d.Only, fmt.Sprintf("%s · %s · %s: %s · %s: %s", className(cc.Class, q.Lang), q.T("cmpCountries"),
-				sa.Name, listOr(cc.OnlyA, 12), sb.Name, listOr(cc.OnlyB, 12)))
+				sa.Name, chart.JoinMax(cc.OnlyA, 12), sb.Name, chart.JoinMax(cc.OnlyB, 12)))
 		}
 		if len(cc.PortsOnlyA)+len(cc.PortsOnlyB) > 0 {
 			d.Only = append(d.Only, fmt.Sprintf("%s · %s · %s: %s · %s: %s", className(cc.Class, q.Lang), q.T("cmpPorts"),
-				sa.Name, listOr(portKeys(cc.PortsOnlyA), 12), sb.Name, listOr(portKeys(cc.PortsOnlyB), 12)))
+				sa.Name, chart.JoinMax(portKeys(cc.PortsOnlyA), 12), sb.Name, chart.JoinMax(portKeys(cc.PortsOnlyB), 12)))
 		}
 	}
 }
@@ -230,36 +230,6 @@ func portKeys(keys []string) []string {
 		}
 	}
 	return out
-}
-
-// listOr is at most n items joined, or a dash.
-func listOr(s []string, n int) string {
-	if len(s) == 0 {
-		return "–"
-	}
-	if len(s) > n {
-		return strings.Join(s[:n], ", ") + fmt.Sprintf(" (+%d)", len(s)-n)
-	}
-	return strings.Join(s, ", ")
-}
-
-func pctText(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
-
-func fmtCorr(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
-}
-
-func fmtFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case v >= 100:
-		return chart.FormatCount(math.Round(v))
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // rawFloat writes a float for CSV ("" for NaN).
