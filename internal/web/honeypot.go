@@ -339,3 +339,27 @@ func (q *request) endReason(r string) string {
 	}
 	return r
 }
+
+// listRange is the period a list page (sessions, samples) shows: the
+// filters' days when given, else every day, said in a note (allKey).
+func (q *request) listRange(c *content, allKey string) (from, to string, err error) {
+	if !q.F.HasFrom && !q.F.HasTo {
+		c.Notes = append(c.Notes, q.T(allKey))
+		return "", "", nil
+	}
+	r, err := q.Range()
+	if err != nil {
+		return "", "", err
+	}
+	c.Range, c.HasRange = r, true
+	return r.From.String(), r.To.String(), nil
+}
+
+// onePage cuts a list asked with one row more than a page (hpPageSize+1)
+// to the page, saying whether there are more.
+func onePage[T any](xs []T) ([]T, bool) {
+	if len(xs) > hpPageSize {
+		return xs[:hpPageSize], true
+	}
+	return xs, false
+}

@@ -56,24 +56,14 @@ func buildSamples(q *request, c *content) error {
 		return err
 	}
 	sq.Offset = (page - 1) * hpPageSize
-	if q.F.HasFrom || q.F.HasTo {
-		r, err := q.Range()
-		if err != nil {
-			return err
-		}
-		sq.From, sq.To = r.From.String(), r.To.String()
-		c.Range, c.HasRange = r, true
-	} else {
-		c.Notes = append(c.Notes, q.T("smpAllDays"))
+	if sq.From, sq.To, err = q.listRange(c, "smpAllDays"); err != nil {
+		return err
 	}
 	ss, err := q.h.deps.Store.Samples(q.ctx, sq)
 	if err != nil {
 		return err
 	}
-	more := len(ss) > hpPageSize
-	if more {
-		ss = ss[:hpPageSize]
-	}
+	ss, more := onePage(ss)
 	c.Title, c.Lead = q.T("smpTitle"), q.T("smpLead")
 	d := &samplesData{Page: page}
 	if page > 1 {

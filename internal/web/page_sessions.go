@@ -97,24 +97,14 @@ func buildSessions(q *request, c *content) error {
 	}
 	d.Page = page
 	sq.Offset = (page - 1) * hpPageSize
-	if q.F.HasFrom || q.F.HasTo {
-		r, err := q.Range()
-		if err != nil {
-			return err
-		}
-		sq.From, sq.To = r.From.String(), r.To.String()
-		c.Range, c.HasRange = r, true
-	} else {
-		c.Notes = append(c.Notes, q.T("sessAllDays"))
+	if sq.From, sq.To, err = q.listRange(c, "sessAllDays"); err != nil {
+		return err
 	}
 	ss, err := q.h.deps.Store.Sessions(q.ctx, sq)
 	if err != nil {
 		return err
 	}
-	more := len(ss) > hpPageSize
-	if more {
-		ss = ss[:hpPageSize]
-	}
+	ss, more := onePage(ss)
 	c.Title, c.Lead = q.T("sessTitle"), q.T("sessLead")
 	d.Services = []option{{Value: "", Label: q.T("sessAny"), Selected: d.Service == ""}}
 	for _, s := range services {
