@@ -111,3 +111,57 @@ func allExported(t reflect.Type) bool {
 	}
 	return true
 }
+
+// sizeOf estimates the memory of an answer: slices and maps by their
+// length times their elements' estimated size (from up to 8 elements,
+// for those holding slices, maps or strings), nested up to three levels
+// (enough to bound a cache of question answers, not an exact count).
+func sizeOf(v any) int64 { return sizeOfValue(reflect.ValueOf(v), 0) }
+
+func sizeOfValue(rv reflect.Value, depth int) int64 {
+	if !rv.IsValid() {
+		return 0
+	}
+	t := rv.Type()
+	base := int64(t.Size())
+	if depth >= 3 {
+		return base
+	}
+	switch rv.Kind() {
+	case reflect.String:
+		return base + int64(rv.Len())
+	case reflect.Slice:
+		n := rv.Len()
+		if n == 0 {
+			return base
+		}
+		if plain(t.Elem()) && t.Elem().Kind() != reflect.String {
+			return base + int64(n)*int64(t.Elem().Size())
+		}
+		k := min(n, 8)
+		var sum int64
+		for i := 0; i < k; i++ {
+			sum += sizeOfValue(rv.Index(i), depth+1)
+		}
+		return base + sum*int64(n)/int64(k)
+	case reflect.Map:
+		return base + int64(rv.Len())*int64(t.Key().Size()+t.Elem().Size())*2
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return base
+		}
+		return base + sizeOfValue(rv.Elem(), depth+1)
+	case reflect.Struct:
+		if plain(t) {
+			return base
+		}
+		var sum int64
+		for i := 0; i < rv.NumField(); i++ {
+			if f := rv.Field(i); f.CanInterface() {
+				sum += sizeOfValue(f, depth+1) - int64(f.Type().Size())
+			}
+		}
+		return base + sum
+	}
+	return base
+}

@@ -14,8 +14,8 @@
 //
 // Answers are deep-copied on the way out, so a caller that sorts or edits
 // what it got never changes what the next caller gets. Errors are not
-// kept. The number of answers kept is bounded (least recently used first
-// out).
+// kept. The number of answers kept and their estimated memory are bounded
+// (least recently used first out).
 package storecache
 
 import (
@@ -33,6 +33,9 @@ import (
 type Options struct {
 	// MaxEntries is how many answers are kept (default 4096).
 	MaxEntries int
+	// MaxBytes bounds the memory the answers take, as estimated from
+	// their lengths (default 512 MiB).
+	MaxBytes int64
 	// MaxStale is how long an answer is served after the store changed
 	// under it, refreshed in the background (default 5m; negative: never
 	// served stale).
@@ -62,6 +65,7 @@ type shared struct {
 	mu      sync.Mutex
 	entries map[string]*entry
 	lru     *list.List // of *entry, most recent first
+	bytes   int64      // estimated size of the answers kept
 
 	hits, stale, misses, refreshes atomic.Uint64
 	// refreshing lets one background refresh run at a time, so that
@@ -78,10 +82,14 @@ type entry struct {
 	ready      chan struct{}
 	refreshing bool
 	elem       *list.Element
+	size       int64 // estimated size of val
 }
 
 // New wraps st.
 func New(st store.Store, opt Options) *Store {
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = 512 << 20
+	}
 	if opt.MaxEntries <= 0 {
 		opt.MaxEntries = 4096
 	}
@@ -158,6 +166,8 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			close(e.ready)
 			if err != nil {
 				s.remove(e)
+			} else {
+				s.resize(e, v)
 			}
 			s.mu.Unlock()
 			return v, err
@@ -214,20 +224,33 @@ func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any
 	e.refreshing = false
 	if err == nil && s.entries[e.key] == e {
 		e.val, e.gen, e.at = v, gen, time.Now()
+		s.resize(e, v)
 	}
+}
+
+// resize records e's new answer's size and evicts beyond the bounds.
+func (s *Store) resize(e *entry, v any) {
+	if s.entries[e.key] != e {
+		return
+	}
+	n := sizeOf(v)
+	s.bytes += n - e.size
+	e.size = n
+	s.evict()
 }
 
 func (s *Store) remove(e *entry) {
 	if s.entries[e.key] == e {
 		delete(s.entries, e.key)
 		s.lru.Remove(e.elem)
+		s.bytes -= e.size
 	}
 }
 
-// evict drops the least recently used answers beyond MaxEntries (never
-// one still being computed).
+// evict drops the least recently used answers beyond MaxEntries or
+// MaxBytes (never one still being computed).
 func (s *Store) evict() {
-	for el := s.lru.Back(); el != nil && len(s.entries) > s.opt.MaxEntries; {
+	for el := s.lru.Back(); el != nil && (len(s.entries) > s.opt.MaxEntries || s.bytes > s.opt.MaxBytes); {
 		prev := el.Prev()
 		e := el.Value.(*entry)
 		select {

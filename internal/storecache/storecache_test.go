@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -214,5 +215,39 @@ func BenchmarkCloneBreakdown(b *testing.B) {
 	rows := make([]store.BreakdownRow, 100000)
 	for b.Loop() {
 		clone(rows)
+	}
+}
+
+// big answers Series with a large slice.
+type big struct{ store.Store }
+
+func (big) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+	return make([]store.Series, 1000), nil
+}
+
+func TestBoundedBytes(t *testing.T) {
+	s := New(big{}, Options{MaxBytes: 10 * 1000 * int64(reflectSize())})
+	for i := range 100 {
+		if _, err := s.Series(context.Background(), store.SeriesQuery{Keep: []store.Key{{ASN: uint32(i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.CacheStats().Entries; n > 10 || n == 0 {
+		t.Fatalf("%d answers of 1,000 series kept, want 1 to 10 within MaxBytes", n)
+	}
+}
+
+func reflectSize() uintptr { return reflect.TypeFor[store.Series]().Size() }
+
+func TestSizeOf(t *testing.T) {
+	ss := make([]store.Series, 100)
+	for i := range ss {
+		ss[i].Values = make([]float64, 1000)
+	}
+	if n := sizeOf(ss); n < 100*1000*8 || n > 2*100*1000*8 {
+		t.Fatalf("100 series of 1,000 values: %d bytes estimated", n)
+	}
+	if sizeOf([]string{"abcdef"}) < 6 || sizeOf(nil) != 0 {
+		t.Fatal("strings or nil misjudged")
 	}
 }
