@@ -16,15 +16,15 @@ import (
 type tftpBehaviour int
 
 const (
-	tftpGood       tftpBehaviour = iota
-	tftpReorder                  // sends block n+1 before block n, then block n
-	tftpDuplicates               // sends every block twice
-	tftpStrayPort                // sends a packet from another port before every block after the first
-	tftpEndless                  // never sends a short block
-	tftpWrongBlocks              // only ever sends blocks ahead of the one expected
-	tftpSilent                   // never answers
-	tftpNotFound                 // an ERROR packet
-	tftpLoseFirstAck             // ignores the first ACK of block 1 (the client sends it again on a timeout)
+	tftpGood         tftpBehaviour = iota
+	tftpReorder                    // sends block n+1 before block n, then block n
+	tftpDuplicates                 // sends every block twice
+	tftpStrayPort                  // sends a packet from another port before every block after the first
+	tftpEndless                    // never sends a short block
+	tftpWrongBlocks                // only ever sends blocks ahead of the one expected
+	tftpSilent                     // never answers
+	tftpNotFound                   // an ERROR packet
+	tftpLoseFirstAck               // ignores the first ACK of block 1 (the client sends it again on a timeout)
 )
 
 // tftpServer is a TFTP server for tests on loopback: one transfer per
@@ -152,7 +152,7 @@ func serveTFTP(done chan struct{}, client netip.AddrPort, content []byte, name s
 func TestTFTP(t *testing.T) {
 	files := map[string][]byte{
 		"bins/mirai.arm": bytes.Repeat([]byte("0123456789abcdef"), 82)[:1300], // 3 blocks, the last short
-		"exact":          bytes.Repeat([]byte{7}, 1024),                         // 2 full blocks and an empty one
+		"exact":          bytes.Repeat([]byte{7}, 1024),                       // 2 full blocks and an empty one
 		"empty":          {},
 	}
 	cfg := testConfig()
@@ -198,7 +198,9 @@ func TestHostileTFTP(t *testing.T) {
 		{"endless", tftpEndless, func(r Result) bool { return errors.Is(r.Err, ErrTooLarge) && r.Size <= cfg.MaxBytes+tftpBlock }},
 		{"wrong blocks", tftpWrongBlocks, func(r Result) bool { return errors.Is(r.Err, ErrProtocol) }},
 		{"silent", tftpSilent, func(r Result) bool { return r.Err != nil && r.Temporary }},
-		{"not found", tftpNotFound, func(r Result) bool { return errors.Is(r.Err, ErrStatus) && strings.Contains(r.Err.Error(), "File not found") }},
+		{"not found", tftpNotFound, func(r Result) bool {
+			return errors.Is(r.Err, ErrStatus) && strings.Contains(r.Err.Error(), "File not found")
+		}},
 	} {
 		addr := tftpServer(t, files, c.how)
 		r := cl.Fetch(ctx, "tftp://"+addr+"/x")
