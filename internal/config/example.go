@@ -212,6 +212,51 @@ capture:
     keep_age: 720h
     # ... and the oldest beyond this total.
     keep_bytes: 10GiB
+
+# The URL fetcher (off by default): downloads the URLs the honeypot
+# records (http, https, tftp, ftp), as sessions name them and from the
+# store, once each, and keeps the content as a sample (via "fetched").
+# Attackers choose these URLs: private and local addresses are never
+# connected to (checked on the address connected to).
+fetcher:
+  # Turn the fetcher on.
+  enabled: false
+  # The largest content kept (at most 32MiB, the sample store's limit).
+  max_bytes: 16MiB
+  # One attempt, from the first connection to the last byte.
+  timeout: 2m
+  # The longest wait for a byte from the server.
+  idle: 20s
+  # HTTP redirects followed, each checked again (-1: none).
+  max_redirects: 3
+  # The largest header block of an answer.
+  max_header_bytes: 32KiB
+  # Fetches at once...
+  concurrency: 4
+  # ... and at once to one host.
+  per_host: 1
+  # Attempts after a failure that may pass (no answer, 5xx) (-1: none)...
+  retries: 2
+  # ... the first after this wait, each next one after twice as long.
+  backoff: 30s
+  # URLs waiting, at most (more wait in the store for the backlog pass).
+  queue: 10000
+  # How often stored URLs not yet fetched are looked for.
+  backlog_interval: 1m
+  # The local address connections leave from (empty: any).
+  source_addr: ""
+  # Bind the fetcher's sockets to this interface (SO_BINDTODEVICE; empty: none).
+  interface: ""
+  # A proxy for every connection: socks5://HOST:PORT or http://HOST:PORT
+  # (empty: none; TFTP is not fetched through one, FTP through SOCKS5 only).
+  proxy: ""
+  # CIDRs never fetched from besides the built-in private and local ranges:
+  # the sensor's own networks, like [192.0.2.0/24].
+  deny: []
+  # CIDRs fetched from although denied (tests use [127.0.0.0/8]).
+  allow: []
+  # The User-Agent of HTTP requests.
+  user_agent: Wget/1.21.3
 `
 
 const exampleTOML = `# honeyscope serve configuration (TOML). Every key is optional: a key left
@@ -416,4 +461,49 @@ file_age = "1h"
 keep_age = "720h"
 # ... and the oldest beyond this total.
 keep_bytes = "10GiB"
+
+# The URL fetcher (off by default): downloads the URLs the honeypot
+# records (http, https, tftp, ftp), as sessions name them and from the
+# store, once each, and keeps the content as a sample (via "fetched").
+# Attackers choose these URLs: private and local addresses are never
+# connected to (checked on the address connected to).
+[fetcher]
+# Turn the fetcher on.
+enabled = false
+# The largest content kept (at most 32MiB, the sample store's limit).
+max_bytes = "16MiB"
+# One attempt, from the first connection to the last byte.
+timeout = "2m"
+# The longest wait for a byte from the server.
+idle = "20s"
+# HTTP redirects followed, each checked again (-1: none).
+max_redirects = 3
+# The largest header block of an answer.
+max_header_bytes = "32KiB"
+# Fetches at once...
+concurrency = 4
+# ... and at once to one host.
+per_host = 1
+# Attempts after a failure that may pass (no answer, 5xx) (-1: none)...
+retries = 2
+# ... the first after this wait, each next one after twice as long.
+backoff = "30s"
+# URLs waiting, at most (more wait in the store for the backlog pass).
+queue = 10000
+# How often stored URLs not yet fetched are looked for.
+backlog_interval = "1m"
+# The local address connections leave from (empty: any).
+source_addr = ""
+# Bind the fetcher's sockets to this interface (SO_BINDTODEVICE; empty: none).
+interface = ""
+# A proxy for every connection: socks5://HOST:PORT or http://HOST:PORT
+# (empty: none; TFTP is not fetched through one, FTP through SOCKS5 only).
+proxy = ""
+# CIDRs never fetched from besides the built-in private and local ranges:
+# the sensor's own networks, like ["192.0.2.0/24"].
+deny = []
+# CIDRs fetched from although denied (tests use ["127.0.0.0/8"]).
+allow = []
+# The User-Agent of HTTP requests.
+user_agent = "Wget/1.21.3"
 `

@@ -26,6 +26,7 @@ func TestExampleIsDefaults(t *testing.T) {
 	want.Honeypot.Enabled = true
 	want.Honeypot.ApplyDefaults()
 	want.Capture = Capture{CommitInterval: 10 * time.Second, Workers: 1, Archive: DefaultArchive()}
+	want.Fetcher = DefaultFetcher()
 	for _, f := range []*File{y, tm} {
 		got := *f
 		got.Path, got.src = "", nil
@@ -35,6 +36,7 @@ func TestExampleIsDefaults(t *testing.T) {
 		got.Honeypot.AllowCountries = nilIfEmpty(got.Honeypot.AllowCountries)
 		got.Honeypot.AdminPorts = nilIfEmpty(got.Honeypot.AdminPorts)
 		got.Capture.Interfaces = nilIfEmpty(got.Capture.Interfaces)
+		got.Fetcher.Deny, got.Fetcher.Allow = nilIfEmpty(got.Fetcher.Deny), nilIfEmpty(got.Fetcher.Allow)
 		got.Honeypot.Credentials.Accept = nilIfEmpty(got.Honeypot.Credentials.Accept)
 		for _, s := range got.Honeypot.Services() {
 			s.AllowCountries = nilIfEmpty(s.AllowCountries)

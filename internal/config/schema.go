@@ -19,6 +19,7 @@ type File struct {
 	Rules    []string `yaml:"rules" toml:"rules"`
 	Honeypot Honeypot `yaml:"honeypot" toml:"honeypot"` // honeypot listeners
 	Capture  Capture  `yaml:"capture" toml:"capture"`   // live packet capture
+	Fetcher  Fetcher  `yaml:"fetcher" toml:"fetcher"`   // downloads of the URLs the honeypot records (fetcher.go)
 
 	// Path is the file this was read from ("" for defaults).
 	Path string `yaml:"-" toml:"-"`

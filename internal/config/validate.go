@@ -146,6 +146,7 @@ func (v *validator) file() {
 	h := &f.Honeypot
 	v.honeypot(h)
 	v.capture(&f.Capture)
+	v.fetcher(&f.Fetcher)
 	if h.Enabled && apiOK {
 		for _, o := range v.portOwners(h) {
 			if o.port == apiPort && overlaps(apiHost, h.Bind) {
