@@ -262,7 +262,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	apiC.Mount(webH, webH.Authenticated)
 
-	hp, closeHP, err := newHoneypot(r, o.svc, cst.Direct(), geoC, storeCfg.Path)
+	fc, err := newFetcher(r, o.svc, cst.Direct(), storeCfg.Path)
+	if err != nil {
+		return err
+	}
+	hp, closeHP, err := newHoneypot(r, o.svc, cst.Direct(), geoC, storeCfg.Path, fetcherSinks(fc)...)
 	if err != nil {
 		return err
 	}
@@ -311,6 +315,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 			log.Info("running as an unprivileged user", "user", u)
 		}
 		entries = append(entries, daemon.Entry{Name: "honeypot", Component: hp})
+	}
+	if fc != nil {
+		entries = append(entries, daemon.Entry{Name: "fetcher", Component: fc})
 	}
 	// Always there, so that a SIGHUP can start a capture the
 	// configuration gained.
@@ -421,8 +428,8 @@ func reloadConfig(ctx context.Context, log *slog.Logger, o serveOptions, slot *c
 	default:
 		log.Info("capture configuration unchanged")
 	}
-	if o.svc != nil && (!reflect.DeepEqual(f.Honeypot, o.svc.Honeypot) || f.Listen != o.svc.Listen || f.DB != o.svc.DB) {
-		log.Warn("the honeypot, listen and db settings changed in the configuration: they take effect at the next restart")
+	if o.svc != nil && (!reflect.DeepEqual(f.Honeypot, o.svc.Honeypot) || !reflect.DeepEqual(f.Fetcher, o.svc.Fetcher) || f.Listen != o.svc.Listen || f.DB != o.svc.DB) {
+		log.Warn("the honeypot, fetcher, listen and db settings changed in the configuration: they take effect at the next restart")
 	}
 }
 

@@ -178,8 +178,9 @@ func (o *honeypotOptions) printHelpers(w io.Writer, f func() (*svcconfig.File, e
 
 // newHoneypot builds the honeypot component of serve, or nil when the
 // configuration does not enable it. The sample store and the event log it
-// opens are closed by the returned cleanup.
-func newHoneypot(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *geocomp.Component, dbPath string) (*honeypot.Component, func(), error) {
+// opens are closed by the returned cleanup. Every session event also goes
+// to the extra sinks (the URL fetcher).
+func newHoneypot(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *geocomp.Component, dbPath string, extra ...session.Sink) (*honeypot.Component, func(), error) {
 	if f == nil || !f.Honeypot.Enabled {
 		return nil, func() {}, nil
 	}
@@ -205,6 +206,12 @@ func newHoneypot(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *ge
 			return nil, nil, fmt.Errorf("honeypot event_log: %w", err)
 		}
 		events = ew
+	}
+	if len(extra) > 0 {
+		if events != nil {
+			extra = append([]session.Sink{events}, extra...)
+		}
+		events = teeSink(extra)
 	}
 	cleanup := func() {
 		if ew != nil {
