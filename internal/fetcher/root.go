@@ -270,9 +270,6 @@ func (c *Component) record(ctx context.Context, j *job, r Result) {
 		Headers: r.Headers, Server: r.Server, FinalURL: r.FinalURL, Size: r.Size,
 		SessionID: j.p.SessionID, Src: j.p.Src, Sensor: j.p.Sensor,
 	}
-	if len(f.URL) > MaxURLBytes {
-		f.URL = f.URL[:MaxURLBytes]
-	}
 	outcome := "ok"
 	switch {
 	case r.Err != nil:

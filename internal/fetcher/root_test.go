@@ -232,3 +232,28 @@ func TestNewLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueBound: the queue holds at most Queue URLs, each once; events
+// of other kinds are ignored.
+func TestQueueBound(t *testing.T) {
+	ss, err := samplestore.Open(t.TempDir(), samplestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Queue = 2
+	c, err := New(nil, cfg, Dependencies{Store: newMemStore(), Samples: ss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false, true, false} {
+		u := []string{"http://a/1", "http://a/1", "http://b/2", "http://c/3"}[i]
+		if got := c.Enqueue(store.PendingURL{URL: u}); got != want {
+			t.Errorf("Enqueue(%s) #%d = %v, want %v", u, i, got, want)
+		}
+	}
+	c.Event(session.Event{Kind: session.EventCommand, Session: &session.Session{}, URL: &session.URL{URL: "http://d/4"}})
+	if q, d := c.Stats(); q != 2 || d != 1 {
+		t.Errorf("queued %d, dropped %d; want 2 and 1", q, d)
+	}
+}
