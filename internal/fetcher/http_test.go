@@ -81,6 +81,12 @@ func TestHTTPFetch(t *testing.T) {
 		t.Errorf("headers %q", r.Headers)
 	}
 
+	tlsSrv := httptest.NewTLSServer(srv.Config.Handler)
+	defer tlsSrv.Close()
+	if r := cl.Fetch(ctx, tlsSrv.URL+"/bins/x.arm7"); r.Err != nil || !bytes.Equal(r.Content, body) || r.Server != tlsSrv.Listener.Addr().String() {
+		t.Errorf("https: err %v, %d bytes, server %q", r.Err, len(r.Content), r.Server)
+	}
+
 	r = cl.Fetch(ctx, srv.URL+"/r1")
 	if r.Err != nil || !bytes.Equal(r.Content, body) || r.FinalURL != srv.URL+"/bins/x.arm7" {
 		t.Errorf("redirects: err %v, %d bytes, final %q", r.Err, len(r.Content), r.FinalURL)

@@ -56,7 +56,8 @@ func (s *Store) RecordFetch(ctx context.Context, f store.Fetch) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM fetches WHERE url = ?`, url); err != nil {
 		return fmt.Errorf("record fetch: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO fetches (url, ts, duration_ms, attempts, status, headers, server, final_url, error,
+			size, sha256, type, session_id, src, sensor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		url, timeValue(f.Time), f.Duration.Milliseconds(), int32(f.Attempts), int32(f.Status), text(f.Headers),
 		text(f.Server), text(f.FinalURL), text(f.Error), f.Size, f.SHA256, text(f.Type), text(f.SessionID),
 		addrText(f.Src), text(f.Sensor))
@@ -65,7 +66,8 @@ func (s *Store) RecordFetch(ctx context.Context, f store.Fetch) error {
 	}
 	if f.SHA256 != "" {
 		ts := f.Time.UTC()
-		_, err = tx.ExecContext(ctx, `INSERT INTO samples VALUES (?, ?, ?, ?, ?, 1, 'fetched', ?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO samples (sha256, size, type, first_seen, last_seen, count, via, session_id, src, sensor)
+			VALUES (?, ?, ?, ?, ?, 1, 'fetched', ?, ?, ?)
 			ON CONFLICT (sha256) DO UPDATE SET last_seen = greatest(samples.last_seen, excluded.last_seen)`,
 			f.SHA256, f.Size, text(f.Type), ts, ts, text(f.SessionID), addrText(f.Src), text(f.Sensor))
 		if err != nil {
