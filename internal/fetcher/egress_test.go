@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -188,5 +189,30 @@ func TestControlChecksConnectAddress(t *testing.T) {
 		if (err == nil) != ok || (!ok && !errors.Is(err, ErrDenied)) {
 			t.Errorf("%s: %v", addr, err)
 		}
+	}
+}
+
+// TestInterface: sockets are bound to the configured interface (needs
+// CAP_NET_RAW; skipped without it).
+func TestInterface(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
+	defer srv.Close()
+	tftpAddr := tftpServer(t, map[string][]byte{"f": []byte("tftp")}, tftpGood)
+	cfg := testConfig()
+	cfg.Interface = "lo"
+	cl := newTestClient(t, cfg)
+	r := cl.Fetch(context.Background(), srv.URL+"/x")
+	if r.Err != nil && (errors.Is(r.Err, syscall.EPERM) || strings.Contains(r.Err.Error(), "operation not permitted")) {
+		t.Skip("binding to an interface needs CAP_NET_RAW")
+	}
+	if r.Err != nil || string(r.Content) != "x" {
+		t.Fatalf("bound to lo: %v", r.Err)
+	}
+	if r := cl.Fetch(context.Background(), "tftp://"+tftpAddr+"/f"); r.Err != nil || string(r.Content) != "tftp" {
+		t.Errorf("tftp bound to lo: %v", r.Err)
+	}
+	cfg.Interface = "nosuchif0"
+	if r := newTestClient(t, cfg).Fetch(context.Background(), srv.URL+"/x"); r.Err == nil {
+		t.Error("bound to a missing interface, the fetch still went out")
 	}
 }
