@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SchemaVersion is the schema this build writes.
@@ -95,8 +96,8 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
-		if err := s.conn.Exec(ctx, `INSERT INTO `+s.db+`.meta (key, value, at) VALUES (?, ?, now())`,
-			"schema_version", strconv.Itoa(m.version)); err != nil {
+		if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.meta (key, value, at)`,
+			[]any{"schema_version", strconv.Itoa(m.version), time.Now().UTC()}); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 	}

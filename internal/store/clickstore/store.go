@@ -221,8 +221,8 @@ func (s *Store) loadTimeZone(ctx context.Context, want string) error {
 		if tz == "" {
 			tz = "UTC"
 		}
-		if err := s.conn.Exec(ctx, `INSERT INTO `+s.db+`.meta (key, value, at) VALUES (?, ?, now()), (?, ?, now())`,
-			"timezone", tz, "created", time.Now().UTC().Format(time.RFC3339)); err != nil {
+		if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.meta (key, value, at)`,
+			[]any{"timezone", tz, time.Now().UTC()}, []any{"created", time.Now().UTC().Format(time.RFC3339), time.Now().UTC()}); err != nil {
 			return fmt.Errorf("record time zone: %w", err)
 		}
 	} else if want != "" && want != tz {

@@ -55,7 +55,7 @@ func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
 			return nil, fmt.Errorf("claim an ingest id: %w", err)
 		}
 		id := top + 1
-		if err := s.conn.Exec(ctx, `INSERT INTO `+s.db+`.ingest_claims (id, token, at, aborted) VALUES (?, ?, now(), 0)`, id, token); err != nil {
+		if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.ingest_claims (id, token, at, aborted)`, []any{id, token, time.Now().UTC(), uint8(0)}); err != nil {
 			return nil, fmt.Errorf("claim an ingest id: %w", err)
 		}
 		var winner string
@@ -171,7 +171,7 @@ func (t *Tx) Abort() error {
 		return nil
 	}
 	t.done = true
-	return t.s.conn.Exec(context.Background(), `INSERT INTO `+t.s.db+`.ingest_claims (id, token, at, aborted) VALUES (?, '', now(), 1)`, t.id)
+	return t.s.insertRows(context.Background(), `INSERT INTO `+t.s.db+`.ingest_claims (id, token, at, aborted)`, []any{t.id, "", time.Now().UTC(), uint8(1)})
 }
 
 // Finish records the ingest: its one row in ingests makes every row of the
@@ -237,8 +237,8 @@ func (t *Tx) finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		old = []int32{}
 	}
 	if sensor.Name != "" {
-		if err := s.conn.Exec(ctx, `INSERT INTO `+s.db+`.sensors (name, nets, addresses, at) VALUES (?, ?, ?, now())`,
-			sensor.Name, sensor.Nets, sensor.Addresses); err != nil {
+		if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.sensors (name, nets, addresses, at)`,
+			[]any{sensor.Name, sensor.Nets, sensor.Addresses, time.Now().UTC()}); err != nil {
 			return fmt.Errorf("record sensor: %w", err)
 		}
 	}
@@ -329,4 +329,10 @@ func placeholders(n int) string {
 		b = append(b, '?')
 	}
 	return string(b)
+}
+
+// insertRows inserts a few rows in one block (never with Exec: the native
+// protocol sends an INSERT's rows as a data block).
+func (s *Store) insertRows(ctx context.Context, q string, rows ...[]any) error {
+	return s.insert(ctx, q, len(rows), func(i int) []any { return rows[i] })
 }
