@@ -2,7 +2,6 @@ package clickstore
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -50,22 +49,15 @@ func (s *Store) visibleCond() *cond {
 	return &cond{parts: []string{"ingest_id IN " + s.visible()}}
 }
 
-// classNames and classBits are the classes in display order, as SQL
-// array literals.
-func classArrays() (names, bits string) {
-	var n, b []string
-	for c := classify.Class(0); c < classify.NumClasses; c++ {
-		n = append(n, "'"+c.String()+"'")
-		b = append(b, strconv.Itoa(int(c.Bit())))
-	}
-	return "[" + strings.Join(n, ", ") + "]", "[" + strings.Join(b, ", ") + "]"
-}
-
 // classJoin is the class names a row's classes column carries, one row
-// each (the class_hits view of the DuckDB store).
+// each (the class_hits view of the DuckDB store). It is spelled without
+// a lambda: 18.16 cannot capture a column in one next to aggregates.
 func classJoin() string {
-	names, bits := classArrays()
-	return "arrayJoin(arrayFilter((n, b) -> bitAnd(classes, b) != 0, " + names + ", " + bits + "))"
+	var parts []string
+	for c := classify.Class(0); c < classify.NumClasses; c++ {
+		parts = append(parts, fmt.Sprintf("if(bitAnd(classes, %d) != 0, ['%s'], emptyArrayString())", c.Bit(), c.String()))
+	}
+	return "arrayJoin(arrayConcat(" + strings.Join(parts, ", ") + "))"
 }
 
 // classBit returns the bit of a class, or an error naming the classes.
