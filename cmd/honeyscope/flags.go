@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 )
 
 // parseUnit reads --unit.
@@ -127,4 +128,26 @@ func checkPeriod(from, to string) error {
 		return fmt.Errorf("--from %s is after --to %s", from, to)
 	}
 	return nil
+}
+
+// addStoreFlag adds the global --store flag: a ClickHouse store
+// (clickhouse://HOST:PORT/DB, docs/store.md) instead of the DuckDB file of
+// --db, for every command.
+func addStoreFlag(root *cobra.Command, g *globals) {
+	root.PersistentFlags().StringVar(&g.store, "store", "", "ClickHouse store `URL` (clickhouse://HOST:PORT/DB) instead of the DuckDB file of --db")
+	prev := root.PersistentPreRunE
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.store != "" {
+			if !clickstore.IsURL(g.store) {
+				return fmt.Errorf("--store %q: want clickhouse://HOST:PORT/DB (a DuckDB file is given with --db)", g.store)
+			}
+			if g.db != "" {
+				return fmt.Errorf("--store and --db name two stores: give one")
+			}
+		}
+		if prev != nil {
+			return prev(cmd, args)
+		}
+		return nil
+	}
 }

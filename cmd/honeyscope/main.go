@@ -33,6 +33,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 type globals struct {
 	db      string
+	store   string // --store: a ClickHouse store's URL (flags.go)
 	verbose bool
 	cpuprof string
 	cfgPath string
@@ -41,6 +42,9 @@ type globals struct {
 }
 
 func (g *globals) dbPath() string {
+	if g.store != "" {
+		return g.store
+	}
 	if g.db == "" && os.Getenv("HONEYSCOPE_DB") == "" && g.cfg != nil && g.cfg.DB != "" {
 		return g.cfg.DB
 	}
@@ -137,6 +141,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 		},
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "store `FILE` (default $HONEYSCOPE_DB or ./honeyscope.duckdb)")
+	addStoreFlag(root, g)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
 	root.PersistentFlags().StringVar(&g.cfgPath, "config", "", "settings `FILE`: JSON (db, geoip, asn, tz, lang) or the YAML/TOML service configuration of serve (those keys and listen, honeypot: docs/honeypot.md); a regular file of at most 1 MiB; default ./honeyscope.json, ./honeyscope.yaml, ./honeyscope.toml or ~/.config/honeyscope/config.{json,yaml} when present")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile to this file")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
 )
@@ -31,6 +32,9 @@ func openStore(ctx context.Context, path string, write bool) (store.Store, error
 // between short attempts, saying once on stderr that it waits, until
 // storeLockTimeout has passed.
 func openStoreOpts(ctx context.Context, path string, opt duckstore.Options) (store.Store, error) {
+	if clickstore.IsURL(path) {
+		return clickstore.Open(ctx, path, clickstore.Options{ReadOnly: opt.ReadOnly, TimeZone: opt.TimeZone, MustExist: opt.MustExist})
+	}
 	deadline := time.Now().Add(storeLockTimeout)
 	waited := false
 	for {

@@ -1,0 +1,105 @@
+package clickstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the schema this build writes.
+const SchemaVersion = 1
+
+// migration is one numbered schema step. Its statements are idempotent
+// (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
+// cut short is run again whole, and the version is recorded after it.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// Tables are MergeTree, partitioned by month where rows carry a day, and
+// ordered for the reads: by day and sensor first. "{db}" is the database.
+var migrations = []migration{
+	{1, "baseline", []string{
+		`CREATE TABLE IF NOT EXISTS {db}.meta (key String, value String, at DateTime)
+			ENGINE = MergeTree() ORDER BY (key, at)`,
+		// One row per committed capture: its presence makes the capture's
+		// rows visible; replaces lists the ingests it retires.
+		`CREATE TABLE IF NOT EXISTS {db}.ingests (
+			id Int32, replaces Array(Int32), path String, hash String, size Int64, sensor String, format String,
+			frames UInt64, packets UInt64, outbound UInt64, undecodable UInt64,
+			first_ns Int64, last_ns Int64, error String, error_offset Int64,
+			ingested_at DateTime, duration_ms Int64, country_db String, asn_db String, version String,
+			detection String, rule_set Int32, kernel_drops UInt64, queue_drops UInt64)
+			ENGINE = MergeTree() ORDER BY id`,
+		// Ingest ids handed out by Begin (the first claim of an id wins).
+		`CREATE TABLE IF NOT EXISTS {db}.ingest_claims (id Int32, token String, at DateTime, aborted UInt8)
+			ENGINE = MergeTree() ORDER BY (id, at, token)`,
+		`CREATE TABLE IF NOT EXISTS {db}.sensors (name String, nets String, addresses Float64, at DateTime)
+			ENGINE = MergeTree() ORDER BY (name, at)`,
+		`CREATE TABLE IF NOT EXISTS {db}.sources (
+			ingest_id Int32, day Date, sensor String, src String, country String, asn UInt32, as_org String,
+			special String, packets UInt64, bytes UInt64, classes UInt8, first_ns Int64, last_ns Int64,
+			src_port Int32, tcpudp UInt8)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, sensor, src)`,
+		// The hit counts with their source's attributes: ClickHouse
+		// answers from one wide table rather than from a join.
+		`CREATE TABLE IF NOT EXISTS {db}.hits (
+			ingest_id Int32, day Date, sensor String, src String, country String, asn UInt32,
+			proto UInt8, port UInt16, classes UInt8, packets UInt64)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, sensor, proto, port, country)`,
+		`CREATE TABLE IF NOT EXISTS {db}.exploits (
+			ingest_id Int32, day Date, sensor String, src String, country String, asn UInt32,
+			proto UInt8, port UInt16, pattern String, packets UInt64)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, sensor, pattern)`,
+		`CREATE TABLE IF NOT EXISTS {db}.hourly (
+			ingest_id Int32, hour DateTime, sensor String, proto UInt8, classes UInt8, packets UInt64, bytes UInt64)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (hour, sensor)`,
+	}},
+}
+
+// factTables are the tables whose rows carry an ingest id.
+var factTables = []string{"sources", "hits", "exploits", "hourly"}
+
+func (s *Store) schemaVersion(ctx context.Context) (int, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM system.tables WHERE database = ? AND name = 'meta'`, s.db).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v int64
+	if err := s.conn.QueryRow(ctx, `SELECT max(toInt64OrZero(value)) FROM `+s.db+`.meta WHERE key = 'schema_version'`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v), nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	have, err := s.schemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this build knows (%d): use a newer honeyscope", have, SchemaVersion)
+	}
+	for _, m := range migrations {
+		if m.version <= have {
+			continue
+		}
+		for _, q := range m.stmts {
+			if err := s.conn.Exec(ctx, strings.ReplaceAll(q, "{db}", s.db)); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.meta (key, value, at)`,
+			[]any{"schema_version", strconv.Itoa(m.version), time.Now().UTC()}); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
