@@ -55,7 +55,7 @@ func Resolve(ctx context.Context, st any, name string) (store.RuleSet, error) {
 	}
 	rs, err := r.RuleSet(ctx, name)
 	if errors.Is(err, store.ErrNoRuleSet) {
-		return rs, fmt.Errorf("rule set %q: %w (honeyscope rules list shows the stored sets; \"builtin\" is the built-in rules alone)", name, err)
+		return rs, fmt.Errorf("%w (honeyscope rules list shows the stored sets; \"builtin\" is the built-in rules alone)", err)
 	}
 	return rs, err
 }
