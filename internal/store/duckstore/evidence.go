@@ -3,6 +3,7 @@ package duckstore
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -23,11 +24,11 @@ import (
 // with the (rule set, day, sensor) pairs done in backfills). The *_stage
 // tables hold rows inside one transaction only.
 var evidenceSchema = []string{
-	`CREATE TABLE IF NOT EXISTS payloads (hash BLOB, len UINTEGER, data BLOB)`,
-	`CREATE TABLE IF NOT EXISTS payloads_stage (hash BLOB, len UINTEGER, data BLOB)`,
+	`CREATE TABLE IF NOT EXISTS payloads (id UBIGINT, hash BLOB, len UINTEGER, data BLOB)`,
+	`CREATE TABLE IF NOT EXISTS payloads_stage (id UBIGINT, hash BLOB, len UINTEGER, data BLOB)`,
 	`CREATE TABLE IF NOT EXISTS evidence_counts (
 		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, proto UTINYINT, port USMALLINT,
-		hash BLOB, packets UBIGINT)`,
+		payload UBIGINT, packets UBIGINT)`,
 	`CREATE TABLE IF NOT EXISTS evidence_ingests (
 		ingest_id INTEGER, sensor VARCHAR, max_len UINTEGER, packets UBIGINT, kept UBIGINT,
 		dropped UBIGINT, truncated UBIGINT, payloads UBIGINT)`,
@@ -36,7 +37,7 @@ var evidenceSchema = []string{
 		proto UTINYINT, port USMALLINT, pattern VARCHAR, packets UBIGINT)`,
 	`CREATE TABLE IF NOT EXISTS backfills (
 		rule_set INTEGER, day DATE, sensor VARCHAR, packets UBIGINT, payloads UBIGINT, done_at TIMESTAMP)`,
-	`CREATE TABLE IF NOT EXISTS backfill_stage (hash BLOB, pattern VARCHAR)`,
+	`CREATE TABLE IF NOT EXISTS backfill_stage (payload UBIGINT, pattern VARCHAR)`,
 }
 
 // evidenceTables are the tables whose rows carry an ingest id, deleted
@@ -62,13 +63,23 @@ func (t *Tx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
 		if err := appendRows(conn, "payloads_stage", len(p.Payloads), func(i int) []driver.Value {
 			q := &p.Payloads[i]
-			return []driver.Value{q.Hash[:], uint32(q.Len), q.Data}
+			return []driver.Value{payloadID(q.Hash), q.Hash[:], uint32(q.Len), q.Data}
 		}); err != nil {
 			return err
 		}
 		if len(p.Payloads) > 0 {
-			if err := execConn(ctx, conn, `INSERT INTO payloads SELECT DISTINCT ON (s.hash) s.* FROM payloads_stage s
-				WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.hash = s.hash)`); err != nil {
+			n, err := queryInt(ctx, conn, `SELECT (SELECT count(*) FROM payloads_stage s JOIN payloads p ON p.id = s.id AND p.hash <> s.hash)
+				+ (SELECT count(*) - count(DISTINCT id) FROM payloads_stage)`)
+			if err != nil {
+				return fmt.Errorf("evidence payloads: %w", err)
+			}
+			if n > 0 {
+				// Two payloads whose SHA-256 share their first 64 bits:
+				// about n²/2^65 likely for n payloads in the store.
+				return fmt.Errorf("evidence payloads: %d payload ids collide with payloads of other content", n)
+			}
+			if err := execConn(ctx, conn, `INSERT INTO payloads SELECT DISTINCT ON (s.id) s.* FROM payloads_stage s
+				WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.id = s.id)`); err != nil {
 				return fmt.Errorf("evidence payloads: %w", err)
 			}
 			if err := execConn(ctx, conn, `DELETE FROM payloads_stage`); err != nil {
@@ -84,7 +95,7 @@ func (t *Tx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string
 				s = c.Src.String()
 				srcText[k] = s
 			}
-			return []driver.Value{t.id, c.Day.Time(), sensor, s, c.Proto, c.Port, p.Payloads[c.Payload].Hash[:], c.Packets}
+			return []driver.Value{t.id, c.Day.Time(), sensor, s, c.Proto, c.Port, payloadID(p.Payloads[c.Payload].Hash), c.Packets}
 		}); err != nil {
 			return err
 		}
@@ -92,6 +103,11 @@ func (t *Tx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string
 			t.id, sensor, uint32(p.MaxLen), p.Packets, p.Kept, p.Dropped, p.Truncated, uint64(len(p.Payloads)))
 	})
 }
+
+// payloadID is a payload's key in evidence_counts: the first 64 bits of its
+// SHA-256 (payloads keeps the whole hash beside it; AppendEvidence refuses
+// two payloads with one id).
+func payloadID(h [32]byte) uint64 { return binary.BigEndian.Uint64(h[:8]) }
 
 // evidenceWhere is the filter of q over a table with day and sensor.
 func evidenceWhere(q store.EvidenceQuery, alias string) (string, []any) {
@@ -118,7 +134,7 @@ func evidenceWhere(q store.EvidenceQuery, alias string) (string, []any) {
 // EvidenceDays implements store.EvidenceStore.
 func (s *Store) EvidenceDays(ctx context.Context, q store.EvidenceQuery) ([]store.EvidenceDay, error) {
 	w, args := evidenceWhere(q, "")
-	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT hash) AS BIGINT)
+	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT payload) AS BIGINT)
 		FROM evidence_counts WHERE`+w+` GROUP BY day, sensor ORDER BY day, sensor`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("evidence days: %w", err)
@@ -157,16 +173,16 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 	}
 	w, args := evidenceWhere(q, "")
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT hash) FROM evidence_counts WHERE`+w, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT payload) FROM evidence_counts WHERE`+w, args...).Scan(&total); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT p.hash, p.len, p.data FROM payloads p
-		SEMI JOIN (SELECT DISTINCT hash FROM evidence_counts WHERE`+w+`) c ON c.hash = p.hash`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.hash, p.len, p.data FROM payloads p
+		SEMI JOIN (SELECT DISTINCT payload FROM evidence_counts WHERE`+w+`) c ON c.payload = p.id`, args...)
 	if err != nil {
 		return res, fmt.Errorf("backfill: read payloads: %w", err)
 	}
 	type match struct {
-		hash    []byte
+		id      uint64
 		pattern string
 	}
 	var matches []match
@@ -174,13 +190,14 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 	for rows.Next() {
 		var p store.EvidencePayload
 		var n uint32
-		if err := rows.Scan(&p.Hash, &n, &p.Data); err != nil {
+		var id uint64
+		if err := rows.Scan(&id, &p.Hash, &n, &p.Data); err != nil {
 			rows.Close()
 			return res, fmt.Errorf("backfill: read payloads: %w", err)
 		}
 		p.Len = int(n)
 		if pat := classify(p); pat != "" {
-			matches = append(matches, match{p.Hash, pat})
+			matches = append(matches, match{id, pat})
 		}
 		seen++
 		if progress != nil && seen%4096 == 0 {
@@ -212,7 +229,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 			}
 		}
 		if err := appendRows(conn, "backfill_stage", len(matches), func(i int) []driver.Value {
-			return []driver.Value{matches[i].hash, matches[i].pattern}
+			return []driver.Value{matches[i].id, matches[i].pattern}
 		}); err != nil {
 			return err
 		}
@@ -221,7 +238,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		if err := execConn(ctx, conn, `INSERT INTO exploit_counts
 			SELECT ?, c.day, c.sensor, c.src, coalesce(g.country, '??'), coalesce(g.asn, 0), c.proto, c.port, m.pattern,
 				CAST(sum(c.packets) AS UBIGINT)
-			FROM evidence_counts c JOIN backfill_stage m ON m.hash = c.hash
+			FROM evidence_counts c JOIN backfill_stage m ON m.payload = c.payload
 			LEFT JOIN (SELECT ingest_id, day, src, any_value(country) AS country, any_value(asn) AS asn
 				FROM sources GROUP BY ingest_id, day, src) g
 				ON g.ingest_id = c.ingest_id AND g.day = c.day AND g.src = c.src
@@ -233,7 +250,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		}
 		bf := append([]any{ruleSet, time.Now().UTC()}, args...)
 		if err := execConn(ctx, conn, `INSERT INTO backfills
-			SELECT ?, day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT hash) AS UBIGINT), ?
+			SELECT ?, day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT payload) AS UBIGINT), ?
 			FROM evidence_counts WHERE`+w+` GROUP BY day, sensor`, bf...); err != nil {
 			return err
 		}
