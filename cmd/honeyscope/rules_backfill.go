@@ -97,6 +97,12 @@ evidence). A second backfill of the same days replaces the first.
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rule set #%d %s: %d sensor-days, %d payloads (%d matched), %d of %d evidence packets exploit, %d rows, %s\n",
 				rs.ID, rs.Name, res.Days, res.Payloads, res.Matched, res.Exploits, res.Packets, res.Rows, time.Since(started).Round(time.Millisecond))
+			if res.Dropped > 0 {
+				fmt.Fprintf(errw, "note: the evidence of those days lacks %d payload packets its bounds did not keep: counts under %s miss them\n", res.Dropped, rs.Name)
+			}
+			if res.Uncovered > 0 {
+				fmt.Fprintf(errw, "note: %d ingests with data on those days kept no evidence (ingested before the evidence store or with --no-evidence): counts under %s miss their packets\n", res.Uncovered, rs.Name)
+			}
 			return nil
 		},
 	}

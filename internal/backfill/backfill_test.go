@@ -35,13 +35,7 @@ var longPayload = append([]byte("GET /shells HTTP/1.1\r\nX-Pad: "), bytes.Repeat
 func writeCapture(t *testing.T, path string) {
 	t.Helper()
 	var b bytes.Buffer
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1)
-	b.Write(hdr)
+	b.Write(pcapHeader())
 	var payloads [][]byte
 	for _, c := range exploitcases.Cases() {
 		payloads = append(payloads, c.Payload)
@@ -67,6 +61,17 @@ func writeCapture(t *testing.T, path string) {
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pcapHeader is the header of a pcap of Ethernet frames.
+func pcapHeader() []byte {
+	hdr := make([]byte, 24)
+	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(hdr[4:], 2)
+	binary.LittleEndian.PutUint16(hdr[6:], 4)
+	binary.LittleEndian.PutUint32(hdr[16:], 65535)
+	binary.LittleEndian.PutUint32(hdr[20:], 1)
+	return hdr
 }
 
 func writePacket(b *bytes.Buffer, ts time.Time, src [4]byte, port uint16, payload []byte) {
@@ -221,7 +226,8 @@ func TestBackfillEqualsDirect(t *testing.T) {
 	if after := counts(t, stA, rsB.ID, "", "", "day", "src", "port", "pattern"); !reflect.DeepEqual(before, after) {
 		t.Fatalf("second backfill changed the counts:\n%v\n%v", before, after)
 	}
-	if r2.Days != days || r2.Payloads != len(exploitcases.Cases()) || r2.Matched == 0 || r2.Exploits == 0 || r2.Packets != res.Evidence.Packets {
+	if r2.Days != days || r2.Payloads != len(exploitcases.Cases()) || r2.Matched == 0 || r2.Exploits == 0 || r2.Packets != res.Evidence.Packets ||
+		r2.Dropped != 0 || r2.Uncovered != 0 {
 		t.Fatalf("backfill result %+v (evidence %+v)", r2, res.Evidence)
 	}
 	// The built-in rules backfilled give what the ingest classified.
@@ -247,6 +253,23 @@ func TestBackfillEqualsDirect(t *testing.T) {
 	var payloads int
 	if err := stA.DB().QueryRow(`SELECT count(*) FROM payloads`).Scan(&payloads); err != nil || payloads != len(exploitcases.Cases()) {
 		t.Fatalf("payloads stored %d, want %d (%v)", payloads, len(exploitcases.Cases()), err)
+	}
+
+	// A capture ingested without evidence on those days is reported.
+	var extra bytes.Buffer
+	extra.Write(pcapHeader())
+	writePacket(&extra, start.Add(time.Hour), [4]byte{203, 0, 113, 9}, 80, []byte("GET /shells HTTP/1.1\r\n"))
+	extraPath := filepath.Join(dir, "extra.pcap")
+	if err := os.WriteFile(extraPath, extra.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stA.Close()
+	if r, err := ingest.Run(ctx, ingest.Config{DBPath: dbA, Sensor: "lab", NoEvidence: true}, []string{extraPath}); err != nil || !r[0].Committed || r[0].Evidence.Packets != 0 {
+		t.Fatalf("ingest --no-evidence: %v %+v", err, r)
+	}
+	stA = open(t, dbA)
+	if r, err := Run(ctx, stA, rsB, store.EvidenceQuery{}, nil); err != nil || r.Uncovered != 1 {
+		t.Fatalf("backfill over an ingest without evidence: %+v %v", r, err)
 	}
 
 	// Errors: days without evidence.

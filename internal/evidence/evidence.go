@@ -34,8 +34,8 @@ import (
 // Defaults of Options.
 const (
 	DefaultMaxLen   = 4 << 10   // bytes kept of one payload
-	DefaultMaxBytes = 256 << 20 // payload bytes one Collector holds
-	DefaultMaxCells = 4 << 20   // count rows one Collector holds
+	DefaultMaxBytes = 128 << 20 // payload bytes one Collector holds
+	DefaultMaxCells = 2 << 20   // count rows one Collector holds (about 64 bytes each)
 )
 
 // MaxMaxLen bounds Options.MaxLen (a payload in one IP packet is shorter).

@@ -53,6 +53,13 @@ type BackfillResult struct {
 	Packets  uint64 // evidence packets over those days
 	Exploits uint64 // of them, exploit packets under the rule set
 	Rows     int64  // exploit_counts rows written
+	// Dropped is the payload packets of the ingests of those days that
+	// their evidence did not keep (its bounds); Uncovered the ingests with
+	// data on those days that kept no evidence at all (ingested before the
+	// evidence store, with --no-evidence, or through the store's owner).
+	// Counts under the rule set miss their packets.
+	Dropped   uint64
+	Uncovered int
 }
 
 // RuleSetRun is one (sensor, day) whose exploit counts exist under a rule

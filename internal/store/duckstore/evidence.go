@@ -267,6 +267,14 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		WHERE rule_set = ? AND`+w, append([]any{ruleSet}, args...)...).Scan(&res.Rows, &res.Exploits); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(CAST(sum(dropped) AS UBIGINT), 0) FROM evidence_ingests
+		WHERE ingest_id IN (SELECT DISTINCT ingest_id FROM evidence_counts WHERE`+w+`)`, args...).Scan(&res.Dropped); err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT ingest_id) FROM sources WHERE`+w+`
+		AND ingest_id NOT IN (SELECT ingest_id FROM evidence_ingests)`, args...).Scan(&res.Uncovered); err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
+	}
 	return res, nil
 }
 
