@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -86,21 +87,46 @@ func (t *Tx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string
 				return fmt.Errorf("evidence payloads: %w", err)
 			}
 		}
-		srcText := make(map[[16]byte]string)
-		if err := appendRows(conn, "evidence_counts", len(p.Counts), func(i int) []driver.Value {
-			c := &p.Counts[i]
-			k := c.Src.As16()
-			s, ok := srcText[k]
-			if !ok {
-				s = c.Src.String()
-				srcText[k] = s
-			}
-			return []driver.Value{t.id, c.Day.Time(), sensor, s, c.Proto, c.Port, payloadID(p.Payloads[c.Payload].Hash), c.Packets}
-		}); err != nil {
+		if err := execConn(ctx, conn, `INSERT INTO evidence_ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.id, sensor, uint32(p.MaxLen), p.Packets, p.Kept, p.Dropped, p.Truncated, uint64(len(p.Payloads))); err != nil {
 			return err
 		}
-		return execConn(ctx, conn, `INSERT INTO evidence_ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.id, sensor, uint32(p.MaxLen), p.Packets, p.Kept, p.Dropped, p.Truncated, uint64(len(p.Payloads)))
+		cols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR,
+			"src", duckdb.TYPE_VARCHAR, "proto", duckdb.TYPE_UTINYINT, "port", duckdb.TYPE_USMALLINT,
+			"payload", duckdb.TYPE_UBIGINT, "packets", duckdb.TYPE_UBIGINT)
+		if err != nil {
+			return err
+		}
+		ids := make([]uint64, len(p.Payloads))
+		for i := range p.Payloads {
+			ids[i] = payloadID(p.Payloads[i].Hash)
+		}
+		// Counts are sorted by day and source: a source's text is made once
+		// per run of its rows.
+		var lastSrc netip.Addr
+		var lastText string
+		var lastDay civil.Day = -1 << 31
+		var dayTime time.Time
+		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
+		return bulkInsert(ctx, exec, "evidence_counts", cols, len(p.Counts), func(ch duckdb.DataChunk, row, i int) error {
+			c := &p.Counts[i]
+			if c.Src != lastSrc || lastText == "" {
+				lastSrc, lastText = c.Src, c.Src.String()
+			}
+			if c.Day != lastDay {
+				lastDay, dayTime = c.Day, c.Day.Time()
+			}
+			if err := duckdb.SetChunkValue(ch, 0, row, t.id); err != nil {
+				return err
+			}
+			duckdb.SetChunkValue(ch, 1, row, dayTime)
+			duckdb.SetChunkValue(ch, 2, row, sensor)
+			duckdb.SetChunkValue(ch, 3, row, lastText)
+			duckdb.SetChunkValue(ch, 4, row, c.Proto)
+			duckdb.SetChunkValue(ch, 5, row, c.Port)
+			duckdb.SetChunkValue(ch, 6, row, ids[c.Payload])
+			return duckdb.SetChunkValue(ch, 7, row, c.Packets)
+		})
 	})
 }
 
