@@ -161,3 +161,35 @@ func TestInspectedAgrees(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCollector: any packets keep the totals consistent and every count's
+// payload is its packets' payload as far as kept.
+func FuzzCollector(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\n"), uint16(80), int64(0), uint8(3))
+	f.Add([]byte{0, 1, 2}, uint16(0), int64(-1), uint8(200))
+	f.Fuzz(func(t *testing.T, payload []byte, port uint16, ts int64, n uint8) {
+		c := NewCollector(time.UTC, Options{MaxLen: 7, MaxBytes: 40, MaxCells: 5})
+		for i := 0; i < int(n)%16+1; i++ {
+			p := payload
+			if i%3 == 1 && len(p) > 0 {
+				p = p[:len(p)-1]
+			}
+			c.Add(ts+int64(i)*3600e9, pkt("198.51.100."+itoa(uint16(i%4)), port+uint16(i%2), p))
+		}
+		r := c.Result()
+		if r.Kept+r.Dropped != r.Packets {
+			t.Fatalf("kept %d + dropped %d != %d", r.Kept, r.Dropped, r.Packets)
+		}
+		var sum uint64
+		for _, k := range r.Counts {
+			sum += k.Packets
+			q := r.Payloads[k.Payload]
+			if len(q.Data) > 7 || len(q.Data) > q.Len || !bytes.HasPrefix(payload, q.Data) {
+				t.Fatalf("payload %+v of %q", q, payload)
+			}
+		}
+		if sum != r.Kept {
+			t.Fatalf("counts %d, kept %d", sum, r.Kept)
+		}
+	})
+}
