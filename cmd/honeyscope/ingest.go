@@ -22,6 +22,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/capture"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
@@ -39,6 +40,8 @@ func newIngestCmd(g *globals) *cobra.Command {
 		quiet    bool
 		parts    int
 		ruleArgs []string
+		evLen    int
+		noEv     bool
 		geoFlags geoOptions
 		prefixes []netip.Prefix
 	)
@@ -111,6 +114,9 @@ had an error.`,
 				}
 				tz = z // JST is recorded as Asia/Tokyo
 			}
+			if evLen < 1 || evLen > evidence.MaxMaxLen {
+				return fmt.Errorf("--evidence-bytes %d: want 1 to %d", evLen, evidence.MaxMaxLen)
+			}
 			if workers < 0 {
 				return fmt.Errorf("--workers %d: want 0 (one per CPU) or more", workers)
 			}
@@ -151,8 +157,9 @@ had an error.`,
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, RecountArchives: recount, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
-				SkipVerify: noVerify,
+				SkipVerify: noVerify, NoEvidence: noEv,
 			}
+			cfg.Evidence.MaxLen = evLen
 			m, rsID, err := pipelineRules(cmd.Context(), g, ruleArgs, sensor, tz, errw)
 			if err != nil {
 				return err
@@ -199,6 +206,8 @@ had an error.`,
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	f.StringSliceVar(&ruleArgs, "rules", nil, "classify exploits with these rule files or directories (Suricata syntax, docs/rules.md) and the built-in rules (default: the built-in rules alone)")
+	f.IntVar(&evLen, "evidence-bytes", evidence.DefaultMaxLen, "keep this many bytes of each distinct payload as evidence for rules backfill (docs/rules.md)")
+	f.BoolVar(&noEv, "no-evidence", false, "keep no evidence (payloads) for rules backfill")
 	f.IntVar(&parts, "part-sources", 0, "write a file in parts of this many source-days per shard (default 1M; bounds memory)")
 	f.MarkHidden("part-sources")
 	geoFlags.register(f)
@@ -252,6 +261,10 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 	var sessions int
 	for _, r := range results {
 		reportCowrie(out, errw, r)
+		if e := r.Evidence; e.Dropped > 0 && r.Committed {
+			fmt.Fprintf(errw, "note: %s: evidence for rules backfill kept %d of %d payload packets (%d distinct payloads); %d beyond its bounds were not kept\n",
+				r.Path, e.Kept, e.Packets, e.Payloads, e.Dropped)
+		}
 		if r.SensorNote != "" {
 			fmt.Fprintf(errw, "note: %s: %s\n", r.Path, r.SensorNote)
 		}

@@ -29,7 +29,7 @@ runs rules over a capture and prints the alerts per packet, like suricata -r;
 "rules diff" lists the rules two rule sets do not share.`,
 	}
 	cmd.AddCommand(newRulesCheckCmd(g), newRulesTestCmd(g), newRulesDiffCmd(g),
-		newRulesAddCmd(g), newRulesListCmd(g), newRulesShowCmd(g))
+		newRulesAddCmd(g), newRulesListCmd(g), newRulesShowCmd(g), newRulesBackfillCmd(g))
 	return cmd
 }
 

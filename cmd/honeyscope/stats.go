@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/honeyscope/honeyscope/internal/backfill"
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -28,6 +29,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 		format string
 		lang   string
 		patAs  string // "pattern", "rule" or "classtype": how the pattern dimension is shown
+		rsName string // --ruleset
 	)
 	cmd := &cobra.Command{
 		Use:   "stats",
@@ -50,12 +52,19 @@ scanners do; Mirai-style scanners keep one). --by rule gives the same rows
 as the rule's gid:sid:rev and msg; --by classtype groups them by the rule's
 classtype (from the stored rule sets and the built-in rules; "" for patterns
 stored before rules classified exploits), its sources distinct over the
-rules. Only one of pattern, rule and classtype can be given.`,
+rules. Only one of pattern, rule and classtype can be given.
+
+--ruleset NAME gives the exploit class under the stored rule set NAME ("#ID";
+"builtin" for the built-in rules alone) instead of as each capture was
+classified when ingested: the counts "rules backfill" wrote for it, and on
+days it did not backfill, those of ingests classified with it. Only the
+exploit class can be asked with it.`,
 		Example: `  honeyscope stats --by day,class
   honeyscope stats --by country --class mirai --top 10
   honeyscope stats --country JP --by asn,day --class mirai
   honeyscope stats --by port --class exploit --format json
   honeyscope stats --by pattern --top 10
+  honeyscope stats --by day,rule --class exploit --ruleset et-open
   honeyscope stats --by day,classtype
   honeyscope stats --by src_port --class mirai --top 10`,
 		Args: cobra.NoArgs,
@@ -89,6 +98,13 @@ rules. Only one of pattern, rule and classtype can be given.`,
 			for _, c := range q.Classes {
 				if _, ok := classify.ParseClass(c); !ok {
 					return fmt.Errorf("--class %q: want one or more of %s", c, strings.Join(classify.Names(), ", "))
+				}
+			}
+			if rsName != "" {
+				for _, c := range q.Classes {
+					if c != "exploit" {
+						return fmt.Errorf("--ruleset: only the exploit class can be asked under a rule set, not %q", c)
+					}
 				}
 			}
 			q.Countries = splitList(q.Countries)
@@ -133,6 +149,13 @@ rules. Only one of pattern, rule and classtype can be given.`,
 				return err
 			}
 			defer st.Close()
+			if rsName != "" {
+				rs, err := backfill.Resolve(cmd.Context(), st, rsName)
+				if err != nil {
+					return fmt.Errorf("--ruleset: %w", err)
+				}
+				q.RuleSet = rs.ID
+			}
 			var rows []store.StatsRow
 			if patAs == "classtype" {
 				rows, err = classtypeStats(cmd.Context(), st, q, classtyper(cmd.Context(), st))
@@ -173,6 +196,7 @@ rules. Only one of pattern, rule and classtype can be given.`,
 	f.IntVar(&q.Top, "top", 0, "only the N largest rows (0 = all)")
 	f.StringVar(&q.OrderBy, "order", "packets", "order rows by packets, sources, key or day (day, then packets); with --by day,... and no --top the default is day")
 	f.StringVar(&format, "format", "table", "output format: table, csv or json")
+	f.StringVar(&rsName, "ruleset", "", `the exploit class under this stored rule set (name or #ID; "builtin": the built-in rules alone), as "rules backfill" counted it`)
 	f.StringVar(&lang, "lang", "en", "language of country names in tables: en or ja")
 	return cmd
 }

@@ -51,7 +51,7 @@ type StatsAnswer struct {
 }
 
 func (c *Component) stats(r *http.Request) (any, error) {
-	p, err := requestParams(r, with(filterParams, pBy, pTop, pOrder, pUnit)...)
+	p, err := requestParams(r, with(filterParams, pBy, pTop, pOrder, pUnit, pRuleSet)...)
 	if err != nil {
 		return nil, err
 	}

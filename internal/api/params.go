@@ -54,13 +54,14 @@ type params struct {
 	Order     string // "" when not given
 	Unit      string // "packets" unless given
 	All       bool   // all=true: findings below the significance threshold too
+	RuleSet   int32  // ruleset=: store.StatsQuery.RuleSet (0 when not given)
 }
 
 // statsQuery is the store query the filters of p select (no grouping).
 func (p *params) statsQuery() store.StatsQuery {
 	return store.StatsQuery{
 		Classes: p.Classes, Sensors: p.Sensors, Countries: p.Countries, Ports: p.Ports,
-		Protos: p.Protos, ASNs: p.ASNs, From: p.From, To: p.To,
+		Protos: p.Protos, ASNs: p.ASNs, From: p.From, To: p.To, RuleSet: p.RuleSet,
 	}
 }
 
@@ -68,7 +69,7 @@ func (p *params) statsQuery() store.StatsQuery {
 const (
 	pBy, pClass, pSensor, pCountry, pPort, pProto, pASN = "by", "class", "sensor", "country", "port", "proto", "asn"
 	pFrom, pTo, pTop, pOrder, pUnit                     = "from", "to", "top", "order", "unit"
-	pAll, pDay                                          = "all", "day"
+	pAll, pDay, pRuleSet                                = "all", "day", "ruleset"
 )
 
 // filterParams are accepted by every data endpoint.
@@ -144,6 +145,8 @@ func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 			p.Order, e = parseEnum(k, vs, "packets", "sources", "key")
 		case pUnit:
 			p.Unit, e = parseEnum(k, vs, "packets", "sources")
+		case pRuleSet:
+			p.RuleSet, e = parseRuleSet(k, vs)
 		case pAll:
 			var v string
 			v, e = parseEnum(k, vs, "true", "false")
@@ -156,7 +159,31 @@ func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 	if p.From != "" && p.To != "" && p.From > p.To {
 		return p, perr(pTo, "%s is before from %s", p.To, p.From)
 	}
+	if p.RuleSet != 0 {
+		for _, c := range p.Classes {
+			if c != classify.Exploit.String() {
+				return p, perr(pClass, "under a rule set only the exploit class can be asked, not %q", c)
+			}
+		}
+	}
 	return p, nil
+}
+
+// parseRuleSet reads ruleset=: "builtin" (the built-in rules alone) or a
+// stored rule set's id, N or #N.
+func parseRuleSet(k string, vs []string) (int32, *ParamError) {
+	v, e := single(k, vs)
+	if e != nil {
+		return 0, e
+	}
+	if v == "builtin" {
+		return store.BuiltinRuleSet, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 32)
+	if err != nil || n < 1 {
+		return 0, perr(k, "want \"builtin\" or a rule set id (N or #N, as honeyscope rules list shows)")
+	}
+	return int32(n), nil
 }
 
 // items splits the repetitions and comma lists of a parameter.

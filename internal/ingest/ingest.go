@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/ruleset"
 	"hash"
 	"io"
@@ -98,6 +99,10 @@ type Config struct {
 	// RuleSet is the id of the stored rule set Exploits holds the rules
 	// of (store.Ingest.RuleSet); 0 for the built-in rules alone.
 	RuleSet int32
+	// Evidence bounds the evidence kept of each capture (evidence.go);
+	// NoEvidence keeps none.
+	Evidence   evidence.Options
+	NoEvidence bool
 
 	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
@@ -166,6 +171,8 @@ type FileResult struct {
 	// honeypot sessions (Frames then counts its events, Packets its
 	// intrusions).
 	Cowrie *CowrieResult
+	// Evidence says what was kept of the payloads for rules backfill.
+	Evidence EvidenceResult
 }
 
 // ErrDamaged is wrapped by Run's error when the store did not read back
@@ -568,6 +575,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		outb    uint64
 	)
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
+	ev := newEvidence(cfg, loc)
 	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut bool) {
 		if n, c := a.Size(); n > 0 && cut || n >= cfg.PartSources || c >= cfg.PartCells {
 			part := a.Flush()
@@ -634,6 +642,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 				}
 			}
 			tags, pat := cls.Classify(p)
+			if ev != nil {
+				ev.Add(ts, p)
+			}
 			if dayParts && ts >= dayHi {
 				if dayHi != 0 {
 					sh.cut()
@@ -690,6 +701,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		res.Err = readErr
 	}
 	sensor := SensorOf(res.Sensor, cfg.SensorNets)
+	evPart := finishEvidence(ev, &res)
 	if cfg.Status != nil && fi.Size() >= 64<<20 {
 		// Only large files take long enough to write to be worth a line.
 		cfg.Status("writing " + filepath.Base(path) + " to the store")
@@ -705,7 +717,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		in.Duration = time.Since(start)
 		cerr = com.commit(ctx, &store.Batch{
 			Ingest: in, Replace: cfg.Force, Result: r, Places: places,
-			Pattern: sink.pattern, Sensor: sensor,
+			Pattern: sink.pattern, Sensor: sensor, Evidence: evPart,
 		})
 	case sink.err != nil && sink.tx == nil:
 		// An earlier part could not be written (the store could not be
@@ -714,6 +726,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		cerr = sink.err
 	default:
 		sink.write(ctx, r)
+		sink.writeEvidence(ctx, evPart)
 		in.Duration = time.Since(start)
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)
 	}

@@ -127,6 +127,14 @@ func CommitBatch(ctx context.Context, b *Batch, begin func(context.Context) (Tx,
 			return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
 		}
 	}
+	if b.Evidence != nil {
+		if et, ok := tx.(EvidenceTx); ok {
+			if err := et.AppendEvidence(ctx, b.Evidence, b.Ingest.Sensor); err != nil {
+				tx.Abort()
+				return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+			}
+		}
+	}
 	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			return 0, err

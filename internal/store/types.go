@@ -10,6 +10,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 )
 
 // Ingest describes one capture file's ingest, as recorded in the ingest log.
@@ -73,6 +74,9 @@ type Batch struct {
 	Places  []Place // parallel to Result.Sources
 	Pattern func(id int) string
 	Sensor  Sensor
+	// Evidence is the capture's evidence, written when the store's Tx is
+	// an EvidenceTx (nil: none).
+	Evidence *evidence.Part
 }
 
 // ErrDuplicate is returned by Commit when the same content was already ingested.
@@ -119,6 +123,14 @@ type StatsQuery struct {
 	// packets add up, distinct sources do not. OrderBy "sources" is then
 	// an error.
 	NoSources bool
+	// RuleSet, when not 0: the exploit class under this rule set (a
+	// stored set's id, or BuiltinRuleSet for the built-in rules alone)
+	// instead of as each capture was classified when ingested: the counts
+	// `rules backfill` wrote for it, and on the days and sensors it did not
+	// backfill, those of the ingests classified with it. Only the exploit
+	// class can be asked (Classes empty or "exploit"); the rows are its
+	// matches, as with By "pattern".
+	RuleSet int32
 }
 
 // Dims returns the dimensions the rows are grouped by: By, with proto added

@@ -156,7 +156,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 					scope.add(sensor, d)
 				}
 			}
-			for _, tb := range []string{"sources", "hit_counts", "exploits", "hourly"} {
+			for _, tb := range append([]string{"sources", "hit_counts", "exploits", "hourly"}, evidenceTables...) {
 				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, hashes...); err != nil {
 					return err
 				}

@@ -43,6 +43,7 @@ var migrations = []migration{
 	})},
 	{7, "rule sets", execAll(ruleSetSchema)},
 	{8, "fetched URLs", execAll(fetchSchema)},
+	{9, "evidence for re-running rules", execAll(evidenceSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

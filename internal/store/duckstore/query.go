@@ -125,6 +125,13 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 			return "", nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(store.Dimensions, ", "))
 		}
 	}
+	if q.RuleSet != 0 {
+		for _, c := range q.Classes {
+			if c != classify.Exploit.String() {
+				return "", nil, fmt.Errorf("under a rule set only the exploit class can be asked, not %q", c)
+			}
+		}
+	}
 	var where []string
 	plan := rawPlan
 	if p, ok := viewPlan(q); ok {

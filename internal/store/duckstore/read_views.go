@@ -12,11 +12,14 @@ import (
 
 // patternTable is the exploit matches in the columns the stats query reads
 // (src stands in for the source key: both identify the address).
-var patternTable = func() string {
+var patternTable = patternTableOf("exploits")
+
+// patternTableOf is patternTable over another table of exploit matches.
+func patternTableOf(table string) string {
 	bit := classify.Exploit.Bit()
 	return fmt.Sprintf(`(SELECT day, sensor, src, src AS skey, country, asn, proto, port, pattern, packets,
-		CAST(NULL AS INTEGER) AS src_port, CAST(%d AS UTINYINT) AS classes, 'exploit' AS class FROM exploits)`, bit)
-}()
+		CAST(NULL AS INTEGER) AS src_port, CAST(%d AS UTINYINT) AS classes, 'exploit' AS class FROM %s)`, bit, table)
+}
 
 // srcPortTable is the hits with their source's one source port in the
 // capture (null when it used several, or sent no TCP/UDP).
@@ -28,6 +31,10 @@ const srcPortTable = `(SELECT s.day, s.sensor, s.src, s.skey, s.country, s.asn,
 // viewPlan is the plan of a stats query grouped by pattern or src_port:
 // those come from the source-level tables, never from a rollup.
 func viewPlan(q store.StatsQuery) (statsPlan, bool) {
+	if q.RuleSet != 0 {
+		t := patternTableOf(ruleSetExploits(q.RuleSet))
+		return statsPlan{table: t, classTable: t}, true
+	}
 	var pattern, srcPort bool
 	for _, d := range q.By {
 		pattern = pattern || d == "pattern"
