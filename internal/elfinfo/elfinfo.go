@@ -38,25 +38,28 @@ const (
 
 // Info is what Parse found. The JSON field names are stable.
 type Info struct {
-	Class     int       `json:"class"`                   // 32 or 64 (0: invalid)
-	Endian    string    `json:"endian"`                  // "le", "be" or "" (invalid)
-	Machine   uint16    `json:"machine"`                 // e_machine
-	Arch      string    `json:"arch"`                    // arm, armeb, aarch64, mips, mipsel, mips64, i386, x86_64, powerpc, sh4, sparc, m68k, arc, ...
-	OSABI     string    `json:"osabi"`                   // e_ident[EI_OSABI]: sysv, linux, freebsd, ... or "osabiN"
-	Type      string    `json:"type"`                    // exec, dyn (PIE or shared object), rel, core, or "typeN"
-	Flags     uint32    `json:"flags"`                   // e_flags
-	ABI       string    `json:"abi"`                     // e.g. "eabi5 hard-float", "o32 mips32r2", "" when nothing is known
-	Entry     uint64    `json:"entry"`                   // e_entry
-	Static    bool      `json:"static"`                  // no PT_INTERP and no PT_DYNAMIC
-	Interp    string    `json:"interp"`                  // PT_INTERP's path ("" when none)
-	Stripped  Tri       `json:"stripped"`                // no .symtab; unknown when the section table is absent or unsound
-	Sections  Tri       `json:"sections"`                // yes: a sound section table was read
-	Programs  int       `json:"programs"`                // program headers read
-	Loads     int       `json:"loads"`                   // PT_LOAD segments
-	Truncated bool      `json:"truncated"`               // a header points past the end of the file
-	Names     []string  `json:"section_names,omitempty"` // section names (at most 128)
-	Symbols   *SymRange `json:"-"`                       // where the symbol tables are (for telfhash)
-	Problems  []string  `json:"problems,omitempty"`      // what was odd, for the analyst
+	Class     int      `json:"class"`                   // 32 or 64 (0: invalid)
+	Endian    string   `json:"endian"`                  // "le", "be" or "" (invalid)
+	Machine   uint16   `json:"machine"`                 // e_machine
+	Arch      string   `json:"arch"`                    // arm, armeb, aarch64, mips, mipsel, mips64, i386, x86_64, powerpc, sh4, sparc, m68k, arc, ...
+	OSABI     string   `json:"osabi"`                   // e_ident[EI_OSABI]: sysv, linux, freebsd, ... or "osabiN"
+	Type      string   `json:"type"`                    // exec, dyn (PIE or shared object), rel, core, or "typeN"
+	Flags     uint32   `json:"flags"`                   // e_flags
+	ABI       string   `json:"abi"`                     // e.g. "eabi5 hard-float", "o32 mips32r2", "" when nothing is known
+	Entry     uint64   `json:"entry"`                   // e_entry
+	Static    bool     `json:"static"`                  // no PT_INTERP and no PT_DYNAMIC
+	Interp    string   `json:"interp"`                  // PT_INTERP's path ("" when none)
+	Stripped  Tri      `json:"stripped"`                // no .symtab (or an empty one); unknown when the section table is absent or unsound
+	Sections  Tri      `json:"sections"`                // yes: a sound section table was read
+	Programs  int      `json:"programs"`                // program headers read
+	Loads     int      `json:"loads"`                   // PT_LOAD segments
+	Truncated bool     `json:"truncated"`               // a header points past the end of the file
+	Names     []string `json:"section_names,omitempty"` // section names (at most 128)
+	// ProgramsEnd is the file offset just past the program header table
+	// (where UPX puts its l_info), 0 when unknown.
+	ProgramsEnd uint64    `json:"-"`
+	Symbols     *SymRange `json:"-"`                  // where the symbol tables are (for telfhash)
+	Problems    []string  `json:"problems,omitempty"` // what was odd, for the analyst
 }
 
 // SymRange locates the symbol tables a sound section table names.
@@ -169,6 +172,9 @@ func Parse(b []byte) (Info, error) {
 	in.Arch = ArchName(in.Machine, in.Endian, in.Class)
 	in.ABI = abiName(in.Machine, in.Flags, in.Class)
 
+	if phoff <= uint64(len(b)) && phnum*phentsize <= uint64(len(b)) {
+		in.ProgramsEnd = phoff + phnum*phentsize
+	}
 	dynamic := false
 	in.parsePrograms(b, bo, phoff, phentsize, phnum, &dynamic)
 	in.Static = in.Interp == "" && !dynamic

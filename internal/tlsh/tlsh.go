@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // MinLen is the least input Hash accepts.
@@ -52,6 +53,26 @@ var vTable = [256]byte{
 	233, 40, 186, 147, 198, 192, 155, 33, 164, 191, 98, 204, 165, 180, 117, 76,
 	140, 36, 210, 172, 41, 54, 159, 8, 185, 232, 113, 196, 231, 47, 146, 120,
 	51, 65, 28, 144, 254, 221, 93, 189, 194, 139, 112, 43, 71, 109, 184, 209,
+}
+
+// pair[s][i<<8|j] is v[v[v[salt]^i]^j] for the six bucket salts and the
+// checksum's (0): each triplet then costs two lookups, not four.
+var (
+	pair     [7][65536]byte
+	pairOnce sync.Once
+	salts    = [7]byte{2, 3, 5, 7, 11, 13, 0}
+)
+
+func fillPairs() {
+	for s, salt := range salts {
+		h0 := vTable[salt]
+		for i := 0; i < 256; i++ {
+			h1 := vTable[h0^byte(i)]
+			for j := 0; j < 256; j++ {
+				pair[s][i<<8|j] = vTable[h1^byte(j)]
+			}
+		}
+	}
 }
 
 // diffTable[x][y] is the distance between two code bytes (four 2-bit
@@ -92,21 +113,23 @@ func Hash(b []byte) (Digest, error) {
 	if len(b) < MinLen {
 		return d, ErrTooShort
 	}
+	pairOnce.Do(fillPairs)
 	var bk [256]uint32
 	var sum byte
 	v := &vTable
-	// The first Pearson step of each triplet depends on its salt alone.
-	s2, s3, s5, s7, s11, s13, s0 := v[2], v[3], v[5], v[7], v[11], v[13], v[0]
+	p0, p1, p2, p3, p4, p5, pc := &pair[0], &pair[1], &pair[2], &pair[3], &pair[4], &pair[5], &pair[6]
 	// Window: c0 the newest byte, c4 the oldest.
-	c4, c3, c2, c1 := b[0], b[1], b[2], b[3]
-	for _, c0 := range b[4:] {
-		sum = v[v[v[s0^c0]^c1]^sum]
-		bk[v[v[v[s2^c0]^c1]^c2]]++
-		bk[v[v[v[s3^c0]^c1]^c3]]++
-		bk[v[v[v[s5^c0]^c2]^c3]]++
-		bk[v[v[v[s7^c0]^c2]^c4]]++
-		bk[v[v[v[s11^c0]^c1]^c4]]++
-		bk[v[v[v[s13^c0]^c3]^c4]]++
+	c4, c3, c2, c1 := uint(b[0]), uint(b[1]), uint(b[2]), uint(b[3])
+	for _, x := range b[4:] {
+		c0 := uint(x)
+		a := c0 << 8
+		sum = v[pc[a|c1]^sum]
+		bk[v[p0[a|c1]^byte(c2)]]++
+		bk[v[p1[a|c1]^byte(c3)]]++
+		bk[v[p2[a|c2]^byte(c3)]]++
+		bk[v[p3[a|c2]^byte(c4)]]++
+		bk[v[p4[a|c1]^byte(c4)]]++
+		bk[v[p5[a|c3]^byte(c4)]]++
 		c4, c3, c2, c1 = c3, c2, c1, c0
 	}
 	var sorted [buckets]uint32
