@@ -42,6 +42,7 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN queue_drops UBIGINT DEFAULT 0`,
 	})},
 	{7, "rule sets", execAll(ruleSetSchema)},
+	{8, "samples added by hand, sample triage and clusters", execAll(triageSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
