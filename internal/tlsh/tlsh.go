@@ -119,17 +119,17 @@ func Hash(b []byte) (Digest, error) {
 	v := &vTable
 	p0, p1, p2, p3, p4, p5, pc := &pair[0], &pair[1], &pair[2], &pair[3], &pair[4], &pair[5], &pair[6]
 	// Window: c0 the newest byte, c4 the oldest.
-	c4, c3, c2, c1 := uint(b[0]), uint(b[1]), uint(b[2]), uint(b[3])
-	for _, x := range b[4:] {
-		c0 := uint(x)
-		a := c0 << 8
-		sum = v[pc[a|c1]^sum]
-		bk[v[p0[a|c1]^byte(c2)]]++
-		bk[v[p1[a|c1]^byte(c3)]]++
-		bk[v[p2[a|c2]^byte(c3)]]++
-		bk[v[p3[a|c2]^byte(c4)]]++
-		bk[v[p4[a|c1]^byte(c4)]]++
-		bk[v[p5[a|c3]^byte(c4)]]++
+	c4, c3, c2, c1 := b[0], b[1], b[2], b[3]
+	for _, c0 := range b[4:] {
+		a := uint16(c0) << 8
+		a1, a2, a3 := a|uint16(c1), a|uint16(c2), a|uint16(c3)
+		sum = v[pc[a1]^sum]
+		bk[v[p0[a1]^c2]]++
+		bk[v[p1[a1]^c3]]++
+		bk[v[p2[a2]^c3]]++
+		bk[v[p3[a2]^c4]]++
+		bk[v[p4[a1]^c4]]++
+		bk[v[p5[a3]^c4]]++
 		c4, c3, c2, c1 = c3, c2, c1, c0
 	}
 	var sorted [buckets]uint32

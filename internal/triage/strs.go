@@ -18,28 +18,34 @@ const (
 	maxURLLen     = 512
 )
 
+// printableByte marks the bytes a string is made of: printable ASCII and tab.
+var printableByte = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = true
+	}
+	t['\t'] = true
+	return t
+}()
+
 // stringRuns calls f for each run of at least minString printable ASCII
 // bytes (tab included) in b, stopping after maxScanned runs.
 func stringRuns(b []byte, f func(s []byte)) int {
-	n, start := 0, -1
-	for i := 0; i <= len(b); i++ {
-		if i < len(b) {
-			c := b[i]
-			if c >= 0x20 && c <= 0x7e || c == '\t' {
-				if start < 0 {
-					start = i
-				}
-				continue
-			}
+	n, i := 0, 0
+	for i < len(b) {
+		for i < len(b) && !printableByte[b[i]] {
+			i++
 		}
-		if start >= 0 && i-start >= minString {
+		start := i
+		for i < len(b) && printableByte[b[i]] {
+			i++
+		}
+		if i-start >= minString {
 			f(b[start:i])
 			n++
 			if n >= maxScanned {
 				return n
 			}
 		}
-		start = -1
 	}
 	return n
 }
