@@ -59,7 +59,7 @@ type TriageStore interface {
 	// keyed by SHA-256; samples without triage are absent.
 	Triage(ctx context.Context, sha []string) (map[string]TriageRecord, error)
 	// Untriaged lists the samples with no triage or one older than version,
-	// at most limit (0: all), oldest first seen first.
+	// at most limit (0: all), most recently seen first.
 	Untriaged(ctx context.Context, version, limit int) ([]string, error)
 	// TriageItems lists every triaged sample for clustering.
 	TriageItems(ctx context.Context) ([]TriageItem, error)

@@ -184,7 +184,7 @@ func (s *Store) Untriaged(ctx context.Context, version, limit int) ([]string, er
 		limit = 1 << 30
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.sha256 FROM samples s LEFT JOIN sample_triage t ON t.sha256 = s.sha256
-		WHERE t.sha256 IS NULL OR t.version < ? ORDER BY s.first_seen NULLS LAST, s.sha256 LIMIT ?`, int32(version), limit)
+		WHERE t.sha256 IS NULL OR t.version < ? ORDER BY s.last_seen DESC NULLS LAST, s.sha256 LIMIT ?`, int32(version), limit)
 	if err != nil {
 		return nil, fmt.Errorf("untriaged samples: %w", err)
 	}
