@@ -12,13 +12,17 @@ import (
 // scanner's credentials use the same key); variants change the key, which
 // the search finds without knowing it.
 type familyDef struct {
-	name    string
-	min     int // distinct markers under one key needed to name the family
-	markers []string
+	name string
+	min  int // distinct markers under one key needed to name the family
+	// plainMin, when set, is the number needed in plain text (key 0):
+	// Mirai's entries are also ordinary libc and shell strings, and the
+	// family's trait is their obfuscation.
+	plainMin int
+	markers  []string
 }
 
 var families = []familyDef{
-	{"mirai", 3, []string{
+	{"mirai", 3, 6, []string{
 		// table.c entries (each stored with its NUL).
 		"/bin/busybox MIRAI\x00", "MIRAI: applet not found\x00", "ncorrect\x00",
 		"/bin/busybox ps\x00", "/bin/busybox kill -9 \x00", "TSource Engine Query\x00",
@@ -33,18 +37,18 @@ var families = []familyDef{
 		"Zte521\x00", "hi3518\x00", "jvbzd\x00", "anko\x00", "7ujMko0admin\x00", "dreambox\x00",
 		"klv123\x00", "realtek\x00", "ikwb\x00", "supervisor\x00",
 	}},
-	{"gafgyt", 3, []string{
+	{"gafgyt", 3, 0, []string{
 		"KILLATTK", "LOLNOGTFO", "GETLOCALIP", "SCANNER ON", "SCANNER OFF", "HTTPFLOOD",
 		"JUNK Flooding", "HOLD Flooding", "UDP Flooding", "TCP Flooding", "gayfgt", "BOGOMIPS",
 		"PONG!", "[0;31m", "Failed opening raw socket.", "Failed setting raw headers mode.",
 		"Invalid flag \"%s\"", "REPORT %s:%s:%s", "Device Connected", "busybox;",
 	}},
-	{"mozi", 3, []string{
+	{"mozi", 3, 0, []string{
 		"[ss]", "[ssx]", "[cpu]", "[hp]", "[nd]", "[dip]", "[rn]", "[idp]", "[ver]", "[sv]",
 		"[count]", "[atk]", "[ud]", "[dr]", "dht.transmissionbt.com", "router.bittorrent.com",
 		"router.utorrent.com", "bttracker.debian.org", "Mozi",
 	}},
-	{"tsunami", 3, []string{
+	{"tsunami", 3, 0, []string{
 		"NOTICE %s :", "PRIVMSG %s :", "TSUNAMI", "Kaiten", "GETSPOOFS", "KILLALL", "NICK %s",
 		"JOIN %s", "MODE %s -xi", ":%s!%s@%s", "PAN <target>", "UDP <target>", "UNKNOWN <target>",
 		"SPOOFS <subnet>", "RANDOMFLOOD", "NSACKFLOOD", "NSSYNFLOOD",
@@ -166,14 +170,14 @@ func matchFamilies(b []byte, hits []hit) []FamilyMatch {
 	for fi, f := range families {
 		bestKey, best := -1, 0
 		for k, hs := range groups {
-			if k.fam != fi {
+			if k.fam != fi || k.key == 0 && len(hs) < max(f.min, f.plainMin) {
 				continue
 			}
 			if len(hs) > best || len(hs) == best && k.key < bestKey {
 				bestKey, best = k.key, len(hs)
 			}
 		}
-		if best < f.min {
+		if best < f.min || bestKey == 0 && best < f.plainMin {
 			continue
 		}
 		hs := groups[fk{fi, bestKey}]

@@ -146,6 +146,16 @@ func TestPlainFamilies(t *testing.T) {
 			t.Errorf("%s: %+v", c.family, r.Families[0])
 		}
 	}
+	// Mirai's entries in plain text are ordinary libc and shell strings:
+	// three are no family, six (an unobfuscated build) are.
+	libc := append(codeLike(5, 30000), "/etc/resolv.conf\x00nameserver \x00admin\x00"...)
+	if r := Analyze(libc); len(r.Families) != 0 {
+		t.Errorf("libc strings: %+v", r.Families)
+	}
+	plain := append(codeLike(5, 30000), miraiTable(0)...)
+	if r := Analyze(plain); r.Family != "mirai" || r.Families[0].XORKey != 0 {
+		t.Errorf("plain mirai: %+v", r.Families)
+	}
 	// Nothing in unrelated content.
 	for seed := range uint64(20) {
 		r := Analyze(randBytes(seed, 200000))
