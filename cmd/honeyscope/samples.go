@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -31,13 +32,11 @@ func newSamplesCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		tr := sampleTriage(cmd.Context(), st, ss)
 		if format == "json" {
-			if ss == nil {
-				ss = []session.Sample{}
-			}
-			return writeJSON(cmd.OutOrStdout(), ss)
+			return writeJSON(cmd.OutOrStdout(), listedSamples(ss, tr))
 		}
-		return writeSamples(cmd.OutOrStdout(), lang, st.Location(), ss)
+		return writeSamples(cmd.OutOrStdout(), lang, st.Location(), ss, tr)
 	}
 	check := func(cmd *cobra.Command, args []string) error {
 		if err := checkPeriod(q.From, q.To); err != nil {
@@ -123,33 +122,49 @@ the store's time zone.`,
 			if err != nil {
 				return err
 			}
+			tr := sampleTriage(cmd.Context(), st, ss)
+			rec, triaged := tr[sm.SHA256]
 			if format == "json" {
 				if sessions == nil {
 					sessions = []session.Session{}
 				}
+				var res json.RawMessage
+				if triaged && json.Valid(rec.Result) {
+					res = rec.Result
+				}
 				return writeJSON(cmd.OutOrStdout(), struct {
 					Sample   session.Sample
 					Sessions []session.Session
-				}{sm, sessions})
+					Cluster  string          `json:",omitempty"`
+					Family   string          `json:",omitempty"`
+					Triage   json.RawMessage `json:",omitempty"`
+				}{sm, sessions, rec.Cluster, familyOf(rec), res})
 			}
-			return writeSample(cmd.OutOrStdout(), lang, st.Location(), sm, sessions)
+			if err := writeSample(cmd.OutOrStdout(), lang, st.Location(), sm, sessions); err != nil {
+				return err
+			}
+			writeTriage(cmd.OutOrStdout(), lang, st.Location(), rec, triaged)
+			return nil
 		},
 	}
 	flags(show, false)
 	cmd.AddCommand(listCmd, show)
+	cmd.AddCommand(newSamplesAddCmd(g), newSamplesTriageCmd(g), newSamplesFamiliesCmd(g))
 	return cmd
 }
 
-func writeSamples(w io.Writer, lang string, loc *time.Location, ss []session.Sample) error {
+func writeSamples(w io.Writer, lang string, loc *time.Location, ss []session.Sample, tr map[string]store.TriageRecord) error {
 	var head []string
 	for _, k := range []string{"sha256", "type", "size", "count", "firstSeen", "lastSeen", "via", "sensor", "firstSrc"} {
 		head = append(head, sessionText(lang, k))
 	}
+	head = append(head, triageText(lang, "arch"), triageText(lang, "family"))
 	right := map[int]bool{2: true, 3: true}
 	rows := make([][]string, 0, len(ss))
 	for _, s := range ss {
-		rows = append(rows, []string{escapeText(s.SHA256), cell(s.Type), thousands(uint64(max(s.Size, 0))), strconv.Itoa(s.Count),
-			timeText(s.First, loc), timeText(s.Last, loc), cell(s.Via), cell(s.Sensor), addrString(s.Src)})
+		r, ok := tr[s.SHA256]
+		rows = append(rows, append([]string{escapeText(s.SHA256), cell(s.Type), thousands(uint64(max(s.Size, 0))), strconv.Itoa(s.Count),
+			timeText(s.First, loc), timeText(s.Last, loc), cell(s.Via), cell(s.Sensor), addrString(s.Src)}, triageColumns(r, ok)...))
 	}
 	if err := writeTable(w, head, rows, right); err != nil {
 		return err

@@ -213,7 +213,10 @@ func newHoneypot(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *ge
 		}
 		events = teeSink(extra)
 	}
+	// The samples the honeypot commits are triaged in the background.
+	tst, stopTriage := startTriager(st, samples, r.Logger("triage"))
 	cleanup := func() {
+		stopTriage()
 		if ew != nil {
 			ew.Close()
 		}
@@ -226,7 +229,7 @@ func newHoneypot(r *daemon.Reporter, f *svcconfig.File, st store.Store, geoC *ge
 		}
 	}
 	hp, err := honeypot.New(r, h, honeypot.Dependencies{
-		Store:    st,
+		Store:    tst,
 		Samples:  samples,
 		Locate:   locate,
 		Events:   events,

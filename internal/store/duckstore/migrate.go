@@ -44,6 +44,7 @@ var migrations = []migration{
 	{7, "rule sets", execAll(ruleSetSchema)},
 	{8, "fetched URLs", execAll(fetchSchema)},
 	{9, "evidence for re-running rules", execAll(evidenceSchema)},
+	{10, "samples added by hand, sample triage and clusters", execAll(triageSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

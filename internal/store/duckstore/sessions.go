@@ -195,6 +195,9 @@ func recountSample(ctx context.Context, exec func(string, ...any) error, sha str
 	if err != nil {
 		return fmt.Errorf("sample %s: %w", sha, err)
 	}
+	if err := keepAdded(exec, sha); err != nil {
+		return fmt.Errorf("sample %s: %w", sha, err)
+	}
 	return nil
 }
 
