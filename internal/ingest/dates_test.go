@@ -149,6 +149,21 @@ func ingestRow(t *testing.T, db string) (packets, undec int64, first, last time.
 	return packets, undec, first.UTC(), last.UTC()
 }
 
+// ingestNotes reads back the ingests row's not_decoded ("" for NULL) and
+// undated columns.
+func ingestNotes(t *testing.T, db string) (notDecoded string, undated int64) {
+	t.Helper()
+	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.DB().QueryRow(`SELECT coalesce(not_decoded, ''), undated FROM ingests`).Scan(&notDecoded, &undated); err != nil {
+		t.Fatal(err)
+	}
+	return notDecoded, undated
+}
+
 // TestUnsupportedLinksReported: frames of link types the decoder does not
 // read are counted per link type, not silently dropped.
 func TestUnsupportedLinksReported(t *testing.T) {
@@ -177,6 +192,10 @@ func TestUnsupportedLinksReported(t *testing.T) {
 	}
 	if _, undec, _, _ := ingestRow(t, filepath.Join(filepath.Dir(file), "s.duckdb")); undec != 5 {
 		t.Errorf("ingests row: undecodable %d, want 5", undec)
+	}
+	notDecoded, undated := ingestNotes(t, filepath.Join(filepath.Dir(file), "s.duckdb"))
+	if want := "3 frames of link type 105 (IEEE802_11) not decoded; 1 frame of link type 147 (USER0) not decoded"; notDecoded != want || undated != 0 {
+		t.Errorf("ingests row: not_decoded %q undated %d; want %q, 0", notDecoded, undated, want)
 	}
 }
 
@@ -246,6 +265,9 @@ func TestUndatedPackets(t *testing.T) {
 	r := ingestOne(t, Config{}, file)
 	if r.Packets != 2 || r.Undated != 3 || r.Undecodable != 3 || len(r.NotDecoded) != 0 {
 		t.Errorf("packets %d undated %d undecodable %d; want 2, 3, 3", r.Packets, r.Undated, r.Undecodable)
+	}
+	if notDecoded, undated := ingestNotes(t, filepath.Join(dir, "s.duckdb")); notDecoded != "" || undated != 3 {
+		t.Errorf("ingests row: not_decoded %q undated %d; want none, 3", notDecoded, undated)
 	}
 	pk, _, first, last := ingestRow(t, filepath.Join(dir, "s.duckdb"))
 	if want := time.Unix(0, int64(base)).UTC(); pk != 2 || !first.Equal(want) || !last.Equal(want) {

@@ -742,6 +742,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	if counted > 0 {
 		in.First, in.Last = time.Unix(0, first), time.Unix(0, last)
 	}
+	in.Undated, in.NotDecoded = undated, notDecodedText(links.list)
 	if readErr != nil {
 		in.Error = readErr.Error()
 		res.Err = readErr

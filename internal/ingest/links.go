@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/decode"
 )
@@ -71,4 +72,13 @@ func (t *linkTally) add(link decode.LinkType) {
 		last = &t.list[len(t.list)-1]
 	}
 	last.Frames++
+}
+
+// notDecodedText joins the tallies for the ingest log's not_decoded column.
+func notDecodedText(list []LinkFrames) string {
+	parts := make([]string, len(list))
+	for i, l := range list {
+		parts[i] = l.String()
+	}
+	return strings.Join(parts, "; ")
 }

@@ -42,6 +42,10 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN queue_drops UBIGINT DEFAULT 0`,
 	})},
 	{7, "rule sets", execAll(ruleSetSchema)},
+	{8, "frames of undecoded link types and undated packets of each ingest", execAll([]string{
+		`ALTER TABLE ingests ADD COLUMN not_decoded VARCHAR`,
+		`ALTER TABLE ingests ADD COLUMN undated UBIGINT DEFAULT 0`,
+	})},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
