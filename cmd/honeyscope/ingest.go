@@ -311,6 +311,9 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		if r.Committed && r.Rewritten {
 			fmt.Fprintf(errw, "note: %s was ingested before with other content (another capture under the same name?); both are counted\n", r.Path)
 		}
+		if r.Committed && r.Cowrie == nil {
+			reportUndecoded(errw, r)
+		}
 		if r.Committed && r.Cowrie != nil {
 			sessions += r.Cowrie.Sessions
 		}
@@ -352,6 +355,23 @@ func reportIngest(out, errw io.Writer, results []ingest.FileResult, inputErrs in
 		return exitError{1}
 	}
 	return nil
+}
+
+// reportUndecoded says which frames of a committed capture were not
+// counted for want of a decoder or of a time: a file of a link type ingest
+// does not read shows as such, not as a silent "0 packets counted".
+func reportUndecoded(errw io.Writer, r ingest.FileResult) {
+	named := r.Undated
+	for _, l := range r.NotDecoded {
+		fmt.Fprintf(errw, "note: %s: %s\n", r.Path, l)
+		named += l.Frames
+	}
+	if r.Undated > 0 {
+		fmt.Fprintf(errw, "note: %s: %s with no usable time (undated) not counted\n", r.Path, plural(int(r.Undated), "packet", "packets"))
+	}
+	if r.Packets == 0 && r.Undecodable > named {
+		fmt.Fprintf(errw, "note: %s: no packet counted: %s without a valid IPv4 or IPv6 packet\n", r.Path, plural(int(r.Undecodable-named), "frame", "frames"))
+	}
 }
 
 // interruptedLine says what became of a file the run was interrupted on

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/honeyscope/honeyscope/internal/decode"
@@ -52,7 +53,18 @@ var (
 	// ErrUnknownFormat means the file is neither pcap nor pcapng (nor a gzip
 	// stream holding one of them).
 	ErrUnknownFormat = errors.New("not a pcap or pcapng file")
+	// ErrUnsupportedVersion means a pcap file header or a pcapng section
+	// header names a format version libpcap does not read. It wraps
+	// ErrCorrupt.
+	ErrUnsupportedVersion = fmt.Errorf("%w: unsupported format version", ErrCorrupt)
 )
+
+// Undated is the timestamp Next returns for a packet whose time the file
+// does not tell: a pcapng Simple Packet Block with no earlier packet in its
+// section, or a time outside what int64 Unix nanoseconds hold (before
+// 1677-09-21 or after 2262-04-11: a 64-bit pcapng timestamp, or an
+// if_tsoffset, far out of range). Every real time differs from it.
+const Undated int64 = math.MinInt64
 
 // FormatError describes a problem with the contents of a capture file: which
 // file, the byte offset (in the decompressed stream) of the record or header
@@ -105,9 +117,10 @@ type Reader struct {
 	ng     bool  // pcapng (else pcap)
 
 	// pcap state.
-	pcapBE   bool // big-endian header fields
-	pcapNano bool // nanosecond timestamps
-	pcapHdr  int  // record header length: 16, or 24 for the modified format
+	pcapBE   bool  // big-endian header fields
+	pcapNano bool  // nanosecond timestamps
+	pcapHdr  int   // record header length: 16, or 24 for the modified format
+	pcapSwap uint8 // lengthsNotSwapped, lengthsSwapped or lengthsMaybeSwapped
 	link     decode.LinkType
 	snaplen  uint32
 
@@ -171,8 +184,9 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 // nanoseconds (UTC), the link type of the interface it was captured on, and
 // its original length on the wire. data is a slice of the reader's buffer:
 // it is valid only until the next call to Next and must not be modified.
-// Packets from pcapng Simple Packet Blocks carry no timestamp: tsNanos is
-// 0 for them. Next returns io.EOF after the last packet when the stream ends cleanly at
+// Packets from pcapng Simple Packet Blocks carry no timestamp: they take
+// the previous packet's in the section. tsNanos is Undated when the file
+// does not tell a packet's time (see Undated). Next returns io.EOF after the last packet when the stream ends cleanly at
 // a record boundary; any other end or malformed record gives a *FormatError
 // (after which every call returns the same error).
 func (r *Reader) Next() (data []byte, tsNanos int64, link decode.LinkType, origLen int, err error) {

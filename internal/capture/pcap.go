@@ -14,6 +14,13 @@ const (
 	pcapngMagicSHB    = 0x0a0d0d0a // pcapng Section Header Block type (a palindrome)
 )
 
+// Order of the captured and original lengths in pcap record headers.
+const (
+	lengthsNotSwapped   = iota // captured, then original
+	lengthsSwapped             // original, then captured (before 2.3)
+	lengthsMaybeSwapped        // 2.3: swapped when captured > original
+)
+
 // pcapLinkTypeMask keeps the link type of a pcap header's link-type field and
 // drops the FCS length bits in its upper part (libpcap's LT_LINKTYPE).
 const pcapLinkTypeMask = 0x03ffffff
@@ -51,8 +58,19 @@ func (r *Reader) readPcapHeader(be bool, magic uint32) error {
 		bo = binary.BigEndian
 	}
 	major, minor := bo.Uint16(h[4:]), bo.Uint16(h[6:])
-	if major != 2 {
-		return r.formatErr(0, ErrCorrupt, "unsupported pcap version %d.%d", major, minor)
+	// What libpcap reads: 2.0 to 2.4, and 543.0 (files whose writer put the
+	// major version in the wrong place); before 2.3 the captured and
+	// original lengths were written the other way round, and 2.3 files
+	// exist both ways.
+	switch {
+	case major == 2 && minor < 3, major == 543 && minor == 0:
+		r.pcapSwap = lengthsSwapped
+	case major == 2 && minor == 3:
+		r.pcapSwap = lengthsMaybeSwapped
+	case major == 2 && minor == 4:
+		r.pcapSwap = lengthsNotSwapped
+	default:
+		return r.formatErr(0, ErrUnsupportedVersion, "unsupported pcap version %d.%d (libpcap reads 2.0 to 2.4)", major, minor)
 	}
 	r.pcapBE = be
 	r.pcapNano = magic == pcapMagicNano
@@ -87,6 +105,14 @@ func (r *Reader) nextPcap() ([]byte, int64, decode.LinkType, int, error) {
 		frac = binary.LittleEndian.Uint32(h[4:])
 		caplen = binary.LittleEndian.Uint32(h[8:])
 		orig = binary.LittleEndian.Uint32(h[12:])
+	}
+	switch r.pcapSwap {
+	case lengthsSwapped:
+		caplen, orig = orig, caplen
+	case lengthsMaybeSwapped:
+		if caplen > orig {
+			caplen, orig = orig, caplen
+		}
 	}
 	if caplen > MaxRecordLen {
 		return nil, 0, 0, 0, r.formatErr(r.recOff, ErrTooLarge, "record length %d exceeds limit %d", caplen, MaxRecordLen)

@@ -3,6 +3,7 @@ package capture
 import (
 	"encoding/binary"
 	"io"
+	"math"
 	"math/bits"
 
 	"github.com/honeyscope/honeyscope/internal/decode"
@@ -52,23 +53,60 @@ type ngIface struct {
 	shift   uint8
 	mul     uint64 // factor (tsMul) or divisor (tsDiv)
 	offset  int64  // if_tsoffset in nanoseconds
+	// offsetBad: if_tsoffset (in seconds) is beyond what Unix nanoseconds
+	// in an int64 can express: every packet of the interface is Undated.
+	offsetBad bool
 }
 
-// nanos converts an interface timestamp to Unix nanoseconds.
+// nanos converts an interface timestamp to Unix nanoseconds. A time that
+// an int64 of nanoseconds cannot hold (before 1677-09-21 or after
+// 2262-04-11, which 64-bit timestamps and offsets can express) is Undated,
+// never wrapped around.
 func (f *ngIface) nanos(ts uint64) int64 {
+	if f.offsetBad {
+		return Undated
+	}
 	var ns uint64
 	switch f.mode {
 	case tsMul:
-		ns = ts * f.mul
+		hi, lo := bits.Mul64(ts, f.mul)
+		if hi != 0 {
+			return Undated
+		}
+		ns = lo
 	case tsDiv:
 		ns = ts / f.mul
 	default:
 		sec := ts >> f.shift
 		frac := ts & (1<<f.shift - 1)
 		hi, lo := bits.Mul64(frac, 1e9)
-		ns = sec*1e9 + (hi<<(64-f.shift) | lo>>f.shift)
+		hs, ls := bits.Mul64(sec, 1e9)
+		var carry uint64
+		ns, carry = bits.Add64(ls, hi<<(64-f.shift)|lo>>f.shift, 0)
+		if hs != 0 || carry != 0 {
+			return Undated
+		}
 	}
-	return int64(ns) + f.offset
+	if ns > math.MaxInt64 {
+		return Undated
+	}
+	n := int64(ns)
+	if f.offset > 0 && n > math.MaxInt64-f.offset {
+		return Undated
+	}
+	// n >= 0 and the offset is above MinInt64 (a multiple of 1e9): no
+	// underflow, and the sum is never Undated itself.
+	return n + f.offset
+}
+
+// setOffset applies an if_tsoffset of sec seconds.
+func (f *ngIface) setOffset(sec int64) {
+	const maxSec = math.MaxInt64 / int64(1e9)
+	if sec > maxSec || sec < -maxSec {
+		f.offset, f.offsetBad = 0, true
+		return
+	}
+	f.offset, f.offsetBad = sec*1e9, false
 }
 
 // u16 and u32 decode fields in the current section's byte order.
@@ -129,11 +167,13 @@ func (r *Reader) readSHB() error {
 	if err != nil {
 		return err
 	}
-	if major := r.u16(b[12:]); major != 1 {
-		return r.formatErr(r.recOff, ErrCorrupt, "unsupported pcapng version %d.%d", major, r.u16(b[14:]))
+	// libpcap reads versions 1.0 and 1.2 (which some writers put in
+	// files of version 1.0's layout), and nothing else.
+	if major, minor := r.u16(b[12:]), r.u16(b[14:]); major != 1 || minor != 0 && minor != 2 {
+		return r.formatErr(r.recOff, ErrUnsupportedVersion, "unsupported pcapng version %d.%d (libpcap reads 1.0 and 1.2)", major, minor)
 	}
 	r.ifaces = r.ifaces[:0]
-	r.ngLast = 0
+	r.ngLast = Undated
 	r.r += int(blen)
 	return nil
 }
@@ -172,7 +212,7 @@ func (r *Reader) readIDB(b []byte) error {
 			} else {
 				off = binary.LittleEndian.Uint64(v)
 			}
-			f.offset = int64(off) * 1e9
+			f.setOffset(int64(off))
 		}
 		opts = opts[4+padded:]
 	}
@@ -295,7 +335,7 @@ func (r *Reader) nextNG() ([]byte, int64, decode.LinkType, int, error) {
 			}
 			r.r += int(blen)
 			// A Simple Packet Block has no timestamp: it takes the previous
-			// packet's in its section (0 when it is the first).
+			// packet's in its section, and is Undated when it is the first.
 			return b[12 : 12+caplen], r.ngLast, f.link, int(orig), nil
 
 		case blockPB:

@@ -84,3 +84,13 @@ func BenchmarkDecodeNFLOG(b *testing.B) {
 	link, frame := caseFrame(b, "nflog ipv4 mirai syn")
 	benchmarkFrame(b, link, frame)
 }
+
+func BenchmarkDecodePPPoEVLAN(b *testing.B) {
+	link, frame := caseFrame(b, "pppoe ipv6 behind 802.1Q")
+	benchmarkFrame(b, link, frame)
+}
+
+func BenchmarkDecodePPPMPLS(b *testing.B) {
+	link, frame := caseFrame(b, "ppp mpls")
+	benchmarkFrame(b, link, frame)
+}

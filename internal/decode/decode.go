@@ -52,6 +52,7 @@ const (
 	etherQinQ      = 0x88a8 // 802.1ad
 	etherQinQOld   = 0x9100 // pre-standard QinQ
 	etherMPLS      = 0x8847 // MPLS unicast
+	etherMPLSMulti = 0x8848 // MPLS multicast
 	etherTEB       = 0x6558 // transparent Ethernet bridging (GRE)
 	etherERSPAN2   = 0x88be // ERSPAN type II (type I when GRE has no sequence number)
 	etherERSPAN3   = 0x22eb // ERSPAN type III
@@ -89,7 +90,7 @@ func Decode(link LinkType, frame []byte, p *Packet) error {
 	switch link {
 	case LinkEthernet:
 		return decodeEthernet(frame, p)
-	case LinkRaw:
+	case LinkRaw, LinkRawDLT12, LinkRawDLT14:
 		return decodeIPByVersion(frame, p)
 	case LinkIPv4:
 		return decodeIPv4(frame, p)
@@ -126,6 +127,14 @@ func Decode(link LinkType, frame []byte, p *Packet) error {
 		return decodeFamily(binary.BigEndian.Uint32(frame[0:4]), frame[4:], p)
 	case LinkNFLOG:
 		return decodeNFLOG(frame, p)
+	case LinkPPP:
+		return decodePPP(frame, p)
+	case LinkPPPHDLC:
+		return decodePPPHDLC(frame, p)
+	case LinkPPPoE:
+		return decodePPPoE(frame, p)
+	case LinkCHDLC:
+		return decodeCHDLC(frame, p)
 	}
 	return ErrUnsupportedLink
 }
@@ -149,8 +158,8 @@ func decodeEthernet(b []byte, p *Packet) error {
 	return decodeEtherType(binary.BigEndian.Uint16(b[12:14]), b[ethernetHdrLen:], p)
 }
 
-// decodeEtherType strips VLAN tags and MPLS labels and decodes the IP packet
-// that follows.
+// decodeEtherType strips VLAN tags, a PPPoE session header and MPLS labels
+// and decodes the IP packet that follows.
 func decodeEtherType(et uint16, b []byte, p *Packet) error {
 	for tags := 0; et == etherVLAN || et == etherQinQ || et == etherQinQOld; tags++ {
 		if tags == MaxVLANs {
@@ -168,8 +177,10 @@ func decodeEtherType(et uint16, b []byte, p *Packet) error {
 		return decodeIPv4(b, p)
 	case etherIPv6:
 		return decodeIPv6(b, p)
-	case etherMPLS:
+	case etherMPLS, etherMPLSMulti:
 		return decodeMPLS(b, p)
+	case etherPPPoESess:
+		return decodePPPoE(b, p)
 	}
 	return ErrNotIP
 }

@@ -252,7 +252,7 @@ func decodeCases() []decodeCase {
 		{name: "null unknown family", link: LinkNull, frame: cat(le32(7), synIP.bytes()), wantErr: ErrNotIP},
 		{name: "sll truncated", link: LinkSLL, frame: sllHeader(etherIPv4)[:15], wantErr: ErrTruncated},
 	}
-	return append(cases, nflogCases()...)
+	return append(append(cases, nflogCases()...), linkCases()...)
 }
 
 // with2 returns the bytes of h after f modifies a copy of it.

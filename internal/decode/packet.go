@@ -12,10 +12,16 @@ type LinkType uint32
 // Link types the decoder understands.
 const (
 	LinkNull     LinkType = 0   // BSD loopback: 4-byte host-order address family
-	LinkEthernet LinkType = 1   // Ethernet II, with 802.1Q / 802.1ad / QinQ tags
+	LinkEthernet LinkType = 1   // Ethernet II, with 802.1Q / 802.1ad / QinQ tags, PPPoE sessions, MPLS
+	LinkPPP      LinkType = 9   // PPP, with or without the HDLC-like ff 03 bytes
+	LinkRawDLT12 LinkType = 12  // raw IPv4 or IPv6 (DLT_RAW's value on most systems, found in old files)
+	LinkRawDLT14 LinkType = 14  // raw IPv4 or IPv6 (DLT_RAW's value on OpenBSD)
+	LinkPPPHDLC  LinkType = 50  // PPP in HDLC-like framing, or Cisco HDLC (first byte 0x0f/0x8f)
+	LinkPPPoE    LinkType = 51  // PPPoE session header, then PPP (LINKTYPE_PPP_ETHER)
 	LinkRaw      LinkType = 101 // raw IPv4 or IPv6, version from the first nibble
+	LinkCHDLC    LinkType = 104 // Cisco HDLC: address, control, EtherType
 	LinkLoop     LinkType = 108 // OpenBSD loopback: 4-byte network-order family
-	LinkSLL      LinkType = 113 // Linux cooked capture v1
+	LinkSLL      LinkType = 113 // Linux cooked capture v1 (its protocol is an EtherType, as for Ethernet)
 	LinkIPv4     LinkType = 228 // raw IPv4
 	LinkIPv6     LinkType = 229 // raw IPv6
 	LinkNFLOG    LinkType = 239 // Linux NFLOG: family, version, group, then TLVs holding the IP packet

@@ -25,7 +25,7 @@ func TestConcurrentParts(t *testing.T) {
 	b := filepath.Join(dir, "b.pcap")
 	truthB, _ := synthBytes(t, b, synth.Config{Packets: 30000, Days: 3, Seed: 32})
 	db := filepath.Join(dir, "s.duckdb")
-	cfg := Config{DBPath: db, Sensor: "fresh", Workers: 2, DayPartsMinSize: 1}
+	cfg := Config{DBPath: db, Sensor: "fresh", Workers: 2, DayPartsMinSize: 1, dayPartMinPackets: 1}
 	total := func() (int64, int) { return storeTotals(t, db) }
 
 	res, err := Run(ctx, cfg, []string{a, acopy})

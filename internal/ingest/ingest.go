@@ -14,6 +14,7 @@ import (
 	"hash"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -59,8 +60,14 @@ type Config struct {
 	// goes on. Small files are written in one short transaction at the end.
 	// Default 256 MiB; negative: never. (A file written in parts holds the
 	// store's one write transaction while it is read, so other files wait
-	// to commit: only large files are worth it.)
+	// to commit: only large files are worth it.) A day ends a part only
+	// once MinDayPartPackets packets were counted since the part began;
+	// shorter days join the next part, so a file whose packets are spread
+	// thinly over many days is written in as few parts as the same packets
+	// on one day.
 	DayPartsMinSize int64
+	// dayPartMinPackets overrides MinDayPartPackets (tests).
+	dayPartMinPackets uint64
 
 	// Open opens the store the files are committed to, creating it (with
 	// timeZone, "" for the store's own) when absent. Nil: the DuckDB file
@@ -107,6 +114,12 @@ type Config struct {
 	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
 
+// MinDayPartPackets is the number of packets a part must hold before the
+// end of a day ends it (see Config.DayPartsMinSize), so that the fixed
+// cost of writing a part stays small beside that of counting its packets,
+// however the file's packets spread over days.
+const MinDayPartPackets = 1 << 16
+
 // Phase is where a file was when the run was interrupted.
 type Phase uint8
 
@@ -142,6 +155,15 @@ type FileResult struct {
 	Rewritten bool
 	Frames    uint64
 	Packets   uint64
+	// Undecodable counts the frames without a decodable IP packet (a link
+	// type the decoder does not read, no IP inside, a broken IP header),
+	// Undated among them included; NotDecoded names, of those, the frames
+	// of link types the decoder does not read, by link type.
+	Undecodable uint64
+	NotDecoded  []LinkFrames
+	// Undated counts the packets the file gives no usable time for (see
+	// capture.Undated): they are not counted (and are in Undecodable).
+	Undated   uint64
 	Err       error // reading stopped early or the commit failed
 	Committed bool
 	Parts     int // parts the file was written in (1 unless it exceeded Config.PartSources/PartCells)
@@ -574,6 +596,14 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		frames  uint64
 		outb    uint64
 	)
+	var (
+		undated uint64
+		links   linkTally
+		// first and last are the times of the first and last counted
+		// packets (any value is a time: counted says whether there is one).
+		first, last int64
+		counted     uint64
+	)
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
 	ev := newEvidence(cfg, loc)
 	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut bool) {
@@ -586,7 +616,15 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	// dayParts: cut the file into parts at day boundaries (see
 	// Config.DayPartsMinSize); dayHi is the end of the current day.
 	dayParts := cfg.DayPartsMinSize > 0 && fi.Size() >= cfg.DayPartsMinSize
-	var dayHi int64
+	var (
+		dayHi      int64  // end of the day of the last packet (Unix ns)
+		dayStarted bool   // dayHi is set
+		sinceCut   uint64 // packets counted since the last cut
+	)
+	minPart := uint64(MinDayPartPackets)
+	if cfg.dayPartMinPackets > 0 {
+		minPart = cfg.dayPartMinPackets
+	}
 	if err != nil {
 		readErr = err
 		errOff = 0
@@ -620,8 +658,16 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			// Decode into scratch, then copy into the batch of the shard
 			// that owns the source.
 			p := &scratch
-			if decode.Decode(link, data, p) != nil {
+			if ts == capture.Undated {
+				undated++
 				undec++
+				continue
+			}
+			if err := decode.Decode(link, data, p); err != nil {
+				undec++
+				if err == decode.ErrUnsupportedLink {
+					links.add(link)
+				}
 				continue
 			}
 			if len(nets) > 0 {
@@ -645,12 +691,22 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			if ev != nil {
 				ev.Add(ts, p)
 			}
-			if dayParts && ts >= dayHi {
-				if dayHi != 0 {
+			if counted == 0 || ts < first {
+				first = ts
+			}
+			if counted == 0 || ts > last {
+				last = ts
+			}
+			counted++
+			if dayParts && (!dayStarted || ts >= dayHi) {
+				if dayStarted && sinceCut >= minPart {
 					sh.cut()
+					sinceCut = 0
 				}
+				dayStarted = true
 				dayHi = nextDay(ts, loc)
 			}
+			sinceCut++
 			sh.add(ts, p, tags, pat)
 		}
 		if cfg.Progress != nil {
@@ -680,6 +736,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	readDone := time.Now()
 	sink.account(r)
 	res.Frames, res.Packets, res.Classes = frames, sink.inbound, sink.classes
+	res.Undecodable, res.Undated, res.NotDecoded = undec, undated, links.list
 	for _, k := range known.byPath[absPath] {
 		if k.Hash != res.Hash && !slices.Contains(supersedes, k.Hash) {
 			res.Rewritten = true
@@ -693,9 +750,10 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
 		Detection: classify.DetectionVersion(cfg.Exploits), RuleSet: cfg.RuleSet,
 	}
-	if sink.inbound > 0 {
-		in.First, in.Last = time.Unix(0, sink.first), time.Unix(0, sink.last)
+	if counted > 0 {
+		in.First, in.Last = time.Unix(0, first), time.Unix(0, last)
 	}
+	in.Undated, in.NotDecoded = undated, notDecodedText(links.list)
 	if readErr != nil {
 		in.Error = readErr.Error()
 		res.Err = readErr
@@ -772,20 +830,19 @@ type partSink struct {
 	com    *committer
 	sensor string
 
-	mu          sync.Mutex
-	used        bool                   // a part was handed over: the file is written in parts
-	queue       chan *aggregate.Result // parts waiting for the writer goroutine
-	written     chan struct{}          // closed when the writer has finished
-	tx          store.Tx
-	release     func()
-	err         error
-	parts       int
-	inbound     uint64
-	first, last int64
-	classes     [classify.NumClasses]uint64
-	sources     int
-	cells       int
-	writing     time.Duration // spent appending parts
+	mu      sync.Mutex
+	used    bool                   // a part was handed over: the file is written in parts
+	queue   chan *aggregate.Result // parts waiting for the writer goroutine
+	written chan struct{}          // closed when the writer has finished
+	tx      store.Tx
+	release func()
+	err     error
+	parts   int
+	inbound uint64
+	classes [classify.NumClasses]uint64
+	sources int
+	cells   int
+	writing time.Duration // spent appending parts
 }
 
 func (s *partSink) pattern(id int) string { n, _ := s.cfg.Exploits.Pattern(id); return n }
@@ -795,12 +852,6 @@ func (s *partSink) account(r *aggregate.Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inbound += r.Inbound
-	if r.Inbound > 0 && (s.first == 0 || r.First < s.first) {
-		s.first = r.First
-	}
-	if r.Last > s.last {
-		s.last = r.Last
-	}
 	for _, h := range r.Hits {
 		for c := classify.Class(0); c < classify.NumClasses; c++ {
 			if h.Tags.Has(c) {
@@ -1183,10 +1234,19 @@ func (s *shards) cut() {
 }
 
 // nextDay returns the start of the day after the one holding ts (Unix
-// nanoseconds), in loc.
+// nanoseconds), in loc: exact over the whole int64 range, and
+// math.MaxInt64 when that day starts after the last instant an int64 holds
+// (2262-04-11), which no later packet can reach.
 func nextDay(ts int64, loc *time.Location) int64 {
-	return civil.FromTime(time.Unix(0, ts), loc).AddDays(1).Start(loc).UnixNano()
+	t := civil.FromTime(time.Unix(0, ts), loc).AddDays(1).Start(loc)
+	if t.After(maxNanoTime) {
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
+
+// maxNanoTime is the last instant int64 Unix nanoseconds hold.
+var maxNanoTime = time.Unix(0, math.MaxInt64)
 
 // finish counts what is left, stops the goroutines and merges their results.
 func (s *shards) finish() *aggregate.Result {

@@ -53,7 +53,7 @@ func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	}
 	db := filepath.Join(dir, "s.duckdb")
 	nets, _ := ParseNets([]string{truth.SensorNet, truth.SensorNet6})
-	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, PartSources: partSources, DayPartsMinSize: dayParts}, []string{capPath})
+	res, err := Run(context.Background(), Config{DBPath: db, Locate: locate(t), SensorNets: nets, PartSources: partSources, DayPartsMinSize: dayParts, dayPartMinPackets: 1}, []string{capPath})
 	if err != nil || res[0].Err != nil || !res[0].Committed {
 		t.Fatalf("ingest: %v %+v", err, res)
 	}

@@ -28,6 +28,13 @@ type Ingest struct {
 	Packets     uint64 // inbound IP packets counted
 	Outbound    uint64 // IP packets not addressed to the sensor
 	Undecodable uint64 // frames without a decodable IP packet
+	// NotDecoded says which of them are of link types the decoder does not
+	// read ("3 frames of link type 105 (IEEE802_11) not decoded", several
+	// joined by "; "), empty when none is.
+	NotDecoded string
+	// Undated counts the packets (among Undecodable) the capture gives no
+	// usable time for: not counted on any day.
+	Undated     uint64
 	First, Last time.Time
 	Error       string // what stopped reading early ("" when the file was read to its end)
 	ErrorOffset int64  // byte offset of Error (-1 when none)

@@ -175,12 +175,12 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		}
 		if err := exec(`INSERT INTO ingests (id, path, hash, size, sensor, format, frames, packets, outbound, undecodable,
 				first_ts, last_ts, error, error_offset, ingested_at, duration_ms, country_db, asn_db, version, detection,
-				kernel_drops, queue_drops, rule_set)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				kernel_drops, queue_drops, rule_set, not_decoded, undated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.id, in.Path, in.Hash, in.Size, in.Sensor, in.Format, int64(in.Frames), int64(in.Packets),
 			int64(in.Outbound), int64(in.Undecodable), first, last, errMsg, errOff,
 			time.Now().UTC(), in.Duration.Milliseconds(), in.CountryDB, in.ASNDB, in.Version, in.Detection,
-			in.KernelDrops, in.QueueDrops, ruleSetValue(in.RuleSet)); err != nil {
+			in.KernelDrops, in.QueueDrops, ruleSetValue(in.RuleSet), notDecodedValue(in.NotDecoded), in.Undated); err != nil {
 			return err
 		}
 		if sensor.Name != "" {
@@ -413,3 +413,12 @@ func anySlice(s []string) []any {
 }
 
 var _ store.Store = (*Store)(nil)
+
+// notDecodedValue is NULL for an ingest whose frames were all of link types
+// the decoder reads.
+func notDecodedValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -45,6 +45,10 @@ var migrations = []migration{
 	{8, "fetched URLs", execAll(fetchSchema)},
 	{9, "evidence for re-running rules", execAll(evidenceSchema)},
 	{10, "samples added by hand, sample triage and clusters", execAll(triageSchema)},
+	{11, "frames of undecoded link types and undated packets of each ingest", execAll([]string{
+		`ALTER TABLE ingests ADD COLUMN not_decoded VARCHAR`,
+		`ALTER TABLE ingests ADD COLUMN undated UBIGINT DEFAULT 0`,
+	})},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

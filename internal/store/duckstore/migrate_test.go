@@ -498,9 +498,10 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// This build's commit writes the columns of schemas 6 and 7: they are there
+	// This build's commit writes the columns of schemas 6 to 8: they are there
 	// only while the batch is committed, so the store is left at schema 4.
-	drops := []string{"kernel_drops UBIGINT DEFAULT 0", "queue_drops UBIGINT DEFAULT 0", "rule_set INTEGER"}
+	drops := []string{"kernel_drops UBIGINT DEFAULT 0", "queue_drops UBIGINT DEFAULT 0", "rule_set INTEGER",
+		"not_decoded VARCHAR", "undated UBIGINT DEFAULT 0"}
 	for _, col := range drops {
 		if _, err := st.DB().Exec(`ALTER TABLE ingests ADD COLUMN ` + col); err != nil {
 			t.Fatal(err)
