@@ -51,6 +51,8 @@ type initConfig struct {
 	Script   map[uint16][]byte `json:"script"`
 	TmpSize  int64             `json:"tmp_size"`
 	Hostname string            `json:"hostname"`
+	IP       string            `json:"ip"`  // the ip command's path
+	NFT      string            `json:"nft"` // the nft command's path
 }
 
 // initResult is what the init tells Run.
@@ -90,6 +92,7 @@ func runInit() (res initResult) {
 		return
 	}
 	cf.Close()
+	tools = map[string]string{"ip": cfg.IP, "nft": cfg.NFT}
 	rec := fakenet.NewRecorder(0)
 	stopNet, err := fakeWorld(&cfg, rec, &res)
 	if err != nil {
@@ -113,9 +116,12 @@ func runInit() (res initResult) {
 	return res
 }
 
+// tools are the setup commands' paths.
+var tools map[string]string
+
 // run runs a trusted setup command (ip, nft) with input on stdin.
 func run(input string, name string, args ...string) error {
-	c := exec.Command(name, args...)
+	c := exec.Command(tools[name], args...)
 	c.Stdin = strings.NewReader(input)
 	out, err := c.CombinedOutput()
 	if err != nil {

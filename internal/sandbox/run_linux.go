@@ -142,7 +142,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWCGROUP,
 		UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
 		GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
-		GidMappingsEnableSetgroups: false,
+		// setgroups allowed, so that init drops the host's supplementary
+		// groups (setgroups([]) below): only mapped ids are left.
+		GidMappingsEnableSetgroups: true,
+		// Namespace root: host uid HostID, not host root.
+		Credential: &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}},
 		Pdeathsig:                  syscall.SIGKILL,
 		Setsid:                     true,
 	}
@@ -166,7 +170,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := cg.attach(cmd.Process.Pid); err != nil {
 		return failed(err)
 	}
-	ic := initConfig{Time: opt.Time, Qemu: qemu, Strace: !opt.NoStrace, Script: opt.Script, TmpSize: 32 << 20, Hostname: "router"}
+	ipPath, _ := exec.LookPath("ip")
+	nftPath, _ := exec.LookPath("nft")
+	ic := initConfig{Time: opt.Time, Qemu: qemu, Strace: !opt.NoStrace, Script: opt.Script, TmpSize: 32 << 20, Hostname: "router",
+		IP: ipPath, NFT: nftPath}
 	if err := json.NewEncoder(cfgW).Encode(ic); err != nil {
 		return failed(fmt.Errorf("configure the sandbox: %w", err))
 	}
