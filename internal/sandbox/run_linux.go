@@ -140,15 +140,15 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWPID |
 			syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWCGROUP,
-		UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
-		GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(opt.HostID), Size: n}},
 		// setgroups allowed, so that init drops the host's supplementary
 		// groups (setgroups([]) below): only mapped ids are left.
 		GidMappingsEnableSetgroups: true,
 		// Namespace root: host uid HostID, not host root.
 		Credential: &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}},
-		Pdeathsig:                  syscall.SIGKILL,
-		Setsid:                     true,
+		Pdeathsig:  syscall.SIGKILL,
+		Setsid:     true,
 	}
 	if fd := cg.v2FD(); fd >= 0 {
 		defer syscall.Close(fd)

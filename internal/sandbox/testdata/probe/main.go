@@ -20,10 +20,23 @@ func main() {
 		}
 	}
 	fmt.Printf("proc %s\n", strings.Join(seen, ","))
+	// kill(pid, 0) finds threads too: report their processes (Tgid).
 	var alive []string
+	have := map[string]bool{}
 	for pid := 1; pid < 65536; pid++ {
 		if err := syscall.Kill(pid, 0); err == nil || err == syscall.EPERM {
-			alive = append(alive, strconv.Itoa(pid))
+			tgid := "?" + strconv.Itoa(pid)
+			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
+				for _, l := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(l, "Tgid:"); ok {
+						tgid = strings.TrimSpace(v)
+					}
+				}
+			}
+			if !have[tgid] {
+				have[tgid] = true
+				alive = append(alive, tgid)
+			}
 		}
 	}
 	fmt.Printf("kill %s\n", strings.Join(alive, ","))
