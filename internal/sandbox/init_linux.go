@@ -159,9 +159,11 @@ func fakeWorld(cfg *initConfig, rec *fakenet.Recorder, res *initResult) (stop fu
 	if err := run("", "ip", "link", "set", "lo", "up"); err != nil {
 		return nil, err
 	}
+	// Only the sample's address is configured: an address added to lo
+	// would be the source of packets to it; every other one is local by
+	// the route, whose source is the sample's.
 	steps := [][]string{
 		{"ip", "addr", "add", SampleAddr4.String() + "/32", "dev", "lo"},
-		{"ip", "addr", "add", ResolverAddr.String() + "/32", "dev", "lo"},
 		{"ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "src", SampleAddr4.String()},
 	}
 	for _, s := range steps {
