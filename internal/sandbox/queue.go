@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 )
 
@@ -31,13 +32,16 @@ type Queue struct {
 	run    func(context.Context, Options) (*Result, error)
 }
 
-// NewQueue starts a queue of parallel workers (at least 1) holding at
+// NewQueue starts a queue of parallel workers (0: one per CPU) holding at
 // most waiting jobs not yet started (at least 1). Its runs stop when ctx ends.
 func NewQueue(ctx context.Context, parallel, waiting int) *Queue {
 	return newQueue(ctx, parallel, waiting, Run)
 }
 
 func newQueue(ctx context.Context, parallel, waiting int, run func(context.Context, Options) (*Result, error)) *Queue {
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	q := &Queue{jobs: make(chan Job, max(waiting, 1)), cancel: cancel, run: run}
 	for range max(parallel, 1) {

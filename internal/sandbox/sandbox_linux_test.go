@@ -37,7 +37,9 @@ var (
 )
 
 // program cross-builds a test program of testdata for arch, once per test binary.
-func program(t *testing.T, name, arch string) []byte {
+func program(t *testing.T, name, arch string) []byte { return programB(t, name, arch) }
+
+func programB(t testing.TB, name, arch string) []byte {
 	t.Helper()
 	ga, ok := goArch[arch]
 	if !ok {
@@ -87,7 +89,9 @@ func TestMain(m *testing.M) {
 
 // needSandbox skips a test where runs are impossible: not root, no ip or
 // nft, no emulator for arch, or no user namespaces.
-func needSandbox(t *testing.T, arch string) {
+func needSandbox(t *testing.T, arch string) { needSandboxB(t, arch) }
+
+func needSandboxB(t testing.TB, arch string) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the sandbox runs on Linux only")
