@@ -54,3 +54,7 @@ func BenchmarkRunExitParallel2(b *testing.B) { benchRuns(b, "world", DefaultTime
 
 // BenchmarkRunLimit: a daemon that runs until a 5 s time limit kills it.
 func BenchmarkRunLimit(b *testing.B) { benchRuns(b, "daemon", 5*time.Second, 2) }
+
+// BenchmarkRunLimitParallel8: eight such daemons at once (they sleep: the
+// bound is memory and the setup, not the CPU).
+func BenchmarkRunLimitParallel8(b *testing.B) { benchRuns(b, "daemon", 5*time.Second, 8) }
