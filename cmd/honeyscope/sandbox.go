@@ -78,6 +78,14 @@ func newSandboxRunCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !noStore {
+				// Before the run: the store must take it.
+				_, done, err := sandboxStore(ctx, g, true)
+				if err != nil {
+					return err
+				}
+				done()
+			}
 			opt := sandbox.Options{Sample: content, Arch: arch, Time: limit, Memory: memory, Pids: pids}
 			if scriptPath != "" {
 				f, err := os.Open(scriptPath)

@@ -108,6 +108,7 @@ func runInit() (res initResult) {
 		res.Err = "root: " + err.Error()
 		return
 	}
+	res.Notes = append(res.Notes, notes...)
 	runSample(&cfg, &res)
 	capt.stop()
 	stopNet()
@@ -239,6 +240,9 @@ type closerFunc func() error
 
 func (f closerFunc) Close() error { return f() }
 
+// notes collects problems of the setup that do not stop the run.
+var notes []string
+
 // makeRoot builds the throwaway root and moves into it.
 func makeRoot(cfg *initConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
@@ -299,6 +303,11 @@ func makeRoot(cfg *initConfig) error {
 	}
 	if err := unix.Mount("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return fmt.Errorf("/proc: %w", err)
+	}
+	// No nested user namespaces: the sample cannot become root of one
+	// (much of the kernel's attack surface is behind them).
+	if err := os.WriteFile("/proc/sys/user/max_user_namespaces", []byte("0"), 0); err != nil {
+		notes = append(notes, "could not forbid nested user namespaces: "+err.Error())
 	}
 	if err := unix.PivotRoot(root, filepath.Join(root, ".old")); err != nil {
 		return fmt.Errorf("pivot_root: %w", err)

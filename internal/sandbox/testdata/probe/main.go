@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,4 +46,8 @@ func main() {
 	fmt.Printf("write-root %v\n", err == nil)
 	err = syscall.Kill(1, syscall.SIGKILL)
 	fmt.Printf("kill-init %v\n", err == nil)
+	// A nested user namespace (as root in it, much more of the kernel is reachable).
+	runtime.LockOSThread()
+	err = syscall.Unshare(syscall.CLONE_NEWUSER)
+	fmt.Printf("userns %v\n", err == nil)
 }
