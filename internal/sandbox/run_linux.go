@@ -113,6 +113,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if _, err := sampleF.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
+	// The init reads it from the descriptor: no copy of the sample is left.
+	os.Remove(sampleF.Name())
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, err

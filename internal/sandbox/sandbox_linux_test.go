@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -419,5 +420,27 @@ func TestArches(t *testing.T) {
 			}
 			checkWorld(t, res)
 		})
+	}
+}
+
+// TestLimits: the cgroup's process and memory limits hold.
+func TestLimits(t *testing.T) {
+	needSandbox(t, "arm")
+	res := runProgram(t, "forks", "arm", Options{Time: 10 * time.Second, Pids: 24})
+	// (qemu may complain about forks from a threaded guest on stdout too.)
+	m := regexp.MustCompile(`(?m)^forked ([0-9]+)$`).FindStringSubmatch(string(res.Output))
+	if m == nil {
+		t.Fatalf("output %q: no count", res.Output)
+	}
+	n, _ := strconv.Atoi(m[1])
+	// init, the emulator's threads and the children share the 24.
+	if n == 0 || n >= 24 {
+		t.Errorf("forked %d children under a limit of 24 processes", n)
+	}
+	// Unconfined, memhog prints "done" (512 MiB).
+	res = runProgram(t, "memhog", "arm", Options{Time: 20 * time.Second, Memory: 128 << 20})
+	t.Logf("memhog: exit %d, output %q", res.Exit, res.Output)
+	if strings.Contains(string(res.Output), "done") || res.Exit == 0 {
+		t.Errorf("512 MiB allocated under a 128 MiB limit (exit %d): %q", res.Exit, res.Output)
 	}
 }
