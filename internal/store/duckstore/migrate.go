@@ -49,6 +49,7 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN not_decoded VARCHAR`,
 		`ALTER TABLE ingests ADD COLUMN undated UBIGINT DEFAULT 0`,
 	})},
+	{12, "sandbox runs and their indicators", execAll(sandboxSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
