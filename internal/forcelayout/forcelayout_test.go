@@ -3,8 +3,8 @@ package forcelayout
 import (
 	"math"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 )
 
 // star returns hubs, each with leaves of its own, plus a chain between hubs.
