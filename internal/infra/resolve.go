@@ -162,7 +162,7 @@ func NormalizeName(name string) (string, error) {
 		return "", ErrBadName
 	}
 	for _, l := range labels {
-		if l == "" || len(l) > 63 {
+		if l == "" || len(l) > 63 || l[0] == '-' {
 			return "", ErrBadName
 		}
 		for i := 0; i < len(l); i++ {
