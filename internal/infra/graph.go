@@ -70,7 +70,7 @@ type Graph struct {
 	// Names is how many names there are (the first Names nodes);
 	// Unlinked counts the resolutions left out for want of a name server.
 	Names, Unlinked int
-	index map[string]int
+	index           map[string]int
 }
 
 func nodeKey(k NodeKind, id string) string { return string(k) + "\x00" + id }
