@@ -150,3 +150,14 @@ func ReaderNames(r io.Reader) NameSource {
 		return out, nil
 	})
 }
+
+// ResolutionStore keeps resolutions so that a graph can be drawn again
+// without asking the DNS (the dashboard's infrastructure page).
+type ResolutionStore interface {
+	// PutResolutions stores each resolution in place of its name's
+	// earlier one.
+	PutResolutions(ctx context.Context, rs []Resolution) error
+	// Resolutions returns the stored resolutions of names (nil: all, up
+	// to MaxNames), sorted by name, without the names never stored.
+	Resolutions(ctx context.Context, names []string) ([]Resolution, error)
+}

@@ -29,8 +29,10 @@ type migration struct {
 	up   func(ctx context.Context, tx *sql.Tx) error
 }
 
-// migrations in order; the last one's number is SchemaVersion.
-var migrations = []migration{
+// migrations in order; the last one's number is SchemaVersion. A new
+// migration goes at the end with number 0: it gets the number after the
+// one before it.
+var migrations = numbered([]migration{
 	{baselineVersion, "baseline schema", execAll(schema)},
 	{3, "per-day rollups and source-day class sets", migrateRollups},
 	{4, "detection version of each ingest", execAll([]string{
@@ -42,6 +44,18 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN queue_drops UBIGINT DEFAULT 0`,
 	})},
 	{7, "rule sets", execAll(ruleSetSchema)},
+	{0, "DNS resolutions of names", execAll(infraSchema)},
+})
+
+// numbered gives each migration numbered 0 the number after the previous
+// one's.
+func numbered(ms []migration) []migration {
+	for i := range ms {
+		if ms[i].to == 0 && i > 0 {
+			ms[i].to = ms[i-1].to + 1
+		}
+	}
+	return ms
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
