@@ -29,7 +29,7 @@ type NetNode struct {
 type NetEdge struct{ A, B int }
 
 // NetGroup labels a set of nodes as one (a CDN and the names it serves):
-// the label is drawn at the nodes' centre.
+// the label is drawn at the nodes' centre when they lie close together.
 type NetGroup struct {
 	Label, Color string
 	Nodes        []int
@@ -82,6 +82,14 @@ func (c *Network) nodes() []NetNode {
 	return c.Nodes
 }
 
+// finite turns NaN and infinities into 0 (positions may be negative).
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
 func nodeR(n NetNode) float64 {
 	r := clean(n.R)
 	if r <= 0 {
@@ -112,7 +120,7 @@ func (c *Network) draw(cv canvas) {
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	maxR := 0.0
 	for _, n := range nodes {
-		x, y := clean(n.X), clean(n.Y)
+		x, y := finite(n.X), finite(n.Y)
 		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
 		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
 		maxR = math.Max(maxR, nodeR(n))
@@ -126,7 +134,7 @@ func (c *Network) draw(cv canvas) {
 	ox := inner.x + (inner.w-sx*scale)/2
 	oy := inner.y + (inner.h-sy*scale)/2
 	at := func(n NetNode) point {
-		return point{ox + (clean(n.X)-minX)*scale, oy + (clean(n.Y)-minY)*scale}
+		return point{ox + (finite(n.X)-minX)*scale, oy + (finite(n.Y)-minY)*scale}
 	}
 	pts := make([]point, len(nodes))
 	for i, n := range nodes {
@@ -220,6 +228,17 @@ func (c *Network) draw(cv canvas) {
 			continue
 		}
 		cx, cy = cx/float64(k), cy/float64(k)
+		// Only a compact group gets a label: the centre of nodes spread
+		// over the drawing is no place of theirs (the legend names it).
+		var ss float64
+		for _, i := range g.Nodes {
+			if i >= 0 && i < len(pts) {
+				ss += (pts[i].x-cx)*(pts[i].x-cx) + (pts[i].y-cy)*(pts[i].y-cy)
+			}
+		}
+		if math.Sqrt(ss/float64(k)) > 0.12*math.Min(p.w, p.h) {
+			continue
+		}
 		label := truncate(g.Label, sizeLegend, true, 220)
 		tw := textWidth(label, sizeLegend, true)
 		col := g.Color

@@ -29,8 +29,8 @@ type Options struct {
 	// distance d acts as one body when s/d < Theta (0: 0.9). Smaller is
 	// more exact and slower.
 	Theta float64
-	// Gravity pulls every node towards the centre so that disconnected
-	// parts stay in view (0: 0.05).
+	// Gravity pulls every node towards the centre in proportion to its
+	// distance so that disconnected parts stay in view (0: 0.5).
 	Gravity float64
 	// Workers bounds the goroutines of one step (0: GOMAXPROCS).
 	Workers int
@@ -55,7 +55,7 @@ func Layout(n int, edges [][2]int, opt Options) []Point {
 		opt.Theta = 0.9
 	}
 	if !(opt.Gravity > 0) {
-		opt.Gravity = 0.05
+		opt.Gravity = 0.5
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -98,13 +98,13 @@ func Layout(n int, edges [][2]int, opt Options) []Point {
 			if d == 0 {
 				continue
 			}
-			// Fruchterman–Reingold attraction d²/k with k = 1, shared
-			// by the two ends in proportion to the other's mass.
-			f := d
-			disp[a].X -= dx * f / mass[a]
-			disp[a].Y -= dy * f / mass[a]
-			disp[b].X += dx * f / mass[b]
-			disp[b].Y += dy * f / mass[b]
+			// Linear attraction (ForceAtlas2's): the force is the
+			// distance; each end moves by it over its mass.
+			_ = d
+			disp[a].X -= dx / mass[a]
+			disp[a].Y -= dy / mass[a]
+			disp[b].X += dx / mass[b]
+			disp[b].Y += dy / mass[b]
 		}
 		for i := range pos {
 			dx, dy := disp[i].X, disp[i].Y
@@ -248,8 +248,7 @@ func (t *tree) insert(b int32, pos []Point) {
 		t.split(ci)
 		c = &t.cells[ci]
 		oc := c.child[quadrant(c, pos[old])]
-		t.cells[oc].body = old
-		t.next[old] = -1 // chains move only with coincident points, which stay together
+		t.cells[oc].body = old // with its chain of coincident bodies
 	}
 }
 

@@ -198,10 +198,36 @@ type ChartOptions struct {
 	Href func(name string) string
 }
 
+// serverCDNs names, for each name server most of whose names (and at
+// least two) one CDN serves, that CDN: the CDN's own DNS.
+func (g *Graph) serverCDNs() map[string]string {
+	count := map[string]map[string]int{}
+	for _, e := range g.Edges {
+		if e.CDN == "" {
+			continue
+		}
+		if count[e.NS] == nil {
+			count[e.NS] = map[string]int{}
+		}
+		count[e.NS][e.CDN]++
+	}
+	out := map[string]string{}
+	for ns, by := range count {
+		deg := g.Nodes[g.Index(KindNS, ns)].Degree
+		for cdn, k := range by {
+			if k >= 2 && 2*k > deg {
+				out[ns] = cdn
+			}
+		}
+	}
+	return out
+}
+
 // Chart draws the laid-out graph: names light blue, name servers orange
 // and sized by their number of names, the busiest name servers labelled,
-// names served by a CDN outlined in the CDN's colour and each CDN's name
-// written at the centre of its names.
+// names served by a CDN outlined in the CDN's colour, each CDN's name
+// written among its names when they lie together, and a name server most
+// of whose names one CDN serves outlined and labelled with the CDN.
 func (g *Graph) Chart(o ChartOptions) *chart.Network {
 	if o.Hubs <= 0 {
 		o.Hubs = 15
@@ -226,12 +252,18 @@ func (g *Graph) Chart(o ChartOptions) *chart.Network {
 	c := &chart.Network{Title: o.Title, Subtitle: o.Subtitle, Lang: o.Lang, Width: o.Width, Height: o.Height,
 		Legend: []chart.NetLegend{{Label: nameWord, Color: ColorName}, {Label: nsWord, Color: ColorNS}}}
 	cdnNodes := map[string][]int{}
+	nsCDN := g.serverCDNs()
 	for i, n := range g.Nodes {
 		nn := chart.NetNode{X: n.X, Y: n.Y, Label: n.ID}
 		if n.Kind == KindNS {
 			nn.Color, nn.Class = ColorNS, "ns"
 			nn.R = math.Min(2.5+math.Sqrt(float64(n.Degree))*0.9, 18)
 			nn.Title = n.ID + " · " + strconv.Itoa(n.Degree)
+			if cdn := nsCDN[n.ID]; cdn != "" {
+				nn.Label += " (" + cdn + ")"
+				nn.Title += " · " + cdn
+				nn.Ring = chart.ColorFor(cdn)
+			}
 			nn.ShowLabel = hub[i]
 		} else {
 			nn.Color, nn.Class, nn.R = ColorName, "name", nameR

@@ -154,3 +154,21 @@ func TestLayoutDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestServerCDNLabel(t *testing.T) {
+	r := func(name, ns, cdn string) Resolution {
+		return Resolution{Name: name, Zone: name, NS: []string{ns}, CDN: cdn}
+	}
+	g := BuildGraph([]Resolution{
+		r("a.test", "kim.ns.cloudflare.test", "Cloudflare"), r("b.test", "kim.ns.cloudflare.test", "Cloudflare"),
+		r("c.test", "kim.ns.cloudflare.test", ""), r("d.test", "ns1.h.test", "Cloudflare"), r("e.test", "ns1.h.test", ""),
+		r("f.test", "ns1.h.test", ""),
+	})
+	if got := g.serverCDNs(); len(got) != 1 || got["kim.ns.cloudflare.test"] != "Cloudflare" {
+		t.Errorf("server CDNs %v", got)
+	}
+	svg := string(g.Chart(ChartOptions{}).SVG())
+	if !strings.Contains(svg, ">kim.ns.cloudflare.test (Cloudflare)</text>") || strings.Contains(svg, "ns1.h.test (") {
+		t.Error("the CDN's name server is not labelled with it, or another is")
+	}
+}
