@@ -177,7 +177,7 @@ func (c *Network) draw(cv canvas) {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(nodeR(nodes[b]), nodeR(nodes[a])) })
 	var placed []box
 	free := func(r box) bool {
-		if r.x < 0 || r.x+r.w > w || r.y < p.y-4 || r.y+r.h > h {
+		if r.x < 0 || r.x+r.w > w || r.y < p.y-sizeSmall || r.y+r.h > h {
 			return false
 		}
 		for _, o := range placed {

@@ -75,3 +75,22 @@ func TestSessionNames(t *testing.T) {
 		t.Errorf("queries %+v", st.q)
 	}
 }
+
+func FuzzNames(f *testing.F) {
+	for _, s := range []string{"http://a.evil.test:80/x", "A.B.co.uk.", "tftp://[::1]/x", "x@y.test/z", "-a.test"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h := HostOf(s)
+		n, err := NormalizeName(h)
+		if err != nil {
+			return
+		}
+		if len(n) > 253 || strings.ContainsAny(n, " /:@<>\\'\"") || n != strings.ToLower(n) {
+			t.Fatalf("%q accepted as %q", s, n)
+		}
+		if again, err := NormalizeName(n); err != nil || again != n {
+			t.Fatalf("%q not stable: %q %v", n, again, err)
+		}
+	})
+}
