@@ -2,6 +2,8 @@ package chart
 
 import (
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -24,16 +26,23 @@ func TestNetwork(t *testing.T) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
-	if n := strings.Count(svg, "<line"); n != 1 {
+	if n := strings.Count(svg, `stroke="`+colEdge+`"`); n != 1 {
 		t.Errorf("%d edges drawn, want the one valid edge", n)
 	}
 	if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
 		t.Error("a coordinate is not finite")
 	}
-	// Negative positions are placed, not clamped: the hub lies up and
-	// left of the leaf.
-	if !(strings.Index(svg, `<circle cx="`) >= 0) {
-		t.Fatal("no circle")
+	// Negative positions are placed, not clamped: the hub (-5, -5) is
+	// drawn up and left of the leaf (5, 5), the odd node (taken as 0, 0)
+	// between them.
+	var xs, ys []float64
+	for _, m := range regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)" r="[0-9.]+" fill`).FindAllStringSubmatch(svg, -1) {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		y, _ := strconv.ParseFloat(m[2], 64)
+		xs, ys = append(xs, x), append(ys, y)
+	}
+	if len(xs) != 3 || !(xs[0] < xs[2] && xs[2] < xs[1] && ys[0] < ys[2] && ys[2] < ys[1]) {
+		t.Errorf("node centres x %v y %v", xs, ys)
 	}
 	if _, err := c.PNG(1); err != nil {
 		t.Fatal(err)
