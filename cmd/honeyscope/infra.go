@@ -185,9 +185,9 @@ func runInfraGraph(ctx context.Context, g *globals, o *infraOptions, stderr io.W
 	rstore, _ := st.(infra.ResolutionStore)
 	if st != nil && rstore == nil && (!o.noSave || o.stored) {
 		if o.stored {
-			return errors.New("--stored: this store keeps no resolutions here (it is served by honeyscope serve: stop it or run without --stored)")
+			return errors.New("--stored: this store keeps no DNS resolutions")
 		}
-		fmt.Fprintln(stderr, "resolutions not saved: the store is served by honeyscope serve")
+		fmt.Fprintln(stderr, "resolutions not saved: this store keeps no DNS resolutions")
 	}
 
 	var sources []infra.NameSource

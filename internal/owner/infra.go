@@ -10,10 +10,6 @@ import (
 // errNoResolutions is returned when the open store keeps no resolutions.
 var errNoResolutions = errors.New("this store keeps no DNS resolutions")
 
-// Resolutions is the guarded view's infra.ResolutionStore, for the
-// dashboard's infrastructure page.
-func (c *Component) Resolutions() infra.ResolutionStore { return c.view }
-
 var _ infra.ResolutionStore = (*guarded)(nil)
 
 // PutResolutions implements infra.ResolutionStore over the open store.
