@@ -50,25 +50,25 @@ func buildInfra(q *request, c *content) error {
 	if err != nil {
 		return err
 	}
-	rstore := q.h.deps.Resolutions
-	if rstore == nil {
+	var rs []infra.Resolution
+	if rstore := q.h.deps.Resolutions; rstore == nil {
+		// The graph is drawn empty: the page still has its place.
 		c.Notes = append(c.Notes, q.T("infNoStore"))
-		return nil
-	}
-	names, truncated, err := infra.Collect(q.ctx, from, to, infra.SessionNames(q.h.deps.Store))
-	if err != nil {
-		return err
-	}
-	rs, err := rstore.Resolutions(q.ctx, names)
-	if err != nil {
-		return err
-	}
-	if n := len(names) - len(rs); n > 0 {
-		c.Notes = append(c.Notes, strconv.Itoa(n)+" "+q.T("infUnresolved"))
-	}
-	if truncated || len(rs) > infraMaxNames {
-		rs = rs[:min(len(rs), infraMaxNames)]
-		c.Notes = append(c.Notes, q.T("infCapped"))
+	} else {
+		names, truncated, err := infra.Collect(q.ctx, from, to, infra.SessionNames(q.h.deps.Store))
+		if err != nil {
+			return err
+		}
+		if rs, err = rstore.Resolutions(q.ctx, names); err != nil {
+			return err
+		}
+		if n := len(names) - len(rs); n > 0 {
+			c.Notes = append(c.Notes, strconv.Itoa(n)+" "+q.T("infUnresolved"))
+		}
+		if truncated || len(rs) > infraMaxNames {
+			rs = rs[:min(len(rs), infraMaxNames)]
+			c.Notes = append(c.Notes, q.T("infCapped"))
+		}
 	}
 	g := infra.BuildGraph(rs)
 	g.Layout(forcelayout.Options{Seed: 1})
