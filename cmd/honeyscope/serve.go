@@ -252,7 +252,8 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if webCfg.ReportDir == "" {
 		webCfg.ReportDir = filepath.Join(filepath.Dir(storeCfg.Path), "reports")
 	}
-	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, PatternName: livePatternLabel(cst), Version: version, Country: o.domestic, Log: r.Logger("web")}
+	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, PatternName: livePatternLabel(cst), Version: version, Country: o.domestic, Log: r.Logger("web"),
+		Resolutions: cst}
 	if apiC.AuthEnabled() {
 		webDeps.Login = apiC.Login
 	}

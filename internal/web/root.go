@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/infra"
 	"github.com/honeyscope/honeyscope/internal/period"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
@@ -43,6 +44,9 @@ type Dependencies struct {
 	Country string
 	// Log receives errors behind 500 pages (nil: discarded).
 	Log *slog.Logger
+	// Resolutions are the DNS resolutions the infrastructure page draws
+	// (nil: the page says there are none).
+	Resolutions infra.ResolutionStore
 }
 
 // Handler is the dashboard: an http.Handler to mount at "/".

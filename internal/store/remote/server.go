@@ -353,6 +353,13 @@ func (s *Server) serve(nc net.Conn) {
 		}
 		s.read(ctx, c, m, addRuleSetOp)
 		s.releaseWrite()
+	case opPutResolutions:
+		if err := s.acquireWrite(ctx); err != nil {
+			s.reply(c, &message{Op: opRows}, err)
+			return
+		}
+		s.read(ctx, c, m, putResolutionsOp)
+		s.releaseWrite()
 	case opBegin:
 		s.tx(ctx, c, next)
 	case opReassign:
