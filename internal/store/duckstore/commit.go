@@ -41,10 +41,10 @@ type Tx struct {
 	days     map[time.Time]bool
 	// goDays: days whose rollups the Tx writes from its parts in Go;
 	// sqlDays: days other ingests cover, counted by SQL at Finish
-	// (rollup_go.go). goKeys: source keys kept in goDays.
+	// (rollup_go.go). goState: bytes of state kept in goDays.
 	goDays  map[aggregate.Day]*goDay
 	sqlDays map[aggregate.Day]bool
-	goKeys  int
+	goState int
 }
 
 // Begin starts a capture's transaction.
@@ -237,7 +237,7 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 		keys[i] = SourceKey(r.Sources[i].Addr)
 	}
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
-		goDays, err := t.planGoRollups(ctx, conn, r, keys)
+		plan, err := t.planGoRollups(ctx, conn, r, keys)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 			return err
 		}
 		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
-		return writeGoRollups(ctx, exec, r, places, keys, sensor, goDays)
+		return t.writeGoRollups(ctx, exec, r, places, keys, sensor, plan)
 	})
 }
 
