@@ -170,7 +170,7 @@ had an error.`,
 			// Through the owner when `honeyscope serve` runs, else the file.
 			db := cfg.DBPath
 			cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
-				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz})
+				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz, WriteThreads: 1})
 			}
 			var total int64
 			for _, f := range files {

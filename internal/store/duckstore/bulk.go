@@ -93,6 +93,14 @@ func colInfos(spec ...any) ([]duckdb.ColumnInfo, error) {
 	return out, nil
 }
 
+// registerRows offers n rows to honeyscope_rows under the returned id until
+// release is called.
+func registerRows(cols []duckdb.ColumnInfo, n int, fill func(c duckdb.DataChunk, row, i int) error) (id int64, release func()) {
+	id = bulkSeq.Add(1)
+	bulkRegistry.Store(id, &bulkRows{cols: cols, n: n, fill: fill})
+	return id, func() { bulkRegistry.Delete(id) }
+}
+
 // bulkInsert inserts n rows into table through honeyscope_rows.
 func bulkInsert(ctx context.Context, exec func(string, ...any) error, table string, cols []duckdb.ColumnInfo, n int, fill func(c duckdb.DataChunk, row, i int) error) error {
 	return bulkInsertAs(ctx, exec, table, "*", cols, n, fill)

@@ -41,10 +41,10 @@ type Tx struct {
 	days     map[time.Time]bool
 	// goDays: days whose rollups the Tx writes from its parts in Go;
 	// sqlDays: days other ingests cover, counted by SQL at Finish
-	// (rollup_go.go). goKeys: source keys kept in goDays.
+	// (rollup_go.go). goState: bytes of state kept in goDays.
 	goDays  map[aggregate.Day]*goDay
 	sqlDays map[aggregate.Day]bool
-	goKeys  int
+	goState int
 }
 
 // Begin starts a capture's transaction.
@@ -66,6 +66,11 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	}
 	t := &Tx{s: s, conn: c}
 	err = t.raw(ctx, func(conn *duckdb.Conn) error {
+		if s.threads > 0 {
+			if err := execConn(ctx, conn, fmt.Sprintf("SET threads = %d", s.threads)); err != nil {
+				return err
+			}
+		}
 		if err := execConn(ctx, conn, "BEGIN TRANSACTION"); err != nil {
 			return err
 		}
@@ -74,6 +79,7 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 		return err
 	})
 	if err != nil {
+		t.resetThreads()
 		c.Close()
 		return nil, err
 	}
@@ -113,7 +119,7 @@ func (t *Tx) Abort() error {
 	err := t.raw(context.Background(), func(conn *duckdb.Conn) error {
 		return execConn(context.Background(), conn, "ROLLBACK")
 	})
-	return errors.Join(err, t.conn.Close())
+	return errors.Join(err, t.resetThreads(), t.conn.Close())
 }
 
 // Finish records the ingest and commits. With replace, earlier ingests of
@@ -206,7 +212,18 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	t.mu.Lock()
 	t.done = true
 	t.mu.Unlock()
-	return t.conn.Close()
+	return errors.Join(t.resetThreads(), t.conn.Close())
+}
+
+// resetThreads gives DuckDB back its default number of threads after a Tx
+// that set them (Options.WriteThreads).
+func (t *Tx) resetThreads() error {
+	if t.s.threads <= 0 {
+		return nil
+	}
+	return t.raw(context.Background(), func(conn *duckdb.Conn) error {
+		return execConn(context.Background(), conn, "RESET threads")
+	})
 }
 
 // Append writes one part of the capture's facts. Source indexes in r are
@@ -237,7 +254,7 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 		keys[i] = SourceKey(r.Sources[i].Addr)
 	}
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
-		goDays, err := t.planGoRollups(ctx, conn, r, keys)
+		plan, err := t.planGoRollups(ctx, conn, r, keys)
 		if err != nil {
 			return err
 		}
@@ -245,7 +262,7 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 			return err
 		}
 		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
-		return writeGoRollups(ctx, exec, r, places, keys, sensor, goDays)
+		return t.writeGoRollups(ctx, exec, r, places, keys, sensor, plan)
 	})
 }
 
@@ -276,69 +293,27 @@ func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (in
 
 func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string, pattern func(int) string) error {
 	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
-	srcText := make([]string, len(r.Sources))
-	days := make([]time.Time, len(r.Sources))
-	for i := range r.Sources {
-		srcText[i] = r.Sources[i].Addr.String()
-		days[i] = r.Sources[i].Day.Time()
-	}
-	srcCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE,
-		"sensor", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR, "country", duckdb.TYPE_VARCHAR,
-		"asn", duckdb.TYPE_UINTEGER, "as_org", duckdb.TYPE_VARCHAR, "special", duckdb.TYPE_VARCHAR,
-		"packets", duckdb.TYPE_UBIGINT, "bytes", duckdb.TYPE_UBIGINT, "classes", duckdb.TYPE_UTINYINT,
-		"first_seen", duckdb.TYPE_TIMESTAMP, "last_seen", duckdb.TYPE_TIMESTAMP, "src_port", duckdb.TYPE_INTEGER,
-		"tcpudp", duckdb.TYPE_BOOLEAN, "skey", duckdb.TYPE_UBIGINT)
-	if err != nil {
+	if err := insertSources(ctx, exec, id, base, r, places, keys, sensor); err != nil {
 		return err
 	}
 	bexec := func(q string, a ...any) error { return exec(q, a...) }
-	err = bulkInsert(ctx, bexec, "sources", srcCols, len(r.Sources), func(c duckdb.DataChunk, row, i int) error {
-		sd := &r.Sources[i]
-		pl := &places[i]
-		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
-			return err
-		}
-		duckdb.SetChunkValue(c, 1, row, base+uint32(i))
-		duckdb.SetChunkValue(c, 2, row, days[i])
-		duckdb.SetChunkValue(c, 3, row, sensor)
-		duckdb.SetChunkValue(c, 4, row, srcText[i])
-		duckdb.SetChunkValue(c, 5, row, pl.Country)
-		duckdb.SetChunkValue(c, 6, row, pl.ASN)
-		duckdb.SetChunkValue(c, 7, row, pl.Org)
-		duckdb.SetChunkValue(c, 8, row, pl.Special)
-		duckdb.SetChunkValue(c, 9, row, sd.Packets)
-		duckdb.SetChunkValue(c, 10, row, sd.Bytes)
-		duckdb.SetChunkValue(c, 11, row, uint8(sd.Tags))
-		duckdb.SetChunkValue(c, 12, row, time.Unix(0, sd.First).UTC())
-		duckdb.SetChunkValue(c, 13, row, time.Unix(0, sd.Last).UTC())
-		if sd.PortState == 1 {
-			duckdb.SetChunkValue(c, 14, row, int32(sd.SrcPort))
-		} else {
-			duckdb.SetChunkValue[any](c, 14, row, nil)
-		}
-		duckdb.SetChunkValue(c, 15, row, sd.PortState != 0)
-		return duckdb.SetChunkValue(c, 16, row, keys[i])
-	})
-	if err != nil {
-		return err
-	}
-	hitCols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_DATE, "proto", duckdb.TYPE_UTINYINT,
+	hitCols, err := colInfos("sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_INTEGER, "proto", duckdb.TYPE_UTINYINT,
 		"port", duckdb.TYPE_USMALLINT, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT, "skey", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
-	err = bulkInsert(ctx, bexec, "hit_counts", hitCols, len(r.Hits), func(c duckdb.DataChunk, row, i int) error {
+	hitSel := fmt.Sprintf("%d, sid, DATE '1970-01-01' + day, proto, port, classes, packets, skey", id)
+	err = bulkInsertAs(ctx, bexec, "hit_counts", hitSel, hitCols, len(r.Hits), func(c duckdb.DataChunk, row, i int) error {
 		h := &r.Hits[i]
-		if err := duckdb.SetChunkValue(c, 0, row, id); err != nil {
+		if err := duckdb.SetChunkValue(c, 0, row, base+h.Source); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, base+h.Source)
-		duckdb.SetChunkValue(c, 2, row, days[h.Source])
-		duckdb.SetChunkValue(c, 3, row, h.Proto)
-		duckdb.SetChunkValue(c, 4, row, h.Port)
-		duckdb.SetChunkValue(c, 5, row, uint8(h.Tags))
-		duckdb.SetChunkValue(c, 6, row, h.Packets)
-		return duckdb.SetChunkValue(c, 7, row, keys[h.Source])
+		duckdb.SetChunkValue(c, 1, row, int32(r.Sources[h.Source].Day))
+		duckdb.SetChunkValue(c, 2, row, h.Proto)
+		duckdb.SetChunkValue(c, 3, row, h.Port)
+		duckdb.SetChunkValue(c, 4, row, uint8(h.Tags))
+		duckdb.SetChunkValue(c, 5, row, h.Packets)
+		return duckdb.SetChunkValue(c, 6, row, keys[h.Source])
 	})
 	if err != nil {
 		return err
@@ -350,7 +325,7 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 		if pattern != nil {
 			name = pattern(e.Pattern)
 		}
-		return []driver.Value{id, days[e.Source], sensor, srcText[e.Source], pl.Country, pl.ASN, e.Proto, e.Port, name, e.Packets}
+		return []driver.Value{id, r.Sources[e.Source].Day.Time(), sensor, r.Sources[e.Source].Addr.String(), pl.Country, pl.ASN, e.Proto, e.Port, name, e.Packets}
 	})
 	if err != nil {
 		return err
@@ -359,6 +334,101 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 		h := &r.Hourly[i]
 		return []driver.Value{id, time.Unix(h.Hour, 0).UTC(), sensor, h.Proto, uint8(h.Tags), h.Packets, h.Bytes}
 	})
+}
+
+// placeText is the text a sources row carries besides its numbers: its
+// place's names and, for an IPv6 source, its address (an IPv4 address is
+// written by DuckDB from the source key).
+type placeText struct {
+	country, org, special, src string
+}
+
+// insertSources inserts a part's sources rows. Per-row text would cost a
+// call into DuckDB per value (most of a row's insert cost): the rows carry
+// numbers only, with a code into a dictionary of the part's distinct texts
+// that DuckDB joins back; the IPv4 address text is computed from the key;
+// the ingest id and sensor are constants of the statement.
+func insertSources(ctx context.Context, exec func(string, ...any) error, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string) error {
+	if len(r.Sources) == 0 {
+		return nil
+	}
+	dict := map[placeText]uint32{}
+	var texts []placeText
+	codes := make([]uint32, len(r.Sources))
+	for i := range r.Sources {
+		pl := &places[i]
+		k := placeText{country: pl.Country, org: pl.Org, special: pl.Special}
+		if keys[i] >= 1<<32 {
+			k.src = r.Sources[i].Addr.String()
+		}
+		c, ok := dict[k]
+		if !ok {
+			c = uint32(len(texts))
+			dict[k] = c
+			texts = append(texts, k)
+		}
+		codes[i] = c
+	}
+	textCols, err := colInfos("code", duckdb.TYPE_UINTEGER, "country", duckdb.TYPE_VARCHAR, "as_org", duckdb.TYPE_VARCHAR,
+		"special", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR)
+	if err != nil {
+		return err
+	}
+	textID, release := registerRows(textCols, len(texts), func(c duckdb.DataChunk, row, i int) error {
+		t := &texts[i]
+		if err := duckdb.SetChunkValue(c, 0, row, uint32(i)); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, t.country)
+		duckdb.SetChunkValue(c, 2, row, t.org)
+		duckdb.SetChunkValue(c, 3, row, t.special)
+		if t.src == "" {
+			return duckdb.SetChunkValue[any](c, 4, row, nil)
+		}
+		return duckdb.SetChunkValue(c, 4, row, t.src)
+	})
+	defer release()
+	cols, err := colInfos("sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_INTEGER, "code", duckdb.TYPE_UINTEGER,
+		"asn", duckdb.TYPE_UINTEGER, "packets", duckdb.TYPE_UBIGINT, "bytes", duckdb.TYPE_UBIGINT, "classes", duckdb.TYPE_UTINYINT,
+		"first_us", duckdb.TYPE_BIGINT, "last_us", duckdb.TYPE_BIGINT, "src_port", duckdb.TYPE_INTEGER,
+		"tcpudp", duckdb.TYPE_BOOLEAN, "skey", duckdb.TYPE_UBIGINT)
+	if err != nil {
+		return err
+	}
+	rowID, release2 := registerRows(cols, len(r.Sources), func(c duckdb.DataChunk, row, i int) error {
+		sd := &r.Sources[i]
+		if err := duckdb.SetChunkValue(c, 0, row, base+uint32(i)); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, int32(sd.Day))
+		duckdb.SetChunkValue(c, 2, row, codes[i])
+		duckdb.SetChunkValue(c, 3, row, places[i].ASN)
+		duckdb.SetChunkValue(c, 4, row, sd.Packets)
+		duckdb.SetChunkValue(c, 5, row, sd.Bytes)
+		duckdb.SetChunkValue(c, 6, row, uint8(sd.Tags))
+		// TIMESTAMP holds microseconds; duckdb-go would store UnixMicro.
+		duckdb.SetChunkValue(c, 7, row, time.Unix(0, sd.First).UnixMicro())
+		duckdb.SetChunkValue(c, 8, row, time.Unix(0, sd.Last).UnixMicro())
+		if sd.PortState == 1 {
+			duckdb.SetChunkValue(c, 9, row, int32(sd.SrcPort))
+		} else {
+			duckdb.SetChunkValue[any](c, 9, row, nil)
+		}
+		duckdb.SetChunkValue(c, 10, row, sd.PortState != 0)
+		return duckdb.SetChunkValue(c, 11, row, keys[i])
+	})
+	defer release2()
+	q := fmt.Sprintf(`INSERT INTO sources SELECT %d, r.sid, DATE '1970-01-01' + r.day, %s,
+			CASE WHEN r.skey < 4294967296 THEN (r.skey >> 24)::VARCHAR || '.' || ((r.skey >> 16) & 255)::VARCHAR || '.' ||
+				((r.skey >> 8) & 255)::VARCHAR || '.' || (r.skey & 255)::VARCHAR ELSE t.src END,
+			t.country, r.asn, t.as_org, t.special, r.packets, r.bytes, r.classes,
+			make_timestamp(r.first_us), make_timestamp(r.last_us), r.src_port, r.tcpudp, r.skey
+		FROM honeyscope_rows(%d) r JOIN honeyscope_rows(%d) t ON t.code = r.code
+		ORDER BY r.sid`, id, sqlString(sensor), rowID, textID)
+	if err := exec(q); err != nil {
+		return fmt.Errorf("insert sources: %w", err)
+	}
+	return nil
 }
 
 func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver.Value) error {

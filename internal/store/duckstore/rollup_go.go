@@ -30,38 +30,110 @@ import (
 // A day another ingest already covers is counted by SQL at Finish
 // (addIngestRollups), since its distinct counts depend on the earlier rows.
 // A day that a later part of the same capture touches again stays exact in
-// Go when the later part's sources are new to that day (the parts of a file
-// counted by several shards have disjoint sources): the Tx keeps the source
-// keys each day has been counted with and checks each part against them.
-// When a part repeats a source of such a day, or the kept keys grow past
-// goRollupKeyCap, the day is recounted by SQL at Finish instead
-// (refreshSensorDays), as a replacement's days are.
+// Go: the Tx keeps, per day, the source keys and the (source, protocol,
+// port) cells it has counted with their classes, and a later part adds to a
+// distinct count only the classes a source or cell was not counted with
+// before (a large day cut into parts by size repeats many sources). When
+// the kept state grows past goRollupStateCap, or a part holds two addresses
+// of one key (an IPv6 key collision), the day is recounted by SQL at Finish
+// instead (refreshSensorDays), as a replacement's days are.
 
-// goRollupKeyCap bounds the source keys a Tx keeps to check later parts
-// against (8 bytes each). Beyond it the keys of days the current part does
-// not touch are dropped; a part that comes back to such a day has it
-// recounted.
-const goRollupKeyCap = 8 << 20
+// goRollupStateCap bounds the bytes of state a Tx keeps to check later
+// parts against (9 bytes per source key, 16 per source-port cell). Beyond it
+// the state of days the current part does not touch is dropped; a part
+// that comes back to such a day has it recounted.
+const goRollupStateCap = 256 << 20
 
-// goDay is the state of a (sensor, day) whose rollups the Tx writes itself.
+// goDay is the state of a (sensor, day) whose rollups the Tx writes itself:
+// which sources, and which (source, protocol, port) cells, have been
+// counted with which classes, so that a later part adds to a distinct
+// count only what is new to it.
 type goDay struct {
-	keys    []uint64 // sorted source keys counted so far
-	dropped bool     // keys dropped (goRollupKeyCap)
-	dirty   bool     // must be recounted at Finish
+	keys    []uint64   // sorted source keys counted so far
+	masks   []uint8    // the classes each of keys was counted with
+	cells   []seenCell // sorted cells counted, as of the last merge
+	pending []seenCell // cells counted since, in no order
+	dropped bool       // state dropped (goRollupStateCap)
+	dirty   bool       // must be recounted at Finish
+}
+
+// seenCell is a (source key, protocol, port) counted with some classes.
+type seenCell struct {
+	key     uint64
+	pp      uint32 // proto<<16 | port
+	classes uint8
+}
+
+func (g *goDay) size() int { return 9*len(g.keys) + 16*(len(g.cells)+len(g.pending)) }
+
+func (g *goDay) drop() {
+	g.keys, g.masks, g.cells, g.pending = nil, nil, nil, nil
+}
+
+// mergeCells sorts the pending cells into cells.
+func (g *goDay) mergeCells() {
+	if len(g.pending) == 0 {
+		return
+	}
+	p := g.pending
+	slices.SortFunc(p, cmpCell)
+	out := make([]seenCell, 0, len(g.cells)+len(p))
+	i, j := 0, 0
+	for i < len(g.cells) || j < len(p) {
+		var c seenCell
+		switch {
+		case j == len(p) || i < len(g.cells) && cmpCell(g.cells[i], p[j]) < 0:
+			c = g.cells[i]
+			i++
+		default:
+			c = p[j]
+			j++
+		}
+		if n := len(out); n > 0 && out[n-1].key == c.key && out[n-1].pp == c.pp {
+			out[n-1].classes |= c.classes
+			continue
+		}
+		out = append(out, c)
+	}
+	g.cells, g.pending = out, nil
+}
+
+func cmpCell(a, b seenCell) int {
+	switch {
+	case a.key != b.key:
+		if a.key < b.key {
+			return -1
+		}
+		return 1
+	case a.pp != b.pp:
+		if a.pp < b.pp {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// goPlan is what planGoRollups decided for one part.
+type goPlan struct {
+	days  map[aggregate.Day]*goDay // days this part adds in Go
+	again []bool                   // per source of the part: counted in an earlier part
+	prior []uint8                  // per source: the classes it was counted with there
 }
 
 // planGoRollups sorts a part's days into those whose rollups the Tx writes
 // in Go and those left to SQL at Finish, updating the Tx's state. It
-// returns the days this part adds in Go.
-func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.Result, keys []uint64) (map[aggregate.Day]bool, error) {
+// returns the days this part adds in Go, and which of its sources earlier
+// parts have counted.
+func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.Result, keys []uint64) (*goPlan, error) {
 	if t.goDays == nil {
 		t.goDays = map[aggregate.Day]*goDay{}
 		t.sqlDays = map[aggregate.Day]bool{}
 	}
-	perDay := map[aggregate.Day][]uint64{}
+	perDay := map[aggregate.Day][]uint32{}
 	for i := range r.Sources {
 		d := r.Sources[i].Day
-		perDay[d] = append(perDay[d], keys[i])
+		perDay[d] = append(perDay[d], uint32(i))
 	}
 	// Days new to the Tx: does another ingest of the sensor have rows there?
 	var fresh []aggregate.Day
@@ -97,76 +169,79 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 			}
 		}
 	}
-	out := map[aggregate.Day]bool{}
-	for d, ks := range perDay {
+	// The classes each source is counted with here: those of its cells.
+	mask := make([]uint8, len(r.Sources))
+	for i := range r.Hits {
+		mask[r.Hits[i].Source] |= uint8(r.Hits[i].Tags)
+	}
+	plan := &goPlan{days: map[aggregate.Day]*goDay{}}
+	for d, idx := range perDay {
 		g := t.goDays[d]
 		if g == nil || g.dirty {
 			continue
 		}
-		slices.Sort(ks)
-		if g.dropped || !keysUnique(ks) || overlaps(g.keys, ks) {
-			// A source counted twice (or two addresses of one key, an
+		slices.SortFunc(idx, func(a, b uint32) int {
+			switch {
+			case keys[a] < keys[b]:
+				return -1
+			case keys[a] > keys[b]:
+				return 1
+			}
+			return 0
+		})
+		unique := true
+		for i := 1; i < len(idx); i++ {
+			if keys[idx[i]] == keys[idx[i-1]] {
+				unique = false
+				break
+			}
+		}
+		if g.dropped || !unique {
+			// State gone, or two addresses of one key in a part (an
 			// IPv6 key collision): recount the day at Finish.
-			g.dirty, g.keys = true, nil
+			t.goState -= g.size()
+			g.dirty = true
+			g.drop()
 			continue
 		}
-		g.keys = mergeSorted(g.keys, ks)
-		t.goKeys += len(ks)
-		out[d] = true
+		before := g.size()
+		nk := make([]uint64, 0, len(g.keys)+len(idx))
+		nm := make([]uint8, 0, len(g.keys)+len(idx))
+		i, j := 0, 0
+		for i < len(g.keys) || j < len(idx) {
+			switch {
+			case j == len(idx) || i < len(g.keys) && g.keys[i] < keys[idx[j]]:
+				nk, nm = append(nk, g.keys[i]), append(nm, g.masks[i])
+				i++
+			case i < len(g.keys) && g.keys[i] == keys[idx[j]]:
+				s := idx[j]
+				if plan.again == nil {
+					plan.again = make([]bool, len(r.Sources))
+					plan.prior = make([]uint8, len(r.Sources))
+				}
+				plan.again[s], plan.prior[s] = true, g.masks[i]
+				nk, nm = append(nk, g.keys[i]), append(nm, g.masks[i]|mask[s])
+				i++
+				j++
+			default:
+				nk, nm = append(nk, keys[idx[j]]), append(nm, mask[idx[j]])
+				j++
+			}
+		}
+		g.keys, g.masks = nk, nm
+		t.goState += g.size() - before
+		plan.days[d] = g
 	}
-	if t.goKeys > goRollupKeyCap {
+	if t.goState > goRollupStateCap {
 		for d, g := range t.goDays {
 			if _, here := perDay[d]; !here && g.keys != nil {
-				t.goKeys -= len(g.keys)
-				g.keys, g.dropped = nil, true
+				t.goState -= g.size()
+				g.drop()
+				g.dropped = true
 			}
 		}
 	}
-	return out, nil
-}
-
-func keysUnique(sorted []uint64) bool {
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i] == sorted[i-1] {
-			return false
-		}
-	}
-	return true
-}
-
-// overlaps reports whether two sorted slices share a value.
-func overlaps(a, b []uint64) bool {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			return true
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	return false
-}
-
-func mergeSorted(a, b []uint64) []uint64 {
-	if len(a) == 0 {
-		return slices.Clone(b)
-	}
-	out := make([]uint64, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i] < b[j] {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	return plan, nil
 }
 
 // classCount is one rollup key's packets and distinct sources.
@@ -198,12 +273,12 @@ type sourceDayRow struct {
 }
 
 // writeGoRollups computes and appends the rollup rows of part r for the
-// given days (see planGoRollups). Hits must come grouped by source and, in
-// a source, by protocol and port (the order aggregate produces); another
-// order is sorted first.
-func writeGoRollups(ctx context.Context, exec func(string, ...any) error, r *aggregate.Result, places []store.Place,
-	keys []uint64, sensor string, goDays map[aggregate.Day]bool) error {
-	if len(goDays) == 0 {
+// days of plan (see planGoRollups), adding the part's cells to each day's
+// state. Hits must come grouped by source and, in a source, by protocol and
+// port (the order aggregate produces); another order is sorted first.
+func (t *Tx) writeGoRollups(ctx context.Context, exec func(string, ...any) error, r *aggregate.Result, places []store.Place,
+	keys []uint64, sensor string, plan *goPlan) error {
+	if len(plan.days) == 0 {
 		return nil
 	}
 	hits := r.Hits
@@ -221,8 +296,8 @@ func writeGoRollups(ctx context.Context, exec func(string, ...any) error, r *agg
 		slices.SortStableFunc(hits, cmp)
 	}
 	// Days in order, each with its index.
-	days := make([]aggregate.Day, 0, len(goDays))
-	for d := range goDays {
+	days := make([]aggregate.Day, 0, len(plan.days))
+	for d := range plan.days {
 		days = append(days, d)
 	}
 	slices.Sort(days)
@@ -259,14 +334,61 @@ func writeGoRollups(ctx context.Context, exec func(string, ...any) error, r *agg
 	acc := &goRollupDay{dense: make([]classCount, nClasses<<17)}
 	var srcRows []sourceDayRow
 	for k, d := range days {
+		g := plan.days[d]
 		acc.reset(d.Time())
 		srcRows = srcRows[:0]
-		acc.count(hits, order[start[k]:start[k+1]], places, &srcRows)
+		idx := order[start[k]:start[k+1]]
+		before := g.size()
+		var cellPrior []uint8
+		if plan.again != nil {
+			cellPrior = g.priorCells(hits, idx, keys, plan.again)
+		}
+		acc.count(hits, idx, places, &srcRows, keys, plan, cellPrior, g)
+		t.goState += g.size() - before
 		if err := acc.write(ctx, exec, sensor, srcRows, keys, places); err != nil {
 			return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Time().Format("2006-01-02"), err)
 		}
 	}
 	return nil
+}
+
+// priorCells returns, for each (source, protocol, port) group of hits idx
+// whose source an earlier part counted (in the order count meets them),
+// the classes the cell was counted with there.
+func (g *goDay) priorCells(hits []aggregate.Hit, idx []uint32, keys []uint64, again []bool) []uint8 {
+	type probe struct {
+		c   seenCell
+		ord int
+	}
+	var probes []probe
+	for e := 0; e < len(idx); {
+		h := &hits[idx[e]]
+		if again[h.Source] {
+			probes = append(probes, probe{seenCell{key: keys[h.Source], pp: uint32(h.Proto)<<16 | uint32(h.Port)}, len(probes)})
+		}
+		for e++; e < len(idx); e++ {
+			x := &hits[idx[e]]
+			if x.Source != h.Source || x.Proto != h.Proto || x.Port != h.Port {
+				break
+			}
+		}
+	}
+	if len(probes) == 0 {
+		return nil
+	}
+	g.mergeCells()
+	slices.SortFunc(probes, func(a, b probe) int { return cmpCell(a.c, b.c) })
+	out := make([]uint8, len(probes))
+	i := 0
+	for _, p := range probes {
+		for i < len(g.cells) && cmpCell(g.cells[i], p.c) < 0 {
+			i++
+		}
+		if i < len(g.cells) && cmpCell(g.cells[i], p.c) == 0 {
+			out[p.ord] = g.cells[i].classes
+		}
+	}
+	return out
 }
 
 func (a *goRollupDay) reset(day time.Time) {
@@ -295,13 +417,18 @@ func (a *goRollupDay) port(c int, proto uint8, port uint16) *classCount {
 }
 
 // count adds the hits idx (of one day, grouped by source, protocol and
-// port) and appends the day's rollup_source_day rows to rows.
-func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.Place, rows *[]sourceDayRow) {
+// port) and appends the day's rollup_source_day rows to rows. A source
+// that an earlier part counted (plan.again) adds to a distinct count only
+// for classes it was not counted with there: plan.prior for the day's
+// keys, cellPrior (priorCells) for its ports. Every cell is added to g.
+func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.Place, rows *[]sourceDayRow,
+	keys []uint64, plan *goPlan, cellPrior []uint8, g *goDay) {
 	var bySet [256]uint64 // packets per class set of the current source
 	var used [256]bool
 	var sets []uint8 // class sets the current source used
 	var srcTags uint8
 	var srcPk perClass // packets per class of the current source
+	ord := 0           // groups of sources counted before, so far
 	endSource := func(src uint32) {
 		for _, s := range sets {
 			*rows = append(*rows, sourceDayRow{src: src, classes: s, packets: bySet[s]})
@@ -319,6 +446,10 @@ func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.P
 			asn = &perClass{}
 			a.asn[pl.ASN] = asn
 		}
+		var seen uint8
+		if plan.again != nil && plan.again[src] {
+			seen = plan.prior[src]
+		}
 		for c := 0; c < nClasses; c++ {
 			if srcTags&(1<<c) == 0 {
 				continue
@@ -326,17 +457,19 @@ func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.P
 			pk := srcPk[c].packets
 			for _, p := range []*perClass{&a.total, ctry, asn} {
 				p[c].packets += pk
-				p[c].sources++
+				if seen&(1<<c) == 0 {
+					p[c].sources++
+				}
 			}
 		}
 		srcTags, srcPk = 0, perClass{}
 	}
-	for g := 0; g < len(idx); {
-		first := &hits[idx[g]]
+	for gi := 0; gi < len(idx); {
+		first := &hits[idx[gi]]
 		// One (source, protocol, port): its cells differ in class set.
 		var groupTags uint8
 		var groupPk [nClasses]uint64
-		e := g
+		e := gi
 		for ; e < len(idx); e++ {
 			h := &hits[idx[e]]
 			if h.Source != first.Source || h.Proto != first.Proto || h.Port != first.Port {
@@ -355,17 +488,25 @@ func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.P
 			}
 			bySet[tags] += h.Packets
 		}
+		var seen uint8
+		if plan.again != nil && plan.again[first.Source] {
+			seen = cellPrior[ord]
+			ord++
+		}
 		for c := 0; c < nClasses; c++ {
 			if groupTags&(1<<c) != 0 {
 				p := a.port(c, first.Proto, first.Port)
 				p.packets += groupPk[c]
-				p.sources++
+				if seen&(1<<c) == 0 {
+					p.sources++
+				}
 				srcPk[c].packets += groupPk[c]
 			}
 		}
+		g.pending = append(g.pending, seenCell{keys[first.Source], uint32(first.Proto)<<16 | uint32(first.Port), groupTags})
 		srcTags |= groupTags
-		g = e
-		if g == len(idx) || hits[idx[g]].Source != first.Source {
+		gi = e
+		if gi == len(idx) || hits[idx[gi]].Source != first.Source {
 			endSource(first.Source)
 		}
 	}
@@ -404,7 +545,7 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 		var out []keyed
 		m(func(ctry string, asn uint32, p *perClass) {
 			for c := range p {
-				if p[c].sources > 0 {
+				if p[c].sources > 0 || p[c].packets > 0 {
 					out = append(out, keyed{c, ctry, asn, p[c]})
 				}
 			}
@@ -472,7 +613,7 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 	}
 	var prows []portRow
 	for i := range a.dense {
-		if n := a.dense[i]; n.sources > 0 {
+		if n := a.dense[i]; n.sources > 0 || n.packets > 0 {
 			proto := uint8(6)
 			if i&(1<<16) != 0 {
 				proto = 17

@@ -52,6 +52,14 @@ type Options struct {
 	// versions, name says what the step does), so a command can tell the
 	// user why opening takes a while. Not called when a store is created.
 	Migrating func(from, to int, name string)
+	// WriteThreads, when above 0, is the number of threads DuckDB uses
+	// while a capture's transaction (Begin ... Finish) is open: the
+	// setting is the whole database's, so reads running meanwhile get it
+	// too. One thread suits a bulk load on a small machine: DuckDB's
+	// workers cost more CPU waiting for the insert's tasks than they take
+	// off it (BENCHMARKS.md, "Ingest at darknet scale"). 0 leaves DuckDB's
+	// default (one thread per CPU).
+	WriteThreads int
 
 	migrateTo int // tests: stop migrating at this version (0 = SchemaVersion)
 }
@@ -75,6 +83,7 @@ type Store struct {
 	connr    *duckdb.Connector
 	path     string
 	readOnly bool
+	threads  int // Options.WriteThreads
 	loc      *time.Location
 	tz       string
 	// rawReads makes the read methods answer from the source-level tables
@@ -156,7 +165,7 @@ func open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly}
+	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly, threads: opt.WriteThreads}
 	if opt.ReadOnly {
 		v, err := schemaVersion(ctx, s.db)
 		if err == nil && v != 0 && v < opt.target() && checkSchema(v) == nil {
