@@ -227,6 +227,8 @@ func TestLang(t *testing.T) {
 			extra = []string{"8.8.8.8"}
 		case "show":
 			extra = []string{"0123456789abcdef"}
+		case "add":
+			extra = []string{"sample.bin"}
 		}
 		args := append(append(append([]string{}, path...), "--lang", "fr"), extra...)
 		err := checkInvocation(args)

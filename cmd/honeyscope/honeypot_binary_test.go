@@ -72,6 +72,11 @@ func startHoneypotServe(t *testing.T, db string, port int, extra ...string) *exe
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		if t.Failed() {
+			logMu.Lock()
+			defer logMu.Unlock()
+			t.Logf("serve's log:\n%s", log.String())
+		}
 	})
 	return cmd
 }
