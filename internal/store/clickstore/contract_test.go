@@ -100,8 +100,13 @@ func TestVisibility(t *testing.T) {
 	if n := total(); n != 5 {
 		t.Fatalf("after cleanup: %d packets, want 5", n)
 	}
-	if _, err := st.SourceDays(ctx, r.Sources[0].Addr, store.Selection{}); !errors.Is(err, store.ErrUnsupported) {
-		t.Fatalf("SourceDays: %v, want ErrUnsupported", err)
+	day := r.Sources[0].Day
+	days, err := st.SourceDays(ctx, r.Sources[0].Addr, store.Selection{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 1 || days[0].Packets != 5 {
+		t.Fatalf("SourceDays after a replacement and cleanup: %+v, want one day of 5 packets", days)
 	}
 }
 
