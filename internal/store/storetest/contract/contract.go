@@ -22,6 +22,23 @@ import (
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
+// CompareStats compares the stats queries the DuckDB store answers from
+// its source-level tables (distinct sources counted, no --top).
+func CompareStats(t *testing.T, ref, got store.Reader) {
+	t.Helper()
+	for _, by := range [][]string{nil, {"day", "class"}, {"sensor", "class"}, {"class", "port"}, {"country", "class"}} {
+		for _, q := range []store.StatsQuery{{By: by}, {By: by, Classes: []string{"intrusion", "mirai"}, OrderBy: "key"}} {
+			a, errA := ref.Stats(context.Background(), q)
+			b, errB := got.Stats(context.Background(), q)
+			if errA != nil || errB != nil {
+				t.Errorf("Stats %+v: errors %v / %v", q, errA, errB)
+			} else if !reflect.DeepEqual(a, b) {
+				t.Errorf("Stats %+v differs:\n ref %v\n got %v", q, a, b)
+			}
+		}
+	}
+}
+
 // pool is the built-in GeoIP table's addresses.
 type pool struct{}
 
