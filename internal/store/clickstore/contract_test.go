@@ -12,39 +12,18 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store/storetest/contract"
 )
 
-// TestContract ingests the same captures into a DuckDB and a ClickHouse
-// store (the latter in small parts) and compares every read, and checks
-// the ClickHouse store against the synthetic truth.
+// TestContract ingests the same captures and honeypot sessions into a
+// DuckDB and a ClickHouse store (the latter in small parts) and compares
+// every read (contract.Run).
 func TestContract(t *testing.T) {
 	ch := contract.ClickHouse(t, "")
 	dir := t.TempDir()
-	caps := contract.Captures(t, dir, 40000)
 	duck, err := duckstore.Open(context.Background(), filepath.Join(dir, "ref.duckdb"), duckstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	contract.Ingest(t, duck, caps, false, 0)
-	contract.Ingest(t, ch, caps, false, 3000)
-	for _, c := range caps {
-		contract.CheckTruth(t, ch, c)
-	}
-	contract.Compare(t, duck, ch, contract.Period(caps))
-	// Honeypot sessions: Cowrie logs, then batches with a retry, upserts
-	// and intrusion hits.
-	logs := contract.SessionLogs(t, dir, caps, 30)
-	contract.Ingest(t, duck, logs, false, 0)
-	contract.Ingest(t, ch, logs, false, 0)
-	contract.CompareSessions(t, duck, ch, contract.Period(caps))
-	contract.CommitBatches(t, duck, ch)
-	contract.CompareSessions(t, duck, ch, contract.Period(caps))
-	// --force replaces: nothing counted twice. (Stats are compared with
-	// the sessions' intrusion hits in the store only through the DuckDB
-	// store's source-level tables: its rollups miss the hits of Cowrie
-	// logs.)
-	contract.Ingest(t, duck, caps[:1], true, 0)
-	contract.Ingest(t, ch, caps[:1], true, 0)
-	contract.CompareStats(t, duck, ch)
+	contract.Run(t, dir, duck, ch, 0, 3000)
 }
 
 // TestVisibility: rows of a Tx are invisible until Finish, an aborted Tx
