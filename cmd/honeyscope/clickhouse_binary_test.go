@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -46,7 +47,7 @@ func ingestBoth(t *testing.T, sessions bool) twoStores {
 	for i, sensor := range []string{"tokyo", "osaka"} {
 		capPath := filepath.Join(dir, sensor+".pcap")
 		seed := []string{"5", "6"}[i]
-		args := []string{"synth", "--out", capPath, "--packets", "30000", "--days", "7", "--seed", seed, "--spike", "CN:4:6"}
+		args := []string{"synth", "--out", capPath, "--packets", "30000", "--days", "21", "--seed", seed, "--spike", "CN:17:8"}
 		files := []string{capPath}
 		if sessions {
 			args = append(args, "--sessions", "20")
@@ -97,6 +98,71 @@ func TestClickHouseBinaryStats(t *testing.T) {
 			t.Errorf("stats --by %q: no rows: %s", by, out)
 		}
 		s.both(t, append(args, "--class", "mirai", "--sensor", "osaka", "--top", "5")...)
-		s.both(t, append(args, "--country", "CN,US", "--from", "2026-05-02", "--to", "2026-05-04", "--order", "sources")...)
+		s.both(t, append(args, "--country", "CN,US", "--from", "2026-05-12", "--to", "2026-05-19", "--order", "sources")...)
+	}
+}
+
+// TestClickHouseBinaryReport: with honeypot sessions in both stores, the
+// spikes (every unit and dimension), the report's files, stats by pattern
+// and source port, sessions and samples are the same through --store as
+// through --db.
+func TestClickHouseBinaryReport(t *testing.T) {
+	s := ingestBoth(t, true)
+	for _, args := range [][]string{
+		{"spikes", "--format", "json"},
+		{"spikes", "--format", "json", "--all", "--limit", "0"},
+		{"spikes", "--format", "json", "--all", "--unit", "sources"},
+		{"spikes", "--format", "json", "--all", "--dim", "port", "--sensor", "tokyo"},
+		{"spikes", "--format", "json", "--all", "--dim", "asn", "--class", "mirai"},
+	} {
+		out := s.both(t, args...)
+		if !strings.Contains(out, `"kind"`) {
+			t.Errorf("%v: no findings: %s", args, out)
+		}
+	}
+	for _, by := range []string{"pattern", "src_port", "day,pattern", "class,src_port"} {
+		s.both(t, "stats", "--format", "json", "--by", by)
+	}
+	if out := s.both(t, "sessions", "--format", "json", "--limit", "10000"); !strings.Contains(out, "root") {
+		t.Errorf("sessions: none with user root: %.300s", out)
+	}
+	s.both(t, "sessions", "--format", "json", "--intrusions", "--sensor", "osaka", "--from", "2026-05-10")
+	if out := s.both(t, "samples", "list", "--format", "json"); len(out) < 100 {
+		t.Errorf("samples: %s", out)
+	}
+	for _, extra := range [][]string{nil, {"--unit", "sources", "--sensor", "tokyo,osaka"}, {"--from", "2026-05-08", "--to", "2026-05-21", "--lang", "ja"}} {
+		dirs := []string{filepath.Join(s.dir, "r-duck"), filepath.Join(s.dir, "r-ch")}
+		for i, target := range [][]string{s.duck, s.ch} {
+			os.RemoveAll(dirs[i])
+			args := append(append([]string{"report", "--out", dirs[i]}, extra...), target...)
+			if out, errOut, code := hs(t, args...); code != 0 || errOut != "" {
+				t.Fatalf("%v: exit %d: %s%s", args, code, out, errOut)
+			}
+		}
+		files, err := os.ReadDir(dirs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := os.ReadDir(dirs[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != len(other) || len(files) < 10 {
+			t.Errorf("report %v: %d files through --db, %d through --store", extra, len(files), len(other))
+		}
+		for _, f := range files {
+			a, err := os.ReadFile(filepath.Join(dirs[0], f.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dirs[1], f.Name()))
+			if err != nil {
+				t.Errorf("report %v: %v", extra, err)
+				continue
+			}
+			if !bytes.Equal(a, b) {
+				t.Errorf("report %v: %s differs between DuckDB and ClickHouse", extra, f.Name())
+			}
+		}
 	}
 }
