@@ -43,6 +43,20 @@ func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int)
 	Ingest(t, ref, logs, false, 0)
 	Ingest(t, got, logs, false, 0)
 	CompareSessions(t, ref, got, Period(caps))
+	// Each sensor's geolocated ingests: its capture and its Cowrie log.
+	for _, c := range caps {
+		uses, err := got.GeoDatabases(context.Background(), []string{c.Sensor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range uses {
+			n += u.Ingests
+		}
+		if n != 2 {
+			t.Errorf("GeoDatabases of %s: %d ingests (%+v), want 2", c.Sensor, n, uses)
+		}
+	}
 	CommitBatches(t, ref, got)
 	CompareSessions(t, ref, got, Period(caps))
 	// --force replaces: nothing counted twice. (Stats are compared with
