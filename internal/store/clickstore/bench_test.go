@@ -50,7 +50,7 @@ func (r *recorder) Begin(ctx context.Context) (store.Tx, error) { return &recTx{
 func (r *recorder) Commit(ctx context.Context, b *store.Batch) (int32, error) {
 	return store.CommitBatch(ctx, b, r.Begin)
 }
-func (r *recorder) Close() error                                { return nil }
+func (r *recorder) Close() error { return nil }
 func (r *recorder) KnownSizes(context.Context) (map[int64][]store.KnownIngest, error) {
 	return nil, nil
 }
