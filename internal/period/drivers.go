@@ -104,7 +104,7 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 			dims[d][k] = a
 		}
 		if i := r.Day.Sub(first); i >= 0 {
-			a.now += r.Value / days
+			a.now += r.Value // divided by days once summed: the same in any row order
 		} else {
 			a.base[i] += r.Value
 		}
@@ -154,7 +154,7 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 					}
 				}
 				slices.Sort(base)
-				ds = append(ds, analysis.Driver{Dim: dim, Key: k, Value: a.now, Baseline: median(base)})
+				ds = append(ds, analysis.Driver{Dim: dim, Key: k, Value: a.now / days, Baseline: median(base)})
 			}
 		}
 		slices.SortFunc(ds, byExcess)

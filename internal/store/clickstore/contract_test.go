@@ -12,28 +12,18 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store/storetest/contract"
 )
 
-// TestContract ingests the same captures into a DuckDB and a ClickHouse
-// store (the latter in small parts) and compares every read, and checks
-// the ClickHouse store against the synthetic truth.
+// TestContract ingests the same captures and honeypot sessions into a
+// DuckDB and a ClickHouse store (the latter in small parts) and compares
+// every read (contract.Run).
 func TestContract(t *testing.T) {
 	ch := contract.ClickHouse(t, "")
 	dir := t.TempDir()
-	caps := contract.Captures(t, dir, 40000)
 	duck, err := duckstore.Open(context.Background(), filepath.Join(dir, "ref.duckdb"), duckstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	contract.Ingest(t, duck, caps, false, 0)
-	contract.Ingest(t, ch, caps, false, 3000)
-	for _, c := range caps {
-		contract.CheckTruth(t, ch, c)
-	}
-	contract.Compare(t, duck, ch, contract.Period(caps))
-	// --force replaces: nothing counted twice.
-	contract.Ingest(t, duck, caps[:1], true, 0)
-	contract.Ingest(t, ch, caps[:1], true, 0)
-	contract.Compare(t, duck, ch, contract.Period(caps))
+	contract.Run(t, dir, duck, ch, 0, 3000)
 }
 
 // TestVisibility: rows of a Tx are invisible until Finish, an aborted Tx
@@ -100,8 +90,13 @@ func TestVisibility(t *testing.T) {
 	if n := total(); n != 5 {
 		t.Fatalf("after cleanup: %d packets, want 5", n)
 	}
-	if _, err := st.SourceDays(ctx, r.Sources[0].Addr, store.Selection{}); !errors.Is(err, store.ErrUnsupported) {
-		t.Fatalf("SourceDays: %v, want ErrUnsupported", err)
+	day := r.Sources[0].Day
+	days, err := st.SourceDays(ctx, r.Sources[0].Addr, store.Selection{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 1 || days[0].Packets != 5 {
+		t.Fatalf("SourceDays after a replacement and cleanup: %+v, want one day of 5 packets", days)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -58,6 +58,27 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.hourly (
 			ingest_id Int32, hour DateTime, sensor String, proto UInt8, classes UInt8, packets UInt64, bytes UInt64)
 			ENGINE = MergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (hour, sensor)`,
+	}},
+	{2, "honeypot sessions", []string{
+		// One row per session per batch that wrote it, tagged with the
+		// batch's ingest id: the newest committed row of an id is the
+		// session. Its lists are in lists (gob); the columns after
+		// intrusion are what the reads filter on and the samples.
+		`CREATE TABLE IF NOT EXISTS {db}.hp_sessions (
+			ingest_id Int32, id String, sensor String, service String, port UInt16, src String, src_port UInt16, dst String,
+			has_start UInt8, start_us Int64, has_end UInt8, end_us Int64, end_reason String,
+			arch String, client_version String, hassh String, hassh_algos String, telnet_options String,
+			filtered UInt8, country String, logged_in UInt8, username String, password String,
+			bytes_in Int64, bytes_out Int64, first_bytes String, truncated Int32, intrusion UInt8,
+			login_users Array(String), texts Array(String), file_shas Array(String),
+			sf_sha Array(String), sf_us Array(Int64), sf_seq Array(Int32), sf_size Array(Int64), sf_type Array(String), sf_via Array(String),
+			lists String)
+			ENGINE = MergeTree() ORDER BY (id, ingest_id)`,
+		// One row per committed batch. A batch without intrusion hits is
+		// committed by its row here (hits = 0); one with hits by its
+		// ingest's row in ingests, this row naming the batch for retries.
+		`CREATE TABLE IF NOT EXISTS {db}.hp_commits (ingest_id Int32, batch String, hits UInt8, at DateTime, sessions Int32)
+			ENGINE = MergeTree() ORDER BY (batch, ingest_id)`,
 	}},
 }
 

@@ -8,16 +8,26 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Stats groups the stored hits as q asks, ordered as the DuckDB store
 // orders them. Distinct sources are uniqExact over the source addresses.
-// The dimensions pattern and src_port are not supported yet.
+// Grouped by pattern it counts the exploit matches (class exploit, no
+// source port); grouped by src_port, the hits with their source's one
+// source port in the capture (null when it used several or sent no
+// TCP/UDP), over the capture's parts together.
 func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
 	q.By = q.Dims()
 	var sel, group []string
 	classDim, hasASN := false, false
+	table := s.db + ".hits"
+	if slices.Contains(q.By, "pattern") {
+		table = s.patternTable()
+	} else if slices.Contains(q.By, "src_port") {
+		table = s.srcPortTable()
+	}
 	for _, d := range q.By {
 		switch d {
 		case "day":
@@ -32,8 +42,10 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 		case "class":
 			sel, group = append(sel, classJoin()+" AS k_class"), append(group, "k_class")
 			classDim = true
-		case "pattern", "src_port":
-			return nil, unsupported("Stats by " + d)
+		case "pattern":
+			sel, group = append(sel, "pattern AS k_pattern"), append(group, "k_pattern")
+		case "src_port":
+			sel, group = append(sel, "sp AS k_src_port"), append(group, "k_src_port")
 		default:
 			return nil, fmt.Errorf("unknown --by dimension %q (one of %s)", d, strings.Join(store.Dimensions, ", "))
 		}
@@ -101,7 +113,7 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 	} else {
 		sb.WriteString("toUInt64(uniqExact(src)) AS sources")
 	}
-	sb.WriteString(" FROM " + s.db + ".hits" + c.where())
+	sb.WriteString(" FROM " + table + c.where())
 	if len(group) > 0 {
 		sb.WriteString(" GROUP BY " + strings.Join(group, ", "))
 	}
@@ -141,8 +153,11 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 		ptrs := make([]any, 0, len(q.By)+2)
 		strs := make([]string, len(q.By))
 		nums := make([]int64, len(q.By))
+		nulls := make([]*int64, len(q.By))
 		for i, d := range q.By {
-			if d == "port" || d == "asn" {
+			if d == "src_port" {
+				ptrs = append(ptrs, &nulls[i])
+			} else if d == "port" || d == "asn" {
 				ptrs = append(ptrs, &nums[i])
 			} else {
 				ptrs = append(ptrs, &strs[i])
@@ -155,7 +170,11 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 		}
 		r.Keys = make([]any, len(q.By))
 		for i, d := range q.By {
-			if d == "port" || d == "asn" {
+			if d == "src_port" {
+				if nulls[i] != nil {
+					r.Keys[i] = *nulls[i]
+				}
+			} else if d == "port" || d == "asn" {
 				r.Keys[i] = nums[i]
 			} else {
 				r.Keys[i] = strs[i]
@@ -177,6 +196,23 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 		}
 	}
 	return out, nil
+}
+
+// patternTable is the exploit matches in the columns a stats query reads.
+func (s *Store) patternTable() string {
+	return fmt.Sprintf(`(SELECT ingest_id, day, sensor, src, country, asn, proto, port, pattern, packets,
+		toUInt8(%d) AS classes, CAST(NULL, 'Nullable(Int64)') AS sp FROM %s.exploits)`, classify.Exploit.Bit(), s.db)
+}
+
+// srcPortTable is the hits with their source's one source port in the
+// capture as sp: the source-days of one ingest's parts taken together,
+// null unless every part with TCP/UDP packets saw the same one port.
+func (s *Store) srcPortTable() string {
+	return `(SELECT ingest_id, day, sensor, src, country, asn, proto, port, classes, packets, sp FROM ` + s.db + `.hits
+		ANY LEFT JOIN (SELECT ingest_id, day, src,
+			if(countIf(tcpudp = 1) > 0 AND minIf(src_port, tcpudp = 1) >= 0 AND minIf(src_port, tcpudp = 1) = maxIf(src_port, tcpudp = 1),
+				toInt64(minIf(src_port, tcpudp = 1)), NULL) AS sp
+			FROM ` + s.db + `.sources WHERE ingest_id IN ` + s.visible() + ` GROUP BY ingest_id, day, src) USING (ingest_id, day, src))`
 }
 
 // orgs returns any organisation name of each AS, over the committed

@@ -263,8 +263,16 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		names = append(names, fmt.Sprintf("k%d", i))
 		kc[i] += fmt.Sprintf(" AS k%d", i)
 	}
-	sqlText := `SELECT ` + strings.Join(kc, ", ") + `, ` + strings.Join(measures(classes, store.UnitPackets), ", ") +
-		` FROM ` + s.db + `.hits` + c.where() + ` GROUP BY day, ` + strings.Join(names, ", ")
+	// Each key's total and peak day per class, summed by the server (the
+	// day values are whole numbers: exact in any order).
+	ms := measures(classes, store.UnitPackets)
+	var inner, outer []string
+	for i, m := range ms {
+		inner = append(inner, fmt.Sprintf("%s AS m%d", m, i))
+		outer = append(outer, fmt.Sprintf("sum(m%d), max(m%d)", i, i))
+	}
+	sqlText := `SELECT ` + strings.Join(names, ", ") + `, ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(kc, ", ") + `, ` +
+		strings.Join(inner, ", ") + ` FROM ` + s.db + `.hits` + c.where() + ` GROUP BY day, ` + strings.Join(names, ", ") + `) GROUP BY ` + strings.Join(names, ", ")
 	rows, err := s.conn.Query(ctx, sqlText, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
@@ -274,24 +282,15 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	byKey := map[store.Key]*agg{}
 	for rows.Next() {
 		var kv keyValues
-		vals := make([]float64, len(classes))
+		a := &agg{make([]float64, len(classes)), make([]float64, len(classes))}
 		dest := kv.ptrs(q.Dim)
-		for i := range vals {
-			dest = append(dest, &vals[i])
+		for i := range classes {
+			dest = append(dest, &a.total[i], &a.peak[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("top keys: %w", err)
 		}
-		k := kv.key(q.Dim, 0)
-		a := byKey[k]
-		if a == nil {
-			a = &agg{make([]float64, len(classes)), make([]float64, len(classes))}
-			byKey[k] = a
-		}
-		for i, v := range vals {
-			a.total[i] += v
-			a.peak[i] = max(a.peak[i], v)
-		}
+		byKey[kv.key(q.Dim, 0)] = a
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
@@ -301,20 +300,25 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		all = append(all, k)
 	}
 	chosen := map[store.Key]bool{}
+	type kv struct {
+		k store.Key
+		v float64
+	}
 	for i := range classes {
-		var cand []store.Key
-		for _, k := range all {
-			if byKey[k].total[i] > 0 {
-				cand = append(cand, k)
+		for _, peak := range []bool{false, true} {
+			var cand []kv
+			for _, k := range all {
+				if a := byKey[k]; a.total[i] > 0 {
+					v := a.total[i]
+					if peak {
+						v = a.peak[i]
+					}
+					cand = append(cand, kv{k, v})
+				}
 			}
-		}
-		for _, by := range []func(store.Key) float64{
-			func(k store.Key) float64 { return byKey[k].total[i] },
-			func(k store.Key) float64 { return byKey[k].peak[i] },
-		} {
-			slices.SortFunc(cand, func(a, b store.Key) int { return cmp.Or(cmp.Compare(by(b), by(a)), compareKeys(a, b)) })
-			for _, k := range cand[:min(q.N, len(cand))] {
-				chosen[k] = true
+			slices.SortFunc(cand, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), compareKeys(a.k, b.k)) })
+			for _, c := range cand[:min(q.N, len(cand))] {
+				chosen[c.k] = true
 			}
 		}
 	}
