@@ -50,6 +50,7 @@ var migrations = []migration{
 		`ALTER TABLE ingests ADD COLUMN undated UBIGINT DEFAULT 0`,
 	})},
 	{12, "sandbox runs and their indicators", execAll(sandboxSchema)},
+	{13, "source-port histograms of confined sources", execAll(srcPortSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
