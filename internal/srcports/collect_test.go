@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,5 +193,34 @@ func TestMatches(t *testing.T) {
 	}
 	if got := Matches(p, wild, 1); len(got) != 1 {
 		t.Fatalf("n = 1: %d matches", len(got))
+	}
+}
+
+func TestChart(t *testing.T) {
+	a := netip.MustParseAddr("203.0.113.5")
+	d := civil.FromDate(2026, 4, 1)
+	obs := []Obs{
+		{Day: d, Src: a, Kind: KindSrc, Proto: 6, Port: 40000, Packets: 3},
+		{Day: d, Src: a, Kind: KindSrc, Proto: 6, Port: 40001, Packets: 1},
+		{Day: d, Src: a, Kind: KindDst, Proto: 6, Port: 23, Packets: 4},
+		{Day: d.AddDays(2), Src: a, Kind: KindSrc, Proto: 6, Port: 40000, Packets: 5},
+		{Day: d.AddDays(2), Src: a, Kind: KindDst, Proto: 6, Port: 23, Packets: 5},
+	}
+	c := NewStudy(obs, 0).Chart(true, "en", "t")
+	if len(c.Days) != 3 || !c.Gaps[1] || c.Gaps[0] || len(c.Series) != 2 {
+		t.Fatalf("days %v gaps %v", c.Days, c.Gaps)
+	}
+	if v := c.Series[0].Values; v[0] != 75 || !math.IsNaN(v[1]) || v[2] != 100 {
+		t.Fatalf("source-port shares %v", v)
+	}
+	if v := c.Series[1].Values; v[0] != 100 || v[2] != 100 {
+		t.Fatalf("destination-port shares %v", v)
+	}
+	if c.Series[0].Label != "source port 40000/tcp" || c.Series[1].Label != "destination port 23/tcp" {
+		t.Fatalf("labels %q %q", c.Series[0].Label, c.Series[1].Label)
+	}
+	svg := string(NewStudy(obs, 0).Chart(false, "ja", "t").SVG())
+	if !strings.Contains(svg, "送信元ポート 40000/tcp") {
+		t.Fatal("Japanese chart without its source-port label")
 	}
 }
