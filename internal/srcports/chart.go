@@ -84,8 +84,8 @@ func (s Study) Chart(share bool, lang, title string) *chart.LineChart {
 
 func (s Study) subtitle(lang string) string {
 	corr := "–"
-	if !math.IsNaN(s.ShareCorr) {
-		corr = fmt.Sprintf("%.2f", s.ShareCorr)
+	if s.ShareCorr.Valid() {
+		corr = fmt.Sprintf("%.2f", float64(s.ShareCorr))
 	}
 	if lang == "ja" {
 		conf := "限られていない"

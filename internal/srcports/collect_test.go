@@ -1,6 +1,7 @@
 package srcports
 
 import (
+	"encoding/json"
 	"math"
 	"net/netip"
 	"slices"
@@ -134,7 +135,7 @@ func TestStudyCorrelation(t *testing.T) {
 	if st.Src[0].Port != 40000 || st.Dst[0].Port != 23 || st.Src[0].Days != 5 {
 		t.Fatalf("top ports %v %v", st.Src, st.Dst)
 	}
-	if math.Abs(st.ShareCorr-1) > 1e-9 || math.Abs(st.CountCorr-1) > 1e-9 {
+	if math.Abs(float64(st.ShareCorr)-1) > 1e-9 || math.Abs(float64(st.CountCorr)-1) > 1e-9 {
 		t.Fatalf("correlations %v %v, want 1", st.ShareCorr, st.CountCorr)
 	}
 	if d := st.Days[1]; d.SrcTop != 130 || d.DstTop != 130 || d.Packets != 200 || d.SrcShare != 0.65 || d.SrcPorts != 2 {
@@ -150,7 +151,7 @@ func TestStudyCorrelation(t *testing.T) {
 	if st := NewStudy(obs, 0); !(st.ShareCorr < 0) {
 		t.Fatalf("share correlation %v, want negative", st.ShareCorr)
 	}
-	if st := NewStudy(obs[:8], 0); !math.IsNaN(st.CountCorr) {
+	if st := NewStudy(obs[:8], 0); !math.IsNaN(float64(st.CountCorr)) {
 		t.Fatalf("two days: correlation %v, want NaN", st.CountCorr)
 	}
 	if st := NewStudy(obs, 1); st.Confined {
@@ -222,5 +223,12 @@ func TestChart(t *testing.T) {
 	svg := string(NewStudy(obs, 0).Chart(false, "ja", "t").SVG())
 	if !strings.Contains(svg, "送信元ポート 40000/tcp") {
 		t.Fatal("Japanese chart without its source-port label")
+	}
+}
+
+func TestCorrJSON(t *testing.T) {
+	b, err := json.Marshal(struct{ A, B Corr }{Corr(math.NaN()), 0.5})
+	if err != nil || string(b) != `{"A":null,"B":0.5000}` {
+		t.Fatalf("%s %v", b, err)
 	}
 }

@@ -29,7 +29,7 @@ func scan() synth.FixedPortScan {
 		Noise:  3,
 	}
 	for _, n := range []int{20, 60, 35, 80, 50} {
-		s.Days = append(s.Days, []synth.FixedPortFlow{{40000, 23, n}, {40001, 2323, 100 - n}})
+		s.Days = append(s.Days, []synth.FixedPortFlow{{SrcPort: 40000, DstPort: 23, Packets: n}, {SrcPort: 40001, DstPort: 2323, Packets: 100 - n}})
 	}
 	return s
 }
@@ -100,7 +100,7 @@ func TestStoredHistogram(t *testing.T) {
 		t.Fatalf("all sources: %d bins, want %d (%v)", len(all), len(want), err)
 	}
 	study := srcports.NewStudy(obs, 0)
-	if !study.Confined || study.DistinctSrc != 2 || math.Abs(study.ShareCorr-1) > 1e-9 {
+	if !study.Confined || study.DistinctSrc != 2 || math.Abs(float64(study.ShareCorr)-1) > 1e-9 {
 		t.Fatalf("study: confined %v, %d source ports, share correlation %v", study.Confined, study.DistinctSrc, study.ShareCorr)
 	}
 	// Group filters: the /24 holds it, another /24 and an AS do not.

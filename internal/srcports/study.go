@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 )
@@ -63,9 +64,24 @@ type Study struct {
 	// CountCorr and ShareCorr are the Pearson correlations over days of
 	// SrcTop with DstTop and of SrcShare with DstShare (NaN with fewer
 	// than MinCorrDays days or a constant series).
-	CountCorr float64 `json:"count_corr"`
-	ShareCorr float64 `json:"share_corr"`
+	CountCorr Corr `json:"count_corr"`
+	ShareCorr Corr `json:"share_corr"`
 }
+
+// Corr is a correlation coefficient, NaN when there is none (null in
+// JSON).
+type Corr float64
+
+// MarshalJSON writes NaN as null.
+func (c Corr) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(c), 'f', 4, 64), nil
+}
+
+// Valid reports whether c is a coefficient (not NaN).
+func (c Corr) Valid() bool { return !math.IsNaN(float64(c)) }
 
 // TopN is how many ports a study lists of each kind.
 const TopN = 10
@@ -84,7 +100,7 @@ func NewStudy(obs []Obs, k int) Study {
 	if k <= 0 {
 		k = DefaultK
 	}
-	st := Study{K: k, CountCorr: math.NaN(), ShareCorr: math.NaN()}
+	st := Study{K: k, CountCorr: Corr(math.NaN()), ShareCorr: Corr(math.NaN())}
 	srcTot := map[pk]*PortCount{}
 	dstTot := map[pk]*PortCount{}
 	type dayKey struct {
@@ -158,7 +174,7 @@ func NewStudy(obs []Obs, k int) Study {
 		ss, sd = append(ss, d.SrcShare), append(sd, d.DstShare)
 	}
 	if len(st.Days) >= MinCorrDays {
-		st.CountCorr, st.ShareCorr = Pearson(cs, cd), Pearson(ss, sd)
+		st.CountCorr, st.ShareCorr = Corr(Pearson(cs, cd)), Corr(Pearson(ss, sd))
 	}
 	return st
 }
