@@ -114,4 +114,3 @@ func portName(proto uint8, port uint16) string {
 
 // PortName is a port as "23/tcp" or "53/udp".
 func PortName(k PortKey) string { return portName(k.Proto, k.Port) }
-
