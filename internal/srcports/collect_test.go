@@ -232,3 +232,38 @@ func TestCorrJSON(t *testing.T) {
 		t.Fatalf("%s %v", b, err)
 	}
 }
+
+// FuzzCollector feeds packets of any fields and checks the bounds hold.
+func FuzzCollector(f *testing.F) {
+	f.Add([]byte{6, 2, 0, 1, 0, 23, 1, 0})
+	f.Add([]byte{17, 0, 0xff, 0xff, 0, 53, 2, 1, 6, 0x12, 0, 80, 0, 1, 3, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := NewCollector(time.UTC, Options{K: 2, DstPorts: 2, MinPackets: 1, MaxSources: 3})
+		for len(b) >= 8 {
+			p := decode.Packet{Proto: b[0], TCPFlags: b[1], SrcPort: uint16(b[2])<<8 | uint16(b[3]),
+				DstPort: uint16(b[4])<<8 | uint16(b[5]), HasTransport: true,
+				Src: netip.AddrFrom4([4]byte{10, 0, 0, b[6] % 5})}
+			c.Add(day0.Add(time.Duration(b[7])*time.Hour).UnixNano(), &p)
+			b = b[8:]
+		}
+		p := c.Result()
+		if p.Confined+p.Many+p.Few > 3 {
+			t.Fatalf("%d pairs tracked, bound 3", p.Confined+p.Many+p.Few)
+		}
+		per := map[key][2]int{}
+		for _, r := range p.Rows {
+			k := key{r.Day, r.Src}
+			n := per[k]
+			switch r.Kind {
+			case KindSrc:
+				n[0]++
+			case KindDst:
+				n[1]++
+			}
+			per[k] = n
+			if n[0] > 2 || n[1] > 2 {
+				t.Fatalf("%v: %d source and %d destination ports kept, bound 2", k, n[0], n[1])
+			}
+		}
+	})
+}
