@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
-	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/srcports"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -47,7 +46,8 @@ func ingestScan(t *testing.T, s synth.FixedPortScan) string {
 	}
 	f.Close()
 	db := filepath.Join(dir, "h.duckdb")
-	res, err := ingest.Run(context.Background(), ingest.Config{DBPath: db, Sensor: "honey"}, []string{pcap})
+	res, err := ingest.Run(context.Background(), ingest.Config{DBPath: db, Sensor: "honey",
+		Locate: func(netip.Addr) store.Place { return store.Place{Country: "JP", ASN: 64500, Org: "Example"} }}, []string{pcap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestStoredHistogram(t *testing.T) {
 				if kind == srcports.KindDst {
 					port = f.DstPort
 				}
-				want = append(want, srcports.Obs{Day: d, Sensor: "honey", Src: s.Src, Country: geo.Unknown, Kind: kind, Proto: 6,
+				want = append(want, srcports.Obs{Day: d, Sensor: "honey", Src: s.Src, Country: "JP", ASN: 64500, Kind: kind, Proto: 6,
 					Port: port, Packets: uint64(f.Packets)})
 			}
 		}
@@ -112,8 +112,9 @@ func TestStoredHistogram(t *testing.T) {
 		{store.SrcPortQuery{Net: netip.MustParsePrefix("203.0.113.64/26")}, len(want)},
 		{store.SrcPortQuery{Net: netip.MustParsePrefix("198.51.100.0/24")}, 0},
 		{store.SrcPortQuery{ASN: 64999}, 0},
-		{store.SrcPortQuery{Country: geo.Unknown}, len(want)},
-		{store.SrcPortQuery{Country: "JP"}, 0},
+		{store.SrcPortQuery{Country: "jp"}, len(want)},
+		{store.SrcPortQuery{Country: "US"}, 0},
+		{store.SrcPortQuery{ASN: 64500, Country: "JP"}, len(want)},
 		{store.SrcPortQuery{Used: []srcports.PortKey{{Proto: 6, Port: 40001}}}, len(want)},
 		{store.SrcPortQuery{Used: []srcports.PortKey{{Proto: 6, Port: 40002}}}, 0},
 		{store.SrcPortQuery{Exclude: []string{"honey"}}, 0},

@@ -154,13 +154,15 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 		limit = store.MaxSrcPortObs
 	}
 	w, args := srcPortWhere(q)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.day, c.sensor, c.src, coalesce(g.country, ''), coalesce(g.asn, 0),
+	// The places of the selected sources only: sources is large.
+	rows, err := s.db.QueryContext(ctx, `WITH c AS (SELECT * FROM srcport_counts c WHERE`+w+`),
+		g AS (SELECT s.ingest_id, s.day, s.sensor, s.src, any_value(s.country) AS country, any_value(s.asn) AS asn
+			FROM sources s SEMI JOIN (SELECT DISTINCT ingest_id, day, sensor, src FROM c) k
+				ON s.ingest_id = k.ingest_id AND s.day = k.day AND s.sensor = k.sensor AND s.src = k.src
+			GROUP BY ALL)
+		SELECT c.day, c.sensor, c.src, coalesce(g.country, ''), coalesce(g.asn, 0),
 			c.kind, c.proto, c.port, CAST(sum(c.packets) AS UBIGINT)
-		FROM srcport_counts c
-		LEFT JOIN (SELECT ingest_id, day, sensor, src, any_value(country) AS country, any_value(asn) AS asn
-			FROM sources GROUP BY ALL) g
-			ON g.ingest_id = c.ingest_id AND g.day = c.day AND g.sensor = c.sensor AND g.src = c.src
-		WHERE`+w+`
+		FROM c LEFT JOIN g ON g.ingest_id = c.ingest_id AND g.day = c.day AND g.sensor = c.sensor AND g.src = c.src
 		GROUP BY ALL ORDER BY c.day, c.sensor, c.src, c.kind, c.proto, c.port`, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("source ports: %w", err)
