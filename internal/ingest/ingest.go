@@ -200,6 +200,8 @@ type FileResult struct {
 	Cowrie *CowrieResult
 	// Evidence says what was kept of the payloads for rules backfill.
 	Evidence EvidenceResult
+	// SrcPorts says what was kept of the source-port histograms.
+	SrcPorts SrcPortResult
 }
 
 // ErrDamaged is wrapped by Run's error when the store did not read back
@@ -769,7 +771,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	}
 	sensor := SensorOf(res.Sensor, cfg.SensorNets)
 	evPart := finishEvidence(ev, &res)
-	spPart := finishSrcPorts(sp)
+	spPart := finishSrcPorts(sp, &res)
 	if cfg.Status != nil && fi.Size() >= 64<<20 {
 		// Only large files take long enough to write to be worth a line.
 		cfg.Status("writing " + filepath.Base(path) + " to the store")

@@ -15,11 +15,24 @@ func newSrcPorts(cfg *Config, loc *time.Location) *srcports.Collector {
 	return srcports.NewCollector(loc, cfg.SrcPorts)
 }
 
-func finishSrcPorts(c *srcports.Collector) *srcports.Part {
+// SrcPortResult says what a capture's source-port histograms kept
+// (package srcports): of its scan Packets, Dropped were of (day, source)
+// pairs beyond the collector's bound; Confined (day, source) pairs were
+// kept, Many used too many source ports, Few sent too few packets. All
+// zero with Config.NoSrcPorts.
+type SrcPortResult struct {
+	Packets, Dropped    uint64
+	Confined, Many, Few int
+}
+
+// finishSrcPorts ends a capture's collection and accounts it in res.
+func finishSrcPorts(c *srcports.Collector, res *FileResult) *srcports.Part {
 	if c == nil {
 		return nil
 	}
-	return c.Result()
+	p := c.Result()
+	res.SrcPorts = SrcPortResult{Packets: p.Packets, Dropped: p.Dropped, Confined: p.Confined, Many: p.Many, Few: p.Few}
+	return p
 }
 
 // writeSrcPorts appends the capture's source-port histograms to the file's

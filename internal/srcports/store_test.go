@@ -55,6 +55,17 @@ func ingestScan(t *testing.T, s synth.FixedPortScan) string {
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
+		// One confined pair per day; the noise sources sent one packet each.
+		sp := r.SrcPorts
+		total := uint64(s.Noise * len(s.Days))
+		for _, fs := range s.Days {
+			for _, f := range fs {
+				total += uint64(f.Packets)
+			}
+		}
+		if sp.Packets != total || sp.Confined != len(s.Days) || sp.Few != s.Noise*len(s.Days) || sp.Many != 0 || sp.Dropped != 0 {
+			t.Fatalf("ingest kept %+v", sp)
+		}
 	}
 	return db
 }
