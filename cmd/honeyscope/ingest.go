@@ -42,6 +42,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		ruleArgs []string
 		evLen    int
 		noEv     bool
+		noSP     bool
 		geoFlags geoOptions
 		prefixes []netip.Prefix
 	)
@@ -157,7 +158,7 @@ had an error.`,
 				DBPath: g.dbPath(), Sensor: sensor, SensorNets: prefixes, TimeZone: tz,
 				Force: force, RecountArchives: recount, Workers: workers, Locate: loc.place, CountryDB: loc.countryDB,
 				ASNDB: loc.asnDB, Version: version, Log: g.log, PartSources: parts,
-				SkipVerify: noVerify, NoEvidence: noEv,
+				SkipVerify: noVerify, NoEvidence: noEv, NoSrcPorts: noSP,
 			}
 			cfg.Evidence.MaxLen = evLen
 			m, rsID, err := pipelineRules(cmd.Context(), g, ruleArgs, sensor, tz, errw)
@@ -208,6 +209,7 @@ had an error.`,
 	f.StringSliceVar(&ruleArgs, "rules", nil, "classify exploits with these rule files or directories (Suricata syntax, docs/rules.md) and the built-in rules (default: the built-in rules alone)")
 	f.IntVar(&evLen, "evidence-bytes", evidence.DefaultMaxLen, "keep this many bytes of each distinct payload as evidence for rules backfill (docs/rules.md)")
 	f.BoolVar(&noEv, "no-evidence", false, "keep no evidence (payloads) for rules backfill")
+	f.BoolVar(&noSP, "no-srcports", false, "keep no source-port histograms for honeyscope srcports")
 	f.IntVar(&parts, "part-sources", 0, "write a file in parts of this many source-days per shard (default 1M; bounds memory)")
 	f.MarkHidden("part-sources")
 	geoFlags.register(f)

@@ -149,6 +149,7 @@ from the NRO (CC BY 4.0); ` + "`honeyscope version --notice`" + ` prints the att
 	root.AddCommand(newIngestCmd(g), newStatsCmd(g), newSynthCmd(g), newDemoCmd(g), newVersionCmd(g), newGeoCmd(g), newSpikesCmd(g), newReportCmd(g), newDocsCmd(g), newServeCmd(g), newSessionsCmd(g), newSamplesCmd(g), newCoverageCmd(g), newRulesCmd(g))
 	root.AddCommand(newSandboxCmd(g))
 	root.AddCommand(newInfraCmd(g))
+	root.AddCommand(newSrcPortsCmd(g))
 	wrapRunE(root, g.explainStorePath)
 	return root
 }

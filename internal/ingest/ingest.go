@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/ruleset"
+	"github.com/honeyscope/honeyscope/internal/srcports"
 	"hash"
 	"io"
 	"log/slog"
@@ -110,6 +111,10 @@ type Config struct {
 	// NoEvidence keeps none.
 	Evidence   evidence.Options
 	NoEvidence bool
+	// SrcPorts bounds the source-port histograms kept of each capture
+	// (package srcports); NoSrcPorts keeps none.
+	SrcPorts   srcports.Options
+	NoSrcPorts bool
 
 	commands classify.ExploitMatcher // Cowrie logs' matcher (see Exploits)
 }
@@ -195,6 +200,8 @@ type FileResult struct {
 	Cowrie *CowrieResult
 	// Evidence says what was kept of the payloads for rules backfill.
 	Evidence EvidenceResult
+	// SrcPorts says what was kept of the source-port histograms.
+	SrcPorts SrcPortResult
 }
 
 // ErrDamaged is wrapped by Run's error when the store did not read back
@@ -606,6 +613,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	)
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
 	ev := newEvidence(cfg, loc)
+	sp := newSrcPorts(cfg, loc)
 	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut bool) {
 		if n, c := a.Size(); n > 0 && cut || n >= cfg.PartSources || c >= cfg.PartCells {
 			part := a.Flush()
@@ -691,6 +699,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			if ev != nil {
 				ev.Add(ts, p)
 			}
+			if sp != nil {
+				sp.Add(ts, p)
+			}
 			if counted == 0 || ts < first {
 				first = ts
 			}
@@ -760,6 +771,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	}
 	sensor := SensorOf(res.Sensor, cfg.SensorNets)
 	evPart := finishEvidence(ev, &res)
+	spPart := finishSrcPorts(sp, &res)
 	if cfg.Status != nil && fi.Size() >= 64<<20 {
 		// Only large files take long enough to write to be worth a line.
 		cfg.Status("writing " + filepath.Base(path) + " to the store")
@@ -775,7 +787,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		in.Duration = time.Since(start)
 		cerr = com.commit(ctx, &store.Batch{
 			Ingest: in, Replace: cfg.Force, Result: r, Places: places,
-			Pattern: sink.pattern, Sensor: sensor, Evidence: evPart,
+			Pattern: sink.pattern, Sensor: sensor, Evidence: evPart, SrcPorts: spPart,
 		})
 	case sink.err != nil && sink.tx == nil:
 		// An earlier part could not be written (the store could not be
@@ -785,6 +797,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	default:
 		sink.write(ctx, r)
 		sink.writeEvidence(ctx, evPart)
+		sink.writeSrcPorts(ctx, spPart)
 		in.Duration = time.Since(start)
 		cerr = sink.finish(ctx, in, cfg.Force, sensor)
 	}

@@ -74,6 +74,7 @@ var ErrNoData = period.ErrNoData
 // document being laid out.
 type builder struct {
 	ctx  context.Context
+	st   store.Store
 	src  *period.Source
 	v    *period.View
 	opt  Options
@@ -122,7 +123,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Result, error) {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	src := period.New(st, st.Location(), opt.Sensors)
-	b := &builder{ctx: ctx, src: src, opt: opt, lang: opt.Lang, ja: opt.Lang == analysis.LangJapanese, mark: time.Now()}
+	b := &builder{ctx: ctx, st: st, src: src, opt: opt, lang: opt.Lang, ja: opt.Lang == analysis.LangJapanese, mark: time.Now()}
 	if err := b.load(); err != nil {
 		return nil, err
 	}
@@ -215,6 +216,7 @@ func (b *builder) compose() {
 		}
 	}
 	b.fixedPortSection()
+	b.srcPortSection()
 	b.step("class sections")
 	if len(b.v.Sensors) >= 2 {
 		b.compareSection()

@@ -135,6 +135,14 @@ func CommitBatch(ctx context.Context, b *Batch, begin func(context.Context) (Tx,
 			}
 		}
 	}
+	if b.SrcPorts != nil {
+		if st, ok := tx.(SrcPortTx); ok {
+			if err := st.AppendSrcPorts(ctx, b.SrcPorts, b.Ingest.Sensor); err != nil {
+				tx.Abort()
+				return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+			}
+		}
+	}
 	if err := tx.Finish(ctx, b.Ingest, b.Replace, b.Sensor); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			return 0, err

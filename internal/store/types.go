@@ -11,6 +11,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/srcports"
 )
 
 // Ingest describes one capture file's ingest, as recorded in the ingest log.
@@ -84,6 +85,9 @@ type Batch struct {
 	// Evidence is the capture's evidence, written when the store's Tx is
 	// an EvidenceTx (nil: none).
 	Evidence *evidence.Part
+	// SrcPorts is the capture's confined-source-port histograms, written
+	// when the store's Tx is a SrcPortTx (nil: none).
+	SrcPorts *srcports.Part
 }
 
 // ErrDuplicate is returned by Commit when the same content was already ingested.

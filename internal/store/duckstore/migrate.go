@@ -51,6 +51,7 @@ var migrations = []migration{
 	})},
 	{12, "sandbox runs and their indicators", execAll(sandboxSchema)},
 	{13, "DNS resolutions of names", execAll(infraSchema)},
+	{14, "source-port histograms of confined sources", execAll(srcPortSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

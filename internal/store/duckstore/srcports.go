@@ -1,0 +1,214 @@
+package duckstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/srcports"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// srcPortSchema is the migration of the source-port study: the histogram
+// bins of each confined source per ingest and day (srcport_counts; kind 0
+// source port, 1 destination port, 2 the destination ports beyond those
+// kept), and what each ingest's collection kept and left out
+// (srcport_ingests).
+var srcPortSchema = []string{
+	`CREATE TABLE IF NOT EXISTS srcport_counts (
+		ingest_id INTEGER, day DATE, sensor VARCHAR, src VARCHAR, kind UTINYINT, proto UTINYINT,
+		port USMALLINT, packets UBIGINT)`,
+	`CREATE TABLE IF NOT EXISTS srcport_ingests (
+		ingest_id INTEGER, sensor VARCHAR, k USMALLINT, packets UBIGINT, dropped UBIGINT,
+		confined INTEGER, many INTEGER, few INTEGER)`,
+}
+
+func init() {
+	// The rows carry the ingest id: they go with the ingest when it is
+	// replaced, as the evidence does.
+	evidenceTables = append(evidenceTables, "srcport_counts", "srcport_ingests")
+}
+
+var (
+	_ store.SrcPortTx    = (*Tx)(nil)
+	_ store.SrcPortStore = (*Store)(nil)
+)
+
+// AppendSrcPorts implements store.SrcPortTx.
+func (t *Tx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string) error {
+	if p == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return errors.New("transaction already finished")
+	}
+	return t.raw(ctx, func(conn *duckdb.Conn) error {
+		if err := execConn(ctx, conn, `INSERT INTO srcport_ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.id, sensor, uint16(p.K), p.Packets, p.Dropped, int32(p.Confined), int32(p.Many), int32(p.Few)); err != nil {
+			return fmt.Errorf("source ports: %w", err)
+		}
+		var last netip.Addr
+		var text string
+		if err := appendRows(conn, "srcport_counts", len(p.Rows), func(i int) []driver.Value {
+			r := &p.Rows[i]
+			if r.Src != last || text == "" {
+				last, text = r.Src, r.Src.String()
+			}
+			return []driver.Value{t.id, r.Day.Time(), sensor, text, r.Kind, r.Proto, r.Port, r.Packets}
+		}); err != nil {
+			return fmt.Errorf("source ports: %w", err)
+		}
+		return nil
+	})
+}
+
+// srcPortWhere is the condition on srcport_counts c of q (without Net,
+// filtered in Go, but with a text prefix for octet-aligned IPv4 prefixes).
+func srcPortWhere(q store.SrcPortQuery) (string, []any) {
+	w := []string{"true"}
+	var args []any
+	if q.From != 0 {
+		w = append(w, "c.day >= ?")
+		args = append(args, q.From.Time())
+	}
+	if q.To != 0 {
+		w = append(w, "c.day <= ?")
+		args = append(args, q.To.Time())
+	}
+	in := func(col string, vs []string, not bool) {
+		if len(vs) == 0 {
+			return
+		}
+		op := " IN ("
+		if not {
+			op = " NOT IN ("
+		}
+		w = append(w, col+op+strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ")+")")
+		for _, v := range vs {
+			args = append(args, v)
+		}
+	}
+	in("c.sensor", q.Sensors, false)
+	in("c.sensor", q.Exclude, true)
+	if q.Run != 0 {
+		w = append(w, `c.ingest_id IN (SELECT i.id FROM ingests i JOIN sandbox_runs r ON r.id = ? AND i.sensor = r.sensor
+			WHERE i.first_ts >= r.started - INTERVAL 1 MINUTE
+			AND i.last_ts <= r.started + to_milliseconds(r.duration_ms + 60000))`)
+		args = append(args, q.Run)
+	}
+	if q.Src.IsValid() {
+		w = append(w, "c.src = ?")
+		args = append(args, q.Src.Unmap().String())
+	}
+	if q.Net.IsValid() && q.Net.Addr().Is4() && q.Net.Bits()%8 == 0 && q.Net.Bits() > 0 {
+		b := q.Net.Masked().Addr().As4()
+		var parts []string
+		for i := 0; i < q.Net.Bits()/8; i++ {
+			parts = append(parts, strconv.Itoa(int(b[i])))
+		}
+		pre := strings.Join(parts, ".")
+		if len(parts) < 4 {
+			pre += "."
+		}
+		w = append(w, "starts_with(c.src, ?)")
+		args = append(args, pre)
+	}
+	if q.ASN != 0 || q.Country != "" {
+		cond := []string{"s.ingest_id = c.ingest_id", "s.day = c.day", "s.sensor = c.sensor", "s.src = c.src"}
+		if q.ASN != 0 {
+			cond = append(cond, "s.asn = ?")
+			args = append(args, q.ASN)
+		}
+		if q.Country != "" {
+			cond = append(cond, "s.country = ?")
+			args = append(args, strings.ToUpper(q.Country))
+		}
+		w = append(w, "EXISTS (SELECT 1 FROM sources s WHERE "+strings.Join(cond, " AND ")+")")
+	}
+	if len(q.Used) > 0 {
+		var or []string
+		for _, k := range q.Used {
+			or = append(or, "(u.proto = ? AND u.port = ?)")
+			args = append(args, k.Proto, k.Port)
+		}
+		w = append(w, `EXISTS (SELECT 1 FROM srcport_counts u WHERE u.ingest_id = c.ingest_id AND u.day = c.day
+			AND u.sensor = c.sensor AND u.src = c.src AND u.kind = 0 AND (`+strings.Join(or, " OR ")+`))`)
+	}
+	return " " + strings.Join(w, " AND "), args
+}
+
+// SrcPortObs implements store.SrcPortStore.
+func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcports.Obs, bool, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > store.MaxSrcPortObs {
+		limit = store.MaxSrcPortObs
+	}
+	w, args := srcPortWhere(q)
+	// The places of the selected sources only: sources is large.
+	rows, err := s.db.QueryContext(ctx, `WITH c AS (SELECT * FROM srcport_counts c WHERE`+w+`),
+		g AS (SELECT s.ingest_id, s.day, s.sensor, s.src, any_value(s.country) AS country, any_value(s.asn) AS asn
+			FROM sources s SEMI JOIN (SELECT DISTINCT ingest_id, day, sensor, src FROM c) k
+				ON s.ingest_id = k.ingest_id AND s.day = k.day AND s.sensor = k.sensor AND s.src = k.src
+			GROUP BY ALL)
+		SELECT c.day, c.sensor, c.src, coalesce(g.country, ''), coalesce(g.asn, 0),
+			c.kind, c.proto, c.port, CAST(sum(c.packets) AS UBIGINT)
+		FROM c LEFT JOIN g ON g.ingest_id = c.ingest_id AND g.day = c.day AND g.sensor = c.sensor AND g.src = c.src
+		GROUP BY ALL ORDER BY c.day, c.sensor, c.src, c.kind, c.proto, c.port`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("source ports: %w", err)
+	}
+	defer rows.Close()
+	var out []srcports.Obs
+	for rows.Next() {
+		var o srcports.Obs
+		var day time.Time
+		var src string
+		if err := rows.Scan(&day, &o.Sensor, &src, &o.Country, &o.ASN, &o.Kind, &o.Proto, &o.Port, &o.Packets); err != nil {
+			return nil, false, fmt.Errorf("source ports: %w", err)
+		}
+		a, err := netip.ParseAddr(src)
+		if err != nil {
+			continue
+		}
+		if q.Net.IsValid() && !q.Net.Contains(a) {
+			continue
+		}
+		if len(out) == limit {
+			return out, true, nil
+		}
+		o.Day, o.Src = civil.Of(day), a
+		out = append(out, o)
+	}
+	return out, false, rows.Err()
+}
+
+// SrcPortDays implements store.SrcPortStore.
+func (s *Store) SrcPortDays(ctx context.Context, from, to civil.Day, sensors []string) (map[civil.Day]int, error) {
+	w, args := srcPortWhere(store.SrcPortQuery{From: from, To: to, Sensors: sensors})
+	rows, err := s.db.QueryContext(ctx, `SELECT day, count(*) FROM (SELECT DISTINCT c.day, c.sensor, c.src
+		FROM srcport_counts c WHERE`+w+`) GROUP BY day`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("source ports: %w", err)
+	}
+	defer rows.Close()
+	out := map[civil.Day]int{}
+	for rows.Next() {
+		var day time.Time
+		var n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, fmt.Errorf("source ports: %w", err)
+		}
+		out[civil.Of(day)] = int(n)
+	}
+	return out, rows.Err()
+}
