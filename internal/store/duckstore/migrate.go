@@ -43,6 +43,7 @@ var migrations = []migration{
 	})},
 	{7, "rule sets", execAll(ruleSetSchema)},
 	{8, "fetched URLs", execAll(fetchSchema)},
+	{9, "transport batch ids of ingests", execAll(ingestBatchSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
