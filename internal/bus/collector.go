@@ -197,7 +197,9 @@ func (c *Collector) handle(ctx context.Context, m jetstream.Msg) error {
 	var crash errCrash
 	switch {
 	case err == nil:
-		c.Committed.Add(1)
+		if kind != KindSamples {
+			c.Committed.Add(1)
+		}
 	case errors.Is(err, store.ErrDuplicate):
 		c.Duplicates.Add(1)
 	case errors.As(err, &crash):
