@@ -371,7 +371,9 @@ func newSensor(t *testing.T, h *hub, name string) *sensor {
 	return &sensor{leaf: leaf, proxy: p, nc: nc, pub: pub}
 }
 
-func (s *sensor) open(ctx context.Context, tz string) (store.Store, error) { return noClose{s.pub}, nil }
+func (s *sensor) open(ctx context.Context, tz string) (store.Store, error) {
+	return noClose{s.pub}, nil
+}
 
 // collect runs collectors into st until the hub's stream holds nothing
 // unacknowledged and every expected batch arrived; hooks are the
