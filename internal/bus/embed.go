@@ -356,6 +356,9 @@ func StartHubServer(cfg HubServerConfig) (*server.Server, error) {
 	}
 	opts.LeafNode.Host, opts.LeafNode.Port = cfg.Host, cfg.LeafPort
 	opts.LeafNode.Username, opts.LeafNode.Password = cfg.User, cfg.Password
+	// Sensors link to the address they are given (a proxy, a NAT): the
+	// hub does not hand them its own.
+	opts.LeafNode.NoAdvertise = true
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
@@ -366,4 +369,69 @@ func StartHubServer(cfg HubServerConfig) (*server.Server, error) {
 		return nil, errors.New("hub: the embedded server did not start")
 	}
 	return srv, nil
+}
+
+// Drain waits until the hub (in hubDomain, "" for DefaultHubDomain) has
+// sourced everything the sensor's stream holds: the hub's source of it
+// reports no lag and has seen its last message. When ctx ends first it
+// returns how many messages the sensor still holds and ctx's error.
+func (l *Leaf) Drain(ctx context.Context, hubDomain string) (uint64, error) {
+	if hubDomain == "" {
+		hubDomain = DefaultHubDomain
+	}
+	nc, err := l.Connect()
+	if err != nil {
+		return 0, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return 0, err
+	}
+	hjs, err := jetstream.NewWithDomain(nc, hubDomain)
+	if err != nil {
+		return 0, err
+	}
+	dom := l.Domain()
+	for {
+		var held uint64
+		if s, err := js.Stream(ctx, LeafStream); err == nil {
+			if info, err := s.Info(ctx); err == nil {
+				held = info.State.Msgs
+				if held == 0 {
+					return 0, nil
+				}
+				if l.sourcedUpTo(ctx, hjs, dom, info.State.LastTime) {
+					return 0, nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return held, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// sourcedUpTo reports whether the hub's source of this sensor has no lag
+// and was active after last (the sensor's last message).
+func (l *Leaf) sourcedUpTo(ctx context.Context, hjs jetstream.JetStream, dom string, last time.Time) bool {
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, err := hjs.Stream(hctx, HubStream)
+	if err != nil {
+		return false
+	}
+	info, err := s.Info(hctx)
+	if err != nil {
+		return false
+	}
+	for _, src := range info.Sources {
+		if src.Name != LeafStream || src.External == nil || src.External.APIPrefix != "$JS."+dom+".API" {
+			continue
+		}
+		return src.Lag == 0 && src.Active >= 0 && time.Since(last) > src.Active
+	}
+	return false
 }

@@ -36,6 +36,9 @@ type PublisherConfig struct {
 	// TimeZone is the zone the sensor computes days in (default UTC); a
 	// collector refuses batches of another zone than its store's.
 	TimeZone string
+	// Zone, when set, names the zone at each publish instead (a Tee's
+	// local store's, known once it is open).
+	Zone func() string
 	// PartBytes is the size parts aim at (default DefaultPartBytes).
 	PartBytes int
 	// Retry is how long a publish is retried before the write fails
@@ -203,6 +206,14 @@ func (p *Publisher) Path() string { return "nats:" + Subject(p.cfg.Sensor, "*") 
 // TimeZone is the zone the sensor's days are in.
 func (p *Publisher) TimeZone() string { return p.loc.String() }
 
+// zone names the zone of the days being published.
+func (p *Publisher) zone() string {
+	if p.cfg.Zone != nil {
+		return p.cfg.Zone()
+	}
+	return p.loc.String()
+}
+
 // Location is the zone the sensor's days are in.
 func (p *Publisher) Location() *time.Location { return p.loc }
 
@@ -275,7 +286,7 @@ func (t *pubTx) Finish(ctx context.Context, in store.Ingest, replace bool, senso
 		return err
 	}
 	m := commitMsg(Subject(t.p.cfg.Sensor, KindIngest), t.batch, t.parts, body)
-	m.Header.Set(HdrTimeZone, t.p.loc.String())
+	m.Header.Set(HdrTimeZone, t.p.zone())
 	return t.p.publish(ctx, m)
 }
 
@@ -322,7 +333,7 @@ func (p *Publisher) CommitSessions(ctx context.Context, b store.SessionBatch) er
 	if b.ID == "" {
 		return errors.New("publish sessions: a batch id is required")
 	}
-	w := sessionWire{ID: b.ID, TimeZone: p.loc.String(), Sessions: make([]session.Session, len(b.Sessions))}
+	w := sessionWire{ID: b.ID, TimeZone: p.zone(), Sessions: make([]session.Session, len(b.Sessions))}
 	for i, s := range b.Sessions {
 		if len(s.Files) > 0 {
 			files := make([]session.File, len(s.Files))
