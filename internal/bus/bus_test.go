@@ -559,3 +559,9 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 	collect(t, h, st, batchCount(inputs), nil, nil, nil)
 	compare(t, want, summarize(t, st))
 }
+
+func fmtInt(n int) string { return fmt.Sprint(n) }
+
+func openDuckE(path string) (*duckstore.Store, error) {
+	return duckstore.Open(context.Background(), path, duckstore.Options{TimeZone: "UTC"})
+}

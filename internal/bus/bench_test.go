@@ -1,0 +1,138 @@
+package bus
+
+import (
+	"context"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/synth"
+)
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkTransport ingests one synthesized 1 M-packet capture twice in
+// the same run: into a local DuckDB store (publishing off) and published
+// through a sensor's leaf server (publishing on), then collected from the
+// hub into DuckDB. It reports the sensor's CPU per packet both ways and
+// the messages and bytes per second through NATS.
+//
+//	go test -run '^$' -bench Transport -benchtime 1x ./internal/bus
+func BenchmarkTransport(b *testing.B) {
+	const packets = 1_000_000
+	dir := b.TempDir()
+	capPath := filepath.Join(dir, "bench-20260501.pcap")
+	truth, err := synth.WriteFile(capPath, synth.Config{Packets: packets, Days: 7, Seed: 1, Pool: geoPool{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nets, _ := ingest.ParseNets([]string{truth.SensorNet, truth.SensorNet6})
+	ctx := context.Background()
+	run := func(open func(context.Context, string) (store.Store, error)) (wall, cpu time.Duration) {
+		c0, t0 := cpuTime(), time.Now()
+		res, err := ingest.Run(ctx, ingest.Config{DBPath: filepath.Join(dir, "x.duckdb"), Sensor: "bench", TimeZone: "UTC",
+			Locate: locate, SensorNets: nets, Open: open, SkipVerify: true}, []string{capPath})
+		if err != nil || res[0].Err != nil || !res[0].Committed {
+			b.Fatalf("ingest: %v %+v", err, res)
+		}
+		return time.Since(t0), cpuTime() - c0
+	}
+	h := &hub{t: &testing.T{}, dir: b.TempDir(), port: freePortB(b), leafPort: freePortB(b)}
+	srv, err := StartHubServer(HubServerConfig{Port: h.port, LeafPort: h.leafPort, StoreDir: h.dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := Connect(h.url(), Auth{}, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if err := EnsureHub(ctx, js, HubConfig{}); err != nil {
+		b.Fatal(err)
+	}
+	leaf, err := StartLeaf(ctx, LeafConfig{Sensor: "bench", StoreDir: b.TempDir(), Hub: "nats-leaf://" + h.leafAddr()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	if err := leaf.Register(ctx, ""); err != nil {
+		b.Fatal(err)
+	}
+	lnc, _ := leaf.Connect()
+	defer lnc.Close()
+	pub, err := NewPublisher(lnc, PublisherConfig{Sensor: "bench", TimeZone: "UTC"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		local := openDuckB(b, filepath.Join(b.TempDir(), "local.duckdb"))
+		offWall, offCPU := run(func(context.Context, string) (store.Store, error) { return noClose{local}, nil })
+		local.Close()
+		m0, by0 := pub.Messages.Load(), pub.Bytes.Load()
+		onWall, onCPU := run(func(context.Context, string) (store.Store, error) { return noClose{pub}, nil })
+		msgs, bytes := pub.Messages.Load()-m0, pub.Bytes.Load()-by0
+		// Hub and collector: sourced and committed.
+		t0 := time.Now()
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		if _, err := leaf.Drain(dctx, ""); err != nil {
+			b.Fatal(err)
+		}
+		sourced := time.Since(t0)
+		st := openDuckB(b, filepath.Join(b.TempDir(), "collected.duckdb"))
+		col, err := NewCollector(dctx, js, st, CollectorConfig{Durable: "bench" + time.Now().Format("150405.000000")[7:]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(dctx)
+		done := make(chan error, 1)
+		t1 := time.Now()
+		go func() { done <- col.Run(rctx) }()
+		for col.Committed.Load()+col.Duplicates.Load() < uint64(i+1) && dctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		collected := time.Since(t1)
+		stop()
+		<-done
+		cancel()
+		st.Close()
+		b.ReportMetric(float64(offCPU.Nanoseconds())/packets, "off-cpu-ns/pkt")
+		b.ReportMetric(float64(onCPU.Nanoseconds())/packets, "on-cpu-ns/pkt")
+		b.ReportMetric(offWall.Seconds(), "off-wall-s")
+		b.ReportMetric(onWall.Seconds(), "on-wall-s")
+		b.ReportMetric(float64(msgs), "msgs")
+		b.ReportMetric(float64(bytes)/1e6, "MB")
+		b.ReportMetric(float64(msgs)/onWall.Seconds(), "pub-msgs/s")
+		b.ReportMetric(float64(bytes)/1e6/onWall.Seconds(), "pub-MB/s")
+		b.ReportMetric(sourced.Seconds(), "drain-s")
+		b.ReportMetric(collected.Seconds(), "collect-s")
+	}
+}
+
+func freePortB(b *testing.B) int {
+	t := &testing.T{}
+	return freePort(t)
+}
+
+func (h *hub) leafAddr() string { return "127.0.0.1:" + itoa(h.leafPort) }
+
+func itoa(n int) string { return fmtInt(n) }
+
+func openDuckB(b *testing.B, path string) store.Store {
+	st, err := openDuckE(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
