@@ -80,6 +80,9 @@ func BenchmarkTransport(b *testing.B) {
 		local := openDuckB(b, filepath.Join(b.TempDir(), "local.duckdb"))
 		offWall, offCPU := run(func(context.Context, string) (store.Store, error) { return noClose{local}, nil })
 		local.Close()
+		teeStore := openDuckB(b, filepath.Join(b.TempDir(), "tee.duckdb"))
+		teeWall, teeCPU := run(func(context.Context, string) (store.Store, error) { return noClose{&Tee{Store: teeStore, Pub: pub}}, nil })
+		teeStore.Close()
 		m0, by0 := pub.Messages.Load(), pub.Bytes.Load()
 		onWall, onCPU := run(func(context.Context, string) (store.Store, error) { return noClose{pub}, nil })
 		msgs, bytes := pub.Messages.Load()-m0, pub.Bytes.Load()-by0
@@ -99,7 +102,7 @@ func BenchmarkTransport(b *testing.B) {
 		done := make(chan error, 1)
 		t1 := time.Now()
 		go func() { done <- col.Run(rctx) }()
-		for col.Committed.Load()+col.Duplicates.Load() < uint64(i+1) && dctx.Err() == nil {
+		for col.Committed.Load()+col.Duplicates.Load() < uint64(2*(i+1)) && dctx.Err() == nil {
 			time.Sleep(10 * time.Millisecond)
 		}
 		collected := time.Since(t1)
@@ -109,6 +112,8 @@ func BenchmarkTransport(b *testing.B) {
 		st.Close()
 		b.ReportMetric(float64(offCPU.Nanoseconds())/packets, "off-cpu-ns/pkt")
 		b.ReportMetric(float64(onCPU.Nanoseconds())/packets, "on-cpu-ns/pkt")
+		b.ReportMetric(float64(teeCPU.Nanoseconds())/packets, "tee-cpu-ns/pkt")
+		b.ReportMetric(teeWall.Seconds(), "tee-wall-s")
 		b.ReportMetric(offWall.Seconds(), "off-wall-s")
 		b.ReportMetric(onWall.Seconds(), "on-wall-s")
 		b.ReportMetric(float64(msgs), "msgs")
@@ -135,4 +140,45 @@ func openDuckB(b *testing.B, path string) store.Store {
 		b.Fatal(err)
 	}
 	return st
+}
+
+// BenchmarkPublishParts publishes parts of the publisher's default size
+// to a sensor's leaf server, waiting for each batch of 16 to be stored:
+// the transport's own throughput, without counting packets.
+func BenchmarkPublishParts(b *testing.B) {
+	ctx := context.Background()
+	leaf, err := StartLeaf(ctx, LeafConfig{Sensor: "bench", StoreDir: b.TempDir(), MaxBytes: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	nc, _ := leaf.Connect()
+	defer nc.Close()
+	pub, err := NewPublisher(nc, PublisherConfig{Sensor: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	part := make([]byte, DefaultPartBytes)
+	for i := range part {
+		part[i] = byte(i * 7)
+	}
+	b.SetBytes(int64(len(part)))
+	b.ResetTimer()
+	var fs []jetstream.PubAckFuture
+	for i := 0; i < b.N; i++ {
+		f, err := pub.publishAsync(partMsg(partSubject("bench", "x"), "bench/x", i, part))
+		if err != nil {
+			b.Fatal(err)
+		}
+		fs = append(fs, f)
+		if len(fs) == 16 {
+			if err := pub.wait(ctx, fs); err != nil {
+				b.Fatal(err)
+			}
+			fs = fs[:0]
+		}
+	}
+	if err := pub.wait(ctx, fs); err != nil {
+		b.Fatal(err)
+	}
 }
