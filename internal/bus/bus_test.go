@@ -565,3 +565,55 @@ func fmtInt(n int) string { return fmt.Sprint(n) }
 func openDuckE(path string) (*duckstore.Store, error) {
 	return duckstore.Open(context.Background(), path, duckstore.Options{TimeZone: "UTC"})
 }
+
+// Two collectors share the consumer, and the hub restarts while they
+// run: every count is exact.
+func TestTwoCollectorsHubRestart(t *testing.T) {
+	inputs := makeInputs(t)
+	want := summarize(t, direct(t, inputs))
+	h := newHub(t)
+	for _, in := range inputs {
+		s := newSensor(t, h, in.name)
+		feed(t, in, s.open)
+	}
+	st := openDuck(t, filepath.Join(t.TempDir(), "collected.duckdb"))
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var cs []*Collector
+	var wg sync.WaitGroup
+	rctx, stop := context.WithCancel(ctx)
+	for i := 0; i < 2; i++ {
+		nc := h.connect()
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		c, err := NewCollector(ctx, js, st, CollectorConfig{AckWait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Run(rctx) }()
+	}
+	h.stop()
+	h.start()
+	total := func() uint64 {
+		var n uint64
+		for _, c := range cs {
+			n += c.Committed.Load() + c.Duplicates.Load()
+		}
+		return n
+	}
+	for ctx.Err() == nil {
+		if n, err := cs[0].Pending(ctx); err == nil && n == 0 && total() >= uint64(batchCount(inputs)) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	wg.Wait()
+	if ctx.Err() != nil {
+		t.Fatal("collectors did not finish")
+	}
+	compare(t, want, summarize(t, st))
+}
