@@ -81,7 +81,9 @@ func BenchmarkTransport(b *testing.B) {
 		offWall, offCPU := run(func(context.Context, string) (store.Store, error) { return noClose{local}, nil })
 		local.Close()
 		teeStore := openDuckB(b, filepath.Join(b.TempDir(), "tee.duckdb"))
-		teeWall, teeCPU := run(func(context.Context, string) (store.Store, error) { return noClose{&Tee{Store: teeStore, Pub: pub}}, nil })
+		teeWall, teeCPU := run(func(context.Context, string) (store.Store, error) {
+			return noClose{&Tee{Store: teeStore, Pub: pub}}, nil
+		})
 		teeStore.Close()
 		m0, by0 := pub.Messages.Load(), pub.Bytes.Load()
 		onWall, onCPU := run(func(context.Context, string) (store.Store, error) { return noClose{pub}, nil })
