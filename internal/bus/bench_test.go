@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -46,7 +47,7 @@ func BenchmarkTransport(b *testing.B) {
 		}
 		return time.Since(t0), cpuTime() - c0
 	}
-	h := &hub{t: &testing.T{}, dir: b.TempDir(), port: freePortB(b), leafPort: freePortB(b)}
+	h := &hub{t: b, dir: b.TempDir(), port: freePort(b), leafPort: freePort(b)}
 	srv, err := StartHubServer(HubServerConfig{Port: h.port, LeafPort: h.leafPort, StoreDir: h.dir})
 	if err != nil {
 		b.Fatal(err)
@@ -127,22 +128,9 @@ func BenchmarkTransport(b *testing.B) {
 	}
 }
 
-func freePortB(b *testing.B) int {
-	t := &testing.T{}
-	return freePort(t)
-}
+func (h *hub) leafAddr() string { return fmt.Sprintf("127.0.0.1:%d", h.leafPort) }
 
-func (h *hub) leafAddr() string { return "127.0.0.1:" + itoa(h.leafPort) }
-
-func itoa(n int) string { return fmtInt(n) }
-
-func openDuckB(b *testing.B, path string) store.Store {
-	st, err := openDuckE(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return st
-}
+func openDuckB(b *testing.B, path string) store.Store { return openDuckTZ(b, path, "UTC") }
 
 // BenchmarkPublishParts publishes parts of the publisher's default size
 // to a sensor's leaf server, waiting for each batch of 16 to be stored:

@@ -120,9 +120,13 @@ func feed(t *testing.T, in sensorInput, open func(ctx context.Context, tz string
 	}
 }
 
-func openDuck(t *testing.T, path string) *duckstore.Store {
+func openDuck(t testing.TB, path string) *duckstore.Store {
+	return openDuckTZ(t, path, testTZ)
+}
+
+func openDuckTZ(t testing.TB, path, tz string) *duckstore.Store {
 	t.Helper()
-	st, err := duckstore.Open(context.Background(), path, duckstore.Options{TimeZone: testTZ})
+	st, err := duckstore.Open(context.Background(), path, duckstore.Options{TimeZone: tz})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +221,7 @@ func first(rows []store.StatsRow) any {
 }
 
 // freePort returns a loopback port nobody listens on.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -229,7 +233,7 @@ func freePort(t *testing.T) int {
 
 // hub is a hub server the test can stop and start again on its ports.
 type hub struct {
-	t              *testing.T
+	t              testing.TB
 	dir            string
 	port, leafPort int
 	srv            *server.Server
@@ -558,12 +562,6 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 	defer st.Close()
 	collect(t, h, st, batchCount(inputs), nil, nil, nil)
 	compare(t, want, summarize(t, st))
-}
-
-func fmtInt(n int) string { return fmt.Sprint(n) }
-
-func openDuckE(path string) (*duckstore.Store, error) {
-	return duckstore.Open(context.Background(), path, duckstore.Options{TimeZone: "UTC"})
 }
 
 // Two collectors share the consumer, and the hub restarts while they
