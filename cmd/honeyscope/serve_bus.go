@@ -43,6 +43,10 @@ func (o *busOptions) serveBus(ctx context.Context, r *daemon.Reporter, local sto
 			closeBus()
 			return nil, nil, nil, err
 		}
+		if err := bus.CheckSecure(o.collect, a); err != nil {
+			closeBus()
+			return nil, nil, nil, fmt.Errorf("--collect: %w", err)
+		}
 		if sampleDir == "" {
 			sampleDir = filepath.Join(filepath.Dir(dbPath), "samples")
 		}
