@@ -383,7 +383,7 @@ func (s *sensor) open(ctx context.Context, tz string) (store.Store, error) {
 // unacknowledged and every expected batch arrived; hooks are the
 // collectors' test hooks, a new collector taking over when one
 // abandons a batch.
-func collect(t *testing.T, h *hub, st store.Store, batches int, samples *sampleSet, before, after func(string) error) *Collector {
+func collect(t *testing.T, h *hub, st store.Store, batches int, samples *sampleSet, before, after func(string) error) (last *Collector, handled uint64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -425,7 +425,7 @@ func collect(t *testing.T, h *hub, st store.Store, batches int, samples *sampleS
 				if c.Refused.Load() != 0 {
 					t.Fatalf("%d messages refused", c.Refused.Load())
 				}
-				return c
+				return c, applied + c.Committed.Load() + c.Duplicates.Load()
 			}
 		}
 		stop()
@@ -488,7 +488,7 @@ func TestTwoSensorsEqualDirect(t *testing.T) {
 	st := openDuck(t, filepath.Join(t.TempDir(), "collected.duckdb"))
 	defer st.Close()
 	var got sampleSet
-	c := collect(t, h, st, batchCount(inputs), &got, nil, nil)
+	c, _ := collect(t, h, st, batchCount(inputs), &got, nil, nil)
 	compare(t, want, summarize(t, st))
 	if c.Duplicates.Load() != 0 {
 		t.Errorf("%d duplicates without a fault", c.Duplicates.Load())
@@ -514,33 +514,36 @@ func TestCollectorCrashes(t *testing.T) {
 	st := openDuck(t, filepath.Join(t.TempDir(), "collected.duckdb"))
 	defer st.Close()
 	var mu sync.Mutex
-	seen := map[string]int{}
-	crashes := 0
-	// The first delivery of every third batch dies after its commit, of
-	// every third + 1 before it.
+	order := map[string]int{} // batch → when it was first seen
+	calls := map[string]int{} // batch and phase → calls
+	crashes := map[int]int{}
+	// The first delivery of every third batch dies after its commit
+	// (phase 0), of every third + 1 before it (phase 1).
 	hook := func(phase int) func(string) error {
 		return func(batch string) error {
 			mu.Lock()
 			defer mu.Unlock()
-			if phase == 0 {
-				seen[batch]++
+			if _, ok := order[batch]; !ok {
+				order[batch] = len(order)
 			}
-			n := len(seen)
-			if seen[batch] == 1 && n%3 == phase {
-				if phase == 0 {
-					seen[batch]++ // die once
-				}
-				crashes++
+			k := fmt.Sprint(batch, phase)
+			calls[k]++
+			if calls[k] == 1 && order[batch]%3 == phase {
+				crashes[phase]++
 				return errTestCrash
 			}
 			return nil
 		}
 	}
-	before, after := hook(1), hook(0)
-	collect(t, h, st, batchCount(inputs), nil, func(b string) error { return before(b) }, func(b string) error { return after(b) })
+	_, handled := collect(t, h, st, batchCount(inputs), nil, hook(1), hook(0))
 	compare(t, want, summarize(t, st))
-	if crashes < 2 {
-		t.Fatalf("%d crashes: the test did not exercise them", crashes)
+	if crashes[0] == 0 || crashes[1] == 0 {
+		t.Fatalf("crashes %v: the test did not exercise both", crashes)
+	}
+	// Each batch abandoned after its commit came again: it was handled
+	// twice, and counted once (compare).
+	if want := uint64(batchCount(inputs) + crashes[0]); handled != want {
+		t.Errorf("%d deliveries handled, want %d", handled, want)
 	}
 }
 

@@ -212,7 +212,7 @@ func (c *Collector) handle(ctx context.Context, m jetstream.Msg) error {
 		m.NakWithDelay(2 * time.Second)
 		return err
 	}
-	if c.afterCommit != nil {
+	if c.afterCommit != nil && kind != KindSamples {
 		if err := c.afterCommit(batch); err != nil {
 			return errCrash{err}
 		}
