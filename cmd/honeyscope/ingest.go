@@ -45,6 +45,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 		noSP     bool
 		geoFlags geoOptions
 		prefixes []netip.Prefix
+		busFlags busOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] PATH...",
@@ -173,6 +174,13 @@ had an error.`,
 			cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
 				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz, WriteThreads: 1})
 			}
+			if busFlags.publish != "" {
+				done, err := busFlags.ingestOpen(cmd.Context(), &cfg, ruleArgs, errw)
+				if err != nil {
+					return err
+				}
+				defer done()
+			}
 			var total int64
 			for _, f := range files {
 				if fi, err := os.Stat(f); err == nil {
@@ -206,6 +214,7 @@ had an error.`,
 	f.BoolVar(&force, "force", false, "re-ingest files already in the store, replacing their earlier contribution (the same content, or a file's own earlier, shorter version)")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: number of CPUs)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	busFlags.registerPublish(f, true)
 	f.StringSliceVar(&ruleArgs, "rules", nil, "classify exploits with these rule files or directories (Suricata syntax, docs/rules.md) and the built-in rules (default: the built-in rules alone)")
 	f.IntVar(&evLen, "evidence-bytes", evidence.DefaultMaxLen, "keep this many bytes of each distinct payload as evidence for rules backfill (docs/rules.md)")
 	f.BoolVar(&noEv, "no-evidence", false, "keep no evidence (payloads) for rules backfill")

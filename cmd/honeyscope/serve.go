@@ -58,6 +58,8 @@ type serveOptions struct {
 	// reportDir is where the dashboard's "make a report" writes; domestic
 	// is the country of its domestic page.
 	reportDir, domestic string
+	// bus: --publish and --collect (serve_bus.go).
+	bus busOptions
 	// warmEvery is how often the dashboard's default views are built
 	// again after writes (0: never after the start).
 	warmEvery time.Duration
@@ -180,6 +182,8 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	o.geo.register(f)
 	o.hp.register(f)
 	o.capture.register(f)
+	o.bus.registerPublish(f, false)
+	o.bus.registerCollect(f)
 	cmd.AddCommand(newHashPasswordCmd())
 	return cmd
 }
@@ -263,11 +267,17 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	apiC.Mount(webH, webH.Authenticated)
 
+	wst, busEntries, closeBus, err := o.bus.serveBus(ctx, r, cst.Direct(), storeCfg.Path, o.hp.sampleDir, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeBus()
+
 	fc, err := newFetcher(r, o.svc, cst.Direct(), storeCfg.Path)
 	if err != nil {
 		return err
 	}
-	hp, closeHP, err := newHoneypot(r, o.svc, cst.Direct(), geoC, storeCfg.Path, fetcherSinks(fc)...)
+	hp, closeHP, err := newHoneypot(r, o.svc, wst, geoC, storeCfg.Path, fetcherSinks(fc)...)
 	if err != nil {
 		return err
 	}
@@ -283,7 +293,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 	capSlot, err := newCaptureSlot(r.Logger("capture"), capSection, func(c svcconfig.Capture) (*livecap.Component, error) {
-		return newCapture(r, c, cst.Direct(), geoC, capRules, capRuleSet)
+		return newCapture(r, c, wst, geoC, capRules, capRuleSet)
 	})
 	if err != nil {
 		return err
@@ -323,6 +333,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	// Always there, so that a SIGHUP can start a capture the
 	// configuration gained.
 	entries = append(entries, daemon.Entry{Name: "capture", Component: capSlot})
+	entries = append(entries, busEntries...)
 	entries = append(entries, daemon.Entry{Name: "api", Component: apiC})
 	d := daemon.New(log, entries...)
 	hup := make(chan os.Signal, 1)

@@ -57,6 +57,12 @@ type Ingest struct {
 	// (its queue was full, or an interval it could not commit was given
 	// up). Zero for capture files.
 	KernelDrops, QueueDrops uint64
+	// BatchID, when set, names the transport batch the ingest arrived in
+	// (a sensor's name and sequence, see package bus): a store records it
+	// with the ingest, and a second Finish with the same BatchID changes
+	// nothing and returns ErrDuplicate, whatever replace says, so that a
+	// redelivered batch is never counted twice. Empty for local ingests.
+	BatchID string
 }
 
 // Place is the geolocation of a source address.

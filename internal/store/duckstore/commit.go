@@ -125,7 +125,8 @@ func (t *Tx) Abort() error {
 // Finish records the ingest and commits. With replace, earlier ingests of
 // the same content (and those in.Supersedes names) are deleted in the same
 // transaction; without it, an earlier ingest of the same content aborts
-// the Tx with store.ErrDuplicate.
+// the Tx with store.ErrDuplicate. An in.BatchID recorded before aborts it
+// with store.ErrDuplicate whatever replace says.
 func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
 	t.mu.Lock()
 	if t.done {
@@ -134,6 +135,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	}
 	err := t.raw(ctx, func(conn *duckdb.Conn) error {
 		exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
+		if err := checkIngestBatch(ctx, conn, t.id, &in); err != nil {
+			return err
+		}
 		n, err := queryInt(ctx, conn, `SELECT count(*) FROM ingests WHERE hash = ?`, in.Hash)
 		if err != nil {
 			return err

@@ -52,6 +52,7 @@ var migrations = []migration{
 	{12, "sandbox runs and their indicators", execAll(sandboxSchema)},
 	{13, "DNS resolutions of names", execAll(infraSchema)},
 	{14, "source-port histograms of confined sources", execAll(srcPortSchema)},
+	{15, "transport batch ids of ingests", execAll(ingestBatchSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

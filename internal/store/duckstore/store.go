@@ -31,7 +31,7 @@ import (
 
 // SchemaVersion is the version of the schema this build writes: the number
 // of its last migration (migrate.go).
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 // Options configure how a store is opened.
 type Options struct {
