@@ -122,7 +122,8 @@ func (c *Component) Start(ctx context.Context) error {
 }
 
 // Stop cancels the fetches in flight (they are tried again at the next
-// start: nothing is recorded of them) and waits for the workers.
+// start: nothing is recorded of them) and waits for the workers. A fetch
+// that has finished is still recorded (within recordTimeout).
 func (c *Component) Stop(ctx context.Context) error {
 	c.cancel()
 	done := make(chan struct{})
@@ -259,9 +260,17 @@ func (c *Component) run(j *job) (again bool) {
 		c.log.Debug("fetch failed, will retry", "url", j.p.URL, "attempt", j.attempt, "err", r.Err)
 		return true
 	}
-	c.record(ctx, j, r)
+	// The fetch is done: its record must not be cut off by Stop, which
+	// cancels c.ctx (a record interrupted half-way loses the fetch and
+	// leaves its content in the sample store unrecorded). Stop waits for it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	c.record(rctx, j, r)
 	return false
 }
+
+// recordTimeout bounds the recording of a finished fetch.
+const recordTimeout = 30 * time.Second
 
 // record keeps the content and writes the fetch.
 func (c *Component) record(ctx context.Context, j *job, r Result) {
@@ -294,11 +303,13 @@ func (c *Component) record(ctx context.Context, j *job, r Result) {
 	default:
 		outcome = "empty"
 	}
-	c.m.fetches.WithLabelValues(outcome).Inc()
 	if err := c.deps.Store.RecordFetch(ctx, f); err != nil {
 		c.log.Warn("fetcher: record", "url", f.URL, "err", err)
 		return
 	}
+	// Counted once recorded (the metric's help): who sees the count sees
+	// the row.
+	c.m.fetches.WithLabelValues(outcome).Inc()
 	c.log.Info("fetched", "url", f.URL, "outcome", outcome, "status", f.Status, "size", f.Size,
 		"sha256", f.SHA256, "server", f.Server, "err", f.Error)
 }
