@@ -55,7 +55,7 @@ func viewPlan(q store.StatsQuery) (statsPlan, bool) {
 func (s *Store) GeoDatabases(ctx context.Context, sensors []string) ([]store.GeoDBUse, error) {
 	f, args := readSensorFilter("sensor", sensors)
 	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(country_db, ''), coalesce(asn_db, ''), count(*) AS n
-		FROM ingests WHERE error IS NULL OR error = ''`+f+`
+		FROM ingests WHERE (error IS NULL OR error = '')`+f+`
 		GROUP BY ALL ORDER BY n DESC, 1, 2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("geo databases: %w", err)

@@ -149,6 +149,10 @@ func TestReadViews(t *testing.T) {
 	if want := []store.GeoDBUse{{CountryDB: "builtin country (c.mmdb 2026-06-17)", ASNDB: "builtin asn (a.tgz 2026-06-17)", Ingests: 1}}; !reflect.DeepEqual(dbs, want) {
 		t.Errorf("geo databases = %+v, want %+v", dbs, want)
 	}
+	// The sensor filter applies to every ingest, not only to failed ones.
+	if dbs, err := st.GeoDatabases(ctx, []string{"s2"}); err != nil || len(dbs) != 0 {
+		t.Errorf("geo databases of another sensor = %+v, %v", dbs, err)
+	}
 }
 
 // TestSourceDaysPortsExploits: a source's fixed source port and exploit
