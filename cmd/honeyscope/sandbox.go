@@ -200,10 +200,10 @@ func sandboxStore(ctx context.Context, g *globals, write bool) (store.SandboxSto
 	if err != nil {
 		return nil, nil, err
 	}
-	ss, ok := st.(store.SandboxStore)
-	if !ok {
+	ss, err := store.SandboxOf(st)
+	if err != nil {
 		st.Close()
-		return nil, nil, errors.New("the store's owner (honeyscope serve) does not serve sandbox runs: run this with serve stopped")
+		return nil, nil, err
 	}
 	return ss, func() { st.Close() }, nil
 }
