@@ -266,7 +266,17 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	hp, closeHP, err := newHoneypot(r, o.svc, cst.Direct(), geoC, storeCfg.Path, fetcherSinks(fc)...)
+	sbx, err := newSandbox(r, o.svc, cst.Direct(), storeCfg.Path)
+	if err != nil {
+		return err
+	}
+	// Triage stored by serve's writers and through the socket tells the
+	// sandbox of samples to run.
+	mst := &malwareStore{Store: cst.Direct()}
+	if sbx != nil {
+		mst.kick = sbx.Kick
+	}
+	hp, closeHP, err := newHoneypot(r, o.svc, mst, geoC, storeCfg.Path, fetcherSinks(fc)...)
 	if err != nil {
 		return err
 	}
@@ -288,7 +298,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 
-	rs := remote.NewServer(cst.Direct(), r.Logger("remote"))
+	rs := remote.NewServer(mst, r.Logger("remote"))
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking
@@ -318,6 +328,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	if fc != nil {
 		entries = append(entries, daemon.Entry{Name: "fetcher", Component: fc})
+	}
+	if sbx != nil {
+		entries = append(entries, daemon.Entry{Name: "sandbox", Component: sbx})
 	}
 	// Always there, so that a SIGHUP can start a capture the
 	// configuration gained.
