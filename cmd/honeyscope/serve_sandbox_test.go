@@ -8,6 +8,7 @@ import (
 
 	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/sandboxrun"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/storecache"
@@ -59,5 +60,42 @@ func TestServeSandboxComponent(t *testing.T) {
 	}
 	if err := m.PutTriage(ctx, nil); err != nil || kicks != 1 {
 		t.Errorf("empty put kicked: %d %v", kicks, err)
+	}
+}
+
+// TestServeSandboxIngest: a run's capture is ingested into serve's own
+// store as sensor "sandbox", which stays open after.
+func TestServeSandboxIngest(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.duckdb")
+	st, err := duckstore.Open(ctx, db, duckstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cst := storecache.New(st, storecache.Options{}).Direct()
+	pcap := filepath.Join(dir, "capture.pcap")
+	synthFile(t, pcap, 500, 1, 3)
+	ing := serveSandboxIngest(cst, db, nil)
+	gen := cst.Generation()
+	if err := ing(ctx, pcap); err != nil {
+		t.Fatal(err)
+	}
+	if err := ing(ctx, pcap); err != nil {
+		t.Errorf("the same capture again: %v", err)
+	}
+	sensors, err := st.Sensors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sensors) != 1 || sensors[0].Name != sandboxrun.Sensor {
+		t.Errorf("sensors %+v", sensors)
+	}
+	if cst.Generation() == gen {
+		t.Error("the ingest did not move the cache's generation on")
+	}
+	if _, err := st.Sensors(ctx); err != nil {
+		t.Errorf("the store was closed: %v", err)
 	}
 }
