@@ -484,8 +484,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if c, ok := strings.CutPrefix(u.Path, "/class/"); ok {
 			classes = append(classes, c)
 		}
-		// Every page of the navigation has charts but the honeypot lists.
-		r.open(href, u.Path != "/sessions" && u.Path != "/samples")
+		// Every page of the navigation has charts but the honeypot lists
+		// and the families (this store has no triaged sample).
+		r.open(href, u.Path != "/sessions" && u.Path != "/samples" && u.Path != "/families")
 	}
 	for _, want := range []string{"/sessions", "/samples", "/compare", "/domestic", "/findings"} {
 		if !seen[want] {
