@@ -194,7 +194,9 @@ func (o *busOptions) ingestOpen(ctx context.Context, cfg *ingest.Config, ruleArg
 	}, nil
 }
 
-// keepOpen keeps a shared store open across its users' closes.
+// keepOpen keeps a shared store open across its users' closes (serve
+// closes it).
 type keepOpen struct{ store.Store }
 
+// Close does nothing.
 func (keepOpen) Close() error { return nil }

@@ -17,10 +17,11 @@ import (
 
 func newSamplesCmd(g *globals) *cobra.Command {
 	var (
-		q      store.SampleQuery
-		src    string
-		format string
-		lang   string
+		q            store.SampleQuery
+		src          string
+		format       string
+		lang         string
+		family, arch string
 	)
 	list := func(cmd *cobra.Command, args []string) error {
 		st, err := openStore(cmd.Context(), g.dbPath(), false)
@@ -28,11 +29,22 @@ func newSamplesCmd(g *globals) *cobra.Command {
 			return err
 		}
 		defer st.Close()
-		ss, err := st.Samples(cmd.Context(), q)
+		sq := q
+		if family != "" || arch != "" {
+			// The filters apply to the triage: look among the most
+			// recently seen samples the store gives at most.
+			sq.Limit = 10000
+		}
+		ss, err := st.Samples(cmd.Context(), sq)
 		if err != nil {
 			return err
 		}
 		tr := sampleTriage(cmd.Context(), st, ss)
+		limit := q.Limit
+		if limit == 0 {
+			limit = 1000
+		}
+		ss = filterSamples(ss, tr, family, arch, limit)
 		if format == "json" {
 			return writeJSON(cmd.OutOrStdout(), listedSamples(ss, tr))
 		}
@@ -58,6 +70,8 @@ func newSamplesCmd(g *globals) *cobra.Command {
 			f.StringVar(&q.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
 			f.StringVar(&src, "source", "", "only samples this `IP` address produced")
 			f.IntVar(&q.Limit, "limit", 0, "at most N samples, most recently seen first (0: 1000; at most 10000)")
+			f.StringVar(&family, "family", "", "only samples of this family (triage: clustering, else markers)")
+			f.StringVar(&arch, "arch", "", "only samples of this architecture (triage), like arm or mipsel")
 		}
 		f.StringVar(&format, "format", "table", "output format: table or json")
 		f.StringVar(&lang, "lang", "en", "language of the labels and country names: en or ja")
@@ -91,7 +105,7 @@ the store's time zone.`,
 	flags(listCmd, true)
 	show := &cobra.Command{
 		Use:   "show SHA256",
-		Short: "One sample: first and last seen, size, type, sessions and sources",
+		Short: "One sample: first and last seen, size, type, sessions, sources, triage, fetches and sandbox runs",
 		Args:  cobra.ExactArgs(1),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			q.SHA256 = args[0]
@@ -124,6 +138,14 @@ the store's time zone.`,
 			}
 			tr := sampleTriage(cmd.Context(), st, ss)
 			rec, triaged := tr[sm.SHA256]
+			fetches, err := sampleFetches(cmd.Context(), st, sm.SHA256)
+			if err != nil {
+				return err
+			}
+			runs, err := sampleRuns(cmd.Context(), st, sm.SHA256)
+			if err != nil {
+				return err
+			}
 			if format == "json" {
 				if sessions == nil {
 					sessions = []session.Session{}
@@ -132,18 +154,30 @@ the store's time zone.`,
 				if triaged && json.Valid(rec.Result) {
 					res = rec.Result
 				}
+				if fetches == nil {
+					fetches = []store.Fetch{}
+				}
+				if runs == nil {
+					runs = []store.SandboxRun{}
+				}
 				return writeJSON(cmd.OutOrStdout(), struct {
 					Sample   session.Sample
 					Sessions []session.Session
 					Cluster  string          `json:",omitempty"`
 					Family   string          `json:",omitempty"`
 					Triage   json.RawMessage `json:",omitempty"`
-				}{sm, sessions, rec.Cluster, familyOf(rec), res})
+					Fetches  []store.Fetch
+					Runs     []store.SandboxRun
+				}{sm, sessions, rec.Cluster, familyOf(rec), res, fetches, runs})
 			}
 			if err := writeSample(cmd.OutOrStdout(), lang, st.Location(), sm, sessions); err != nil {
 				return err
 			}
 			writeTriage(cmd.OutOrStdout(), lang, st.Location(), rec, triaged)
+			if err := writeSampleFetches(cmd.OutOrStdout(), lang, st.Location(), fetches); err != nil {
+				return err
+			}
+			writeSampleRuns(cmd.OutOrStdout(), lang, runs)
 			return nil
 		},
 	}

@@ -19,12 +19,13 @@ import (
 	"github.com/honeyscope/honeyscope/internal/samplestore"
 	"github.com/honeyscope/honeyscope/internal/sandbox"
 	"github.com/honeyscope/honeyscope/internal/sandbox/fakenet"
+	"github.com/honeyscope/honeyscope/internal/sandboxrun"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // sandboxSensor is the sensor sandbox captures are ingested as.
-const sandboxSensor = "sandbox"
+const sandboxSensor = sandboxrun.Sensor
 
 func newSandboxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -114,14 +115,14 @@ func newSandboxRunCmd(g *globals) *cobra.Command {
 				os.Remove(opt.Dir)
 				return err
 			}
-			sensor := ""
-			if !noIngest && res.Packets > 0 {
-				if err := ingestSandbox(ctx, g, res.PCAP); err != nil {
-					return fmt.Errorf("ingest the capture %s: %w", res.PCAP, err)
-				}
-				sensor = sandboxSensor
+			var ingester sandboxrun.Ingester
+			if !noIngest {
+				ingester = func(ctx context.Context, pcap string) error { return ingestSandbox(ctx, g, pcap) }
 			}
-			run := res.StoreRun(sensor)
+			run, err := sandboxrun.Record(ctx, res, ingester)
+			if err != nil {
+				return err
+			}
 			if !noStore {
 				if run, err = addSandboxRun(ctx, g, run); err != nil {
 					return err
@@ -183,6 +184,12 @@ func ingestSandbox(ctx context.Context, g *globals, pcap string) error {
 		Open: func(ctx context.Context, tz string) (store.Store, error) {
 			return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz})
 		}}
+	return runSandboxIngest(ctx, cfg, pcap)
+}
+
+// runSandboxIngest ingests one capture with cfg; a capture ingested
+// before is not an error.
+func runSandboxIngest(ctx context.Context, cfg ingest.Config, pcap string) error {
 	results, err := ingest.Run(ctx, cfg, []string{pcap})
 	if err != nil {
 		return err
@@ -200,10 +207,10 @@ func sandboxStore(ctx context.Context, g *globals, write bool) (store.SandboxSto
 	if err != nil {
 		return nil, nil, err
 	}
-	ss, ok := st.(store.SandboxStore)
-	if !ok {
+	ss, err := store.SandboxOf(st)
+	if err != nil {
 		st.Close()
-		return nil, nil, errors.New("the store's owner (honeyscope serve) does not serve sandbox runs: run this with serve stopped")
+		return nil, nil, err
 	}
 	return ss, func() { st.Close() }, nil
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/honeyscope/honeyscope/internal/api"
+	"github.com/honeyscope/honeyscope/internal/bus"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	svcconfig "github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
@@ -28,6 +29,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/metrics"
 	"github.com/honeyscope/honeyscope/internal/owner"
 	"github.com/honeyscope/honeyscope/internal/privdrop"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
 	"github.com/honeyscope/honeyscope/internal/storecache"
@@ -277,7 +279,23 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	hp, closeHP, err := newHoneypot(r, o.svc, wst, geoC, storeCfg.Path, fetcherSinks(fc)...)
+	sbx, err := newSandbox(r, o.svc, cst.Direct(), storeCfg.Path)
+	if err != nil {
+		return err
+	}
+	// Triage stored by serve's writers and through the socket tells the
+	// sandbox of samples to run. A sensor that publishes commits through
+	// the bus's tee instead (triage and sandbox runs then belong to the
+	// collector's side).
+	mst := &malwareStore{Store: cst.Direct()}
+	if sbx != nil {
+		mst.kick = sbx.Kick
+	}
+	var hst store.Store = mst
+	if _, tee := wst.(*bus.Tee); tee {
+		hst = wst
+	}
+	hp, closeHP, err := newHoneypot(r, o.svc, hst, geoC, storeCfg.Path, fetcherSinks(fc)...)
 	if err != nil {
 		return err
 	}
@@ -299,7 +317,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 
-	rs := remote.NewServer(cst.Direct(), r.Logger("remote"))
+	rs := remote.NewServer(mst, r.Logger("remote"))
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking
@@ -329,6 +347,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	if fc != nil {
 		entries = append(entries, daemon.Entry{Name: "fetcher", Component: fc})
+	}
+	if sbx != nil {
+		entries = append(entries, daemon.Entry{Name: "sandbox", Component: sbx})
 	}
 	// Always there, so that a SIGHUP can start a capture the
 	// configuration gained.

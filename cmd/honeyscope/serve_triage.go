@@ -8,7 +8,6 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/samplestore"
 	"github.com/honeyscope/honeyscope/internal/store"
-	"github.com/honeyscope/honeyscope/internal/storecache"
 	"github.com/honeyscope/honeyscope/internal/triage"
 )
 
@@ -52,11 +51,9 @@ func (t *triagingStore) CommitSessions(ctx context.Context, b store.SessionBatch
 // serveTriageEvery. It returns st unchanged when the store keeps no
 // triage. stop ends the background work and waits for it.
 func startTriager(st store.Store, samples *samplestore.Store, log *slog.Logger) (store.Store, func()) {
-	var under any = st
-	if c, ok := st.(*storecache.Store); ok {
-		under = c.Store
-	}
-	ts, err := store.TriageOf(under)
+	// Through st: the cache's generation moves on with the triage written,
+	// and serve's sandbox hears of it (malwareStore).
+	ts, err := store.TriageOf(st)
 	if err != nil || samples == nil {
 		return st, func() {}
 	}

@@ -257,6 +257,31 @@ fetcher:
   allow: []
   # The User-Agent of HTTP requests.
   user_agent: Wget/1.21.3
+
+# The sandbox (off by default): runs each new ELF sample of an architecture
+# qemu-user-static emulates (from the honeypot, the fetcher and samples add)
+# once, cut off from the network, and stores what it did; its packets are
+# ingested as sensor "sandbox". Needs root, qemu-user-static, iproute2 and
+# nftables (docs/sandbox.md).
+sandbox:
+  # Turn the sandbox on.
+  enabled: false
+  # Runs at once.
+  parallel: 1
+  # A run's time limit: every process of the run is killed then (at most 1h).
+  time: 1m
+  # A run's memory limit.
+  memory: 512MiB
+  # A run's process limit.
+  pids: 128
+  # Samples waiting for a run, at most (more wait for the next pass).
+  queue: 1000
+  # How often the store is looked at for samples not yet run.
+  interval: 5m
+  # The directory of the qemu-*-static emulators (empty: PATH, else /usr/bin).
+  qemu_dir: ""
+  # Where each run's capture and syscall log are kept (empty: sandbox beside the store).
+  dir: ""
 `
 
 const exampleTOML = `# honeyscope serve configuration (TOML). Every key is optional: a key left
@@ -506,4 +531,29 @@ deny = []
 allow = []
 # The User-Agent of HTTP requests.
 user_agent = "Wget/1.21.3"
+
+# The sandbox (off by default): runs each new ELF sample of an architecture
+# qemu-user-static emulates (from the honeypot, the fetcher and samples add)
+# once, cut off from the network, and stores what it did; its packets are
+# ingested as sensor "sandbox". Needs root, qemu-user-static, iproute2 and
+# nftables (docs/sandbox.md).
+[sandbox]
+# Turn the sandbox on.
+enabled = false
+# Runs at once.
+parallel = 1
+# A run's time limit: every process of the run is killed then (at most 1h).
+time = "1m"
+# A run's memory limit.
+memory = "512MiB"
+# A run's process limit.
+pids = 128
+# Samples waiting for a run, at most (more wait for the next pass).
+queue = 1000
+# How often the store is looked at for samples not yet run.
+interval = "5m"
+# The directory of the qemu-*-static emulators (empty: PATH, else /usr/bin).
+qemu_dir = ""
+# Where each run's capture and syscall log are kept (empty: sandbox beside the store).
+dir = ""
 `

@@ -27,6 +27,7 @@ func TestExampleIsDefaults(t *testing.T) {
 	want.Honeypot.ApplyDefaults()
 	want.Capture = Capture{CommitInterval: 10 * time.Second, Workers: 1, Archive: DefaultArchive()}
 	want.Fetcher = DefaultFetcher()
+	want.Sandbox = DefaultSandbox()
 	for _, f := range []*File{y, tm} {
 		got := *f
 		got.Path, got.src = "", nil

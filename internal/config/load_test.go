@@ -28,7 +28,7 @@ var problemCases = []problemCase{
 	{"port text", YAML, "honeypot:\n  ssh:\n    ports: [ssh]\n", 3, "honeypot.ssh.ports[0]", `"ssh" is not a port`},
 	{"port float toml", TOML, "[honeypot.ssh]\nports = [22.5]\n", 2, "honeypot.ssh.ports[0]", `"22.5" is not a port`},
 	{"redirect range", YAML, "honeypot:\n  redirect_port: -1\n", 2, "honeypot.redirect_port", `"-1" is not a port (1-65535, or 0 for none)`},
-	{"unknown top key, near miss", YAML, "db: x\nhoneypt:\n  enabled: true\n", 2, "honeypt", `unknown key; did you mean "honeypot"? (valid keys: db, tz, geoip, asn, listen, lang, rules, honeypot, capture, fetcher)`},
+	{"unknown top key, near miss", YAML, "db: x\nhoneypt:\n  enabled: true\n", 2, "honeypt", `unknown key; did you mean "honeypot"? (valid keys: db, tz, geoip, asn, listen, lang, rules, honeypot, capture, fetcher, sandbox)`},
 	{"rules listed twice", YAML, "rules:\n  - a.rules\n  - b/\n  - a.rules\n", 4, "rules[2]", `"a.rules" is listed twice (line 2: rules[0])`},
 	{"rules empty path toml", TOML, "rules = [\"a.rules\", \"\"]\n", 1, "rules[1]", `"" is not a path to a rule file or directory`},
 	{"rules not a list", YAML, "rules: a.rules\n", 1, "rules", "list"},

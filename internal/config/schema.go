@@ -20,6 +20,7 @@ type File struct {
 	Honeypot Honeypot `yaml:"honeypot" toml:"honeypot"` // honeypot listeners
 	Capture  Capture  `yaml:"capture" toml:"capture"`   // live packet capture
 	Fetcher  Fetcher  `yaml:"fetcher" toml:"fetcher"`   // downloads of the URLs the honeypot records (fetcher.go)
+	Sandbox  Sandbox  `yaml:"sandbox" toml:"sandbox"`   // runs of the samples in the sandbox (sandbox.go)
 
 	// Path is the file this was read from ("" for defaults).
 	Path string `yaml:"-" toml:"-"`

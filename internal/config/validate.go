@@ -147,6 +147,7 @@ func (v *validator) file() {
 	v.honeypot(h)
 	v.capture(&f.Capture)
 	v.fetcher(&f.Fetcher)
+	v.sandbox(&f.Sandbox)
 	if h.Enabled && apiOK {
 		for _, o := range v.portOwners(h) {
 			if o.port == apiPort && overlaps(apiHost, h.Bind) {

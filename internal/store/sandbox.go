@@ -66,3 +66,11 @@ type SandboxStore interface {
 	// SandboxRun returns one run with its indicators (ErrNoRun when absent).
 	SandboxRun(ctx context.Context, id int64) (SandboxRun, error)
 }
+
+// SandboxOf returns st as a SandboxStore, or an error saying it keeps none.
+func SandboxOf(st any) (SandboxStore, error) {
+	if s, ok := st.(SandboxStore); ok {
+		return s, nil
+	}
+	return nil, errors.New("this store keeps no sandbox runs")
+}

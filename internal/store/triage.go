@@ -46,7 +46,7 @@ type ClusterAssignment struct {
 }
 
 // TriageStore keeps samples added by hand and the samples' triage
-// (duckstore.Store; the remote client does not carry these yet).
+// (duckstore.Store, and the owner's client of one).
 type TriageStore interface {
 	// AddSamples records samples added by hand in one transaction: a row
 	// in samples for a content the store did not know (via "added", its
@@ -72,5 +72,5 @@ func TriageOf(st any) (TriageStore, error) {
 	if t, ok := st.(TriageStore); ok {
 		return t, nil
 	}
-	return nil, errors.New("this store does not keep sample triage through `honeyscope serve` yet: stop serve, or run the command on the store file when serve is not running")
+	return nil, errors.New("this store keeps no sample triage")
 }

@@ -485,9 +485,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 			classes = append(classes, c)
 		}
 		// Every page of the navigation has charts but the honeypot lists
-		// and the infrastructure graph (empty: the test store keeps no
-		// DNS resolutions; TestInfraPage draws one).
-		r.open(href, u.Path != "/sessions" && u.Path != "/samples" && u.Path != "/infra")
+		// and the infrastructure graph and the families (empty: the test
+		// store keeps no DNS resolutions and no triaged sample;
+		// TestInfraPage draws one).
+		r.open(href, u.Path != "/sessions" && u.Path != "/samples" && u.Path != "/infra" && u.Path != "/families")
 	}
 	for _, want := range []string{"/sessions", "/samples", "/compare", "/domestic", "/findings"} {
 		if !seen[want] {

@@ -100,6 +100,10 @@ func (q *request) pageLink(path string, n int) string {
 type sampleData struct {
 	SHA256 string
 	Facts  []statItem
+	// Hashes are the triage's similarity and file hashes (name, value).
+	Hashes [][2]string
+	// FamiliesHref links the families page.
+	FamiliesHref string
 }
 
 func buildSample(q *request, c *content) error {
@@ -167,7 +171,14 @@ func buildSample(q *request, c *content) error {
 	}
 	c.addTable(urls)
 	c.Notes = append(c.Notes, q.T("hpURLsNote"))
-	return nil
+	d.FamiliesHref = q.link("/families")
+	if err := q.sampleTriage(c, d, sm.SHA256); err != nil {
+		return err
+	}
+	if err := q.sampleRuns(c, sm.SHA256); err != nil {
+		return err
+	}
+	return q.sampleFetches(c, sm.SHA256)
 }
 
 // sampleSources are the sources of a sample's sessions.

@@ -18,7 +18,7 @@ var pageURLs = []string{
 	"/", "/class/access", "/class/mirai", "/class/zmap", "/class/masscan", "/class/backscatter", "/class/exploit", "/class/intrusion",
 	"/country/US", "/port/23-tcp", "/asn/AS0",
 	"/class/mirai?country=US", "/class/access?port=23/tcp&sensor=tokyo", "/port/23?country=US&class=mirai", "/country/MX?unit=sources",
-	"/sessions", "/samples", "/compare", "/domestic", "/findings", "/infra",
+	"/sessions", "/samples", "/compare", "/domestic", "/findings", "/infra", "/families",
 }
 
 // testedElsewhere are the pages about one honeypot record or source,

@@ -345,6 +345,10 @@ func (s *Server) serve(nc net.Conn) {
 		s.read(ctx, c, m, f)
 		return
 	}
+	if op, ok := bulkOps[m.Op]; ok {
+		s.bulk(ctx, c, m, op, next)
+		return
+	}
 	switch m.Op {
 	case opAddRuleSet:
 		if err := s.acquireWrite(ctx); err != nil {
