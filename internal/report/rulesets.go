@@ -30,6 +30,7 @@ func init() {
 		"shiftDays":       {"Daily means over the days with counts under both rule sets: %d of %s – %s before, %d of %s – %s after.", "両方のルールセットで集計のある日の1日平均です：変更前は%[2]s〜%[3]sのうち%[1]d日、変更後は%[5]s〜%[6]sのうち%[4]d日。"},
 		"shiftMissing":    {"Counts under both rule sets are missing for %d days with data before the change and %d after; these commands would give them:", "変更前の%d日と変更後の%d日（データのある日）について、両方のルールセットでの集計がありません。次のコマンドで集計できます："},
 		"shiftUnknown":    {"Without counts under both rule sets on both sides of the change, how much of it the rules explain is not known; these commands would give them:", "変更の前後で両方のルールセットでの集計がないため、変化のうちルールによる分はわかりません。次のコマンドで集計できます："},
+		"shiftUnlisted":   {"The store as read does not list which rule sets have counts on which days (it keeps no evidence, or is read through a running serve), so how much of the change the rules explain is not stated.", "読み込んだストアからは、どの日にどのルールセットの集計があるかがわからないため（証拠を保存していないか、実行中のserve経由で読んでいるため）、変化のうちルールによる分は示せません。"},
 		"ruleVs":          {"Exploit under rule set %s vs %s", "ルールセット %s と %s のエクスプロイト"},
 		"ruleVsSub":       {"exploit packets per day under each rule set, the same traffic", "同じトラフィックを各ルールセットで分類した1日あたりのエクスプロイトのパケット数"},
 		"ruleVsDays":      {"Days with counts under both rule sets: %d of %d.", "両方のルールセットで集計のある日：%[2]d日中%[1]d日。"},
@@ -225,6 +226,8 @@ func (b *builder) ruleShifts() {
 				b.d.para(fmt.Sprintf(b.tr("shiftMissing"), s.MissingBefore, s.MissingAfter))
 				b.d.list(s.Backfills)
 			}
+		} else if b.rules.hist.Unlisted {
+			b.d.para(b.tr("shiftUnlisted"))
 		} else {
 			b.d.para(b.tr("shiftUnknown"))
 			b.d.list(s.Backfills)

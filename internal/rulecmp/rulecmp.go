@@ -8,6 +8,7 @@ package rulecmp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -55,6 +56,12 @@ type History struct {
 	From, To civil.Day
 	Sensors  []string
 	Changes  []Change // in day order
+	// Unlisted: the store does not list which rule sets have counts on
+	// which days (it keeps no evidence, or is read through an owner that
+	// does not pass them on): the changes are those of the active sets,
+	// shifts are not split, and every day counts as having counts under
+	// every set.
+	Unlisted bool
 	// runs: the rule sets with counts for each sensor and day.
 	runs map[runKey]map[int32]bool
 	// daysWithData: sensor-days with ingested data.
@@ -94,9 +101,14 @@ func Load(ctx context.Context, st any, sensors []string, from, to civil.Day) (*H
 		h.sets[rs.ID] = Set{ID: rs.ID, Name: rs.Name, Version: rs.Version, Arg: arg}
 	}
 	ingested := map[runKey][]int32{}
-	if es, err := store.EvidenceOf(st); err == nil {
+	es, err := store.EvidenceOf(st)
+	h.Unlisted = err != nil
+	if err == nil {
 		runs, err := es.RuleSetRuns(ctx, store.EvidenceQuery{From: from, To: to})
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrNoEvidenceStore): // a wrapper of a store that keeps none
+			h.Unlisted = true
+		case err != nil:
 			return nil, err
 		}
 		for _, r := range runs {
@@ -130,7 +142,7 @@ func Load(ctx context.Context, st any, sensors []string, from, to civil.Day) (*H
 				if slices.Contains(ids, act) {
 					id = act
 				}
-			} else if !have {
+			} else if !have || h.Unlisted {
 				id, ok = activeID(stored, sensor, d), true
 			}
 			if !ok {
@@ -189,9 +201,9 @@ func (h *History) set(id int32) Set {
 func (h *History) SetOf(id int32) Set { return h.set(id) }
 
 // HasCounts reports whether sensor has exploit counts under rule set id on
-// day d (classified at ingest or backfilled).
+// day d (classified at ingest or backfilled); always true when Unlisted.
 func (h *History) HasCounts(sensor string, d civil.Day, id int32) bool {
-	return h.runs[runKey{sensor, d}][id]
+	return h.Unlisted || h.runs[runKey{sensor, d}][id]
 }
 
 // Shift is what a rule-set change did to the exploit counts: the daily
@@ -247,6 +259,10 @@ func (h *History) Shifts(ctx context.Context, st store.Reader) ([]Shift, error) 
 				s.AfterTo = o.Day.AddDays(-1)
 			}
 		}
+		if h.Unlisted {
+			out = append(out, s)
+			continue
+		}
 		oldID, newID := c.Before.ID, c.After.ID
 		before := h.bothDays(c.Sensors, s.BeforeFrom, s.BeforeTo, oldID, newID, &s.MissingBefore)
 		after := h.bothDays(c.Sensors, s.AfterFrom, s.AfterTo, oldID, newID, &s.MissingAfter)
@@ -288,11 +304,15 @@ func (h *History) Shifts(ctx context.Context, st store.Reader) ([]Shift, error) 
 }
 
 // bothDays returns the days of [from, to] on which some sensor of sensors
-// has data and every such sensor has counts under both a and b; missing
-// counts the days with data that lack one.
+// has data and every such sensor has counts under both a and b (every day
+// when Unlisted); missing counts the days with data that lack one.
 func (h *History) bothDays(sensors []string, from, to civil.Day, a, b int32, missing *int) map[civil.Day]bool {
 	out := map[civil.Day]bool{}
 	for d := from; d <= to && d >= from; d++ {
+		if h.Unlisted {
+			out[d] = true
+			continue
+		}
 		seen, all := false, true
 		for _, s := range sensors {
 			k := runKey{s, d}
@@ -356,7 +376,7 @@ func (h *History) Series(ctx context.Context, st store.Reader, id int32, sensors
 		d := h.From.AddDays(i)
 		has := false
 		for _, s := range sensors {
-			has = has || h.runs[runKey{s, d}][id]
+			has = has || h.HasCounts(s, d, id)
 		}
 		out[i] = math.NaN()
 		if has {
