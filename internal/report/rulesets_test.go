@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,103 +13,11 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
-	"github.com/honeyscope/honeyscope/internal/backfill"
 	"github.com/honeyscope/honeyscope/internal/chart"
-	cday "github.com/honeyscope/honeyscope/internal/civil"
-	"github.com/honeyscope/honeyscope/internal/classify/exploitcases"
-	"github.com/honeyscope/honeyscope/internal/ingest"
-	"github.com/honeyscope/honeyscope/internal/rules"
-	"github.com/honeyscope/honeyscope/internal/ruleset"
+	"github.com/honeyscope/honeyscope/internal/rulecmp/rulecmptest"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
-
-var rsStart = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-
-const rsDays = 7
-
-// rsRuleB adds rules to the built-in ones: for payloads they leave alone
-// and for one they match first.
-const rsRuleB = `alert tcp any any -> any any (msg:"TEST gpon lower case"; content:"/gponform/diag_form"; nocase; sid:1000001; rev:1;)
-alert tcp any any -> any any (msg:"TEST shells"; content:"GET /shells"; sid:1000002; rev:1;)
-alert tcp any any -> any any (msg:"TEST benign root"; content:"GET / HTTP/1.1|0d 0a|Host: example.com"; sid:1000003; rev:2;)
-alert tcp any any -> any any (msg:"TEST jaws too"; content:"GET /shell?"; sid:1000004; rev:1;)
-`
-
-// rsCapture writes a pcap of TCP packets to 192.0.2.10 on days [d0, d1),
-// carrying every exploitcases payload and one B alone matches, in numbers
-// that vary with the payload and the day (more of them after the third
-// day, so that the traffic changes too).
-func rsCapture(t *testing.T, path string, d0, d1 int) {
-	t.Helper()
-	var b bytes.Buffer
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1)
-	b.Write(hdr)
-	var payloads [][]byte
-	for _, c := range exploitcases.Cases() {
-		if len(c.Payload) > 0 {
-			payloads = append(payloads, c.Payload)
-		}
-	}
-	payloads = append(payloads, []byte("GET /shells HTTP/1.1\r\nHost: x\r\n\r\n"))
-	n := 0
-	for d := d0; d < d1; d++ {
-		for i, p := range payloads {
-			reps := 1 + (i+d)%3
-			if d >= 3 {
-				reps += 2
-			}
-			for k := range reps {
-				ts := rsStart.Add(time.Duration(d)*24*time.Hour + time.Duration(n%80000)*time.Second)
-				n++
-				rsPacket(&b, ts, [4]byte{198, 51, byte(100 + k), byte(1 + (i*5+d)%250)}, uint16(80+i%3), p)
-			}
-		}
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func rsPacket(b *bytes.Buffer, ts time.Time, src [4]byte, port uint16, payload []byte) {
-	frame := make([]byte, 14+20+20+len(payload))
-	binary.BigEndian.PutUint16(frame[12:], 0x0800)
-	ip := frame[14:]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(40+len(payload)))
-	ip[6], ip[8], ip[9] = 0x40, 64, 6
-	copy(ip[12:16], src[:])
-	copy(ip[16:20], []byte{192, 0, 2, 10})
-	tcp := ip[20:]
-	binary.BigEndian.PutUint16(tcp[0:], 40000+uint16(src[3]))
-	binary.BigEndian.PutUint16(tcp[2:], port)
-	tcp[12], tcp[13] = 0x50, 0x18
-	binary.BigEndian.PutUint16(tcp[14:], 1024)
-	copy(tcp[20:], payload)
-	rec := make([]byte, 16)
-	binary.LittleEndian.PutUint32(rec[0:], uint32(ts.Unix()))
-	binary.LittleEndian.PutUint32(rec[8:], uint32(len(frame)))
-	binary.LittleEndian.PutUint32(rec[12:], uint32(len(frame)))
-	b.Write(rec)
-	b.Write(frame)
-}
-
-func rsIngest(t *testing.T, db, path string, m *rules.ExploitAdapter, id int32) {
-	t.Helper()
-	cfg := ingest.Config{DBPath: db, Sensor: "lab", RuleSet: id}
-	if m != nil {
-		cfg.Exploits = m
-	}
-	res, err := ingest.Run(context.Background(), cfg, []string{path})
-	if err != nil || res[0].Err != nil || !res[0].Committed {
-		t.Fatalf("ingest: %v %+v", err, res)
-	}
-}
 
 func rsOpen(t *testing.T, db string) *duckstore.Store {
 	t.Helper()
@@ -151,7 +57,7 @@ func rsPatterns(t *testing.T, st store.Store, id int32) []string {
 	return out
 }
 
-func rsDay(i int) string { return rsStart.AddDate(0, 0, i).Format(time.DateOnly) }
+var rsDay, rsDays, rsStart = rulecmptest.Day, rulecmptest.Days, rulecmptest.Start
 
 func rsBuild(t *testing.T, st store.Store, opt Options) (*Result, string, RuleSets) {
 	t.Helper()
@@ -183,27 +89,10 @@ func rsBuild(t *testing.T, st store.Store, opt Options) (*Result, string, RuleSe
 // --ruleset B --compare-ruleset builtin draws the two as stats --ruleset
 // gives them and lists the rules only B fires on.
 func TestRuleSetChangeReported(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	db := filepath.Join(dir, "s.duckdb")
-	c1, c2 := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcap")
-	rsCapture(t, c1, 0, 3)
-	rsCapture(t, c2, 3, rsDays)
-	rsIngest(t, db, c1, nil, 0)
-	change := cday.Of(rsStart).AddDays(3)
-	st := rsOpen(t, db)
-	files := []store.RuleFile{{Name: "b.rules", Text: rsRuleB}}
-	rsB, err := st.AddRuleSet(ctx, store.RuleSet{Name: "B", Version: "2", Hash: ruleset.Hash([]ruleset.File{{Text: rsRuleB}}), Files: files, From: change})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	m, _, err := ruleset.Matcher([]ruleset.File{{Name: "b.rules", Text: rsRuleB}}, rules.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rsIngest(t, db, c2, m, rsB.ID)
-	st = rsOpen(t, db)
+	fx := rulecmptest.Build(t, t.TempDir())
+	change, rsB := fx.Change, fx.B
+	st := rsOpen(t, fx.DB)
 	defer st.Close()
 
 	// Before any backfill: the mark, and the commands that would tell.
@@ -235,16 +124,7 @@ func TestRuleSetChangeReported(t *testing.T) {
 	}
 
 	// Backfill both sides.
-	full, err := backfill.Resolve(ctx, st, "B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := backfill.Run(ctx, st, full, store.EvidenceQuery{To: change.AddDays(-1)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := backfill.Run(ctx, st, store.RuleSet{ID: store.BuiltinRuleSet, Name: "builtin"}, store.EvidenceQuery{From: change}, nil); err != nil {
-		t.Fatal(err)
-	}
+	fx.Backfill(t, st)
 	old, neu := rsDaily(t, st, store.BuiltinRuleSet), rsDaily(t, st, rsB.ID)
 	mean := func(m map[string]float64, from, to int) float64 {
 		s := 0.0

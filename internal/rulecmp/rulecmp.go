@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -65,8 +66,11 @@ type History struct {
 	// runs: the rule sets with counts for each sensor and day.
 	runs map[runKey]map[int32]bool
 	// daysWithData: sensor-days with ingested data.
-	data map[runKey]bool
-	sets map[int32]Set
+	data  map[runKey]bool
+	sets  map[int32]Set
+	adhoc map[int32]bool
+	// classified: the set of each sensor-day, as Load decides it.
+	classified map[runKey]int32
 }
 
 type runKey struct {
@@ -82,7 +86,7 @@ type runKey struct {
 // before the first ingest take the active set (store.ActiveRuleSet).
 func Load(ctx context.Context, st any, sensors []string, from, to civil.Day) (*History, error) {
 	h := &History{From: from, To: to, Sensors: slices.Clone(sensors), runs: map[runKey]map[int32]bool{},
-		data: map[runKey]bool{}, sets: map[int32]Set{store.BuiltinRuleSet: {ID: store.BuiltinRuleSet, Name: "builtin", Arg: "builtin"}}}
+		data: map[runKey]bool{}, classified: map[runKey]int32{}, adhoc: map[int32]bool{}, sets: map[int32]Set{store.BuiltinRuleSet: {ID: store.BuiltinRuleSet, Name: "builtin", Arg: "builtin"}}}
 	var stored []store.RuleSet
 	if r, err := store.RuleSetsOf(st); err == nil {
 		if stored, err = r.RuleSets(ctx); err != nil {
@@ -99,6 +103,9 @@ func Load(ctx context.Context, st any, sensors []string, from, to civil.Day) (*H
 			arg = fmt.Sprintf("#%d", rs.ID)
 		}
 		h.sets[rs.ID] = Set{ID: rs.ID, Name: rs.Name, Version: rs.Version, Arg: arg}
+		if rs.AdHoc {
+			h.adhoc[rs.ID] = true
+		}
 	}
 	ingested := map[runKey][]int32{}
 	es, err := store.EvidenceOf(st)
@@ -148,6 +155,7 @@ func Load(ctx context.Context, st any, sensors []string, from, to civil.Day) (*H
 			if !ok {
 				continue
 			}
+			h.classified[runKey{sensor, d}] = id
 			if have && id != cur {
 				steps = append(steps, struct {
 					sensor string
@@ -195,6 +203,46 @@ func (h *History) set(id int32) Set {
 		return s
 	}
 	return Set{ID: id, Arg: fmt.Sprintf("#%d", id)}
+}
+
+// Classified returns the rule set that classified sensor's exploits on d
+// (as Load decides it); ok is false for a day outside the period.
+func (h *History) Classified(sensor string, d civil.Day) (Set, bool) {
+	id, ok := h.classified[runKey{sensor, d}]
+	if !ok {
+		return Set{}, false
+	}
+	return h.set(id), true
+}
+
+// Sets lists the rule sets the store holds that are not ad hoc, and the
+// built-in rules first.
+func (h *History) Sets() []Set {
+	out := []Set{h.sets[store.BuiltinRuleSet]}
+	for _, id := range slices.Sorted(maps.Keys(h.sets)) {
+		if id != store.BuiltinRuleSet && !h.adhoc[id] {
+			out = append(out, h.sets[id])
+		}
+	}
+	return out
+}
+
+// Find returns the set arg names: "builtin", a stored set's name (the
+// newest of that name) or "#ID".
+func (h *History) Find(arg string) (Set, bool) {
+	if arg == "builtin" {
+		return h.sets[store.BuiltinRuleSet], true
+	}
+	var best Set
+	ok := false
+	for id, s := range h.sets {
+		if arg == s.Arg || arg == s.Name || arg == fmt.Sprintf("#%d", id) {
+			if !ok || s.ID > best.ID {
+				best, ok = s, true
+			}
+		}
+	}
+	return best, ok
 }
 
 // SetOf names the rule set of id as the history knows it.
