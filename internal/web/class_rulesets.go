@@ -222,4 +222,3 @@ func fmtNum(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
-
