@@ -49,10 +49,11 @@ are shown as "no data", never as zero.
 
 --annotate DAY:TEXT draws a labelled line on every daily chart (for example the
 day detection rules changed); repeat it for several days. The days the rule set
-that classified a sensor's exploits changed (rules add --from, or ingests with
-another rule set) are marked on the exploit charts without it, and the exploit
-section says how much of the change across each the rules explain when counts
-under both rule sets exist (rules backfill), or which backfill would give them.
+that classified a sensor's exploits changed (as its ingests record it; before
+its first ingest, the rule set active by rules add --from) are marked on the
+exploit charts without it, and the exploit section says how much of the change
+across each the rules explain when counts under both rule sets exist (rules
+backfill), or which backfill would give them.
 
 --ruleset A adds the exploit matches by rule under the stored rule set A;
 with --compare-ruleset B as well, the exploit section draws exploit under A
