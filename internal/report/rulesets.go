@@ -152,6 +152,9 @@ func (b *builder) loadRuleSets() error {
 		s := h.SetOf(rs.ID)
 		*o.dst = &s
 	}
+	if b.rules.a != nil && b.rules.b != nil && b.rules.a.ID == b.rules.b.ID {
+		return fmt.Errorf("report: rule set %s compared with itself", b.rules.a.Label())
+	}
 	for _, c := range h.Changes {
 		text := fmt.Sprintf(b.tr("ruleSetFrom"), c.After.Label(), c.Day)
 		if !c.AllSensors {

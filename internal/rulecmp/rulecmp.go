@@ -315,15 +315,22 @@ func (h *History) Shifts(ctx context.Context, st store.Reader) ([]Shift, error) 
 		before := h.bothDays(c.Sensors, s.BeforeFrom, s.BeforeTo, oldID, newID, &s.MissingBefore)
 		after := h.bothDays(c.Sensors, s.AfterFrom, s.AfterTo, oldID, newID, &s.MissingAfter)
 		s.BothBefore, s.BothAfter = len(before), len(after)
-		sensorArg := ""
-		if !c.AllSensors || len(h.Sensors) > 1 && len(c.Sensors) == 1 {
-			sensorArg = " --sensor " + strings.Join(c.Sensors, ",")
+		// `rules backfill` takes one sensor: one command per sensor when
+		// not every sensor changed.
+		sensorArgs := []string{""}
+		if !c.AllSensors {
+			sensorArgs = nil
+			for _, x := range c.Sensors {
+				sensorArgs = append(sensorArgs, " --sensor "+x)
+			}
 		}
-		if s.MissingBefore > 0 || s.BothBefore == 0 {
-			s.Backfills = append(s.Backfills, fmt.Sprintf("honeyscope rules backfill --ruleset %s --from %s --to %s%s", c.After.Arg, s.BeforeFrom, s.BeforeTo, sensorArg))
-		}
-		if s.MissingAfter > 0 || s.BothAfter == 0 {
-			s.Backfills = append(s.Backfills, fmt.Sprintf("honeyscope rules backfill --ruleset %s --from %s --to %s%s", c.Before.Arg, s.AfterFrom, s.AfterTo, sensorArg))
+		for _, sa := range sensorArgs {
+			if s.MissingBefore > 0 || s.BothBefore == 0 {
+				s.Backfills = append(s.Backfills, fmt.Sprintf("honeyscope rules backfill --ruleset %s --from %s --to %s%s", c.After.Arg, s.BeforeFrom, s.BeforeTo, sa))
+			}
+			if s.MissingAfter > 0 || s.BothAfter == 0 {
+				s.Backfills = append(s.Backfills, fmt.Sprintf("honeyscope rules backfill --ruleset %s --from %s --to %s%s", c.Before.Arg, s.AfterFrom, s.AfterTo, sa))
+			}
 		}
 		if len(before) > 0 && len(after) > 0 {
 			var m [4]float64

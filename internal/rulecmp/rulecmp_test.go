@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
@@ -101,6 +102,19 @@ func TestLoadChanges(t *testing.T) {
 	want := "2026-04-03 [x y] builtin->#1 v1 all=true; 2026-04-05 [y] #1 v1->own all=false; 2026-04-06 [x] #1 v1->#2 v2 all=false; 2026-04-06 [y] own->#2 v2 all=false; "
 	if got := changes(h); got != want || h.Unlisted {
 		t.Fatalf("changes\n%s\nwant\n%s (unlisted %v)", got, want, h.Unlisted)
+	}
+	// No day has counts under both sets of a change: no store is asked,
+	// and each change names its backfills, per sensor when not all changed.
+	sh, err := h.Shifts(ctx, nil)
+	if err != nil || len(sh) != 4 || sh[1].OK {
+		t.Fatalf("shifts %+v %v", sh, err)
+	}
+	if got, want := strings.Join(sh[1].Backfills, "\n"), "honeyscope rules backfill --ruleset own --from 2026-04-03 --to 2026-04-04 --sensor y\n"+
+		"honeyscope rules backfill --ruleset #1 --from 2026-04-05 --to 2026-04-05 --sensor y"; got != want {
+		t.Fatalf("backfills\n%s\nwant\n%s", got, want)
+	}
+	if got := sh[0].Backfills; len(got) != 2 || strings.Contains(got[0], "--sensor") || !strings.HasSuffix(got[0], "--ruleset #1 --from 2026-04-01 --to 2026-04-02") {
+		t.Fatalf("backfills of the change of every sensor: %q", got)
 	}
 	if !h.HasCounts("x", d0.AddDays(1), 2) || h.HasCounts("x", d0.AddDays(3), 1) {
 		t.Fatal("HasCounts: backfill not seen, or a day without data has counts")
