@@ -188,22 +188,31 @@ func (b *builder) ruleSetSection() {
 		return
 	}
 	b.d.h3("exploit-rulesets", b.tr("ruleSets"))
+	split := false
 	if len(h.Changes) > 0 {
-		b.ruleShifts()
+		split = b.ruleShifts()
 	}
-	if b.rules.a != nil && b.rules.b != nil {
+	switch {
+	case b.rules.a != nil && b.rules.b != nil:
 		b.ruleCompare(*b.rules.a, *b.rules.b)
+	case b.rules.a == nil && split:
+		// Without a pair asked for: the two sides of the last change,
+		// when the counts split it.
+		last := h.Changes[len(h.Changes)-1]
+		b.ruleCompare(last.After, last.Before)
 	}
 	if b.rules.a != nil {
 		b.ruleTable(*b.rules.a)
 	}
 }
 
-func (b *builder) ruleShifts() {
+// ruleShifts states each change and what the rules explain of it; it
+// reports whether the last change could be split.
+func (b *builder) ruleShifts() bool {
 	shifts, err := b.rules.hist.Shifts(b.ctx, b.st)
 	if err != nil {
 		b.warnings = append(b.warnings, err.Error())
-		return
+		return false
 	}
 	for _, s := range shifts {
 		c := s.Change
@@ -238,6 +247,7 @@ func (b *builder) ruleShifts() {
 		b.rules.out.Shifts = append(b.rules.out.Shifts, rs)
 	}
 	b.d.note(b.tr("methodRuleShift"))
+	return len(shifts) > 0 && shifts[len(shifts)-1].OK
 }
 
 // shiftSentence says what the rules explain of a change.

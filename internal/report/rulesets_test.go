@@ -114,6 +114,9 @@ func TestRuleSetChangeReported(t *testing.T) {
 	}
 	wantCmds := []string{"honeyscope rules backfill --ruleset B --from 2026-04-01 --to 2026-04-03",
 		"honeyscope rules backfill --ruleset builtin --from 2026-04-04 --to 2026-04-07"}
+	if js.Compare != nil {
+		t.Fatal("without counts under both rule sets, the report compares them")
+	}
 	if len(js.Shifts) != 1 || js.Shifts[0].OK || !slices.Equal(js.Shifts[0].Backfills, wantCmds) {
 		t.Fatalf("shift without backfill %+v, want the commands %q", js.Shifts, wantCmds)
 	}
@@ -146,6 +149,9 @@ func TestRuleSetChangeReported(t *testing.T) {
 		if s.OldFirst != want.OldFirst || s.OldSecond != want.OldSecond || s.NewFirst != want.NewFirst || s.NewSecond != want.NewSecond ||
 			math.Abs(*s.RulesShare-want.RulesShare) > 1e-12 || math.Abs(s.Rules-want.Rules) > 1e-9 || s.DaysBefore != 3 || s.DaysAfter != 4 {
 			t.Fatalf("%s: shift %+v, want %+v", lang, s, want)
+		}
+		if js.Compare == nil || js.Compare.A.ID != rsB.ID || js.Compare.B.ID != store.BuiltinRuleSet {
+			t.Fatalf("%s: without --ruleset, compare %+v: want the two sides of the change", lang, js.Compare)
 		}
 		if !strings.Contains(html, chart.FormatPercent(want.RulesShare)) || !strings.Contains(html, chart.FormatPercent(math.Abs(want.Traffic/want.Before))) {
 			t.Fatalf("%s: the report does not state the share %s and the traffic's change", lang, chart.FormatPercent(want.RulesShare))
