@@ -26,6 +26,8 @@ func newReportCmd(g *globals) *cobra.Command {
 		top       int
 		annotates []string
 		out       string
+		ruleSet   string
+		compareRS string
 	)
 	cmd := &cobra.Command{
 		Use:   "report --out DIR",
@@ -46,17 +48,31 @@ by AS. Days are calendar days in the store's time zone; days no capture covered
 are shown as "no data", never as zero.
 
 --annotate DAY:TEXT draws a labelled line on every daily chart (for example the
-day detection rules changed); repeat it for several days.`,
+day detection rules changed); repeat it for several days. The days the rule set
+that classified a sensor's exploits changed (as its ingests record it; before
+its first ingest, the rule set active by rules add --from) are marked on the
+exploit charts without it, and the exploit section says how much of the change
+across each the rules explain when counts under both rule sets exist (rules
+backfill), or which backfill would give them.
+
+--ruleset A adds the exploit matches by rule under the stored rule set A;
+with --compare-ruleset B as well, the exploit section draws exploit under A
+and under B over the same days and lists the rules only one of them fires on.`,
 		Example: `  honeyscope report --out report/
   honeyscope report --from 2026-05-01 --to 2026-05-31 --lang ja --out may/
   honeyscope report --sensor tokyo-open,tokyo-jp --unit sources --out week/
-  honeyscope report --annotate 2026-04-22:"rules v2" --out week/`,
+  honeyscope report --annotate 2026-04-22:"rules v2" --out week/
+  honeyscope report --ruleset et-open --compare-ruleset builtin --out week/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return errors.New("--out DIR is required")
 			}
-			opt := report.Options{Sensors: splitList(sensors), Lang: lang, Out: out, TopN: top, Log: g.log}
+			if compareRS != "" && ruleSet == "" {
+				return errors.New("--compare-ruleset: give --ruleset too (the rule set compared with it)")
+			}
+			opt := report.Options{Sensors: splitList(sensors), Lang: lang, Out: out, TopN: top, Log: g.log,
+				RuleSet: ruleSet, CompareRuleSet: compareRS}
 			var err error
 			if opt.Unit, err = parseUnit(unit); err != nil {
 				return err
@@ -110,6 +126,8 @@ day detection rules changed); repeat it for several days.`,
 	f.StringVar(&unit, "unit", "packets", "count packets or distinct sources (sources)")
 	f.IntVar(&top, "top", 8, "countries and ports stacked in the daily charts before \"other\"")
 	f.StringArrayVar(&annotates, "annotate", nil, "mark a day on the charts: DAY:TEXT, DAY as YYYY-MM-DD (repeatable)")
+	f.StringVar(&ruleSet, "ruleset", "", `the exploit matches by rule under this stored rule set (name or #ID; "builtin": the built-in rules alone)`)
+	f.StringVar(&compareRS, "compare-ruleset", "", "with --ruleset: draw exploit under both rule sets over the same days and list the rules only one fires on")
 	f.StringVar(&out, "out", "", "directory to write (required)")
 	return cmd
 }

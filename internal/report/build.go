@@ -36,6 +36,12 @@ type Options struct {
 	// Annotations are drawn on every daily chart, e.g. the days detection
 	// rules changed.
 	Annotations []chart.Annotation
+	// RuleSet, when set, names a stored rule set (name, "#ID", or
+	// "builtin"): the exploit section's table by rule counts the matches
+	// under it. CompareRuleSet, with it, names a second set: the exploit
+	// section then draws the two over the same days and lists the rules
+	// only one of them fires on.
+	RuleSet, CompareRuleSet string
 	// PatternName names an exploit pattern key for readers (a rule's
 	// "gid:sid:rev" becomes its sid and msg); nil: the key as stored.
 	PatternName func(key string) string
@@ -62,6 +68,9 @@ type Result struct {
 	Findings []analysis.Finding
 	Shown    []analysis.Finding
 	Hidden   int
+	// RuleSets is what the report says of rule sets (also written to
+	// rulesets.json); nil when it says nothing.
+	RuleSets *RuleSets
 	// Warnings are problems that did not stop the report, e.g. PNGs drawn
 	// without a Japanese font.
 	Warnings []string
@@ -90,6 +99,7 @@ type builder struct {
 	warnings []string
 	mark     time.Time
 	tops     map[[2]string]period.TopTable // by class and dimension
+	rules    ruleState                     // rule sets of the period (rulesets.go)
 }
 
 // Build writes the report of opt's period to opt.Out and returns what it
@@ -152,6 +162,9 @@ func (b *builder) load() error {
 	}
 	b.warnings = append(b.warnings, b.v.Warnings...)
 	b.from, b.to, b.days = b.src.Time(r.From), b.src.Time(r.To), b.v.Days()
+	if err := b.loadRuleSets(); err != nil {
+		return err
+	}
 	b.step("load")
 	return nil
 }
@@ -190,9 +203,9 @@ func (b *builder) compose() {
 		{b.tr("tzLabel"), b.src.Location().String()},
 		{b.tr("generated"), b.opt.Now().In(b.src.Location()).Format("2006-01-02 15:04 MST")},
 	}
-	if len(b.opt.Annotations) > 0 {
+	if anns := b.allAnnotations(); len(anns) > 0 {
 		var a []string
-		for _, an := range b.opt.Annotations {
+		for _, an := range anns {
 			a = append(a, dateArg(an.Day)+": "+an.Text)
 		}
 		b.d.meta = append(b.d.meta, [2]string{b.tr("annotations"), strings.Join(a, "; ")})
@@ -213,6 +226,7 @@ func (b *builder) compose() {
 		b.classSection(c)
 		if c == "exploit" {
 			b.patternSection()
+			b.ruleSetSection()
 		}
 	}
 	b.fixedPortSection()

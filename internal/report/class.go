@@ -42,7 +42,7 @@ func (b *builder) classSection(class string) {
 		}
 		c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.unitName(),
 			YLabel: b.perDay(), Unit: b.unitName(), Days: b.days, Series: b.stack(unitSeries[dim], class, dim, marked...),
-			Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Marks: marks, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 420}
+			Gaps: gaps, Coverage: b.v.Coverage, PartialText: notes, Marks: marks, Annotations: b.annotations(class), Lang: b.lang, Width: 840, Height: 420}
 		b.addFig(id, title, c)
 	}
 	b.portDots(class)

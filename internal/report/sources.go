@@ -83,7 +83,7 @@ func (b *builder) patternSection() {
 	title := b.className("exploit") + " · " + b.tr("patterns")
 	c := &chart.StackedBars{Title: title, Subtitle: b.period(b.from, b.to) + " · " + b.tr("patternsSub"),
 		YLabel: b.tr("perDayPackets"), Unit: b.tr("unitPackets"), Days: b.days, Series: series,
-		Gaps: b.v.Gap(), Coverage: b.v.Coverage, Annotations: b.opt.Annotations, Lang: b.lang, Width: 840, Height: 380}
+		Gaps: b.v.Gap(), Coverage: b.v.Coverage, Annotations: b.annotations("exploit"), Lang: b.lang, Width: 840, Height: 380}
 	b.addFig("exploit-patterns", title, c)
 
 	total := 0.0

@@ -78,6 +78,9 @@ func (b *builder) write() (*Result, error) {
 		}
 		res.Files = append(res.Files, t.name+".csv")
 	}
+	if err := b.writeRuleSets(dir, res); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	if err := b.d.writeHTML(dir); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

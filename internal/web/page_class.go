@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(&page{Name: "class", Pattern: "/class/{class}", NavOrder: 10, Build: buildClass,
+	register(&page{Name: "class", Pattern: "/class/{class}", NavOrder: 10, Build: buildClass, Params: []string{qRuleSet, qRuleVs},
 		Path: func(r *http.Request, f *Filters) error { return f.setPath(qClass, r.PathValue("class")) },
 		NavItems: func(q *request) []navItem {
 			var out []navItem
@@ -54,6 +54,14 @@ func buildClass(q *request, c *content) error {
 	if q.narrowed() {
 		c.Notes = append(c.Notes, q.T("narrowedNote"))
 	}
+	if class != classify.Exploit.String() {
+		for _, p := range []string{qRuleSet, qRuleVs} {
+			if q.arg(p) != "" {
+				return ferr(p, "only the exploit class has rule sets")
+			}
+		}
+	}
+	var figs []*figure
 	for _, d := range []struct{ dim, head string }{
 		{analysis.DimCountry, "byCountry"}, {analysis.DimPort, "byPort"}, {analysis.DimASN, "byASN"},
 	} {
@@ -61,13 +69,18 @@ func buildClass(q *request, c *content) error {
 		if err != nil {
 			return err
 		}
-		c.addFigure(q.classChart(v, series, class, d.dim, d.dim, name+" · "+q.T(d.head)))
+		f := q.classChart(v, series, class, d.dim, d.dim, name+" · "+q.T(d.head))
+		figs = append(figs, f)
+		c.addFigure(f)
 		if d.dim == analysis.DimPort {
 			if f := q.dotPlot(v, series, class, "portdays", name+" · "+q.T("portDays")); f != nil {
 				c.addFigure(f)
 			}
 		}
 		c.addTable(q.topTable(v, series, class, d.dim, "top-"+d.dim, q.T(topCaption(d.dim))))
+	}
+	if class == classify.Exploit.String() {
+		return q.ruleSetPanel(v, c, figs)
 	}
 	return nil
 }
