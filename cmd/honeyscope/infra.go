@@ -63,9 +63,9 @@ number of names; the busiest labelled). Names a CDN serves are outlined
 and the CDN's name is written among them.
 
 Names come from the hosts of the URLs the honeypot recorded in sessions
-that started in --from..--to (all days without them), and from --names
-FILE (one name or URL per line, '#' comments). With --names alone no
-sessions are read.
+that started in --from..--to (all days without them), the domains sandbox
+runs started in those days resolved, and --names FILE (one name or URL per
+line, '#' comments). With --names alone the store is not read.
 
 Each name is resolved through --resolver (address:port; default: the first
 name server of /etc/resolv.conf), asking with recursion desired, within
@@ -201,6 +201,9 @@ func runInfraGraph(ctx context.Context, g *globals, o *infraOptions, stderr io.W
 	}
 	if useStore && (o.names == "" || o.from != "" || o.to != "") {
 		sources = append(sources, infra.SessionNames(st))
+		if sb, err := store.SandboxOf(st); err == nil {
+			sources = append(sources, infra.SandboxNames(sb))
+		}
 	}
 	names, truncated, err := infra.Collect(ctx, o.from, o.to, sources...)
 	if err != nil {

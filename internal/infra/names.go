@@ -161,3 +161,37 @@ type ResolutionStore interface {
 	// to MaxNames), sorted by name, without the names never stored.
 	Resolutions(ctx context.Context, names []string) ([]Resolution, error)
 }
+
+// maxRuns bounds the sandbox runs SandboxNames reads.
+const maxRuns = 10_000
+
+// SandboxNames is the NameSource of the domains sandbox runs resolved
+// (store.IndicatorDomain), for the runs started in the period (days in UTC,
+// as the runs' start times are kept).
+func SandboxNames(st store.SandboxStore) NameSource {
+	return NameSourceFunc(func(ctx context.Context, from, to string) ([]string, error) {
+		runs, err := st.SandboxRuns(ctx, store.SandboxRunQuery{Limit: maxRuns})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox runs: %w", err)
+		}
+		var out []string
+		seen := map[string]bool{}
+		for _, r := range runs {
+			day := r.Started.UTC().Format("2006-01-02")
+			if (from != "" && day < from) || (to != "" && day > to) {
+				continue
+			}
+			full, err := st.SandboxRun(ctx, r.ID)
+			if err != nil {
+				return nil, fmt.Errorf("sandbox run %d: %w", r.ID, err)
+			}
+			for _, in := range full.Indicators {
+				if in.Kind == store.IndicatorDomain && !seen[in.Value] && len(seen) < MaxNames {
+					seen[in.Value] = true
+					out = append(out, in.Value)
+				}
+			}
+		}
+		return out, nil
+	})
+}

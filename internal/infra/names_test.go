@@ -94,3 +94,50 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+// sandboxStub is a store.SandboxStore of fixed runs.
+type sandboxStub struct{ runs []store.SandboxRun }
+
+func (s *sandboxStub) AddSandboxRun(ctx context.Context, r store.SandboxRun) (store.SandboxRun, error) {
+	return r, nil
+}
+
+func (s *sandboxStub) SandboxRuns(ctx context.Context, q store.SandboxRunQuery) ([]store.SandboxRun, error) {
+	var out []store.SandboxRun
+	for _, r := range s.runs {
+		r.Indicators = nil
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *sandboxStub) SandboxRun(ctx context.Context, id int64) (store.SandboxRun, error) {
+	for _, r := range s.runs {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return store.SandboxRun{}, store.ErrNoRun
+}
+
+func TestSandboxNames(t *testing.T) {
+	dom := func(v string) store.SandboxIndicator {
+		return store.SandboxIndicator{Kind: store.IndicatorDomain, Value: v, Count: 1}
+	}
+	st := &sandboxStub{runs: []store.SandboxRun{
+		{ID: 1, Started: time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC), Indicators: []store.SandboxIndicator{dom("c2.evil.test"), {Kind: store.IndicatorFile, Value: "/tmp/x.test"}}},
+		{ID: 2, Started: time.Date(2026, 4, 3, 10, 0, 0, 0, time.UTC), Indicators: []store.SandboxIndicator{dom("c2.evil.test"), dom("Scan.Evil.test")}},
+		{ID: 3, Started: time.Date(2026, 5, 3, 10, 0, 0, 0, time.UTC), Indicators: []store.SandboxIndicator{dom("late.test")}},
+	}}
+	names, _, err := Collect(context.Background(), "2026-04-01", "2026-04-30", SandboxNames(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"c2.evil.test", "scan.evil.test"}; !slices.Equal(names, want) {
+		t.Errorf("names %v, want %v", names, want)
+	}
+	all, _, _ := Collect(context.Background(), "", "", SandboxNames(st))
+	if len(all) != 3 {
+		t.Errorf("open period: %v", all)
+	}
+}

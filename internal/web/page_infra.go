@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/forcelayout"
 	"github.com/honeyscope/honeyscope/internal/infra"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 func init() {
@@ -16,7 +17,7 @@ func init() {
 	addMessages(map[string][2]string{
 		"navInfra":      {"Infrastructure", "インフラ"},
 		"infTitle":      {"DNS infrastructure", "DNSインフラ"},
-		"infLead":       {"The domain names in the URLs intruders used, joined to the name servers their domains are registered at. Names a CDN serves are outlined; hover a dot for its name, click a name for its sessions.", "侵入者が使ったURLのドメイン名と、そのドメインが登録されているネームサーバを結んだネットワークです。CDNが配信する名前は縁取りで示します。点にカーソルを合わせると名前を、クリックするとその名前が現れたセッションを表示します。"},
+		"infLead":       {"The domain names in the URLs intruders used and those sandboxed samples resolved, joined to the name servers their domains are registered at. Names a CDN serves are outlined; hover a dot for its name, click a name for its sessions.", "侵入者が使ったURLのドメイン名およびサンドボックスで検体が名前解決したドメイン名と、そのドメインが登録されているネームサーバを結んだネットワークです。CDNが配信する名前は縁取りで示します。点にカーソルを合わせると名前を、クリックするとその名前が現れたセッションを表示します。"},
 		"infAllDays":    {"All days (from and to select the days sessions started).", "全期間（開始日・終了日はセッションの開始日で絞り込みます）。"},
 		"infNoStore":    {"This dashboard keeps no DNS resolutions: run honeyscope infra graph on the store to resolve the names.", "このダッシュボードにはDNSの解決結果がありません。ストアに対して honeyscope infra graph を実行して名前を解決してください。"},
 		"infUnresolved": {"names seen but not resolved yet (run honeyscope infra graph)", "観測済みで未解決の名前（honeyscope infra graph で解決）"},
@@ -55,7 +56,7 @@ func buildInfra(q *request, c *content) error {
 		// The graph is drawn empty: the page still has its place.
 		c.Notes = append(c.Notes, q.T("infNoStore"))
 	} else {
-		names, truncated, err := infra.Collect(q.ctx, from, to, infra.SessionNames(q.h.deps.Store))
+		names, truncated, err := infra.Collect(q.ctx, from, to, infraSources(q.h.deps.Store)...)
 		if err != nil {
 			return err
 		}
@@ -113,4 +114,14 @@ func buildInfra(q *request, c *content) error {
 	}
 	c.addTable(nt)
 	return nil
+}
+
+// infraSources are the names the page draws: the hosts of the honeypot's
+// URLs and the domains sandbox runs resolved, when the store keeps runs.
+func infraSources(st store.Store) []infra.NameSource {
+	out := []infra.NameSource{infra.SessionNames(st)}
+	if sb, err := store.SandboxOf(st); err == nil {
+		out = append(out, infra.SandboxNames(sb))
+	}
+	return out
 }
