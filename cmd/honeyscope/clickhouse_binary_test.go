@@ -60,7 +60,10 @@ func ingestBoth(t *testing.T, sessions bool) twoStores {
 			t.Fatal(err)
 		}
 		for _, target := range [][]string{s.duck, s.ch} {
-			args := append(append([]string{"ingest", "-q", "--tz", "UTC", "--sensor", sensor}, target...), files...)
+			// --no-srcports: the ClickHouse store keeps no source-port
+			// histograms yet (docs/store.md), so the report's source-port
+			// study exists only on DuckDB; everything else must agree.
+			args := append(append([]string{"ingest", "-q", "--no-srcports", "--tz", "UTC", "--sensor", sensor}, target...), files...)
 			if out, errOut, code := hs(t, args...); code != 0 {
 				t.Fatalf("ingest %v: %s%s", target, out, errOut)
 			}
