@@ -1,0 +1,79 @@
+package duckstore_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
+	"github.com/honeyscope/honeyscope/internal/store/storetest/contract"
+)
+
+// TestSessionHitsRollups checks that the intrusion hits of honeypot
+// sessions (Cowrie logs and session batches, committed on days captures
+// already cover, and a --force re-ingest after them) reach the rollups:
+// every Stats grouping answered from the rollups must equal the same
+// question answered from the source-level tables.
+func TestSessionHitsRollups(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := duckstore.Open(ctx, filepath.Join(dir, "s.duckdb"), duckstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	caps := contract.Captures(t, dir, 40000)
+	contract.Ingest(t, st, caps, false, 3000)
+	compareRollupStats(t, st, "captures")
+	contract.Ingest(t, st, contract.SessionLogs(t, dir, caps, 30), false, 0)
+	compareRollupStats(t, st, "cowrie logs")
+	contract.CommitBatches(t, st)
+	compareRollupStats(t, st, "session batches")
+	contract.Ingest(t, st, caps[:1], true, 3000)
+	compareRollupStats(t, st, "forced re-ingest")
+}
+
+// compareRollupStats asks st every grouping's Stats with the rollups and
+// with the source-level tables and fails on any difference.
+func compareRollupStats(t *testing.T, st *duckstore.Store, stage string) {
+	t.Helper()
+	ctx := context.Background()
+	bys := [][]string{nil, {"day"}, {"class"}, {"sensor"}, {"port"}, {"proto"}, {"country"}, {"asn"},
+		{"day", "class"}, {"day", "sensor"}, {"sensor", "class"}, {"class", "port"}, {"class", "country"},
+		{"day", "sensor", "class"}, {"day", "port"}, {"country", "proto"}, {"asn", "class"}}
+	intrusions := false
+	for _, by := range bys {
+		for _, q := range []store.StatsQuery{
+			{By: by, NoSources: true},
+			{By: by, Ports: []int{23, 2323}, NoSources: true},
+			{By: by, Classes: []string{"intrusion"}, NoSources: true},
+			{By: by, Sensors: []string{"osaka"}, NoSources: true},
+			{By: by},
+			{By: by, Classes: []string{"intrusion", "mirai"}},
+		} {
+			duckstore.SetRawReads(st, false)
+			got, errA := st.Stats(ctx, q)
+			duckstore.SetRawReads(st, true)
+			want, errB := st.Stats(ctx, q)
+			duckstore.SetRawReads(st, false)
+			if errA != nil || errB != nil {
+				t.Fatalf("%s: Stats %+v: errors %v / %v", stage, q, errA, errB)
+			}
+			if len(want) == 0 && (stage != "captures" || len(q.Classes) != 1) {
+				t.Errorf("%s: Stats %+v: nothing to compare", stage, q)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: Stats %+v:\n rollups %v\n raw     %v", stage, q, got, want)
+			}
+			if fmt.Sprint(q.Classes) == "[intrusion]" && len(want) > 0 {
+				intrusions = true
+			}
+		}
+	}
+	if stage != "captures" && !intrusions {
+		t.Errorf("%s: no intrusion hits compared", stage)
+	}
+}
