@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
-
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
