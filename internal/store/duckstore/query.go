@@ -20,7 +20,7 @@ const protoSQL = `CASE proto WHEN 1 THEN 'icmp' WHEN 6 THEN 'tcp' WHEN 17 THEN '
 // Each query is answered from the smallest table that gives exactly the
 // rows the source-level tables would (planStats, docs/store.md).
 func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
-	return s.stats(ctx, q, false)
+	return s.stats(ctx, q, s.rawReads)
 }
 
 // stats runs q; raw forces the source-level tables (for tests comparing
@@ -144,8 +144,12 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 		table = plan.classTable
 	}
 	if plan.perClass && !classDim && len(q.Classes) == 0 {
-		// Every packet carries access: its rows are all packets.
-		where = append(where, "class = 'access'")
+		// Every hit is in exactly one of these classes' rows: a packet
+		// carries access, a honeypot's intrusion hit only intrusion.
+		where = append(where, "class IN ("+placeholders(len(allHitClasses))+")")
+		for _, c := range allHitClasses {
+			args = append(args, c.String())
+		}
 	}
 	if len(q.Classes) > 0 {
 		var mask uint8

@@ -3,6 +3,7 @@ package duckstore
 import (
 	"strings"
 
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -93,7 +94,10 @@ func planStats(q store.StatsQuery) statsPlan {
 	}
 	// Per-class rows answer a filter on several classes only per class.
 	classOK := grouped["class"] || values["class"] <= 1
-	if classOK && fixed("day") && fixed("sensor") {
+	// Without a class, the rows of all hits are those of allHitClasses,
+	// whose packets add up but whose distinct sources do not (a source
+	// both scanned and intruded on a day is in both).
+	if classOK && (grouped["class"] || values["class"] == 1) && fixed("day") && fixed("sensor") {
 	next:
 		for _, r := range dayRollups {
 			if !within(r.keys...) {
@@ -120,6 +124,12 @@ func planStats(q store.StatsQuery) statsPlan {
 	}
 	return rawPlan
 }
+
+// allHitClasses are the classes of which every hit carries exactly one:
+// every captured packet carries access, and a honeypot's intrusion hit
+// carries intrusion alone (docs/classes.md). A question of no class reads
+// the per-class rollups' rows of these classes.
+var allHitClasses = []classify.Class{classify.Access, classify.Intrusion}
 
 func distinct[T any, K comparable](vals []T, key func(T) K) int {
 	seen := make(map[K]bool, len(vals))
