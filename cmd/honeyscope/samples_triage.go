@@ -144,19 +144,11 @@ are refused, each with its reason on stderr.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := openStore(ctx, g.dbPath(), true)
+			st, ts, ss, err := openTriage(ctx, g, sampleDir)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ts, err := store.TriageOf(st)
-			if err != nil {
-				return err
-			}
-			ss, err := samplestore.Open(sampleDirFor(sampleDir, g.dbPath()), samplestore.Options{})
-			if err != nil {
-				return err
-			}
 			var (
 				rows  []addedRow
 				adds  []store.SampleAdd
@@ -268,19 +260,11 @@ prefixes of at least 8 hex digits). Then every triaged sample is clustered
 again into families.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := openStore(ctx, g.dbPath(), true)
+			st, ts, ss, err := openTriage(ctx, g, sampleDir)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ts, err := store.TriageOf(st)
-			if err != nil {
-				return err
-			}
-			ss, err := samplestore.Open(sampleDirFor(sampleDir, g.dbPath()), samplestore.Options{})
-			if err != nil {
-				return err
-			}
 			var shas []string
 			switch {
 			case len(args) > 0:
@@ -639,4 +623,24 @@ func writeTriage(w io.Writer, lang string, loc *time.Location, r store.TriageRec
 		}
 	}
 	writeKV(w, kv)
+}
+
+// openTriage opens the store for writing, its triage tables and the sample
+// directory (--sample-dir, or "samples" beside the store).
+func openTriage(ctx context.Context, g *globals, sampleDir string) (store.Store, store.TriageStore, *samplestore.Store, error) {
+	st, err := openStore(ctx, g.dbPath(), true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ts, err := store.TriageOf(st)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	ss, err := samplestore.Open(sampleDirFor(sampleDir, g.dbPath()), samplestore.Options{})
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return st, ts, ss, nil
 }
