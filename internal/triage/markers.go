@@ -111,8 +111,14 @@ func scanMarkers(b []byte) []hit {
 	if n < 4 {
 		return nil
 	}
-	for i := 0; i+3 < n; i++ {
-		p := uint16(b[i]^b[i+1])<<8 | uint16(b[i+1]^b[i+2])
+	// The loop carries the newest difference over: one XOR per byte. i
+	// is the offset of the candidate's first byte.
+	d0, last := b[0]^b[1], b[1]
+	for j, c := range b[2 : n-1] {
+		i := j
+		d1 := last ^ c
+		p := uint16(d0)<<8 | uint16(d1)
+		d0, last = d1, c
 		if firstSet[p/64]&(1<<(p%64)) == 0 {
 			continue
 		}

@@ -87,11 +87,25 @@ func entropy(b []byte) float64 {
 	if len(b) == 0 {
 		return 0
 	}
-	var c [256]int
-	for _, x := range b {
-		c[x]++
+	size := len(b)
+	// Four tables: a run of one byte value (padding, zeroed data) does not
+	// make each increment wait for the one before.
+	var t [4][256]uint32
+	for len(b) >= 4 {
+		t[0][b[0]]++
+		t[1][b[1]]++
+		t[2][b[2]]++
+		t[3][b[3]]++
+		b = b[4:]
 	}
-	e, n := 0.0, float64(len(b))
+	for _, x := range b {
+		t[0][x]++
+	}
+	var c [256]int
+	for i := range c {
+		c[i] = int(t[0][i]) + int(t[1][i]) + int(t[2][i]) + int(t[3][i])
+	}
+	e, n := 0.0, float64(size)
 	for _, v := range c {
 		if v > 0 {
 			p := float64(v) / n

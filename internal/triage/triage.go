@@ -102,7 +102,7 @@ func Analyze(b []byte) Result {
 			r.Packers = append(r.Packers, *p)
 		}
 	}
-	x := indicators{seen: map[string]bool{}}
+	x := newIndicators()
 	r.StringCount = stringRuns(b, x.scan)
 	x.finish()
 	r.Strings, r.IPs, r.Domains, r.URLs = x.strings, x.ips, x.domains, x.urls
