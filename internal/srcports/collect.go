@@ -117,7 +117,7 @@ type entry struct {
 type Collector struct {
 	opt     Options
 	loc     *time.Location
-	idx     map[key]int32
+	idx     index
 	ents    []entry
 	src     []slot // K slots per entry
 	dst     []slot // DstPorts slots per entry
@@ -133,7 +133,7 @@ func NewCollector(loc *time.Location, opt Options) *Collector {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Collector{opt: opt.withDefaults(), loc: loc, idx: make(map[key]int32), dayLo: 1}
+	return &Collector{opt: opt.withDefaults(), loc: loc, dayLo: 1}
 }
 
 func (c *Collector) setDay(ts int64) {
@@ -154,15 +154,16 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 	}
 	c.packets++
 	k := key{c.day, p.Src}
-	i, ok := c.idx[k]
-	if !ok {
+	h := hashKey(k)
+	i, at := c.idx.lookup(k, h, c.ents)
+	if i < 0 {
 		if len(c.ents) >= c.opt.MaxSources {
 			c.dropped++
 			return
 		}
 		i = int32(len(c.ents))
-		c.idx[k] = i
 		c.ents = append(c.ents, entry{key: k})
+		c.idx.insert(h, at, i, c.ents)
 		c.src = slices.Grow(c.src, c.opt.K)[:len(c.src)+c.opt.K]
 		c.dst = slices.Grow(c.dst, c.opt.DstPorts)[:len(c.dst)+c.opt.DstPorts]
 	}
