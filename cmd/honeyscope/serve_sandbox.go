@@ -49,7 +49,9 @@ func newSandbox(r *daemon.Reporter, f *svcconfig.File, st store.Store, dbPath st
 	}
 	log := r.Logger("sandbox")
 	cfg := sandboxrun.Configuration{Parallel: s.Parallel, Time: s.Time, Memory: s.Memory, Pids: s.Pids, Queue: s.Queue,
-		QemuDir: s.QemuDir, Dir: dir, Interval: s.Interval}
+		QemuDir: s.QemuDir, Dir: dir, Interval: s.Interval,
+		Keep:     sandboxrun.Retention{Runs: s.KeepRuns, Age: s.KeepAge, Size: s.KeepSize},
+		Attempts: s.Attempts, RetryAfter: s.RetryAfter}
 	return sandboxrun.New(r, cfg, sandboxrun.Dependencies{Triage: ts, Runs: ss, Samples: samples,
 		Ingest: serveSandboxIngest(st, dbPath, log)})
 }

@@ -282,6 +282,18 @@ sandbox:
   qemu_dir: ""
   # Where each run's capture and syscall log are kept (empty: sandbox beside the store).
   dir: ""
+  # Run directories kept in dir, at most (past any of the three bounds the
+  # oldest are removed).
+  keep_runs: 1000
+  # The age of the oldest run directory kept.
+  keep_age: 720h
+  # The total size of the run directories kept.
+  keep_size: 10GiB
+  # Runs a sample gets when they fail (1: no retry).
+  attempts: 3
+  # The wait after a sample's first failed run, doubled after each further
+  # one (at most a day).
+  retry_after: 10m
 `
 
 const exampleTOML = `# honeyscope serve configuration (TOML). Every key is optional: a key left
@@ -556,4 +568,16 @@ interval = "5m"
 qemu_dir = ""
 # Where each run's capture and syscall log are kept (empty: sandbox beside the store).
 dir = ""
+# Run directories kept in dir, at most (past any of the three bounds the
+# oldest are removed).
+keep_runs = 1000
+# The age of the oldest run directory kept.
+keep_age = "720h"
+# The total size of the run directories kept.
+keep_size = "10GiB"
+# Runs a sample gets when they fail (1: no retry).
+attempts = 3
+# The wait after a sample's first failed run, doubled after each further
+# one (at most a day).
+retry_after = "10m"
 `

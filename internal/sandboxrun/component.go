@@ -32,6 +32,15 @@ type Configuration struct {
 	// Interval is how often the store is looked at for samples not yet
 	// run (default 5m); Kick starts a pass sooner.
 	Interval time.Duration
+	// Keep bounds the run directories kept under Dir; a zero field takes
+	// its default (DefaultKeepRuns, DefaultKeepAge, DefaultKeepSize).
+	Keep Retention
+	// Attempts is the runs a sample gets before the component gives up on
+	// it (default DefaultAttempts; 1: no retry). RetryAfter is the wait
+	// after its first failure, doubled after each further one up to
+	// MaxRetryAfter (default DefaultRetryAfter).
+	Attempts   int
+	RetryAfter time.Duration
 }
 
 func (c Configuration) withDefaults() Configuration {
@@ -52,6 +61,21 @@ func (c Configuration) withDefaults() Configuration {
 	}
 	if c.Interval <= 0 {
 		c.Interval = 5 * time.Minute
+	}
+	if c.Keep.Runs <= 0 {
+		c.Keep.Runs = DefaultKeepRuns
+	}
+	if c.Keep.Age <= 0 {
+		c.Keep.Age = DefaultKeepAge
+	}
+	if c.Keep.Size <= 0 {
+		c.Keep.Size = DefaultKeepSize
+	}
+	if c.Attempts <= 0 {
+		c.Attempts = DefaultAttempts
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = DefaultRetryAfter
 	}
 	return c
 }
@@ -79,6 +103,13 @@ type Dependencies struct {
 type Stats struct {
 	Runs, Failed, TimedOut uint64 // runs stored, failed, ended by the time limit
 	Queued, Running        int
+	// Retrying is the samples whose run failed and that wait for a retry;
+	// GaveUp those not run again.
+	Retrying, GaveUp int
+	// PrunedDirs and PrunedBytes are the run directories removed by the
+	// retention and their size.
+	PrunedDirs  uint64
+	PrunedBytes int64
 }
 
 // maxSeen bounds the samples the component remembers as run or not to run;
@@ -90,6 +121,11 @@ const maxSeen = 1 << 20
 // the sandbox emulates and that have no stored run, newest first; workers
 // run them one at a time each and store the runs. The queue holds digests,
 // not contents: a sample is read from the sample store when its run starts.
+//
+// A sample whose run failed is queued again after a backoff, up to
+// Attempts runs in all (failures.json in Dir keeps the count across
+// restarts); the run directories are pruned to Keep after every run and
+// every pass.
 type Component struct {
 	cfg  Configuration
 	deps Dependencies
@@ -107,6 +143,12 @@ type Component struct {
 	noQemu   map[string]bool // architectures without an emulator (logged once)
 	stats    Stats
 	passDone chan struct{} // closed and replaced after each pass (tests)
+	failures map[string]Failure
+	busy     map[string]bool // run directories in use
+	retry    *time.Timer     // kicks a pass when the next retry is due
+	retryAt  time.Time
+	now      func() time.Time // time.Now; tests replace it
+	pruneMu  sync.Mutex
 }
 
 // New returns the component; nothing runs before Start.
@@ -128,7 +170,8 @@ func New(r *daemon.Reporter, cfg Configuration, deps Dependencies) (*Component, 
 	}
 	cfg = cfg.withDefaults()
 	c := &Component{cfg: cfg, deps: deps, log: r.Logger("sandbox"), jobs: make(chan string, cfg.Queue),
-		wake: make(chan struct{}, 1), seen: map[string]bool{}, noQemu: map[string]bool{}, passDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), seen: map[string]bool{}, noQemu: map[string]bool{}, passDone: make(chan struct{}),
+		failures: map[string]Failure{}, busy: map[string]bool{}, now: time.Now}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.initMetrics(r); err != nil {
 		return nil, fmt.Errorf("sandbox metrics: %w", err)
@@ -146,6 +189,8 @@ func (c *Component) Start(ctx context.Context) error {
 	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
+	c.loadFailures()
+	c.prune()
 	for range c.cfg.Parallel {
 		c.wg.Add(1)
 		go c.worker()
@@ -160,6 +205,11 @@ func (c *Component) Start(ctx context.Context) error {
 // samples run again at the next start) and waits for the workers.
 func (c *Component) Stop(ctx context.Context) error {
 	c.cancel()
+	c.mu.Lock()
+	if c.retry != nil {
+		c.retry.Stop()
+	}
+	c.mu.Unlock()
 	done := make(chan struct{})
 	go func() { c.wg.Wait(); close(done) }()
 	select {
@@ -184,6 +234,13 @@ func (c *Component) Stats() Stats {
 	defer c.mu.Unlock()
 	s := c.stats
 	s.Queued = len(c.jobs)
+	for _, f := range c.failures {
+		if f.GaveUp {
+			s.GaveUp++
+		} else {
+			s.Retrying++
+		}
+	}
 	return s
 }
 
@@ -206,6 +263,8 @@ func (c *Component) passes() {
 		case n > 0:
 			c.log.Info("samples queued for the sandbox", "samples", n)
 		}
+		c.prune()
+		c.armRetry()
 		c.mu.Lock()
 		close(c.passDone)
 		c.passDone = make(chan struct{})
@@ -243,8 +302,9 @@ func (c *Component) pass(ctx context.Context) (int, error) {
 		}
 		c.mu.Lock()
 		seen := c.seen[it.SHA256]
+		f, failed := c.failures[it.SHA256]
 		c.mu.Unlock()
-		if seen || !c.runnable(it.Arch) {
+		if seen || failed && (f.GaveUp || c.now().Before(f.Next)) || !c.runnable(it.Arch) {
 			continue
 		}
 		runs, err := c.deps.Runs.SandboxRuns(ctx, store.SandboxRunQuery{SHA256: it.SHA256, Limit: 1})
@@ -311,19 +371,36 @@ func (c *Component) runOne(sha string) {
 	ctx := c.ctx
 	c.add(func(s *Stats) { s.Running++ })
 	defer c.add(func(s *Stats) { s.Running-- })
-	fail := func(msg string, args ...any) {
+	fail := func(msg string, err error, args ...any) {
 		c.add(func(s *Stats) { s.Failed++ })
 		c.m.runs.WithLabelValues("error").Inc()
-		c.log.Warn(msg, append([]any{"sha256", sha}, args...)...)
+		f := c.failed(sha, err, false)
+		args = append([]any{"sha256", sha, "err", err, "attempts", f.Attempts}, args...)
+		if f.GaveUp {
+			args = append(args, "gave_up", true)
+		} else {
+			args = append(args, "retry_at", f.Next)
+		}
+		c.log.Warn(msg, args...)
 	}
 	content, err := c.deps.Samples.Read(sha, sandbox.MaxSample)
 	if err != nil {
-		fail("sandbox: sample not read", "err", err)
+		fail("sandbox: sample not read", err)
 		return
 	}
-	dir := filepath.Join(c.cfg.Dir, sha[:16]+"-"+time.Now().UTC().Format("20060102T150405"))
+	name := sha[:16] + "-" + c.now().UTC().Format("20060102T150405")
+	dir := filepath.Join(c.cfg.Dir, name)
+	c.mu.Lock()
+	c.busy[name] = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.busy, name)
+		c.mu.Unlock()
+		c.prune()
+	}()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		fail("sandbox: run directory", "err", err)
+		fail("sandbox: run directory", err)
 		return
 	}
 	opt := sandbox.Options{Sample: content, Time: c.cfg.Time, Memory: c.cfg.Memory, Pids: c.cfg.Pids, QemuDir: c.cfg.QemuDir, Dir: dir}
@@ -335,14 +412,17 @@ func (c *Component) runOne(sha string) {
 			return
 		}
 		if res != nil {
-			// Containment failed: the files stay for the analyst.
+			// Containment failed: the files stay for the analyst, and
+			// the sample is not run again.
+			os.WriteFile(filepath.Join(dir, keptMarker), []byte(err.Error()+"\n"), 0o600)
+			c.failed(sha, err, true)
 			c.log.Error("sandbox: containment failed", "sha256", sha, "err", err, "dir", dir)
 			c.add(func(s *Stats) { s.Failed++ })
 			c.m.runs.WithLabelValues("error").Inc()
 			return
 		}
-		os.Remove(dir)
-		fail("sandbox: run failed", "err", err)
+		os.RemoveAll(dir)
+		fail("sandbox: run failed", err)
 		return
 	}
 	run, err := Save(ctx, c.deps.Runs, res, c.deps.Ingest)
@@ -351,9 +431,10 @@ func (c *Component) runOne(sha string) {
 			c.forget(sha)
 			return
 		}
-		fail("sandbox: run not stored", "err", err, "dir", dir)
+		fail("sandbox: run not stored", err, "dir", dir)
 		return
 	}
+	c.succeeded(sha)
 	outcome := "ok"
 	if run.TimedOut {
 		outcome = "timeout"
@@ -379,6 +460,7 @@ func (c *Component) add(f func(*Stats)) {
 type metrics struct {
 	runs     *prometheus.CounterVec // by outcome
 	duration prometheus.Histogram
+	pruned   prometheus.Counter
 }
 
 func (c *Component) initMetrics(r *daemon.Reporter) error {
@@ -392,8 +474,20 @@ func (c *Component) initMetrics(r *daemon.Reporter) error {
 			Help:    "Duration of the sandbox runs stored.",
 			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 900, 3600},
 		}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "honeyscope_sandbox_pruned_total",
+			Help: "Run directories removed by the retention (keep_runs, keep_age, keep_size).",
+		}),
 	}
-	cs := []prometheus.Collector{c.m.runs, c.m.duration,
+	cs := []prometheus.Collector{c.m.runs, c.m.duration, c.m.pruned,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "honeyscope_sandbox_retrying",
+			Help: "Samples whose run failed, waiting for a retry.",
+		}, func() float64 { return float64(c.Stats().Retrying) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "honeyscope_sandbox_gave_up",
+			Help: "Samples whose runs failed as often as sandbox.attempts allows (or whose containment failed): not run again.",
+		}, func() float64 { return float64(c.Stats().GaveUp) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "honeyscope_sandbox_queue",
 			Help: "Samples waiting for a sandbox run.",
