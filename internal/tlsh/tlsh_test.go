@@ -185,5 +185,8 @@ func FuzzHash(f *testing.F) {
 		if err != nil || p != d {
 			t.Fatalf("round trip: %v", err)
 		}
+		if want := slowBuckets(b); d.Checksum != want.Checksum || d.Code != want.Code {
+			t.Fatalf("%s, the reference loop gives %s", d, want)
+		}
 	})
 }
