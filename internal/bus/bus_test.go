@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -569,17 +568,11 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 }
 
 // Two collectors share the consumer, and the hub restarts while they
-// run: every count is exact.
+// run: every count is exact. The first requests after the restart (a
+// collector's, or this test's consumer info) may be lost on the way
+// (docs/scale.md, "Limits"): each is bounded by the collectors' request
+// timeout, not by the test's deadline.
 func TestTwoCollectorsHubRestart(t *testing.T) {
-	// Known bug, not yet understood: in about one run of three, the two
-	// collectors stop making progress after the hub restarts and the
-	// collection never completes (seen with -count=3). Until it is fixed
-	// the test runs only when asked for, so that it is not mistaken for a
-	// timing failure; TestLinkCutAndHubRestart covers one collector across
-	// a hub restart.
-	if os.Getenv("HONEYSCOPE_BUS_HUB_RESTART") == "" {
-		t.Skip("known stall after a hub restart with two collectors; set HONEYSCOPE_BUS_HUB_RESTART=1 to run")
-	}
 	inputs := makeInputs(t)
 	want := summarize(t, direct(t, inputs))
 	h := newHub(t)
@@ -615,8 +608,10 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 		}
 		return n
 	}
+	var pending uint64
+	var perr error
 	for ctx.Err() == nil {
-		if n, err := cs[0].Pending(ctx); err == nil && n == 0 && total() >= uint64(batchCount(inputs)) {
+		if pending, perr = cs[0].Pending(ctx); perr == nil && pending == 0 && total() >= uint64(batchCount(inputs)) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -624,7 +619,10 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	stop()
 	wg.Wait()
 	if ctx.Err() != nil {
-		t.Fatal("collectors did not finish")
+		t.Fatalf("collectors did not finish: %d of %d batches handled, %d pending (%v)", total(), batchCount(inputs), pending, perr)
+	}
+	for i, c := range cs {
+		t.Logf("collector %d: %d committed, %d duplicates", i, c.Committed.Load(), c.Duplicates.Load())
 	}
 	compare(t, want, summarize(t, st))
 }
