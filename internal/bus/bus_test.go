@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -568,7 +569,9 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 }
 
 // Two collectors share the consumer, and the hub restarts while they
-// run: every count is exact. The first requests after the restart (a
+// run: every count is exact. The first batch either collector takes
+// waits (its commit extended) until the other has committed one: both
+// share the work. The first requests after the restart (a
 // collector's, or this test's consumer info) may be lost on the way
 // (docs/scale.md, "Limits"): each is bounded by the collectors' request
 // timeout, not by the test's deadline.
@@ -585,8 +588,6 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var cs []*Collector
-	var wg sync.WaitGroup
-	rctx, stop := context.WithCancel(ctx)
 	for i := 0; i < 2; i++ {
 		nc := h.connect()
 		defer nc.Close()
@@ -596,6 +597,24 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		cs = append(cs, c)
+	}
+	var holding atomic.Bool
+	shared := make(chan bool, 1)
+	for i, c := range cs {
+		other := cs[1-i]
+		c.beforeCommit = func(string) error {
+			if holding.CompareAndSwap(false, true) {
+				for ctx.Err() == nil && other.Committed.Load() == 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+				shared <- other.Committed.Load() > 0
+			}
+			return nil
+		}
+	}
+	var wg sync.WaitGroup
+	rctx, stop := context.WithCancel(ctx)
+	for _, c := range cs {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.Run(rctx) }()
 	}
@@ -623,6 +642,14 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	}
 	for i, c := range cs {
 		t.Logf("collector %d: %d committed, %d duplicates", i, c.Committed.Load(), c.Duplicates.Load())
+	}
+	select {
+	case ok := <-shared:
+		if !ok {
+			t.Error("the other collector committed nothing while one held a batch")
+		}
+	default:
+		t.Error("no collector held a batch")
 	}
 	compare(t, want, summarize(t, st))
 }
