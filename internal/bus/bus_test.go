@@ -7,11 +7,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -569,17 +569,13 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 }
 
 // Two collectors share the consumer, and the hub restarts while they
-// run: every count is exact.
+// run: every count is exact. The first batch either collector takes
+// waits (its commit extended) until the other has committed one: both
+// share the work. The first requests after the restart (a
+// collector's, or this test's consumer info) may be lost on the way
+// (docs/scale.md, "Limits"): each is bounded by the collectors' request
+// timeout, not by the test's deadline.
 func TestTwoCollectorsHubRestart(t *testing.T) {
-	// Known bug, not yet understood: in about one run of three, the two
-	// collectors stop making progress after the hub restarts and the
-	// collection never completes (seen with -count=3). Until it is fixed
-	// the test runs only when asked for, so that it is not mistaken for a
-	// timing failure; TestLinkCutAndHubRestart covers one collector across
-	// a hub restart.
-	if os.Getenv("HONEYSCOPE_BUS_HUB_RESTART") == "" {
-		t.Skip("known stall after a hub restart with two collectors; set HONEYSCOPE_BUS_HUB_RESTART=1 to run")
-	}
 	inputs := makeInputs(t)
 	want := summarize(t, direct(t, inputs))
 	h := newHub(t)
@@ -592,8 +588,6 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var cs []*Collector
-	var wg sync.WaitGroup
-	rctx, stop := context.WithCancel(ctx)
 	for i := 0; i < 2; i++ {
 		nc := h.connect()
 		defer nc.Close()
@@ -603,6 +597,24 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		cs = append(cs, c)
+	}
+	var holding atomic.Bool
+	shared := make(chan bool, 1)
+	for i, c := range cs {
+		other := cs[1-i]
+		c.beforeCommit = func(string) error {
+			if holding.CompareAndSwap(false, true) {
+				for ctx.Err() == nil && other.Committed.Load() == 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+				shared <- other.Committed.Load() > 0
+			}
+			return nil
+		}
+	}
+	var wg sync.WaitGroup
+	rctx, stop := context.WithCancel(ctx)
+	for _, c := range cs {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.Run(rctx) }()
 	}
@@ -615,8 +627,10 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 		}
 		return n
 	}
+	var pending uint64
+	var perr error
 	for ctx.Err() == nil {
-		if n, err := cs[0].Pending(ctx); err == nil && n == 0 && total() >= uint64(batchCount(inputs)) {
+		if pending, perr = cs[0].Pending(ctx); perr == nil && pending == 0 && total() >= uint64(batchCount(inputs)) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -624,7 +638,18 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	stop()
 	wg.Wait()
 	if ctx.Err() != nil {
-		t.Fatal("collectors did not finish")
+		t.Fatalf("collectors did not finish: %d of %d batches handled, %d pending (%v)", total(), batchCount(inputs), pending, perr)
+	}
+	for i, c := range cs {
+		t.Logf("collector %d: %d committed, %d duplicates", i, c.Committed.Load(), c.Duplicates.Load())
+	}
+	select {
+	case ok := <-shared:
+		if !ok {
+			t.Error("the other collector committed nothing while one held a batch")
+		}
+	default:
+		t.Error("no collector held a batch")
 	}
 	compare(t, want, summarize(t, st))
 }

@@ -42,6 +42,11 @@ type CollectorConfig struct {
 	// delivered again (default 2 minutes; a commit in progress extends
 	// it).
 	AckWait time.Duration
+	// RequestTimeout bounds each JetStream request (consumer info,
+	// message get, ack, sample lookup) whatever the deadline of Run's
+	// context (default DefaultRequestTimeout): a request lost across a
+	// hub restart fails after it and its batch is tried again.
+	RequestTimeout time.Duration
 	// Samples, when set, receives the sample contents.
 	Samples SampleSink
 	// Log gets a line per refused message (default: discarded).
@@ -84,6 +89,9 @@ func NewCollector(ctx context.Context, js jetstream.JetStream, st store.Store, c
 	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 2 * time.Minute
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -142,9 +150,12 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // Pending is how many messages the collectors have not yet acknowledged
-// (waiting or delivered).
+// (waiting or delivered). It fails after the request timeout when the
+// hub does not answer.
 func (c *Collector) Pending(ctx context.Context) (uint64, error) {
-	info, err := c.cons.Info(ctx)
+	rctx, cancel := c.request(ctx)
+	defer cancel()
+	info, err := c.cons.Info(rctx)
 	if err != nil {
 		return 0, err
 	}
@@ -217,7 +228,11 @@ func (c *Collector) handle(ctx context.Context, m jetstream.Msg) error {
 			return errCrash{err}
 		}
 	}
-	return m.DoubleAck(ctx)
+	// A lost ack (or its confirmation) leaves the batch to be delivered
+	// again after the ack wait, and found a duplicate.
+	actx, cancel := c.request(ctx)
+	defer cancel()
+	return m.DoubleAck(actx)
 }
 
 // refuse terminates a message that can never be applied.
@@ -245,7 +260,9 @@ func (c *Collector) parts(ctx context.Context, m jetstream.Msg, sensorTok, batch
 	subj := SubjectPrefix + "." + sensorTok + "." + kindPart + "." + token
 	seq := uint64(1)
 	for i := 0; i < n; i++ {
-		raw, err := c.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		rctx, cancel := c.request(ctx)
+		raw, err := c.stream.GetMsg(rctx, seq, jetstream.WithGetMsgSubject(subj))
+		cancel()
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return fmt.Errorf("%w: part %d of %d is not in the stream (aged out?)", errRefused, i, n)
 		}
@@ -363,21 +380,25 @@ func (c *Collector) sample(ctx context.Context, m jetstream.Msg) error {
 	if err := json.Unmarshal(m.Data(), &rec); err != nil || !validSHA256(rec.SHA256) {
 		return fmt.Errorf("%w: sample record", errRefused)
 	}
+	rctx, cancel := c.request(ctx)
+	defer cancel()
 	if c.obj == nil {
-		obj, err := c.js.ObjectStore(ctx, SampleBucket)
+		obj, err := c.js.ObjectStore(rctx, SampleBucket)
 		if err != nil {
 			return err
 		}
 		c.obj = obj
 	}
-	info, err := c.obj.GetInfo(ctx, rec.SHA256)
+	info, err := c.obj.GetInfo(rctx, rec.SHA256)
 	if err != nil {
 		return err // not sourced yet: later
 	}
 	if info.Size > maxSampleSize {
 		return fmt.Errorf("%w: sample of %d bytes", errRefused, info.Size)
 	}
-	b, err := c.obj.GetBytes(ctx, rec.SHA256)
+	gctx, gcancel := withoutDeadline(ctx)
+	defer gcancel()
+	b, err := c.obj.GetBytes(gctx, rec.SHA256)
 	if err != nil {
 		return err
 	}

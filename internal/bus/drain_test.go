@@ -25,9 +25,11 @@ func TestLeafDrain(t *testing.T) {
 	s.proxy.restore()
 	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	restored := time.Now()
 	if left, err := s.leaf.Drain(ctx, ""); err != nil || left != 0 {
 		t.Fatalf("drain: %d left, %v", left, err)
 	}
+	t.Logf("drained %v after the link was restored", time.Since(restored).Round(time.Millisecond))
 	nc := h.connect()
 	defer nc.Close()
 	js, _ := jetstream.New(nc)

@@ -374,7 +374,9 @@ func StartHubServer(cfg HubServerConfig) (*server.Server, error) {
 // Drain waits until the hub (in hubDomain, "" for DefaultHubDomain) has
 // sourced everything the sensor's stream holds: the hub's source of it
 // reports no lag and has seen its last message. When ctx ends first it
-// returns how many messages the sensor still holds and ctx's error.
+// returns how many messages the sensor still holds and ctx's error (the
+// count read last, or, when ctx ended before any read of the sensor's
+// stream completed, one read more of at most 2 s).
 func (l *Leaf) Drain(ctx context.Context, hubDomain string) (uint64, error) {
 	if hubDomain == "" {
 		hubDomain = DefaultHubDomain
@@ -393,11 +395,12 @@ func (l *Leaf) Drain(ctx context.Context, hubDomain string) (uint64, error) {
 		return 0, err
 	}
 	dom := l.Domain()
+	var held uint64
+	known := false
 	for {
-		var held uint64
 		if s, err := js.Stream(ctx, LeafStream); err == nil {
 			if info, err := s.Info(ctx); err == nil {
-				held = info.State.Msgs
+				held, known = info.State.Msgs, true
 				if held == 0 {
 					return 0, nil
 				}
@@ -408,10 +411,29 @@ func (l *Leaf) Drain(ctx context.Context, hubDomain string) (uint64, error) {
 		}
 		select {
 		case <-ctx.Done():
+			if !known {
+				held = l.held(ctx, js)
+			}
 			return held, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// held is how many messages the sensor's stream holds, read within 2 s
+// of ctx's end (0 when even that read fails).
+func (l *Leaf) held(ctx context.Context, js jetstream.JetStream) uint64 {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	s, err := js.Stream(rctx, LeafStream)
+	if err != nil {
+		return 0
+	}
+	info, err := s.Info(rctx)
+	if err != nil {
+		return 0
+	}
+	return info.State.Msgs
 }
 
 // sourcedUpTo reports whether the hub's source of this sensor has no lag
