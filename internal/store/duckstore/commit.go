@@ -241,6 +241,9 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 	if len(places) != len(r.Sources) {
 		return fmt.Errorf("internal: %d places for %d sources", len(places), len(r.Sources))
 	}
+	if err := r.CheckHitClasses(); err != nil {
+		return fmt.Errorf("internal: %w", err)
+	}
 	if t.appended && sensor != t.sensor {
 		return fmt.Errorf("parts of one capture name two sensors (%q, %q)", t.sensor, sensor)
 	}
