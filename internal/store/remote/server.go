@@ -445,6 +445,16 @@ func (s *Server) tx(ctx context.Context, c *conn, next func() (frame, bool)) {
 			}
 			s.reply(c, &message{Op: opOK}, err)
 			return
+		case opEvidence:
+			p, sensor, err := receiveEvidence(m, next)
+			if err == nil {
+				if et, ok := tx.(store.EvidenceTx); ok {
+					err = et.AppendEvidence(ctx, p, sensor)
+				}
+			}
+			if s.reply(c, &message{Op: opOK}, err) != nil || err != nil {
+				return
+			}
 		case opAbort:
 			finished = true
 			s.reply(c, &message{Op: opOK}, tx.Abort())
