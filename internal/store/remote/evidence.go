@@ -25,10 +25,12 @@ const (
 	opEvidence     = "evidence"
 )
 
+// evidenceFrame is the payload bytes a client puts in one bulk frame (a
+// variable so that tests can make many small frames).
+var evidenceFrame = 4 << 20
+
 // Bounds of one evidence part sent through the owner.
 const (
-	// evidenceFrame is the payload bytes a client puts in one bulk frame.
-	evidenceFrame = 4 << 20
 	// maxEvidencePayloads and maxEvidenceCounts bound the rows of a part.
 	maxEvidencePayloads = 1 << 24
 	maxEvidenceCounts   = 1 << 24
@@ -118,7 +120,7 @@ func (t *clientTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor 
 		}
 		i = j
 	}
-	const countsPerFrame = evidenceFrame / 64
+	countsPerFrame := max(1, evidenceFrame/64)
 	for i := 0; i < len(p.Counts); i += countsPerFrame {
 		if err := enc(evidenceChunk{Counts: p.Counts[i:min(len(p.Counts), i+countsPerFrame)]}); err != nil {
 			return err
