@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -115,6 +116,27 @@ sessions). A second backfill of the same days replaces the first.
 	f.StringVar(&sensor, "sensor", "", "only this sensor (default: every sensor)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
 	return cmd
+}
+
+// backfillClassifiers builds a store owner's classifiers of a backfill
+// under rule set id of st (remote.Server.Classifiers): those `rules
+// backfill` runs on the file.
+func backfillClassifiers(st any) func(ctx context.Context, id int32) (store.Classifiers, error) {
+	return func(ctx context.Context, id int32) (store.Classifiers, error) {
+		name := "builtin"
+		if id != store.BuiltinRuleSet {
+			name = fmt.Sprintf("#%d", id)
+		}
+		rs, err := backfill.Resolve(ctx, st, name)
+		if err != nil {
+			return store.Classifiers{}, err
+		}
+		c, _, err := backfill.Classifier(backfill.Files(rs))
+		if err != nil {
+			return store.Classifiers{}, fmt.Errorf("rule set %s: %w", rs.Name, err)
+		}
+		return c, nil
+	}
 }
 
 func describeDays(q store.EvidenceQuery) string {

@@ -17,12 +17,15 @@ import (
 // calls; a transaction's evidence (store.EvidenceTx) is an opEvidence
 // message announcing the part, then its payloads and counts in bulk
 // frames (gob, at most evidenceFrame bytes of payload data each), checked
-// by the owner before it appends them. A backfill runs where the store is
-// open: through the owner it is refused (errBackfillRemote).
+// by the owner before it appends them. A backfill through the owner runs
+// on the owner, under its write lock, with the classifiers its
+// Server.Classifiers builds for the rule set (the rules run where the
+// store is open; the client's classifiers are not sent).
 const (
 	opEvidenceDays = "evidence-days"
 	opRuleSetRuns  = "rule-set-runs"
 	opEvidence     = "evidence"
+	opBackfill     = "backfill"
 )
 
 // evidenceFrame is the payload bytes a client puts in one bulk frame (a
@@ -39,8 +42,14 @@ const (
 	maxEvidenceBytes = 1 << 30
 )
 
-// errBackfillRemote is the answer of Client.Backfill.
-var errBackfillRemote = errors.New("rules backfill runs on the store file: stop the serve that owns it, backfill, and start it again")
+// errBackfillRemote is the answer of an owner without Server.Classifiers.
+var errBackfillRemote = errors.New("this store owner cannot backfill (rules backfill runs on the store file: stop the process that owns it, backfill, and start it again)")
+
+// backfillArgs is a backfill's request.
+type backfillArgs struct {
+	RuleSet int32
+	Query   store.EvidenceQuery
+}
 
 func init() {
 	readOps[opEvidenceDays] = readOp(func(st store.Store, ctx context.Context, q store.EvidenceQuery) ([]store.EvidenceDay, error) {
@@ -74,10 +83,40 @@ func (cl *Client) RuleSetRuns(ctx context.Context, q store.EvidenceQuery) ([]sto
 	return readCall[[]store.RuleSetRun](ctx, cl, opRuleSetRuns, q)
 }
 
-// Backfill is refused through the owner: the rules run where the store is
-// open (errBackfillRemote says so).
-func (cl *Client) Backfill(context.Context, int32, store.EvidenceQuery, store.Classifiers, func(done, total int)) (store.BackfillResult, error) {
-	return store.BackfillResult{}, errBackfillRemote
+// Backfill asks the owner to backfill rule set ruleSet over q. The owner
+// classifies with the classifiers its Server.Classifiers builds for that
+// set (the `rules backfill` ones, backfill.Classifier); c is not sent, and
+// progress is told only the end.
+func (cl *Client) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQuery, c store.Classifiers, progress func(done, total int)) (store.BackfillResult, error) {
+	if cl.readOnly {
+		return store.BackfillResult{}, errReadOnly
+	}
+	res, err := readCall[store.BackfillResult](ctx, cl, opBackfill, backfillArgs{ruleSet, q})
+	if err == nil && progress != nil {
+		progress(res.Payloads, res.Payloads)
+	}
+	return res, err
+}
+
+// backfillOp is the readFunc of a backfill, run by the server holding its
+// write lock.
+func (s *Server) backfillOp(ctx context.Context, st store.Store, args func(any) error) (any, error) {
+	var a backfillArgs
+	if err := args(&a); err != nil {
+		return nil, err
+	}
+	if s.Classifiers == nil {
+		return nil, errBackfillRemote
+	}
+	e, err := store.EvidenceOf(st)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Classifiers(ctx, a.RuleSet)
+	if err != nil {
+		return nil, err
+	}
+	return e.Backfill(ctx, a.RuleSet, a.Query, c, nil)
 }
 
 // evidenceChunk is one bulk frame of a part: some payloads, then some

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
 // evidencePart collects n payload packets of a few distinct payloads
@@ -76,8 +78,61 @@ func TestEvidenceThroughOwner(t *testing.T) {
 	if err != nil || err2 != nil || len(wantRuns) == 0 || !reflect.DeepEqual(gotRuns, wantRuns) {
 		t.Fatalf("rule set runs through the owner %v (%v), owner's store %v (%v)", gotRuns, err, wantRuns, err2)
 	}
-	if _, err := cl.Backfill(ctx, store.BuiltinRuleSet, q, store.Classifiers{}, nil); !errors.Is(err, errBackfillRemote) {
-		t.Fatalf("backfill through the owner: %v", err)
+	if _, err := cl.Backfill(ctx, store.BuiltinRuleSet, q, store.Classifiers{}, nil); err == nil || err.Error() != errBackfillRemote.Error() {
+		t.Fatalf("backfill through an owner without classifiers: %v", err)
+	}
+}
+
+// TestBackfillThroughOwner: a backfill a client asks for runs on the
+// owner with the classifiers it builds, and writes what the same backfill
+// on a store opened directly writes.
+func TestBackfillThroughOwner(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckstore.Open(ctx, filepath.Join(t.TempDir(), "b.duckdb"), duckstore.Options{TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	classify := func(p store.EvidencePayload) string {
+		if bytes.Contains(p.Data, []byte("198.51.100.3")) {
+			return "1:42:1"
+		}
+		return ""
+	}
+	asked := int32(0)
+	srv := NewServer(st, nil)
+	srv.Classifiers = func(_ context.Context, id int32) (store.Classifiers, error) {
+		asked = id
+		return store.Classifiers{Payload: classify}, nil
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop(ctx)
+	cl := dial(t, st)
+	d := direct(t)
+	part := evidencePart(200)
+	for _, w := range []store.Writer{cl, d} {
+		r, places := result(5, 4)
+		if _, err := w.Commit(ctx, &store.Batch{Ingest: ingestOf("/y.pcap", "sha256:y", "lab"), Result: r, Places: places,
+			Pattern: pattern, Sensor: store.Sensor{Name: "lab"}, Evidence: part}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := cl.Backfill(ctx, 7, store.EvidenceQuery{}, store.Classifiers{}, nil)
+	if err != nil || asked != 7 {
+		t.Fatalf("backfill through the owner: %+v %v (asked for %d)", got, err, asked)
+	}
+	want, err := d.Backfill(ctx, 7, store.EvidenceQuery{}, store.Classifiers{Payload: classify}, nil)
+	if err != nil || want.Exploits == 0 || got != want {
+		t.Fatalf("backfill through the owner %+v, direct %+v (%v)", got, want, err)
+	}
+	q := "SELECT * FROM exploit_counts ORDER BY ALL"
+	if a, b := dump(t, st, q), dump(t, d, q); a != b {
+		t.Fatalf("exploit counts through the owner\n%s\ndirect\n%s", a, b)
+	}
+	if _, err := cl.ReadOnly().Backfill(ctx, 7, store.EvidenceQuery{}, store.Classifiers{}, nil); !errors.Is(err, errReadOnly) {
+		t.Fatalf("read-only backfill: %v", err)
 	}
 }
 

@@ -34,6 +34,11 @@ type Server struct {
 	// MaxConns bounds the connections served at once (default 128); more
 	// wait in the socket's backlog.
 	MaxConns int
+	// Classifiers, when set before Start, builds the classifiers of a
+	// backfill a client asks for under a rule set (store.BuiltinRuleSet or
+	// a stored set's id); without it a backfill through the owner is
+	// refused.
+	Classifiers func(ctx context.Context, ruleSet int32) (store.Classifiers, error)
 
 	commits atomic.Uint64
 	queued  atomic.Int64  // writes holding or waiting for wlock
@@ -356,6 +361,13 @@ func (s *Server) serve(nc net.Conn) {
 			return
 		}
 		s.read(ctx, c, m, addRuleSetOp)
+		s.releaseWrite()
+	case opBackfill:
+		if err := s.acquireWrite(ctx); err != nil {
+			s.reply(c, &message{Op: opRows}, err)
+			return
+		}
+		s.read(ctx, c, m, s.backfillOp)
 		s.releaseWrite()
 	case opPutResolutions:
 		if err := s.acquireWrite(ctx); err != nil {
