@@ -130,8 +130,7 @@ type Collector struct {
 	pays  []Payload
 	arena []byte
 	bytes int64
-	cells map[cellKey]int32 // count row -> its index in rows
-	rows  []cellRow
+	cells map[cellKey]uint64
 	part  Part
 }
 
@@ -157,7 +156,7 @@ func NewCollector(loc *time.Location, opt Options) *Collector {
 	opt = opt.withDefaults()
 	return &Collector{
 		opt: opt, loc: loc, seed: maphash.MakeSeed(), dayLo: 1,
-		index: make(map[uint64]int32), cells: make(map[cellKey]int32),
+		index: make(map[uint64]int32), cells: make(map[cellKey]uint64),
 	}
 }
 
@@ -180,8 +179,8 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 	idx := c.find(h, pay)
 	if idx >= 0 {
 		k.pay = uint32(idx)
-		if i, ok := c.cells[k]; ok {
-			c.rows[i].n++
+		if n, ok := c.cells[k]; ok {
+			c.cells[k] = n + 1
 			c.kept(pay)
 			return
 		}
@@ -199,8 +198,7 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 		idx = c.intern(h, pay, keep)
 		k.pay = uint32(idx)
 	}
-	c.cells[k] = int32(len(c.rows))
-	c.rows = append(c.rows, cellRow{k, 1})
+	c.cells[k] = 1
 	c.kept(pay)
 }
 
@@ -285,10 +283,14 @@ func (c *Collector) Result() *Part {
 		}
 	}
 	r.Payloads = c.pays
-	// Sorted on the keys' integers (no map walk, no address compares):
-	// IPv4 sources (kept v4-mapped) before IPv6 ones, each in byte order,
-	// which is netip.Addr's order.
-	slices.SortFunc(c.rows, func(x, y cellRow) int {
+	// Sorted on the keys' integers (no address compares): IPv4 sources
+	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
+	// netip.Addr's order.
+	rows := make([]cellRow, 0, len(c.cells))
+	for k, n := range c.cells {
+		rows = append(rows, cellRow{k, n})
+	}
+	slices.SortFunc(rows, func(x, y cellRow) int {
 		a, b := &x.k, &y.k
 		if a.day != b.day {
 			return cmp.Compare(a.day, b.day)
@@ -313,20 +315,19 @@ func (c *Collector) Result() *Part {
 		}
 		return cmp.Compare(a.pay, b.pay)
 	})
-	r.Counts = make([]Count, len(c.rows))
+	r.Counts = make([]Count, len(rows))
 	var last cellKey
 	var src netip.Addr
-	for i := range c.rows {
-		k := &c.rows[i].k
+	for i := range rows {
+		k := &rows[i].k
 		if i == 0 || k.hi != last.hi || k.lo != last.lo {
 			var b [16]byte
 			put64(b[:8], k.hi)
 			put64(b[8:], k.lo)
 			src, last = netip.AddrFrom16(b).Unmap(), *k
 		}
-		r.Counts[i] = Count{Day: k.day, Src: src, Proto: k.proto, Port: k.port, Payload: k.pay, Packets: c.rows[i].n}
+		r.Counts[i] = Count{Day: k.day, Src: src, Proto: k.proto, Port: k.port, Payload: k.pay, Packets: rows[i].n}
 	}
-	c.rows = nil
 	c.cells, c.index = nil, nil
 	return &r
 }
