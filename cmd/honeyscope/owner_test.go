@@ -193,6 +193,7 @@ func testOwnerMain(db, kill string) int {
 		owned = &killingStore{Store: st, kill: kill}
 	}
 	srv := remote.NewServer(owned, nil)
+	srv.Classifiers = backfillClassifiers(owned)
 	srv.OnCommit = func(in store.Ingest) { fmt.Printf("commit %s\n", in.Path) }
 	if err := srv.Start(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "owner:", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -21,10 +22,11 @@ func newRulesBackfillCmd(g *globals) *cobra.Command {
 		Use:   "backfill --ruleset NAME [--from DAY] [--to DAY] [--sensor S]",
 		Short: "Re-evaluate the stored evidence under another rule set",
 		Long: `Classify the payloads kept as evidence by ingest (docs/rules.md "Evidence")
-again, with the built-in rules and the stored rule set NAME (or "#ID";
-"builtin" for the built-in rules alone), and store the exploit counts under
-that set for the days and sensor given (default: every day and sensor with
-evidence). A second backfill of the same days replaces the first.
+and the commands and HTTP requests of the honeypot's sessions again, with
+the built-in rules and the stored rule set NAME (or "#ID"; "builtin" for the
+built-in rules alone), and store the exploit counts under that set for the
+days and sensor given (default: every day and sensor with evidence or
+sessions). A second backfill of the same days replaces the first.
 "stats --class exploit --ruleset NAME" then reads them.`,
 		Example: `  honeyscope rules add et-open-2025-08-17/ --name et-open --version 2025-08-17
   honeyscope rules backfill --ruleset et-open --from 2025-08-01 --to 2025-08-31`,
@@ -69,7 +71,7 @@ evidence). A second backfill of the same days replaces the first.
 				return err
 			}
 			errw := cmd.ErrOrStderr()
-			classify, set, err := backfill.Classifier(backfill.Files(rs))
+			classifiers, set, err := backfill.Classifier(backfill.Files(rs))
 			if err != nil {
 				return fmt.Errorf("rule set %s: %w", rs.Name, err)
 			}
@@ -87,7 +89,7 @@ evidence). A second backfill of the same days replaces the first.
 					fmt.Fprintln(errw)
 				}
 			}
-			res, err := es.Backfill(ctx, rs.ID, q, classify, progress)
+			res, err := es.Backfill(ctx, rs.ID, q, classifiers, progress)
 			if errors.Is(err, store.ErrNoEvidence) {
 				return fmt.Errorf("%w (%s): ingest keeps evidence from store schema %d on, unless --no-evidence; ingest the captures again (--force) to keep theirs",
 					err, describeDays(q), duckstore.SchemaVersion)
@@ -95,8 +97,9 @@ evidence). A second backfill of the same days replaces the first.
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rule set #%d %s: %d sensor-days, %d payloads (%d matched), %d of %d evidence packets exploit, %d rows, %s\n",
-				rs.ID, rs.Name, res.Days, res.Payloads, res.Matched, res.Exploits, res.Packets, res.Rows, time.Since(started).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "rule set #%d %s: %d sensor-days, %d payloads (%d matched), %d honeypot sessions (%d of %d commands and requests matched), %d exploit of %d evidence packets and %d session messages, %d rows, %s\n",
+				rs.ID, rs.Name, res.Days, res.Payloads, res.Matched, res.Sessions, res.SessionHits, res.Messages,
+				res.Exploits, res.Packets, res.Messages, res.Rows, time.Since(started).Round(time.Millisecond))
 			if res.Dropped > 0 {
 				fmt.Fprintf(errw, "note: the evidence of those days lacks %d payload packets its bounds did not keep: counts under %s miss them\n", res.Dropped, rs.Name)
 			}
@@ -113,6 +116,27 @@ evidence). A second backfill of the same days replaces the first.
 	f.StringVar(&sensor, "sensor", "", "only this sensor (default: every sensor)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
 	return cmd
+}
+
+// backfillClassifiers builds a store owner's classifiers of a backfill
+// under rule set id of st (remote.Server.Classifiers): those `rules
+// backfill` runs on the file.
+func backfillClassifiers(st any) func(ctx context.Context, id int32) (store.Classifiers, error) {
+	return func(ctx context.Context, id int32) (store.Classifiers, error) {
+		name := "builtin"
+		if id != store.BuiltinRuleSet {
+			name = fmt.Sprintf("#%d", id)
+		}
+		rs, err := backfill.Resolve(ctx, st, name)
+		if err != nil {
+			return store.Classifiers{}, err
+		}
+		c, _, err := backfill.Classifier(backfill.Files(rs))
+		if err != nil {
+			return store.Classifiers{}, fmt.Errorf("rule set %s: %w", rs.Name, err)
+		}
+		return c, nil
+	}
 }
 
 func describeDays(q store.EvidenceQuery) string {

@@ -318,6 +318,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 
 	rs := remote.NewServer(mst, r.Logger("remote"))
+	rs.Classifiers = backfillClassifiers(mst)
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking

@@ -13,22 +13,27 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
-// Classifier returns the classifier a backfill runs over each stored
-// payload: the built-in rules and files, compiled as `ingest --rules` does
-// (ruleset.Matcher), giving the first matching rule's "gid:sid:rev" or "".
-// The set is returned for its Unsupported list.
-func Classifier(files []ruleset.File) (func(store.EvidencePayload) string, *rules.Set, error) {
+// Classifier returns the classifiers a backfill runs: over each stored
+// payload, the built-in rules and files compiled as `ingest --rules`
+// compiles them (ruleset.Matcher), giving the first matching rule's
+// "gid:sid:rev" or ""; over each honeypot session, the same rules on its
+// commands and requests (SessionClassifier). The set is returned for its
+// Unsupported list.
+func Classifier(files []ruleset.File) (store.Classifiers, *rules.Set, error) {
 	m, s, err := ruleset.Matcher(files, rules.Options{})
 	if err != nil {
-		return nil, nil, err
+		return store.Classifiers{}, nil, err
 	}
-	return func(p store.EvidencePayload) string {
-		id := m.Match(p.Data)
-		if id < 0 {
-			return ""
-		}
-		name, _ := m.Pattern(id)
-		return name
+	return store.Classifiers{
+		Payload: func(p store.EvidencePayload) string {
+			id := m.Match(p.Data)
+			if id < 0 {
+				return ""
+			}
+			name, _ := m.Pattern(id)
+			return name
+		},
+		Session: SessionClassifier(m.Engine()),
 	}, s, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -72,6 +73,18 @@ func (t *teeTx) Finish(ctx context.Context, in store.Ingest, replace bool, senso
 	}
 	if err := t.pub.Finish(ctx, in, replace, sensor); err != nil {
 		return fmt.Errorf("committed locally, not published: %w", err)
+	}
+	return nil
+}
+
+// AppendEvidence keeps the capture's evidence in the local store when its
+// transaction does (store.EvidenceTx); the bus carries none.
+func (t *teeTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string) error {
+	if et, ok := t.local.(store.EvidenceTx); ok {
+		if err := et.AppendEvidence(ctx, p, sensor); err != nil {
+			t.pub.Abort()
+			return err
+		}
 	}
 	return nil
 }

@@ -134,6 +134,12 @@ type Collector struct {
 	part  Part
 }
 
+// cellRow is one count row being collected.
+type cellRow struct {
+	k cellKey
+	n uint64
+}
+
 type cellKey struct {
 	hi, lo uint64
 	day    civil.Day
@@ -277,20 +283,57 @@ func (c *Collector) Result() *Part {
 		}
 	}
 	r.Payloads = c.pays
-	r.Counts = make([]Count, 0, len(c.cells))
+	// Sorted on the keys' integers (no address compares): IPv4 sources
+	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
+	// netip.Addr's order.
+	rows := make([]cellRow, 0, len(c.cells))
 	for k, n := range c.cells {
-		var b [16]byte
-		put64(b[:8], k.hi)
-		put64(b[8:], k.lo)
-		r.Counts = append(r.Counts, Count{Day: k.day, Src: netip.AddrFrom16(b).Unmap(), Proto: k.proto, Port: k.port, Payload: k.pay, Packets: n})
+		rows = append(rows, cellRow{k, n})
 	}
-	slices.SortFunc(r.Counts, func(x, y Count) int {
-		return cmp.Or(cmp.Compare(x.Day, y.Day), x.Src.Compare(y.Src), cmp.Compare(x.Proto, y.Proto),
-			cmp.Compare(x.Port, y.Port), cmp.Compare(x.Payload, y.Payload))
+	slices.SortFunc(rows, func(x, y cellRow) int {
+		a, b := &x.k, &y.k
+		if a.day != b.day {
+			return cmp.Compare(a.day, b.day)
+		}
+		if v4, w4 := isV4(a), isV4(b); v4 != w4 {
+			if v4 {
+				return -1
+			}
+			return 1
+		}
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		if a.lo != b.lo {
+			return cmp.Compare(a.lo, b.lo)
+		}
+		if a.proto != b.proto {
+			return cmp.Compare(a.proto, b.proto)
+		}
+		if a.port != b.port {
+			return cmp.Compare(a.port, b.port)
+		}
+		return cmp.Compare(a.pay, b.pay)
 	})
+	r.Counts = make([]Count, len(rows))
+	var last cellKey
+	var src netip.Addr
+	for i := range rows {
+		k := &rows[i].k
+		if i == 0 || k.hi != last.hi || k.lo != last.lo {
+			var b [16]byte
+			put64(b[:8], k.hi)
+			put64(b[8:], k.lo)
+			src, last = netip.AddrFrom16(b).Unmap(), *k
+		}
+		r.Counts[i] = Count{Day: k.day, Src: src, Proto: k.proto, Port: k.port, Payload: k.pay, Packets: rows[i].n}
+	}
 	c.cells, c.index = nil, nil
 	return &r
 }
+
+// isV4 reports whether a key's source is an IPv4 address (v4-mapped).
+func isV4(k *cellKey) bool { return k.hi == 0 && k.lo>>32 == 0xffff }
 
 func be64(b []byte) uint64 {
 	_ = b[7]

@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -192,4 +195,40 @@ func FuzzCollector(f *testing.F) {
 			t.Fatalf("counts %d, kept %d", sum, r.Kept)
 		}
 	})
+}
+
+// TestCountsSorted: counts come sorted by day, source (netip order: IPv4
+// before IPv6), protocol, port and payload, whatever order the packets
+// came in.
+func TestCountsSorted(t *testing.T) {
+	c := NewCollector(time.UTC, Options{})
+	srcs := []string{"2001:db8::1", "198.51.100.9", "::1", "10.0.0.1", "2001:db8::1:0", "255.255.255.255", "::ffff:1.2.3.4", "0.0.0.1"}
+	n := 0
+	for i := 0; i < 400; i++ {
+		p := pkt(srcs[(i*5)%len(srcs)], uint16(80+(i*3)%4), []byte(fmt.Sprintf("payload %d", (i*7)%9)))
+		if i%3 == 0 {
+			p.Proto = decode.ProtoUDP
+		}
+		c.Add(t0+int64((i*11)%3)*24*3600e9, p)
+		n++
+	}
+	r := c.Result()
+	want := slices.Clone(r.Counts)
+	slices.SortFunc(want, func(x, y Count) int {
+		return cmp.Or(cmp.Compare(x.Day, y.Day), x.Src.Compare(y.Src), cmp.Compare(x.Proto, y.Proto),
+			cmp.Compare(x.Port, y.Port), cmp.Compare(x.Payload, y.Payload))
+	})
+	if !slices.Equal(r.Counts, want) {
+		t.Fatalf("counts not in order:\n%v\nwant\n%v", r.Counts, want)
+	}
+	var sum uint64
+	for _, x := range r.Counts {
+		sum += x.Packets
+		if !x.Src.Is4() && x.Src.Is4In6() {
+			t.Fatalf("source %v kept mapped", x.Src)
+		}
+	}
+	if sum != uint64(n) || len(r.Counts) < 50 {
+		t.Fatalf("%d packets in %d counts, want %d", sum, len(r.Counts), n)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -18,6 +19,7 @@ import (
 type interval struct {
 	start, end time.Time
 	parts      []*aggregate.Result // one per worker
+	evidence   []*evidence.Part    // one per worker (nil entries without evidence)
 	counts
 	queueDrops uint64
 }
@@ -92,6 +94,7 @@ func (c *Component) swap(start, end time.Time) {
 		for range ci.workers {
 			p := <-ci.parts
 			iv.parts = append(iv.parts, p.res)
+			iv.evidence = append(iv.evidence, p.ev)
 			iv.frames += p.frames
 			iv.inbound += p.inbound
 			iv.outbound += p.outbound
@@ -182,11 +185,12 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
+	ev := evidence.Merge(iv.evidence)
 	var err error
 	if len(iv.parts) == 1 {
 		_, err = c.deps.Store.Commit(ctx, &store.Batch{
 			Ingest: in, Result: iv.parts[0], Places: c.locate(iv.parts[0]),
-			Pattern: c.pattern, Sensor: ci.sensor,
+			Pattern: c.pattern, Sensor: ci.sensor, Evidence: ev,
 		})
 	} else {
 		// Workers' sockets share sources (the kernel's fanout hashes
@@ -199,6 +203,12 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 			}
 			for _, r := range iv.parts {
 				if err := tx.Append(ctx, r, c.locate(r), ci.Sensor, c.pattern); err != nil {
+					tx.Abort()
+					return nil, err
+				}
+			}
+			if et, ok := tx.(store.EvidenceTx); ok && ev != nil {
+				if err := et.AppendEvidence(ctx, ev, ci.Sensor); err != nil {
 					tx.Abort()
 					return nil, err
 				}

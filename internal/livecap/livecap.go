@@ -31,6 +31,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/config"
 	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/pcaparchive"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -75,6 +76,13 @@ type Configuration struct {
 	// given up and its packets are counted as queue drops of the next
 	// interval committed.
 	Pending int
+	// Evidence bounds the evidence each worker keeps of an interval: the
+	// payloads the exploit classifier inspected, with their counts
+	// (package evidence, docs/rules.md "Evidence"), committed with the
+	// interval so that `rules backfill` can re-run rule sets over live
+	// traffic. NoEvidence keeps none.
+	Evidence   evidence.Options
+	NoEvidence bool
 }
 
 // Archive configures the raw packet archive (zero limits: the

@@ -2,13 +2,14 @@ package livecap
 
 import (
 	"errors"
-	"github.com/honeyscope/honeyscope/internal/ingest"
 	"net/netip"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
+	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/pcaparchive"
 )
 
@@ -25,6 +26,7 @@ type worker struct {
 	loc     *time.Location
 	gen     uint64
 	agg     *aggregate.Aggregator
+	ev      *evidence.Collector // nil: Configuration.NoEvidence
 	pkt     decode.Packet
 	cnt     counts
 	last    Stats               // socket counters at the previous hand-over
@@ -42,6 +44,7 @@ type counts struct {
 // part is one worker's contribution to an interval.
 type part struct {
 	res *aggregate.Result
+	ev  *evidence.Part // nil without evidence
 	counts
 }
 
@@ -49,8 +52,16 @@ func newWorker(c *Component, ci *capIface, src Source, loc *time.Location) *work
 	return &worker{
 		c: c, ci: ci, src: src, link: src.Link(), nets: ci.nets,
 		cls: classify.Classifier{Exploits: c.deps.Exploits},
-		loc: loc, gen: c.gen.Load(), agg: aggregate.New(loc),
+		loc: loc, gen: c.gen.Load(), agg: aggregate.New(loc), ev: c.newEvidence(loc),
 	}
+}
+
+// newEvidence returns an interval's evidence collector (nil: none kept).
+func (c *Component) newEvidence(loc *time.Location) *evidence.Collector {
+	if c.cfg.NoEvidence {
+		return nil
+	}
+	return evidence.NewCollector(loc, c.cfg.Evidence)
 }
 
 // run reads until the last generation has been handed over.
@@ -126,6 +137,9 @@ func (w *worker) add(frame []byte, ts int64) {
 	w.cnt.inbound++
 	tags, pat := w.cls.Classify(p)
 	w.agg.Add(ts, p, tags, pat)
+	if w.ev != nil {
+		w.ev.Add(ts, p)
+	}
 }
 
 // handOver passes the interval's counts to the committer.
@@ -137,7 +151,12 @@ func (w *worker) handOver(g uint64) {
 		}
 		w.last = st
 	}
-	w.ci.parts <- part{res: w.agg.Result(), counts: w.cnt}
+	var ev *evidence.Part
+	if w.ev != nil {
+		ev = w.ev.Result()
+		w.ev = w.c.newEvidence(w.loc)
+	}
+	w.ci.parts <- part{res: w.agg.Result(), ev: ev, counts: w.cnt}
 	w.agg = aggregate.New(w.loc)
 	w.cnt = counts{}
 	w.gen = g

@@ -35,7 +35,7 @@ type runs struct {
 func (r runs) EvidenceDays(context.Context, store.EvidenceQuery) ([]store.EvidenceDay, error) {
 	return nil, nil
 }
-func (r runs) Backfill(context.Context, int32, store.EvidenceQuery, func(store.EvidencePayload) string, func(int, int)) (store.BackfillResult, error) {
+func (r runs) Backfill(context.Context, int32, store.EvidenceQuery, store.Classifiers, func(int, int)) (store.BackfillResult, error) {
 	return store.BackfillResult{}, nil
 }
 func (r runs) RuleSetRuns(_ context.Context, q store.EvidenceQuery) ([]store.RuleSetRun, error) {

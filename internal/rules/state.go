@@ -22,6 +22,8 @@ type State struct {
 	tick  uint64
 	flows []flowEntry
 	thr   []thrEntry
+	// noThr: thresholds are not applied (NewFlowbitState).
+	noThr bool
 }
 
 type flowEntry struct {
@@ -43,6 +45,13 @@ type thrEntry struct {
 // threshold counters (each rounded up to a power of two, at least 16).
 func NewState(flows, counters int) *State {
 	return &State{flows: make([]flowEntry, pow2(flows)), thr: make([]thrEntry, pow2(counters))}
+}
+
+// NewFlowbitState returns a state that keeps flowbits only, for flows
+// flow ids: the rules' threshold and detection_filter are not applied
+// (every match alerts), as without a state.
+func NewFlowbitState(flows int) *State {
+	return &State{flows: make([]flowEntry, pow2(flows)), noThr: true}
 }
 
 func pow2(n int) int {
@@ -140,6 +149,9 @@ func addrHash(a netip.Addr) uint64 {
 //
 // The window starts at the first match and lasts seconds.
 func (s *State) allow(t *threshold, rule int32, src, dst netip.Addr, now int64) bool {
+	if s.noThr {
+		return true
+	}
 	var a, b netip.Addr
 	switch t.track {
 	case 's':

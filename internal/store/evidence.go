@@ -7,6 +7,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/session"
 )
 
 // EvidenceTx is a capture's transaction that can keep the capture's
@@ -45,14 +46,33 @@ type EvidencePayload struct {
 	Data []byte // its first bytes as kept (Len when not cut)
 }
 
+// Classifiers are what a backfill runs over the stored evidence.
+type Classifiers struct {
+	// Payload returns the exploit pattern of a stored payload ("" for
+	// none).
+	Payload func(EvidencePayload) string
+	// Session, when set, classifies a honeypot session's commands and
+	// HTTP requests: one pattern per command and one per request, in the
+	// session's order ("" for none). The session holds what the store
+	// keeps of it (addresses, ports, start, sensor, commands, requests),
+	// not its logins, URLs or files. Nil leaves the sessions out.
+	Session func(s *session.Session) (commands, requests []string)
+}
+
 // BackfillResult says what a backfill wrote.
 type BackfillResult struct {
-	Days     int    // (day, sensor) pairs re-evaluated
+	Days     int    // (day, sensor) pairs re-evaluated (evidence or sessions)
 	Payloads int    // distinct payloads classified
 	Matched  int    // of them, matched by a rule
 	Packets  uint64 // evidence packets over those days
-	Exploits uint64 // of them, exploit packets under the rule set
+	Exploits uint64 // of them (and of the session messages), exploit counts under the rule set
 	Rows     int64  // exploit_counts rows written
+	// Sessions is the honeypot sessions re-evaluated (their start on
+	// those days), Messages their commands and requests, SessionHits
+	// those a rule matched (counted in Exploits, one per message).
+	Sessions    int
+	Messages    int
+	SessionHits uint64
 	// Dropped is the payload packets of the ingests of those days that
 	// their evidence did not keep (its bounds); Uncovered the ingests with
 	// data on those days that kept no evidence at all (ingested before the
@@ -78,12 +98,15 @@ type EvidenceStore interface {
 	// EvidenceDays lists the days with evidence in q, by day and sensor.
 	EvidenceDays(ctx context.Context, q EvidenceQuery) ([]EvidenceDay, error)
 	// Backfill classifies every distinct payload of the evidence in q
-	// (classify returns the exploit pattern, "" for none) and replaces the
-	// exploit counts stored under ruleSet for those days and sensors with
-	// the result, in one transaction (a second backfill replaces, never
-	// adds). progress, when set, is told how many payloads of the total
-	// are classified so far.
-	Backfill(ctx context.Context, ruleSet int32, q EvidenceQuery, classify func(EvidencePayload) string, progress func(done, total int)) (BackfillResult, error)
+	// (c.Payload), and, when c.Session is set, the commands and requests
+	// of the honeypot sessions that started on those days, and replaces
+	// the exploit counts stored under ruleSet for those days and sensors
+	// with the result, in one transaction (a second backfill replaces,
+	// never adds). A payload counts its packets; a session's command or
+	// request one per message, under the session's source, TCP and port.
+	// progress, when set, is told how many payloads of the total are
+	// classified so far.
+	Backfill(ctx context.Context, ruleSet int32, q EvidenceQuery, c Classifiers, progress func(done, total int)) (BackfillResult, error)
 	// RuleSetRuns lists, for the days in q, which rule sets have exploit
 	// counts for each sensor and day (from ingests and backfills), by day,
 	// sensor and rule set.

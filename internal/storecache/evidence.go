@@ -28,11 +28,11 @@ func (s *Store) RuleSetRuns(ctx context.Context, q store.EvidenceQuery) ([]store
 
 // Backfill writes through to the underlying store and then drops every
 // cached answer: the exploit counts under the rule set changed.
-func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQuery, classify func(store.EvidencePayload) string, progress func(done, total int)) (store.BackfillResult, error) {
+func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQuery, c store.Classifiers, progress func(done, total int)) (store.BackfillResult, error) {
 	e, err := store.EvidenceOf(s.Store)
 	if err != nil {
 		return store.BackfillResult{}, err
 	}
 	defer s.Invalidate()
-	return e.Backfill(ctx, ruleSet, q, classify, progress)
+	return e.Backfill(ctx, ruleSet, q, c, progress)
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
+	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -33,6 +34,15 @@ func (t *tx2) Finish(ctx context.Context, in store.Ingest, replace bool, sensor 
 
 func (t *tx2) Append(ctx context.Context, r *aggregate.Result, places []store.Place, sensor string, pattern func(int) string) error {
 	return t.Tx.Append(ctx, r, places, sensor, pattern)
+}
+
+// AppendEvidence keeps the capture's evidence when the underlying
+// transaction does (store.EvidenceTx), and none otherwise.
+func (t *tx2) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string) error {
+	if et, ok := t.Tx.(store.EvidenceTx); ok {
+		return et.AppendEvidence(ctx, p, sensor)
+	}
+	return nil
 }
 
 // Commit writes a batch.

@@ -181,7 +181,7 @@ func (s *Store) EvidenceDays(ctx context.Context, q store.EvidenceQuery) ([]stor
 }
 
 // Backfill implements store.EvidenceStore.
-func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQuery, classify func(store.EvidencePayload) string, progress func(done, total int)) (store.BackfillResult, error) {
+func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQuery, c store.Classifiers, progress func(done, total int)) (store.BackfillResult, error) {
 	var res store.BackfillResult
 	if s.readOnly {
 		return res, errors.New("store opened read-only")
@@ -190,12 +190,32 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 	if err != nil {
 		return res, err
 	}
-	if len(days) == 0 {
+	sb := &sessionBackfill{}
+	if c.Session != nil {
+		if sb, err = s.classifySessions(ctx, q, c.Session); err != nil {
+			return res, err
+		}
+	}
+	if len(days) == 0 && sb.sessions == 0 {
 		return res, store.ErrNoEvidence
 	}
-	res.Days = len(days)
+	pairs := map[daySensor]bool{}
 	for _, d := range days {
 		res.Packets += d.Packets
+		pairs[daySensor{d.Day, d.Sensor}] = true
+	}
+	for p := range sb.pairs {
+		pairs[p] = true
+	}
+	res.Days = len(pairs)
+	res.Sessions, res.Messages, res.SessionHits = sb.sessions, sb.messages, sb.hits
+	srows, err := s.sessionRows(ctx, sb, q)
+	if err != nil {
+		return res, err
+	}
+	classify := c.Payload
+	if classify == nil {
+		classify = func(store.EvidencePayload) string { return "" }
 	}
 	w, args := evidenceWhere(q, "")
 	var total int
@@ -274,10 +294,14 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		if err := execConn(ctx, conn, `DELETE FROM backfill_stage`); err != nil {
 			return err
 		}
-		bf := append([]any{ruleSet, time.Now().UTC()}, args...)
+		now := time.Now().UTC()
+		bf := append([]any{ruleSet, now}, args...)
 		if err := execConn(ctx, conn, `INSERT INTO backfills
 			SELECT ?, day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT payload) AS UBIGINT), ?
 			FROM evidence_counts WHERE`+w+` GROUP BY day, sensor`, bf...); err != nil {
+			return err
+		}
+		if err := writeSessionCounts(ctx, conn, ruleSet, srows, sb.pairs, now); err != nil {
 			return err
 		}
 		if err := execConn(ctx, conn, "COMMIT"); err != nil {
@@ -297,8 +321,10 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		WHERE ingest_id IN (SELECT DISTINCT ingest_id FROM evidence_counts WHERE`+w+`)`, args...).Scan(&res.Dropped); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
+	// Honeypot ingests (intrusion counts) have their sessions as evidence.
 	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT ingest_id) FROM sources WHERE`+w+`
-		AND ingest_id NOT IN (SELECT ingest_id FROM evidence_ingests)`, args...).Scan(&res.Uncovered); err != nil {
+		AND ingest_id NOT IN (SELECT ingest_id FROM evidence_ingests)
+		AND ingest_id NOT IN (SELECT id FROM ingests WHERE format IN ('honeypot', 'cowrie'))`, args...).Scan(&res.Uncovered); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
 	return res, nil

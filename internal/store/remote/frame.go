@@ -65,6 +65,8 @@ const (
 	codeCanceled  = "canceled"
 	codeNoStore   = "no-store"
 	codeReadOnly  = "read-only"
+	codeNoEvid    = "no-evidence-store"
+	codeNoEvDays  = "no-evidence"
 )
 
 // message is every control frame; each operation uses some of its fields.
@@ -226,6 +228,10 @@ func errorCode(err error) string {
 		return codeNoStore
 	case errors.Is(err, errReadOnly):
 		return codeReadOnly
+	case errors.Is(err, store.ErrNoEvidenceStore):
+		return codeNoEvid
+	case errors.Is(err, store.ErrNoEvidence):
+		return codeNoEvDays
 	}
 	return ""
 }
@@ -259,6 +265,10 @@ func replyError(m *message) error {
 		s = store.ErrNoStore
 	case codeReadOnly:
 		s = errReadOnly
+	case codeNoEvid:
+		s = store.ErrNoEvidenceStore
+	case codeNoEvDays:
+		s = store.ErrNoEvidence
 	}
 	return &remoteError{msg: m.Err, sentinel: s}
 }

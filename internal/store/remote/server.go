@@ -34,6 +34,11 @@ type Server struct {
 	// MaxConns bounds the connections served at once (default 128); more
 	// wait in the socket's backlog.
 	MaxConns int
+	// Classifiers, when set before Start, builds the classifiers of a
+	// backfill a client asks for under a rule set (store.BuiltinRuleSet or
+	// a stored set's id); without it a backfill through the owner is
+	// refused.
+	Classifiers func(ctx context.Context, ruleSet int32) (store.Classifiers, error)
 
 	commits atomic.Uint64
 	queued  atomic.Int64  // writes holding or waiting for wlock
@@ -357,6 +362,13 @@ func (s *Server) serve(nc net.Conn) {
 		}
 		s.read(ctx, c, m, addRuleSetOp)
 		s.releaseWrite()
+	case opBackfill:
+		if err := s.acquireWrite(ctx); err != nil {
+			s.reply(c, &message{Op: opRows}, err)
+			return
+		}
+		s.read(ctx, c, m, s.backfillOp)
+		s.releaseWrite()
 	case opPutResolutions:
 		if err := s.acquireWrite(ctx); err != nil {
 			s.reply(c, &message{Op: opRows}, err)
@@ -445,6 +457,16 @@ func (s *Server) tx(ctx context.Context, c *conn, next func() (frame, bool)) {
 			}
 			s.reply(c, &message{Op: opOK}, err)
 			return
+		case opEvidence:
+			p, sensor, err := receiveEvidence(m, next)
+			if err == nil {
+				if et, ok := tx.(store.EvidenceTx); ok {
+					err = et.AppendEvidence(ctx, p, sensor)
+				}
+			}
+			if s.reply(c, &message{Op: opOK}, err) != nil || err != nil {
+				return
+			}
 		case opAbort:
 			finished = true
 			s.reply(c, &message{Op: opOK}, tx.Abort())

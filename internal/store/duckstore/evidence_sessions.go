@@ -1,0 +1,281 @@
+package duckstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"net/netip"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/session"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// A backfill re-evaluates the honeypot's sessions as well as the stored
+// payloads (docs/rules.md "Backfill"): the commands and requests of the
+// sessions that started on the days asked (in the store's time zone; the
+// day intrusions count under), filtered sessions aside, read back one day
+// at a time and handed to the classifier. Each message a rule matched
+// counts one under the session's day, sensor, source, TCP and port; the
+// rows go to exploit_counts with the payloads' rows.
+
+// sessionKey is one row of a backfill's session counts.
+type sessionKey struct {
+	day     civil.Day
+	sensor  string
+	src     string
+	port    uint16
+	pattern string
+}
+
+// daySensor is one (day, sensor) pair.
+type daySensor struct {
+	day    civil.Day
+	sensor string
+}
+
+// sessionBackfill is what classifying the sessions of a backfill gave.
+type sessionBackfill struct {
+	counts   map[sessionKey]uint64
+	pairs    map[daySensor]bool // every (day, sensor) with sessions, matched or not
+	sessions int
+	messages int
+	hits     uint64
+}
+
+// sessionWhere is the filter of q over hp_sessions, the days of the
+// session start in loc.
+func sessionWhere(q store.EvidenceQuery, loc *time.Location) (string, []any) {
+	w := " NOT coalesce(filtered, false) AND start_ts IS NOT NULL"
+	var args []any
+	if q.From != 0 {
+		w += " AND start_ts >= ?"
+		args = append(args, q.From.Start(loc).UTC())
+	}
+	if q.To != 0 {
+		w += " AND start_ts < ?"
+		args = append(args, q.To.AddDays(1).Start(loc).UTC())
+	}
+	if q.Sensor != "" {
+		w += " AND sensor = ?"
+		args = append(args, q.Sensor)
+	}
+	return w, args
+}
+
+// classifySessions runs classify over the sessions of q, a day at a time.
+func (s *Store) classifySessions(ctx context.Context, q store.EvidenceQuery, classify func(*session.Session) ([]string, []string)) (*sessionBackfill, error) {
+	out := &sessionBackfill{counts: map[sessionKey]uint64{}, pairs: map[daySensor]bool{}}
+	w, args := sessionWhere(q, s.loc)
+	var lo, hi *time.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT min(start_ts), max(start_ts) FROM hp_sessions WHERE`+w, args...).Scan(&lo, &hi); err != nil {
+		return nil, fmt.Errorf("backfill: sessions: %w", err)
+	}
+	if lo == nil || hi == nil {
+		return out, nil
+	}
+	first, last := civil.FromTime(*lo, s.loc), civil.FromTime(*hi, s.loc)
+	for d := first; d <= last; d = d.AddDays(1) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		dq := store.EvidenceQuery{From: d, To: d, Sensor: q.Sensor}
+		ss, err := s.backfillSessions(ctx, dq)
+		if err != nil {
+			return nil, fmt.Errorf("backfill: sessions of %s: %w", d, err)
+		}
+		for i := range ss {
+			x := &ss[i]
+			cmds, reqs := classify(x)
+			out.sessions++
+			out.messages += len(x.Commands) + len(x.Requests)
+			out.pairs[daySensor{d, x.Sensor}] = true
+			src := addrText(x.Src)
+			for _, pats := range [][]string{cmds, reqs} {
+				for _, p := range pats {
+					if p == "" {
+						continue
+					}
+					out.counts[sessionKey{d, x.Sensor, src, x.Port, p}]++
+					out.hits++
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// backfillSessions reads the sessions of one day of q with their commands
+// and requests, in the order they started.
+func (s *Store) backfillSessions(ctx context.Context, q store.EvidenceQuery) ([]session.Session, error) {
+	w, args := sessionWhere(q, s.loc)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, coalesce(sensor, ''), coalesce(port, 0), coalesce(src, ''),
+		coalesce(src_port, 0), coalesce(dst, ''), start_ts FROM hp_sessions WHERE`+w+` ORDER BY start_ts, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ss []session.Session
+	at := map[string]int{}
+	for rows.Next() {
+		var x session.Session
+		var src, dst string
+		if err := rows.Scan(&x.ID, &x.Sensor, &x.Port, &src, &x.SrcPort, &dst, &x.Start); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		x.Src, _ = netip.ParseAddr(src)
+		x.Dst, _ = netip.ParseAddr(dst)
+		at[x.ID] = len(ss)
+		ss = append(ss, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	in := ` WHERE session_id IN (SELECT id FROM hp_sessions WHERE` + w + `) ORDER BY session_id, seq`
+	rows, err = s.db.QueryContext(ctx, `SELECT session_id, ts, coalesce(input, '') FROM hp_commands`+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		var ts *time.Time
+		var c session.Command
+		if err := rows.Scan(&id, &ts, &c.Input); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if ts != nil {
+			c.Time = *ts
+		}
+		if i, ok := at[id]; ok {
+			ss[i].Commands = append(ss[i].Commands, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT session_id, ts, coalesce(method, ''), coalesce(path, ''), coalesce(version, ''),
+		coalesce(host, ''), coalesce(headers, ''), body, coalesce(body_size, 0) FROM hp_requests`+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var ts *time.Time
+		var r session.Request
+		if err := rows.Scan(&id, &ts, &r.Method, &r.Path, &r.Version, &r.Host, &r.Headers, &r.Body, &r.BodySize); err != nil {
+			return nil, err
+		}
+		if ts != nil {
+			r.Time = *ts
+		}
+		if i, ok := at[id]; ok {
+			ss[i].Requests = append(ss[i].Requests, r)
+		}
+	}
+	return ss, rows.Err()
+}
+
+// sessionRow is one exploit_counts row of a backfill's sessions.
+type sessionRow struct {
+	sessionKey
+	country string
+	asn     uint32
+	n       uint64
+}
+
+// sessionRows gives the session counts of a backfill their places: the
+// country and AS of a sources row of the source on that day and sensor,
+// else the session's country and AS 0.
+func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionRow, error) {
+	if len(sb.counts) == 0 {
+		return nil, nil
+	}
+	type place struct {
+		country string
+		asn     uint32
+	}
+	places := map[sessionKey]place{}
+	w, args := evidenceWhere(q, "")
+	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, src, coalesce(any_value(country), ''), coalesce(any_value(asn), 0)
+		FROM sources WHERE`+w+` GROUP BY day, sensor, src`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	for rows.Next() {
+		var k sessionKey
+		var day time.Time
+		var p place
+		if err := rows.Scan(&day, &k.sensor, &k.src, &p.country, &p.asn); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("backfill: session places: %w", err)
+		}
+		k.day = civil.Of(day)
+		places[k] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	wq, qargs := sessionWhere(q, s.loc)
+	rows, err = s.db.QueryContext(ctx, `SELECT coalesce(sensor, ''), coalesce(src, ''), coalesce(any_value(country), '')
+		FROM hp_sessions WHERE`+wq+` GROUP BY ALL`, qargs...)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	countries := map[[2]string]string{}
+	for rows.Next() {
+		var sn, sr, c string
+		if err := rows.Scan(&sn, &sr, &c); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("backfill: session places: %w", err)
+		}
+		countries[[2]string{sn, sr}] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	out := make([]sessionRow, 0, len(sb.counts))
+	for k, n := range sb.counts {
+		p, ok := places[sessionKey{day: k.day, sensor: k.sensor, src: k.src}]
+		if !ok || p.country == "" {
+			p.country = countries[[2]string{k.sensor, k.src}]
+		}
+		if p.country == "" {
+			p.country = "??"
+		}
+		out = append(out, sessionRow{k, p.country, p.asn, n})
+	}
+	return out, nil
+}
+
+// writeSessionCounts appends the session rows of a backfill under ruleSet
+// to exploit_counts, and a backfills row for each (day, sensor) with
+// sessions that the evidence gave none. Call inside the backfill's
+// transaction.
+func writeSessionCounts(ctx context.Context, conn *duckdb.Conn, ruleSet int32, rows []sessionRow, pairs map[daySensor]bool, now time.Time) error {
+	if err := appendRows(conn, "exploit_counts", len(rows), func(i int) []driver.Value {
+		r := &rows[i]
+		return []driver.Value{ruleSet, r.day.Time(), r.sensor, r.src, r.country, r.asn, uint8(6), r.port, r.pattern, r.n}
+	}); err != nil {
+		return fmt.Errorf("session exploit counts: %w", err)
+	}
+	for p := range pairs {
+		if err := execConn(ctx, conn, `INSERT INTO backfills SELECT ?, ?, ?, 0, 0, ?
+			WHERE NOT EXISTS (SELECT 1 FROM backfills WHERE rule_set = ? AND day = ? AND sensor = ?)`,
+			ruleSet, p.day.Time(), p.sensor, now, ruleSet, p.day.Time(), p.sensor); err != nil {
+			return fmt.Errorf("session backfills: %w", err)
+		}
+	}
+	return nil
+}
