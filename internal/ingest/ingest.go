@@ -5,14 +5,11 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/honeyscope/honeyscope/internal/evidence"
 	"github.com/honeyscope/honeyscope/internal/ruleset"
 	"github.com/honeyscope/honeyscope/internal/srcports"
-	"hash"
 	"io"
 	"log/slog"
 	"math"
@@ -353,14 +350,14 @@ type hashingReader struct {
 	off    int
 	err    error
 	errc   chan error
-	h      hash.Hash
+	h      io.Writer // nil: nothing to hash
 	done   chan struct{}
 	read   atomic.Int64
 }
 
 const hashBlock = 1 << 20
 
-func newHashingReader(f io.Reader, h hash.Hash) *hashingReader {
+func newHashingReader(f io.Reader, h io.Writer) *hashingReader {
 	r := &hashingReader{
 		blocks: make(chan []byte, 4),
 		free:   make(chan []byte, 6),
@@ -382,7 +379,9 @@ func newHashingReader(f io.Reader, h hash.Hash) *hashingReader {
 			}
 			n, err := io.ReadFull(f, buf)
 			if n > 0 {
-				h.Write(buf[:n])
+				if h != nil {
+					h.Write(buf[:n])
+				}
 				r.read.Add(int64(n))
 				select {
 				case r.blocks <- buf[:n]:
@@ -439,44 +438,6 @@ func (r *hashingReader) stop() {
 	default:
 		close(r.done)
 	}
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// prefixHashes returns the hash of the file's first n bytes for each n in
-// sizes, reading the file once (up to the largest size): a path ingested
-// many times over (a name reused hourly) costs one read, not one per
-// earlier ingest.
-func prefixHashes(path string, sizes []int64) (map[int64]string, error) {
-	sizes = slices.Clone(sizes)
-	slices.Sort(sizes)
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	out := make(map[int64]string, len(sizes))
-	var done int64
-	for _, n := range sizes {
-		if _, err := io.CopyN(h, f, n-done); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		done = n
-		out[n] = "sha256:" + hex.EncodeToString(h.Sum(nil)) // Sum leaves the state as it was
-	}
-	return out, nil
 }
 
 // checkArchive looks for the live archive marker at the start of f and
@@ -556,32 +517,33 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	// Earlier ingests of this path that were shorter: if one's content is
 	// the start of this file's, the file was still being written then.
 	var supersedes []string
-	var shorter []int64
+	var shorter []store.KnownIngest
 	for _, k := range known.byPath[absPath] {
 		if k.Size < fi.Size() {
-			shorter = append(shorter, k.Size)
+			shorter = append(shorter, k)
 		}
 	}
 	if len(shorter) > 0 {
-		if hs, err := prefixHashes(path, shorter); err == nil {
-			for _, k := range known.byPath[absPath] {
-				if k.Size < fi.Size() && hs[k.Size] == k.Hash {
-					supersedes = append(supersedes, k.Hash)
-				}
-			}
+		if ms, err := prefixMatches(path, shorter); err == nil {
+			supersedes = ms
 		}
 	}
 	// Only when a stored ingest has the same size is the content hashed
-	// first, to skip duplicates without decoding them.
+	// first, to skip duplicates without decoding them, with the scheme of
+	// each such ingest (see identity.go): same holds those it matches.
+	var same []string
 	if ks := known.bySize[fi.Size()]; len(ks) > 0 {
-		h, err := hashFile(path)
+		h, err := fileIDs(path, schemeXXH3|schemesOf(ks))
 		if err != nil {
 			res.Err = err
 			return res
 		}
-		res.Hash = h
+		res.Hash = h.id(schemeXXH3)
 		for _, k := range ks {
-			if k.Hash == h && !cfg.Force {
+			if !h.matches(k.Hash) {
+				continue
+			}
+			if !cfg.Force {
 				res.Skipped, res.Duplicate = true, k.Path
 				res.Duration = time.Since(start)
 				if cfg.Progress != nil {
@@ -589,10 +551,17 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 				}
 				return res
 			}
+			same = append(same, k.Hash)
 		}
 	}
 
-	hr := newHashingReader(f, sha256.New())
+	var idh *idHash
+	var hw io.Writer
+	if res.Hash == "" {
+		idh = newIDHash(schemeXXH3)
+		hw = idh
+	}
+	hr := newHashingReader(f, hw)
 	defer hr.stop()
 	rd, err := capture.NewReader(hr, path)
 	var (
@@ -730,8 +699,8 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		hr.drain()
 	}
 	hr.stop()
-	if res.Hash == "" {
-		res.Hash = "sha256:" + hex.EncodeToString(hr.h.Sum(nil))
+	if idh != nil {
+		res.Hash = idh.id(schemeXXH3)
 	}
 	if errors.Is(readErr, context.Canceled) || format == "" {
 		// Interrupted, or not a capture at all: nothing to record.
@@ -749,13 +718,21 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	res.Frames, res.Packets, res.Classes = frames, sink.inbound, sink.classes
 	res.Undecodable, res.Undated, res.NotDecoded = undec, undated, links.list
 	for _, k := range known.byPath[absPath] {
-		if k.Hash != res.Hash && !slices.Contains(supersedes, k.Hash) {
+		if k.Hash != res.Hash && !slices.Contains(supersedes, k.Hash) && !slices.Contains(same, k.Hash) {
 			res.Rewritten = true
 		}
 	}
 	res.Grown = len(supersedes) > 0
+	// With --force, the same content recorded under another identity
+	// scheme (by an earlier build) is replaced as well.
+	replaces := slices.Clone(supersedes)
+	for _, h := range same {
+		if h != res.Hash {
+			replaces = append(replaces, h)
+		}
+	}
 	in := store.Ingest{
-		Supersedes: supersedes,
+		Supersedes: replaces,
 		Path:       absPath, Hash: res.Hash, Size: fi.Size(), Sensor: res.Sensor, Format: format,
 		Frames: frames, Packets: sink.inbound, Outbound: outb, Undecodable: undec,
 		ErrorOffset: errOff, CountryDB: cfg.CountryDB, ASNDB: cfg.ASNDB, Version: cfg.Version,
@@ -807,7 +784,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	}
 	cfg.Log.Debug("ingested", "file", path, "read", readDone.Sub(start), "geo", geoDone.Sub(readDone),
 		"commit", time.Since(geoDone), "parts", res.Parts, "appending parts", sink.writing, "sources", sink.sources, "cells", sink.cells)
-	cerr = com.resolveInterrupted(ctx, &res, cerr, absPath, supersedes, cfg.Force, known)
+	cerr = com.resolveInterrupted(ctx, &res, cerr, absPath, replaces, cfg.Force, known)
 	switch {
 	case errors.Is(cerr, store.ErrDuplicate):
 		res.Skipped = true
@@ -815,7 +792,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		res.Err = errors.Join(res.Err, fmt.Errorf("%s: writing to the store: %w", path, cerr))
 	default:
 		res.Committed = true
-		res.Replaced = cfg.Force && (slices.ContainsFunc(known.bySize[fi.Size()], func(k store.KnownIngest) bool { return k.Hash == res.Hash }) || res.Grown)
+		res.Replaced = cfg.Force && (len(same) > 0 || res.Grown)
 	}
 	res.Duration = time.Since(start)
 	return res
