@@ -289,7 +289,7 @@ func (a *Aggregator) Result() *Result {
 	a.flushHour()
 	r := &a.res
 	r.Sources = a.srcs.sources()
-	cells := a.cells.finish()
+	cells := a.cells.finish(int(a.srcs.n))
 	r.Hits = make([]Hit, 0, len(cells))
 	for _, c := range cells {
 		r.Hits = append(r.Hits, Hit{

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -85,30 +86,60 @@ func TestAggregateCounts(t *testing.T) {
 func itoa(v uint16) string { return strconv.Itoa(int(v)) }
 
 // TestCellCounterCompaction drives the cache/log through many evictions and
-// compactions and checks every count against a map.
+// compactions and checks every count against a map, with sources of one
+// cell and sources of thousands (sorted on their own at the end).
 func TestCellCounterCompaction(t *testing.T) {
-	var c cellCounter
-	c.init()
-	want := map[uint64]uint64{}
-	x := uint64(1)
-	for i := 0; i < 600000; i++ {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		k := x % 50000 * 0x10001
-		c.add(k)
-		want[k]++
-	}
-	got := c.finish()
-	if len(got) != len(want) {
-		t.Fatalf("%d cells, want %d", len(got), len(want))
-	}
-	for i, e := range got {
-		if i > 0 && got[i-1].key >= e.key {
-			t.Fatal("not sorted/unique")
+	for _, floor := range []int{1 << 12, compactFloor} {
+		var c cellCounter
+		c.init()
+		c.floor, c.compact = floor, floor
+		want := map[uint64]uint64{}
+		x := uint64(1)
+		const nsrc = 5000
+		for i := 0; i < 600000; i++ {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			src := x % nsrc
+			low := x >> 40 % 3
+			if src < 40 { // scanners: thousands of ports
+				low = x >> 24 % 20000
+			}
+			k := src<<32 | low*0x10101
+			c.add(k)
+			want[k]++
 		}
-		if want[e.key] != e.n {
-			t.Fatalf("key %x: %d, want %d", e.key, e.n, want[e.key])
+		got := c.finish(nsrc)
+		if len(got) != len(want) {
+			t.Fatalf("floor %d: %d cells, want %d", floor, len(got), len(want))
+		}
+		for i, e := range got {
+			if i > 0 && got[i-1].key >= e.key {
+				t.Fatalf("floor %d: not sorted/unique", floor)
+			}
+			if want[e.key] != e.n {
+				t.Fatalf("floor %d: key %x: %d, want %d", floor, e.key, e.n, want[e.key])
+			}
+		}
+	}
+}
+
+// TestSortBySource: the sort by source gives what the radix sort gives,
+// for groups of every size and when few sources hold all cells.
+func TestSortBySource(t *testing.T) {
+	x := uint64(7)
+	for _, tc := range []struct{ n, nsrc int }{{100, 10}, {5000, 3}, {5000, 4999}, {20000, 7}, {20000, 20000}} {
+		s := make([]cell, tc.n)
+		for i := range s {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			s[i] = cell{key: x%uint64(tc.nsrc)<<32 | x>>33%1000, n: x >> 60}
+		}
+		want := sortMerge(slices.Clone(s))
+		got := sortBySource(s, tc.nsrc)
+		if !slices.Equal(got, want) {
+			t.Errorf("%d cells of %d sources: sortBySource differs from sortMerge", tc.n, tc.nsrc)
 		}
 	}
 }
