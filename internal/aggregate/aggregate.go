@@ -210,7 +210,9 @@ func (a *Aggregator) addRec(r *Rec) {
 	if ts < a.dayLo || ts >= a.dayHi {
 		a.setDay(ts)
 	}
-	s := a.srcs.internKey(srcKey{hi: r.hi, lo: r.lo, day: a.curDay}, ts)
+	sk := srcKey{hi: r.hi, lo: r.lo, day: a.curDay}
+	kh := sk.hash()
+	s := a.srcs.internKey(sk, kh, ts)
 	idx := s.idx - 1
 	s.packets++
 	s.bytes += uint64(r.IPLen)
@@ -233,7 +235,8 @@ func (a *Aggregator) addRec(r *Rec) {
 			}
 		}
 	}
-	a.cells.add(uint64(idx)<<32 | uint64(r.Proto)<<24 | uint64(port)<<8 | uint64(tags))
+	low := uint64(r.Proto)<<24 | uint64(port)<<8 | uint64(tags)
+	a.cells.add(cellSlot(kh, low), uint64(idx)<<32|low)
 	if r.Pattern >= 0 {
 		if a.exploits == nil {
 			a.exploits = make(map[exploitKey]uint64)
@@ -328,19 +331,21 @@ const BatchSize = 256
 
 // AddBatch counts b's packets as Add would. Tables larger than the CPU
 // caches make every packet wait for memory; touching all of a batch's
-// source slots first lets those waits overlap.
+// source slots and cell cache entries first lets those waits overlap.
 func (a *Aggregator) AddBatch(b *Batch) {
-	var slot [BatchSize]uint64
+	var slot, cslot [BatchSize]uint64
 	mask := a.srcs.mask
 	for i := 0; i < b.N; i++ {
 		r := &b.Recs[i]
-		slot[i] = srcKey{hi: r.hi, lo: r.lo, day: a.curDay}.hash() & mask
+		h := srcKey{hi: r.hi, lo: r.lo, day: a.curDay}.hash()
+		slot[i] = h & mask
+		cslot[i] = cellSlot(h, uint64(r.Proto)<<24|uint64(r.Port)<<8|uint64(r.Tags))
 	}
 	// A short loop of independent loads: the CPU keeps many in flight.
 	var sink uint64
-	slots := a.srcs.slots
+	slots, cache := a.srcs.slots, a.cells.cache
 	for i := 0; i < b.N; i++ {
-		sink += slots[slot[i]].key.hi
+		sink += slots[slot[i]].key.hi + cache[cslot[i]].n
 	}
 	a.prefetchSink += sink
 	for i := 0; i < b.N; i++ {

@@ -106,7 +106,7 @@ func TestCellCounterCompaction(t *testing.T) {
 				low = x >> 24 % 20000
 			}
 			k := src<<32 | low*0x10101
-			c.add(k)
+			c.add(cellSlot(srcKey{lo: src}.hash(), k&0xffffffff), k)
 			want[k]++
 		}
 		got := c.finish(nsrc)

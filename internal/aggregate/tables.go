@@ -50,13 +50,13 @@ func (k srcKey) hash() uint64 {
 	return h ^ h>>29
 }
 
-// internKey returns the slot of key k (a source address and day), creating
-// it (first seen at ts) when absent.
-func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
+// internKey returns the slot of key k (a source address and day, whose
+// hash is h), creating it (first seen at ts) when absent.
+func (t *srcTable) internKey(k srcKey, h uint64, ts int64) *srcSlot {
 	if t.lastSlot >= 0 && k == t.lastKey {
 		return &t.slots[t.lastSlot]
 	}
-	i := k.hash() & t.mask
+	i := h & t.mask
 	for {
 		s := &t.slots[i]
 		if s.idx == 0 {
@@ -70,7 +70,7 @@ func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
 	}
 	if (uint64(t.n)+1)*4 > uint64(len(t.slots))*3 {
 		t.grow()
-		return t.internKey(k, ts)
+		return t.internKey(k, h, ts)
 	}
 	t.n++
 	s := &t.slots[i]
@@ -143,9 +143,18 @@ func (c *cellCounter) init() {
 	c.compact = c.floor
 }
 
-func (c *cellCounter) add(key uint64) {
-	h := (key * 0x9E3779B97F4A7C15) >> (64 - cacheBits)
-	e := &c.cache[h]
+// cellSlot is the cache entry of the cell of source-day hash srcHash with
+// protocol, port and classes low: computed from the source's address and
+// day rather than its index, so that a batch can touch the entries of its
+// packets before their sources are looked up.
+func cellSlot(srcHash, low uint64) uint64 {
+	return ((srcHash ^ low) * 0x9E3779B97F4A7C15) >> (64 - cacheBits)
+}
+
+// add counts key in cache entry slot (cellSlot of the key's source and
+// low bits); the cache only has to place equal keys alike.
+func (c *cellCounter) add(slot, key uint64) {
+	e := &c.cache[slot]
 	if e.n != 0 && e.key == key {
 		e.n++
 		return
