@@ -431,12 +431,16 @@ func (a *Aggregator) Size() (sources, cells int) {
 // Flush returns what was counted so far and starts afresh, so that a long
 // capture can be counted in parts of bounded size. Counting a capture in
 // parts gives the same totals: a source-day that spans parts appears once in
-// each, and the store adds them up.
+// each, and the store adds them up. The next part counts in the tables of
+// this one, emptied: a file's days are much alike, and growing the tables
+// from small again for every part cost more than clearing them.
 func (a *Aggregator) Flush() *Result {
 	r := *a.Result() // Result points into a, which is reset below
-	loc := a.loc
+	loc, slots, cache, log := a.loc, a.srcs.slots, a.cells.cache, a.cells.log[:0]
 	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
-	a.srcs.init(1 << 12)
-	a.cells.init()
+	clear(slots)
+	a.srcs.reuse(slots)
+	clear(cache)
+	a.cells = cellCounter{cache: cache, log: log, floor: compactFloor, compact: compactFloor}
 	return &r
 }

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"net/netip"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -213,5 +214,34 @@ func TestFlushParts(t *testing.T) {
 	}
 	if m.Inbound != 5000 || len(m.Sources) <= len(w.Sources) {
 		t.Errorf("merged inbound %d, sources %d (whole %d)", m.Inbound, len(m.Sources), len(w.Sources))
+	}
+}
+
+// TestFlushReusesTables: after a part whose tables grew, the next part,
+// counted in the same tables emptied, is what a new Aggregator counts.
+func TestFlushReusesTables(t *testing.T) {
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	feed := func(a *Aggregator, n, salt int) {
+		for i := 0; i < n; i++ {
+			j := i*7919 + salt
+			p := pkt(netip.AddrFrom4([4]byte{198, byte(j >> 16), byte(j >> 8), byte(j)}).String(), uint16(1000+j%5), uint16(j%300))
+			tags := classify.Access.Bit()
+			if j%3 == 0 {
+				tags |= classify.ZMap.Bit()
+			}
+			a.Add(ts+int64(i)*int64(time.Second), p, tags, j%11-1)
+		}
+	}
+	reused, fresh := New(time.UTC), New(time.UTC)
+	feed(reused, 60000, 0)
+	if first := reused.Flush(); len(first.Sources) < 10000 {
+		t.Fatalf("first part: %d sources, want the tables grown", len(first.Sources))
+	}
+	feed(reused, 3000, 5)
+	feed(fresh, 3000, 5)
+	got, want := reused.Flush(), fresh.Result()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("part counted in reused tables differs: %d sources, %d hits, %d exploits; want %d, %d, %d",
+			len(got.Sources), len(got.Hits), len(got.Exploits), len(want.Sources), len(want.Hits), len(want.Exploits))
 	}
 }

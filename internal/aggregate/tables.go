@@ -39,8 +39,14 @@ type srcSlot struct {
 }
 
 func (t *srcTable) init(capacity int) {
-	t.slots = make([]srcSlot, capacity)
-	t.mask = uint64(capacity - 1)
+	t.reuse(make([]srcSlot, capacity))
+}
+
+// reuse makes the table an empty one in slots, whose length is a power of
+// two and every slot of which is empty.
+func (t *srcTable) reuse(slots []srcSlot) {
+	t.slots = slots
+	t.mask = uint64(len(slots) - 1)
 	t.n = 0
 	t.lastSlot = -1
 }
@@ -177,7 +183,6 @@ func (c *cellCounter) finish(nsrc int) []cell {
 			c.log = append(c.log, e)
 		}
 	}
-	c.cache = nil
 	return sortBySource(c.log, nsrc)
 }
 
