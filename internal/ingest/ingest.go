@@ -526,11 +526,23 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
 	ev := newEvidence(cfg, loc)
 	sp := newSrcPorts(cfg, loc)
-	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut bool) {
-		if n, c := a.Size(); n > 0 && cut || n >= cfg.PartSources || c >= cfg.PartCells {
-			part := a.Flush()
-			sink.account(part)
-			sink.spill(ctx, part)
+	spill := func(part *aggregate.Result) {
+		sink.account(part)
+		sink.spill(ctx, part)
+	}
+	cuts := newCutParts(cfg.Shards, spill)
+	sh := newShards(loc, cfg.Shards, func(a *aggregate.Aggregator, cut uint64) {
+		n, c := a.Size()
+		switch {
+		case cut > 0:
+			// A day ended: the shards' parts of it are written as one.
+			var part *aggregate.Result
+			if n > 0 {
+				part = a.Flush()
+			}
+			cuts.add(cut, part)
+		case n >= cfg.PartSources || c >= cfg.PartCells:
+			spill(a.Flush())
 		}
 	})
 	// dayParts: cut the file into parts at day boundaries (see
@@ -1106,18 +1118,59 @@ type shards struct {
 	in   []chan shardMsg
 	free []chan *aggregate.Batch
 	wg   sync.WaitGroup
+	cuts uint64 // cuts asked for so far
 }
 
-// shardMsg hands a batch to a shard; cut asks it to pass on what it has
-// counted so far once the batch is counted (a day ended).
+// cutParts gathers the parts the shards pass on at one cut into one part of
+// the file: a day is then one part, whatever the number of shards, and the
+// store's fixed work per part and day (its rollups) is done once per day.
+// Shards own disjoint sources, so their parts merge without adding up
+// rows.
+type cutParts struct {
+	mu      sync.Mutex
+	n       int                            // shards
+	got     map[uint64]int                 // shards that reached each cut
+	pending map[uint64][]*aggregate.Result // their non-empty parts
+	done    func(*aggregate.Result)        // called with each cut's part, when not empty
+}
+
+func newCutParts(shards int, done func(*aggregate.Result)) *cutParts {
+	return &cutParts{n: shards, got: map[uint64]int{}, pending: map[uint64][]*aggregate.Result{}, done: done}
+}
+
+// add takes one shard's part of cut (nil when it counted nothing since its
+// last part); the last shard to reach the cut passes the merged part on.
+func (c *cutParts) add(cut uint64, part *aggregate.Result) {
+	c.mu.Lock()
+	if part != nil {
+		c.pending[cut] = append(c.pending[cut], part)
+	}
+	c.got[cut]++
+	if c.got[cut] < c.n {
+		c.mu.Unlock()
+		return
+	}
+	parts := c.pending[cut]
+	delete(c.pending, cut)
+	delete(c.got, cut)
+	c.mu.Unlock()
+	if len(parts) > 0 {
+		c.done(aggregate.Merge(parts))
+	}
+}
+
+// shardMsg hands a batch to a shard; a cut (numbered from 1) asks it to
+// pass on what it has counted so far once the batch is counted (a day
+// ended).
 type shardMsg struct {
 	b   *aggregate.Batch
-	cut bool
+	cut uint64
 }
 
 // newShards starts n counting goroutines; after runs on a shard's goroutine
-// after each batch, with cut set when the reader asked for a cut.
-func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cut bool)) *shards {
+// after each batch, with the cut's number when the reader asked for a cut
+// (0 otherwise).
+func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cut uint64)) *shards {
 	s := &shards{n: n, res: make([]*aggregate.Result, n)}
 	for i := 0; i < n; i++ {
 		a := aggregate.New(loc)
@@ -1159,8 +1212,9 @@ func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int) {
 // cut hands every shard its current batch, however full, with a request to
 // pass on what it has counted: everything read so far goes into that part.
 func (s *shards) cut() {
+	s.cuts++
 	for i := range s.in {
-		s.in[i] <- shardMsg{b: s.cur[i], cut: true}
+		s.in[i] <- shardMsg{b: s.cur[i], cut: s.cuts}
 		s.cur[i] = <-s.free[i]
 	}
 }
