@@ -13,6 +13,7 @@ package aggregate
 
 import (
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -98,6 +99,8 @@ type Aggregator struct {
 	cells    cellCounter
 	exploits map[exploitKey]uint64
 	hour     int64 // current hour (Unix seconds); hourly counts below belong to it
+	hourLo   int64 // [hourLo, hourHi) in Unix nanoseconds is that hour
+	hourHi   int64
 	hourPk   [256]uint64
 	hourBy   [256]uint64
 	hourUsed [256]bool
@@ -120,7 +123,7 @@ func New(loc *time.Location) *Aggregator {
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
+	a := &Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1, hourLo: 1, hourHi: 0}
 	a.srcs.init(1 << 12)
 	a.cells.init()
 	return a
@@ -243,14 +246,8 @@ func (a *Aggregator) addRec(r *Rec) {
 		}
 		a.exploits[exploitKey{idx, r.Proto, port, int(r.Pattern)}]++
 	}
-	h := ts / 3600e9
-	if ts < 0 && ts%3600e9 != 0 {
-		h--
-	}
-	h *= 3600
-	if h != a.hour {
-		a.flushHour()
-		a.hour = h
+	if ts < a.hourLo || ts >= a.hourHi {
+		a.setHour(ts)
 	}
 	// Packets carry the six packet classes (bits 0-5); intrusion (bit 6)
 	// counts honeypot sessions and never comes from a packet, so 64 tag
@@ -268,6 +265,23 @@ func (a *Aggregator) setDay(ts int64) {
 	hi := time.Date(y, m, d+1, 0, 0, 0, 0, a.loc)
 	a.dayLo, a.dayHi = lo.UnixNano(), hi.UnixNano()
 	a.curDay = civil.FromDate(y, m, d)
+}
+
+// setHour makes the hour of ts (Unix nanoseconds) the current one, with
+// the counts of the one before passed on: a packet only divides its time
+// when it leaves the current hour.
+func (a *Aggregator) setHour(ts int64) {
+	h := ts / 3600e9
+	if ts < 0 && ts%3600e9 != 0 {
+		h--
+	}
+	a.flushHour()
+	a.hour = h * 3600
+	a.hourLo = h * 3600e9
+	a.hourHi = math.MaxInt64 // the last hour an int64 holds has no end in it
+	if a.hourLo <= math.MaxInt64-3600e9 {
+		a.hourHi = a.hourLo + 3600e9
+	}
 }
 
 func (a *Aggregator) flushHour() {
@@ -437,7 +451,7 @@ func (a *Aggregator) Size() (sources, cells int) {
 func (a *Aggregator) Flush() *Result {
 	r := *a.Result() // Result points into a, which is reset below
 	loc, slots, cache, log := a.loc, a.srcs.slots, a.cells.cache, a.cells.log[:0]
-	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
+	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1, hourLo: 1, hourHi: 0}
 	clear(slots)
 	a.srcs.reuse(slots)
 	clear(cache)

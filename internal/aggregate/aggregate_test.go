@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"maps"
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -243,5 +245,32 @@ func TestFlushReusesTables(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("part counted in reused tables differs: %d sources, %d hits, %d exploits; want %d, %d, %d",
 			len(got.Sources), len(got.Hits), len(got.Exploits), len(want.Sources), len(want.Hits), len(want.Exploits))
+	}
+}
+
+// TestHourBoundaries: packets are counted in their UTC hour across hour
+// starts, before 1970, out of order, and in the last hour an int64 of
+// nanoseconds holds.
+func TestHourBoundaries(t *testing.T) {
+	a := New(time.UTC)
+	p := pkt("198.51.100.7", 1000, 23)
+	last := int64(math.MaxInt64) / 3600e9 * 3600
+	want := map[int64]uint64{}
+	for _, c := range []struct {
+		ts   int64
+		hour int64
+	}{
+		{-3600e9 - 1, -7200}, {-1, -3600}, {0, 0}, {3600e9 - 1, 0}, {3600e9, 3600},
+		{-1, -3600}, {1, 0}, {math.MaxInt64 - 1, last}, {math.MaxInt64, last}, {3600e9 + 5, 3600},
+	} {
+		a.Add(c.ts, p, classify.Access.Bit(), -1)
+		want[c.hour]++
+	}
+	got := map[int64]uint64{}
+	for _, h := range a.Result().Hourly {
+		got[h.Hour] += h.Packets
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("packets per hour %v, want %v", got, want)
 	}
 }

@@ -169,3 +169,34 @@ func TestOldIdentities(t *testing.T) {
 		t.Errorf("after --force: %d packets in %d ingests, want %d in 1", p, n, truth.Packets)
 	}
 }
+
+// BenchmarkContentHash: the identity ingest records (XXH3-128) against
+// the SHA-256 earlier builds recorded, over 16 MiB of capture-like bytes
+// (B/s is the throughput).
+func BenchmarkContentHash(b *testing.B) {
+	data := make([]byte, 16<<20)
+	x := uint64(1)
+	for i := range data {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		data[i] = byte(x)
+	}
+	for _, s := range []struct {
+		name   string
+		scheme idScheme
+	}{{"xxh3-128", schemeXXH3}, {"sha256", schemeSHA256}} {
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				h := newIDHash(s.scheme)
+				for off := 0; off < len(data); off += 1 << 20 {
+					h.Write(data[off : off+1<<20])
+				}
+				if h.id(s.scheme) == "" {
+					b.Fatal("no identity")
+				}
+			}
+		})
+	}
+}
