@@ -796,10 +796,16 @@ func (s *partSink) account(r *aggregate.Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inbound += r.Inbound
-	for _, h := range r.Hits {
-		for c := classify.Class(0); c < classify.NumClasses; c++ {
-			if h.Tags.Has(c) {
-				s.classes[c] += h.Packets
+	// Packets per class set first: a part has millions of cells, and at
+	// most 256 class sets.
+	var perTags [256]uint64
+	for i := range r.Hits {
+		perTags[uint8(r.Hits[i].Tags)] += r.Hits[i].Packets
+	}
+	for t, n := range perTags {
+		for c := classify.Class(0); n > 0 && c < classify.NumClasses; c++ {
+			if classify.Tags(t).Has(c) {
+				s.classes[c] += n
 			}
 		}
 	}

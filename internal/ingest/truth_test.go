@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"net/netip"
 	"path/filepath"
@@ -65,6 +66,18 @@ func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	}
 	if res[0].Packets != uint64(truth.Packets) {
 		t.Errorf("ingested %d packets, truth %d", res[0].Packets, truth.Packets)
+	}
+	// The per-class packet counts ingest reports, summed over its parts.
+	var classes [classify.NumClasses]uint64
+	for _, dc := range truth.ByDayClass {
+		c, ok := classify.ParseClass(dc.Class)
+		if !ok {
+			t.Fatalf("truth class %q", dc.Class)
+		}
+		classes[c] += dc.Packets
+	}
+	if res[0].Classes != classes {
+		t.Errorf("packets per class %v, truth %v", res[0].Classes, classes)
 	}
 	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {
