@@ -3,12 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"net/netip"
 	"path/filepath"
 	"testing"
 
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
