@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/decode"
 	"github.com/honeyscope/honeyscope/internal/ruleset"
+	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -115,4 +118,53 @@ func BenchmarkCount(b *testing.B) {
 			b.ReportMetric(float64(cells), "cells")
 		})
 	}
+}
+
+// nullStore is a store that holds nothing and drops what it is given:
+// Run's reads of it (time zone, known ingests) and its writes cost nothing.
+type nullStore struct {
+	store.Store
+	appends *atomic.Int64
+}
+
+func (nullStore) Location() *time.Location { return time.UTC }
+func (nullStore) KnownSizes(context.Context) (map[int64][]store.KnownIngest, error) {
+	return map[int64][]store.KnownIngest{}, nil
+}
+func (nullStore) Close() error { return nil }
+func (s nullStore) Begin(ctx context.Context) (store.Tx, error) {
+	return discardStore{s.Store, s.appends}.Begin(ctx)
+}
+func (s nullStore) Commit(ctx context.Context, b *store.Batch) (int32, error) {
+	return discardStore{s.Store, s.appends}.Commit(ctx, b)
+}
+
+// BenchmarkIngestDiscard ingests a synthetic week (1M packets, as
+// bench/ingest.sh's file scaled down; HONEYSCOPE_COUNT_PACKETS sets
+// another number) in day parts, as a large file is, into a store that
+// drops what it is given: reading, hashing, decoding, classifying and
+// counting, ingest's share of the work without the store's. Evidence and
+// source-port histograms are off (their packages have their own
+// benchmarks). cpu-ns/packet is the process's CPU time per packet.
+func BenchmarkIngestDiscard(b *testing.B) {
+	n := 1000000
+	if s := os.Getenv("HONEYSCOPE_COUNT_PACKETS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	path := filepath.Join(b.TempDir(), "week.pcap")
+	if _, err := synth.WriteFile(path, synth.Config{Packets: n, Days: 7, Seed: 1, Pool: geoPool{}}); err != nil {
+		b.Fatal(err)
+	}
+	var appends atomic.Int64
+	cfg := Config{DayPartsMinSize: 1, NoEvidence: true, NoSrcPorts: true, SkipVerify: true,
+		Open: func(context.Context, string) (store.Store, error) { return nullStore{appends: &appends}, nil }}
+	cpu0 := cpuTime()
+	for b.Loop() {
+		res, err := Run(context.Background(), cfg, []string{path})
+		if err != nil || res[0].Err != nil || res[0].Packets != uint64(n) {
+			b.Fatalf("ingest: %v %+v", err, res)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/packet")
+	b.ReportMetric(float64(appends.Load())/float64(b.N), "writes")
 }
