@@ -13,6 +13,7 @@ package aggregate
 
 import (
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -98,6 +99,8 @@ type Aggregator struct {
 	cells    cellCounter
 	exploits map[exploitKey]uint64
 	hour     int64 // current hour (Unix seconds); hourly counts below belong to it
+	hourLo   int64 // [hourLo, hourHi) in Unix nanoseconds is that hour
+	hourHi   int64
 	hourPk   [256]uint64
 	hourBy   [256]uint64
 	hourUsed [256]bool
@@ -120,7 +123,7 @@ func New(loc *time.Location) *Aggregator {
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
+	a := &Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1, hourLo: 1, hourHi: 0}
 	a.srcs.init(1 << 12)
 	a.cells.init()
 	return a
@@ -210,7 +213,9 @@ func (a *Aggregator) addRec(r *Rec) {
 	if ts < a.dayLo || ts >= a.dayHi {
 		a.setDay(ts)
 	}
-	s := a.srcs.internKey(srcKey{hi: r.hi, lo: r.lo, day: a.curDay}, ts)
+	sk := srcKey{hi: r.hi, lo: r.lo, day: a.curDay}
+	kh := sk.hash()
+	s := a.srcs.internKey(sk, kh, ts)
 	idx := s.idx - 1
 	s.packets++
 	s.bytes += uint64(r.IPLen)
@@ -233,21 +238,16 @@ func (a *Aggregator) addRec(r *Rec) {
 			}
 		}
 	}
-	a.cells.add(uint64(idx)<<32 | uint64(r.Proto)<<24 | uint64(port)<<8 | uint64(tags))
+	low := uint64(r.Proto)<<24 | uint64(port)<<8 | uint64(tags)
+	a.cells.add(cellSlot(kh, low), uint64(idx)<<32|low)
 	if r.Pattern >= 0 {
 		if a.exploits == nil {
 			a.exploits = make(map[exploitKey]uint64)
 		}
 		a.exploits[exploitKey{idx, r.Proto, port, int(r.Pattern)}]++
 	}
-	h := ts / 3600e9
-	if ts < 0 && ts%3600e9 != 0 {
-		h--
-	}
-	h *= 3600
-	if h != a.hour {
-		a.flushHour()
-		a.hour = h
+	if ts < a.hourLo || ts >= a.hourHi {
+		a.setHour(ts)
 	}
 	// Packets carry the six packet classes (bits 0-5); intrusion (bit 6)
 	// counts honeypot sessions and never comes from a packet, so 64 tag
@@ -265,6 +265,23 @@ func (a *Aggregator) setDay(ts int64) {
 	hi := time.Date(y, m, d+1, 0, 0, 0, 0, a.loc)
 	a.dayLo, a.dayHi = lo.UnixNano(), hi.UnixNano()
 	a.curDay = civil.FromDate(y, m, d)
+}
+
+// setHour makes the hour of ts (Unix nanoseconds) the current one, with
+// the counts of the one before passed on: a packet only divides its time
+// when it leaves the current hour.
+func (a *Aggregator) setHour(ts int64) {
+	h := ts / 3600e9
+	if ts < 0 && ts%3600e9 != 0 {
+		h--
+	}
+	a.flushHour()
+	a.hour = h * 3600
+	a.hourLo = h * 3600e9
+	a.hourHi = math.MaxInt64 // the last hour an int64 holds has no end in it
+	if a.hourLo <= math.MaxInt64-3600e9 {
+		a.hourHi = a.hourLo + 3600e9
+	}
 }
 
 func (a *Aggregator) flushHour() {
@@ -289,7 +306,7 @@ func (a *Aggregator) Result() *Result {
 	a.flushHour()
 	r := &a.res
 	r.Sources = a.srcs.sources()
-	cells := a.cells.finish()
+	cells := a.cells.finish(int(a.srcs.n))
 	r.Hits = make([]Hit, 0, len(cells))
 	for _, c := range cells {
 		r.Hits = append(r.Hits, Hit{
@@ -328,19 +345,21 @@ const BatchSize = 256
 
 // AddBatch counts b's packets as Add would. Tables larger than the CPU
 // caches make every packet wait for memory; touching all of a batch's
-// source slots first lets those waits overlap.
+// source slots and cell cache entries first lets those waits overlap.
 func (a *Aggregator) AddBatch(b *Batch) {
-	var slot [BatchSize]uint64
+	var slot, cslot [BatchSize]uint64
 	mask := a.srcs.mask
 	for i := 0; i < b.N; i++ {
 		r := &b.Recs[i]
-		slot[i] = srcKey{hi: r.hi, lo: r.lo, day: a.curDay}.hash() & mask
+		h := srcKey{hi: r.hi, lo: r.lo, day: a.curDay}.hash()
+		slot[i] = h & mask
+		cslot[i] = cellSlot(h, uint64(r.Proto)<<24|uint64(r.Port)<<8|uint64(r.Tags))
 	}
 	// A short loop of independent loads: the CPU keeps many in flight.
 	var sink uint64
-	slots := a.srcs.slots
+	slots, cache := a.srcs.slots, a.cells.cache
 	for i := 0; i < b.N; i++ {
-		sink += slots[slot[i]].key.hi
+		sink += slots[slot[i]].key.hi + cache[cslot[i]].n
 	}
 	a.prefetchSink += sink
 	for i := 0; i < b.N; i++ {
@@ -426,12 +445,16 @@ func (a *Aggregator) Size() (sources, cells int) {
 // Flush returns what was counted so far and starts afresh, so that a long
 // capture can be counted in parts of bounded size. Counting a capture in
 // parts gives the same totals: a source-day that spans parts appears once in
-// each, and the store adds them up.
+// each, and the store adds them up. The next part counts in the tables of
+// this one, emptied: a file's days are much alike, and growing the tables
+// from small again for every part cost more than clearing them.
 func (a *Aggregator) Flush() *Result {
 	r := *a.Result() // Result points into a, which is reset below
-	loc := a.loc
-	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1}
-	a.srcs.init(1 << 12)
-	a.cells.init()
+	loc, slots, cache, log := a.loc, a.srcs.slots, a.cells.cache, a.cells.log[:0]
+	*a = Aggregator{loc: loc, dayLo: 1, dayHi: 0, hour: -1, hourLo: 1, hourHi: 0}
+	clear(slots)
+	a.srcs.reuse(slots)
+	clear(cache)
+	a.cells = cellCounter{cache: cache, log: log, floor: compactFloor, compact: compactFloor}
 	return &r
 }

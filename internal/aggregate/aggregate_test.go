@@ -1,7 +1,11 @@
 package aggregate
 
 import (
+	"maps"
+	"math"
 	"net/netip"
+	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -85,30 +89,60 @@ func TestAggregateCounts(t *testing.T) {
 func itoa(v uint16) string { return strconv.Itoa(int(v)) }
 
 // TestCellCounterCompaction drives the cache/log through many evictions and
-// compactions and checks every count against a map.
+// compactions and checks every count against a map, with sources of one
+// cell and sources of thousands (sorted on their own at the end).
 func TestCellCounterCompaction(t *testing.T) {
-	var c cellCounter
-	c.init()
-	want := map[uint64]uint64{}
-	x := uint64(1)
-	for i := 0; i < 600000; i++ {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		k := x % 50000 * 0x10001
-		c.add(k)
-		want[k]++
-	}
-	got := c.finish()
-	if len(got) != len(want) {
-		t.Fatalf("%d cells, want %d", len(got), len(want))
-	}
-	for i, e := range got {
-		if i > 0 && got[i-1].key >= e.key {
-			t.Fatal("not sorted/unique")
+	for _, floor := range []int{1 << 12, compactFloor} {
+		var c cellCounter
+		c.init()
+		c.floor, c.compact = floor, floor
+		want := map[uint64]uint64{}
+		x := uint64(1)
+		const nsrc = 5000
+		for i := 0; i < 600000; i++ {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			src := x % nsrc
+			low := x >> 40 % 3
+			if src < 40 { // scanners: thousands of ports
+				low = x >> 24 % 20000
+			}
+			k := src<<32 | low*0x10101
+			c.add(cellSlot(srcKey{lo: src}.hash(), k&0xffffffff), k)
+			want[k]++
 		}
-		if want[e.key] != e.n {
-			t.Fatalf("key %x: %d, want %d", e.key, e.n, want[e.key])
+		got := c.finish(nsrc)
+		if len(got) != len(want) {
+			t.Fatalf("floor %d: %d cells, want %d", floor, len(got), len(want))
+		}
+		for i, e := range got {
+			if i > 0 && got[i-1].key >= e.key {
+				t.Fatalf("floor %d: not sorted/unique", floor)
+			}
+			if want[e.key] != e.n {
+				t.Fatalf("floor %d: key %x: %d, want %d", floor, e.key, e.n, want[e.key])
+			}
+		}
+	}
+}
+
+// TestSortBySource: the sort by source gives what the radix sort gives,
+// for groups of every size and when few sources hold all cells.
+func TestSortBySource(t *testing.T) {
+	x := uint64(7)
+	for _, tc := range []struct{ n, nsrc int }{{100, 10}, {5000, 3}, {5000, 4999}, {20000, 7}, {20000, 20000}} {
+		s := make([]cell, tc.n)
+		for i := range s {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			s[i] = cell{key: x%uint64(tc.nsrc)<<32 | x>>33%1000, n: x >> 60}
+		}
+		want := sortMerge(slices.Clone(s))
+		got := sortBySource(s, tc.nsrc)
+		if !slices.Equal(got, want) {
+			t.Errorf("%d cells of %d sources: sortBySource differs from sortMerge", tc.n, tc.nsrc)
 		}
 	}
 }
@@ -182,5 +216,61 @@ func TestFlushParts(t *testing.T) {
 	}
 	if m.Inbound != 5000 || len(m.Sources) <= len(w.Sources) {
 		t.Errorf("merged inbound %d, sources %d (whole %d)", m.Inbound, len(m.Sources), len(w.Sources))
+	}
+}
+
+// TestFlushReusesTables: after a part whose tables grew, the next part,
+// counted in the same tables emptied, is what a new Aggregator counts.
+func TestFlushReusesTables(t *testing.T) {
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	feed := func(a *Aggregator, n, salt int) {
+		for i := 0; i < n; i++ {
+			j := i*7919 + salt
+			p := pkt(netip.AddrFrom4([4]byte{198, byte(j >> 16), byte(j >> 8), byte(j)}).String(), uint16(1000+j%5), uint16(j%300))
+			tags := classify.Access.Bit()
+			if j%3 == 0 {
+				tags |= classify.ZMap.Bit()
+			}
+			a.Add(ts+int64(i)*int64(time.Second), p, tags, j%11-1)
+		}
+	}
+	reused, fresh := New(time.UTC), New(time.UTC)
+	feed(reused, 60000, 0)
+	if first := reused.Flush(); len(first.Sources) < 10000 {
+		t.Fatalf("first part: %d sources, want the tables grown", len(first.Sources))
+	}
+	feed(reused, 3000, 5)
+	feed(fresh, 3000, 5)
+	got, want := reused.Flush(), fresh.Result()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("part counted in reused tables differs: %d sources, %d hits, %d exploits; want %d, %d, %d",
+			len(got.Sources), len(got.Hits), len(got.Exploits), len(want.Sources), len(want.Hits), len(want.Exploits))
+	}
+}
+
+// TestHourBoundaries: packets are counted in their UTC hour across hour
+// starts, before 1970, out of order, and in the last hour an int64 of
+// nanoseconds holds.
+func TestHourBoundaries(t *testing.T) {
+	a := New(time.UTC)
+	p := pkt("198.51.100.7", 1000, 23)
+	last := int64(math.MaxInt64) / 3600e9 * 3600
+	want := map[int64]uint64{}
+	for _, c := range []struct {
+		ts   int64
+		hour int64
+	}{
+		{-3600e9 - 1, -7200}, {-1, -3600}, {0, 0}, {3600e9 - 1, 0}, {3600e9, 3600},
+		{-1, -3600}, {1, 0}, {math.MaxInt64 - 1, last}, {math.MaxInt64, last}, {3600e9 + 5, 3600},
+	} {
+		a.Add(c.ts, p, classify.Access.Bit(), -1)
+		want[c.hour]++
+	}
+	got := map[int64]uint64{}
+	for _, h := range a.Result().Hourly {
+		got[h.Hour] += h.Packets
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("packets per hour %v, want %v", got, want)
 	}
 }

@@ -39,8 +39,14 @@ type srcSlot struct {
 }
 
 func (t *srcTable) init(capacity int) {
-	t.slots = make([]srcSlot, capacity)
-	t.mask = uint64(capacity - 1)
+	t.reuse(make([]srcSlot, capacity))
+}
+
+// reuse makes the table an empty one in slots, whose length is a power of
+// two and every slot of which is empty.
+func (t *srcTable) reuse(slots []srcSlot) {
+	t.slots = slots
+	t.mask = uint64(len(slots) - 1)
 	t.n = 0
 	t.lastSlot = -1
 }
@@ -50,13 +56,13 @@ func (k srcKey) hash() uint64 {
 	return h ^ h>>29
 }
 
-// internKey returns the slot of key k (a source address and day), creating
-// it (first seen at ts) when absent.
-func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
+// internKey returns the slot of key k (a source address and day, whose
+// hash is h), creating it (first seen at ts) when absent.
+func (t *srcTable) internKey(k srcKey, h uint64, ts int64) *srcSlot {
 	if t.lastSlot >= 0 && k == t.lastKey {
 		return &t.slots[t.lastSlot]
 	}
-	i := k.hash() & t.mask
+	i := h & t.mask
 	for {
 		s := &t.slots[i]
 		if s.idx == 0 {
@@ -70,7 +76,7 @@ func (t *srcTable) internKey(k srcKey, ts int64) *srcSlot {
 	}
 	if (uint64(t.n)+1)*4 > uint64(len(t.slots))*3 {
 		t.grow()
-		return t.internKey(k, ts)
+		return t.internKey(k, h, ts)
 	}
 	t.n++
 	s := &t.slots[i]
@@ -120,6 +126,7 @@ type cellCounter struct {
 	cache   []cell
 	log     []cell
 	compact int // log length after the last compaction
+	floor   int // the log is not compacted before it holds twice this many
 }
 
 type cell struct {
@@ -129,14 +136,31 @@ type cell struct {
 
 const cacheBits = 14
 
+// compactFloor: a log shorter than twice this (32 MiB) is never compacted.
+// A compaction sorts the whole log, and one at every doubling from a small
+// size sorted each cell about three times over before the last sort; a
+// file's parts are bounded by Config.PartCells anyway, so most parts now
+// sort their cells once, at the end.
+const compactFloor = 1 << 20
+
 func (c *cellCounter) init() {
 	c.cache = make([]cell, 1<<cacheBits)
-	c.compact = 1 << 16
+	c.floor = compactFloor
+	c.compact = c.floor
 }
 
-func (c *cellCounter) add(key uint64) {
-	h := (key * 0x9E3779B97F4A7C15) >> (64 - cacheBits)
-	e := &c.cache[h]
+// cellSlot is the cache entry of the cell of source-day hash srcHash with
+// protocol, port and classes low: computed from the source's address and
+// day rather than its index, so that a batch can touch the entries of its
+// packets before their sources are looked up.
+func cellSlot(srcHash, low uint64) uint64 {
+	return ((srcHash ^ low) * 0x9E3779B97F4A7C15) >> (64 - cacheBits)
+}
+
+// add counts key in cache entry slot (cellSlot of the key's source and
+// low bits); the cache only has to place equal keys alike.
+func (c *cellCounter) add(slot, key uint64) {
+	e := &c.cache[slot]
 	if e.n != 0 && e.key == key {
 		e.n++
 		return
@@ -145,21 +169,74 @@ func (c *cellCounter) add(key uint64) {
 		c.log = append(c.log, *e)
 		if len(c.log) >= 2*c.compact {
 			c.log = sortMerge(c.log)
-			c.compact = max(len(c.log), 1<<16)
+			c.compact = max(len(c.log), c.floor)
 		}
 	}
 	e.key, e.n = key, 1
 }
 
-// finish returns all cells sorted by key with their counts.
-func (c *cellCounter) finish() []cell {
+// finish returns all cells sorted by key with their counts; every key's
+// top 32 bits (its source) are below nsrc.
+func (c *cellCounter) finish(nsrc int) []cell {
 	for _, e := range c.cache {
 		if e.n != 0 {
 			c.log = append(c.log, e)
 		}
 	}
-	c.cache = nil
-	return sortMerge(c.log)
+	return sortBySource(c.log, nsrc)
+}
+
+// sortBySource sorts cells by key and sums the counts of equal keys, for
+// keys whose top 32 bits (the source) are below nsrc: a counting sort by
+// source (one pass to count, one to place), then each source's cells,
+// few but for scanners, sorted on their own, where the LSD radix sort of
+// sortMerge makes six or seven passes over all of them.
+func sortBySource(s []cell, nsrc int) []cell {
+	if len(s) < 256 || nsrc <= 0 || nsrc > len(s) {
+		return sortMerge(s)
+	}
+	start := make([]uint32, nsrc+1)
+	for _, e := range s {
+		start[e.key>>32+1]++
+	}
+	for i := 1; i <= nsrc; i++ {
+		start[i] += start[i-1]
+	}
+	buf := make([]cell, len(s))
+	fill := slices.Clone(start[:nsrc])
+	for _, e := range s {
+		src := e.key >> 32
+		buf[fill[src]] = e
+		fill[src]++
+	}
+	out := s[:0]
+	for i := 0; i < nsrc; i++ {
+		g := buf[start[i]:start[i+1]]
+		if len(g) <= 16 {
+			insertionSort(g)
+		} else {
+			radixSort(g)
+		}
+		for _, e := range g {
+			if n := len(out); n > 0 && out[n-1].key == e.key {
+				out[n-1].n += e.n
+				continue
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func insertionSort(s []cell) {
+	for i := 1; i < len(s); i++ {
+		e := s[i]
+		j := i
+		for ; j > 0 && s[j-1].key > e.key; j-- {
+			s[j] = s[j-1]
+		}
+		s[j] = e
+	}
 }
 
 // sortMerge sorts cells by key and sums the counts of equal keys in place.

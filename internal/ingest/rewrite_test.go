@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,31 +69,5 @@ func TestRewrittenFile(t *testing.T) {
 	}
 	if got, want := total(), int64(truth.Packets+truth2.Packets); got != want {
 		t.Errorf("the store holds %d packets, want both captures' %d", got, want)
-	}
-}
-
-// TestPrefixHashes: one read gives the hash of every prefix asked for.
-func TestPrefixHashes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	data := make([]byte, 100000)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sizes := []int64{4096, 0, 99999, 4096, 17}
-	got, err := prefixHashes(path, sizes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range sizes {
-		sum := sha256.Sum256(data[:n])
-		if want := "sha256:" + hex.EncodeToString(sum[:]); got[n] != want {
-			t.Errorf("prefix %d: %s, want %s", n, got[n], want)
-		}
-	}
-	if _, err := prefixHashes(path, []int64{200000}); err == nil {
-		t.Error("a prefix longer than the file gave no error")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/synth"
@@ -59,12 +60,24 @@ func testSynthTruth(t *testing.T, partSources int, dayParts int64) {
 	}
 	switch {
 	case partSources > 0 && res[0].Parts < 5,
-		dayParts > 0 && res[0].Parts < 4, // 4 days: a part per day (and shard)
+		dayParts > 0 && res[0].Parts != 4, // 4 days: a part per day, the shards' parts of a day merged
 		partSources == 0 && dayParts < 0 && res[0].Parts != 1:
 		t.Errorf("written in %d parts", res[0].Parts)
 	}
 	if res[0].Packets != uint64(truth.Packets) {
 		t.Errorf("ingested %d packets, truth %d", res[0].Packets, truth.Packets)
+	}
+	// The per-class packet counts ingest reports, summed over its parts.
+	var classes [classify.NumClasses]uint64
+	for _, dc := range truth.ByDayClass {
+		c, ok := classify.ParseClass(dc.Class)
+		if !ok {
+			t.Fatalf("truth class %q", dc.Class)
+		}
+		classes[c] += dc.Packets
+	}
+	if res[0].Classes != classes {
+		t.Errorf("packets per class %v, truth %v", res[0].Classes, classes)
 	}
 	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // Ingest describes one capture file's ingest, as recorded in the ingest log.
 type Ingest struct {
 	Path string
-	Hash string // content hash ("sha256:<hex>") of the file as stored on disk
+	Hash string // content identity of the file as stored on disk ("xxh3-128:<hex>:<size>", "sha256:<hex>" for Cowrie logs and earlier builds)
 	// Supersedes lists the hashes of earlier ingests of the same path whose
 	// content is the start of this file's (the file was still being
 	// written); with Batch.Replace / Finish's replace they are replaced too.
