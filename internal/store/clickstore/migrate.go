@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -80,10 +80,12 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.hp_commits (ingest_id Int32, batch String, hits UInt8, at DateTime, sessions Int32)
 			ENGINE = MergeTree() ORDER BY (batch, ingest_id)`,
 	}},
+	{3, "rollups", rollupMigration},
 }
 
-// factTables are the tables whose rows carry an ingest id.
-var factTables = []string{"sources", "hits", "exploits", "hourly"}
+// factTables are the tables whose rows carry an ingest id (the rollups
+// included: Cleanup's mutations do not reach a materialized view's table).
+var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port"}
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var n uint64
@@ -100,7 +102,9 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	return int(v), nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate runs the migrations above the store's version, up to upTo
+// (0: all; the tests stop earlier to test a step).
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	have, err := s.schemaVersion(ctx)
 	if err != nil {
 		return err
@@ -109,7 +113,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("schema version %d is newer than this build knows (%d): use a newer honeyscope", have, SchemaVersion)
 	}
 	for _, m := range migrations {
-		if m.version <= have {
+		if m.version <= have || upTo > 0 && m.version > upTo {
 			continue
 		}
 		for _, q := range m.stmts {

@@ -30,6 +30,33 @@ func keyCols(dim string) ([]string, error) {
 	return nil, fmt.Errorf("unknown dimension %q (country, port, asn or sensor)", dim)
 }
 
+// dimNeeds is the columns a dimension's keys are in.
+func dimNeeds(dim string) uint8 {
+	switch dim {
+	case store.DimPort:
+		return needPort
+	case store.DimCountry, store.DimASN:
+		return needGeo
+	}
+	return 0
+}
+
+// seriesNeeds is the columns a series question reads: its keys, the
+// sources of a count of sources, and its country and narrowing.
+func seriesNeeds(dim string, unit store.Unit, country string, nw store.Narrow) uint8 {
+	need := dimNeeds(dim)
+	if unit == store.UnitSources {
+		need |= needSrc
+	}
+	if country != "" || nw.HasASN {
+		need |= needGeo
+	}
+	if nw.HasPort {
+		need |= needPort
+	}
+	return need
+}
+
 // seriesCond is the selection, country and narrowing of a series question.
 func (s *Store) seriesCond(sel store.Selection, classes []string, country string, nw store.Narrow) (*cond, []string, error) {
 	if sel.To < sel.From {
@@ -179,7 +206,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		keys[i] += fmt.Sprintf(" AS k%d", i)
 	}
 	sqlText := `SELECT toString(day) AS d, ` + sensorCol + ` AS sn, ` + strings.Join(keys, ", ") + `, ` + foldExpr + ` AS f, ` +
-		strings.Join(measures(classes, q.Unit), ", ") + ` FROM ` + s.db + `.hits` + c.where() +
+		strings.Join(measures(classes, q.Unit), ", ") + ` FROM ` + s.factTable(seriesNeeds(q.Dim, q.Unit, q.Country, q.Narrow)) + c.where() +
 		` GROUP BY d, sn, ` + strings.Join(names, ", ") + `, f`
 	rows, err := s.conn.Query(ctx, sqlText, c.args...)
 	if err != nil {
@@ -244,8 +271,9 @@ func compareKeys(a, b store.Key) int {
 }
 
 // TopKeys returns the keys among the q.N of some class with most packets
-// over the days, or with most packets on one day, in key order. The daily
-// sums come from the database; the ranking is done here.
+// over the days, or with most packets on one day, in key order. The
+// server sums each key's days and ranks the keys (one ranking per class
+// and measure, ties in key order); only the chosen keys come back.
 func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key, error) {
 	kc, err := keyCols(q.Dim)
 	if err != nil {
@@ -263,68 +291,43 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		names = append(names, fmt.Sprintf("k%d", i))
 		kc[i] += fmt.Sprintf(" AS k%d", i)
 	}
-	// Each key's total and peak day per class, summed by the server (the
-	// day values are whole numbers: exact in any order).
+	// Each key's total and peak day per class (the day values are whole
+	// numbers: exact in any order), as two arrays in step: the measure
+	// to rank by, and the class's total (a key ranks only where it has
+	// packets of the class).
 	ms := measures(classes, store.UnitPackets)
-	var inner, outer []string
+	var inner, vals, tots []string
 	for i, m := range ms {
 		inner = append(inner, fmt.Sprintf("%s AS m%d", m, i))
-		outer = append(outer, fmt.Sprintf("sum(m%d), max(m%d)", i, i))
+		vals = append(vals, fmt.Sprintf("sum(m%d), max(m%d)", i, i))
+		tots = append(tots, fmt.Sprintf("sum(m%d), sum(m%d)", i, i))
 	}
-	sqlText := `SELECT ` + strings.Join(names, ", ") + `, ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(kc, ", ") + `, ` +
-		strings.Join(inner, ", ") + ` FROM ` + s.db + `.hits` + c.where() + ` GROUP BY day, ` + strings.Join(names, ", ") + `) GROUP BY ` + strings.Join(names, ", ")
+	keys := strings.Join(names, ", ")
+	sqlText := `SELECT DISTINCT ` + keys + ` FROM (
+		SELECT ` + keys + `, m, v FROM (
+			SELECT ` + keys + `, [` + strings.Join(vals, ", ") + `] AS vs, [` + strings.Join(tots, ", ") + `] AS ts FROM (
+				SELECT ` + strings.Join(kc, ", ") + `, ` + strings.Join(inner, ", ") + ` FROM ` +
+		s.factTable(seriesNeeds(q.Dim, store.UnitPackets, q.Country, q.Narrow)) + c.where() + ` GROUP BY day, ` + keys + `)
+			GROUP BY ` + keys + `)
+		ARRAY JOIN vs AS v, ts AS t, arrayEnumerate(vs) AS m
+		WHERE t > 0
+		ORDER BY m, v DESC, ` + keys + `
+		LIMIT ` + strconv.Itoa(q.N) + ` BY m)`
 	rows, err := s.conn.Query(ctx, sqlText, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
 	defer rows.Close()
-	type agg struct{ total, peak []float64 }
-	byKey := map[store.Key]*agg{}
+	var out []store.Key
 	for rows.Next() {
 		var kv keyValues
-		a := &agg{make([]float64, len(classes)), make([]float64, len(classes))}
-		dest := kv.ptrs(q.Dim)
-		for i := range classes {
-			dest = append(dest, &a.total[i], &a.peak[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(kv.ptrs(q.Dim)...); err != nil {
 			return nil, fmt.Errorf("top keys: %w", err)
 		}
-		byKey[kv.key(q.Dim, 0)] = a
+		out = append(out, kv.key(q.Dim, 0))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
-	}
-	all := make([]store.Key, 0, len(byKey))
-	for k := range byKey {
-		all = append(all, k)
-	}
-	chosen := map[store.Key]bool{}
-	type kv struct {
-		k store.Key
-		v float64
-	}
-	for i := range classes {
-		for _, peak := range []bool{false, true} {
-			var cand []kv
-			for _, k := range all {
-				if a := byKey[k]; a.total[i] > 0 {
-					v := a.total[i]
-					if peak {
-						v = a.peak[i]
-					}
-					cand = append(cand, kv{k, v})
-				}
-			}
-			slices.SortFunc(cand, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), compareKeys(a.k, b.k)) })
-			for _, c := range cand[:min(q.N, len(cand))] {
-				chosen[c.k] = true
-			}
-		}
-	}
-	var out []store.Key
-	for k := range chosen {
-		out = append(out, k)
 	}
 	slices.SortFunc(out, compareKeys)
 	return out, nil
@@ -391,7 +394,7 @@ func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []stor
 		if err := keyCond(c, q.Dim, q.Key); err != nil {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("SELECT toInt64(%d) AS i, toFloat64(uniqExact(src)) AS v FROM %s.hits%s", i, s.db, c.where()))
+		parts = append(parts, fmt.Sprintf("SELECT toInt64(%d) AS i, toFloat64(uniqExact(src)) AS v FROM %s%s", i, s.factTable(needSrc|dimNeeds(q.Dim)), c.where()))
 		args = append(args, c.args...)
 		if len(parts) == distinctChunk {
 			if err := flush(); err != nil {
@@ -431,7 +434,7 @@ func (s *Store) TopSources(ctx context.Context, q store.BreakdownQuery, n int) (
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `SELECT src, toFloat64(sum(packets)) AS p FROM `+s.db+`.hits`+c.where()+
+	rows, err := s.conn.Query(ctx, `SELECT src, toFloat64(sum(packets)) AS p FROM `+s.factTable(needSrc|dimNeeds(q.Dim))+c.where()+
 		` GROUP BY src ORDER BY p DESC, src LIMIT `+strconv.Itoa(n), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("top sources: %w", err)
@@ -464,12 +467,19 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 		return nil, fmt.Errorf("breakdown: %w", err)
 	}
 	var out []store.BreakdownRow
-	for _, g := range []struct{ dim, keys, where string }{
-		{store.DimASN, "toInt64(0), toInt64(asn)", ""},
-		{store.DimPort, "toInt64(proto), toInt64(port)", ""},
-		{store.DimPrefix, "toInt64(0), toInt64(intDiv(IPv4StringToNum(src), 256))", " AND position(src, ':') = 0"},
+	need := dimNeeds(q.Dim)
+	if q.Unit == store.UnitSources {
+		need |= needSrc
+	}
+	for _, g := range []struct {
+		dim, keys, where string
+		need             uint8
+	}{
+		{store.DimASN, "toInt64(0), toInt64(asn)", "", needGeo},
+		{store.DimPort, "toInt64(proto), toInt64(port)", "", needPort},
+		{store.DimPrefix, "toInt64(0), toInt64(intDiv(IPv4StringToNum(src), 256))", " AND position(src, ':') = 0", needSrc},
 	} {
-		rows, err := s.conn.Query(ctx, `SELECT toString(day) AS d, `+g.keys+`, `+meas+` FROM `+s.db+`.hits`+c.where()+g.where+
+		rows, err := s.conn.Query(ctx, `SELECT toString(day) AS d, `+g.keys+`, `+meas+` FROM `+s.factTable(need|g.need)+c.where()+g.where+
 			` GROUP BY d, `+g.keys, c.args...)
 		if err != nil {
 			return nil, fmt.Errorf("breakdown of %s/%s: %w", q.Class, q.Dim, err)

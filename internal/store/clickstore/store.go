@@ -48,6 +48,8 @@ type Options struct {
 	MustExist bool
 	// DialTimeout bounds connecting (default 5 s).
 	DialTimeout time.Duration
+	// upTo stops the migrations at a version (tests of a migration step).
+	upTo int
 }
 
 // Store is an open ClickHouse store.
@@ -59,6 +61,8 @@ type Store struct {
 	tz       string
 	loc      *time.Location
 	version  serverVersion
+	// noRollups makes every read scan hits (the rollup tests compare).
+	noRollups bool
 }
 
 // serverVersion is the server's major and minor version.
@@ -195,8 +199,11 @@ func (s *Store) init(ctx context.Context, opt Options) error {
 		if err := s.conn.Exec(ctx, `CREATE DATABASE IF NOT EXISTS `+s.db); err != nil {
 			return err
 		}
-		if err := s.migrate(ctx); err != nil {
+		if err := s.migrate(ctx, opt.upTo); err != nil {
 			return err
+		}
+		if opt.upTo > 0 && opt.upTo < 3 {
+			s.noRollups = true
 		}
 	} else if v, err := s.schemaVersion(ctx); err != nil {
 		return err
