@@ -272,8 +272,9 @@ func compareKeys(a, b store.Key) int {
 
 // TopKeys returns the keys among the q.N of some class with most packets
 // over the days, or with most packets on one day, in key order. The
-// server sums each key's days and ranks the keys (one ranking per class
-// and measure, ties in key order); only the chosen keys come back.
+// server sums each key's days and sends every key's totals and peaks as
+// one row of arrays (columns decode in bulk); the ranking (ties in key
+// order) keeps the best N of each class and measure in one pass.
 func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key, error) {
 	kc, err := keyCols(q.Dim)
 	if err != nil {
@@ -286,51 +287,104 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	if q.N <= 0 {
 		return nil, nil
 	}
-	var names []string
-	for i := range kc {
-		names = append(names, fmt.Sprintf("k%d", i))
-		kc[i] += fmt.Sprintf(" AS k%d", i)
+	// Grouped by the raw columns (fixed-width keys hash fastest), cast
+	// when collected.
+	raw := map[string][]string{store.DimCountry: {"country"}, store.DimPort: {"proto", "port"},
+		store.DimASN: {"asn"}, store.DimSensor: {"sensor"}}[q.Dim]
+	var arrays []string
+	for i := range raw {
+		arrays = append(arrays, "groupArray("+kc[i]+")") // kc: the raw column, cast
 	}
-	// Each key's total and peak day per class (the day values are whole
-	// numbers: exact in any order), as two arrays in step: the measure
-	// to rank by, and the class's total (a key ranks only where it has
-	// packets of the class).
-	ms := measures(classes, store.UnitPackets)
-	var inner, vals, tots []string
-	for i, m := range ms {
-		inner = append(inner, fmt.Sprintf("%s AS m%d", m, i))
-		vals = append(vals, fmt.Sprintf("sum(m%d), max(m%d)", i, i))
-		tots = append(tots, fmt.Sprintf("sum(m%d), sum(m%d)", i, i))
+	// Each key's total and peak day per class.
+	var inner, outer []string
+	for i, cl := range classes {
+		b, _ := classBit(cl)
+		inner = append(inner, fmt.Sprintf("sumIf(packets, bitAnd(classes, %d) != 0) AS m%d", b, i))
+		outer = append(outer, fmt.Sprintf("sum(m%d) AS t%d, max(m%d) AS p%d", i, i, i, i))
+		arrays = append(arrays, fmt.Sprintf("groupArray(toFloat64(t%d)), groupArray(toFloat64(p%d))", i, i))
 	}
-	keys := strings.Join(names, ", ")
-	sqlText := `SELECT DISTINCT ` + keys + ` FROM (
-		SELECT ` + keys + `, m, v FROM (
-			SELECT ` + keys + `, [` + strings.Join(vals, ", ") + `] AS vs, [` + strings.Join(tots, ", ") + `] AS ts FROM (
-				SELECT ` + strings.Join(kc, ", ") + `, ` + strings.Join(inner, ", ") + ` FROM ` +
+	keys := strings.Join(raw, ", ")
+	sqlText := `SELECT ` + strings.Join(arrays, ", ") + ` FROM (
+		SELECT ` + keys + `, ` + strings.Join(outer, ", ") + ` FROM (
+			SELECT day, ` + keys + `, ` + strings.Join(inner, ", ") + ` FROM ` +
 		s.factTable(seriesNeeds(q.Dim, store.UnitPackets, q.Country, q.Narrow)) + c.where() + ` GROUP BY day, ` + keys + `)
-			GROUP BY ` + keys + `)
-		ARRAY JOIN vs AS v, ts AS t, arrayEnumerate(vs) AS m
-		WHERE t > 0
-		ORDER BY m, v DESC, ` + keys + `
-		LIMIT ` + strconv.Itoa(q.N) + ` BY m)`
-	rows, err := s.conn.Query(ctx, sqlText, c.args...)
-	if err != nil {
+		GROUP BY ` + keys + `)`
+	var texts []string
+	var nums [2][]int64
+	vals := make([][]float64, 2*len(classes))
+	var dest []any
+	switch q.Dim {
+	case store.DimCountry, store.DimSensor:
+		dest = append(dest, &texts)
+	case store.DimPort:
+		dest = append(dest, &nums[0], &nums[1])
+	default:
+		dest = append(dest, &nums[0])
+	}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	if err := s.conn.QueryRow(ctx, sqlText, c.args...).Scan(dest...); err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
+	n := max(len(texts), len(nums[0]))
+	all := make([]store.Key, n)
+	for i := range all {
 		var kv keyValues
-		if err := rows.Scan(kv.ptrs(q.Dim)...); err != nil {
-			return nil, fmt.Errorf("top keys: %w", err)
+		switch q.Dim {
+		case store.DimCountry, store.DimSensor:
+			kv.text = texts[i]
+		case store.DimPort:
+			kv.proto, kv.num = nums[0][i], nums[1][i]
+		default:
+			kv.num = nums[0][i]
 		}
-		out = append(out, kv.key(q.Dim, 0))
+		all[i] = kv.key(q.Dim, 0)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("top keys: %w", err)
+	for _, v := range vals {
+		if len(v) != n {
+			return nil, fmt.Errorf("top keys: %d values for %d keys", len(v), n)
+		}
+	}
+	chosen := map[store.Key]bool{}
+	for i := range classes {
+		total := vals[2*i]
+		for _, v := range [][]float64{total, vals[2*i+1]} {
+			for _, j := range bestN(all, v, total, q.N) {
+				chosen[all[j]] = true
+			}
+		}
+	}
+	out := make([]store.Key, 0, len(chosen))
+	for k := range chosen {
+		out = append(out, k)
 	}
 	slices.SortFunc(out, compareKeys)
 	return out, nil
+}
+
+// bestN returns the indexes of the n keys with the highest v among those
+// with a positive total, ties in key order: one pass keeping the best n in
+// order.
+func bestN(keys []store.Key, v, total []float64, n int) []int {
+	better := func(a, b int) bool { // a ranks before b
+		return v[a] > v[b] || v[a] == v[b] && compareKeys(keys[a], keys[b]) < 0
+	}
+	best := make([]int, 0, n+1)
+	for j := range keys {
+		if total[j] <= 0 || len(best) == n && !better(j, best[n-1]) {
+			continue
+		}
+		at := len(best)
+		for at > 0 && better(j, best[at-1]) {
+			at--
+		}
+		best = slices.Insert(best, at, j)
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	return best
 }
 
 // keyCond adds the condition that rows are of key k of dim.
