@@ -21,3 +21,7 @@ func RollupRows(ctx context.Context, st *Store, table string) (uint64, error) {
 	err := st.conn.QueryRow(ctx, `SELECT count() FROM `+st.db+`.`+table).Scan(&n)
 	return n, err
 }
+
+// RecordBatch records a batch id for tx alone, as a Finish cut short after
+// that step would leave it.
+func RecordBatch(ctx context.Context, tx *Tx, id string) error { return tx.recordBatch(ctx, id) }

@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -81,6 +81,12 @@ var migrations = []migration{
 			ENGINE = MergeTree() ORDER BY (batch, ingest_id)`,
 	}},
 	{3, "rollups", rollupMigration},
+	{4, "transport batches", []string{
+		// One row per transport batch a Finish applied, written before
+		// its ingest's row: it counts only once that ingest is committed.
+		`CREATE TABLE IF NOT EXISTS {db}.ingest_batches (id String, ingest_id Int32, at DateTime)
+			ENGINE = MergeTree() ORDER BY (id, ingest_id)`,
+	}},
 }
 
 // factTables are the tables whose rows carry an ingest id (the rollups

@@ -201,6 +201,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 
 func (t *Tx) finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
 	s := t.s
+	if err := t.recordBatch(ctx, in.BatchID); err != nil {
+		return err
+	}
 	hashes := append([]string{in.Hash}, in.Supersedes...)
 	args := make([]any, len(hashes))
 	for i, h := range hashes {
@@ -264,6 +267,35 @@ func (t *Tx) finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("record ingest: %w", err)
+	}
+	return nil
+}
+
+// maxBatchID bounds a transport batch id, as the DuckDB store does.
+const maxBatchID = 256
+
+// recordBatch refuses a transport batch applied before (store.ErrDuplicate)
+// and records it as the Tx's: a row of ingest_batches that counts once the
+// Tx's ingest row is committed (a Finish cut short between the two leaves a
+// row that never counts, and the batch is applied when delivered again).
+func (t *Tx) recordBatch(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	if len(id) > maxBatchID {
+		return fmt.Errorf("batch id of %d bytes (the limit is %d)", len(id), maxBatchID)
+	}
+	s := t.s
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+s.db+`.ingest_batches WHERE id = ? AND ingest_id IN (SELECT id FROM `+s.db+`.ingests)`,
+		id).Scan(&n); err != nil {
+		return fmt.Errorf("look for batch %s: %w", id, err)
+	}
+	if n > 0 {
+		return store.ErrDuplicate
+	}
+	if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.ingest_batches (id, ingest_id, at)`, []any{id, t.id, time.Now().UTC()}); err != nil {
+		return fmt.Errorf("record batch %s: %w", id, err)
 	}
 	return nil
 }
