@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -86,6 +86,12 @@ var migrations = []migration{
 		// its ingest's row: it counts only once that ingest is committed.
 		`CREATE TABLE IF NOT EXISTS {db}.ingest_batches (id String, ingest_id Int32, at DateTime)
 			ENGINE = MergeTree() ORDER BY (id, ingest_id)`,
+	}},
+	{5, "geo history", []string{
+		// One row per Reassign, as in the DuckDB store.
+		`CREATE TABLE IF NOT EXISTS {db}.geo_history (done_at DateTime, day_from String, day_to String,
+			country_db String, asn_db String, sources Int64, rows Int64, changed Int64)
+			ENGINE = MergeTree() ORDER BY done_at`,
 	}},
 }
 

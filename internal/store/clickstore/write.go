@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -338,11 +337,6 @@ func (s *Store) Cleanup(ctx context.Context, olderThan time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// Reassign is not supported yet.
-func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
-	return store.ReassignResult{}, unsupported("Reassign")
 }
 
 func unsupported(method string) error {
