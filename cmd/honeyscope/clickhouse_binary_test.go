@@ -169,3 +169,25 @@ func TestClickHouseBinaryReport(t *testing.T) {
 		}
 	}
 }
+
+// TestClickHouseBinaryReassign: geo reassign with a real country database
+// over some days, through --store and --db, says the same, and the stats
+// and spikes after it are the same.
+func TestClickHouseBinaryReassign(t *testing.T) {
+	mmdb, err := filepath.Abs("../../../shared/data/geoip/geo-whois-asn-country.mmdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(mmdb); err != nil {
+		t.Skip("no shared GeoIP data")
+	}
+	s := ingestBoth(t, false)
+	out := s.both(t, "geo", "reassign", "--geoip", mmdb, "--from", "2026-05-08", "--to", "2026-05-14")
+	if !strings.Contains(out, "re-geolocated") || strings.Contains(out, " 0 changed") {
+		t.Fatalf("geo reassign changed nothing: %s", out)
+	}
+	for _, by := range []string{"day,country", "sensor,country,class", "asn"} {
+		s.both(t, "stats", "--format", "json", "--by", by)
+	}
+	s.both(t, "spikes", "--format", "json", "--all", "--unit", "sources")
+}
