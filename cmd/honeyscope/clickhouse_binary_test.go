@@ -60,10 +60,7 @@ func ingestBoth(t *testing.T, sessions bool) twoStores {
 			t.Fatal(err)
 		}
 		for _, target := range [][]string{s.duck, s.ch} {
-			// --no-srcports: the ClickHouse store keeps no source-port
-			// histograms yet (docs/store.md), so the report's source-port
-			// study exists only on DuckDB; everything else must agree.
-			args := append(append([]string{"ingest", "-q", "--no-srcports", "--tz", "UTC", "--sensor", sensor}, target...), files...)
+			args := append(append([]string{"ingest", "-q", "--tz", "UTC", "--sensor", sensor}, target...), files...)
 			if out, errOut, code := hs(t, args...); code != 0 {
 				t.Fatalf("ingest %v: %s%s", target, out, errOut)
 			}
@@ -123,6 +120,9 @@ func TestClickHouseBinaryReport(t *testing.T) {
 			t.Errorf("%v: no findings: %s", args, out)
 		}
 	}
+	// The source-port study of a country's sources and of one source.
+	s.both(t, "srcports", "--country", "CN")
+	s.both(t, "srcports", "--country", "US", "--from", "2026-05-10", "--to", "2026-05-16")
 	for _, by := range []string{"pattern", "src_port", "day,pattern", "class,src_port"} {
 		s.both(t, "stats", "--format", "json", "--by", by)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -93,11 +93,21 @@ var migrations = []migration{
 			country_db String, asn_db String, sources Int64, rows Int64, changed Int64)
 			ENGINE = MergeTree() ORDER BY done_at`,
 	}},
+	{6, "source-port histograms", []string{
+		// As in the DuckDB store (docs/srcports.md), tagged with the
+		// ingest id like every fact row.
+		`CREATE TABLE IF NOT EXISTS {db}.srcport_counts (
+			ingest_id Int32, day Date, sensor String, src String, kind UInt8, proto UInt8, port UInt16, packets UInt64)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, sensor, src, kind, proto, port)`,
+		`CREATE TABLE IF NOT EXISTS {db}.srcport_ingests (
+			ingest_id Int32, sensor String, k UInt16, packets UInt64, dropped UInt64, confined Int32, many Int32, few Int32)
+			ENGINE = MergeTree() ORDER BY ingest_id`,
+	}},
 }
 
 // factTables are the tables whose rows carry an ingest id (the rollups
 // included: Cleanup's mutations do not reach a materialized view's table).
-var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port"}
+var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests"}
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var n uint64
