@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -102,6 +102,13 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.srcport_ingests (
 			ingest_id Int32, sensor String, k UInt16, packets UInt64, dropped UInt64, confined Int32, many Int32, few Int32)
 			ENGINE = MergeTree() ORDER BY ingest_id`,
+	}},
+	{7, "DNS resolutions", []string{
+		// One row per name per put; the row of the highest seq is the
+		// name's resolution.
+		`CREATE TABLE IF NOT EXISTS {db}.infra_resolutions (
+			name String, seq UInt64, resolved_at DateTime, zone String, cdn String, result String)
+			ENGINE = MergeTree() ORDER BY (name, seq)`,
 	}},
 }
 

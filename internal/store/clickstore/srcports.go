@@ -24,7 +24,7 @@ var (
 
 // AppendSrcPorts implements store.SrcPortTx.
 func (t *Tx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string) error {
-	if p == nil {
+	if p == nil || !t.s.has(6) {
 		return nil
 	}
 	t.mu.Lock()

@@ -63,7 +63,14 @@ type Store struct {
 	version  serverVersion
 	// noRollups makes every read scan hits (the rollup tests compare).
 	noRollups bool
+	// upTo is the last migration run when a test stopped them early
+	// (0: all).
+	upTo int
 }
+
+// has reports whether the store's schema includes migration version v
+// (always, unless a test stopped the migrations before it).
+func (s *Store) has(v int) bool { return s.upTo == 0 || s.upTo >= v }
 
 // serverVersion is the server's major and minor version.
 type serverVersion struct{ major, minor uint64 }
@@ -202,9 +209,8 @@ func (s *Store) init(ctx context.Context, opt Options) error {
 		if err := s.migrate(ctx, opt.upTo); err != nil {
 			return err
 		}
-		if opt.upTo > 0 && opt.upTo < 3 {
-			s.noRollups = true
-		}
+		s.upTo = opt.upTo
+		s.noRollups = !s.has(3)
 	} else if v, err := s.schemaVersion(ctx); err != nil {
 		return err
 	} else if v > SchemaVersion {

@@ -278,7 +278,7 @@ const maxBatchID = 256
 // Tx's ingest row is committed (a Finish cut short between the two leaves a
 // row that never counts, and the batch is applied when delivered again).
 func (t *Tx) recordBatch(ctx context.Context, id string) error {
-	if id == "" {
+	if id == "" || !t.s.has(4) {
 		return nil
 	}
 	if len(id) > maxBatchID {
