@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -109,6 +109,20 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.infra_resolutions (
 			name String, seq UInt64, resolved_at DateTime, zone String, cdn String, result String)
 			ENGINE = MergeTree() ORDER BY (name, seq)`,
+	}},
+	{8, "rule sets", []string{
+		// As in the DuckDB store (docs/rules.md): a set exists once its
+		// rule_sets row does (written after its files and rules); ids are
+		// claimed as ingest ids are.
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_claims (id Int32, token String, at DateTime)
+			ENGINE = MergeTree() ORDER BY (id, at, token)`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_sets (id Int32, name String, version String, hash String,
+			active_from String, sensor String, ad_hoc UInt8, added_us Int64)
+			ENGINE = MergeTree() ORDER BY id`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_files (rule_set Int32, seq Int32, name String, text String)
+			ENGINE = MergeTree() ORDER BY (rule_set, seq)`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_rules (rule_set Int32, gid UInt32, sid UInt32, rev UInt32, msg String, classtype String)
+			ENGINE = MergeTree() ORDER BY (rule_set, gid, sid)`,
 	}},
 }
 
