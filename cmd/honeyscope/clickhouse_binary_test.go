@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,7 +165,7 @@ func TestClickHouseBinaryReport(t *testing.T) {
 				continue
 			}
 			if !bytes.Equal(a, b) {
-				t.Errorf("report %v: %s differs between DuckDB and ClickHouse", extra, f.Name())
+				t.Errorf("report %v: %s differs between DuckDB and ClickHouse%s", extra, f.Name(), firstLineDiff(a, b))
 			}
 		}
 	}
@@ -192,4 +193,15 @@ func TestClickHouseBinaryReassign(t *testing.T) {
 		s.both(t, "stats", "--format", "json", "--by", by)
 	}
 	s.both(t, "spikes", "--format", "json", "--all", "--dim", "asn", "--unit", "sources")
+}
+
+// firstLineDiff shows the first line where a and b differ.
+func firstLineDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf(" at line %d:\n duck %.400s\n  ch  %.400s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf(": %d lines against %d", len(la), len(lb))
 }
