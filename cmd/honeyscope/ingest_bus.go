@@ -28,6 +28,7 @@ type busOptions struct {
 	hubDomain    string
 	name         string
 	drainWait    time.Duration
+	ackWait      time.Duration
 	user         string
 	passwordFile string
 	nkeyFile     string
@@ -58,6 +59,7 @@ func (o *busOptions) registerPublish(f *pflag.FlagSet, drain bool) {
 func (o *busOptions) registerCollect(f *pflag.FlagSet) {
 	o.registerAuth(f)
 	f.StringVar(&o.collect, "collect", "", "consume the hub's stream at `URL` (nats://HOST:4222 or tls://...) into the store: each batch one transaction, acknowledged after its commit")
+	f.DurationVar(&o.ackWait, "nats-ack-wait", 2*time.Minute, "with --collect, how long a batch may stay unacknowledged (a collector that died) before it is delivered again; the consumer is shared, so every collector's setting changes it")
 }
 
 func (o *busOptions) registerAuth(f *pflag.FlagSet) {

@@ -30,6 +30,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/owner"
 	"github.com/honeyscope/honeyscope/internal/privdrop"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/store/remote"
 	"github.com/honeyscope/honeyscope/internal/storecache"
@@ -209,12 +210,23 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 
 	storeCfg := owner.DefaultConfiguration()
 	storeCfg.Path, storeCfg.TimeZone = g.dbPath(), o.tz
-	// Another serve holding the file would make the store component wait
-	// for its lock: say who owns it at once instead.
-	if pid, err := remote.OwnerPID(ctx, storeCfg.Path); err == nil {
+	// A ClickHouse store (--store) has no owner: every process reaches
+	// the server itself, and what lives beside a DuckDB file (samples,
+	// reports, a leaf's storage) goes under the working directory.
+	click := clickstore.IsURL(storeCfg.Path)
+	side := storeCfg.Path
+	var ownerDeps owner.Dependencies
+	if click {
+		side = clickSidePath(storeCfg.Path)
+		ownerDeps.Open = func(ctx context.Context, cfg owner.Configuration) (store.Store, error) {
+			return clickstore.Open(ctx, cfg.Path, clickstore.Options{TimeZone: cfg.TimeZone})
+		}
+	} else if pid, err := remote.OwnerPID(ctx, storeCfg.Path); err == nil {
+		// Another serve holding the file would make the store component
+		// wait for its lock: say who owns it at once instead.
 		return fmt.Errorf("store %s is owned by another honeyscope serve (pid %d): stop it first, or serve another --db", storeCfg.Path, pid)
 	}
-	st, err := owner.New(r, storeCfg, owner.Dependencies{})
+	st, err := owner.New(r, storeCfg, ownerDeps)
 	if err != nil {
 		return err
 	}
@@ -256,7 +268,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	webCfg := web.DefaultConfiguration()
 	webCfg.ReportDir = o.reportDir
 	if webCfg.ReportDir == "" {
-		webCfg.ReportDir = filepath.Join(filepath.Dir(storeCfg.Path), "reports")
+		webCfg.ReportDir = filepath.Join(filepath.Dir(side), "reports")
 	}
 	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, PatternName: livePatternLabel(cst), Version: version, Country: o.domestic, Log: r.Logger("web"),
 		Resolutions: cst}
@@ -269,17 +281,17 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	apiC.Mount(webH, webH.Authenticated)
 
-	wst, busEntries, closeBus, err := o.bus.serveBus(ctx, r, cst.Direct(), storeCfg.Path, o.hp.sampleDir, stderr)
+	wst, busEntries, closeBus, err := o.bus.serveBus(ctx, r, cst.Direct(), side, o.hp.sampleDir, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeBus()
 
-	fc, err := newFetcher(r, o.svc, cst.Direct(), storeCfg.Path)
+	fc, err := newFetcher(r, o.svc, cst.Direct(), side)
 	if err != nil {
 		return err
 	}
-	sbx, err := newSandbox(r, o.svc, cst.Direct(), storeCfg.Path)
+	sbx, err := newSandbox(r, o.svc, cst.Direct(), side)
 	if err != nil {
 		return err
 	}
@@ -295,7 +307,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	if _, tee := wst.(*bus.Tee); tee {
 		hst = wst
 	}
-	hp, closeHP, err := newHoneypot(r, o.svc, hst, geoC, storeCfg.Path, fetcherSinks(fc)...)
+	hp, closeHP, err := newHoneypot(r, o.svc, hst, geoC, side, fetcherSinks(fc)...)
 	if err != nil {
 		return err
 	}
@@ -327,9 +339,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		{Name: "store", Component: st},
 		{Name: "geo", Component: geoC},
 		{Name: "metrics", Component: met},
-		// Other commands (ingest, stats, spikes, report, geo reassign) reach
-		// the store through its socket beside the file.
-		{Name: "remote", Component: rs},
+	}
+	if !click {
+		// Other commands (ingest, stats, spikes, report, geo reassign)
+		// reach the store through its socket beside the file.
+		entries = append(entries, daemon.Entry{Name: "remote", Component: rs})
 	}
 	if hp != nil {
 		// Every listener is bound first, while serve may still hold the

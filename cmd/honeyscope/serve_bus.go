@@ -51,7 +51,7 @@ func (o *busOptions) serveBus(ctx context.Context, r *daemon.Reporter, local sto
 			sampleDir = filepath.Join(filepath.Dir(dbPath), "samples")
 		}
 		entries = append(entries, daemon.Entry{Name: "collector", Component: &collectorComponent{
-			url: o.collect, auth: a, domain: o.hubDomain, st: local, sampleDir: sampleDir, log: r.Logger("collector"),
+			url: o.collect, auth: a, domain: o.hubDomain, st: local, sampleDir: sampleDir, ackWait: o.ackWait, log: r.Logger("collector"),
 		}})
 	}
 	return w, entries, closeBus, nil
@@ -64,6 +64,7 @@ type collectorComponent struct {
 	domain    string
 	st        store.Store
 	sampleDir string
+	ackWait   time.Duration
 	log       *slog.Logger
 
 	nc     *nats.Conn
@@ -101,7 +102,7 @@ func (c *collectorComponent) Start(ctx context.Context) error {
 		}
 		return err
 	}
-	col, err := bus.NewCollector(sctx, js, c.st, bus.CollectorConfig{Samples: sink, Log: c.log})
+	col, err := bus.NewCollector(sctx, js, c.st, bus.CollectorConfig{Samples: sink, AckWait: c.ackWait, Log: c.log})
 	if err != nil {
 		nc.Close()
 		return err

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -74,4 +77,17 @@ func openStoreOpts(ctx context.Context, path string, opt duckstore.Options) (sto
 		}
 		waited = true
 	}
+}
+
+// clickSidePath stands for a ClickHouse store's URL where a file beside
+// the store is wanted (samples, reports, a leaf node's storage, named
+// after the store's path): clickhouse-DB in the working directory.
+func clickSidePath(raw string) string {
+	db := "honeyscope"
+	if u, err := url.Parse(raw); err == nil {
+		if p := strings.Trim(u.Path, "/"); p != "" {
+			db = p
+		}
+	}
+	return "clickhouse-" + filepath.Base(db)
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 8
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -80,10 +80,55 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.hp_commits (ingest_id Int32, batch String, hits UInt8, at DateTime, sessions Int32)
 			ENGINE = MergeTree() ORDER BY (batch, ingest_id)`,
 	}},
+	{3, "rollups", rollupMigration},
+	{4, "transport batches", []string{
+		// One row per transport batch a Finish applied, written before
+		// its ingest's row: it counts only once that ingest is committed.
+		`CREATE TABLE IF NOT EXISTS {db}.ingest_batches (id String, ingest_id Int32, at DateTime)
+			ENGINE = MergeTree() ORDER BY (id, ingest_id)`,
+	}},
+	{5, "geo history", []string{
+		// One row per Reassign, as in the DuckDB store.
+		`CREATE TABLE IF NOT EXISTS {db}.geo_history (done_at DateTime, day_from String, day_to String,
+			country_db String, asn_db String, sources Int64, rows Int64, changed Int64)
+			ENGINE = MergeTree() ORDER BY done_at`,
+	}},
+	{6, "source-port histograms", []string{
+		// As in the DuckDB store (docs/srcports.md), tagged with the
+		// ingest id like every fact row.
+		`CREATE TABLE IF NOT EXISTS {db}.srcport_counts (
+			ingest_id Int32, day Date, sensor String, src String, kind UInt8, proto UInt8, port UInt16, packets UInt64)
+			ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, sensor, src, kind, proto, port)`,
+		`CREATE TABLE IF NOT EXISTS {db}.srcport_ingests (
+			ingest_id Int32, sensor String, k UInt16, packets UInt64, dropped UInt64, confined Int32, many Int32, few Int32)
+			ENGINE = MergeTree() ORDER BY ingest_id`,
+	}},
+	{7, "DNS resolutions", []string{
+		// One row per name per put; the row of the highest seq is the
+		// name's resolution.
+		`CREATE TABLE IF NOT EXISTS {db}.infra_resolutions (
+			name String, seq UInt64, resolved_at DateTime, zone String, cdn String, result String)
+			ENGINE = MergeTree() ORDER BY (name, seq)`,
+	}},
+	{8, "rule sets", []string{
+		// As in the DuckDB store (docs/rules.md): a set exists once its
+		// rule_sets row does (written after its files and rules); ids are
+		// claimed as ingest ids are.
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_claims (id Int32, token String, at DateTime)
+			ENGINE = MergeTree() ORDER BY (id, at, token)`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_sets (id Int32, name String, version String, hash String,
+			active_from String, sensor String, ad_hoc UInt8, added_us Int64)
+			ENGINE = MergeTree() ORDER BY id`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_files (rule_set Int32, seq Int32, name String, text String)
+			ENGINE = MergeTree() ORDER BY (rule_set, seq)`,
+		`CREATE TABLE IF NOT EXISTS {db}.rule_set_rules (rule_set Int32, gid UInt32, sid UInt32, rev UInt32, msg String, classtype String)
+			ENGINE = MergeTree() ORDER BY (rule_set, gid, sid)`,
+	}},
 }
 
-// factTables are the tables whose rows carry an ingest id.
-var factTables = []string{"sources", "hits", "exploits", "hourly"}
+// factTables are the tables whose rows carry an ingest id (the rollups
+// included: Cleanup's mutations do not reach a materialized view's table).
+var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests"}
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var n uint64
@@ -100,7 +145,9 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	return int(v), nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate runs the migrations above the store's version, up to upTo
+// (0: all; the tests stop earlier to test a step).
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	have, err := s.schemaVersion(ctx)
 	if err != nil {
 		return err
@@ -109,7 +156,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("schema version %d is newer than this build knows (%d): use a newer honeyscope", have, SchemaVersion)
 	}
 	for _, m := range migrations {
-		if m.version <= have {
+		if m.version <= have || upTo > 0 && m.version > upTo {
 			continue
 		}
 		for _, q := range m.stmts {

@@ -22,7 +22,7 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 	q.By = q.Dims()
 	var sel, group []string
 	classDim, hasASN := false, false
-	table := s.db + ".hits"
+	table := s.factTable(statsNeeds(q))
 	if slices.Contains(q.By, "pattern") {
 		table = s.patternTable()
 	} else if slices.Contains(q.By, "src_port") {
@@ -198,6 +198,32 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 	return out, nil
 }
 
+// statsNeeds is the columns a stats query reads beyond day, sensor and
+// class: ports, addresses (always, for distinct sources) and geography.
+func statsNeeds(q store.StatsQuery) uint8 {
+	var need uint8
+	if !q.NoSources || len(q.Srcs) > 0 {
+		need |= needSrc
+	}
+	if len(q.Ports) > 0 || len(q.Protos) > 0 {
+		need |= needPort
+	}
+	if len(q.Countries) > 0 || len(q.ASNs) > 0 {
+		need |= needGeo
+	}
+	for _, d := range q.By {
+		switch d {
+		case "port", "proto":
+			need |= needPort
+		case "src":
+			need |= needSrc
+		case "country", "asn":
+			need |= needGeo
+		}
+	}
+	return need
+}
+
 // patternTable is the exploit matches in the columns a stats query reads.
 func (s *Store) patternTable() string {
 	return fmt.Sprintf(`(SELECT ingest_id, day, sensor, src, country, asn, proto, port, pattern, packets,
@@ -331,7 +357,7 @@ func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.Cla
 	in(c, "sensor", q.Sensors)
 	args := append([]any{q.Split.String()}, c.args...)
 	rows, err := s.conn.Query(ctx, `SELECT `+classJoin()+` AS class, toUInt8(day >= toDate(?)) AS after,
-		toFloat64(sum(packets)), toFloat64(uniqExact(src)) FROM `+s.db+`.hits`+c.where()+` GROUP BY class, after`, args...)
+		toFloat64(sum(packets)), toFloat64(uniqExact(src)) FROM `+s.factTable(needSrc)+c.where()+` GROUP BY class, after`, args...)
 	if err != nil {
 		return out, fmt.Errorf("totals: %w", err)
 	}
@@ -353,7 +379,7 @@ func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.Cla
 		return out, fmt.Errorf("totals: %w", err)
 	}
 	rows2, err := s.conn.Query(ctx, `SELECT `+classJoin()+` AS class, toString(day) AS d, toFloat64(uniqExact(src))
-		FROM `+s.db+`.hits`+c.where()+` GROUP BY class, d`, c.args...)
+		FROM `+s.factTable(needSrc)+c.where()+` GROUP BY class, d`, c.args...)
 	if err != nil {
 		return out, fmt.Errorf("totals: %w", err)
 	}
@@ -387,7 +413,7 @@ func (s *Store) HighPorts(ctx context.Context, sel store.Selection, from int) ([
 	c.days("day", sel.From, sel.To)
 	c.add("port >= ?", from)
 	in(c, "sensor", sel.Sensors)
-	rows, err := s.conn.Query(ctx, `SELECT `+classJoin()+` AS class, proto, toInt64(uniqExact(port)) FROM `+s.db+`.hits`+
+	rows, err := s.conn.Query(ctx, `SELECT `+classJoin()+` AS class, proto, toInt64(uniqExact(port)) FROM `+s.factTable(needPort)+
 		c.where()+` GROUP BY class, proto ORDER BY class, proto`, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("high ports: %w", err)

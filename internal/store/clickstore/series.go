@@ -30,6 +30,33 @@ func keyCols(dim string) ([]string, error) {
 	return nil, fmt.Errorf("unknown dimension %q (country, port, asn or sensor)", dim)
 }
 
+// dimNeeds is the columns a dimension's keys are in.
+func dimNeeds(dim string) uint8 {
+	switch dim {
+	case store.DimPort:
+		return needPort
+	case store.DimCountry, store.DimASN:
+		return needGeo
+	}
+	return 0
+}
+
+// seriesNeeds is the columns a series question reads: its keys, the
+// sources of a count of sources, and its country and narrowing.
+func seriesNeeds(dim string, unit store.Unit, country string, nw store.Narrow) uint8 {
+	need := dimNeeds(dim)
+	if unit == store.UnitSources {
+		need |= needSrc
+	}
+	if country != "" || nw.HasASN {
+		need |= needGeo
+	}
+	if nw.HasPort {
+		need |= needPort
+	}
+	return need
+}
+
 // seriesCond is the selection, country and narrowing of a series question.
 func (s *Store) seriesCond(sel store.Selection, classes []string, country string, nw store.Narrow) (*cond, []string, error) {
 	if sel.To < sel.From {
@@ -179,7 +206,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		keys[i] += fmt.Sprintf(" AS k%d", i)
 	}
 	sqlText := `SELECT toString(day) AS d, ` + sensorCol + ` AS sn, ` + strings.Join(keys, ", ") + `, ` + foldExpr + ` AS f, ` +
-		strings.Join(measures(classes, q.Unit), ", ") + ` FROM ` + s.db + `.hits` + c.where() +
+		strings.Join(measures(classes, q.Unit), ", ") + ` FROM ` + s.factTable(seriesNeeds(q.Dim, q.Unit, q.Country, q.Narrow)) + c.where() +
 		` GROUP BY d, sn, ` + strings.Join(names, ", ") + `, f`
 	rows, err := s.conn.Query(ctx, sqlText, c.args...)
 	if err != nil {
@@ -244,8 +271,10 @@ func compareKeys(a, b store.Key) int {
 }
 
 // TopKeys returns the keys among the q.N of some class with most packets
-// over the days, or with most packets on one day, in key order. The daily
-// sums come from the database; the ranking is done here.
+// over the days, or with most packets on one day, in key order. The
+// server sums each key's days and sends every key's totals and peaks as
+// one row of arrays (columns decode in bulk); the ranking (ties in key
+// order) keeps the best N of each class and measure in one pass.
 func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key, error) {
 	kc, err := keyCols(q.Dim)
 	if err != nil {
@@ -258,76 +287,104 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	if q.N <= 0 {
 		return nil, nil
 	}
-	var names []string
-	for i := range kc {
-		names = append(names, fmt.Sprintf("k%d", i))
-		kc[i] += fmt.Sprintf(" AS k%d", i)
+	// Grouped by the raw columns (fixed-width keys hash fastest), cast
+	// when collected.
+	raw := map[string][]string{store.DimCountry: {"country"}, store.DimPort: {"proto", "port"},
+		store.DimASN: {"asn"}, store.DimSensor: {"sensor"}}[q.Dim]
+	var arrays []string
+	for i := range raw {
+		arrays = append(arrays, "groupArray("+kc[i]+")") // kc: the raw column, cast
 	}
-	// Each key's total and peak day per class, summed by the server (the
-	// day values are whole numbers: exact in any order).
-	ms := measures(classes, store.UnitPackets)
+	// Each key's total and peak day per class.
 	var inner, outer []string
-	for i, m := range ms {
-		inner = append(inner, fmt.Sprintf("%s AS m%d", m, i))
-		outer = append(outer, fmt.Sprintf("sum(m%d), max(m%d)", i, i))
+	for i, cl := range classes {
+		b, _ := classBit(cl)
+		inner = append(inner, fmt.Sprintf("sumIf(packets, bitAnd(classes, %d) != 0) AS m%d", b, i))
+		outer = append(outer, fmt.Sprintf("sum(m%d) AS t%d, max(m%d) AS p%d", i, i, i, i))
+		arrays = append(arrays, fmt.Sprintf("groupArray(toFloat64(t%d)), groupArray(toFloat64(p%d))", i, i))
 	}
-	sqlText := `SELECT ` + strings.Join(names, ", ") + `, ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(kc, ", ") + `, ` +
-		strings.Join(inner, ", ") + ` FROM ` + s.db + `.hits` + c.where() + ` GROUP BY day, ` + strings.Join(names, ", ") + `) GROUP BY ` + strings.Join(names, ", ")
-	rows, err := s.conn.Query(ctx, sqlText, c.args...)
-	if err != nil {
+	keys := strings.Join(raw, ", ")
+	sqlText := `SELECT ` + strings.Join(arrays, ", ") + ` FROM (
+		SELECT ` + keys + `, ` + strings.Join(outer, ", ") + ` FROM (
+			SELECT day, ` + keys + `, ` + strings.Join(inner, ", ") + ` FROM ` +
+		s.factTable(seriesNeeds(q.Dim, store.UnitPackets, q.Country, q.Narrow)) + c.where() + ` GROUP BY day, ` + keys + `)
+		GROUP BY ` + keys + `)`
+	var texts []string
+	var nums [2][]int64
+	vals := make([][]float64, 2*len(classes))
+	var dest []any
+	switch q.Dim {
+	case store.DimCountry, store.DimSensor:
+		dest = append(dest, &texts)
+	case store.DimPort:
+		dest = append(dest, &nums[0], &nums[1])
+	default:
+		dest = append(dest, &nums[0])
+	}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	if err := s.conn.QueryRow(ctx, sqlText, c.args...).Scan(dest...); err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
-	defer rows.Close()
-	type agg struct{ total, peak []float64 }
-	byKey := map[store.Key]*agg{}
-	for rows.Next() {
+	n := max(len(texts), len(nums[0]))
+	all := make([]store.Key, n)
+	for i := range all {
 		var kv keyValues
-		a := &agg{make([]float64, len(classes)), make([]float64, len(classes))}
-		dest := kv.ptrs(q.Dim)
-		for i := range classes {
-			dest = append(dest, &a.total[i], &a.peak[i])
+		switch q.Dim {
+		case store.DimCountry, store.DimSensor:
+			kv.text = texts[i]
+		case store.DimPort:
+			kv.proto, kv.num = nums[0][i], nums[1][i]
+		default:
+			kv.num = nums[0][i]
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("top keys: %w", err)
+		all[i] = kv.key(q.Dim, 0)
+	}
+	for _, v := range vals {
+		if len(v) != n {
+			return nil, fmt.Errorf("top keys: %d values for %d keys", len(v), n)
 		}
-		byKey[kv.key(q.Dim, 0)] = a
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("top keys: %w", err)
-	}
-	all := make([]store.Key, 0, len(byKey))
-	for k := range byKey {
-		all = append(all, k)
 	}
 	chosen := map[store.Key]bool{}
-	type kv struct {
-		k store.Key
-		v float64
-	}
 	for i := range classes {
-		for _, peak := range []bool{false, true} {
-			var cand []kv
-			for _, k := range all {
-				if a := byKey[k]; a.total[i] > 0 {
-					v := a.total[i]
-					if peak {
-						v = a.peak[i]
-					}
-					cand = append(cand, kv{k, v})
-				}
-			}
-			slices.SortFunc(cand, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), compareKeys(a.k, b.k)) })
-			for _, c := range cand[:min(q.N, len(cand))] {
-				chosen[c.k] = true
+		total := vals[2*i]
+		for _, v := range [][]float64{total, vals[2*i+1]} {
+			for _, j := range bestN(all, v, total, q.N) {
+				chosen[all[j]] = true
 			}
 		}
 	}
-	var out []store.Key
+	out := make([]store.Key, 0, len(chosen))
 	for k := range chosen {
 		out = append(out, k)
 	}
 	slices.SortFunc(out, compareKeys)
 	return out, nil
+}
+
+// bestN returns the indexes of the n keys with the highest v among those
+// with a positive total, ties in key order: one pass keeping the best n in
+// order.
+func bestN(keys []store.Key, v, total []float64, n int) []int {
+	better := func(a, b int) bool { // a ranks before b
+		return v[a] > v[b] || v[a] == v[b] && compareKeys(keys[a], keys[b]) < 0
+	}
+	best := make([]int, 0, n+1)
+	for j := range keys {
+		if total[j] <= 0 || len(best) == n && !better(j, best[n-1]) {
+			continue
+		}
+		at := len(best)
+		for at > 0 && better(j, best[at-1]) {
+			at--
+		}
+		best = slices.Insert(best, at, j)
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	return best
 }
 
 // keyCond adds the condition that rows are of key k of dim.
@@ -391,7 +448,7 @@ func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []stor
 		if err := keyCond(c, q.Dim, q.Key); err != nil {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("SELECT toInt64(%d) AS i, toFloat64(uniqExact(src)) AS v FROM %s.hits%s", i, s.db, c.where()))
+		parts = append(parts, fmt.Sprintf("SELECT toInt64(%d) AS i, toFloat64(uniqExact(src)) AS v FROM %s%s", i, s.factTable(needSrc|dimNeeds(q.Dim)), c.where()))
 		args = append(args, c.args...)
 		if len(parts) == distinctChunk {
 			if err := flush(); err != nil {
@@ -431,7 +488,7 @@ func (s *Store) TopSources(ctx context.Context, q store.BreakdownQuery, n int) (
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `SELECT src, toFloat64(sum(packets)) AS p FROM `+s.db+`.hits`+c.where()+
+	rows, err := s.conn.Query(ctx, `SELECT src, toFloat64(sum(packets)) AS p FROM `+s.factTable(needSrc|dimNeeds(q.Dim))+c.where()+
 		` GROUP BY src ORDER BY p DESC, src LIMIT `+strconv.Itoa(n), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("top sources: %w", err)
@@ -464,12 +521,19 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 		return nil, fmt.Errorf("breakdown: %w", err)
 	}
 	var out []store.BreakdownRow
-	for _, g := range []struct{ dim, keys, where string }{
-		{store.DimASN, "toInt64(0), toInt64(asn)", ""},
-		{store.DimPort, "toInt64(proto), toInt64(port)", ""},
-		{store.DimPrefix, "toInt64(0), toInt64(intDiv(IPv4StringToNum(src), 256))", " AND position(src, ':') = 0"},
+	need := dimNeeds(q.Dim)
+	if q.Unit == store.UnitSources {
+		need |= needSrc
+	}
+	for _, g := range []struct {
+		dim, keys, where string
+		need             uint8
+	}{
+		{store.DimASN, "toInt64(0), toInt64(asn)", "", needGeo},
+		{store.DimPort, "toInt64(proto), toInt64(port)", "", needPort},
+		{store.DimPrefix, "toInt64(0), toInt64(intDiv(IPv4StringToNum(src), 256))", " AND position(src, ':') = 0", needSrc},
 	} {
-		rows, err := s.conn.Query(ctx, `SELECT toString(day) AS d, `+g.keys+`, `+meas+` FROM `+s.db+`.hits`+c.where()+g.where+
+		rows, err := s.conn.Query(ctx, `SELECT toString(day) AS d, `+g.keys+`, `+meas+` FROM `+s.factTable(need|g.need)+c.where()+g.where+
 			` GROUP BY d, `+g.keys, c.args...)
 		if err != nil {
 			return nil, fmt.Errorf("breakdown of %s/%s: %w", q.Class, q.Dim, err)

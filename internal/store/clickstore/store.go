@@ -48,6 +48,8 @@ type Options struct {
 	MustExist bool
 	// DialTimeout bounds connecting (default 5 s).
 	DialTimeout time.Duration
+	// upTo stops the migrations at a version (tests of a migration step).
+	upTo int
 }
 
 // Store is an open ClickHouse store.
@@ -59,7 +61,16 @@ type Store struct {
 	tz       string
 	loc      *time.Location
 	version  serverVersion
+	// noRollups makes every read scan hits (the rollup tests compare).
+	noRollups bool
+	// upTo is the last migration run when a test stopped them early
+	// (0: all).
+	upTo int
 }
+
+// has reports whether the store's schema includes migration version v
+// (always, unless a test stopped the migrations before it).
+func (s *Store) has(v int) bool { return s.upTo == 0 || s.upTo >= v }
 
 // serverVersion is the server's major and minor version.
 type serverVersion struct{ major, minor uint64 }
@@ -195,9 +206,11 @@ func (s *Store) init(ctx context.Context, opt Options) error {
 		if err := s.conn.Exec(ctx, `CREATE DATABASE IF NOT EXISTS `+s.db); err != nil {
 			return err
 		}
-		if err := s.migrate(ctx); err != nil {
+		if err := s.migrate(ctx, opt.upTo); err != nil {
 			return err
 		}
+		s.upTo = opt.upTo
+		s.noRollups = !s.has(3)
 	} else if v, err := s.schemaVersion(ctx); err != nil {
 		return err
 	} else if v > SchemaVersion {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -204,6 +203,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 
 func (t *Tx) finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {
 	s := t.s
+	if err := t.recordBatch(ctx, in.BatchID); err != nil {
+		return err
+	}
 	hashes := append([]string{in.Hash}, in.Supersedes...)
 	args := make([]any, len(hashes))
 	for i, h := range hashes {
@@ -271,6 +273,35 @@ func (t *Tx) finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	return nil
 }
 
+// maxBatchID bounds a transport batch id, as the DuckDB store does.
+const maxBatchID = 256
+
+// recordBatch refuses a transport batch applied before (store.ErrDuplicate)
+// and records it as the Tx's: a row of ingest_batches that counts once the
+// Tx's ingest row is committed (a Finish cut short between the two leaves a
+// row that never counts, and the batch is applied when delivered again).
+func (t *Tx) recordBatch(ctx context.Context, id string) error {
+	if id == "" || !t.s.has(4) {
+		return nil
+	}
+	if len(id) > maxBatchID {
+		return fmt.Errorf("batch id of %d bytes (the limit is %d)", len(id), maxBatchID)
+	}
+	s := t.s
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+s.db+`.ingest_batches WHERE id = ? AND ingest_id IN (SELECT id FROM `+s.db+`.ingests)`,
+		id).Scan(&n); err != nil {
+		return fmt.Errorf("look for batch %s: %w", id, err)
+	}
+	if n > 0 {
+		return store.ErrDuplicate
+	}
+	if err := s.insertRows(ctx, `INSERT INTO `+s.db+`.ingest_batches (id, ingest_id, at)`, []any{id, t.id, time.Now().UTC()}); err != nil {
+		return fmt.Errorf("record batch %s: %w", id, err)
+	}
+	return nil
+}
+
 // KnownSizes returns earlier (visible) ingests of files by size.
 func (s *Store) KnownSizes(ctx context.Context) (map[int64][]store.KnownIngest, error) {
 	rows, err := s.conn.Query(ctx, `SELECT size, path, hash FROM `+s.db+`.ingests WHERE id IN `+s.visible()+
@@ -309,11 +340,6 @@ func (s *Store) Cleanup(ctx context.Context, olderThan time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// Reassign is not supported yet.
-func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
-	return store.ReassignResult{}, unsupported("Reassign")
 }
 
 func unsupported(method string) error {

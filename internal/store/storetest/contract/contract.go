@@ -37,6 +37,7 @@ func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int)
 		CheckTruth(t, got, c)
 	}
 	Compare(t, ref, got, Period(caps))
+	CompareSrcPorts(t, ref, got, Period(caps))
 	// Honeypot sessions: Cowrie logs, then batches with a retry, upserts
 	// and intrusion hits.
 	logs := SessionLogs(t, dir, caps, 30)
@@ -66,6 +67,7 @@ func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int)
 	Ingest(t, got, caps[:1], true, gotParts)
 	CompareStats(t, ref, got)
 	Compare(t, ref, got, Period(caps))
+	CompareSrcPorts(t, ref, got, Period(caps))
 }
 
 // CompareStats compares stats queries of every class, and of the
