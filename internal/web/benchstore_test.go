@@ -24,7 +24,9 @@ var benchPages = []string{
 // store (30 days x 3 M packets a day, two sensors: benchstore), built
 // once in $HONEYSCOPE_BENCH_STORE (skipped when unset: the first build
 // takes minutes). It reports the p50 and p95 server time over the pages,
-// each asked cold (a fresh handler and cache, nothing cached) and warm
+// each asked cold (a fresh handler and cache, nothing cached; also the
+// CPU time the process spent on it, coldcpu, which a loaded machine
+// changes far less than the wall time) and warm
 // (asked again at the same store generation: the page kept, rendered
 // again), and after a write (the page built again from the store's
 // answers of before, which the cache serves while it refreshes them).

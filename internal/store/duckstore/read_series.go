@@ -353,9 +353,17 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	if plan.table != "" {
 		table = plan.table
 	}
-	if plan.perClass {
+	peak, peakArgs, byPeak := "", []any(nil), false
+	if plan.perClass && q.Dim == store.DimPort {
+		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
+			classes: p.classes, where: p.where, args: p.args, n: q.N})
+	}
+	switch {
+	case byPeak:
+		sqlText, args = peak, peakArgs
+	case plan.perClass:
 		sqlText = topKeysPerClass(table, p, kc, q.N)
-	} else {
+	default:
 		var cols, ranks, agg []string
 		for i := range p.classes {
 			cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))
