@@ -358,12 +358,18 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
 			classes: p.classes, where: p.where, args: p.args, n: q.N})
 	}
-	switch {
-	case byPeak:
+	if plan.perClass {
+		// One filtered sum per class over the rollup's class column:
+		// a single aggregation keyed by day and key (far faster than
+		// one row per class).
+		sums = nil
+		for _, c := range p.classes {
+			sums = append(sums, "sum(h.packets) FILTER (WHERE h.class = '"+c+"')")
+		}
+	}
+	if byPeak {
 		sqlText, args = peak, peakArgs
-	case plan.perClass:
-		sqlText = topKeysPerClass(table, p, kc, q.N)
-	default:
+	} else {
 		var cols, ranks, agg []string
 		for i := range p.classes {
 			cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))
