@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -272,6 +273,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	}
 	webDeps := web.Dependencies{Store: cst, Generation: cst.Generation, PatternName: livePatternLabel(cst), Version: version, Country: o.domestic, Log: r.Logger("web"),
 		Resolutions: cst}
+	if geoC != nil {
+		// Sessions stored without a country are shown placed as the
+		// packet path places sources.
+		webDeps.Locate = func(a netip.Addr) string { return geoC.Lookup(a).Country }
+	}
 	if apiC.AuthEnabled() {
 		webDeps.Login = apiC.Login
 	}

@@ -93,6 +93,7 @@ func newSessionsCmd(g *globals) *cobra.Command {
 		src    string
 		format string
 		lang   string
+		geoOpt geoOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "sessions",
@@ -100,7 +101,11 @@ func newSessionsCmd(g *globals) *cobra.Command {
 		Long: `List the sessions the honeypot recorded (or Cowrie logs brought in), newest
 first: when and where, the login that succeeded, how many commands, URLs and
 samples, the classes and exploit patterns they matched, and why the session
-ended. --id shows one session's whole transcript: every login attempt,
+ended. A session stored without its source's country (a honeypot run
+without GeoIP, a Cowrie log ingested before countries were kept) is shown
+with the country the GeoIP databases (--geoip, --asn, default the built-in
+ones) place its source in, as ingest places packet sources. --id shows one
+session's whole transcript: every login attempt,
 command, HTTP request, URL and file, in order. Times are in the store's time
 zone; --from and --to select the days sessions started on.
 
@@ -142,6 +147,10 @@ the list are cut at ` + strconv.Itoa(maxCell) + ` characters (--id and --format 
 			if err != nil {
 				return err
 			}
+			geoOpt.applyConfig(g)
+			if err := placeSessions(ss, geoOpt.open); err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			if q.ID != "" {
 				if len(ss) == 0 {
@@ -175,6 +184,7 @@ the list are cut at ` + strconv.Itoa(maxCell) + ` characters (--id and --format 
 	f.IntVar(&q.Offset, "offset", 0, "skip the N newest sessions first")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.StringVar(&lang, "lang", "en", "language of the labels and country names: en or ja")
+	geoOpt.register(f)
 	return cmd
 }
 

@@ -91,6 +91,11 @@ func ingestCowrie(ctx context.Context, cfg *Config, loc *time.Location, known kn
 	}
 	for i := range ss {
 		ss[i].Sensor = sensor
+		// The session's source placed as the packet path places sources
+		// (a country the log names itself is kept).
+		if ss[i].Country == "" && cfg.Locate != nil && ss[i].Src.IsValid() {
+			ss[i].Country = cfg.Locate(ss[i].Src).Country
+		}
 	}
 	matchPatterns(cfg.commands, ss)
 	cr := &CowrieResult{Events: st.Events, Sessions: len(ss), Sources: st.Sources, Sensor: sensor, BadLines: st.Bad, BadErrors: st.Errors, Ignored: st.Ignored}

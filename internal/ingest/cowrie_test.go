@@ -200,10 +200,22 @@ func TestIngestCowrieLogs(t *testing.T) {
 		if len(b.Sessions) != c.sessions || c.res.Cowrie.Sessions != c.sessions || c.res.Cowrie.Intrusions != c.int {
 			t.Errorf("%s: %d sessions in the batch, result %+v; want %d sessions, %d intrusions", c.path, len(b.Sessions), c.res.Cowrie, c.sessions, c.int)
 		}
+		placed := 0
 		for _, s := range b.Sessions {
 			if s.Sensor != c.sensor {
 				t.Fatalf("%s: session sensor %q", c.path, s.Sensor)
 			}
+			// Each session's source is placed as the hits' sources are
+			// (cfg.Locate), so the sessions pages show its country.
+			if want := cfg.Locate(s.Src).Country; s.Country != want {
+				t.Errorf("%s: session %s from %v placed in %q, want %q", c.path, s.ID, s.Src, s.Country, want)
+			}
+			if s.Country == "AU" {
+				placed++
+			}
+		}
+		if c.path == kareiva && placed == 0 {
+			t.Errorf("%s: no session placed in AU by the test's GeoIP: the check compared nothing but ZZ", c.path)
 		}
 		// The hits count each intrusion session once, on its day in the
 		// store's zone, at its source and port.

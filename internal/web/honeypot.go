@@ -7,7 +7,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
+	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/session"
 )
 
@@ -213,6 +215,25 @@ func (q *request) yesNo(b bool) string {
 	return q.T("hpNo")
 }
 
+// sessionCountry is the country of a session's source: as stored, else
+// where GeoIP places the address (Dependencies.Locate), else "".
+func (q *request) sessionCountry(s *session.Session) string {
+	if s.Country != "" || q.h.deps.Locate == nil || !s.Src.IsValid() {
+		return s.Country
+	}
+	return q.h.deps.Locate(s.Src.Unmap())
+}
+
+// countryCell is a country code linked to its page, titled with its name.
+func (q *request) countryCell(cc string) cell {
+	if _, ok := parseCountry(cc); !ok || cc == "" {
+		return text(cc)
+	}
+	c := link(cc, q.keyHref(analysis.DimCountry, cc, ""))
+	c.Title = geo.CountryName(cc, q.Lang)
+	return c
+}
+
 // sessionTable lists sessions, each linked to its transcript and its
 // source to the source page.
 func (q *request) sessionTable(id, caption string, ss []session.Session) *table {
@@ -225,12 +246,13 @@ func (q *request) sessionTable(id, caption string, ss []session.Session) *table 
 	for i := range ss {
 		s := &ss[i]
 		first := firstInput(s)
+		country := q.sessionCountry(s)
 		t.Rows = append(t.Rows, []cell{link(s.ID, q.sessionHref(s.ID)), text(q.when(s.Start)), text(s.Sensor), text(s.Service),
-			intCell(int(s.Port)), link(s.Src.String(), q.sourceHref(s.Src)), text(s.Country),
+			intCell(int(s.Port)), link(s.Src.String(), q.sourceHref(s.Src)), q.countryCell(country),
 			text(chart.Shorten(printable(s.Username, 64), 32)), text(chart.Shorten(printable(s.Password, 64), 32)),
 			text(q.yesNo(s.LoggedIn)), num(float64(len(s.Commands))), excerpt(first), text(q.endReason(s.EndReason))})
 		t.CSVRows = append(t.CSVRows, []string{s.ID, utc(s.Start), utc(s.End), s.Sensor, s.Service, strconv.Itoa(int(s.Port)),
-			s.Src.String(), strconv.Itoa(int(s.SrcPort)), s.Country, s.Username, s.Password, strconv.FormatBool(s.LoggedIn),
+			s.Src.String(), strconv.Itoa(int(s.SrcPort)), country, s.Username, s.Password, strconv.FormatBool(s.LoggedIn),
 			strconv.Itoa(len(s.Commands)), first, s.EndReason, strconv.FormatInt(s.BytesIn, 10), strconv.FormatInt(s.BytesOut, 10)})
 	}
 	return t

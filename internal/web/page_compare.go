@@ -106,7 +106,13 @@ func buildCompare(q *request, c *content) error {
 		return &FilterError{Param: "b", Message: q.T("cmpSame")}
 	}
 	d.Pair = a + " / " + b
-	src := q.h.deps.Period([]string{a, b})
+	pair := []string{a, b}
+	if len(names) == 2 {
+		// The pair is every sensor: the view over all sensors is the
+		// same view, and its answers are those the other pages asked for.
+		pair = nil
+	}
+	src := q.h.deps.Period(pair)
 	r, err := src.Resolve(q.ctx, q.F.Spec())
 	if err != nil {
 		return err

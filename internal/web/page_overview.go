@@ -244,9 +244,10 @@ func overviewHoneypot(q *request, c *content, d *overviewData, v *period.View) e
 		}
 		at := s.Start.In(q.src.Location()).Format("2006-01-02 15:04:05")
 		src := s.Src.String()
-		t.Rows = append(t.Rows, []cell{text(at), text(s.Sensor), text(s.Service), text(src), text(s.Country),
+		country := q.sessionCountry(&s)
+		t.Rows = append(t.Rows, []cell{text(at), text(s.Sensor), text(s.Service), text(src), q.countryCell(country),
 			text(chart.Shorten(s.Username, 32)), {Text: chart.Shorten(first, 80), Title: chart.Shorten(first, 400)}})
-		t.CSVRows = append(t.CSVRows, []string{s.Start.In(q.src.Location()).Format(csvTime), s.Sensor, s.Service, src, s.Country, s.Username, first})
+		t.CSVRows = append(t.CSVRows, []string{s.Start.In(q.src.Location()).Format(csvTime), s.Sensor, s.Service, src, country, s.Username, first})
 	}
 	c.addTable(t)
 	slices.SortFunc(fresh, func(a, b session.Sample) int { return cmp.Compare(b.First.UnixNano(), a.First.UnixNano()) })

@@ -194,7 +194,7 @@ func sampleSources(q *request, ss []session.Session) *table {
 		s := &ss[i]
 		a := by[s.Src]
 		if a == nil {
-			a = &agg{src: s.Src, country: s.Country, first: s.Start, last: s.Start}
+			a = &agg{src: s.Src, country: q.sessionCountry(s), first: s.Start, last: s.Start}
 			by[s.Src] = a
 		}
 		a.n++

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -167,7 +168,9 @@ func buildSession(q *request, c *content) error {
 	if s.Dst.IsValid() {
 		fact("sessDst", s.Dst.String()+":"+strconv.Itoa(int(s.Port)))
 	}
-	fact("country", s.Country)
+	if cc := q.sessionCountry(s); cc != "" {
+		fact("country", q.name(analysis.DimCountry, cc, nil))
+	}
 	fact("hpStart", q.when(s.Start))
 	fact("hpEnd", end)
 	fact("sessDuration", dur)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -47,6 +48,10 @@ type Dependencies struct {
 	// Resolutions are the DNS resolutions the infrastructure page draws
 	// (nil: the page says there are none).
 	Resolutions infra.ResolutionStore
+	// Locate returns the country code GeoIP places an address in, as the
+	// packet path places sources: the country shown for a honeypot
+	// session stored without one (nil: such sessions show none).
+	Locate func(netip.Addr) string
 }
 
 // Handler is the dashboard: an http.Handler to mount at "/".

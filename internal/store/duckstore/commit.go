@@ -206,6 +206,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		} else if err := t.finishRollups(run); err != nil {
 			return err
 		}
+		if err := refreshPortPeaks(run, scope); err != nil {
+			return err
+		}
 		return exec("COMMIT")
 	})
 	t.mu.Unlock()

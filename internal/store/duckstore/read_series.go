@@ -102,7 +102,8 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 	if q.BySensor {
 		sensorCol = "h.sensor"
 	}
-	keyExpr := strings.Join(p.hk, ", ")
+	keyList := p.hk
+	keyExpr := strings.Join(keyList, ", ")
 	join := ""
 	var joinArgs []any
 	if q.Fold {
@@ -132,7 +133,8 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 				fk[len(fk)-1] = "CASE WHEN k.port IS NOT NULL THEN CAST(h.port AS INTEGER) " + high + "END"
 			}
 		}
-		keyExpr = strings.Join(fk, ", ")
+		keyList = fk
+		keyExpr = strings.Join(keyList, ", ")
 	}
 	args := append(joinArgs, p.args...)
 	plan := s.seriesPlan(q.Dim, q.Country, q.Unit, q.Sensors, q.BySensor, q.Fold)
@@ -142,6 +144,8 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		plan = readPlan{}
 	}
 	var sqlText string
+	// bySet: the rows are distinct sources per class set (seriesSourcesBySet).
+	var bySet bool
 	if plan.perClass {
 		// One row per class: the rollup's class column, its packets or
 		// (when each result row is one rollup key) its distinct sources.
@@ -180,6 +184,9 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		}
 		sqlText = `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, ` + strings.Join(measures, ", ") +
 			` FROM ` + table + ` h` + join + p.where + ` GROUP BY ALL`
+		if q.Unit == store.UnitSources && !s.rawReads {
+			sqlText, bySet = seriesSourcesBySet(table, sensorCol, keyList, join, p.where), true
+		}
 	}
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
@@ -210,9 +217,13 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		case store.DimASN:
 			dest = append(dest, &num)
 		}
-		if plan.perClass {
+		var set uint8
+		switch {
+		case plan.perClass:
 			dest = append(dest, &class, &vals[0])
-		} else {
+		case bySet:
+			dest = append(dest, &set, &vals[0])
+		default:
 			for i := range vals {
 				dest = append(dest, &vals[i])
 			}
@@ -220,12 +231,22 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 		}
-		if plan.perClass {
+		switch {
+		case plan.perClass:
 			// The value goes to its class's position.
 			v := vals[0]
 			clear(vals)
 			if i := slices.Index(p.classes, class); i >= 0 {
 				vals[i] = v
+			}
+		case bySet:
+			// The sources of a class set count under each of its classes.
+			v := vals[0]
+			for i, c := range p.classes {
+				vals[i] = sql.NullFloat64{}
+				if uint8(readClassBit(c))&set != 0 {
+					vals[i] = v
+				}
 			}
 		}
 		var k store.Key
@@ -328,20 +349,27 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		plan = readPlan{}
 	}
 	// Class names are checked (planSeries), so they are safe as literals.
-	{
-		table, sums := p.packetTable, p.sums
-		if plan.table != "" {
-			table = plan.table
+	table, sums := p.packetTable, p.sums
+	if plan.table != "" {
+		table = plan.table
+	}
+	peak, peakArgs, byPeak := "", []any(nil), false
+	if plan.perClass && q.Dim == store.DimPort {
+		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
+			classes: p.classes, where: p.where, args: p.args, n: q.N})
+	}
+	if plan.perClass {
+		// One filtered sum per class over the rollup's class column:
+		// a single aggregation keyed by day and key (far faster than
+		// one row per class).
+		sums = nil
+		for _, c := range p.classes {
+			sums = append(sums, "sum(h.packets) FILTER (WHERE h.class = '"+c+"')")
 		}
-		if plan.perClass {
-			// One filtered sum per class over the rollup's class column:
-			// a single aggregation keyed by day and key (far faster than
-			// one row per class).
-			sums = nil
-			for _, c := range p.classes {
-				sums = append(sums, "sum(h.packets) FILTER (WHERE h.class = '"+c+"')")
-			}
-		}
+	}
+	if byPeak {
+		sqlText, args = peak, peakArgs
+	} else {
 		var cols, ranks, agg []string
 		for i := range p.classes {
 			cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))

@@ -26,6 +26,8 @@ func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.Cla
 	table := "rollup_source_day"
 	if s.rawReads {
 		table = "port_hits"
+	} else {
+		return out, s.classTotalsBySet(ctx, q, out)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.name, GROUPING(h.day) = 0, h.day, after,
 		CAST(sum(h.packets) AS DOUBLE), CAST(count(DISTINCT h.skey) AS DOUBLE)
