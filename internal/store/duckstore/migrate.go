@@ -53,6 +53,7 @@ var migrations = []migration{
 	{13, "DNS resolutions of names", execAll(infraSchema)},
 	{14, "source-port histograms of confined sources", execAll(srcPortSchema)},
 	{15, "transport batch ids of ingests", execAll(ingestBatchSchema)},
+	{16, "source-day rows in numbers, their places in a table of their own", migrateSourceRows},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {
