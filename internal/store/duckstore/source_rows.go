@@ -72,6 +72,15 @@ type placeText struct {
 type placeCodes struct {
 	code map[placeText]uint32
 	next uint32
+	// byASN: the triples met so far by ASN, to look a source's up without
+	// hashing its three texts (an AS has one organisation, and few
+	// countries).
+	byASN map[uint32][]placeCode
+}
+
+type placeCode struct {
+	placeText
+	code uint32
 }
 
 // loadPlaces reads places (inside the Tx's transaction).
@@ -102,15 +111,29 @@ func loadPlaces(ctx context.Context, conn *duckdb.Conn) (*placeCodes, error) {
 func (pc *placeCodes) codes(ctx context.Context, exec func(string, ...any) error, places []store.Place) ([]uint32, error) {
 	codes := make([]uint32, len(places))
 	var added []placeText
+	if pc.byASN == nil {
+		pc.byASN = map[uint32][]placeCode{}
+	}
+next:
 	for i := range places {
 		pl := &places[i]
 		k := placeText{pl.Country, pl.Org, pl.Special}
+		seen := pc.byASN[pl.ASN]
+		for j := range seen {
+			if seen[j].placeText == k {
+				codes[i] = seen[j].code
+				continue next
+			}
+		}
 		c, ok := pc.code[k]
 		if !ok {
 			c = pc.next
 			pc.next++
 			pc.code[k] = c
 			added = append(added, k)
+		}
+		if len(seen) < 8 { // (ASN 0, unknown, spans every country)
+			pc.byASN[pl.ASN] = append(seen, placeCode{k, c})
 		}
 		codes[i] = c
 	}
