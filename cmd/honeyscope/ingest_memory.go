@@ -13,7 +13,7 @@ import (
 // open (duckstore.Options.WriteMemory): without one, DuckDB keeps the
 // blocks of a large capture's rows cached up to most of the machine's
 // memory.
-var ingestDuckMemory int64 = 256 << 20
+const ingestDuckMemory = 128 << 20
 
 // ingestGoMemory is the Go heap's soft limit during ingest, unless
 // GOMEMLIMIT says otherwise. The counting tables and parts in flight live

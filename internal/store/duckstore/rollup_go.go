@@ -579,26 +579,35 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 			}
 		})},
 	}
+	// The day and sensor are constants of the statement and the class a
+	// number that DuckDB turns into its name (rollup_day_asn has a row
+	// per AS and class of every part).
+	lits := make([]string, len(names))
+	for i, n := range names {
+		lits[i] = sqlString(n)
+	}
+	consts := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1]"
 	for _, tb := range tables {
-		spec := []any{"day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR, "class", duckdb.TYPE_VARCHAR}
+		spec := []any{"class", duckdb.TYPE_UTINYINT}
+		sel := consts
 		if tb.key != duckdb.TYPE_INVALID {
 			spec = append(spec, "key", tb.key)
+			sel += ", key"
 		}
 		spec = append(spec, "packets", duckdb.TYPE_UBIGINT, "sources", duckdb.TYPE_UBIGINT)
+		sel += ", packets, sources"
 		cols, err := colInfos(spec...)
 		if err != nil {
 			return err
 		}
 		rows := tb.rows
 		key := tb.key
-		err = bulkInsert(ctx, exec, tb.name, cols, len(rows), func(c duckdb.DataChunk, row, i int) error {
+		err = bulkInsertAs(ctx, exec, tb.name, sel, cols, len(rows), func(c duckdb.DataChunk, row, i int) error {
 			k := &rows[i]
-			if err := duckdb.SetChunkValue(c, 0, row, a.day); err != nil {
+			if err := duckdb.SetChunkValue(c, 0, row, uint8(k.class)); err != nil {
 				return err
 			}
-			duckdb.SetChunkValue(c, 1, row, sensor)
-			duckdb.SetChunkValue(c, 2, row, names[k.class])
-			col := 3
+			col := 1
 			switch key {
 			case duckdb.TYPE_VARCHAR:
 				duckdb.SetChunkValue(c, col, row, k.country)
@@ -641,11 +650,7 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 	if err != nil {
 		return err
 	}
-	lits := make([]string, len(names))
-	for i, n := range names {
-		lits[i] = sqlString(n)
-	}
-	sel = "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1], proto, port, packets, sources"
+	sel = consts + ", proto, port, packets, sources"
 	return bulkInsertAs(ctx, exec, "rollup_day_port", sel, cols, len(prows), func(c duckdb.DataChunk, row, i int) error {
 		p := &prows[i]
 		if err := duckdb.SetChunkValue(c, 0, row, p.class); err != nil {
