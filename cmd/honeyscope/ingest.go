@@ -125,6 +125,7 @@ had an error.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			limitIngestMemory()
 			errw := cmd.ErrOrStderr()
 			// Each argument is expanded on its own: one that names nothing
 			// is reported and counted as failed, and the others are still
@@ -172,7 +173,7 @@ had an error.`,
 			// Through the owner when `honeyscope serve` runs, else the file.
 			db := cfg.DBPath
 			cfg.Open = func(ctx context.Context, tz string) (store.Store, error) {
-				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz, WriteThreads: 1})
+				return openStoreOpts(ctx, db, duckstore.Options{TimeZone: tz, WriteThreads: 1, WriteMemory: ingestDuckMemory})
 			}
 			if busFlags.publish != "" {
 				done, err := busFlags.ingestOpen(cmd.Context(), &cfg, ruleArgs, errw)

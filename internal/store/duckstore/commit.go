@@ -45,6 +45,7 @@ type Tx struct {
 	goDays  map[aggregate.Day]*goDay
 	sqlDays map[aggregate.Day]bool
 	goState int
+	places  *placeCodes // places as this Tx sees them (read before its first part)
 }
 
 // Begin starts a capture's transaction.
@@ -68,6 +69,11 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	err = t.raw(ctx, func(conn *duckdb.Conn) error {
 		if s.threads > 0 {
 			if err := execConn(ctx, conn, fmt.Sprintf("SET threads = %d", s.threads)); err != nil {
+				return err
+			}
+		}
+		if s.memory > 0 {
+			if err := execConn(ctx, conn, fmt.Sprintf("SET memory_limit = '%dMiB'", s.memory>>20)); err != nil {
 				return err
 			}
 		}
@@ -166,7 +172,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 					scope.add(sensor, d)
 				}
 			}
-			for _, tb := range append([]string{"sources", "hit_counts", "exploits", "hourly"}, evidenceTables...) {
+			for _, tb := range append([]string{"source_rows", "hit_counts", "exploits", "hourly"}, evidenceTables...) {
 				if err := exec(`DELETE FROM `+tb+` WHERE ingest_id IN (`+earlier+`)`, hashes...); err != nil {
 					return err
 				}
@@ -222,13 +228,21 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	return errors.Join(t.resetThreads(), t.conn.Close())
 }
 
-// resetThreads gives DuckDB back its default number of threads after a Tx
-// that set them (Options.WriteThreads).
+// resetThreads gives DuckDB back its default number of threads and memory
+// limit after a Tx that set them (Options.WriteThreads, WriteMemory).
 func (t *Tx) resetThreads() error {
-	if t.s.threads <= 0 {
+	if t.s.threads <= 0 && t.s.memory <= 0 {
 		return nil
 	}
 	return t.raw(context.Background(), func(conn *duckdb.Conn) error {
+		if t.s.memory > 0 {
+			if err := execConn(context.Background(), conn, "RESET memory_limit"); err != nil {
+				return err
+			}
+		}
+		if t.s.threads <= 0 {
+			return nil
+		}
 		return execConn(context.Background(), conn, "RESET threads")
 	})
 }
@@ -268,7 +282,12 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 		if err != nil {
 			return err
 		}
-		if err := appendResult(ctx, conn, t.id, base, r, places, keys, sensor, pattern); err != nil {
+		if t.places == nil {
+			if t.places, err = loadPlaces(ctx, conn); err != nil {
+				return err
+			}
+		}
+		if err := appendResult(ctx, conn, t.places, t.id, base, r, places, keys, sensor, pattern); err != nil {
 			return err
 		}
 		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
@@ -301,9 +320,13 @@ func queryInt(ctx context.Context, conn *duckdb.Conn, q string, args ...any) (in
 	return 0, fmt.Errorf("unexpected %T", dest[0])
 }
 
-func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string, pattern func(int) string) error {
+func appendResult(ctx context.Context, conn *duckdb.Conn, pc *placeCodes, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string, pattern func(int) string) error {
 	exec := func(q string, args ...any) error { return execConn(ctx, conn, q, args...) }
-	if err := insertSources(ctx, exec, id, base, r, places, keys, sensor); err != nil {
+	codes, err := pc.codes(ctx, exec, places)
+	if err != nil {
+		return err
+	}
+	if err := insertSources(ctx, exec, id, base, r, codes, places, keys, sensor); err != nil {
 		return err
 	}
 	bexec := func(q string, a ...any) error { return exec(q, a...) }
@@ -344,101 +367,6 @@ func appendResult(ctx context.Context, conn *duckdb.Conn, id int32, base uint32,
 		h := &r.Hourly[i]
 		return []driver.Value{id, time.Unix(h.Hour, 0).UTC(), sensor, h.Proto, uint8(h.Tags), h.Packets, h.Bytes}
 	})
-}
-
-// placeText is the text a sources row carries besides its numbers: its
-// place's names and, for an IPv6 source, its address (an IPv4 address is
-// written by DuckDB from the source key).
-type placeText struct {
-	country, org, special, src string
-}
-
-// insertSources inserts a part's sources rows. Per-row text would cost a
-// call into DuckDB per value (most of a row's insert cost): the rows carry
-// numbers only, with a code into a dictionary of the part's distinct texts
-// that DuckDB joins back; the IPv4 address text is computed from the key;
-// the ingest id and sensor are constants of the statement.
-func insertSources(ctx context.Context, exec func(string, ...any) error, id int32, base uint32, r *aggregate.Result, places []store.Place, keys []uint64, sensor string) error {
-	if len(r.Sources) == 0 {
-		return nil
-	}
-	dict := map[placeText]uint32{}
-	var texts []placeText
-	codes := make([]uint32, len(r.Sources))
-	for i := range r.Sources {
-		pl := &places[i]
-		k := placeText{country: pl.Country, org: pl.Org, special: pl.Special}
-		if keys[i] >= 1<<32 {
-			k.src = r.Sources[i].Addr.String()
-		}
-		c, ok := dict[k]
-		if !ok {
-			c = uint32(len(texts))
-			dict[k] = c
-			texts = append(texts, k)
-		}
-		codes[i] = c
-	}
-	textCols, err := colInfos("code", duckdb.TYPE_UINTEGER, "country", duckdb.TYPE_VARCHAR, "as_org", duckdb.TYPE_VARCHAR,
-		"special", duckdb.TYPE_VARCHAR, "src", duckdb.TYPE_VARCHAR)
-	if err != nil {
-		return err
-	}
-	textID, release := registerRows(textCols, len(texts), func(c duckdb.DataChunk, row, i int) error {
-		t := &texts[i]
-		if err := duckdb.SetChunkValue(c, 0, row, uint32(i)); err != nil {
-			return err
-		}
-		duckdb.SetChunkValue(c, 1, row, t.country)
-		duckdb.SetChunkValue(c, 2, row, t.org)
-		duckdb.SetChunkValue(c, 3, row, t.special)
-		if t.src == "" {
-			return duckdb.SetChunkValue[any](c, 4, row, nil)
-		}
-		return duckdb.SetChunkValue(c, 4, row, t.src)
-	})
-	defer release()
-	cols, err := colInfos("sid", duckdb.TYPE_UINTEGER, "day", duckdb.TYPE_INTEGER, "code", duckdb.TYPE_UINTEGER,
-		"asn", duckdb.TYPE_UINTEGER, "packets", duckdb.TYPE_UBIGINT, "bytes", duckdb.TYPE_UBIGINT, "classes", duckdb.TYPE_UTINYINT,
-		"first_us", duckdb.TYPE_BIGINT, "last_us", duckdb.TYPE_BIGINT, "src_port", duckdb.TYPE_INTEGER,
-		"tcpudp", duckdb.TYPE_BOOLEAN, "skey", duckdb.TYPE_UBIGINT)
-	if err != nil {
-		return err
-	}
-	rowID, release2 := registerRows(cols, len(r.Sources), func(c duckdb.DataChunk, row, i int) error {
-		sd := &r.Sources[i]
-		if err := duckdb.SetChunkValue(c, 0, row, base+uint32(i)); err != nil {
-			return err
-		}
-		duckdb.SetChunkValue(c, 1, row, int32(sd.Day))
-		duckdb.SetChunkValue(c, 2, row, codes[i])
-		duckdb.SetChunkValue(c, 3, row, places[i].ASN)
-		duckdb.SetChunkValue(c, 4, row, sd.Packets)
-		duckdb.SetChunkValue(c, 5, row, sd.Bytes)
-		duckdb.SetChunkValue(c, 6, row, uint8(sd.Tags))
-		// TIMESTAMP holds microseconds; duckdb-go would store UnixMicro.
-		duckdb.SetChunkValue(c, 7, row, time.Unix(0, sd.First).UnixMicro())
-		duckdb.SetChunkValue(c, 8, row, time.Unix(0, sd.Last).UnixMicro())
-		if sd.PortState == 1 {
-			duckdb.SetChunkValue(c, 9, row, int32(sd.SrcPort))
-		} else {
-			duckdb.SetChunkValue[any](c, 9, row, nil)
-		}
-		duckdb.SetChunkValue(c, 10, row, sd.PortState != 0)
-		return duckdb.SetChunkValue(c, 11, row, keys[i])
-	})
-	defer release2()
-	q := fmt.Sprintf(`INSERT INTO sources SELECT %d, r.sid, DATE '1970-01-01' + r.day, %s,
-			CASE WHEN r.skey < 4294967296 THEN (r.skey >> 24)::VARCHAR || '.' || ((r.skey >> 16) & 255)::VARCHAR || '.' ||
-				((r.skey >> 8) & 255)::VARCHAR || '.' || (r.skey & 255)::VARCHAR ELSE t.src END,
-			t.country, r.asn, t.as_org, t.special, r.packets, r.bytes, r.classes,
-			make_timestamp(r.first_us), make_timestamp(r.last_us), r.src_port, r.tcpudp, r.skey
-		FROM honeyscope_rows(%d) r JOIN honeyscope_rows(%d) t ON t.code = r.code
-		ORDER BY r.sid`, id, sqlString(sensor), rowID, textID)
-	if err := exec(q); err != nil {
-		return fmt.Errorf("insert sources: %w", err)
-	}
-	return nil
 }
 
 func appendRows(conn *duckdb.Conn, table string, n int, row func(i int) []driver.Value) error {

@@ -54,6 +54,7 @@ var migrations = []migration{
 	{14, "source-port histograms of confined sources", execAll(srcPortSchema)},
 	{15, "transport batch ids of ingests", execAll(ingestBatchSchema)},
 	{16, "busiest ports of each day", migratePortPeaks},
+	{17, "source-day rows in numbers, their places in a table of their own", migrateSourceRows},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

@@ -331,6 +331,7 @@ func TestMigrationSteps(t *testing.T) {
 	}
 	base := counts(st)
 	st.Close()
+	var prevDigest string
 	for _, m := range migrations {
 		if m.to <= baselineVersion {
 			continue
@@ -349,6 +350,13 @@ func TestMigrationSteps(t *testing.T) {
 		if c := counts(st); c != base {
 			t.Errorf("after migration %d: %s, want %s", m.to, c, base)
 		}
+		// Every value of every source-day row is kept (schema 17 moves
+		// them into source_rows and places behind the view sources).
+		digest := sourcesDigest(t, st)
+		if prevDigest != "" && digest != prevDigest {
+			t.Errorf("after migration %d: sources %s, want %s", m.to, digest, prevDigest)
+		}
+		prevDigest = digest
 		switch m.to {
 		case 3:
 			checkRollupTotals(t, st)
@@ -388,6 +396,19 @@ func TestMigrationSteps(t *testing.T) {
 			t.Errorf("schema 99 (read-only %v): %v, want a newer-schema refusal", ro, err)
 		}
 	}
+}
+
+// sourcesDigest is a hash of every value of the sources rows, with their
+// count and the number of IPv6 rows.
+func sourcesDigest(t *testing.T, st *Store) string {
+	t.Helper()
+	var h, n, v6 any
+	err := st.DB().QueryRow(`SELECT bit_xor(hash(ingest_id, sid, day, sensor, src, country, asn, as_org, special, packets, bytes,
+		classes, first_seen, last_seen, src_port, tcpudp, skey)), count(*), count(*) FILTER (WHERE src LIKE '%:%') FROM sources`).Scan(&h, &n, &v6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(h, "/", n, "/", v6)
 }
 
 // checkRollupTotals compares each rollup's totals with hit_counts.
@@ -507,8 +528,10 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// And the table of schema 16 (filled again by its migration).
-	for _, q := range peakSchema {
+	// And the table of schema 16 (filled again by its migration), and the
+	// source-day rows in the shape of schema 17 (source_rows, places),
+	// turned back into the table sources afterwards.
+	for _, q := range append(append([]string{}, peakSchema...), sourceRowsSchema...) {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -521,8 +544,11 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.DB().Exec(`DROP TABLE rollup_port_peak`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{`DROP TABLE rollup_port_peak`, `CREATE TABLE sources_table AS SELECT * FROM sources`, `DROP VIEW sources`,
+		`ALTER TABLE sources_table RENAME TO sources`, `DROP TABLE source_rows`, `DROP TABLE places`} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st.Close()
 	for name, path := range map[string]string{"schema 2": schema2Store(t), "schema 4": from4} {

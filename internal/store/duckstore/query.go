@@ -248,7 +248,7 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 	b.WriteString(table)
 	b.WriteString(" t")
 	if hasASN {
-		b.WriteString(" LEFT JOIN (SELECT asn AS oasn, any_value(as_org) AS org FROM sources WHERE as_org <> '' GROUP BY asn) o ON o.oasn = t.asn")
+		b.WriteString(" LEFT JOIN (SELECT asn AS oasn, max(as_org) AS org FROM sources WHERE as_org <> '' GROUP BY asn) o ON o.oasn = t.asn")
 	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE ")

@@ -79,7 +79,7 @@ func (s *Store) Captures(ctx context.Context, sensors []string) ([]store.Capture
 func (s *Store) ASOrgs(ctx context.Context, sel store.Selection) (map[uint32]string, error) {
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
-	rows, err := s.db.QueryContext(ctx, `SELECT asn, any_value(as_org) FROM sources
+	rows, err := s.db.QueryContext(ctx, `SELECT asn, max(as_org) FROM sources
 		WHERE`+dr+` AND as_org <> '' AND asn <> 0`+sf+` GROUP BY asn`, append(dargs, sargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("AS names: %w", err)

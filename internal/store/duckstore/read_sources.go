@@ -203,9 +203,12 @@ func (s *Store) SourceDays(ctx context.Context, addr netip.Addr, sel store.Selec
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
 	args := append(append([]any{src}, dargs...), sargs...)
+	// The key first: DuckDB skips the row groups of other keys (src is
+	// computed by the view sources from the key).
+	key := " skey = " + strconv.FormatUint(SourceKey(addr), 10) + " AND"
 	rows, err := s.db.QueryContext(ctx, `SELECT day, string_agg(DISTINCT sensor, chr(0) ORDER BY sensor), any_value(country), any_value(asn),
 		coalesce(max(as_org), ''), CAST(sum(packets) AS UBIGINT), CAST(sum(bytes) AS UBIGINT), bit_or(classes), min(first_seen), max(last_seen)
-		FROM sources WHERE src = ? AND`+dr+sf+` GROUP BY day ORDER BY day`, args...)
+		FROM sources WHERE`+key+` src = ? AND`+dr+sf+` GROUP BY day ORDER BY day`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("source days of %s: %w", src, err)
 	}
@@ -249,7 +252,7 @@ func (s *Store) SourceDays(ctx context.Context, addr netip.Addr, sel store.Selec
 		return nil, nil
 	}
 	prows, err := s.db.QueryContext(ctx, `SELECT day, proto, port, CAST(sum(packets) AS UBIGINT) AS p FROM hits
-		WHERE src = ? AND`+dr+sf+` GROUP BY ALL ORDER BY day, p DESC, proto, port`, args...)
+		WHERE`+key+` src = ? AND`+dr+sf+` GROUP BY ALL ORDER BY day, p DESC, proto, port`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ports of %s: %w", src, err)
 	}

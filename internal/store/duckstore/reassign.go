@@ -85,9 +85,9 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 			w = " WHERE true"
 		}
 		// Without an ASN database only countries (and special ranges) change.
-		asnSet, asnExploits, asnDiff := `, asn = g.asn, as_org = g.as_org`, `, asn = g.asn`, ` OR sources.asn <> g.asn`
+		asnExploits, asnDiff := `, asn = g.asn`, ` OR sources.asn <> g.asn`
 		if asnDB == "" {
-			asnSet, asnExploits, asnDiff = "", "", ""
+			asnExploits, asnDiff = "", ""
 		}
 		changed, err := queryInt(ctx, conn, `SELECT count(*) FROM sources JOIN regeo g ON sources.src = g.src
 			WHERE (sources.country <> g.country`+asnDiff+`)`+andDays(w), args...)
@@ -95,8 +95,25 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 			return fail(err)
 		}
 		res.Changed = changed
-		upd, err := exec(`UPDATE sources SET country = g.country, special = g.special`+asnSet+`
-			FROM regeo g WHERE sources.src = g.src`+andDays(w), args...)
+		// source_rows name their places by code: the triples the sources
+		// get that places lacks are added, then the rows point at them.
+		org, asnRow := "o.as_org", ""
+		if asnDB != "" {
+			org, asnRow = "g.as_org", ", asn = g.asn"
+		}
+		srcOf := func(r string) string { return "coalesce(" + r + ".src6, " + ipv4Text(r+".skey") + ")" }
+		if _, err := exec(`INSERT INTO places
+			SELECT CAST((SELECT coalesce(max(code) + 1, 0) FROM places) + row_number() OVER (ORDER BY country, as_org, special) - 1 AS UINTEGER),
+				country, as_org, special
+			FROM (SELECT DISTINCT g.country, `+org+` AS as_org, g.special
+				FROM source_rows r JOIN regeo g ON `+srcOf("r")+` = g.src JOIN places o ON o.code = r.place WHERE true`+andDays(w)+`
+				EXCEPT SELECT country, as_org, special FROM places)`, args...); err != nil {
+			return fail(err)
+		}
+		upd, err := exec(`UPDATE source_rows SET place = p.code`+asnRow+`
+			FROM regeo g, places o, places p
+			WHERE `+srcOf("source_rows")+` = g.src AND o.code = source_rows.place AND p.country IS NOT DISTINCT FROM g.country
+				AND p.as_org IS NOT DISTINCT FROM `+org+` AND p.special IS NOT DISTINCT FROM g.special`+andDays(w), args...)
 		if err != nil {
 			return fail(err)
 		}

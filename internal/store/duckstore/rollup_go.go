@@ -76,7 +76,7 @@ func (g *goDay) mergeCells() {
 		return
 	}
 	p := g.pending
-	slices.SortFunc(p, cmpCell)
+	sortCells(p, func(c *seenCell) *seenCell { return c })
 	out := make([]seenCell, 0, len(g.cells)+len(p))
 	i, j := 0, 0
 	for i < len(g.cells) || j < len(p) {
@@ -180,15 +180,7 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 		if g == nil || g.dirty {
 			continue
 		}
-		slices.SortFunc(idx, func(a, b uint32) int {
-			switch {
-			case keys[a] < keys[b]:
-				return -1
-			case keys[a] > keys[b]:
-				return 1
-			}
-			return 0
-		})
+		radixSort(idx, func(i *uint32) uint64 { return keys[*i] })
 		unique := true
 		for i := 1; i < len(idx); i++ {
 			if keys[idx[i]] == keys[idx[i-1]] {
@@ -377,7 +369,7 @@ func (g *goDay) priorCells(hits []aggregate.Hit, idx []uint32, keys []uint64, ag
 		return nil
 	}
 	g.mergeCells()
-	slices.SortFunc(probes, func(a, b probe) int { return cmpCell(a.c, b.c) })
+	sortCells(probes, func(p *probe) *seenCell { return &p.c })
 	out := make([]uint8, len(probes))
 	i := 0
 	for _, p := range probes {
@@ -515,18 +507,36 @@ func (a *goRollupDay) count(hits []aggregate.Hit, idx []uint32, places []store.P
 // write appends the day's rows to the rollup tables.
 func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error, sensor string, srcRows []sourceDayRow, keys []uint64, places []store.Place) error {
 	names := classify.Names()
+	// The country as a number into a list of the day's countries (a text
+	// per row costs a call into DuckDB per row): DuckDB picks the text.
+	ctryCode := map[string]uint16{}
+	var ctryLits []string
+	codes := make([]uint16, len(srcRows))
+	for i := range srcRows {
+		ctry := places[srcRows[i].src].Country
+		c, ok := ctryCode[ctry]
+		if !ok {
+			c = uint16(len(ctryLits))
+			ctryCode[ctry] = c
+			ctryLits = append(ctryLits, sqlString(ctry))
+		}
+		codes[i] = c
+	}
+	if len(ctryLits) > 1<<15 {
+		return fmt.Errorf("%d countries in one day", len(ctryLits))
+	}
 	cols, err := colInfos("skey", duckdb.TYPE_UBIGINT,
-		"country", duckdb.TYPE_VARCHAR, "asn", duckdb.TYPE_UINTEGER, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
+		"country", duckdb.TYPE_USMALLINT, "asn", duckdb.TYPE_UINTEGER, "classes", duckdb.TYPE_UTINYINT, "packets", duckdb.TYPE_UBIGINT)
 	if err != nil {
 		return err
 	}
-	consts := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", "
-	err = bulkInsertAs(ctx, exec, "rollup_source_day", consts+"*", cols, len(srcRows), func(c duckdb.DataChunk, row, i int) error {
+	sel := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", skey, [" + strings.Join(ctryLits, ", ") + "][country + 1], asn, classes, packets"
+	err = bulkInsertAs(ctx, exec, "rollup_source_day", sel, cols, len(srcRows), func(c duckdb.DataChunk, row, i int) error {
 		s := &srcRows[i]
 		if err := duckdb.SetChunkValue(c, 0, row, keys[s.src]); err != nil {
 			return err
 		}
-		duckdb.SetChunkValue(c, 1, row, places[s.src].Country)
+		duckdb.SetChunkValue(c, 1, row, codes[i])
 		duckdb.SetChunkValue(c, 2, row, places[s.src].ASN)
 		duckdb.SetChunkValue(c, 3, row, s.classes)
 		return duckdb.SetChunkValue(c, 4, row, s.packets)
@@ -569,26 +579,35 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 			}
 		})},
 	}
+	// The day and sensor are constants of the statement and the class a
+	// number that DuckDB turns into its name (rollup_day_asn has a row
+	// per AS and class of every part).
+	lits := make([]string, len(names))
+	for i, n := range names {
+		lits[i] = sqlString(n)
+	}
+	consts := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1]"
 	for _, tb := range tables {
-		spec := []any{"day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR, "class", duckdb.TYPE_VARCHAR}
+		spec := []any{"class", duckdb.TYPE_UTINYINT}
+		sel := consts
 		if tb.key != duckdb.TYPE_INVALID {
 			spec = append(spec, "key", tb.key)
+			sel += ", key"
 		}
 		spec = append(spec, "packets", duckdb.TYPE_UBIGINT, "sources", duckdb.TYPE_UBIGINT)
+		sel += ", packets, sources"
 		cols, err := colInfos(spec...)
 		if err != nil {
 			return err
 		}
 		rows := tb.rows
 		key := tb.key
-		err = bulkInsert(ctx, exec, tb.name, cols, len(rows), func(c duckdb.DataChunk, row, i int) error {
+		err = bulkInsertAs(ctx, exec, tb.name, sel, cols, len(rows), func(c duckdb.DataChunk, row, i int) error {
 			k := &rows[i]
-			if err := duckdb.SetChunkValue(c, 0, row, a.day); err != nil {
+			if err := duckdb.SetChunkValue(c, 0, row, uint8(k.class)); err != nil {
 				return err
 			}
-			duckdb.SetChunkValue(c, 1, row, sensor)
-			duckdb.SetChunkValue(c, 2, row, names[k.class])
-			col := 3
+			col := 1
 			switch key {
 			case duckdb.TYPE_VARCHAR:
 				duckdb.SetChunkValue(c, col, row, k.country)
@@ -631,11 +650,7 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 	if err != nil {
 		return err
 	}
-	lits := make([]string, len(names))
-	for i, n := range names {
-		lits[i] = sqlString(n)
-	}
-	sel := "DATE '" + a.day.Format("2006-01-02") + "', " + sqlString(sensor) + ", [" + strings.Join(lits, ", ") + "][class + 1], proto, port, packets, sources"
+	sel = consts + ", proto, port, packets, sources"
 	return bulkInsertAs(ctx, exec, "rollup_day_port", sel, cols, len(prows), func(c duckdb.DataChunk, row, i int) error {
 		p := &prows[i]
 		if err := duckdb.SetChunkValue(c, 0, row, p.class); err != nil {

@@ -31,7 +31,7 @@ import (
 
 // SchemaVersion is the version of the schema this build writes: the number
 // of its last migration (migrate.go).
-const SchemaVersion = 16
+const SchemaVersion = 17
 
 // Options configure how a store is opened.
 type Options struct {
@@ -60,6 +60,14 @@ type Options struct {
 	// off it (BENCHMARKS.md, "Ingest at darknet scale"). 0 leaves DuckDB's
 	// default (one thread per CPU).
 	WriteThreads int
+	// WriteMemory, when above 0, is DuckDB's memory limit in bytes while a
+	// capture's transaction is open (like WriteThreads, the whole
+	// database's). DuckDB's default is 80% of the machine's memory, and a
+	// large bulk load keeps what it wrote cached up to it: with a limit it
+	// writes its blocks out instead, and the ingest's peak memory stays
+	// bounded (BENCHMARKS.md, "Ingest at darknet scale"). 0 leaves
+	// DuckDB's default.
+	WriteMemory int64
 
 	migrateTo int // tests: stop migrating at this version (0 = SchemaVersion)
 }
@@ -83,7 +91,8 @@ type Store struct {
 	connr    *duckdb.Connector
 	path     string
 	readOnly bool
-	threads  int // Options.WriteThreads
+	threads  int   // Options.WriteThreads
+	memory   int64 // Options.WriteMemory
 	loc      *time.Location
 	tz       string
 	// rawReads makes the read methods answer from the source-level tables
@@ -165,7 +174,7 @@ func open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly, threads: opt.WriteThreads}
+	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly, threads: opt.WriteThreads, memory: opt.WriteMemory}
 	if opt.ReadOnly {
 		v, err := schemaVersion(ctx, s.db)
 		if err == nil && v != 0 && v < opt.target() && checkSchema(v) == nil {

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// ingest's memory: DuckDB's share and Go's are bounded apart, so that a
+// capture with millions of sources a day stays within about 1 GiB
+// (BENCHMARKS.md, "Ingest at darknet scale").
+
+// ingestDuckMemory is DuckDB's memory limit while ingest's transaction is
+// open (duckstore.Options.WriteMemory): without one, DuckDB keeps the
+// blocks of a large capture's rows cached up to most of the machine's
+// memory.
+const ingestDuckMemory = 128 << 20
+
+// ingestGoMemory is the Go heap's soft limit during ingest, unless
+// GOMEMLIMIT says otherwise. The counting tables and parts in flight live
+// for a part each, and with the default collector pacing (GOGC=100) the
+// heap grows to twice what is live before a collection; the soft limit
+// makes the collector run earlier instead once the heap nears it. It is
+// soft: a capture that needs more gets more.
+const ingestGoMemory = 600 << 20
+
+func limitIngestMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ingestGoMemory)
+	}
+}
