@@ -165,48 +165,5 @@ func BenchmarkReadsAtScale(b *testing.B) {
 	if err != nil || len(top) == 0 {
 		b.Fatal(err)
 	}
-	src := netipMust(top[0].Keys[0].(string))
-	reads := []struct {
-		name string
-		f    func() error
-	}{
-		{"DataRange", func() error { _, _, _, err := st.DataRange(ctx, nil); return err }},
-		{"ClassTotals/week", func() error {
-			_, err := st.ClassTotals(ctx, store.TotalsQuery{Selection: week, Split: week.From.AddDays(3)})
-			return err
-		}},
-		{"Series/country/30d", func() error {
-			_, err := st.Series(ctx, store.SeriesQuery{Selection: all, Dim: store.DimCountry, Unit: store.UnitPackets, Fold: true, Keep: []store.Key{{Country: "CN"}, {Country: "US"}}})
-			return err
-		}},
-		{"Series/port/sources/week", func() error {
-			_, err := st.Series(ctx, store.SeriesQuery{Selection: week, Dim: store.DimPort, Unit: store.UnitSources, Fold: true, FoldFrom: 1024})
-			return err
-		}},
-		{"TopKeys/port/30d", func() error {
-			_, err := st.TopKeys(ctx, store.TopKeysQuery{Selection: all, Dim: store.DimPort, N: 10})
-			return err
-		}},
-		{"Stats/day,class/30d", func() error {
-			_, err := st.Stats(ctx, store.StatsQuery{By: []string{"day", "class"}})
-			return err
-		}},
-		{"Breakdown/country/week", func() error {
-			_, err := st.Breakdown(ctx, store.BreakdownQuery{Selection: week, Class: "access", Dim: store.DimCountry, Key: store.Key{Country: "CN"}})
-			return err
-		}},
-		{"SourceDays/30d", func() error {
-			_, err := st.SourceDays(ctx, src, all)
-			return err
-		}},
-	}
-	for _, r := range reads {
-		b.Run(r.name, func(b *testing.B) {
-			for b.Loop() {
-				if err := r.f(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchDashboardReads(b, st, all, week, netipMust(top[0].Keys[0].(string)))
 }
