@@ -51,10 +51,17 @@ func ParseStrace(log []byte) Syscalls {
 			continue
 		}
 		line := string(b)
-		for _, m := range callRE.FindAllStringSubmatchIndex(line, 4) {
+		ms := callRE.FindAllStringSubmatchIndex(line, 4)
+		for i, m := range ms {
 			pid, _ := strconv.Atoi(line[m[2]:m[3]])
 			name := line[m[4]:m[5]]
+			// Processes write the log at once, so one call's entry may be
+			// followed on its line by another's (with its result): a call's
+			// text ends where the next one's begins.
 			args := line[m[1]:]
+			if i+1 < len(ms) {
+				args = line[m[1]:ms[i+1][2]]
+			}
 			s.Calls++
 			if len(pids) < MaxListed && !pids[pid] {
 				pids[pid] = true

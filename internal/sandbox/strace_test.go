@@ -19,6 +19,7 @@ const straceLog = `7989 openat(AT_FDCWD,"/etc/resolv.conf",O_RDONLY|O_LARGEFILE|
 13 execve("/bin/busybox",{"/bin/busybox","wget",NULL}) = -1 errno=2 (No such file or directory)
 13 kill(-1,SIGKILL) = -1 errno=1 (Operation not permitted)
 13 mkdir("/tmp/.x\x01",0777) = 0
+20 clone(0x11,child_stack=0x00000000,parent_tidptr=0x00000000)7989 rt_sigreturn(0,23,23,1,0,0) = -1 errno=513 (Successful exit from sigreturn)
 garbage line ( = 
 `
 
@@ -29,11 +30,11 @@ func TestParseStrace(t *testing.T) {
 		Created:   []string{"/tmp/dropped.bin", "/tmp/.b", "/tmp/.x\\x01"},
 		Deleted:   []string{"/tmp/a", "/sample"},
 		Executed:  []string{"/bin/busybox"},
-		Forks:     2,
+		Forks:     3,
 		Sockets:   []string{"PF_INET,SOCK_RAW,IPPROTO_TCP"},
 		Killed:    []string{"-1,SIGKILL"},
-		Processes: []int{12, 13, 7989},
-		Calls:     13,
+		Processes: []int{12, 13, 20, 7989},
+		Calls:     15,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)
