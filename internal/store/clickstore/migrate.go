@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -124,6 +124,7 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.rule_set_rules (rule_set Int32, gid UInt32, sid UInt32, rev UInt32, msg String, classtype String)
 			ENGINE = MergeTree() ORDER BY (rule_set, gid, sid)`,
 	}},
+	{malwareVersion, "samples, triage, sandbox runs and fetches", malwareSchema},
 }
 
 // factTables are the tables whose rows carry an ingest id (the rollups

@@ -151,6 +151,9 @@ func (s *Store) writeSessions(ctx context.Context, id int32, ss []session.Sessio
 		}
 		rows[i] = r
 	}
+	if err := s.writeSessionURLs(ctx, id, keep); err != nil {
+		return err
+	}
 	return s.insert(ctx, `INSERT INTO `+s.db+`.hp_sessions (ingest_id, id, sensor, service, port, src, src_port, dst,
 		has_start, start_us, has_end, end_us, end_reason, arch, client_version, hassh, hassh_algos, telnet_options,
 		filtered, country, logged_in, username, password, bytes_in, bytes_out, first_bytes, truncated, intrusion,
@@ -413,7 +416,8 @@ func bound[T any](l []T) []T {
 
 // Samples returns the samples q selects, most recently seen first: each
 // distinct content of the current sessions' sample files, with how, in
-// which session, from which source and at which sensor it first arrived.
+// which session, from which source and at which sensor it first arrived,
+// and the samples added by hand or fetched (samplesTable).
 func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sample, error) {
 	limit, err := queryLimit(q.Limit, q.Offset)
 	if err != nil {
@@ -433,13 +437,8 @@ func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sam
 	if q.Src.IsValid() {
 		c.add(`sha IN (SELECT arrayJoin(sf_sha) FROM `+s.db+`.hp_sessions WHERE `+s.currentSessions()+` AND src = ?)`, addrText(q.Src))
 	}
-	rows, err := s.conn.Query(ctx, `SELECT sha, size, type, first_us, last_us, n, via, sid, src, sensor FROM (
-			SELECT sha, argMin(fsize, k) AS size, argMin(ftype, k) AS type, min(us) AS first_us, max(us) AS last_us,
-				toInt64(uniqExact(id)) AS n, argMin(fvia, k) AS via, argMin(id, k) AS sid, argMin(src, k) AS src, argMin(sensor, k) AS sensor
-			FROM (SELECT id, src, sensor, sha, us, fsize, ftype, fvia, (us, id, seq) AS k FROM `+s.db+`.hp_sessions
-				ARRAY JOIN sf_sha AS sha, sf_us AS us, sf_seq AS seq, sf_size AS fsize, sf_type AS ftype, sf_via AS fvia
-				WHERE `+s.currentSessions()+`)
-			GROUP BY sha)`+c.where()+fmt.Sprintf(` ORDER BY last_us DESC, sha LIMIT %d, %d`, q.Offset, limit), c.args...)
+	rows, err := s.conn.Query(ctx, `SELECT sha, size, type, first_us, last_us, n, via, sid, src, sensor FROM `+s.samplesTable()+
+		c.where()+fmt.Sprintf(` ORDER BY last_us DESC, sha LIMIT %d, %d`, q.Offset, limit), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
 	}

@@ -55,11 +55,15 @@ func (t *Tx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string
 
 // srcPortCond is the condition on srcport_counts of q (without Net beyond
 // an octet-aligned IPv4 prefix of the address text, filtered in Go).
-func (s *Store) srcPortCond(q store.SrcPortQuery) (*cond, error) {
-	if q.Run != 0 {
-		return nil, fmt.Errorf("source ports of a sandbox run: %w", unsupported("sandbox runs"))
-	}
+func (s *Store) srcPortCond(ctx context.Context, q store.SrcPortQuery) (*cond, error) {
 	c := s.visibleCond()
+	if q.Run != 0 {
+		w, args, err := s.runWindow(ctx, q.Run)
+		if err != nil {
+			return nil, fmt.Errorf("source ports of sandbox run %d: %w", q.Run, err)
+		}
+		c.add(w, args...)
+	}
 	if q.From != 0 {
 		c.add("day >= toDate(?)", q.From.String())
 	}
@@ -118,7 +122,7 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 	if limit <= 0 || limit > store.MaxSrcPortObs {
 		limit = store.MaxSrcPortObs
 	}
-	c, err := s.srcPortCond(q)
+	c, err := s.srcPortCond(ctx, q)
 	if err != nil {
 		return nil, false, err
 	}
@@ -164,7 +168,7 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 
 // SrcPortDays implements store.SrcPortStore.
 func (s *Store) SrcPortDays(ctx context.Context, from, to civil.Day, sensors []string) (map[civil.Day]int, error) {
-	c, err := s.srcPortCond(store.SrcPortQuery{From: from, To: to, Sensors: sensors})
+	c, err := s.srcPortCond(ctx, store.SrcPortQuery{From: from, To: to, Sensors: sensors})
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int)
 	}
 	Compare(t, ref, got, Period(caps))
 	CompareSrcPorts(t, ref, got, Period(caps))
+	CompareRunSrcPorts(t, ref, got, caps[0].Sensor)
 	// Honeypot sessions: Cowrie logs, then batches with a retry, upserts
 	// and intrusion hits.
 	logs := SessionLogs(t, dir, caps, 30)
