@@ -18,6 +18,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/samplestore"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 	"github.com/honeyscope/honeyscope/internal/triage"
 )
 
@@ -68,10 +69,14 @@ func triageText(lang, key string) string {
 }
 
 // sampleDirFor is the sample store beside the store at dbPath, unless dir
-// names one.
+// names one; beside a ClickHouse store is the working directory, as for
+// serve (clickSidePath).
 func sampleDirFor(dir, dbPath string) string {
 	if dir != "" {
 		return dir
+	}
+	if clickstore.IsURL(dbPath) {
+		dbPath = clickSidePath(dbPath)
 	}
 	return filepath.Join(filepath.Dir(dbPath), "samples")
 }

@@ -157,10 +157,7 @@ func newSandboxRunCmd(g *globals) *cobra.Command {
 func loadSample(g *globals, arg, dir string) ([]byte, error) {
 	if samplestore.ValidDigest(arg) {
 		if _, err := os.Stat(arg); err != nil {
-			if dir == "" {
-				dir = filepath.Join(filepath.Dir(g.dbPath()), "samples")
-			}
-			ss, err := samplestore.Open(dir, samplestore.Options{})
+			ss, err := samplestore.Open(sampleDirFor(dir, g.dbPath()), samplestore.Options{})
 			if err != nil {
 				return nil, err
 			}
