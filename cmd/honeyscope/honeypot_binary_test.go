@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/samplestore"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 )
 
 // freePort returns a TCP port on 127.0.0.1 nobody listens on right now.
@@ -31,10 +32,14 @@ func freePort(t *testing.T) int {
 }
 
 // startHoneypotServe starts `honeyscope serve` with a telnet honeypot on
-// port and waits until it serves.
+// port and waits until it serves; db is a DuckDB file or a ClickHouse URL.
 func startHoneypotServe(t *testing.T, db string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
-	args := append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--honeypot", "--bind", "127.0.0.1",
+	storeFlag := "--db"
+	if clickstore.IsURL(db) {
+		storeFlag = "--store"
+	}
+	args := append([]string{"serve", storeFlag, db, "--listen", "127.0.0.1:0", "--honeypot", "--bind", "127.0.0.1",
 		"--telnet", fmt.Sprint(port), "--name", "hp", "--commit-interval", "300ms"}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "HONEYSCOPE_DB=", "HOME="+t.TempDir())
