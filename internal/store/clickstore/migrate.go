@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -124,11 +124,13 @@ var migrations = []migration{
 		`CREATE TABLE IF NOT EXISTS {db}.rule_set_rules (rule_set Int32, gid UInt32, sid UInt32, rev UInt32, msg String, classtype String)
 			ENGINE = MergeTree() ORDER BY (rule_set, gid, sid)`,
 	}},
+	{9, "evidence", evidenceMigration},
 }
 
 // factTables are the tables whose rows carry an ingest id (the rollups
 // included: Cleanup's mutations do not reach a materialized view's table).
-var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests"}
+var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests",
+	"evidence_counts", "evidence_ingests"}
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var n uint64
