@@ -259,7 +259,7 @@ func (s *Store) currentBackfills(ruleSet int32) string {
 	if ruleSet != 0 {
 		w = fmt.Sprintf(" WHERE rule_set = %d", ruleSet)
 	}
-	return `(SELECT rule_set, day, sensor, max(backfill) AS backfill FROM ` + s.db + `.backfills` + w +
+	return `(SELECT rule_set, day, sensor, max(backfill) AS newest FROM ` + s.db + `.backfills` + w +
 		` GROUP BY rule_set, day, sensor HAVING argMax(removed, backfill) = 0)`
 }
 

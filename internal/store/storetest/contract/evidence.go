@@ -539,6 +539,29 @@ func RunEvidence(t *testing.T, st store.Store) {
 	if got, w := evStats(t, st, rs.ID, "", ""), evExpect(caps, scales, store.EvidenceQuery{}).counts; !reflect.DeepEqual(got, w) {
 		t.Fatalf("backfill after a --force re-ingest:\n got %v\nwant %v", got, w)
 	}
+
+	// --force without evidence: a backfill then finds none on osaka's days
+	// (its sessions aside), and what earlier ones wrote there goes.
+	caps[1].noEvidence = true
+	evWrite(t, st, caps[1], 1, true, false)
+	if _, err := es.Backfill(ctx, rs.ID, store.EvidenceQuery{}, classifiers, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, w := evStats(t, st, rs.ID, "", ""), evExpect(caps, scales, store.EvidenceQuery{}).counts; !reflect.DeepEqual(got, w) {
+		t.Fatalf("backfill after a --force re-ingest without evidence:\n got %v\nwant %v", got, w)
+	}
+	runs, err = es.RuleSetRuns(ctx, store.EvidenceQuery{Sensor: "osaka"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotRuns = nil
+	for _, r := range runs {
+		gotRuns = append(gotRuns, fmt.Sprintf("%s %s %d %v", r.Day, r.Sensor, r.RuleSet, r.Backfill))
+	}
+	wantRuns = []string{fmt.Sprintf("%s osaka %d false", d(1), b), fmt.Sprintf("%s osaka %d false", d(2), b), fmt.Sprintf("%s osaka %d true", d(2), x)}
+	if !reflect.DeepEqual(gotRuns, wantRuns) {
+		t.Errorf("rule set runs of osaka after its evidence went:\n got %v\nwant %v", gotRuns, wantRuns)
+	}
 }
 
 func mustDays(t *testing.T, es store.EvidenceStore) []store.EvidenceDay {
