@@ -277,3 +277,19 @@ func (s *Store) ruleSetTable(id int32) string {
 			AND ingest_id IN (SELECT id FROM %[2]s.ingests WHERE if(rule_set = 0, %[6]d, rule_set) = %[3]d)
 			AND (day, sensor) NOT IN (SELECT day, sensor FROM %[4]s))`, cols, s.db, id, bf, s.visible(), store.BuiltinRuleSet)
 }
+
+// evidenceCopies copies the evidence rows of ingest old to ingest id (a
+// Reassign writes an ingest again under a new id: its evidence goes with
+// it; payloads are not per ingest).
+func (s *Store) evidenceCopies(old int32, id string) []string {
+	if !s.has(evidenceVersion) {
+		return nil
+	}
+	o := fmt.Sprint(old)
+	return []string{
+		`INSERT INTO ` + s.db + `.evidence_counts (ingest_id, day, sensor, src, proto, port, payload, packets)
+		SELECT ` + id + `, day, sensor, src, proto, port, payload, packets FROM ` + s.db + `.evidence_counts WHERE ingest_id = ` + o,
+		`INSERT INTO ` + s.db + `.evidence_ingests (ingest_id, sensor, max_len, packets, kept, dropped, truncated, payloads)
+		SELECT ` + id + `, sensor, max_len, packets, kept, dropped, truncated, payloads FROM ` + s.db + `.evidence_ingests WHERE ingest_id = ` + o,
+	}
+}
