@@ -12,6 +12,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/ingest"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/clickstore"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
 
@@ -91,8 +92,12 @@ sessions). A second backfill of the same days replaces the first.
 			}
 			res, err := es.Backfill(ctx, rs.ID, q, classifiers, progress)
 			if errors.Is(err, store.ErrNoEvidence) {
+				schema := duckstore.SchemaVersion
+				if clickstore.IsURL(g.dbPath()) {
+					schema = clickstore.SchemaVersion
+				}
 				return fmt.Errorf("%w (%s): ingest keeps evidence from store schema %d on, unless --no-evidence; ingest the captures again (--force) to keep theirs",
-					err, describeDays(q), duckstore.SchemaVersion)
+					err, describeDays(q), schema)
 			}
 			if err != nil {
 				return err

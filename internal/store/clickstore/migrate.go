@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the schema this build writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // migration is one numbered schema step. Its statements are idempotent
 // (IF NOT EXISTS): ClickHouse cannot run them in a transaction, so a step
@@ -125,11 +125,13 @@ var migrations = []migration{
 			ENGINE = MergeTree() ORDER BY (rule_set, gid, sid)`,
 	}},
 	{malwareVersion, "samples, triage, sandbox runs and fetches", malwareSchema},
+	{evidenceVersion, "evidence", evidenceMigration},
 }
 
 // factTables are the tables whose rows carry an ingest id (the rollups
 // included: Cleanup's mutations do not reach a materialized view's table).
-var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests"}
+var factTables = []string{"sources", "hits", "exploits", "hourly", "rollup_source_day", "rollup_port", "srcport_counts", "srcport_ingests",
+	"evidence_counts", "evidence_ingests"}
 
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var n uint64

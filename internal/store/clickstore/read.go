@@ -51,6 +51,15 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 		}
 	}
 	c := s.visibleCond()
+	if q.RuleSet != 0 {
+		// Under a rule set: its exploit matches (evidence.go), all visible.
+		for _, cl := range q.Classes {
+			if cl != classify.Exploit.String() {
+				return nil, fmt.Errorf("under a rule set only the exploit class can be asked, not %q", cl)
+			}
+		}
+		table, c = s.ruleSetTable(q.RuleSet), &cond{}
+	}
 	if len(q.Classes) > 0 {
 		mask := 0
 		for _, cl := range q.Classes {

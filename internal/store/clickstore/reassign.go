@@ -142,7 +142,7 @@ func (s *Store) regeoIngest(ctx context.Context, old int32, all bool, inRange, p
 		SELECT ` + id + `, day, sensor, src, if(r, g_country, country), ` + asn + `, proto, port, pattern, packets
 		FROM (SELECT *, ` + inRange + ` AS r FROM ` + s.db + `.exploits WHERE ingest_id = ` + fmt.Sprint(old) + `)` + join,
 	}
-	for _, q := range copies {
+	for _, q := range append(copies, s.evidenceCopies(old, id)...) {
 		if err := s.conn.Exec(ctx, q); err != nil {
 			return fail(err)
 		}

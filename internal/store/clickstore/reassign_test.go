@@ -16,7 +16,8 @@ import (
 // TestReassign re-geolocates part of the contract's captures in a DuckDB
 // and a ClickHouse store the same way (a few days with an ASN database,
 // then every day with countries only) and compares what Reassign says and
-// every read after each run, through the rollups and from hits.
+// every read after each run, through the rollups and from hits, and the
+// evidence kept and a backfill of it (the new places in its counts).
 func TestReassign(t *testing.T) {
 	ctx := context.Background()
 	ch := contract.ClickHouse(t, "")
@@ -64,6 +65,7 @@ func TestReassign(t *testing.T) {
 		contract.CompareStats(t, duck, ch)
 		contract.Compare(t, duck, ch, sel)
 		contract.Compare(t, clickstore.WithoutRollups(ch), ch, sel)
+		contract.CompareEvidence(t, duck, ch, sel)
 	}
 	if _, err := ch.Reassign(ctx, "May 1", "", base, "", ""); err == nil {
 		t.Error("bad day accepted")

@@ -339,7 +339,7 @@ func (s *Store) Cleanup(ctx context.Context, olderThan time.Duration) error {
 			return fmt.Errorf("cleanup %s: %w", tb, err)
 		}
 	}
-	return nil
+	return s.cleanupBackfills(ctx, cut)
 }
 
 func unsupported(method string) error {

@@ -26,7 +26,7 @@ import (
 // into ref (a DuckDB store) and got, in parts of refParts and gotParts
 // source-days (0: whole), checks got against the synthetic truth and
 // compares every read; then the same Cowrie logs and session batches, and
-// a --force re-ingest.
+// a --force re-ingest; then the evidence kept and a backfill of it.
 func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int) {
 	t.Helper()
 	caps := Captures(t, dir, 40000)
@@ -69,6 +69,7 @@ func Run(t *testing.T, dir string, ref, got store.Store, refParts, gotParts int)
 	CompareStats(t, ref, got)
 	Compare(t, ref, got, Period(caps))
 	CompareSrcPorts(t, ref, got, Period(caps))
+	CompareEvidence(t, ref, got, Period(caps))
 }
 
 // CompareStats compares stats queries of every class, and of the

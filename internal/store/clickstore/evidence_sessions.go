@@ -1,0 +1,217 @@
+package clickstore
+
+import (
+	"context"
+	"encoding/gob"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/session"
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// A backfill re-evaluates the honeypot's sessions as the DuckDB store
+// does (docs/rules.md "Backfill"): the commands and requests of the
+// current, committed sessions that started on the days asked (in the
+// store's time zone), filtered sessions aside, read one day at a time and
+// handed to the classifier. Each message a rule matched counts one under
+// the session's day, sensor, source, TCP and port.
+
+// sessionKey is one row of a backfill's session counts.
+type sessionKey struct {
+	day     civil.Day
+	sensor  string
+	src     string
+	port    uint16
+	pattern string
+}
+
+// daySensor is one (day, sensor) pair.
+type daySensor struct {
+	day    civil.Day
+	sensor string
+}
+
+// sessionBackfill is what classifying the sessions of a backfill gave.
+type sessionBackfill struct {
+	counts   map[sessionKey]uint64
+	pairs    map[daySensor]bool // every (day, sensor) with sessions, matched or not
+	sessions int
+	messages int
+	hits     uint64
+}
+
+// backfillSessionCond is the sessions a backfill of q reads: current,
+// committed, not filtered, started in q's days in the store's zone.
+func (s *Store) backfillSessionCond(q store.EvidenceQuery) *cond {
+	c := &cond{parts: []string{s.currentSessions(), "filtered = 0", "has_start = 1"}}
+	if q.From != 0 {
+		c.add("start_us >= ?", q.From.Start(s.loc).UnixMicro())
+	}
+	if q.To != 0 {
+		c.add("start_us < ?", q.To.AddDays(1).Start(s.loc).UnixMicro())
+	}
+	if q.Sensor != "" {
+		c.add("sensor = ?", q.Sensor)
+	}
+	return c
+}
+
+// classifySessions runs classify over the sessions of q, a day at a time.
+func (s *Store) classifySessions(ctx context.Context, q store.EvidenceQuery, classify func(*session.Session) ([]string, []string)) (*sessionBackfill, error) {
+	out := &sessionBackfill{counts: map[sessionKey]uint64{}, pairs: map[daySensor]bool{}}
+	c := s.backfillSessionCond(q)
+	var n uint64
+	var lo, hi int64
+	if err := s.conn.QueryRow(ctx, `SELECT count(), min(start_us), max(start_us) FROM `+s.db+`.hp_sessions`+c.where(), c.args...).Scan(&n, &lo, &hi); err != nil {
+		return nil, fmt.Errorf("backfill: sessions: %w", err)
+	}
+	if n == 0 {
+		return out, nil
+	}
+	first, last := civil.FromTime(time.UnixMicro(lo), s.loc), civil.FromTime(time.UnixMicro(hi), s.loc)
+	for d := first; d <= last; d = d.AddDays(1) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ss, err := s.backfillSessions(ctx, store.EvidenceQuery{From: d, To: d, Sensor: q.Sensor})
+		if err != nil {
+			return nil, fmt.Errorf("backfill: sessions of %s: %w", d, err)
+		}
+		for i := range ss {
+			x := &ss[i]
+			cmds, reqs := classify(x)
+			out.sessions++
+			out.messages += len(x.Commands) + len(x.Requests)
+			out.pairs[daySensor{d, x.Sensor}] = true
+			src := addrText(x.Src)
+			for _, pats := range [][]string{cmds, reqs} {
+				for _, p := range pats {
+					if p == "" {
+						continue
+					}
+					out.counts[sessionKey{d, x.Sensor, src, x.Port, p}]++
+					out.hits++
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// backfillSessions reads the sessions of one day of q in the order they
+// started, with what a backfill hands the classifier: addresses, ports,
+// start, sensor, and every command and request (unbounded, as the DuckDB
+// store reads them for a backfill).
+func (s *Store) backfillSessions(ctx context.Context, q store.EvidenceQuery) ([]session.Session, error) {
+	c := s.backfillSessionCond(q)
+	rows, err := s.conn.Query(ctx, `SELECT id, sensor, port, src, src_port, dst, start_us, lists FROM `+s.db+`.hp_sessions`+
+		c.where()+` ORDER BY start_us, id`, c.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []session.Session
+	for rows.Next() {
+		var x session.Session
+		var src, dst, blob string
+		var start int64
+		if err := rows.Scan(&x.ID, &x.Sensor, &x.Port, &src, &x.SrcPort, &dst, &start, &blob); err != nil {
+			return nil, err
+		}
+		x.Src, x.Dst = parseAddr(src), parseAddr(dst)
+		x.Start = time.UnixMicro(start).UTC()
+		var l lists
+		if err := gob.NewDecoder(strings.NewReader(blob)).Decode(&l); err != nil {
+			return nil, fmt.Errorf("session %s: %w", x.ID, err)
+		}
+		x.Commands, x.Requests = l.Commands, l.Requests
+		for i := range x.Commands {
+			x.Commands[i].Time = x.Commands[i].Time.UTC()
+		}
+		for i := range x.Requests {
+			x.Requests[i].Time = x.Requests[i].Time.UTC()
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// sessionCount is one exploit_counts row of a backfill's sessions.
+type sessionCount struct {
+	sessionKey
+	country string
+	asn     uint32
+	n       uint64
+}
+
+// sessionCounts gives the session counts of a backfill their places, as the
+// DuckDB store does: the country and AS of a committed sources row of the
+// source on that day and sensor, else the session's country and AS 0
+// ("??" without either).
+func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionCount, error) {
+	if len(sb.counts) == 0 {
+		return nil, nil
+	}
+	type place struct {
+		country string
+		asn     uint32
+	}
+	places := map[sessionKey]place{}
+	c := evidenceCond(q, "")
+	rows, err := s.conn.Query(ctx, `SELECT toString(day), sensor, src, any(country), any(asn) FROM `+s.db+`.sources
+		WHERE ingest_id IN `+s.visible()+` AND `+c.and()+` GROUP BY day, sensor, src`, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	for rows.Next() {
+		var k sessionKey
+		var day string
+		var p place
+		if err := rows.Scan(&day, &k.sensor, &k.src, &p.country, &p.asn); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("backfill: session places: %w", err)
+		}
+		if k.day, err = civil.Parse(day); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("backfill: session places: %w", err)
+		}
+		places[k] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	sc := s.backfillSessionCond(q)
+	rows, err = s.conn.Query(ctx, `SELECT sensor, src, any(country) FROM `+s.db+`.hp_sessions`+sc.where()+` GROUP BY sensor, src`, sc.args...)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	countries := map[[2]string]string{}
+	for rows.Next() {
+		var sn, sr, cc string
+		if err := rows.Scan(&sn, &sr, &cc); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("backfill: session places: %w", err)
+		}
+		countries[[2]string{sn, sr}] = cc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backfill: session places: %w", err)
+	}
+	out := make([]sessionCount, 0, len(sb.counts))
+	for k, n := range sb.counts {
+		p, ok := places[sessionKey{day: k.day, sensor: k.sensor, src: k.src}]
+		if !ok || p.country == "" {
+			p.country = countries[[2]string{k.sensor, k.src}]
+		}
+		if p.country == "" {
+			p.country = "??"
+		}
+		out = append(out, sessionCount{k, p.country, p.asn, n})
+	}
+	return out, nil
+}
