@@ -166,15 +166,23 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 	if !Inspected(p) {
 		return
 	}
+	c.AddPayload(ts, p.Src, p.Proto, Port(p), p.Payload)
+}
+
+// AddPayload keeps the payload pay of an inbound packet the classifier
+// inspects (Inspected), received at ts (Unix nanoseconds) from src, to
+// protocol proto and port (Port): Add with the packet's fields taken out,
+// for a caller that hands packets over to the collector's goroutine. The
+// collector does not keep pay.
+func (c *Collector) AddPayload(ts int64, src netip.Addr, proto uint8, port uint16, pay []byte) {
 	c.part.Packets++
 	if ts < c.dayLo || ts >= c.dayHi {
 		c.setDay(ts)
 	}
-	b := p.Src.As16()
-	k := cellKey{day: c.day, proto: p.Proto, port: Port(p)}
+	b := src.As16()
+	k := cellKey{day: c.day, proto: proto, port: port}
 	k.hi = be64(b[:8])
 	k.lo = be64(b[8:])
-	pay := p.Payload
 	h := maphash.Bytes(c.seed, pay)
 	idx := c.find(h, pay)
 	if idx >= 0 {

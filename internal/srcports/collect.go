@@ -10,6 +10,8 @@
 package srcports
 
 import (
+	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"time"
@@ -104,6 +106,7 @@ type slot struct {
 
 type entry struct {
 	key     key
+	first   uint64 // Seq of the pair's first packet
 	packets uint64
 	other   uint64 // packets to destination ports beyond the kept ones
 	nsrc    uint16 // source-port slots used
@@ -126,6 +129,7 @@ type Collector struct {
 	dayLo   int64
 	dayHi   int64
 	day     civil.Day
+	seq     uint64 // Add's packet count, its packets' Seq
 }
 
 // NewCollector returns a Collector that assigns days in loc (UTC when nil).
@@ -145,27 +149,78 @@ func (c *Collector) setDay(ts int64) {
 }
 
 // Add counts p, seen at ts (Unix nanoseconds), when it is a scan packet.
+// Packets given to Add are ordered as they arrive (Packet.Seq is their
+// count).
 func (c *Collector) Add(ts int64, p *decode.Packet) {
 	if !Scan(p) {
 		return
 	}
-	if ts < c.dayLo || ts >= c.dayHi {
-		c.setDay(ts)
+	b := p.Src.As16()
+	c.seq++
+	pk := Packet{Seq: c.seq, TS: ts, Hi: be64(b[:8]), Lo: be64(b[8:]), V6: p.Src.Is6(),
+		Proto: p.Proto, SrcPort: p.SrcPort, DstPort: p.DstPort}
+	c.AddScan(&pk, nil)
+}
+
+// Packet is a scan packet (see Scan) as a counting shard hands it over.
+type Packet struct {
+	// Seq is the packet's position among the capture's packets: packets
+	// read later have a larger Seq. Collectors of one capture that count
+	// disjoint sources (Combine) keep the pairs one collector counting
+	// every packet in Seq order would keep.
+	Seq uint64
+	TS  int64 // Unix nanoseconds
+	// Hi and Lo are the source address's 16 bytes, big-endian (an IPv4
+	// address IPv4-mapped); V6 is set for an IPv6 source, an IPv4-mapped
+	// one included (a different source from the IPv4 address).
+	Hi, Lo           uint64
+	V6               bool
+	Proto            uint8 // 6 or 17
+	SrcPort, DstPort uint16
+}
+
+// addr is the packet's source address.
+func (p *Packet) addr() netip.Addr {
+	var b [16]byte
+	put64(b[:8], p.Hi)
+	put64(b[8:], p.Lo)
+	a := netip.AddrFrom16(b)
+	if !p.V6 {
+		a = a.Unmap()
+	}
+	return a
+}
+
+// AddScan counts p, a scan packet; the caller has checked that it is one.
+// Packets of one source must come in Seq order. hint, when not nil, is the
+// caller's memo of p's (day, source) pair, kept for the caller's own
+// record of that pair (such as a counting table's source-day): 0 the
+// first time, then whatever AddScan left there, which saves it looking
+// the pair up again.
+func (c *Collector) AddScan(p *Packet, hint *int32) {
+	if p.TS < c.dayLo || p.TS >= c.dayHi {
+		c.setDay(p.TS)
 	}
 	c.packets++
-	k := key{c.day, p.Src}
-	h := hashKey(k)
-	i, at := c.idx.lookup(k, h, c.ents)
-	if i < 0 {
-		if len(c.ents) >= c.opt.MaxSources {
+	var i int32
+	switch {
+	case hint != nil && *hint > 0:
+		i = *hint - 1
+	case hint != nil && *hint < 0:
+		c.dropped++
+		return
+	default:
+		i = c.entryOf(p)
+		if hint != nil {
+			*hint = i + 1
+			if i < 0 {
+				*hint = -1 // dropped: so are the pair's later packets
+			}
+		}
+		if i < 0 {
 			c.dropped++
 			return
 		}
-		i = int32(len(c.ents))
-		c.ents = append(c.ents, entry{key: k})
-		c.idx.insert(h, at, i, c.ents)
-		c.src = slices.Grow(c.src, c.opt.K)[:len(c.src)+c.opt.K]
-		c.dst = slices.Grow(c.dst, c.opt.DstPorts)[:len(c.dst)+c.opt.DstPorts]
 	}
 	e := &c.ents[i]
 	e.packets++
@@ -179,6 +234,26 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 	if !bump(c.dst[int(i)*c.opt.DstPorts:int(i+1)*c.opt.DstPorts], &e.ndst, p.Proto, p.DstPort) {
 		e.other++
 	}
+}
+
+// entryOf returns the entry of p's pair on the current day, adding it
+// when there is room, or -1: the pair is beyond Options.MaxSources.
+func (c *Collector) entryOf(p *Packet) int32 {
+	k := key{c.day, p.addr()}
+	h := hashKey(k)
+	i, at := c.idx.lookup(k, h, c.ents)
+	if i >= 0 {
+		return i
+	}
+	if len(c.ents) >= c.opt.MaxSources {
+		return -1
+	}
+	i = int32(len(c.ents))
+	c.ents = append(c.ents, entry{key: k, first: p.Seq})
+	c.idx.insert(h, at, i, c.ents)
+	c.src = slices.Grow(c.src, c.opt.K)[:len(c.src)+c.opt.K]
+	c.dst = slices.Grow(c.dst, c.opt.DstPorts)[:len(c.dst)+c.opt.DstPorts]
+	return i
 }
 
 // bump counts (proto, port) in slots, of which *n are used; false when it
@@ -226,23 +301,56 @@ type Part struct {
 }
 
 // Result returns what the collector kept.
-func (c *Collector) Result() *Part {
-	p := &Part{Packets: c.packets, Dropped: c.dropped, K: c.opt.K}
-	for i := range c.ents {
+func (c *Collector) Result() *Part { return Combine([]*Collector{c}) }
+
+// Combine returns what collectors of one capture kept together, when each
+// counted the packets of its own sources (as the counting shards of a file
+// do, a source always in the same one), all with the same Options: the
+// part one collector given every packet in Seq order would have kept. Of
+// the (day, source) pairs they hold, the first Options.MaxSources by the
+// Seq of their first packet are kept; the packets of the others are
+// dropped. (A collector admits pairs in Seq order, so none of them left
+// out a pair that comes before one it holds.)
+func Combine(cs []*Collector) *Part {
+	opt := cs[0].opt
+	p := &Part{K: opt.K}
+	type ref struct {
+		c *Collector
+		i int
+	}
+	var refs []ref
+	for _, c := range cs {
+		p.Packets += c.packets
+		p.Dropped += c.dropped
+		for i := range c.ents {
+			refs = append(refs, ref{c, i})
+		}
+	}
+	if len(refs) > opt.MaxSources {
+		slices.SortFunc(refs, func(a, b ref) int {
+			return cmp.Compare(a.c.ents[a.i].first, b.c.ents[b.i].first)
+		})
+		for _, r := range refs[opt.MaxSources:] {
+			p.Dropped += r.c.ents[r.i].packets
+		}
+		refs = refs[:opt.MaxSources]
+	}
+	for _, r := range refs {
+		c, i := r.c, r.i
 		e := &c.ents[i]
 		switch {
 		case e.many:
 			p.Many++
 			continue
-		case e.packets < c.opt.MinPackets:
+		case e.packets < opt.MinPackets:
 			p.Few++
 			continue
 		}
 		p.Confined++
-		for _, s := range c.src[i*c.opt.K : i*c.opt.K+int(e.nsrc)] {
+		for _, s := range c.src[i*opt.K : i*opt.K+int(e.nsrc)] {
 			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindSrc, s.proto, s.port, s.n})
 		}
-		for _, s := range c.dst[i*c.opt.DstPorts : i*c.opt.DstPorts+int(e.ndst)] {
+		for _, s := range c.dst[i*opt.DstPorts : i*opt.DstPorts+int(e.ndst)] {
 			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindDst, s.proto, s.port, s.n})
 		}
 		if e.other > 0 {
@@ -266,3 +374,7 @@ func (c *Collector) Result() *Part {
 	})
 	return p
 }
+
+func put64(b []byte, v uint64) { binary.BigEndian.PutUint64(b, v) }
+
+func be64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
