@@ -17,8 +17,8 @@ func newSrcPorts(cfg *Config, loc *time.Location, n int) []*shardPorts {
 		return nil
 	}
 	ps := make([]*shardPorts, n)
-	for i := range ps {
-		ps[i] = &shardPorts{c: srcports.NewCollector(loc, cfg.SrcPorts)}
+	for i, c := range srcports.NewShardCollectors(loc, cfg.SrcPorts, n) {
+		ps[i] = &shardPorts{c: c}
 	}
 	return ps
 }

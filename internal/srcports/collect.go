@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -130,6 +131,60 @@ type Collector struct {
 	dayHi   int64
 	day     civil.Day
 	seq     uint64 // Add's packet count, its packets' Seq
+	peers   *peers // the collectors of the capture's other shards (NewShardCollectors)
+	self    int    // this collector's place in peers
+}
+
+// peers is what the collectors of one capture's shards tell each other
+// of the pairs they hold, so that together they hold not many more than
+// Options.MaxSources (see entryOf).
+type peers struct {
+	s []peerState
+}
+
+// peerState: a shard's latest admission. last is stored before n, so a
+// reader that loads n and then last knows n pairs whose first Seq is at
+// most last.
+type peerState struct {
+	n    atomic.Int64
+	last atomic.Uint64
+	_    [48]byte // a cache line each: shards write their own
+}
+
+// NewShardCollectors returns n Collectors for the n counting shards of
+// one capture (each counting its own sources; see Combine), that assign
+// days in loc (UTC when nil). Each holds at most opt.MaxSources (day,
+// source) pairs, and they stop taking new pairs once they know of
+// MaxSources pairs before it among them: together they hold MaxSources
+// pairs plus those the shards take while they tell each other (the
+// packets of a few batches).
+func NewShardCollectors(loc *time.Location, opt Options, n int) []*Collector {
+	ps := &peers{s: make([]peerState, n)}
+	cs := make([]*Collector, n)
+	for i := range cs {
+		cs[i] = NewCollector(loc, opt)
+		cs[i].peers, cs[i].self = ps, i
+	}
+	return cs
+}
+
+// full reports whether MaxSources pairs of the capture are known to have
+// come before a pair first seen at seq: such a pair is not kept.
+func (c *Collector) full(seq uint64) bool {
+	n := len(c.ents)
+	if c.peers == nil {
+		return n >= c.opt.MaxSources
+	}
+	for j := range c.peers.s {
+		if j == c.self {
+			continue
+		}
+		st := &c.peers.s[j]
+		if m := st.n.Load(); st.last.Load() < seq {
+			n += int(m)
+		}
+	}
+	return n >= c.opt.MaxSources
 }
 
 // NewCollector returns a Collector that assigns days in loc (UTC when nil).
@@ -245,11 +300,16 @@ func (c *Collector) entryOf(p *Packet) int32 {
 	if i >= 0 {
 		return i
 	}
-	if len(c.ents) >= c.opt.MaxSources {
+	if len(c.ents) >= c.opt.MaxSources || c.full(p.Seq) {
 		return -1
 	}
 	i = int32(len(c.ents))
 	c.ents = append(c.ents, entry{key: k, first: p.Seq})
+	if c.peers != nil {
+		st := &c.peers.s[c.self]
+		st.last.Store(p.Seq)
+		st.n.Store(int64(len(c.ents)))
+	}
 	c.idx.insert(h, at, i, c.ents)
 	c.src = slices.Grow(c.src, c.opt.K)[:len(c.src)+c.opt.K]
 	c.dst = slices.Grow(c.dst, c.opt.DstPorts)[:len(c.dst)+c.opt.DstPorts]
@@ -309,8 +369,8 @@ func (c *Collector) Result() *Part { return Combine([]*Collector{c}) }
 // part one collector given every packet in Seq order would have kept. Of
 // the (day, source) pairs they hold, the first Options.MaxSources by the
 // Seq of their first packet are kept; the packets of the others are
-// dropped. (A collector admits pairs in Seq order, so none of them left
-// out a pair that comes before one it holds.)
+// dropped. Every pair among those first MaxSources is held: a collector
+// refuses a pair only when it knows of MaxSources pairs before it.
 func Combine(cs []*Collector) *Part {
 	opt := cs[0].opt
 	p := &Part{K: opt.K}
