@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -153,5 +154,27 @@ func TestCollectorsOffTheDecoder(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestEvFeedAllocationFree: handing a payload packet over to the evidence
+// goroutine allocates nothing once its batches exist.
+func TestEvFeedAllocationFree(t *testing.T) {
+	f := newEvFeed(evidence.NewCollector(time.UTC, evidence.Options{}))
+	var ps []decode.Packet
+	for i := range 256 {
+		ps = append(ps, decode.Packet{Src: netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), Proto: decode.ProtoTCP,
+			HasTransport: true, DstPort: 80, Payload: []byte(fmt.Sprintf("GET /%d HTTP/1.1\r\n", i%7))})
+	}
+	ts := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	for i := range 10000 {
+		f.add(ts, &ps[i%len(ps)])
+	}
+	i := 0
+	if n := testing.AllocsPerRun(5000, func() { f.add(ts, &ps[i%len(ps)]); i++ }); n != 0 {
+		t.Fatalf("%v allocations per packet", n)
+	}
+	if p := f.finish(); p.Kept != 10000+5001 || len(p.Payloads) != 7 {
+		t.Fatalf("kept %d packets, %d payloads", p.Kept, len(p.Payloads))
 	}
 }
