@@ -12,6 +12,7 @@ package srcports
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"slices"
 	"sync/atomic"
@@ -99,10 +100,13 @@ type key struct {
 	src netip.Addr
 }
 
+// slot is one histogram bin of an entry: 8 bytes, so that the K +
+// DstPorts bins every tracked pair has take half the memory 64-bit counts
+// would. A count past 2^32-1 carries into Collector.carry.
 type slot struct {
 	port  uint16
 	proto uint8
-	n     uint64
+	n     uint32
 }
 
 type entry struct {
@@ -131,8 +135,11 @@ type Collector struct {
 	dayHi   int64
 	day     civil.Day
 	seq     uint64 // Add's packet count, its packets' Seq
-	peers   *peers // the collectors of the capture's other shards (NewShardCollectors)
-	self    int    // this collector's place in peers
+	// carry holds the counts of slots beyond their 32 bits, by slot
+	// (srcSlot for a source-port slot, dstSlot for a destination-port one).
+	carry map[int]uint64
+	peers *peers // the collectors of the capture's other shards (NewShardCollectors)
+	self  int    // this collector's place in peers
 }
 
 // peers is what the collectors of one capture's shards tell each other
@@ -282,11 +289,11 @@ func (c *Collector) AddScan(p *Packet, hint *int32) {
 	if e.many {
 		return
 	}
-	if !bump(c.src[int(i)*c.opt.K:int(i+1)*c.opt.K], &e.nsrc, p.Proto, p.SrcPort) {
+	if !c.bump(c.src, int(i)*c.opt.K, c.opt.K, &e.nsrc, p.Proto, p.SrcPort, srcSlot) {
 		e.many = true
 		return
 	}
-	if !bump(c.dst[int(i)*c.opt.DstPorts:int(i+1)*c.opt.DstPorts], &e.ndst, p.Proto, p.DstPort) {
+	if !c.bump(c.dst, int(i)*c.opt.DstPorts, c.opt.DstPorts, &e.ndst, p.Proto, p.DstPort, dstSlot) {
 		e.other++
 	}
 }
@@ -316,22 +323,41 @@ func (c *Collector) entryOf(p *Packet) int32 {
 	return i
 }
 
-// bump counts (proto, port) in slots, of which *n are used; false when it
-// is not there and every slot is taken.
-func bump(slots []slot, n *uint16, proto uint8, port uint16) bool {
-	used := slots[:*n]
-	for j := range used {
-		if used[j].port == port && used[j].proto == proto {
-			used[j].n++
+// bump counts (proto, port) in the n slots of all from off, of which *used
+// are used; false when it is not there and every slot is taken. key names
+// a slot for carry.
+func (c *Collector) bump(all []slot, off, n int, used *uint16, proto uint8, port uint16, key func(int) int) bool {
+	slots := all[off : off+n]
+	for j := range slots[:*used] {
+		if s := &slots[j]; s.port == port && s.proto == proto {
+			if s.n == math.MaxUint32 {
+				if c.carry == nil {
+					c.carry = make(map[int]uint64)
+				}
+				c.carry[key(off+j)] += 1 << 32
+				s.n = 0
+			}
+			s.n++
 			return true
 		}
 	}
-	if int(*n) == len(slots) {
+	if int(*used) == n {
 		return false
 	}
-	slots[*n] = slot{port: port, proto: proto, n: 1}
-	*n++
+	slots[*used] = slot{port: port, proto: proto, n: 1}
+	*used++
 	return true
+}
+
+func srcSlot(i int) int { return 2 * i }
+func dstSlot(i int) int { return 2*i + 1 }
+
+// count is a slot's whole count.
+func (c *Collector) count(s *slot, key int) uint64 {
+	if c.carry == nil {
+		return uint64(s.n)
+	}
+	return uint64(s.n) + c.carry[key]
 }
 
 // Row is one histogram bin of a confined source on one day.
@@ -407,11 +433,13 @@ func Combine(cs []*Collector) *Part {
 			continue
 		}
 		p.Confined++
-		for _, s := range c.src[i*opt.K : i*opt.K+int(e.nsrc)] {
-			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindSrc, s.proto, s.port, s.n})
+		for j := i * opt.K; j < i*opt.K+int(e.nsrc); j++ {
+			s := &c.src[j]
+			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindSrc, s.proto, s.port, c.count(s, srcSlot(j))})
 		}
-		for _, s := range c.dst[i*opt.DstPorts : i*opt.DstPorts+int(e.ndst)] {
-			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindDst, s.proto, s.port, s.n})
+		for j := i * opt.DstPorts; j < i*opt.DstPorts+int(e.ndst); j++ {
+			s := &c.dst[j]
+			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindDst, s.proto, s.port, c.count(s, dstSlot(j))})
 		}
 		if e.other > 0 {
 			p.Rows = append(p.Rows, Row{e.key.day, e.key.src, KindOther, 0, 0, e.other})

@@ -309,3 +309,19 @@ func TestShardCollectors(t *testing.T) {
 		t.Fatalf("the shards hold %d pairs, bound %d", held, opt.MaxSources)
 	}
 }
+
+// TestCollectorCountsPast32Bits: a bin's count carries past the 32 bits
+// a slot holds.
+func TestCollectorCountsPast32Bits(t *testing.T) {
+	c := NewCollector(time.UTC, Options{MinPackets: 1})
+	ts := day0.UnixNano()
+	c.Add(ts, syn("203.0.113.5", 40000, 23))
+	c.src[0].n, c.dst[0].n = math.MaxUint32-1, math.MaxUint32
+	for range 3 {
+		c.Add(ts, syn("203.0.113.5", 40000, 23))
+	}
+	p := c.Result()
+	if len(p.Rows) != 2 || p.Rows[0].Packets != 1<<32+2 || p.Rows[1].Packets != 1<<32+3 {
+		t.Fatalf("rows %v", p.Rows)
+	}
+}
