@@ -28,9 +28,10 @@ const ingestGoMemory = 600 << 20
 // live, not by all of it. Most of ingest's live heap is pointer-free
 // tables (counting, source-port bins, evidence rows and payloads), which
 // a collection does not scan, so collecting more often costs little: on
-// the 10 M-packet week it kept peak RSS to about 610 MiB against 770 at
-// the default 100, on the 4 M-source day 930 against 980 MiB, CPU within
-// the noise (BENCHMARKS.md, "All of issue 14's changes together").
+// the 10 M-packet week it kept peak RSS to about 590 MiB against 750 at
+// the default 100, on the 4 M-source day about 910 against 960 MiB, CPU
+// within the noise (BENCHMARKS.md, "Source ports and evidence off the
+// decoding goroutine").
 const ingestGCPercent = 50
 
 func limitIngestMemory() {
