@@ -169,14 +169,23 @@ type Rec struct {
 	Proto   uint8
 	Tags    classify.Tags
 	ports   bool // SrcPort is meaningful (TCP/UDP with a transport header)
+	v6      bool // an IPv6 source (an IPv4-mapped one included)
+	// Scan marks the packet for the collectors that ride on the counting
+	// shards (the source-port histograms: srcports.Scan); set by the
+	// caller after Set, ignored by counting.
+	Scan bool
 }
+
+// Src returns the record's source address as 16 bytes, big-endian (an
+// IPv4 address IPv4-mapped), and whether it was an IPv6 address.
+func (r *Rec) Src() (hi, lo uint64, v6 bool) { return r.hi, r.lo, r.v6 }
 
 // Set fills r from a decoded, classified packet.
 func (r *Rec) Set(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
 	b := p.Src.As16()
 	*r = Rec{
 		TS: ts, hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]),
-		IPLen: uint32(p.IPLen), Proto: p.Proto, Tags: tags, Pattern: int16(pattern),
+		IPLen: uint32(p.IPLen), Proto: p.Proto, Tags: tags, Pattern: int16(pattern), v6: p.Src.Is6(),
 	}
 	switch p.Proto {
 	case decode.ProtoTCP, decode.ProtoUDP:
@@ -201,7 +210,9 @@ func (r *Rec) Shard(n int) int {
 	return int((h >> 32) % uint64(n))
 }
 
-func (a *Aggregator) addRec(r *Rec) {
+// addRec counts r and returns the index of its source-day in the part's
+// Sources.
+func (a *Aggregator) addRec(r *Rec) uint32 {
 	ts := r.TS
 	a.res.Inbound++
 	if a.res.First == 0 || ts < a.res.First {
@@ -256,6 +267,7 @@ func (a *Aggregator) addRec(r *Rec) {
 	a.hourPk[k]++
 	a.hourBy[k] += uint64(r.IPLen)
 	a.hourUsed[k] = true
+	return idx
 }
 
 func (a *Aggregator) setDay(ts int64) {
@@ -338,12 +350,19 @@ func (a *Aggregator) Result() *Result {
 type Batch struct {
 	N    int
 	Recs [BatchSize]Rec
+	// Seq is each record's position in the capture, for the collectors
+	// that ride on the shards (set by the caller, unused by counting).
+	Seq [BatchSize]uint64
+	// Src is, after AddBatch, the index of each record's source-day in the
+	// part being counted (Result.Sources of the next Flush or Result).
+	Src [BatchSize]uint32
 }
 
 // BatchSize is the number of packets in a Batch.
 const BatchSize = 256
 
-// AddBatch counts b's packets as Add would. Tables larger than the CPU
+// AddBatch counts b's packets as Add would, fills b.Src, and empties b (N
+// is 0 afterwards; Recs, Seq and Src keep what they held). Tables larger than the CPU
 // caches make every packet wait for memory; touching all of a batch's
 // source slots and cell cache entries first lets those waits overlap.
 func (a *Aggregator) AddBatch(b *Batch) {
@@ -363,7 +382,7 @@ func (a *Aggregator) AddBatch(b *Batch) {
 	}
 	a.prefetchSink += sink
 	for i := 0; i < b.N; i++ {
-		a.addRec(&b.Recs[i])
+		b.Src[i] = a.addRec(&b.Recs[i])
 	}
 	b.N = 0
 }

@@ -130,7 +130,7 @@ type Collector struct {
 	pays  []Payload
 	arena []byte
 	bytes int64
-	cells map[cellKey]uint64
+	cells cellTable
 	part  Part
 }
 
@@ -156,7 +156,7 @@ func NewCollector(loc *time.Location, opt Options) *Collector {
 	opt = opt.withDefaults()
 	return &Collector{
 		opt: opt, loc: loc, seed: maphash.MakeSeed(), dayLo: 1,
-		index: make(map[uint64]int32), cells: make(map[cellKey]uint64),
+		index: make(map[uint64]int32),
 	}
 }
 
@@ -166,26 +166,38 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 	if !Inspected(p) {
 		return
 	}
+	c.AddPayload(ts, p.Src, p.Proto, Port(p), p.Payload)
+}
+
+// AddPayload keeps the payload pay of an inbound packet the classifier
+// inspects (Inspected), received at ts (Unix nanoseconds) from src, to
+// protocol proto and port (Port): Add with the packet's fields taken out,
+// for a caller that hands packets over to the collector's goroutine. The
+// collector does not keep pay.
+func (c *Collector) AddPayload(ts int64, src netip.Addr, proto uint8, port uint16, pay []byte) {
 	c.part.Packets++
 	if ts < c.dayLo || ts >= c.dayHi {
 		c.setDay(ts)
 	}
-	b := p.Src.As16()
-	k := cellKey{day: c.day, proto: p.Proto, port: Port(p)}
+	b := src.As16()
+	k := cellKey{day: c.day, proto: proto, port: port}
 	k.hi = be64(b[:8])
 	k.lo = be64(b[8:])
-	pay := p.Payload
 	h := maphash.Bytes(c.seed, pay)
 	idx := c.find(h, pay)
+	var kh uint64
+	at := -1
 	if idx >= 0 {
 		k.pay = uint32(idx)
-		if n, ok := c.cells[k]; ok {
-			c.cells[k] = n + 1
+		kh = k.hash()
+		var r int32
+		if r, at = c.cells.lookup(&k, kh); r >= 0 {
+			c.cells.rows[r].n++
 			c.kept(pay)
 			return
 		}
 	}
-	if len(c.cells) >= c.opt.MaxCells {
+	if len(c.cells.rows) >= c.opt.MaxCells {
 		c.part.Dropped++
 		return
 	}
@@ -197,8 +209,10 @@ func (c *Collector) Add(ts int64, p *decode.Packet) {
 		}
 		idx = c.intern(h, pay, keep)
 		k.pay = uint32(idx)
+		kh = k.hash()
+		_, at = c.cells.lookup(&k, kh) // absent: a new payload
 	}
-	c.cells[k] = 1
+	c.cells.insert(&k, kh, at)
 	c.kept(pay)
 }
 
@@ -271,7 +285,7 @@ func (c *Collector) setDay(ts int64) {
 }
 
 // Size reports the payloads and count rows held.
-func (c *Collector) Size() (payloads, cells int) { return len(c.pays), len(c.cells) }
+func (c *Collector) Size() (payloads, cells int) { return len(c.pays), len(c.cells.rows) }
 
 // Result returns what was kept. The Collector must not be used afterwards.
 func (c *Collector) Result() *Part {
@@ -286,10 +300,8 @@ func (c *Collector) Result() *Part {
 	// Sorted on the keys' integers (no address compares): IPv4 sources
 	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
 	// netip.Addr's order.
-	rows := make([]cellRow, 0, len(c.cells))
-	for k, n := range c.cells {
-		rows = append(rows, cellRow{k, n})
-	}
+	rows := c.cells.rows
+	c.cells.slots = nil
 	slices.SortFunc(rows, func(x, y cellRow) int {
 		a, b := &x.k, &y.k
 		if a.day != b.day {
@@ -328,7 +340,7 @@ func (c *Collector) Result() *Part {
 		}
 		r.Counts[i] = Count{Day: k.day, Src: src, Proto: k.proto, Port: k.port, Payload: k.pay, Packets: rows[i].n}
 	}
-	c.cells, c.index = nil, nil
+	c.cells, c.index = cellTable{}, nil
 	return &r
 }
 

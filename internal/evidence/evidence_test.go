@@ -232,3 +232,23 @@ func TestCountsSorted(t *testing.T) {
 		t.Fatalf("%d packets in %d counts, want %d", sum, len(r.Counts), n)
 	}
 }
+
+// TestCollectorAllocationFree: a packet whose payload and count row the
+// collector holds already costs no allocation.
+func TestCollectorAllocationFree(t *testing.T) {
+	c := NewCollector(time.UTC, Options{})
+	var ps []*decode.Packet
+	for i := range 2000 {
+		ps = append(ps, pkt(fmt.Sprintf("198.51.%d.%d", i/200, i%200), uint16(80+i%3), []byte(fmt.Sprintf("GET /%d HTTP/1.1\r\n", i%50))))
+	}
+	for _, p := range ps {
+		c.Add(t0, p)
+	}
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() { c.Add(t0, ps[i%len(ps)]); i++ }); n != 0 {
+		t.Fatalf("%v allocations per packet after warm-up", n)
+	}
+	if _, cells := c.Size(); cells != len(ps) {
+		t.Fatalf("%d count rows, want %d", cells, len(ps))
+	}
+}

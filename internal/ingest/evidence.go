@@ -27,12 +27,8 @@ func newEvidence(cfg *Config, loc *time.Location) *evidence.Collector {
 	return evidence.NewCollector(loc, cfg.Evidence)
 }
 
-// finishEvidence ends a capture's collection and accounts it in res.
-func finishEvidence(ev *evidence.Collector, res *FileResult) *evidence.Part {
-	if ev == nil {
-		return nil
-	}
-	p := ev.Result()
+// finishEvidence accounts a capture's evidence p in res.
+func finishEvidence(p *evidence.Part, res *FileResult) *evidence.Part {
 	res.Evidence = EvidenceResult{Packets: p.Packets, Kept: p.Kept, Dropped: p.Dropped,
 		Truncated: p.Truncated, Payloads: len(p.Payloads)}
 	return p

@@ -524,8 +524,11 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		counted     uint64
 	)
 	sink := &partSink{cfg: cfg, com: com, sensor: res.Sensor}
-	ev := newEvidence(cfg, loc)
-	sp := newSrcPorts(cfg, loc)
+	var ev *evFeed
+	if c := newEvidence(cfg, loc); c != nil {
+		ev = newEvFeed(c)
+	}
+	sp := newSrcPorts(cfg, loc, cfg.Shards)
 	spill := func(part *aggregate.Result) {
 		sink.account(part)
 		sink.spill(ctx, part)
@@ -544,7 +547,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		case n >= cfg.PartSources || c >= cfg.PartCells:
 			spill(a.Flush())
 		}
-	})
+	}, sp)
 	// dayParts: cut the file into parts at day boundaries (see
 	// Config.DayPartsMinSize); dayHi is the end of the current day.
 	dayParts := cfg.DayPartsMinSize > 0 && fi.Size() >= cfg.DayPartsMinSize
@@ -621,10 +624,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			}
 			tags, pat := cls.Classify(p)
 			if ev != nil {
-				ev.Add(ts, p)
-			}
-			if sp != nil {
-				sp.Add(ts, p)
+				ev.add(ts, p)
 			}
 			if counted == 0 || ts < first {
 				first = ts
@@ -642,7 +642,7 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 				dayHi = nextDay(ts, loc)
 			}
 			sinceCut++
-			sh.add(ts, p, tags, pat)
+			sh.add(ts, p, tags, pat, counted, sp != nil && srcports.Scan(p))
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(hr.read.Load()-lastBytes, int64(frames&0xffff))
@@ -659,6 +659,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 	if errors.Is(readErr, context.Canceled) || format == "" {
 		// Interrupted, or not a capture at all: nothing to record.
 		sink.abort()
+		if ev != nil {
+			ev.stop()
+		}
 		res.Err = readErr
 		if errors.Is(readErr, context.Canceled) {
 			res.Err = fmt.Errorf("%s: interrupted while reading: %w", path, readErr)
@@ -701,7 +704,10 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 		res.Err = readErr
 	}
 	sensor := SensorOf(res.Sensor, cfg.SensorNets)
-	evPart := finishEvidence(ev, &res)
+	var evPart *evidence.Part
+	if ev != nil {
+		evPart = finishEvidence(ev.finish(), &res)
+	}
 	spPart := finishSrcPorts(sp, &res)
 	if cfg.Status != nil && fi.Size() >= 64<<20 {
 		// Only large files take long enough to write to be worth a line.
@@ -1176,7 +1182,10 @@ type shardMsg struct {
 // newShards starts n counting goroutines; after runs on a shard's goroutine
 // after each batch, with the cut's number when the reader asked for a cut
 // (0 otherwise).
-func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cut uint64)) *shards {
+//
+// ports, when not nil, holds each shard's source-port collector, given
+// the scan packets of each batch once it is counted.
+func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cut uint64), ports []*shardPorts) *shards {
 	s := &shards{n: n, res: make([]*aggregate.Result, n)}
 	for i := 0; i < n; i++ {
 		a := aggregate.New(loc)
@@ -1189,13 +1198,24 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 		s.in = append(s.in, in)
 		s.free = append(s.free, free)
 		s.cur = append(s.cur, new(aggregate.Batch))
+		var sp *shardPorts
+		if ports != nil {
+			sp = ports[i]
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			for m := range in {
+				n := m.b.N
 				a.AddBatch(m.b)
+				if sp != nil {
+					sp.addBatch(m.b, n, a)
+				}
 				free <- m.b
 				after(a, m.cut)
+				if sp != nil {
+					sp.parted(a)
+				}
 			}
 			s.res[i] = a.Result() // shards finish in parallel too
 		}()
@@ -1203,12 +1223,17 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 	return s
 }
 
-func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int) {
+// add hands a packet over to the shard that owns its source: seq is its
+// position among the file's counted packets, scan whether the source-port
+// collectors count it (aggregate.Rec.Scan).
+func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int, seq uint64, scan bool) {
 	var r aggregate.Rec
 	r.Set(ts, p, tags, pat)
+	r.Scan = scan
 	i := r.Shard(s.n)
 	b := s.cur[i]
 	b.Recs[b.N] = r
+	b.Seq[b.N] = seq
 	if b.N++; b.N == aggregate.BatchSize {
 		s.in[i] <- shardMsg{b: b}
 		s.cur[i] = <-s.free[i]

@@ -2,17 +2,73 @@ package ingest
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/srcports"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
-func newSrcPorts(cfg *Config, loc *time.Location) *srcports.Collector {
+// newSrcPorts returns the source-port collectors of a file's n counting
+// shards (nil with Config.NoSrcPorts).
+func newSrcPorts(cfg *Config, loc *time.Location, n int) []*shardPorts {
 	if cfg.NoSrcPorts {
 		return nil
 	}
-	return srcports.NewCollector(loc, cfg.SrcPorts)
+	ps := make([]*shardPorts, n)
+	for i, c := range srcports.NewShardCollectors(loc, cfg.SrcPorts, n) {
+		ps[i] = &shardPorts{c: c}
+	}
+	return ps
+}
+
+// shardPorts counts one counting shard's scan packets (aggregate.Rec.Scan)
+// into a source-port collector of its own, on the shard's goroutine: the
+// shard owns its sources, so the collectors of a file hold disjoint
+// (day, source) pairs and srcports.Combine joins them into what one
+// collector would have kept. A packet's pair is found through the index
+// of its source-day in the shard's part (aggregate.Batch.Src), which
+// counting has just looked up: the collector's own index is consulted
+// once per source-day and part, not once per packet.
+type shardPorts struct {
+	c     *srcports.Collector
+	hints []int32 // per source-day of the current part: srcports.AddScan's memo
+}
+
+// addBatch counts the scan packets among the n records b held, which a
+// has just counted.
+func (s *shardPorts) addBatch(b *aggregate.Batch, n int, a *aggregate.Aggregator) {
+	if sources, _ := a.Size(); sources > len(s.hints) {
+		old := len(s.hints)
+		s.hints = slices.Grow(s.hints, sources-old)[:sources]
+		clear(s.hints[old:])
+	}
+	for i := 0; i < n; i++ {
+		r := &b.Recs[i]
+		if !r.Scan {
+			continue
+		}
+		hi, lo, v6 := r.Src()
+		pk := srcports.Packet{Seq: b.Seq[i], TS: r.TS, Hi: hi, Lo: lo, V6: v6, Proto: r.Proto,
+			SrcPort: r.SrcPort, DstPort: r.Port}
+		hint := &s.hints[b.Src[i]]
+		if v6 && hi == 0 && lo>>32 == 0xffff {
+			// An IPv4-mapped IPv6 source is counted in the source-day of
+			// the IPv4 address, but is another source here.
+			hint = nil
+		}
+		s.c.AddScan(&pk, hint)
+	}
+}
+
+// parted forgets the memos when a has passed its part on (Flush): its
+// source-days are numbered afresh.
+func (s *shardPorts) parted(a *aggregate.Aggregator) {
+	if sources, _ := a.Size(); sources < len(s.hints) {
+		clear(s.hints)
+		s.hints = s.hints[:0]
+	}
 }
 
 // SrcPortResult says what a capture's source-port histograms kept
@@ -25,12 +81,17 @@ type SrcPortResult struct {
 	Confined, Many, Few int
 }
 
-// finishSrcPorts ends a capture's collection and accounts it in res.
-func finishSrcPorts(c *srcports.Collector, res *FileResult) *srcports.Part {
-	if c == nil {
+// finishSrcPorts ends a capture's collection (the shards have finished)
+// and accounts it in res.
+func finishSrcPorts(ps []*shardPorts, res *FileResult) *srcports.Part {
+	if ps == nil {
 		return nil
 	}
-	p := c.Result()
+	cs := make([]*srcports.Collector, len(ps))
+	for i := range ps {
+		cs[i] = ps[i].c
+	}
+	p := srcports.Combine(cs)
 	res.SrcPorts = SrcPortResult{Packets: p.Packets, Dropped: p.Dropped, Confined: p.Confined, Many: p.Many, Few: p.Few}
 	return p
 }

@@ -267,3 +267,61 @@ func FuzzCollector(f *testing.F) {
 		}
 	})
 }
+
+// TestShardCollectors: collectors of shards that each count their own
+// sources keep together what one collector given every packet keeps, with
+// the bound on pairs reached, and hold no more pairs between them than
+// the bound when they are fed one packet after another.
+func TestShardCollectors(t *testing.T) {
+	opt := Options{K: 3, DstPorts: 2, MinPackets: 2, MaxSources: 150}
+	one := NewCollector(time.UTC, opt)
+	shards := NewShardCollectors(time.UTC, opt, 3)
+	var seq uint64
+	for i := range 6000 {
+		s := (i*7919 + i/50) % 400
+		src := netip.AddrFrom4([4]byte{198, 51, byte(s >> 8), byte(s)})
+		if s%9 == 0 {
+			src = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(s >> 8), 15: byte(s)})
+		}
+		p := syn(src.String(), uint16(40000+i%(1+s%5)), uint16(22+i%(1+s%4)))
+		ts := day0.Add(time.Duration(i) * 30 * time.Second).UnixNano()
+		one.Add(ts, p)
+		seq++
+		b := src.As16()
+		pk := Packet{Seq: seq, TS: ts, Hi: be64(b[:8]), Lo: be64(b[8:]), V6: src.Is6(), Proto: 6, SrcPort: p.SrcPort, DstPort: p.DstPort}
+		shards[s%3].AddScan(&pk, nil)
+	}
+	want, got := one.Result(), Combine(shards)
+	if want.Dropped == 0 || want.Confined == 0 {
+		t.Fatalf("the bound is not reached or nothing is kept: %+v", *want)
+	}
+	if !slices.Equal(got.Rows, want.Rows) || got.Packets != want.Packets || got.Dropped != want.Dropped ||
+		got.Confined != want.Confined || got.Many != want.Many || got.Few != want.Few {
+		t.Fatalf("shards: %d rows %d %d %d %d %d; one collector: %d rows %d %d %d %d %d",
+			len(got.Rows), got.Packets, got.Dropped, got.Confined, got.Many, got.Few,
+			len(want.Rows), want.Packets, want.Dropped, want.Confined, want.Many, want.Few)
+	}
+	held := 0
+	for _, c := range shards {
+		held += len(c.ents)
+	}
+	if held != opt.MaxSources {
+		t.Fatalf("the shards hold %d pairs, bound %d", held, opt.MaxSources)
+	}
+}
+
+// TestCollectorCountsPast32Bits: a bin's count carries past the 32 bits
+// a slot holds.
+func TestCollectorCountsPast32Bits(t *testing.T) {
+	c := NewCollector(time.UTC, Options{MinPackets: 1})
+	ts := day0.UnixNano()
+	c.Add(ts, syn("203.0.113.5", 40000, 23))
+	c.src[0].n, c.dst[0].n = math.MaxUint32-1, math.MaxUint32
+	for range 3 {
+		c.Add(ts, syn("203.0.113.5", 40000, 23))
+	}
+	p := c.Result()
+	if len(p.Rows) != 2 || p.Rows[0].Packets != 1<<32+2 || p.Rows[1].Packets != 1<<32+3 {
+		t.Fatalf("rows %v", p.Rows)
+	}
+}
