@@ -134,13 +134,45 @@ func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bo
 	classes := " AND h.class IN (" + strings.Join(lits, ", ") + ")"
 	n := strconv.Itoa(q.n)
 	dr, dargs := readDays("h.day", q.from, q.to)
-	sqlText = `WITH t AS (SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h` + q.where + classes + ` GROUP BY ALL),
+	totals, targs := portTotals(q, classes, sensorCond, sensorArgs)
+	sqlText = `WITH t AS (` + totals + `),
 		pk AS (SELECT h.class, h.proto, h.port, max(h.packets) AS p FROM rollup_port_peak h WHERE` + dr + sensorCond + classes + ` GROUP BY ALL)
 		SELECT proto, port FROM t WHERE t > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY t DESC, proto, port) <= ` + n + `
 		UNION SELECT proto, port FROM pk WHERE p > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY p DESC, proto, port) <= ` + n + `
 		ORDER BY ALL`
-	args = append(append(append([]any{}, q.args...), dargs...), sensorArgs...)
+	args = append(append(append([]any{}, targs...), dargs...), sensorArgs...)
 	return sqlText, args, true
+}
+
+// portTotals is the query of the packets per class, protocol and port over
+// q's days (columns class, proto, port, t): the whole blocks in them from
+// rollup_block_port (sensorCond, with sensorArgs, selects its rows: one
+// sensor's or all sensors'), the days at the edges from rollup_day_port.
+func portTotals(q topKeysArgs, classes, sensorCond string, sensorArgs []any) (string, []any) {
+	blocks, edges := blockSpan(q.from, q.to)
+	if len(blocks) == 0 {
+		return `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h` + q.where + classes + ` GROUP BY ALL`, q.args
+	}
+	lits := make([]string, len(blocks))
+	for i, b := range blocks {
+		lits[i] = dateLit(b)
+	}
+	parts := []string{`SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_block_port h
+		WHERE h.block IN (` + strings.Join(lits, ", ") + `)` + sensorCond + classes + ` GROUP BY ALL`}
+	args := append([]any{}, sensorArgs...)
+	if len(edges) > 0 {
+		sf, sargs := readSensorFilter("h.sensor", q.sensors)
+		var ranges []string
+		for _, e := range edges {
+			// Literals, so that the days' row groups are found by their
+			// zone maps.
+			ranges = append(ranges, `h.day BETWEEN `+dateLit(e[0])+` AND `+dateLit(e[1]))
+		}
+		parts = append(parts, `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h
+			WHERE (`+strings.Join(ranges, " OR ")+`)`+sf+classes+` GROUP BY ALL`)
+		args = append(args, sargs...)
+	}
+	return `SELECT class, proto, port, sum(t) AS t FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`, args
 }
 
 // topKeysArgs is what topPortsByPeak needs of a TopKeys question.
@@ -148,7 +180,7 @@ type topKeysArgs struct {
 	sensors  []string
 	from, to civil.Day
 	classes  []string
-	where    string // the rollup_day_port filter of planSeries (alias h)
+	where    string // the rollup_day_port filter of planSeries (alias h): days and sensors
 	args     []any
 	n        int
 }
