@@ -429,11 +429,13 @@ func (s *Store) HighPorts(ctx context.Context, sel store.Selection, from int) ([
 	args := append(append(dargs, from), sargs...)
 	// A port is in rollup_day_port under a class on the days it had
 	// packets of that class.
-	sqlText := `SELECT h.class, h.proto, count(DISTINCT h.port) FROM rollup_day_port h `
+	sqlText := `SELECT h.class, h.proto, count(DISTINCT h.port) FROM rollup_day_port h WHERE` + dr + ` AND h.port >= ?` + sf + ` GROUP BY ALL ORDER BY ALL`
 	if s.rawReads {
-		sqlText = `SELECT c.name, h.proto, count(DISTINCT h.port)` + readPortClassJoin
+		sqlText = `SELECT c.name, h.proto, count(DISTINCT h.port)` + readPortClassJoin + `WHERE` + dr + ` AND h.port >= ?` + sf + ` GROUP BY ALL ORDER BY ALL`
+	} else if q, qargs, ok := highPortsByBlock(sel, from); ok {
+		sqlText, args = q, qargs
 	}
-	rows, err := s.db.QueryContext(ctx, sqlText+`WHERE`+dr+` AND h.port >= ?`+sf+` GROUP BY ALL ORDER BY ALL`, args...)
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("high ports: %w", err)
 	}

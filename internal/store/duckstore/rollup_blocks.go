@@ -12,6 +12,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Port blocks: packets per class, protocol and port over aligned spans of
@@ -273,4 +274,44 @@ func blockSpan(from, to civil.Day) (blocks []civil.Day, edges [][2]civil.Day) {
 		edges = append(edges, [2]civil.Day{end, to})
 	}
 	return blocks, edges
+}
+
+// highPortsByBlock is the HighPorts question when the range holds whole
+// blocks: a port is in a block's rows under a class exactly when it is in
+// the rollup_day_port rows of one of its days, so the distinct ports are
+// those of the blocks' rows and of the edge days' rows together. ok is
+// false when the range holds no whole block.
+func highPortsByBlock(sel store.Selection, from int) (string, []any, bool) {
+	blocks, edges := blockSpan(sel.From, sel.To)
+	if len(blocks) == 0 {
+		return "", nil, false
+	}
+	lits := make([]string, len(blocks))
+	for i, b := range blocks {
+		lits[i] = dateLit(b)
+	}
+	sensorCond, sensorArgs := " AND h.sensor IS NULL", []any(nil)
+	if len(sel.Sensors) > 0 {
+		sensorCond, sensorArgs = readSensorFilter("h.sensor", sel.Sensors)
+	}
+	parts := []string{`SELECT DISTINCT h.class, h.proto, h.port FROM rollup_block_port h
+		WHERE h.block IN (` + strings.Join(lits, ", ") + `) AND h.port >= ?` + sensorCond}
+	args := append([]any{from}, sensorArgs...)
+	if len(edges) > 0 {
+		sf, sargs := readSensorFilter("h.sensor", sel.Sensors)
+		parts = append(parts, `SELECT DISTINCT h.class, h.proto, h.port FROM rollup_day_port h
+			WHERE (`+edgeDays(edges)+`) AND h.port >= ?`+sf)
+		args = append(append(args, from), sargs...)
+	}
+	return `SELECT class, proto, count(DISTINCT port) FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL ORDER BY ALL`, args, true
+}
+
+// edgeDays is the condition selecting the days of edges on h.day, as
+// literals, so that their row groups are found by their zone maps.
+func edgeDays(edges [][2]civil.Day) string {
+	ranges := make([]string, len(edges))
+	for i, e := range edges {
+		ranges[i] = `h.day BETWEEN ` + dateLit(e[0]) + ` AND ` + dateLit(e[1])
+	}
+	return strings.Join(ranges, " OR ")
 }

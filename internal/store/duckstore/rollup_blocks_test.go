@@ -124,6 +124,10 @@ func testPortBlocks(t *testing.T, mergeMin int) {
 			classes := [][]string{nil, {"mirai"}, {"zmap", "access"}, {"backscatter"}}[rng.IntN(4)]
 			tq := store.TopKeysQuery{Selection: store.Selection{Sensors: sensors, From: from, To: to}, Dim: store.DimPort, Classes: classes, N: 1 + rng.IntN(4)}
 			readBoth(t, st, fmt.Sprintf("%s: top keys %+v", stage, tq), func() ([]store.Key, error) { return st.TopKeys(ctx, tq) }, nil)
+			hp := 1 + rng.IntN(3)*1000
+			readBoth(t, st, fmt.Sprintf("%s: high ports %+v from %d", stage, tq.Selection, hp), func() ([]store.HighPorts, error) {
+				return st.HighPorts(ctx, tq.Selection, hp)
+			}, nil)
 		}
 		if spanned == 0 {
 			t.Errorf("%s: no range held a whole block", stage)

@@ -110,10 +110,11 @@ func refreshPortPeaks(r runner, scope dayScope) error {
 
 // topPortsByPeak is the TopKeys question by port when rollup_port_peak
 // answers its busiest days: over every sensor or over one, of every
-// source, for at most peakKeep ports. The totals over the days still sum
+// source, for at most peakKeep ports. The totals over the days add up
+// the whole blocks of rollup_block_port and the edge days of
 // rollup_day_port, per class and port (not per day: the day's sum over
-// sensors is what the peaks hold). ok is false when the question is not
-// one of those.
+// sensors is what the peaks hold; portTotals). ok is false when the
+// question is not one of those.
 func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bool) {
 	if s.rawReads || q.n > peakKeep || len(q.classes) == 0 {
 		return "", nil, false
@@ -162,14 +163,8 @@ func portTotals(q topKeysArgs, classes, sensorCond string, sensorArgs []any) (st
 	args := append([]any{}, sensorArgs...)
 	if len(edges) > 0 {
 		sf, sargs := readSensorFilter("h.sensor", q.sensors)
-		var ranges []string
-		for _, e := range edges {
-			// Literals, so that the days' row groups are found by their
-			// zone maps.
-			ranges = append(ranges, `h.day BETWEEN `+dateLit(e[0])+` AND `+dateLit(e[1]))
-		}
 		parts = append(parts, `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h
-			WHERE (`+strings.Join(ranges, " OR ")+`)`+sf+classes+` GROUP BY ALL`)
+			WHERE (`+edgeDays(edges)+`)`+sf+classes+` GROUP BY ALL`)
 		args = append(args, sargs...)
 	}
 	return `SELECT class, proto, port, sum(t) AS t FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`, args
