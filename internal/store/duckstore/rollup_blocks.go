@@ -28,7 +28,9 @@ import (
 // together), class, protocol and port, the packets of those days. Like the
 // per-day rollups a key may have several rows, whose packets add up: a
 // commit that replaces nothing adds its own packets as rows of their own
-// (merged false), once for its sensor and once for all sensors; a (block,
+// (merged false; true when they are the first rows of the block and
+// sensor, being one per key), once for its sensor and once for all
+// sensors; a (block,
 // sensor) is merged to one row per key (merged true) when the rows added
 // since it last was reach as many as the merged ones (and at least
 // blockMergeMin), so its rows stay under about twice its keys while each
@@ -140,23 +142,48 @@ func (t *Tx) addPortBlocks(r runner) error {
 			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0
 			WHERE h.ingest_id = `+strconv.Itoa(int(t.id))+` AND h.day IN (`+strings.Join(shared, ", ")+`)`)
 	}
-	for _, q := range []string{
-		`CREATE OR REPLACE TEMP TABLE block_new AS SELECT block, class, proto, port, sum(packets) AS packets
-			FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`,
-		`INSERT INTO rollup_block_port SELECT block, ` + sensorLit + `, class, proto, port, packets, false FROM block_new`,
-		`INSERT INTO rollup_block_port SELECT block, NULL, class, proto, port, packets, false FROM block_new`,
-		`DROP TABLE block_new`,
-	} {
-		if err := r.exec(q); err != nil {
-			return fmt.Errorf("port blocks: %w", err)
+	if err := r.exec(`CREATE OR REPLACE TEMP TABLE block_new AS SELECT block, class, proto, port, sum(packets) AS packets
+			FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`); err != nil {
+		return fmt.Errorf("port blocks: %w", err)
+	}
+	rows := map[civil.Day]int64{}
+	err := r.query(`SELECT block, count(*) FROM block_new GROUP BY ALL`, nil, func(v []driver.Value) error {
+		b, ok1 := v[0].(time.Time)
+		n, ok2 := v[1].(int64)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("block_new row is %T, %T", v[0], v[1])
 		}
+		rows[civil.Of(b)] = n
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("port blocks: %w", err)
 	}
 	for _, b := range sortedBlocks(blocks) {
 		for _, s := range []string{sensorLit, ""} {
-			if err := mergeBlockIfDue(r, b, s); err != nil {
+			merged, added, err := blockRows(r, b, s)
+			if err != nil {
 				return err
 			}
+			// The first rows of a (block, sensor) are one per key already.
+			first := merged+added == 0
+			sensor := s
+			if s == "" {
+				sensor = "NULL"
+			}
+			if err := r.exec(`INSERT INTO rollup_block_port SELECT block, ` + sensor + `, class, proto, port, packets, ` +
+				strconv.FormatBool(first) + ` FROM block_new WHERE block = ` + dateLit(b)); err != nil {
+				return fmt.Errorf("port block %s: %w", b, err)
+			}
+			if added += rows[b]; !first && added >= int64(blockMergeMin) && added >= merged {
+				if err := mergeBlock(r, b, s); err != nil {
+					return err
+				}
+			}
 		}
+	}
+	if err := r.exec(`DROP TABLE block_new`); err != nil {
+		return fmt.Errorf("port blocks: %w", err)
 	}
 	return nil
 }
@@ -170,13 +197,15 @@ func sortedBlocks(set map[civil.Day]bool) []civil.Day {
 	return out
 }
 
-// mergeBlockIfDue merges the rows of block b of sensorLit ("": all
-// sensors) into one per key when the rows added since the last merge are
-// as many as the merged ones and at least blockMergeMin.
-func mergeBlockIfDue(r runner, b civil.Day, sensorLit string) error {
-	where := ` WHERE block = ` + dateLit(b) + ` AND ` + blockSensorCond(sensorLit)
-	var merged, added int64
-	err := r.query(`SELECT count(*) FILTER (WHERE merged), count(*) FILTER (WHERE NOT merged) FROM rollup_block_port`+where, nil,
+// blockWhere selects the rows of block b of sensorLit ("": all sensors).
+func blockWhere(b civil.Day, sensorLit string) string {
+	return ` WHERE block = ` + dateLit(b) + ` AND ` + blockSensorCond(sensorLit)
+}
+
+// blockRows counts the merged and the added rows of block b of sensorLit
+// ("": all sensors).
+func blockRows(r runner, b civil.Day, sensorLit string) (merged, added int64, err error) {
+	err = r.query(`SELECT count(*) FILTER (WHERE merged), count(*) FILTER (WHERE NOT merged) FROM rollup_block_port`+blockWhere(b, sensorLit), nil,
 		func(v []driver.Value) error {
 			m, ok1 := v[0].(int64)
 			a, ok2 := v[1].(int64)
@@ -187,11 +216,16 @@ func mergeBlockIfDue(r runner, b civil.Day, sensorLit string) error {
 			return nil
 		})
 	if err != nil {
-		return fmt.Errorf("port block %s: %w", b, err)
+		return 0, 0, fmt.Errorf("port block %s: %w", b, err)
 	}
-	if added < int64(blockMergeMin) || added < merged {
-		return nil
-	}
+	return merged, added, nil
+}
+
+// mergeBlock merges the rows of block b of sensorLit ("": all sensors)
+// into one per key: when the rows added since the last merge are as many
+// as the merged ones and at least blockMergeMin (addPortBlocks).
+func mergeBlock(r runner, b civil.Day, sensorLit string) error {
+	where := blockWhere(b, sensorLit)
 	for _, q := range []string{
 		`CREATE OR REPLACE TEMP TABLE block_merge AS SELECT block, sensor, class, proto, port, sum(packets) AS packets, true AS merged
 			FROM rollup_block_port` + where + ` GROUP BY ALL`,
