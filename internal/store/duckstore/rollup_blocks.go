@@ -101,6 +101,11 @@ func blockInsert(where string, all bool) string {
 		sum(h.packets), true FROM rollup_day_port h` + where + ` GROUP BY ALL`
 }
 
+// sharedPortsSchema is the temporary table of the port rows a commit adds
+// to days other ingests cover (addIngestRollups fills it, addPortBlocks
+// reads and drops it), created empty at the start of finishRollups.
+const sharedPortsSchema = `CREATE OR REPLACE TEMP TABLE rollup_shared_ports (day DATE, class VARCHAR, proto UTINYINT, port USMALLINT, packets UBIGINT)`
+
 // blockSensorCond is the condition on rollup_block_port.sensor selecting
 // the rows of sensorLit ("" for the rows of all sensors).
 func blockSensorCond(sensorLit string) string {
@@ -113,7 +118,8 @@ func blockSensorCond(sensorLit string) string {
 // addPortBlocks adds the packets of a commit that replaces nothing to the
 // blocks of its days, after its other rollups are written: for a day the
 // Tx counted itself (no other ingest has rows there) they are the day's
-// rollup_day_port rows; for the others, its own hit counts.
+// rollup_day_port rows; for the others, the rows addIngestRollups added
+// there (kept in rollup_shared_ports).
 func (t *Tx) addPortBlocks(r runner) error {
 	if len(t.days) == 0 {
 		return nil
@@ -138,9 +144,8 @@ func (t *Tx) addPortBlocks(r runner) error {
 	}
 	if len(shared) > 0 {
 		slices.Sort(shared)
-		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, c.name AS class, h.proto, h.port, h.packets
-			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0
-			WHERE h.ingest_id = `+strconv.Itoa(int(t.id))+` AND h.day IN (`+strings.Join(shared, ", ")+`)`)
+		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, h.class, h.proto, h.port, h.packets
+			FROM rollup_shared_ports h WHERE h.day IN (`+strings.Join(shared, ", ")+`)`)
 	}
 	if err := r.exec(`CREATE OR REPLACE TEMP TABLE block_new AS SELECT block, class, proto, port, sum(packets) AS packets
 			FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`); err != nil {
@@ -182,7 +187,7 @@ func (t *Tx) addPortBlocks(r runner) error {
 			}
 		}
 	}
-	if err := r.exec(`DROP TABLE block_new`); err != nil {
+	if err := r.exec(`DROP TABLE block_new; DROP TABLE IF EXISTS rollup_shared_ports`); err != nil {
 		return fmt.Errorf("port blocks: %w", err)
 	}
 	return nil
