@@ -355,8 +355,9 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	}
 	peak, peakArgs, byPeak := "", []any(nil), false
 	if plan.perClass && q.Dim == store.DimPort {
+		lo, hi := s.dataDays(ctx)
 		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
-			classes: p.classes, where: p.where, args: p.args, n: q.N})
+			classes: p.classes, where: p.where, args: p.args, n: q.N, dataFrom: lo, dataTo: hi})
 	}
 	if plan.perClass {
 		// One filtered sum per class over the rollup's class column:

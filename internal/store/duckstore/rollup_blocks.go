@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,10 @@ import (
 // use blocks shorter than their stores' ranges. A store's blocks are those
 // of the build that wrote them: change it only for a new store.
 var blockDays = 8
+
+// portBlocks: the reads use rollup_block_port (a variable so that a
+// benchmark can compare them with the per-day reads).
+var portBlocks = true
 
 // blockMergeMin is the fewest added rows for which a (block, sensor) is
 // merged (a variable for tests).
@@ -322,7 +327,7 @@ func blockSpan(from, to civil.Day) (blocks []civil.Day, edges [][2]civil.Day) {
 // false when the range holds no whole block.
 func highPortsByBlock(sel store.Selection, from int) (string, []any, bool) {
 	blocks, edges := blockSpan(sel.From, sel.To)
-	if len(blocks) == 0 {
+	if len(blocks) == 0 || !portBlocks {
 		return "", nil, false
 	}
 	lits := make([]string, len(blocks))
@@ -353,4 +358,50 @@ func edgeDays(edges [][2]civil.Day) string {
 		ranges[i] = `h.day BETWEEN ` + dateLit(e[0]) + ` AND ` + dateLit(e[1])
 	}
 	return strings.Join(ranges, " OR ")
+}
+
+// blockCover is blockSpan for sums, which may subtract: the days from..to
+// as whole blocks added up (blocks), days added (plus) and days taken
+// away (minus), each a list of ranges. A block the range covers only in
+// part is read whole with its days outside the range subtracted when
+// fewer of those than of its days inside hold data: lo..hi are the days
+// that may (the store's first and last; pass the widest days for
+// unknown). A range that ends at the store's last day so subtracts days
+// without rows, and an edge otherwise costs at most half a block of days.
+func blockCover(from, to, lo, hi civil.Day) (blocks []civil.Day, plus, minus [][2]civil.Day) {
+	// data is the number of days of a..b within lo..hi.
+	data := func(a, b civil.Day) int { return max(0, min(b, hi).Sub(max(a, lo))+1) }
+	for b := blockOf(from); b <= to; b = b.AddDays(blockDays) {
+		end := b.AddDays(blockDays - 1)
+		in0, in1 := max(from, b), min(to, end)
+		inside := data(in0, in1)
+		outside := data(b, end) - inside
+		switch {
+		case in1.Sub(in0)+1 == blockDays:
+			blocks = append(blocks, b)
+		case outside < inside:
+			blocks = append(blocks, b)
+			if b < in0 {
+				minus = append(minus, [2]civil.Day{b, in0.AddDays(-1)})
+			}
+			if in1 < end {
+				minus = append(minus, [2]civil.Day{in1.AddDays(1), end})
+			}
+		default:
+			plus = append(plus, [2]civil.Day{in0, in1})
+		}
+	}
+	return blocks, plus, minus
+}
+
+// dataDays is the store's first and last day of data as the ingests'
+// first and last packets give them (the widest days when none); only the
+// cost of a blockCover depends on it, never its sums.
+func (s *Store) dataDays(ctx context.Context) (lo, hi civil.Day) {
+	lo, hi = civil.Day(math.MinInt32), civil.Day(math.MaxInt32)
+	var a, b sql.NullTime
+	if err := s.db.QueryRowContext(ctx, `SELECT min(first_ts), max(last_ts) FROM ingests`).Scan(&a, &b); err != nil || !a.Valid || !b.Valid {
+		return lo, hi
+	}
+	return civil.FromTime(a.Time, s.loc), civil.FromTime(b.Time, s.loc)
 }

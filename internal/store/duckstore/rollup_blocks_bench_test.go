@@ -3,6 +3,7 @@ package duckstore
 import (
 	"context"
 	"os"
+	"reflect"
 	"slices"
 	"syscall"
 	"testing"
@@ -14,9 +15,10 @@ import (
 // BenchmarkPortBlocks asks the dashboard's port-total questions of a
 // built store ($HONEYSCOPE_BENCH_DB, a schema 18 file such as the
 // dashboard benchmark's bench.duckdb, opened read-only; skipped when
-// unset) with the blocks ("new") and without them ("old": blocks longer
-// than any range, so every day is read from rollup_day_port), alternating,
-// and reports each question's median CPU time (user + system of the
+// unset) with the blocks ("new") and without them ("old": every day read
+// from rollup_day_port, as before schema 18), alternating,
+// checks that both give the same answer, and reports each question's
+// median CPU time (user + system of the
 // process, DuckDB's threads included) in both ways.
 func BenchmarkPortBlocks(b *testing.B) {
 	path := os.Getenv("HONEYSCOPE_BENCH_DB")
@@ -38,43 +40,43 @@ func BenchmarkPortBlocks(b *testing.B) {
 	}
 	qs := []struct {
 		name string
-		f    func() error
+		f    func() (any, error)
 	}{
-		{"topports-35d", func() error {
-			_, err := st.TopKeys(ctx, store.TopKeysQuery{Selection: store.Selection{From: to.AddDays(-34), To: to}, Dim: store.DimPort, N: 30})
-			return err
+		{"topports-35d", func() (any, error) {
+			return st.TopKeys(ctx, store.TopKeysQuery{Selection: store.Selection{From: to.AddDays(-34), To: to}, Dim: store.DimPort, N: 30})
 		}},
-		{"topports-35d-1sensor", func() error {
+		{"topports-35d-1sensor", func() (any, error) {
 			sensors, err := st.Sensors(ctx)
 			if err != nil || len(sensors) == 0 {
-				return err
+				return nil, err
 			}
-			_, err = st.TopKeys(ctx, store.TopKeysQuery{Selection: store.Selection{Sensors: []string{sensors[0].Name}, From: to.AddDays(-34), To: to}, Dim: store.DimPort, N: 30})
-			return err
+			return st.TopKeys(ctx, store.TopKeysQuery{Selection: store.Selection{Sensors: []string{sensors[0].Name}, From: to.AddDays(-34), To: to}, Dim: store.DimPort, N: 30})
 		}},
-		{"highports-14d", func() error {
-			_, err := st.HighPorts(ctx, store.Selection{From: to.AddDays(-13), To: to}, 1024)
-			return err
+		{"highports-14d", func() (any, error) {
+			return st.HighPorts(ctx, store.Selection{From: to.AddDays(-13), To: to}, 1024)
 		}},
-		{"highports-35d", func() error {
-			_, err := st.HighPorts(ctx, store.Selection{From: to.AddDays(-34), To: to}, 1024)
-			return err
+		{"highports-35d", func() (any, error) {
+			return st.HighPorts(ctx, store.Selection{From: to.AddDays(-34), To: to}, 1024)
 		}},
 	}
-	defer func(n int) { blockDays = n }(blockDays)
+	defer func(on bool) { portBlocks = on }(portBlocks)
 	cpu := map[string][]time.Duration{}
+	answers := map[string]any{}
 	for b.Loop() {
 		for _, q := range qs {
 			for _, mode := range []string{"old", "new"} {
-				blockDays = 8
-				if mode == "old" {
-					blockDays = 1 << 20
-				}
+				portBlocks = mode == "new"
 				c0 := benchCPU()
-				if err := q.f(); err != nil {
+				got, err := q.f()
+				if err != nil {
 					b.Fatalf("%s %s: %v", q.name, mode, err)
 				}
 				cpu[q.name+"-"+mode] = append(cpu[q.name+"-"+mode], benchCPU()-c0)
+				answers[mode] = got
+			}
+			// The same answer both ways, on the store's real data.
+			if !reflect.DeepEqual(answers["old"], answers["new"]) {
+				b.Fatalf("%s: with blocks %v, without %v", q.name, answers["new"], answers["old"])
 			}
 		}
 	}

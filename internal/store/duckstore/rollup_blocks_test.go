@@ -3,6 +3,7 @@ package duckstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -14,7 +15,8 @@ import (
 
 // TestBlockSpan checks that the whole blocks and edge days of a range
 // cover each of its days exactly once, with no block reaching outside it
-// and no edge day in a block that lies wholly inside.
+// and no edge day in a block that lies wholly inside; and that blockCover's
+// blocks, added and subtracted days add up to the range's days.
 func TestBlockSpan(t *testing.T) {
 	defer func(n int) { blockDays = n }(blockDays)
 	rng := rand.New(rand.NewPCG(3, 9))
@@ -48,6 +50,43 @@ func TestBlockSpan(t *testing.T) {
 			}
 			if len(seen) != to.Sub(from)+1 {
 				t.Fatalf("n=%d %v..%v: %d days covered (blocks %v, edges %v)", n, from, to, len(seen), blocks, edges)
+			}
+			// blockCover: blocks and added days minus subtracted days count
+			// each day of the range once and no other day, and reads at
+			// most half a block of days at each partial block.
+			lo, hi := civil.Day(math.MinInt32), civil.Day(math.MaxInt32)
+			known := rng.IntN(2) == 0
+			if known {
+				lo = civil.Day(rng.IntN(80) - 40)
+				hi = lo.AddDays(rng.IntN(30))
+			}
+			blocks, plus, minus := blockCover(from, to, lo, hi)
+			net := map[civil.Day]int{}
+			for _, b := range blocks {
+				for d := b; d < b.AddDays(n); d++ {
+					net[d]++
+				}
+			}
+			days := 0
+			for _, e := range plus {
+				days += e[1].Sub(e[0]) + 1
+				for d := e[0]; d <= e[1]; d++ {
+					net[d]++
+				}
+			}
+			for _, e := range minus {
+				days += e[1].Sub(e[0]) + 1
+				for d := e[0]; d <= e[1]; d++ {
+					net[d]--
+				}
+			}
+			for d := from.AddDays(-n); d <= to.AddDays(n); d++ {
+				if want := map[bool]int{true: 1}[d >= from && d <= to]; net[d] != want {
+					t.Fatalf("n=%d %v..%v: day %v counted %d times (blocks %v, plus %v, minus %v)", n, from, to, d, net[d], blocks, plus, minus)
+				}
+			}
+			if !known && days > n {
+				t.Fatalf("n=%d %v..%v: %d days read besides the blocks (plus %v, minus %v)", n, from, to, days, plus, minus)
 			}
 		}
 	}

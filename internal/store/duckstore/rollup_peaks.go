@@ -146,12 +146,13 @@ func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bo
 }
 
 // portTotals is the query of the packets per class, protocol and port over
-// q's days (columns class, proto, port, t): the whole blocks in them from
-// rollup_block_port (sensorCond, with sensorArgs, selects its rows: one
-// sensor's or all sensors'), the days at the edges from rollup_day_port.
+// q's days (columns class, proto, port, t; keys without packets there may
+// come with t = 0): whole blocks from rollup_block_port (sensorCond, with
+// sensorArgs, selects its rows: one sensor's or all sensors'), with days
+// added or subtracted from rollup_day_port (blockCover).
 func portTotals(q topKeysArgs, classes, sensorCond string, sensorArgs []any) (string, []any) {
-	blocks, edges := blockSpan(q.from, q.to)
-	if len(blocks) == 0 {
+	blocks, plus, minus := blockCover(q.from, q.to, q.dataFrom, q.dataTo)
+	if len(blocks) == 0 || !portBlocks {
 		return `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h` + q.where + classes + ` GROUP BY ALL`, q.args
 	}
 	lits := make([]string, len(blocks))
@@ -161,10 +162,16 @@ func portTotals(q topKeysArgs, classes, sensorCond string, sensorArgs []any) (st
 	parts := []string{`SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_block_port h
 		WHERE h.block IN (` + strings.Join(lits, ", ") + `)` + sensorCond + classes + ` GROUP BY ALL`}
 	args := append([]any{}, sensorArgs...)
-	if len(edges) > 0 {
-		sf, sargs := readSensorFilter("h.sensor", q.sensors)
-		parts = append(parts, `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h
-			WHERE (`+edgeDays(edges)+`)`+sf+classes+` GROUP BY ALL`)
+	sf, sargs := readSensorFilter("h.sensor", q.sensors)
+	for _, d := range []struct {
+		sign   string
+		ranges [][2]civil.Day
+	}{{"", plus}, {"-", minus}} {
+		if len(d.ranges) == 0 {
+			continue
+		}
+		parts = append(parts, `SELECT h.class, h.proto, h.port, `+d.sign+`sum(h.packets) AS t FROM rollup_day_port h
+			WHERE (`+edgeDays(d.ranges)+`)`+sf+classes+` GROUP BY ALL`)
 		args = append(args, sargs...)
 	}
 	return `SELECT class, proto, port, sum(t) AS t FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`, args
@@ -176,6 +183,8 @@ type topKeysArgs struct {
 	from, to civil.Day
 	classes  []string
 	where    string // the rollup_day_port filter of planSeries (alias h): days and sensors
-	args     []any
-	n        int
+	// dataFrom, dataTo: the days that may hold data (Store.dataDays).
+	dataFrom, dataTo civil.Day
+	args             []any
+	n                int
 }
