@@ -16,10 +16,9 @@ import (
 // built store ($HONEYSCOPE_BENCH_DB, a schema 18 file such as the
 // dashboard benchmark's bench.duckdb, opened read-only; skipped when
 // unset) with the blocks ("new") and without them ("old": every day read
-// from rollup_day_port, as before schema 18), alternating,
-// checks that both give the same answer, and reports each question's
-// median CPU time (user + system of the
-// process, DuckDB's threads included) in both ways.
+// from rollup_day_port, as before schema 18), alternating; it checks that
+// both give the same answer and reports each question's median CPU time
+// (user + system of the process, DuckDB's threads included) both ways.
 func BenchmarkPortBlocks(b *testing.B) {
 	path := os.Getenv("HONEYSCOPE_BENCH_DB")
 	if path == "" {
