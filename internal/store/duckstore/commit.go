@@ -209,8 +209,16 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 			if err := refreshRollups(run, scope, false); err != nil {
 				return err
 			}
-		} else if err := t.finishRollups(run); err != nil {
-			return err
+			if err := recountPortBlocks(run, scope); err != nil {
+				return err
+			}
+		} else {
+			if err := t.finishRollups(run); err != nil {
+				return err
+			}
+			if err := t.addPortBlocks(run); err != nil {
+				return err
+			}
 		}
 		if err := refreshPortPeaks(run, scope); err != nil {
 			return err

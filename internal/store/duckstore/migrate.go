@@ -55,6 +55,7 @@ var migrations = []migration{
 	{15, "transport batch ids of ingests", execAll(ingestBatchSchema)},
 	{16, "busiest ports of each day", migratePortPeaks},
 	{17, "source-day rows in numbers, their places in a table of their own", migrateSourceRows},
+	{18, "port totals over blocks of days", migratePortBlocks},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

@@ -528,10 +528,10 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// And the table of schema 16 (filled again by its migration), and the
-	// source-day rows in the shape of schema 17 (source_rows, places),
-	// turned back into the table sources afterwards.
-	for _, q := range append(append([]string{}, peakSchema...), sourceRowsSchema...) {
+	// And the tables of schemas 16 and 18 (filled again by their
+	// migrations), and the source-day rows in the shape of schema 17
+	// (source_rows, places), turned back into the table sources afterwards.
+	for _, q := range append(append(append([]string{}, peakSchema...), blockSchema...), sourceRowsSchema...) {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -544,7 +544,7 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, q := range []string{`DROP TABLE rollup_port_peak`, `CREATE TABLE sources_table AS SELECT * FROM sources`, `DROP VIEW sources`,
+	for _, q := range []string{`DROP TABLE rollup_port_peak`, `DROP TABLE rollup_block_port`, `CREATE TABLE sources_table AS SELECT * FROM sources`, `DROP VIEW sources`,
 		`ALTER TABLE sources_table RENAME TO sources`, `DROP TABLE source_rows`, `DROP TABLE places`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)

@@ -355,8 +355,9 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 	}
 	peak, peakArgs, byPeak := "", []any(nil), false
 	if plan.perClass && q.Dim == store.DimPort {
+		lo, hi := s.dataDays(ctx)
 		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
-			classes: p.classes, where: p.where, args: p.args, n: q.N})
+			classes: p.classes, where: p.where, args: p.args, n: q.N, dataFrom: lo, dataTo: hi})
 	}
 	if plan.perClass {
 		// One filtered sum per class over the rollup's class column:
@@ -429,11 +430,13 @@ func (s *Store) HighPorts(ctx context.Context, sel store.Selection, from int) ([
 	args := append(append(dargs, from), sargs...)
 	// A port is in rollup_day_port under a class on the days it had
 	// packets of that class.
-	sqlText := `SELECT h.class, h.proto, count(DISTINCT h.port) FROM rollup_day_port h `
+	sqlText := `SELECT h.class, h.proto, count(DISTINCT h.port) FROM rollup_day_port h WHERE` + dr + ` AND h.port >= ?` + sf + ` GROUP BY ALL ORDER BY ALL`
 	if s.rawReads {
-		sqlText = `SELECT c.name, h.proto, count(DISTINCT h.port)` + readPortClassJoin
+		sqlText = `SELECT c.name, h.proto, count(DISTINCT h.port)` + readPortClassJoin + `WHERE` + dr + ` AND h.port >= ?` + sf + ` GROUP BY ALL ORDER BY ALL`
+	} else if q, qargs, ok := highPortsByBlock(sel, from); ok {
+		sqlText, args = q, qargs
 	}
-	rows, err := s.db.QueryContext(ctx, sqlText+`WHERE`+dr+` AND h.port >= ?`+sf+` GROUP BY ALL ORDER BY ALL`, args...)
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("high ports: %w", err)
 	}

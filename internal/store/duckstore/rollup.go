@@ -388,11 +388,17 @@ func addIngestRollups(r runner, id int32, sensor string, days []time.Time) error
 		struct{ what, q string }{"new ports", `CREATE OR REPLACE TEMP TABLE rollup_new_ports AS
 			SELECT DISTINCT day, skey, proto, port FROM hit_counts
 			WHERE ingest_id = ` + idLit + ` AND day IN (` + dayList + `) AND ` + strconv.FormatBool(len(older) > 0)},
-		struct{ what, q string }{"rollup_day_port", `INSERT INTO rollup_day_port
-			SELECT h.day, ` + sensorLit + `, c.name, h.proto, h.port, sum(h.packets), ` + portNew + `
+		struct{ what, q string }{"rollup_day_port", `CREATE OR REPLACE TEMP TABLE rollup_new_day_port AS
+			SELECT h.day AS day, ` + sensorLit + ` AS sensor, c.name AS class, h.proto AS proto, h.port AS port,
+			       sum(h.packets) AS packets, ` + portNew + ` AS sources
 			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0` + portJoin + `
 			WHERE h.ingest_id = ` + idLit + ` AND h.day IN (` + dayList + `)
 			GROUP BY h.day, c.name, h.proto, h.port`},
+		struct{ what, q string }{"rollup_day_port", `INSERT INTO rollup_day_port SELECT * FROM rollup_new_day_port`},
+		// The commit's port packets of these days, for its port blocks
+		// (addPortBlocks, after every day is added).
+		struct{ what, q string }{"shared ports", `INSERT INTO rollup_shared_ports SELECT day, class, proto, port, packets FROM rollup_new_day_port`},
+		struct{ what, q string }{"drop", `DROP TABLE rollup_new_day_port`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new`},
 		struct{ what, q string }{"drop", `DROP TABLE rollup_new_ports`},
 	)

@@ -685,6 +685,10 @@ func (t *Tx) finishRollups(r runner) error {
 			return err
 		}
 	}
+	// What addIngest adds to rollup_day_port, kept for addPortBlocks.
+	if err := r.exec(sharedPortsSchema); err != nil {
+		return fmt.Errorf("rollups: %w", err)
+	}
 	return addIngest(r, t.id, t.sensor, sqlDays)
 }
 

@@ -110,10 +110,11 @@ func refreshPortPeaks(r runner, scope dayScope) error {
 
 // topPortsByPeak is the TopKeys question by port when rollup_port_peak
 // answers its busiest days: over every sensor or over one, of every
-// source, for at most peakKeep ports. The totals over the days still sum
+// source, for at most peakKeep ports. The totals over the days add up
+// the whole blocks of rollup_block_port and the edge days of
 // rollup_day_port, per class and port (not per day: the day's sum over
-// sensors is what the peaks hold). ok is false when the question is not
-// one of those.
+// sensors is what the peaks hold; portTotals). ok is false when the
+// question is not one of those.
 func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bool) {
 	if s.rawReads || q.n > peakKeep || len(q.classes) == 0 {
 		return "", nil, false
@@ -134,13 +135,46 @@ func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bo
 	classes := " AND h.class IN (" + strings.Join(lits, ", ") + ")"
 	n := strconv.Itoa(q.n)
 	dr, dargs := readDays("h.day", q.from, q.to)
-	sqlText = `WITH t AS (SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h` + q.where + classes + ` GROUP BY ALL),
+	totals, targs := portTotals(q, classes, sensorCond, sensorArgs)
+	sqlText = `WITH t AS (` + totals + `),
 		pk AS (SELECT h.class, h.proto, h.port, max(h.packets) AS p FROM rollup_port_peak h WHERE` + dr + sensorCond + classes + ` GROUP BY ALL)
 		SELECT proto, port FROM t WHERE t > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY t DESC, proto, port) <= ` + n + `
 		UNION SELECT proto, port FROM pk WHERE p > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY p DESC, proto, port) <= ` + n + `
 		ORDER BY ALL`
-	args = append(append(append([]any{}, q.args...), dargs...), sensorArgs...)
+	args = append(append(append([]any{}, targs...), dargs...), sensorArgs...)
 	return sqlText, args, true
+}
+
+// portTotals is the query of the packets per class, protocol and port over
+// q's days (columns class, proto, port, t; keys without packets there may
+// come with t = 0): whole blocks from rollup_block_port (sensorCond, with
+// sensorArgs, selects its rows: one sensor's or all sensors'), with days
+// added or subtracted from rollup_day_port (blockCover).
+func portTotals(q topKeysArgs, classes, sensorCond string, sensorArgs []any) (string, []any) {
+	blocks, plus, minus := blockCover(q.from, q.to, q.dataFrom, q.dataTo)
+	if len(blocks) == 0 || !portBlocks {
+		return `SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_day_port h` + q.where + classes + ` GROUP BY ALL`, q.args
+	}
+	lits := make([]string, len(blocks))
+	for i, b := range blocks {
+		lits[i] = dateLit(b)
+	}
+	parts := []string{`SELECT h.class, h.proto, h.port, sum(h.packets) AS t FROM rollup_block_port h
+		WHERE h.block IN (` + strings.Join(lits, ", ") + `)` + sensorCond + classes + ` GROUP BY ALL`}
+	args := append([]any{}, sensorArgs...)
+	sf, sargs := readSensorFilter("h.sensor", q.sensors)
+	for _, d := range []struct {
+		sign   string
+		ranges [][2]civil.Day
+	}{{"", plus}, {"-", minus}} {
+		if len(d.ranges) == 0 {
+			continue
+		}
+		parts = append(parts, `SELECT h.class, h.proto, h.port, `+d.sign+`sum(h.packets) AS t FROM rollup_day_port h
+			WHERE (`+edgeDays(d.ranges)+`)`+sf+classes+` GROUP BY ALL`)
+		args = append(args, sargs...)
+	}
+	return `SELECT class, proto, port, sum(t) AS t FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY ALL`, args
 }
 
 // topKeysArgs is what topPortsByPeak needs of a TopKeys question.
@@ -148,7 +182,9 @@ type topKeysArgs struct {
 	sensors  []string
 	from, to civil.Day
 	classes  []string
-	where    string // the rollup_day_port filter of planSeries (alias h)
-	args     []any
-	n        int
+	where    string // the rollup_day_port filter of planSeries (alias h): days and sensors
+	// dataFrom, dataTo: the days that may hold data (Store.dataDays).
+	dataFrom, dataTo civil.Day
+	args             []any
+	n                int
 }

@@ -31,7 +31,7 @@ import (
 
 // SchemaVersion is the version of the schema this build writes: the number
 // of its last migration (migrate.go).
-const SchemaVersion = 17
+const SchemaVersion = 18
 
 // Options configure how a store is opened.
 type Options struct {
