@@ -11,6 +11,8 @@
 #   PACKETS=1000000 RATES="200000 400000" bench/capture.sh
 #   SERVE_FLAGS="--cpuprofile /tmp/serve.prof" RATES=300000 bench/capture.sh   # profile serve
 #   REPLAY_FLAGS="-mode mmsg" bench/capture.sh     # the sendmmsg sender instead of the TX ring
+#   HONEYSCOPE=/tmp/hs-b INGEST=0 RATES=0 bench/capture.sh  # another build, no file ingest
+#   LOOPS=3 RATES=500000 bench/capture.sh          # the capture sent 3 times over (more intervals)
 #
 # The sender's CPU per packet (snd_ns/pkt) includes the kernel's veth
 # receive path, which runs in its context: the copy into serve's ring too.
@@ -27,7 +29,11 @@ for tool in ip nft /usr/bin/time bc; do
 	command -v "$tool" >/dev/null || { echo "need $tool (apt-get install iproute2 nftables time bc)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
-go build -o "$OUT/honeyscope" ./cmd/honeyscope
+if [ -n "${HONEYSCOPE:-}" ]; then # a binary built elsewhere (A/B runs)
+	cp "$HONEYSCOPE" "$OUT/honeyscope"
+else
+	go build -o "$OUT/honeyscope" ./cmd/honeyscope
+fi
 go build -o "$OUT/replay" ./bench/replay
 CAP="$OUT/bench-$PACKETS.pcap"
 if [ ! -s "$CAP" ]; then
@@ -65,7 +71,7 @@ for rate in $RATES; do
 	SERVE=$!
 	for _ in $(seq 100); do grep -q '"serving"\|msg=serving' "$OUT/serve.log" && break; sleep 0.1; done
 	c0=$(cpu_ticks "$SERVE")
-	ip netns exec "$NS" "$OUT/replay" ${REPLAY_FLAGS:-} -i va -pps "$rate" "$CAP" >"$OUT/replay.txt"
+	ip netns exec "$NS" "$OUT/replay" ${REPLAY_FLAGS:-} -loop "${LOOPS:-1}" -i va -pps "$rate" "$CAP" >"$OUT/replay.txt"
 	sent=$(awk 'NR == 1 {print $2}' "$OUT/replay.txt")
 	achieved=$(awk 'NR == 1 {print $(NF-1)}' "$OUT/replay.txt")
 	sndcpu=$(awk '$1 == "sender" {print $3}' "$OUT/replay.txt")
@@ -84,6 +90,7 @@ for rate in $RATES; do
 		"$(echo "($c1 - $c0) * 1000000000 / $HZ / $sent" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$sndcpu"
 done
 
+[ "${INGEST:-1}" = 0 ] && exit 0 # INGEST=0: no file ingest for the ratio
 rm -f "$OUT/cap.duckdb" "$OUT/cap.duckdb.wal"
 /usr/bin/time -f "%U %S" -o "$OUT/time.txt" "$OUT/honeyscope" ingest --quiet --db "$OUT/cap.duckdb" --sensor bench "$CAP" >/dev/null
 read -r u s <"$OUT/time.txt"

@@ -33,17 +33,18 @@ func main() {
 	mode := flag.String("mode", "ring", "how to send: ring (PACKET_TX_RING) or mmsg (sendmmsg)")
 	batch := flag.Int("batch", 256, "frames per send call")
 	ringMiB := flag.Int("ring", 8, "TX ring size in MiB (-mode ring)")
+	loops := flag.Int("loop", 1, "send the frames this many times")
 	flag.Parse()
-	if *iface == "" || flag.NArg() != 1 || *batch < 1 || *ringMiB < 1 || (*mode != "ring" && *mode != "mmsg") {
-		fmt.Fprintln(os.Stderr, "usage: replay -i IF [-pps N] [-n N] [-mode ring|mmsg] [-batch N] [-ring MiB] FILE.pcap")
+	if *iface == "" || flag.NArg() != 1 || *batch < 1 || *ringMiB < 1 || *loops < 1 || (*mode != "ring" && *mode != "mmsg") {
+		fmt.Fprintln(os.Stderr, "usage: replay -i IF [-pps N] [-n N] [-mode ring|mmsg] [-batch N] [-ring MiB] [-loop N] FILE.pcap")
 		os.Exit(2)
 	}
-	fr, err := load(flag.Arg(0), *limit)
+	fr, err := load(flag.Arg(0), *limit, *loops)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay:", err)
 		os.Exit(1)
 	}
-	if fr.len() == 0 {
+	if fr.n() == 0 {
 		fmt.Fprintln(os.Stderr, "replay: no frames in", flag.Arg(0))
 		os.Exit(1)
 	}
