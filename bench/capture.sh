@@ -10,6 +10,12 @@
 #   bench/capture.sh                              # 10 M packets, 300k..700k pps
 #   PACKETS=1000000 RATES="200000 400000" bench/capture.sh
 #   SERVE_FLAGS="--cpuprofile /tmp/serve.prof" RATES=300000 bench/capture.sh   # profile serve
+#   REPLAY_FLAGS="-mode mmsg" bench/capture.sh     # the sendmmsg sender instead of the TX ring
+#   HONEYSCOPE=/tmp/hs-b INGEST=0 RATES=0 bench/capture.sh  # another build, no file ingest
+#   LOOPS=3 RATES=500000 bench/capture.sh          # the capture sent 3 times over (more intervals)
+#
+# The sender's CPU per packet (snd_ns/pkt) includes the kernel's veth
+# receive path, which runs in its context: the copy into serve's ring too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${PACKETS:-10000000}
@@ -23,7 +29,11 @@ for tool in ip nft /usr/bin/time bc; do
 	command -v "$tool" >/dev/null || { echo "need $tool (apt-get install iproute2 nftables time bc)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
-go build -o "$OUT/honeyscope" ./cmd/honeyscope
+if [ -n "${HONEYSCOPE:-}" ]; then # a binary built elsewhere (A/B runs)
+	cp "$HONEYSCOPE" "$OUT/honeyscope"
+else
+	go build -o "$OUT/honeyscope" ./cmd/honeyscope
+fi
 go build -o "$OUT/replay" ./bench/replay
 CAP="$OUT/bench-$PACKETS.pcap"
 if [ ! -s "$CAP" ]; then
@@ -53,7 +63,7 @@ NFT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-printf "%-9s %10s %11s %10s %10s %10s %11s %9s\n" rate sent sent/s counted kdrops qdrops cpu_ns/pkt rss_MiB
+printf "%-9s %10s %11s %10s %10s %10s %11s %9s %11s\n" rate sent sent/s counted kdrops qdrops cpu_ns/pkt rss_MiB snd_ns/pkt
 for rate in $RATES; do
 	rm -f "$OUT/cap.duckdb" "$OUT/cap.duckdb.wal"
 	ip netns exec "$NS" "$OUT/honeyscope" ${SERVE_FLAGS:-} serve --db "$OUT/cap.duckdb" --listen 127.0.0.1:18099 \
@@ -61,8 +71,10 @@ for rate in $RATES; do
 	SERVE=$!
 	for _ in $(seq 100); do grep -q '"serving"\|msg=serving' "$OUT/serve.log" && break; sleep 0.1; done
 	c0=$(cpu_ticks "$SERVE")
-	sent=$(ip netns exec "$NS" "$OUT/replay" -i va -pps "$rate" "$CAP" | tee "$OUT/replay.txt" | awk '{print $2}')
-	achieved=$(awk '{print $(NF-1)}' "$OUT/replay.txt")
+	ip netns exec "$NS" "$OUT/replay" ${REPLAY_FLAGS:-} -loop "${LOOPS:-1}" -i va -pps "$rate" "$CAP" >"$OUT/replay.txt"
+	sent=$(awk 'NR == 1 {print $2}' "$OUT/replay.txt")
+	achieved=$(awk 'NR == 1 {print $(NF-1)}' "$OUT/replay.txt")
+	sndcpu=$(awk '$1 == "sender" {print $3}' "$OUT/replay.txt")
 	sleep 0.5
 	rss=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE/status")
 	kill -TERM "$SERVE" # commits the interval in progress
@@ -74,10 +86,11 @@ for rate in $RATES; do
 	drops() { "$OUT/honeyscope" --db "$OUT/cap.duckdb" coverage --sensor bench --format json | awk -v k="\"$1\":" '$1 == k {gsub(/,/, "", $2); s += $2} END {printf "%d\n", s}'; }
 	kd=$(drops kernel_drops)
 	qd=$(drops queue_drops)
-	printf "%-9s %10s %11.0f %10s %10s %10s %11.0f %9.0f\n" "$rate" "$sent" "$achieved" "$counted" "$kd" "$qd" \
-		"$(echo "($c1 - $c0) * 1000000000 / $HZ / $sent" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+	printf "%-9s %10s %11.0f %10s %10s %10s %11.0f %9.0f %11s\n" "$rate" "$sent" "$achieved" "$counted" "$kd" "$qd" \
+		"$(echo "($c1 - $c0) * 1000000000 / $HZ / $sent" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$sndcpu"
 done
 
+[ "${INGEST:-1}" = 0 ] && exit 0 # INGEST=0: no file ingest for the ratio
 rm -f "$OUT/cap.duckdb" "$OUT/cap.duckdb.wal"
 /usr/bin/time -f "%U %S" -o "$OUT/time.txt" "$OUT/honeyscope" ingest --quiet --db "$OUT/cap.duckdb" --sensor bench "$CAP" >/dev/null
 read -r u s <"$OUT/time.txt"

@@ -211,6 +211,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 
 	storeCfg := owner.DefaultConfiguration()
 	storeCfg.Path, storeCfg.TimeZone = g.dbPath(), o.tz
+	// Commits (live capture intervals, clients' ingests) use one DuckDB
+	// thread, as ingest does: the other core stays with the capture.
+	storeCfg.WriteThreads = 1
 	// A ClickHouse store (--store) has no owner: every process reaches
 	// the server itself, and what lives beside a DuckDB file (samples,
 	// reports, a leaf's storage) goes under the working directory.

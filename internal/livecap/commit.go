@@ -24,6 +24,16 @@ type interval struct {
 	queueDrops uint64
 }
 
+// sources is the number of source rows of the interval (a source seen by
+// two workers counts twice).
+func (iv *interval) sources() int {
+	n := 0
+	for _, r := range iv.parts {
+		n += len(r.Sources)
+	}
+	return n
+}
+
 // drops are the counts of intervals given up.
 type drops struct{ kernel, queue uint64 }
 
@@ -129,6 +139,7 @@ func (c *Component) commitAll() {
 	for _, ci := range c.ifcs {
 		for len(ci.pending) > 0 {
 			iv := ci.pending[0]
+			t0 := time.Now()
 			if err := c.commit(ci, iv); err != nil {
 				c.m.commitErrors.WithLabelValues(ci.Name).Inc()
 				c.log.Warn("interval commit failed; retried at the next interval", "interface", ci.Name,
@@ -136,6 +147,8 @@ func (c *Component) commitAll() {
 				break
 			}
 			c.m.commits.WithLabelValues(ci.Name).Inc()
+			c.log.Debug("interval committed", "interface", ci.Name, "interval", iv.start.Format(time.RFC3339),
+				"packets", iv.inbound, "sources", iv.sources(), "took", time.Since(t0).Round(time.Millisecond))
 			ci.carry = drops{}
 			ci.pending[0] = nil
 			ci.pending = ci.pending[1:]
@@ -191,6 +204,9 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 		_, err = c.deps.Store.Commit(ctx, &store.Batch{
 			Ingest: in, Result: iv.parts[0], Places: c.locate(iv.parts[0]),
 			Pattern: c.pattern, Sensor: ci.sensor, Evidence: ev,
+			// The next interval adds to the same day: the store may
+			// count it from what it kept of this one.
+			Continues: true,
 		})
 	} else {
 		// Workers' sockets share sources (the kernel's fanout hashes
@@ -200,6 +216,9 @@ func (c *Component) commit(ci *capIface, iv *interval) error {
 			tx, err := c.deps.Store.Begin(ctx)
 			if err != nil {
 				return nil, err
+			}
+			if ct, ok := tx.(store.ContinuingTx); ok {
+				ct.Continues()
 			}
 			for _, r := range iv.parts {
 				if err := tx.Append(ctx, r, c.locate(r), ci.Sensor, c.pattern); err != nil {

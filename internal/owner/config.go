@@ -20,6 +20,10 @@ type Configuration struct {
 	// and open transactions were rolled back, for them to return before the
 	// store is closed anyway.
 	AbortGrace time.Duration
+	// WriteThreads, when above 0, is the number of threads DuckDB uses
+	// while a commit's transaction is open (duckstore.Options.WriteThreads;
+	// 0: DuckDB's default, one per CPU).
+	WriteThreads int
 }
 
 // DefaultConfiguration is the store the CLI uses by default.

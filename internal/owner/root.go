@@ -85,8 +85,9 @@ func New(r *daemon.Reporter, config Configuration, deps Dependencies) (*Componen
 func openDuck(log *slog.Logger) func(ctx context.Context, cfg Configuration) (store.Store, error) {
 	return func(ctx context.Context, cfg Configuration) (store.Store, error) {
 		return duckstore.Open(ctx, cfg.Path, duckstore.Options{
-			TimeZone:    cfg.TimeZone,
-			LockTimeout: cfg.LockTimeout,
+			TimeZone:     cfg.TimeZone,
+			LockTimeout:  cfg.LockTimeout,
+			WriteThreads: cfg.WriteThreads,
 			Waiting: func() {
 				log.Warn("store is in use by another process; waiting", "path", cfg.Path, "timeout", cfg.LockTimeout)
 			},
@@ -325,6 +326,14 @@ type guardedTx struct {
 }
 
 func (t *guardedTx) ID() int32 { return t.inner.ID() }
+
+// Continues passes store.Batch.Continues on to the store's Tx when it
+// takes it (store.ContinuingTx).
+func (t *guardedTx) Continues() {
+	if ct, ok := t.inner.(store.ContinuingTx); ok {
+		ct.Continues()
+	}
+}
 
 func (t *guardedTx) Append(ctx context.Context, r *aggregate.Result, places []store.Place, sensor string, pattern func(int) string) error {
 	ctx, done := t.c.opContext(ctx)

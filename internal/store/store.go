@@ -113,6 +113,16 @@ type Tx interface {
 	Abort() error
 }
 
+// ContinuingTx is a Tx that can keep, once committed, what it knows of the
+// distinct sources of its days, so that the next commit of the same sensor
+// adds to them without recounting the days (Batch.Continues: a live
+// capture's intervals). Continues is called before the first Append. The
+// counts are the same either way.
+type ContinuingTx interface {
+	Tx
+	Continues()
+}
+
 // CommitBatch writes b through one transaction begun by begin (Append of
 // its result, then Finish) and returns the ingest id: how a Writer's Commit
 // is made of its Tx. ErrDuplicate comes back unwrapped.
@@ -120,6 +130,9 @@ func CommitBatch(ctx context.Context, b *Batch, begin func(context.Context) (Tx,
 	tx, err := begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("commit %s: %w", b.Ingest.Path, err)
+	}
+	if ct, ok := tx.(ContinuingTx); ok && b.Continues {
+		ct.Continues()
 	}
 	if b.Result != nil {
 		if err := tx.Append(ctx, b.Result, b.Places, b.Ingest.Sensor, b.Pattern); err != nil {

@@ -94,6 +94,11 @@ type Batch struct {
 	// SrcPorts is the capture's confined-source-port histograms, written
 	// when the store's Tx is a SrcPortTx (nil: none).
 	SrcPorts *srcports.Part
+	// Continues says that the next commit of the same sensor will likely
+	// add to the same days (a live capture's next interval): a store whose
+	// Tx is a ContinuingTx may keep what it needs to count that commit's
+	// distinct sources without recounting the days.
+	Continues bool
 }
 
 // ErrDuplicate is returned by Commit when the same content was already ingested.

@@ -45,6 +45,14 @@ func (t *tx2) AppendEvidence(ctx context.Context, p *evidence.Part, sensor strin
 	return nil
 }
 
+// Continues passes store.Batch.Continues on when the underlying
+// transaction takes it (store.ContinuingTx).
+func (t *tx2) Continues() {
+	if ct, ok := t.Tx.(store.ContinuingTx); ok {
+		ct.Continues()
+	}
+}
+
 // Commit writes a batch.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) (int32, error) {
 	defer s.Invalidate()

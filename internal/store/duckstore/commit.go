@@ -45,7 +45,14 @@ type Tx struct {
 	goDays  map[aggregate.Day]*goDay
 	sqlDays map[aggregate.Day]bool
 	goState int
-	places  *placeCodes // places as this Tx sees them (read before its first part)
+	// goBase: the carried states goDays adopted (rollup_carry.go); keep:
+	// hand goDays to the Store at commit (Continues).
+	goBase map[aggregate.Day]*carried
+	keep   bool
+	// placeIDs numbers the (country, AS) pairs goDays counted sources in
+	// (shared with the carried states it adopts and leaves).
+	placeIDs *placeNumbers
+	places   *placeCodes // places as this Tx sees them (read before its first part)
 }
 
 // Begin starts a capture's transaction.
@@ -216,6 +223,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 			if err := t.finishRollups(run); err != nil {
 				return err
 			}
+			if err := t.compactAdopted(run); err != nil {
+				return err
+			}
 			if err := t.addPortBlocks(run); err != nil {
 				return err
 			}
@@ -232,6 +242,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 	}
 	t.mu.Lock()
 	t.done = true
+	if t.keep && !replace {
+		t.keepState()
+	}
 	t.mu.Unlock()
 	return errors.Join(t.resetThreads(), t.conn.Close())
 }
@@ -286,7 +299,7 @@ func (t *Tx) Append(ctx context.Context, r *aggregate.Result, places []store.Pla
 		keys[i] = SourceKey(r.Sources[i].Addr)
 	}
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
-		plan, err := t.planGoRollups(ctx, conn, r, keys)
+		plan, err := t.planGoRollups(ctx, conn, r, places, keys)
 		if err != nil {
 			return err
 		}

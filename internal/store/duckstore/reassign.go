@@ -19,6 +19,8 @@ import (
 // are kept and only countries and special ranges are replaced. The rollups
 // of the re-geolocated days are rebuilt in the same transaction.
 func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip.Addr) store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
+	// Sources may change country or AS: what commits carried is stale.
+	defer s.carry.drop()
 	var res store.ReassignResult
 	if s.readOnly {
 		return res, errors.New("store opened read-only")

@@ -60,6 +60,8 @@ func (s *Store) ReassignSources(ctx context.Context, from, to string) ([]netip.A
 // the list was made) gets country "??", so callers hold off other writers
 // between the two calls.
 func (s *Store) ReassignPlaces(ctx context.Context, from, to string, srcs []netip.Addr, places []store.Place, countryDB, asnDB string) (store.ReassignResult, error) {
+	// Sources may change country or AS: what commits carried is stale.
+	defer s.carry.drop()
 	if len(srcs) != len(places) {
 		return store.ReassignResult{}, fmt.Errorf("reassign: %d places for %d sources", len(places), len(srcs))
 	}

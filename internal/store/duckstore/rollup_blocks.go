@@ -123,25 +123,38 @@ func blockSensorCond(sensorLit string) string {
 // addPortBlocks adds the packets of a commit that replaces nothing to the
 // blocks of its days, after its other rollups are written: for a day the
 // Tx counted itself (no other ingest has rows there) they are the day's
-// rollup_day_port rows; for the others, the rows addIngestRollups added
-// there (kept in rollup_shared_ports).
+// rollup_day_port rows; for a day it counted in Go on a carried state,
+// its own hits; for the others, the rows addIngestRollups added there
+// (kept in rollup_shared_ports).
 func (t *Tx) addPortBlocks(r runner) error {
 	if len(t.days) == 0 {
 		return nil
 	}
-	var own, shared []string
+	var own, adopted, shared []string
 	blocks := map[civil.Day]bool{}
 	for d := range t.days {
 		day := civil.Of(d)
 		blocks[blockOf(day)] = true
-		if t.goDays[aggregate.DayOf(d, time.UTC)] != nil {
+		ad := aggregate.DayOf(d, time.UTC)
+		switch {
+		case t.goDays[ad] != nil && t.goBase[ad] != nil:
+			// Counted in Go on a state carried from earlier commits
+			// (rollup_carry.go): the day's rows hold theirs too.
+			adopted = append(adopted, dateLit(day))
+		case t.goDays[ad] != nil:
 			own = append(own, dateLit(day))
-		} else {
+		default:
 			shared = append(shared, dateLit(day))
 		}
 	}
 	sensorLit := sqlString(t.sensor)
 	var parts []string
+	if len(adopted) > 0 {
+		slices.Sort(adopted)
+		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, c.name AS class, h.proto, h.port, h.packets
+			FROM hit_counts h JOIN classes c ON (h.classes & c.bit) <> 0
+			WHERE h.ingest_id = `+strconv.Itoa(int(t.id))+` AND h.day IN (`+strings.Join(adopted, ", ")+`)`)
+	}
 	if len(own) > 0 {
 		slices.Sort(own)
 		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, h.class, h.proto, h.port, h.packets FROM rollup_day_port h

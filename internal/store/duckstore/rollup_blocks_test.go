@@ -128,21 +128,7 @@ func testPortBlocks(t *testing.T, mergeMin int) {
 	rng := rand.New(rand.NewPCG(5, 1))
 	check := func(stage string) {
 		t.Helper()
-		q := func(table string) string {
-			return `SELECT block, sensor, class, proto, port, packets FROM (
-				SELECT ` + blockExpr("day") + ` AS block, sensor, class, proto, port, sum(packets) AS packets FROM (` + table + `) GROUP BY ALL)
-				ORDER BY ALL`
-		}
-		raw := `SELECT h.day, h.sensor, c.name AS class, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0
-			UNION ALL SELECT h.day, NULL, c.name, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0`
-		want := peakRows(t, st, q(raw))
-		got := peakRows(t, st, `SELECT block, sensor, class, proto, port, sum(packets) FROM rollup_block_port GROUP BY ALL ORDER BY ALL`)
-		if len(want) == 0 {
-			t.Fatalf("%s: the recount found no blocks", stage)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: rollup_block_port\n%v\nrecount\n%v", stage, got, want)
-		}
+		checkPortBlocksRecount(t, st, stage)
 		// Every (block, sensor) is merged as often as it is due.
 		var due int
 		if err := st.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT block, sensor, count(*) FILTER (WHERE merged) AS m,
@@ -190,4 +176,25 @@ func testPortBlocks(t *testing.T, mergeMin int) {
 	b.Replace = true
 	commit(b)
 	check("after a replacement")
+}
+
+// checkPortBlocksRecount compares rollup_block_port's packets with a
+// recount from the source-level hits.
+func checkPortBlocksRecount(t *testing.T, st *Store, stage string) {
+	t.Helper()
+	q := func(table string) string {
+		return `SELECT block, sensor, class, proto, port, packets FROM (
+			SELECT ` + blockExpr("day") + ` AS block, sensor, class, proto, port, sum(packets) AS packets FROM (` + table + `) GROUP BY ALL)
+			ORDER BY ALL`
+	}
+	raw := `SELECT h.day, h.sensor, c.name AS class, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0
+		UNION ALL SELECT h.day, NULL, c.name, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0`
+	want := peakRows(t, st, q(raw))
+	got := peakRows(t, st, `SELECT block, sensor, class, proto, port, sum(packets) FROM rollup_block_port GROUP BY ALL ORDER BY ALL`)
+	if len(want) == 0 {
+		t.Fatalf("%s: the recount found no blocks", stage)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: rollup_block_port\n%v\nrecount\n%v", stage, got, want)
+	}
 }

@@ -51,6 +51,7 @@ const goRollupStateCap = 256 << 20
 type goDay struct {
 	keys    []uint64   // sorted source keys counted so far
 	masks   []uint8    // the classes each of keys was counted with
+	pl      []uint32   // the place (country, AS: Tx.placeID) each of keys was counted in
 	cells   []seenCell // sorted cells counted, as of the last merge
 	pending []seenCell // cells counted since, in no order
 	dropped bool       // state dropped (goRollupStateCap)
@@ -64,10 +65,10 @@ type seenCell struct {
 	classes uint8
 }
 
-func (g *goDay) size() int { return 9*len(g.keys) + 16*(len(g.cells)+len(g.pending)) }
+func (g *goDay) size() int { return 13*len(g.keys) + 16*(len(g.cells)+len(g.pending)) }
 
 func (g *goDay) drop() {
-	g.keys, g.masks, g.cells, g.pending = nil, nil, nil, nil
+	g.keys, g.masks, g.pl, g.cells, g.pending = nil, nil, nil, nil, nil
 }
 
 // mergeCells sorts the pending cells into cells.
@@ -125,7 +126,7 @@ type goPlan struct {
 // in Go and those left to SQL at Finish, updating the Tx's state. It
 // returns the days this part adds in Go, and which of its sources earlier
 // parts have counted.
-func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.Result, keys []uint64) (*goPlan, error) {
+func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.Result, places []store.Place, keys []uint64) (*goPlan, error) {
 	if t.goDays == nil {
 		t.goDays = map[aggregate.Day]*goDay{}
 		t.sqlDays = map[aggregate.Day]bool{}
@@ -148,26 +149,52 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 		for i, d := range fresh {
 			dl[i] = "DATE '" + d.Time().Format("2006-01-02") + "'"
 		}
-		older := map[aggregate.Day]bool{}
-		err := connRunner{ctx, conn}.query(`SELECT DISTINCT day FROM sources WHERE sensor = ? AND ingest_id <> ? AND day IN (`+strings.Join(dl, ", ")+`)`,
+		// The ingests with rows there, in order (a carried state counts
+		// exactly those, rollup_carry.go).
+		older := map[aggregate.Day][]int32{}
+		err := connRunner{ctx, conn}.query(`SELECT DISTINCT day, ingest_id FROM sources WHERE sensor = ? AND ingest_id <> ? AND day IN (`+strings.Join(dl, ", ")+`) ORDER BY 1, 2`,
 			[]any{t.sensor, t.id}, func(v []driver.Value) error {
 				tm, ok := v[0].(time.Time)
 				if !ok {
 					return fmt.Errorf("sources.day is %T", v[0])
 				}
-				older[aggregate.DayOf(tm, time.UTC)] = true
+				id, ok := v[1].(int32)
+				if !ok {
+					return fmt.Errorf("sources.ingest_id is %T", v[1])
+				}
+				d := aggregate.DayOf(tm, time.UTC)
+				older[d] = append(older[d], id)
 				return nil
 			})
 		if err != nil {
 			return nil, fmt.Errorf("days already stored: %w", err)
 		}
 		for _, d := range fresh {
-			if older[d] {
-				t.sqlDays[d] = true
-			} else {
+			switch ids := older[d]; {
+			case len(ids) == 0:
 				t.goDays[d] = &goDay{}
+			case t.keep:
+				g := t.adopt(d, ids)
+				if g == nil {
+					if g, err = t.loadState(ctx, conn, d, ids); err != nil {
+						return nil, fmt.Errorf("rollup state of %s: %w", d.Time().Format("2006-01-02"), err)
+					}
+				}
+				if g == nil {
+					t.sqlDays[d] = true
+					break
+				}
+				t.goDays[d] = g
+				t.goState += g.size()
+			default:
+				t.sqlDays[d] = true
 			}
 		}
+	}
+	// The place each source is counted in here.
+	pid := make([]uint32, len(r.Sources))
+	for i := range places {
+		pid[i] = t.placeID(places[i])
 	}
 	// The classes each source is counted with here: those of its cells.
 	mask := make([]uint8, len(r.Sources))
@@ -199,28 +226,42 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 		before := g.size()
 		nk := make([]uint64, 0, len(g.keys)+len(idx))
 		nm := make([]uint8, 0, len(g.keys)+len(idx))
+		np := make([]uint32, 0, len(g.keys)+len(idx))
+		moved := false
 		i, j := 0, 0
 		for i < len(g.keys) || j < len(idx) {
 			switch {
 			case j == len(idx) || i < len(g.keys) && g.keys[i] < keys[idx[j]]:
-				nk, nm = append(nk, g.keys[i]), append(nm, g.masks[i])
+				nk, nm, np = append(nk, g.keys[i]), append(nm, g.masks[i]), append(np, g.pl[i])
 				i++
 			case i < len(g.keys) && g.keys[i] == keys[idx[j]]:
 				s := idx[j]
+				if g.pl[i] != pid[s] {
+					// Counted in another country or AS before: its
+					// distinct counts there are not those here.
+					moved = true
+				}
 				if plan.again == nil {
 					plan.again = make([]bool, len(r.Sources))
 					plan.prior = make([]uint8, len(r.Sources))
 				}
 				plan.again[s], plan.prior[s] = true, g.masks[i]
-				nk, nm = append(nk, g.keys[i]), append(nm, g.masks[i]|mask[s])
+				nk, nm, np = append(nk, g.keys[i]), append(nm, g.masks[i]|mask[s]), append(np, g.pl[i])
 				i++
 				j++
 			default:
-				nk, nm = append(nk, keys[idx[j]]), append(nm, mask[idx[j]])
+				nk, nm, np = append(nk, keys[idx[j]]), append(nm, mask[idx[j]]), append(np, pid[idx[j]])
 				j++
 			}
 		}
-		g.keys, g.masks = nk, nm
+		if moved {
+			// A source in two places: recount the day at Finish.
+			t.goState -= g.size()
+			g.dirty = true
+			g.drop()
+			continue
+		}
+		g.keys, g.masks, g.pl = nk, nm, np
 		t.goState += g.size() - before
 		plan.days[d] = g
 	}

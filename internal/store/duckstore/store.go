@@ -92,6 +92,7 @@ type Store struct {
 	path     string
 	readOnly bool
 	threads  int   // Options.WriteThreads
+	carry    carry // rollup states left by commits for the next (rollup_carry.go)
 	memory   int64 // Options.WriteMemory
 	loc      *time.Location
 	tz       string
