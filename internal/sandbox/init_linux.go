@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -379,6 +380,13 @@ func runSample(cfg *initConfig, res *initResult) {
 	if err != nil {
 		res.Err = "start the emulator: " + err.Error()
 		return
+	}
+	// The memory limit's OOM kill must take the sample, not init (which
+	// then could not write the result): the sample's tree is the first
+	// candidate (its children inherit the score). Raising a score needs no
+	// privilege.
+	if err := os.WriteFile("/proc/"+strconv.Itoa(pid)+"/oom_score_adj", []byte("1000"), 0); err != nil {
+		res.Notes = append(res.Notes, "oom_score_adj of the sample: "+err.Error())
 	}
 	outDone := make(chan []byte, 1)
 	go func() {

@@ -171,6 +171,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := cg.attach(cmd.Process.Pid); err != nil {
 		return failed(err)
 	}
+	// init shares the cgroup's memory limit with the sample: make it the
+	// last the OOM killer takes (lowering needs CAP_SYS_RESOURCE; without
+	// it init keeps the default and the sample is still raised to 1000).
+	_ = os.WriteFile("/proc/"+strconv.Itoa(cmd.Process.Pid)+"/oom_score_adj", []byte("-500"), 0)
 	ipPath, _ := exec.LookPath("ip")
 	nftPath, _ := exec.LookPath("nft")
 	ic := initConfig{Time: opt.Time, Qemu: qemu, Strace: !opt.NoStrace, Script: opt.Script, TmpSize: 32 << 20, Hostname: "router",
