@@ -32,19 +32,10 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 			return res, err
 		}
 	}
-	if len(days) == 0 && sb.sessions == 0 {
+	if len(days) == 0 && sb.Sessions == 0 {
 		return res, store.ErrNoEvidence
 	}
-	pairs := map[daySensor]bool{}
-	for _, d := range days {
-		res.Packets += d.Packets
-		pairs[daySensor{d.Day, d.Sensor}] = true
-	}
-	for p := range sb.pairs {
-		pairs[p] = true
-	}
-	res.Days = len(pairs)
-	res.Sessions, res.Messages, res.SessionHits = sb.sessions, sb.messages, sb.hits
+	res = sb.Result(days)
 	srows, err := s.sessionCounts(ctx, sb, q)
 	if err != nil {
 		return res, err
@@ -52,7 +43,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 	if res.Payloads, res.Matched, err = s.classifyPayloads(ctx, bid, q, c, progress); err != nil {
 		return res, err
 	}
-	if err := s.writeBackfill(ctx, bid, ruleSet, q, days, srows, sb.pairs); err != nil {
+	if err := s.writeBackfill(ctx, bid, ruleSet, q, days, srows, sb.Pairs); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
 	return res, s.backfillTotals(ctx, ruleSet, q, &res)
@@ -140,7 +131,7 @@ func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q s
 	if err := s.insert(ctx, `INSERT INTO `+db+`.exploit_counts (backfill, rule_set, day, sensor, src, country, asn, proto, port, pattern, packets)`,
 		len(srows), func(i int) []any {
 			r := &srows[i]
-			return []any{bid, ruleSet, r.day.Time(), r.sensor, r.src, r.country, r.asn, uint8(6), r.port, r.pattern, r.n}
+			return []any{bid, ruleSet, r.Day.Time(), r.Sensor, r.Src, r.country, r.asn, uint8(6), r.Port, r.Pattern, r.n}
 		}); err != nil {
 		return fmt.Errorf("session exploit counts: %w", err)
 	}
@@ -153,7 +144,7 @@ func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q s
 	var gone []daySensor
 	covered := map[daySensor]bool{}
 	for _, d := range days {
-		covered[daySensor{d.Day, d.Sensor}] = true
+		covered[daySensor{Day: d.Day, Sensor: d.Sensor}] = true
 	}
 	for p := range spairs {
 		covered[p] = true
@@ -161,11 +152,11 @@ func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q s
 	for rows.Next() {
 		var day string
 		var p daySensor
-		if err := rows.Scan(&day, &p.sensor); err != nil {
+		if err := rows.Scan(&day, &p.Sensor); err != nil {
 			rows.Close()
 			return fmt.Errorf("backfills: %w", err)
 		}
-		if p.day, err = civil.Parse(day); err != nil {
+		if p.Day, err = civil.Parse(day); err != nil {
 			rows.Close()
 			return fmt.Errorf("backfills: %w", err)
 		}
@@ -181,16 +172,16 @@ func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q s
 	var bf [][]any
 	have := map[daySensor]bool{}
 	for _, d := range days {
-		have[daySensor{d.Day, d.Sensor}] = true
+		have[daySensor{Day: d.Day, Sensor: d.Sensor}] = true
 		bf = append(bf, []any{bid, ruleSet, d.Day.Time(), d.Sensor, uint8(0), d.Packets, uint64(d.Payloads), now})
 	}
 	for p := range spairs {
 		if !have[p] {
-			bf = append(bf, []any{bid, ruleSet, p.day.Time(), p.sensor, uint8(0), uint64(0), uint64(0), now})
+			bf = append(bf, []any{bid, ruleSet, p.Day.Time(), p.Sensor, uint8(0), uint64(0), uint64(0), now})
 		}
 	}
 	for _, p := range gone {
-		bf = append(bf, []any{bid, ruleSet, p.day.Time(), p.sensor, uint8(1), uint64(0), uint64(0), now})
+		bf = append(bf, []any{bid, ruleSet, p.Day.Time(), p.Sensor, uint8(1), uint64(0), uint64(0), now})
 	}
 	if err := s.insertRows(ctx, `INSERT INTO `+db+`.backfills (backfill, rule_set, day, sensor, removed, packets, payloads, done_us)`, bf...); err != nil {
 		return fmt.Errorf("backfills: %w", err)

@@ -12,36 +12,15 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
-// A backfill re-evaluates the honeypot's sessions as the DuckDB store
-// does (docs/rules.md "Backfill"): the commands and requests of the
-// current, committed sessions that started on the days asked (in the
-// store's time zone), filtered sessions aside, read one day at a time and
-// handed to the classifier. Each message a rule matched counts one under
-// the session's day, sensor, source, TCP and port.
+// A backfill re-evaluates the honeypot's sessions (store.ClassifySessionDays):
+// this store reads them a day at a time and writes their counts.
 
-// sessionKey is one row of a backfill's session counts.
-type sessionKey struct {
-	day     civil.Day
-	sensor  string
-	src     string
-	port    uint16
-	pattern string
-}
-
-// daySensor is one (day, sensor) pair.
-type daySensor struct {
-	day    civil.Day
-	sensor string
-}
-
-// sessionBackfill is what classifying the sessions of a backfill gave.
-type sessionBackfill struct {
-	counts   map[sessionKey]uint64
-	pairs    map[daySensor]bool // every (day, sensor) with sessions, matched or not
-	sessions int
-	messages int
-	hits     uint64
-}
+// The backfill's session counts, counted by store.ClassifySessionDays.
+type (
+	sessionKey      = store.SessionMatch
+	daySensor       = store.DaySensor
+	sessionBackfill = store.SessionBackfill
+)
 
 // backfillSessionCond is the sessions a backfill of q reads: current,
 // committed, not filtered, started in q's days in the store's zone.
@@ -61,7 +40,6 @@ func (s *Store) backfillSessionCond(q store.EvidenceQuery) *cond {
 
 // classifySessions runs classify over the sessions of q, a day at a time.
 func (s *Store) classifySessions(ctx context.Context, q store.EvidenceQuery, classify func(*session.Session) ([]string, []string)) (*sessionBackfill, error) {
-	out := &sessionBackfill{counts: map[sessionKey]uint64{}, pairs: map[daySensor]bool{}}
 	c := s.backfillSessionCond(q)
 	var n uint64
 	var lo, hi int64
@@ -69,36 +47,16 @@ func (s *Store) classifySessions(ctx context.Context, q store.EvidenceQuery, cla
 		return nil, fmt.Errorf("backfill: sessions: %w", err)
 	}
 	if n == 0 {
-		return out, nil
+		return &sessionBackfill{}, nil
 	}
 	first, last := civil.FromTime(time.UnixMicro(lo), s.loc), civil.FromTime(time.UnixMicro(hi), s.loc)
-	for d := first; d <= last; d = d.AddDays(1) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	return store.ClassifySessionDays(ctx, first, last, func(d civil.Day) ([]session.Session, error) {
 		ss, err := s.backfillSessions(ctx, store.EvidenceQuery{From: d, To: d, Sensor: q.Sensor})
 		if err != nil {
 			return nil, fmt.Errorf("backfill: sessions of %s: %w", d, err)
 		}
-		for i := range ss {
-			x := &ss[i]
-			cmds, reqs := classify(x)
-			out.sessions++
-			out.messages += len(x.Commands) + len(x.Requests)
-			out.pairs[daySensor{d, x.Sensor}] = true
-			src := addrText(x.Src)
-			for _, pats := range [][]string{cmds, reqs} {
-				for _, p := range pats {
-					if p == "" {
-						continue
-					}
-					out.counts[sessionKey{d, x.Sensor, src, x.Port, p}]++
-					out.hits++
-				}
-			}
-		}
-	}
-	return out, nil
+		return ss, nil
+	}, classify)
 }
 
 // backfillSessions reads the sessions of one day of q in the order they
@@ -152,7 +110,7 @@ type sessionCount struct {
 // source on that day and sensor, else the session's country and AS 0
 // ("??" without either).
 func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionCount, error) {
-	if len(sb.counts) == 0 {
+	if len(sb.Counts) == 0 {
 		return nil, nil
 	}
 	type place struct {
@@ -170,11 +128,11 @@ func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.
 		var k sessionKey
 		var day string
 		var p place
-		if err := rows.Scan(&day, &k.sensor, &k.src, &p.country, &p.asn); err != nil {
+		if err := rows.Scan(&day, &k.Sensor, &k.Src, &p.country, &p.asn); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("backfill: session places: %w", err)
 		}
-		if k.day, err = civil.Parse(day); err != nil {
+		if k.Day, err = civil.Parse(day); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("backfill: session places: %w", err)
 		}
@@ -202,11 +160,11 @@ func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	out := make([]sessionCount, 0, len(sb.counts))
-	for k, n := range sb.counts {
-		p, ok := places[sessionKey{day: k.day, sensor: k.sensor, src: k.src}]
+	out := make([]sessionCount, 0, len(sb.Counts))
+	for k, n := range sb.Counts {
+		p, ok := places[sessionKey{Day: k.Day, Sensor: k.Sensor, Src: k.Src}]
 		if !ok || p.country == "" {
-			p.country = countries[[2]string{k.sensor, k.src}]
+			p.country = countries[[2]string{k.Sensor, k.Src}]
 		}
 		if p.country == "" {
 			p.country = "??"

@@ -196,19 +196,10 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 			return res, err
 		}
 	}
-	if len(days) == 0 && sb.sessions == 0 {
+	if len(days) == 0 && sb.Sessions == 0 {
 		return res, store.ErrNoEvidence
 	}
-	pairs := map[daySensor]bool{}
-	for _, d := range days {
-		res.Packets += d.Packets
-		pairs[daySensor{d.Day, d.Sensor}] = true
-	}
-	for p := range sb.pairs {
-		pairs[p] = true
-	}
-	res.Days = len(pairs)
-	res.Sessions, res.Messages, res.SessionHits = sb.sessions, sb.messages, sb.hits
+	res = sb.Result(days)
 	srows, err := s.sessionRows(ctx, sb, q)
 	if err != nil {
 		return res, err
@@ -301,7 +292,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 			FROM evidence_counts WHERE`+w+` GROUP BY day, sensor`, bf...); err != nil {
 			return err
 		}
-		if err := writeSessionCounts(ctx, conn, ruleSet, srows, sb.pairs, now); err != nil {
+		if err := writeSessionCounts(ctx, conn, ruleSet, srows, sb.Pairs, now); err != nil {
 			return err
 		}
 		if err := execConn(ctx, conn, "COMMIT"); err != nil {

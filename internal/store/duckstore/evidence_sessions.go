@@ -14,37 +14,15 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
-// A backfill re-evaluates the honeypot's sessions as well as the stored
-// payloads (docs/rules.md "Backfill"): the commands and requests of the
-// sessions that started on the days asked (in the store's time zone; the
-// day intrusions count under), filtered sessions aside, read back one day
-// at a time and handed to the classifier. Each message a rule matched
-// counts one under the session's day, sensor, source, TCP and port; the
-// rows go to exploit_counts with the payloads' rows.
+// A backfill re-evaluates the honeypot's sessions (store.ClassifySessionDays):
+// this store reads them a day at a time and writes their counts.
 
-// sessionKey is one row of a backfill's session counts.
-type sessionKey struct {
-	day     civil.Day
-	sensor  string
-	src     string
-	port    uint16
-	pattern string
-}
-
-// daySensor is one (day, sensor) pair.
-type daySensor struct {
-	day    civil.Day
-	sensor string
-}
-
-// sessionBackfill is what classifying the sessions of a backfill gave.
-type sessionBackfill struct {
-	counts   map[sessionKey]uint64
-	pairs    map[daySensor]bool // every (day, sensor) with sessions, matched or not
-	sessions int
-	messages int
-	hits     uint64
-}
+// The backfill's session counts, counted by store.ClassifySessionDays.
+type (
+	sessionKey      = store.SessionMatch
+	daySensor       = store.DaySensor
+	sessionBackfill = store.SessionBackfill
+)
 
 // sessionWhere is the filter of q over hp_sessions, the days of the
 // session start in loc.
@@ -68,44 +46,22 @@ func sessionWhere(q store.EvidenceQuery, loc *time.Location) (string, []any) {
 
 // classifySessions runs classify over the sessions of q, a day at a time.
 func (s *Store) classifySessions(ctx context.Context, q store.EvidenceQuery, classify func(*session.Session) ([]string, []string)) (*sessionBackfill, error) {
-	out := &sessionBackfill{counts: map[sessionKey]uint64{}, pairs: map[daySensor]bool{}}
 	w, args := sessionWhere(q, s.loc)
 	var lo, hi *time.Time
 	if err := s.db.QueryRowContext(ctx, `SELECT min(start_ts), max(start_ts) FROM hp_sessions WHERE`+w, args...).Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("backfill: sessions: %w", err)
 	}
 	if lo == nil || hi == nil {
-		return out, nil
+		return &sessionBackfill{}, nil
 	}
 	first, last := civil.FromTime(*lo, s.loc), civil.FromTime(*hi, s.loc)
-	for d := first; d <= last; d = d.AddDays(1) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		dq := store.EvidenceQuery{From: d, To: d, Sensor: q.Sensor}
-		ss, err := s.backfillSessions(ctx, dq)
+	return store.ClassifySessionDays(ctx, first, last, func(d civil.Day) ([]session.Session, error) {
+		ss, err := s.backfillSessions(ctx, store.EvidenceQuery{From: d, To: d, Sensor: q.Sensor})
 		if err != nil {
 			return nil, fmt.Errorf("backfill: sessions of %s: %w", d, err)
 		}
-		for i := range ss {
-			x := &ss[i]
-			cmds, reqs := classify(x)
-			out.sessions++
-			out.messages += len(x.Commands) + len(x.Requests)
-			out.pairs[daySensor{d, x.Sensor}] = true
-			src := addrText(x.Src)
-			for _, pats := range [][]string{cmds, reqs} {
-				for _, p := range pats {
-					if p == "" {
-						continue
-					}
-					out.counts[sessionKey{d, x.Sensor, src, x.Port, p}]++
-					out.hits++
-				}
-			}
-		}
-	}
-	return out, nil
+		return ss, nil
+	}, classify)
 }
 
 // backfillSessions reads the sessions of one day of q with their commands
@@ -197,7 +153,7 @@ type sessionRow struct {
 // country and AS of a sources row of the source on that day and sensor,
 // else the session's country and AS 0.
 func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionRow, error) {
-	if len(sb.counts) == 0 {
+	if len(sb.Counts) == 0 {
 		return nil, nil
 	}
 	type place struct {
@@ -215,11 +171,11 @@ func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.Ev
 		var k sessionKey
 		var day time.Time
 		var p place
-		if err := rows.Scan(&day, &k.sensor, &k.src, &p.country, &p.asn); err != nil {
+		if err := rows.Scan(&day, &k.Sensor, &k.Src, &p.country, &p.asn); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("backfill: session places: %w", err)
 		}
-		k.day = civil.Of(day)
+		k.Day = civil.Of(day)
 		places[k] = p
 	}
 	rows.Close()
@@ -245,11 +201,11 @@ func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.Ev
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	out := make([]sessionRow, 0, len(sb.counts))
-	for k, n := range sb.counts {
-		p, ok := places[sessionKey{day: k.day, sensor: k.sensor, src: k.src}]
+	out := make([]sessionRow, 0, len(sb.Counts))
+	for k, n := range sb.Counts {
+		p, ok := places[sessionKey{Day: k.Day, Sensor: k.Sensor, Src: k.Src}]
 		if !ok || p.country == "" {
-			p.country = countries[[2]string{k.sensor, k.src}]
+			p.country = countries[[2]string{k.Sensor, k.Src}]
 		}
 		if p.country == "" {
 			p.country = "??"
@@ -266,14 +222,14 @@ func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.Ev
 func writeSessionCounts(ctx context.Context, conn *duckdb.Conn, ruleSet int32, rows []sessionRow, pairs map[daySensor]bool, now time.Time) error {
 	if err := appendRows(conn, "exploit_counts", len(rows), func(i int) []driver.Value {
 		r := &rows[i]
-		return []driver.Value{ruleSet, r.day.Time(), r.sensor, r.src, r.country, r.asn, uint8(6), r.port, r.pattern, r.n}
+		return []driver.Value{ruleSet, r.Day.Time(), r.Sensor, r.Src, r.country, r.asn, uint8(6), r.Port, r.Pattern, r.n}
 	}); err != nil {
 		return fmt.Errorf("session exploit counts: %w", err)
 	}
 	for p := range pairs {
 		if err := execConn(ctx, conn, `INSERT INTO backfills SELECT ?, ?, ?, 0, 0, ?
 			WHERE NOT EXISTS (SELECT 1 FROM backfills WHERE rule_set = ? AND day = ? AND sensor = ?)`,
-			ruleSet, p.day.Time(), p.sensor, now, ruleSet, p.day.Time(), p.sensor); err != nil {
+			ruleSet, p.Day.Time(), p.Sensor, now, ruleSet, p.Day.Time(), p.Sensor); err != nil {
 			return fmt.Errorf("session backfills: %w", err)
 		}
 	}
