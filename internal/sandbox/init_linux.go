@@ -33,6 +33,10 @@ const (
 	fdPcap   = 5
 	fdStrace = 6
 	fdResult = 7
+	// The cgroup.procs files of the sample's memory cgroup and of init's
+	// own, when initConfig.CgroupMove says they are passed.
+	fdCgSample = 8
+	fdCgHome   = 9
 )
 
 // Ports of the fake world's sinks (on every address: TPROXY sends there).
@@ -54,6 +58,9 @@ type initConfig struct {
 	Hostname string            `json:"hostname"`
 	IP       string            `json:"ip"`  // the ip command's path
 	NFT      string            `json:"nft"` // the nft command's path
+	// CgroupMove: init forks the sample from inside the memory-limited
+	// cgroup (fdCgSample) and returns to its own (fdCgHome).
+	CgroupMove bool `json:"cgroup_move"`
 }
 
 // initResult is what the init tells Run.
@@ -83,6 +90,11 @@ func init() {
 
 func runInit() (res initResult) {
 	res.Exit = -1
+	// What Run passed stays init's: nothing of it is inherited by the
+	// emulator (it has stdin, stdout and stderr only).
+	for fd := fdConfig; fd <= fdCgHome; fd++ {
+		unix.CloseOnExec(fd)
+	}
 	// The sample cannot signal init (another uid, no CAP_KILL); ignore
 	// what a terminal or a parent might send anyway.
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2)
@@ -372,8 +384,27 @@ func runSample(cfg *initConfig, res *initResult) {
 			Pdeathsig:   syscall.SIGKILL,
 		},
 	}
+	var cgHome *os.File
+	if cfg.CgroupMove {
+		// Into the sample's memory cgroup to fork it, and back: the OOM
+		// killer of its limit then cannot choose init.
+		cgSample := os.NewFile(fdCgSample, "cgroup-sample")
+		cgHome = os.NewFile(fdCgHome, "cgroup-home")
+		defer cgHome.Close()
+		_, err := cgSample.WriteString("0")
+		cgSample.Close()
+		if err != nil {
+			res.Err = "enter the sample's cgroup: " + err.Error()
+			return
+		}
+	}
 	start := time.Now()
 	pid, err := syscall.ForkExec("/qemu", args, attr)
+	if cgHome != nil {
+		if _, err := cgHome.WriteString("0"); err != nil {
+			res.Notes = append(res.Notes, "init could not leave the sample's cgroup: "+err.Error())
+		}
+	}
 	outW.Close()
 	errW.Close()
 	devnull.Close()

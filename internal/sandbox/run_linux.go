@@ -130,11 +130,21 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if !cg.memLimited || !cg.pidsLimited {
 		res.Notes = append(res.Notes, "no cgroup memory or pids limit available")
 	}
+	cgSample, cgHome, err := cg.moveFiles()
+	if err != nil {
+		cg.remove()
+		return nil, fmt.Errorf("sandbox cgroup: %w", err)
+	}
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Args = []string{"honeyscope-sandbox-init"}
 	cmd.Env = []string{initEnv + "=" + initMagic}
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{cfgR, sampleF, pcap, straceF, resultF}
+	if cgSample != nil {
+		defer cgSample.Close()
+		defer cgHome.Close()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, cgSample, cgHome)
+	}
 	errBuf := &limitedBuffer{max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = errBuf, errBuf
 	n := 65536
@@ -171,14 +181,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := cg.attach(cmd.Process.Pid); err != nil {
 		return failed(err)
 	}
-	// init shares the cgroup's memory limit with the sample: make it the
-	// last the OOM killer takes (lowering needs CAP_SYS_RESOURCE; without
-	// it init keeps the default and the sample is still raised to 1000).
-	_ = os.WriteFile("/proc/"+strconv.Itoa(cmd.Process.Pid)+"/oom_score_adj", []byte("-500"), 0)
+	if cgSample != nil {
+		cgSample.Close()
+		cgHome.Close()
+	}
 	ipPath, _ := exec.LookPath("ip")
 	nftPath, _ := exec.LookPath("nft")
 	ic := initConfig{Time: opt.Time, Qemu: qemu, Strace: !opt.NoStrace, Script: opt.Script, TmpSize: 32 << 20, Hostname: "router",
-		IP: ipPath, NFT: nftPath}
+		IP: ipPath, NFT: nftPath, CgroupMove: cgSample != nil}
 	if err := json.NewEncoder(cfgW).Encode(ic); err != nil {
 		return failed(fmt.Errorf("configure the sandbox: %w", err))
 	}
