@@ -346,6 +346,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	// requests before the store is closed.
 	entries := []daemon.Entry{
 		{Name: "store", Component: st},
+		// Stopped just before the store: its background refreshes end
+		// before the store closes.
+		{Name: "cache", Component: cst},
 		{Name: "geo", Component: geoC},
 		{Name: "metrics", Component: met},
 	}
@@ -405,7 +408,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	// cache when someone opens them.
 	warmCtx, stopWarm := context.WithCancel(ctx)
 	defer stopWarm()
-	go warmLoop(warmCtx, log, webH, cst, o.warmEvery)
+	warmDone := make(chan struct{})
+	go func() {
+		defer close(warmDone)
+		warmLoop(warmCtx, log, webH, cst, o.warmEvery)
+	}()
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
@@ -418,10 +425,16 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 			reloadConfig(ctx, log, o, capSlot)
 		}
 	}
-	stopWarm()
 	log.Info("stopping", "timeout", o.shutdown)
 	stopCtx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
+	// The warm-up's questions end before any component stops: none may
+	// still be running in the store when it closes.
+	stopWarm()
+	select {
+	case <-warmDone:
+	case <-stopCtx.Done():
+	}
 	if err := d.Stop(stopCtx); err != nil {
 		return fmt.Errorf("stop: %w", err)
 	}

@@ -71,6 +71,14 @@ type shared struct {
 	// refreshing lets one background refresh run at a time, so that
 	// refreshes do not take the database from the questions waited for.
 	refreshing chan struct{}
+
+	// bg is the background refreshes' context, cancelled by Stop, which
+	// then waits for them (wg) before the store behind is closed; after
+	// Stop (stopped, under mu) no refresh starts.
+	bg       context.Context
+	cancelBg context.CancelFunc
+	wg       sync.WaitGroup
+	stopped  bool
 }
 
 type entry struct {
@@ -99,7 +107,32 @@ func New(st store.Store, opt Options) *Store {
 	if opt.RefreshTimeout <= 0 {
 		opt.RefreshTimeout = 2 * time.Minute
 	}
-	return &Store{Store: st, opt: opt, shared: &shared{entries: map[string]*entry{}, lru: list.New(), refreshing: make(chan struct{}, 1)}}
+	sh := &shared{entries: map[string]*entry{}, lru: list.New(), refreshing: make(chan struct{}, 1)}
+	sh.bg, sh.cancelBg = context.WithCancel(context.Background())
+	return &Store{Store: st, opt: opt, shared: sh}
+}
+
+// Start does nothing: the cache is ready when made (it is a component of
+// serve so that it is stopped before the store it wraps).
+func (s *Store) Start(context.Context) error { return nil }
+
+// Stop cancels the background refreshes and waits for them to end (or
+// for ctx), so that no question of the cache's is still running when the
+// store behind is closed. Answers kept are still given after Stop;
+// stale ones are no longer refreshed.
+func (s *Store) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.cancelBg()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cache: background refreshes still running: %w", ctx.Err())
+	}
 }
 
 // Fresh is a view of the same cache that never answers stale: an answer
@@ -196,8 +229,9 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			return v, nil
 		case s.opt.MaxStale > 0 && time.Since(e.at) < s.opt.MaxStale:
 			v := e.val
-			if !e.refreshing {
+			if !e.refreshing && !s.stopped {
 				e.refreshing = true
+				s.wg.Add(1)
 				go s.refresh(e, gen, compute)
 			}
 			s.mu.Unlock()
@@ -213,9 +247,17 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 
 // refresh computes e again in the background and replaces its answer.
 func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any, error)) {
-	s.shared.refreshing <- struct{}{}
+	defer s.wg.Done()
+	select {
+	case s.shared.refreshing <- struct{}{}:
+	case <-s.bg.Done():
+		s.mu.Lock()
+		e.refreshing = false
+		s.mu.Unlock()
+		return
+	}
 	defer func() { <-s.shared.refreshing }()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RefreshTimeout)
+	ctx, cancel := context.WithTimeout(s.bg, s.opt.RefreshTimeout)
 	defer cancel()
 	s.refreshes.Add(1)
 	v, err := compute(ctx)

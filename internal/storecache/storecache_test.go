@@ -251,3 +251,50 @@ func TestSizeOf(t *testing.T) {
 		t.Fatal("strings or nil misjudged")
 	}
 }
+
+// ctxFake's Series waits until its context ends, as a store question
+// interrupted at shutdown does, and records that it returned.
+type ctxFake struct {
+	store.Store
+	started chan struct{}
+	running atomic.Int64
+	first   atomic.Bool
+}
+
+func (f *ctxFake) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+	if !f.first.CompareAndSwap(false, true) {
+		f.running.Add(1)
+		defer f.running.Add(-1)
+		close(f.started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return []store.Series{{Values: []float64{1}}}, nil
+}
+
+func (f *ctxFake) Commit(ctx context.Context, b *store.Batch) (int32, error) { return 1, nil }
+
+func TestStopEndsRefreshes(t *testing.T) {
+	f := &ctxFake{started: make(chan struct{})}
+	s := New(f, Options{MaxStale: time.Hour})
+	q := store.SeriesQuery{Dim: "country"}
+	val(t, s, q)
+	s.Commit(context.Background(), &store.Batch{})
+	val(t, s, q) // stale: starts a refresh, which blocks in the store
+	<-f.started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.running.Load(); n != 0 {
+		t.Fatalf("%d store questions still running after Stop", n)
+	}
+	// Kept answers are still given, and no refresh starts any more.
+	if v := val(t, s, q); v != 1 {
+		t.Fatalf("after Stop: %v", v)
+	}
+	if st := s.CacheStats(); st.Refreshes != 1 {
+		t.Errorf("refreshes after Stop: %+v", st)
+	}
+}

@@ -237,8 +237,17 @@ func isLockError(err error) bool {
 	return strings.Contains(m, "Could not set lock") || strings.Contains(m, "lock on file") || strings.Contains(m, "Conflicting lock")
 }
 
-// Close releases the database file.
+// closeWait bounds how long Close waits for questions still running.
+const closeWait = 5 * time.Second
+
+// Close releases the database file. Questions still running on their
+// connections are waited for (up to closeWait) first: sql.DB's Close
+// closes DuckDB at once, and DuckDB frees the file only when its last
+// connection is gone.
 func (s *Store) Close() error {
+	for deadline := time.Now().Add(closeWait); s.db.Stats().InUse > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	err := s.db.Close()
 	if s.connr != nil {
 		if e := s.connr.Close(); err == nil {
