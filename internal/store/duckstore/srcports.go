@@ -149,6 +149,7 @@ func srcPortWhere(q store.SrcPortQuery) (string, []any) {
 
 // SrcPortObs implements store.SrcPortStore.
 func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcports.Obs, bool, error) {
+	defer s.took("SrcPortObs", time.Now())
 	limit := q.Limit
 	if limit <= 0 || limit > store.MaxSrcPortObs {
 		limit = store.MaxSrcPortObs
@@ -194,6 +195,7 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 
 // SrcPortDays implements store.SrcPortStore.
 func (s *Store) SrcPortDays(ctx context.Context, from, to civil.Day, sensors []string) (map[civil.Day]int, error) {
+	defer s.took("SrcPortDays", time.Now())
 	w, args := srcPortWhere(store.SrcPortQuery{From: from, To: to, Sensors: sensors})
 	rows, err := s.db.QueryContext(ctx, `SELECT day, count(*) FROM (SELECT DISTINCT c.day, c.sensor, c.src
 		FROM srcport_counts c WHERE`+w+`) GROUP BY day`, args...)
