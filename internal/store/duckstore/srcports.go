@@ -155,8 +155,22 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 		limit = store.MaxSrcPortObs
 	}
 	w, args := srcPortWhere(q)
+	// Without a prefix (filtered in Go) only the first limit+1 bins in
+	// the answer's order can be returned: those bins' rows alone are
+	// joined with their places (each bin is one answer row or more, so
+	// the answer's first limit+1 rows are among theirs).
+	cut := ""
+	if !q.Net.IsValid() {
+		cut = `, top AS (SELECT day, sensor, src, kind, proto, port FROM c0 GROUP BY ALL
+			ORDER BY day, sensor, src, kind, proto, port LIMIT ?),
+		c AS (SELECT c0.* FROM c0 SEMI JOIN top t ON t.day = c0.day AND t.sensor = c0.sensor AND t.src = c0.src
+			AND t.kind = c0.kind AND t.proto = c0.proto AND t.port = c0.port)`
+		args = append(args, limit+1)
+	} else {
+		cut = `, c AS (SELECT * FROM c0)`
+	}
 	// The places of the selected sources only: sources is large.
-	rows, err := s.db.QueryContext(ctx, `WITH c AS (SELECT * FROM srcport_counts c WHERE`+w+`),
+	rows, err := s.db.QueryContext(ctx, `WITH c0 AS (SELECT * FROM srcport_counts c WHERE`+w+`)`+cut+`,
 		g AS (SELECT s.ingest_id, s.day, s.sensor, s.src, any_value(s.country) AS country, any_value(s.asn) AS asn
 			FROM sources s SEMI JOIN (SELECT DISTINCT ingest_id, day, sensor, src FROM c) k
 				ON s.ingest_id = k.ingest_id AND s.day = k.day AND s.sensor = k.sensor AND s.src = k.src
