@@ -83,8 +83,11 @@ func (s *Store) ASOrgs(ctx context.Context, sel store.Selection) (map[uint32]str
 	defer s.took("ASOrgs", time.Now())
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
-	rows, err := s.db.QueryContext(ctx, `SELECT asn, max(as_org) FROM sources
-		WHERE`+dr+` AND as_org <> '' AND asn <> 0`+sf+` GROUP BY asn`, append(dargs, sargs...)...)
+	// The names come from the few (AS, place) pairs of the rows, not from
+	// every row of the sources view: the same maximum of the same names.
+	rows, err := s.db.QueryContext(ctx, `SELECT r.asn, max(p.as_org)
+		FROM (SELECT DISTINCT asn, place FROM source_rows WHERE`+dr+` AND asn <> 0`+sf+`) r
+		JOIN places p ON p.code = r.place WHERE p.as_org <> '' GROUP BY r.asn`, append(dargs, sargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("AS names: %w", err)
 	}
