@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,9 @@ and under B over the same days and lists the rules only one of them fires on.`,
 				return err
 			}
 			defer st.Close()
+			if ds, ok := st.(*duckstore.Store); ok && g.verbose {
+				ds.SetLog(g.log)
+			}
 			loc := st.Location()
 			if spec.HasFrom {
 				opt.From = spec.From.Start(loc)

@@ -110,6 +110,16 @@ func TestStoredHistogram(t *testing.T) {
 	if err != nil || len(all) != len(want) {
 		t.Fatalf("all sources: %d bins, want %d (%v)", len(all), len(want), err)
 	}
+	// A limit returns the answer's first bins and says it cut, with and
+	// without a prefix (filtered after the query).
+	for _, net := range []netip.Prefix{{}, netip.MustParsePrefix("203.0.113.0/24")} {
+		for n := 1; n <= len(all)+1; n++ {
+			got, cut, err := sp.SrcPortObs(context.Background(), store.SrcPortQuery{Net: net, Limit: n})
+			if err != nil || !slices.Equal(got, all[:min(n, len(all))]) || cut != (n < len(all)) {
+				t.Fatalf("limit %d, net %v: %d bins, cut %v (%v); want the first %d of %d", n, net, len(got), cut, err, min(n, len(all)), len(all))
+			}
+		}
+	}
 	study := srcports.NewStudy(obs, 0)
 	if !study.Confined || study.DistinctSrc != 2 || math.Abs(float64(study.ShareCorr)-1) > 1e-9 {
 		t.Fatalf("study: confined %v, %d source ports, share correlation %v", study.Confined, study.DistinctSrc, study.ShareCorr)

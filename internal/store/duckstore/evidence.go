@@ -159,6 +159,7 @@ func evidenceWhere(q store.EvidenceQuery, alias string) (string, []any) {
 
 // EvidenceDays implements store.EvidenceStore.
 func (s *Store) EvidenceDays(ctx context.Context, q store.EvidenceQuery) ([]store.EvidenceDay, error) {
+	defer s.took("EvidenceDays", time.Now())
 	w, args := evidenceWhere(q, "")
 	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, CAST(sum(packets) AS UBIGINT), CAST(count(DISTINCT payload) AS BIGINT)
 		FROM evidence_counts WHERE`+w+` GROUP BY day, sensor ORDER BY day, sensor`, args...)
@@ -323,6 +324,7 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 
 // RuleSetRuns implements store.EvidenceStore.
 func (s *Store) RuleSetRuns(ctx context.Context, q store.EvidenceQuery) ([]store.RuleSetRun, error) {
+	defer s.took("RuleSetRuns", time.Now())
 	w, args := evidenceWhere(q, "")
 	// Days of an ingest: those its sources rows cover.
 	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, rule_set, backfill, done_at FROM (

@@ -20,6 +20,7 @@ const protoSQL = `CASE proto WHEN 1 THEN 'icmp' WHEN 6 THEN 'tcp' WHEN 17 THEN '
 // Each query is answered from the smallest table that gives exactly the
 // rows the source-level tables would (planStats, docs/store.md).
 func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow, error) {
+	defer s.took("Stats", time.Now())
 	return s.stats(ctx, q, s.rawReads)
 }
 

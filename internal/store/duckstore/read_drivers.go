@@ -15,6 +15,7 @@ import (
 // series by AS, by destination port and by IPv4 /24 of the source, in one
 // scan. IPv6 sources have no /24 row.
 func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.BreakdownRow, error) {
+	defer s.took("Breakdown", time.Now())
 	var meas string
 	switch q.Unit {
 	case store.UnitPackets, "":

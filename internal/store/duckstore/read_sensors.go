@@ -12,6 +12,7 @@ import (
 
 // Sensors lists the sensors with at least one ingested capture, by name.
 func (s *Store) Sensors(ctx context.Context) ([]store.Sensor, error) {
+	defer s.took("Sensors", time.Now())
 	rows, err := s.db.QueryContext(ctx, `SELECT i.sensor, coalesce(any_value(s.nets), ''), coalesce(max(s.addresses), 0)
 		FROM ingests i LEFT JOIN sensors s ON s.name = i.sensor
 		GROUP BY i.sensor ORDER BY i.sensor`)
@@ -35,6 +36,7 @@ func (s *Store) Sensors(ctx context.Context) ([]store.Sensor, error) {
 
 // DataRange returns the first and last day holding data of the sensors.
 func (s *Store) DataRange(ctx context.Context, sensors []string) (first, last civil.Day, ok bool, err error) {
+	defer s.took("DataRange", time.Now())
 	f, args := readSensorFilter("sensor", sensors)
 	var lo, hi sql.NullTime
 	if err = s.db.QueryRowContext(ctx, `SELECT min(day), max(day) FROM sources WHERE true`+f, args...).Scan(&lo, &hi); err != nil {
@@ -49,6 +51,7 @@ func (s *Store) DataRange(ctx context.Context, sensors []string) (first, last ci
 // Captures returns the first and last packet time of each ingested file of
 // the sensors.
 func (s *Store) Captures(ctx context.Context, sensors []string) ([]store.Capture, error) {
+	defer s.took("Captures", time.Now())
 	f, args := readSensorFilter("sensor", sensors)
 	rows, err := s.db.QueryContext(ctx, `SELECT sensor, first_ts, last_ts, coalesce(kernel_drops, 0), coalesce(queue_drops, 0) FROM ingests
 		WHERE first_ts IS NOT NULL AND last_ts IS NOT NULL`+f+` ORDER BY sensor, first_ts, last_ts`, args...)
@@ -77,10 +80,14 @@ func (s *Store) Captures(ctx context.Context, sensors []string) ([]store.Capture
 
 // ASOrgs returns the organisation of each AS seen over s.
 func (s *Store) ASOrgs(ctx context.Context, sel store.Selection) (map[uint32]string, error) {
+	defer s.took("ASOrgs", time.Now())
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
-	rows, err := s.db.QueryContext(ctx, `SELECT asn, max(as_org) FROM sources
-		WHERE`+dr+` AND as_org <> '' AND asn <> 0`+sf+` GROUP BY asn`, append(dargs, sargs...)...)
+	// The names come from the few (AS, place) pairs of the rows, not from
+	// every row of the sources view: the same maximum of the same names.
+	rows, err := s.db.QueryContext(ctx, `SELECT r.asn, max(p.as_org)
+		FROM (SELECT DISTINCT asn, place FROM source_rows WHERE`+dr+` AND asn <> 0`+sf+`) r
+		JOIN places p ON p.code = r.place WHERE p.as_org <> '' GROUP BY r.asn`, append(dargs, sargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("AS names: %w", err)
 	}

@@ -90,6 +90,7 @@ func planSeries(sel store.Selection, dim string, classes []string, country strin
 // port), and the database answers the folded question far faster than Go
 // can receive every key.
 func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+	defer s.took("Series", time.Now())
 	if q.Unit != store.UnitPackets && q.Unit != store.UnitSources && q.Unit != "" {
 		return nil, fmt.Errorf("series: unknown unit %q (packets or sources)", q.Unit)
 	}
@@ -334,6 +335,7 @@ func readClassOrder(name string) int {
 // TopKeys returns the keys that are among the q.N largest of some class by
 // total packets or by packets on one day.
 func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key, error) {
+	defer s.took("TopKeys", time.Now())
 	p, err := planSeries(q.Selection, q.Dim, q.Classes, q.Country, q.Narrow)
 	if err != nil {
 		return nil, fmt.Errorf("top keys: %w", err)
@@ -425,6 +427,7 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 // HighPorts counts, per class and protocol, the distinct destination ports
 // from `from` up hit over sel.
 func (s *Store) HighPorts(ctx context.Context, sel store.Selection, from int) ([]store.HighPorts, error) {
+	defer s.took("HighPorts", time.Now())
 	sf, sargs := readSensorFilter("h.sensor", sel.Sensors)
 	dr, dargs := readDays("h.day", sel.From, sel.To)
 	args := append(append(dargs, from), sargs...)

@@ -19,6 +19,7 @@ import (
 // and key over its days, at its sensor (or at every one of sensors). One
 // query answers them all. Queries of unknown dimensions or classes count 0.
 func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []store.KeyDays) ([]float64, error) {
+	defer s.took("DistinctSources", time.Now())
 	out := make([]float64, len(qs))
 	sf, sargs := readSensorFilter("h.sensor", sensors)
 	var parts []string
@@ -149,6 +150,7 @@ func readSeriesFilter(q store.BreakdownQuery) (string, []any, error) {
 // TopSources returns the n sources that sent most packets in q's series
 // over its days.
 func (s *Store) TopSources(ctx context.Context, q store.BreakdownQuery, n int) ([]store.SourcePackets, error) {
+	defer s.took("TopSources", time.Now())
 	where, args, err := readSeriesFilter(q)
 	if err != nil {
 		return nil, fmt.Errorf("top sources: %w", err)
@@ -196,6 +198,7 @@ func (s *Store) TopSources(ctx context.Context, q store.BreakdownQuery, n int) (
 
 // SourceDays returns what the store holds of addr per day over sel.
 func (s *Store) SourceDays(ctx context.Context, addr netip.Addr, sel store.Selection) ([]store.SourceDay, error) {
+	defer s.took("SourceDays", time.Now())
 	if !addr.IsValid() {
 		return nil, fmt.Errorf("source days: no address")
 	}

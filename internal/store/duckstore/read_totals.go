@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -13,6 +14,7 @@ import (
 // over [From, Split) and [Split, To], and distinct sources per class and
 // day over [From, To].
 func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.ClassTotals, error) {
+	defer s.took("ClassTotals", time.Now())
 	out := store.ClassTotals{Before: map[string]store.Total{}, After: map[string]store.Total{}, DailySources: map[string][]float64{}}
 	n := q.Days()
 	if n <= 0 {

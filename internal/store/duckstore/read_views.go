@@ -53,6 +53,7 @@ func viewPlan(q store.StatsQuery) (statsPlan, bool) {
 // GeoDatabases returns the GeoIP database pairs that the ingests of the
 // sensors (nil: all) were geolocated with, most used first.
 func (s *Store) GeoDatabases(ctx context.Context, sensors []string) ([]store.GeoDBUse, error) {
+	defer s.took("GeoDatabases", time.Now())
 	f, args := readSensorFilter("sensor", sensors)
 	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(country_db, ''), coalesce(asn_db, ''), count(*) AS n
 		FROM ingests WHERE (error IS NULL OR error = '')`+f+`
@@ -77,6 +78,7 @@ func (s *Store) GeoDatabases(ctx context.Context, sensors []string) ([]store.Geo
 
 // ExploitPatterns returns the exploit matches of sel by pattern.
 func (s *Store) ExploitPatterns(ctx context.Context, sel store.Selection) (store.ExploitPatterns, error) {
+	defer s.took("ExploitPatterns", time.Now())
 	var out store.ExploitPatterns
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
@@ -129,19 +131,31 @@ func (s *Store) ExploitPatterns(ctx context.Context, sel store.Selection) (store
 // of most distinct sources over sel (a source-day counts when all its
 // TCP/UDP packets came from that port), most sources first.
 func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int) ([]store.SourcePortRow, error) {
+	defer s.took("FixedSourcePorts", time.Now())
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
 	args := append(dargs, sargs...)
-	rows, err := s.db.QueryContext(ctx, `WITH d AS (SELECT day, src, country, src_port, packets FROM source_days
-			WHERE single_src_port AND src_port IS NOT NULL AND`+dr+sf+`),
-		all_src AS (SELECT count(DISTINCT src) AS n FROM d),
-		c AS (SELECT src_port, country, row_number() OVER (PARTITION BY src_port ORDER BY count(DISTINCT src) DESC, country) AS r
-			FROM d GROUP BY src_port, country)
-		SELECT d.src_port, CAST(count(DISTINCT d.src) AS DOUBLE), CAST(sum(d.packets) AS DOUBLE),
-			CAST(count(DISTINCT d.day) AS INTEGER), any_value(c.country),
-			CAST(count(DISTINCT d.src) AS DOUBLE) / greatest(any_value(a.n), 1)
-		FROM d JOIN c ON c.src_port = d.src_port AND c.r = 1 CROSS JOIN all_src a
-		GROUP BY d.src_port ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`, append(args, max(n, 1))...)
+	// A source-day is grouped from its rows by key (skey, as every
+	// distinct count), and has one source port when its rows' smallest
+	// and largest agree: the same days as the source_days view, without
+	// its text addresses and distinct aggregates. Each figure per port is
+	// then a plain group over the distinct pairs it counts.
+	rows, err := s.db.QueryContext(ctx, `WITH g AS (SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
+			CASE WHEN min(src_port) = max(src_port) AND bool_and(src_port IS NOT NULL OR NOT tcpudp) THEN min(src_port) END AS src_port
+			FROM source_rows WHERE`+dr+sf+` GROUP BY day, sensor, skey),
+		d AS MATERIALIZED (SELECT g.day, g.skey, p.country, g.src_port, g.packets
+			FROM g JOIN places p ON p.code = g.place WHERE g.src_port IS NOT NULL),
+		c AS (SELECT src_port, country, row_number() OVER (PARTITION BY src_port ORDER BY count(*) DESC, country) AS r
+			FROM (SELECT DISTINCT src_port, skey, country FROM d) GROUP BY src_port, country),
+		srcs AS (SELECT src_port, count(*) AS n FROM (SELECT DISTINCT src_port, skey FROM d) GROUP BY src_port),
+		days AS (SELECT src_port, count(*) AS n FROM (SELECT DISTINCT src_port, day FROM d) GROUP BY src_port),
+		pk AS (SELECT src_port, sum(packets) AS p FROM d GROUP BY src_port),
+		a AS (SELECT count(*) AS n FROM (SELECT DISTINCT skey FROM d))
+		SELECT pk.src_port, CAST(srcs.n AS DOUBLE), CAST(pk.p AS DOUBLE), CAST(days.n AS INTEGER), c.country,
+			CAST(srcs.n AS DOUBLE) / greatest(a.n, 1)
+		FROM pk JOIN srcs ON srcs.src_port = pk.src_port JOIN days ON days.src_port = pk.src_port
+			JOIN c ON c.src_port = pk.src_port AND c.r = 1 CROSS JOIN a
+		ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`, append(args, max(n, 1))...)
 	if err != nil {
 		return nil, fmt.Errorf("fixed source ports: %w", err)
 	}

@@ -123,6 +123,7 @@ func scanRuleSet(sc interface{ Scan(...any) error }) (store.RuleSet, error) {
 
 // RuleSets implements store.RuleSetStore.
 func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
+	defer s.took("RuleSets", time.Now())
 	rows, err := s.db.QueryContext(ctx, `SELECT `+ruleSetCols+` FROM rule_sets ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)
@@ -141,6 +142,7 @@ func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
 
 // RuleSet implements store.RuleSetStore.
 func (s *Store) RuleSet(ctx context.Context, name string) (store.RuleSet, error) {
+	defer s.took("RuleSet", time.Now())
 	q, arg := `SELECT `+ruleSetCols+` FROM rule_sets WHERE name = ? ORDER BY id DESC LIMIT 1`, any(name)
 	if n, ok := strings.CutPrefix(name, "#"); ok {
 		id, err := strconv.Atoi(n)
@@ -186,6 +188,7 @@ func (s *Store) RuleSet(ctx context.Context, name string) (store.RuleSet, error)
 
 // RuleMsgs implements store.RuleSetStore.
 func (s *Store) RuleMsgs(ctx context.Context) (map[string]string, error) {
+	defer s.took("RuleMsgs", time.Now())
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT gid, sid, rev, coalesce(msg, '') FROM rule_set_rules`)
 	if err != nil {
 		return nil, fmt.Errorf("rule msgs: %w", err)

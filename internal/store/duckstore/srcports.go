@@ -149,13 +149,28 @@ func srcPortWhere(q store.SrcPortQuery) (string, []any) {
 
 // SrcPortObs implements store.SrcPortStore.
 func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcports.Obs, bool, error) {
+	defer s.took("SrcPortObs", time.Now())
 	limit := q.Limit
 	if limit <= 0 || limit > store.MaxSrcPortObs {
 		limit = store.MaxSrcPortObs
 	}
 	w, args := srcPortWhere(q)
+	// Without a prefix (filtered in Go) only the first limit+1 bins in
+	// the answer's order can be returned: those bins' rows alone are
+	// joined with their places (each bin is one answer row or more, so
+	// the answer's first limit+1 rows are among theirs).
+	cut := ""
+	if !q.Net.IsValid() {
+		cut = `, top AS (SELECT day, sensor, src, kind, proto, port FROM c0 GROUP BY ALL
+			ORDER BY day, sensor, src, kind, proto, port LIMIT ?),
+		c AS (SELECT c0.* FROM c0 SEMI JOIN top t ON t.day = c0.day AND t.sensor = c0.sensor AND t.src = c0.src
+			AND t.kind = c0.kind AND t.proto = c0.proto AND t.port = c0.port)`
+		args = append(args, limit+1)
+	} else {
+		cut = `, c AS (SELECT * FROM c0)`
+	}
 	// The places of the selected sources only: sources is large.
-	rows, err := s.db.QueryContext(ctx, `WITH c AS (SELECT * FROM srcport_counts c WHERE`+w+`),
+	rows, err := s.db.QueryContext(ctx, `WITH c0 AS (SELECT * FROM srcport_counts c WHERE`+w+`)`+cut+`,
 		g AS (SELECT s.ingest_id, s.day, s.sensor, s.src, any_value(s.country) AS country, any_value(s.asn) AS asn
 			FROM sources s SEMI JOIN (SELECT DISTINCT ingest_id, day, sensor, src FROM c) k
 				ON s.ingest_id = k.ingest_id AND s.day = k.day AND s.sensor = k.sensor AND s.src = k.src
@@ -194,6 +209,7 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 
 // SrcPortDays implements store.SrcPortStore.
 func (s *Store) SrcPortDays(ctx context.Context, from, to civil.Day, sensors []string) (map[civil.Day]int, error) {
+	defer s.took("SrcPortDays", time.Now())
 	w, args := srcPortWhere(store.SrcPortQuery{From: from, To: to, Sensors: sensors})
 	rows, err := s.db.QueryContext(ctx, `SELECT day, count(*) FROM (SELECT DISTINCT c.day, c.sensor, c.src
 		FROM srcport_counts c WHERE`+w+`) GROUP BY day`, args...)

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/honeyscope/honeyscope/internal/store"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +101,8 @@ type Store struct {
 	// (hits, sources, port_hits) instead of the rollups: the tests compare
 	// both.
 	rawReads bool
+	// log receives each read question's duration (SetLog; nil: none).
+	log *slog.Logger
 }
 
 // Open opens (creating when writable and absent) the store at path. A
