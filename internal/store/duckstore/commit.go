@@ -53,6 +53,9 @@ type Tx struct {
 	// (shared with the carried states it adopts and leaves).
 	placeIDs *placeNumbers
 	places   *placeCodes // places as this Tx sees them (read before its first part)
+	// goPorts: the rollup_day_port rows of goDays, summed over parts
+	// (rollup_peaks_go.go).
+	goPorts map[aggregate.Day][]portRow
 }
 
 // Begin starts a capture's transaction.
@@ -230,7 +233,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 				return err
 			}
 		}
-		if err := refreshPortPeaks(run, scope); err != nil {
+		if err := t.writePortPeaks(ctx, run, scope, replaced); err != nil {
 			return err
 		}
 		return exec("COMMIT")
