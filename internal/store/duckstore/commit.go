@@ -53,9 +53,8 @@ type Tx struct {
 	// (shared with the carried states it adopts and leaves).
 	placeIDs *placeNumbers
 	places   *placeCodes // places as this Tx sees them (read before its first part)
-	// goPorts: the rollup_day_port rows of goDays, summed over parts
-	// (rollup_peaks_go.go).
-	goPorts map[aggregate.Day][]portRow
+	// peaks: the port peaks of goDays, picked in Go (rollup_peaks_go.go).
+	peaks goPeaks
 }
 
 // Begin starts a capture's transaction.

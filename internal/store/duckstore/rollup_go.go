@@ -56,6 +56,9 @@ type goDay struct {
 	pending []seenCell // cells counted since, in no order
 	dropped bool       // state dropped (goRollupStateCap)
 	dirty   bool       // must be recounted at Finish
+	// stored: cells and pending were let go (retireDays); they are the
+	// Tx's hit_counts rows of the day, read back if the day returns.
+	stored bool
 }
 
 // seenCell is a (source key, protocol, port) counted with some classes.
@@ -201,6 +204,7 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 	for i := range r.Hits {
 		mask[r.Hits[i].Source] |= uint8(r.Hits[i].Tags)
 	}
+	t.retireDays(perDay)
 	plan := &goPlan{days: map[aggregate.Day]*goDay{}}
 	for d, idx := range perDay {
 		g := t.goDays[d]
@@ -222,6 +226,9 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 			g.dirty = true
 			g.drop()
 			continue
+		}
+		if err := t.recallCells(ctx, conn, d, g); err != nil {
+			return nil, fmt.Errorf("rollup state of %s: %w", d.Time().Format("2006-01-02"), err)
 		}
 		before := g.size()
 		nk := make([]uint64, 0, len(g.keys)+len(idx))

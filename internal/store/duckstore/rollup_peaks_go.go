@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,24 +17,85 @@ import (
 
 // Port peaks from Go. A (sensor, day) the Tx counted itself in Go (no
 // other ingest of the sensor has rows there, rollup_go.go) has its
-// rollup_day_port rows in memory, summed over the Tx's parts (Tx.goPorts):
-// its peaks for the sensor are picked from them instead of grouping the
-// day's rows again by SQL, and so are its peaks over all sensors when no
-// other sensor has port rows that day. Other days, and every day of a
-// commit that replaces ingests, are recounted by refreshPortPeaks.
+// rollup_day_port rows in memory while its parts are written, summed over
+// them: its peaks for the sensor are picked from them instead of grouping
+// the day's rows again by SQL, and so are its peaks over all sensors when
+// no other sensor has port rows that day. Once a part comes that does not
+// touch the day (the parts of a capture in time order have moved on), the
+// day's peaks are picked and its rows let go (retireDays); a day that
+// comes back after that has its peaks recounted by SQL, as have other
+// days and every day of a commit that replaces ingests (refreshPortPeaks).
+
+// goPeaks is a Tx's port peaks picked in Go.
+type goPeaks struct {
+	ports  map[aggregate.Day][]portRow  // days being written: their port rows, summed over parts
+	picked map[aggregate.Day][]portPeak // days let go: their peaks (sensor rows, then all-sensor rows)
+	sql    map[aggregate.Day]bool       // days that came back after being let go
+}
 
 // addDayPorts adds a part's rollup_day_port rows of day d (sorted by
 // portRow.key) to the day's sums.
 func (t *Tx) addDayPorts(d aggregate.Day, rows []portRow) {
-	if t.goPorts == nil {
-		t.goPorts = map[aggregate.Day][]portRow{}
+	p := &t.peaks
+	if p.ports == nil {
+		p.ports, p.picked, p.sql = map[aggregate.Day][]portRow{}, map[aggregate.Day][]portPeak{}, map[aggregate.Day]bool{}
 	}
-	have, ok := t.goPorts[d]
-	if !ok || len(have) == 0 {
-		t.goPorts[d] = rows
+	if _, ok := p.picked[d]; ok || p.sql[d] {
+		delete(p.picked, d)
+		p.sql[d] = true
 		return
 	}
-	t.goPorts[d] = mergePortRows(have, rows)
+	have, ok := p.ports[d]
+	if !ok || len(have) == 0 {
+		p.ports[d] = rows
+		return
+	}
+	p.ports[d] = mergePortRows(have, rows)
+}
+
+// retireDays lets go of what the Tx holds in memory of the days part
+// perDay does not touch: the port rows (their peaks picked) and, unless
+// the Tx hands its state on (Continues), the cells counted there, which
+// are the Tx's hit_counts rows of the day (recallCells).
+func (t *Tx) retireDays(perDay map[aggregate.Day][]uint32) {
+	for d, rows := range t.peaks.ports {
+		if _, here := perDay[d]; here {
+			continue
+		}
+		t.peaks.picked[d] = dayPeaks(dayPeaks(nil, int32(d), false, rows), int32(d), true, rows)
+		delete(t.peaks.ports, d)
+		if g := t.goDays[d]; g != nil && !t.keep && !g.stored && !g.dirty && !g.dropped {
+			t.goState -= 16 * (len(g.cells) + len(g.pending))
+			g.cells, g.pending, g.stored = nil, nil, true
+		}
+	}
+}
+
+// recallCells reads back the cells of a day retireDays let go, from the
+// Tx's rows (before the current part's are inserted).
+func (t *Tx) recallCells(ctx context.Context, conn *duckdb.Conn, d aggregate.Day, g *goDay) error {
+	if !g.stored {
+		return nil
+	}
+	day := "DATE '" + d.Time().Format("2006-01-02") + "'"
+	err := connRunner{ctx, conn}.query(`SELECT skey, proto, port, bit_or(classes) FROM hit_counts
+		WHERE ingest_id = `+strconv.Itoa(int(t.id))+` AND day = `+day+` GROUP BY ALL ORDER BY 1, 2, 3`, nil, func(v []driver.Value) error {
+		k, ok1 := v[0].(uint64)
+		pr, ok2 := v[1].(uint8)
+		po, ok3 := v[2].(uint16)
+		m, ok4 := v[3].(uint8)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return fmt.Errorf("hit_counts row %T %T %T %T", v[0], v[1], v[2], v[3])
+		}
+		g.cells = append(g.cells, seenCell{key: k, pp: uint32(pr)<<16 | uint32(po), classes: m})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g.stored = false
+	t.goState += 16 * len(g.cells)
+	return nil
 }
 
 // mergePortRows merges two lists sorted by key, adding up the packets of a
@@ -113,7 +175,8 @@ func dayPeaks(out []portPeak, day int32, all bool, rows []portRow) []portPeak {
 // writePortPeaks brings rollup_port_peak up to date for the (sensor, day)s
 // of scope at Finish, after the commit's other rollups are written.
 func (t *Tx) writePortPeaks(ctx context.Context, r runner, scope dayScope, replaced bool) error {
-	if replaced || len(t.goPorts) == 0 {
+	p := &t.peaks
+	if replaced || len(p.ports)+len(p.picked) == 0 {
 		return refreshPortPeaks(r, scope)
 	}
 	rest := dayScope{}
@@ -121,7 +184,8 @@ func (t *Tx) writePortPeaks(ctx context.Context, r runner, scope dayScope, repla
 	for sensor, days := range scope {
 		for d := range days {
 			ad := aggregate.DayOf(d, time.UTC)
-			if _, ok := t.goPorts[ad]; ok && sensor == t.sensor {
+			_, ok := p.ports[ad]
+			if _, picked := p.picked[ad]; (ok || picked) && sensor == t.sensor {
 				if g := t.goDays[ad]; g != nil && !g.dirty && t.goBase[ad] == nil {
 					own = append(own, ad)
 					continue
@@ -157,9 +221,14 @@ func (t *Tx) writePortPeaks(ctx context.Context, r runner, scope dayScope, repla
 		}
 		var peaks []portPeak
 		for _, d := range own {
-			peaks = dayPeaks(peaks, int32(d), false, t.goPorts[d])
-			if !shared[d] {
-				peaks = dayPeaks(peaks, int32(d), true, t.goPorts[d])
+			picked, ok := p.picked[d]
+			if !ok {
+				picked = dayPeaks(dayPeaks(nil, int32(d), false, p.ports[d]), int32(d), true, p.ports[d])
+			}
+			for _, pk := range picked {
+				if !pk.all || !shared[d] {
+					peaks = append(peaks, pk)
+				}
 			}
 		}
 		if err := insertPeaks(ctx, r, t.sensor, peaks); err != nil {
