@@ -12,8 +12,8 @@ import (
 // ingestDuckMemory is DuckDB's memory limit while ingest's transaction is
 // open (duckstore.Options.WriteMemory): without one, DuckDB keeps the
 // blocks of a large capture's rows cached up to most of the machine's
-// memory. 64 MiB rather than 128: the 10 M-packet week peaked at 527–548
-// MiB against 605–626, the 4 M-source day at 882 against 926, CPU within
+// memory. 64 MiB rather than 128: the 10 M-packet week peaked at 515–535
+// MiB against 591–611, the 4 M-source day at 862 against 904, CPU within
 // the noise (BENCHMARKS.md, "A week within 512 MiB").
 const ingestDuckMemory = 64 << 20
 
@@ -34,7 +34,8 @@ const ingestGoMemory = 600 << 20
 // the default 100, on the 4 M-source day about 910 against 960 MiB, CPU
 // within the noise (BENCHMARKS.md, "Source ports and evidence off the
 // decoding goroutine"); 30 rather than 50 with DuckDB's 64 MiB: the week
-// at 506–522 MiB against 562 (BENCHMARKS.md, "A week within 512 MiB").
+// at 510 MiB against 549 at 50 (495 at 25), one run each (BENCHMARKS.md,
+// "A week within 512 MiB").
 const ingestGCPercent = 30
 
 func limitIngestMemory() {
