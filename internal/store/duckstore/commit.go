@@ -53,6 +53,8 @@ type Tx struct {
 	// (shared with the carried states it adopts and leaves).
 	placeIDs *placeNumbers
 	places   *placeCodes // places as this Tx sees them (read before its first part)
+	// peaks: the port peaks of goDays, picked in Go (rollup_peaks_go.go).
+	peaks goPeaks
 }
 
 // Begin starts a capture's transaction.
@@ -230,7 +232,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 				return err
 			}
 		}
-		if err := refreshPortPeaks(run, scope); err != nil {
+		if err := t.writePortPeaks(ctx, run, scope, replaced); err != nil {
 			return err
 		}
 		return exec("COMMIT")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,71 +63,111 @@ func (t *Tx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string
 		return errors.New("transaction already finished")
 	}
 	return t.raw(ctx, func(conn *duckdb.Conn) error {
-		if err := appendRows(conn, "payloads_stage", len(p.Payloads), func(i int) []driver.Value {
-			q := &p.Payloads[i]
-			return []driver.Value{payloadID(q.Hash), q.Hash[:], uint32(q.Len), q.Data}
-		}); err != nil {
-			return err
-		}
-		if len(p.Payloads) > 0 {
-			n, err := queryInt(ctx, conn, `SELECT (SELECT count(*) FROM payloads_stage s JOIN payloads p ON p.id = s.id AND p.hash <> s.hash)
-				+ (SELECT count(*) - count(DISTINCT id) FROM payloads_stage)`)
-			if err != nil {
-				return fmt.Errorf("evidence payloads: %w", err)
-			}
-			if n > 0 {
-				// Two payloads whose SHA-256 share their first 64 bits:
-				// about n²/2^65 likely for n payloads in the store.
-				return fmt.Errorf("evidence payloads: %d payload ids collide with payloads of other content", n)
-			}
-			if err := execConn(ctx, conn, `INSERT INTO payloads SELECT DISTINCT ON (s.id) s.* FROM payloads_stage s
-				WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.id = s.id)`); err != nil {
-				return fmt.Errorf("evidence payloads: %w", err)
-			}
-			if err := execConn(ctx, conn, `DELETE FROM payloads_stage`); err != nil {
-				return fmt.Errorf("evidence payloads: %w", err)
-			}
-		}
-		if err := execConn(ctx, conn, `INSERT INTO evidence_ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.id, sensor, uint32(p.MaxLen), p.Packets, p.Kept, p.Dropped, p.Truncated, uint64(len(p.Payloads))); err != nil {
-			return err
-		}
-		cols, err := colInfos("ingest_id", duckdb.TYPE_INTEGER, "day", duckdb.TYPE_DATE, "sensor", duckdb.TYPE_VARCHAR,
-			"src", duckdb.TYPE_VARCHAR, "proto", duckdb.TYPE_UTINYINT, "port", duckdb.TYPE_USMALLINT,
-			"payload", duckdb.TYPE_UBIGINT, "packets", duckdb.TYPE_UBIGINT)
-		if err != nil {
-			return err
-		}
+		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
 		ids := make([]uint64, len(p.Payloads))
 		for i := range p.Payloads {
 			ids[i] = payloadID(p.Payloads[i].Hash)
 		}
-		// Counts are sorted by day and source: a source's text is made once
-		// per run of its rows.
+		if err := insertPayloads(ctx, connRunner{ctx, conn}, p.Payloads, ids); err != nil {
+			return fmt.Errorf("evidence payloads: %w", err)
+		}
+		if err := exec(`INSERT INTO evidence_ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.id, sensor, uint32(p.MaxLen), p.Packets, p.Kept, p.Dropped, p.Truncated, uint64(len(p.Payloads))); err != nil {
+			return err
+		}
+		// The ingest and sensor are constants of the statement, the day a
+		// number; counts are sorted by day and source, so a source's text
+		// is made once per run of its rows.
+		cols, err := colInfos("day", duckdb.TYPE_INTEGER, "src", duckdb.TYPE_VARCHAR, "proto", duckdb.TYPE_UTINYINT,
+			"port", duckdb.TYPE_USMALLINT, "payload", duckdb.TYPE_UBIGINT, "packets", duckdb.TYPE_UBIGINT)
+		if err != nil {
+			return err
+		}
+		sel := fmt.Sprintf("%d, DATE '1970-01-01' + day, %s, src, proto, port, payload, packets", t.id, sqlString(sensor))
 		var lastSrc netip.Addr
 		var lastText string
-		var lastDay civil.Day = -1 << 31
-		var dayTime time.Time
-		exec := func(q string, a ...any) error { return execConn(ctx, conn, q, a...) }
-		return bulkInsert(ctx, exec, "evidence_counts", cols, len(p.Counts), func(ch duckdb.DataChunk, row, i int) error {
+		return bulkInsertAs(ctx, exec, "evidence_counts", sel, cols, len(p.Counts), func(ch duckdb.DataChunk, row, i int) error {
 			c := &p.Counts[i]
 			if c.Src != lastSrc || lastText == "" {
 				lastSrc, lastText = c.Src, c.Src.String()
 			}
-			if c.Day != lastDay {
-				lastDay, dayTime = c.Day, c.Day.Time()
-			}
-			if err := duckdb.SetChunkValue(ch, 0, row, t.id); err != nil {
+			if err := duckdb.SetChunkValue(ch, 0, row, int32(c.Day)); err != nil {
 				return err
 			}
-			duckdb.SetChunkValue(ch, 1, row, dayTime)
-			duckdb.SetChunkValue(ch, 2, row, sensor)
-			duckdb.SetChunkValue(ch, 3, row, lastText)
-			duckdb.SetChunkValue(ch, 4, row, c.Proto)
-			duckdb.SetChunkValue(ch, 5, row, c.Port)
-			duckdb.SetChunkValue(ch, 6, row, ids[c.Payload])
-			return duckdb.SetChunkValue(ch, 7, row, c.Packets)
+			duckdb.SetChunkValue(ch, 1, row, lastText)
+			duckdb.SetChunkValue(ch, 2, row, c.Proto)
+			duckdb.SetChunkValue(ch, 3, row, c.Port)
+			duckdb.SetChunkValue(ch, 4, row, ids[c.Payload])
+			return duckdb.SetChunkValue(ch, 5, row, c.Packets)
 		})
+	})
+}
+
+// insertPayloads adds to payloads those of a part the store does not hold
+// yet (ids: their payloadID), refusing ids that collide: two of the part's
+// payloads with one id, or one with the id of a stored payload of other
+// content. The part's payloads are distinct (evidence.Part).
+func insertPayloads(ctx context.Context, r connRunner, pays []evidence.Payload, ids []uint64) error {
+	if len(pays) == 0 {
+		return nil
+	}
+	collide := 0
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			collide++
+		}
+	}
+	// The stored payloads of the part's ids, by id.
+	idCols, err := colInfos("id", duckdb.TYPE_UBIGINT)
+	if err != nil {
+		return err
+	}
+	rid, release := registerRows(idCols, len(ids), func(c duckdb.DataChunk, row, i int) error {
+		return duckdb.SetChunkValue(c, 0, row, ids[i])
+	})
+	stored := map[uint64][]byte{}
+	err = r.query(fmt.Sprintf(`SELECT id, hash FROM payloads WHERE id IN (SELECT id FROM honeyscope_rows(%d))`, rid), nil, func(v []driver.Value) error {
+		id, ok1 := v[0].(uint64)
+		h, ok2 := v[1].([]byte)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("payloads row is %T, %T", v[0], v[1])
+		}
+		stored[id] = h
+		return nil
+	})
+	release()
+	if err != nil {
+		return err
+	}
+	var add []int
+	for i := range pays {
+		h, ok := stored[ids[i]]
+		switch {
+		case !ok:
+			add = append(add, i)
+		case string(h) != string(pays[i].Hash[:]):
+			collide++
+		}
+	}
+	if collide > 0 {
+		// Two payloads whose SHA-256 share their first 64 bits: about
+		// n²/2^65 likely for n payloads in the store.
+		return fmt.Errorf("%d payload ids collide with payloads of other content", collide)
+	}
+	cols, err := colInfos("id", duckdb.TYPE_UBIGINT, "hash", duckdb.TYPE_BLOB, "len", duckdb.TYPE_UINTEGER, "data", duckdb.TYPE_BLOB)
+	if err != nil {
+		return err
+	}
+	return bulkInsert(ctx, r.exec, "payloads", cols, len(add), func(c duckdb.DataChunk, row, i int) error {
+		q := &pays[add[i]]
+		if err := duckdb.SetChunkValue(c, 0, row, ids[add[i]]); err != nil {
+			return err
+		}
+		duckdb.SetChunkValue(c, 1, row, q.Hash[:])
+		duckdb.SetChunkValue(c, 2, row, uint32(q.Len))
+		return duckdb.SetChunkValue(c, 3, row, q.Data)
 	})
 }
 

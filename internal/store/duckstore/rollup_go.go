@@ -56,6 +56,9 @@ type goDay struct {
 	pending []seenCell // cells counted since, in no order
 	dropped bool       // state dropped (goRollupStateCap)
 	dirty   bool       // must be recounted at Finish
+	// stored: cells and pending were let go (retireDays); they are the
+	// Tx's hit_counts rows of the day, read back if the day returns.
+	stored bool
 }
 
 // seenCell is a (source key, protocol, port) counted with some classes.
@@ -201,6 +204,7 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 	for i := range r.Hits {
 		mask[r.Hits[i].Source] |= uint8(r.Hits[i].Tags)
 	}
+	t.retireDays(perDay)
 	plan := &goPlan{days: map[aggregate.Day]*goDay{}}
 	for d, idx := range perDay {
 		g := t.goDays[d]
@@ -222,6 +226,9 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 			g.dirty = true
 			g.drop()
 			continue
+		}
+		if err := t.recallCells(ctx, conn, d, g); err != nil {
+			return nil, fmt.Errorf("rollup state of %s: %w", d.Time().Format("2006-01-02"), err)
 		}
 		before := g.size()
 		nk := make([]uint64, 0, len(g.keys)+len(idx))
@@ -296,7 +303,20 @@ type goRollupDay struct {
 	// other protocols in a map keyed by class<<24 | proto<<16 | port.
 	dense []classCount
 	other map[uint32]*classCount
+	// ports: the day's rollup_day_port rows as write wrote them.
+	ports []portRow
 }
+
+// portRow is one rollup_day_port row of a part's day.
+type portRow struct {
+	class uint8
+	proto uint8
+	port  uint16
+	n     classCount
+}
+
+// key orders port rows by class, protocol and port.
+func (p portRow) key() uint32 { return uint32(p.class)<<24 | uint32(p.proto)<<16 | uint32(p.port) }
 
 // sourceDayRow is one rollup_source_day row.
 type sourceDayRow struct {
@@ -381,6 +401,7 @@ func (t *Tx) writeGoRollups(ctx context.Context, exec func(string, ...any) error
 		if err := acc.write(ctx, exec, sensor, srcRows, keys, places); err != nil {
 			return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Time().Format("2006-01-02"), err)
 		}
+		t.addDayPorts(d, acc.ports)
 	}
 	return nil
 }
@@ -431,6 +452,7 @@ func (a *goRollupDay) reset(day time.Time) {
 	a.asn = map[uint32]*perClass{}
 	clear(a.dense)
 	a.other = map[uint32]*classCount{}
+	a.ports = nil
 }
 
 func (a *goRollupDay) port(c int, proto uint8, port uint16) *classCount {
@@ -664,13 +686,8 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 			return err
 		}
 	}
-	// rollup_day_port: one row per class, protocol and port seen.
-	type portRow struct {
-		class uint8
-		proto uint8
-		port  uint16
-		n     classCount
-	}
+	// rollup_day_port: one row per class, protocol and port seen, in
+	// that order (kept in a.ports for the port peaks, rollup_peaks_go.go).
 	var prows []portRow
 	for i := range a.dense {
 		if n := a.dense[i]; n.sources > 0 || n.packets > 0 {
@@ -684,6 +701,10 @@ func (a *goRollupDay) write(ctx context.Context, exec func(string, ...any) error
 	for k, n := range a.other {
 		prows = append(prows, portRow{uint8(k >> 24), uint8(k >> 16), uint16(k), *n})
 	}
+	if len(a.other) > 0 {
+		slices.SortFunc(prows, func(x, y portRow) int { return int(x.key()) - int(y.key()) })
+	}
+	a.ports = prows
 	// The day and sensor are constants and the class a number here: the
 	// many rows of this table cost less to fill (DuckDB sets the names).
 	cols, err = colInfos("class", duckdb.TYPE_UTINYINT,

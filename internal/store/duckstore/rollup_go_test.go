@@ -214,3 +214,76 @@ func TestGoRollupPlan(t *testing.T) {
 	}
 	checkRollupsRebuilt(t, st)
 }
+
+// TestGoRollupsDayReturns writes a capture whose parts leave a day and
+// come back to it (day 1, day 2, day 1 again with sources of the first
+// part): the day's cells are let go when the capture moves on and read
+// back when it returns, and its port peaks are then recounted; the
+// rollups and peaks must match a rebuild.
+func TestGoRollupsDayReturns(t *testing.T) {
+	defer func(k int) { peakKeep = k }(peakKeep)
+	peakKeep = 2
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(11)
+	oneDay := func(sensor, hash string, d int) *store.Batch {
+		for {
+			b := w.batch(sensor, hash)
+			if b.Result.Sources[0].Day == b.Result.Sources[len(b.Result.Sources)-1].Day && b.Result.Sources[0].Day == day(w.days[d]) {
+				return b
+			}
+		}
+	}
+	// Another sensor on day 2, so that its peaks over all sensors are SQL's.
+	if _, err := st.Commit(ctx, oneDay("b", "sha256:b", 2)); err != nil {
+		t.Fatal(err)
+	}
+	b1 := oneDay("a", "sha256:a", 1)
+	halves, places := split(b1, false)
+	b2 := oneDay("a", "sha256:x", 2)
+	stx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := stx.(*Tx)
+	d1 := day(w.days[1])
+	appendPart := func(r *aggregate.Result, pl []store.Place) {
+		t.Helper()
+		if err := tx.Append(ctx, r, pl, "a", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendPart(halves[0], places[0])
+	appendPart(b2.Result, b2.Places)
+	if g := tx.goDays[d1]; g == nil || !g.stored || g.cells != nil || g.pending != nil {
+		t.Fatalf("day 1 after a part of day 2: %+v, want its cells let go", g)
+	}
+	if _, ok := tx.peaks.picked[d1]; !ok {
+		t.Errorf("day 1 after a part of day 2: its peaks not picked")
+	}
+	appendPart(halves[1], places[1])
+	if g := tx.goDays[d1]; g == nil || g.dirty || g.stored {
+		t.Fatalf("day 1 come back: %+v, want counted in Go with its cells read back", g)
+	}
+	if !tx.peaks.sql[d1] {
+		t.Errorf("day 1 come back: its peaks are not left to SQL")
+	}
+	if err := tx.Finish(ctx, b1.Ingest, false, b1.Sensor); err != nil {
+		t.Fatal(err)
+	}
+	checkRollupsRebuilt(t, st)
+	want := peakRows(t, st, `SELECT day, sensor, class, proto, port, packets FROM (
+		SELECT day, sensor, class, proto, port, sum(packets) AS packets FROM (
+			SELECT h.day, h.sensor, c.name AS class, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0
+			UNION ALL SELECT h.day, NULL, c.name, h.proto, h.port, h.packets FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0)
+		GROUP BY ALL)
+		QUALIFY row_number() OVER (PARTITION BY day, sensor, class ORDER BY packets DESC, proto, port) <= 2 ORDER BY ALL`)
+	got := peakRows(t, st, `SELECT day, sensor, class, proto, port, packets FROM rollup_port_peak ORDER BY ALL`)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("rollup_port_peak\n%v\nrecount\n%v", got, want)
+	}
+}
