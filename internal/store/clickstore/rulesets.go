@@ -100,7 +100,7 @@ func (s *Store) claimRuleSetID(ctx context.Context) (int32, error) {
 
 const ruleSetCols = `id, name, version, hash, active_from, sensor, ad_hoc, added_us`
 
-func scanRuleSet(sc interface{ Scan(...any) error }) (store.RuleSet, error) {
+func scanRuleSet(sc store.Scanner) (store.RuleSet, error) {
 	var rs store.RuleSet
 	var from string
 	var adHoc uint8
@@ -126,16 +126,7 @@ func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RuleSet
-	for rows.Next() {
-		rs, err := scanRuleSet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("rule sets: %w", err)
-		}
-		out = append(out, rs)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("rule sets", scanRuleSet))
 }
 
 // RuleSet implements store.RuleSetStore.

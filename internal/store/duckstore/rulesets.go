@@ -107,7 +107,7 @@ func (s *Store) AddRuleSet(ctx context.Context, rs store.RuleSet) (store.RuleSet
 
 const ruleSetCols = `id, name, coalesce(version, ''), hash, active_from, coalesce(sensor, ''), coalesce(ad_hoc, false), added_at`
 
-func scanRuleSet(sc interface{ Scan(...any) error }) (store.RuleSet, error) {
+func scanRuleSet(sc store.Scanner) (store.RuleSet, error) {
 	var rs store.RuleSet
 	var from sql.NullTime
 	var added sql.NullTime
@@ -127,16 +127,7 @@ func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RuleSet
-	for rows.Next() {
-		rs, err := scanRuleSet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("rule sets: %w", err)
-		}
-		out = append(out, rs)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("rule sets", scanRuleSet))
 }
 
 // RuleSet implements store.RuleSetStore.
