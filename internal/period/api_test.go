@@ -63,7 +63,7 @@ func TestResolve(t *testing.T) {
 // the packets and exact distinct sources synth wrote.
 func TestTopKeysMatchTruth(t *testing.T) {
 	st := fixture(t)
-	tr, err := readTruth(filepath.Join(filepath.Dir(fixturePath), "open.pcap.truth.json"))
+	tr, err := readTruth(filepath.Join(filepath.Dir(fixtureStore.Path()), "open.pcap.truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,107 +17,36 @@ import (
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
 // geoPool draws synthetic sources from the built-in GeoIP table's ranges.
-type geoPool struct{}
+type geoPool = periodtest.GeoPool
 
-func (geoPool) Countries() []string { return geo.DefaultCountries() }
-
-func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
-	return geo.DefaultAddr(cc, n)
-}
-
-// The fixture: sensor "open" captured 16 days (2026-05-01..16) with Italy
-// at spikeFactor× on day 13 (2026-05-14); sensor "small" captured a smaller
-// population from 2026-05-04 only, so it has no data on its first three
-// days.
-//
-// Italy sends only a handful of packets a day in a capture this small, so
-// the planted factor is large enough for the spike to stand out among the
-// day-to-day noise of a small synthetic population.
+// The fixture (periodtest.FixtureCaptures).
 const (
-	fixtureDays = 16
-	spikeDay    = 13
-	spikeFactor = 40
+	fixtureDays = periodtest.Days
+	spikeDay    = periodtest.SpikeDay
+	spikeFactor = periodtest.SpikeFactor
 )
 
 var (
-	fixtureStart = synth.DefaultStart
-	fixtureOnce  sync.Once
-	fixturePath  string
-	fixtureErr   error
+	fixtureStart = periodtest.Start
+	fixtureStore = &periodtest.Fixture{Dir: "period-fixture", Base: ingest.Config{}}
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixturePath != "" {
-		os.RemoveAll(filepath.Dir(fixturePath))
-	}
+	fixtureStore.Remove()
 	os.Exit(code)
 }
 
 func fixture(t *testing.T) *duckstore.Store {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "period-fixture")
-		if err != nil {
-			fixtureErr = err
-			return
-		}
-		fixturePath = filepath.Join(dir, "store.duckdb")
-		fixtureErr = buildFixture(dir)
-	})
-	if fixtureErr != nil {
-		t.Fatal(fixtureErr)
-	}
-	st, err := duckstore.Open(context.Background(), fixturePath, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func buildFixture(dir string) error {
-	loc, err := geo.Open(geo.Config{})
-	if err != nil {
-		return err
-	}
-	defer loc.Close()
-	place := func(a netip.Addr) store.Place {
-		i := loc.Lookup(a)
-		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
-	}
-	captures := []struct {
-		sensor string
-		net    string
-		cfg    synth.Config
-	}{
-		{"open", "192.0.2.0/24", synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
-			Spikes: []synth.Spike{{Country: "IT", Day: spikeDay, Factor: spikeFactor}}}},
-		{"small", "198.51.100.0/24", synth.Config{Packets: 30000, Days: fixtureDays - 3, Seed: 5,
-			Start: fixtureStart.AddDate(0, 0, 3), SensorNet: netip.MustParsePrefix("198.51.100.0/24")}},
-	}
-	for _, c := range captures {
-		c.cfg.Pool = geoPool{}
-		path := filepath.Join(dir, c.sensor+".pcap")
-		if _, err := synth.WriteFile(path, c.cfg); err != nil {
-			return err
-		}
-		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: filepath.Join(dir, "store.duckdb"), Sensor: c.sensor,
-			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place}, []string{path})
-		if err != nil {
-			return err
-		}
-		if res[0].Err != nil || !res[0].Committed {
-			return fmt.Errorf("ingest %s: %v", path, res[0].Err)
-		}
-	}
-	return nil
+	return fixtureStore.Open(t)
 }
 
 func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
@@ -193,7 +122,7 @@ func mustGeo(t *testing.T) *geo.Locator {
 func TestSeriesMatchTruth(t *testing.T) {
 	st := fixture(t)
 	truth := map[[3]string][2]float64{} // day, class, country → packets, sources
-	tr, err := readTruth(filepath.Join(filepath.Dir(fixturePath), "open.pcap.truth.json"))
+	tr, err := readTruth(filepath.Join(filepath.Dir(fixtureStore.Path()), "open.pcap.truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,14 @@
 package report
 
 import (
-	"context"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
-	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
-	"github.com/honeyscope/honeyscope/internal/store"
-	"github.com/honeyscope/honeyscope/internal/store/duckstore"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
@@ -23,57 +19,16 @@ import (
 func TestOneSensorMissing(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "store.duckdb")
-	loc, err := geo.Open(geo.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer loc.Close()
-	place := func(a netip.Addr) store.Place {
-		i := loc.Lookup(a)
-		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
-	}
-	caps := []struct {
-		sensor string
-		cfg    synth.Config
-	}{
-		{"open", synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
+	caps := []periodtest.Capture{
+		{Sensor: "open", Config: synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
 			Spikes: []synth.Spike{{Country: "IT", Day: spikeDay, Factor: spikeFactor}}}},
-		{"domestic", synth.Config{Packets: 60000, Days: fixtureDays, Seed: 5, SensorNet: netip.MustParsePrefix("198.51.100.0/24"),
+		{Sensor: "domestic", Config: synth.Config{Packets: 60000, Days: fixtureDays, Seed: 5, SensorNet: netip.MustParsePrefix("198.51.100.0/24"),
 			Outages: []synth.Outage{{Day: spikeDay - 1, Days: 2}}}},
 	}
-	for _, c := range caps {
-		c.cfg.Pool = geoPool{}
-		path := filepath.Join(dir, c.sensor+".pcap")
-		tr, err := synth.WriteFile(path, c.cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var files []string
-		for _, f := range tr.Files {
-			files = append(files, filepath.Join(dir, f))
-		}
-		net := c.cfg.SensorNet
-		if !net.IsValid() {
-			net = synth.DefaultSensorNet
-		}
-		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: db, Sensor: c.sensor, SensorNets: []netip.Prefix{net}, Locate: place}, files)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			if r.Err != nil || !r.Committed {
-				t.Fatalf("ingest %s: %v", r.Path, r.Err)
-			}
-		}
-		for _, f := range files {
-			os.Remove(f)
-		}
-	}
-	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
-	if err != nil {
+	if err := periodtest.Ingest(dir, db, ingest.Config{}, caps); err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	st := periodtest.Open(t, db)
 	res := buildReport(t, st, Options{Lang: "en", From: day(fixtureDays - 10), To: day(fixtureDays - 1)})
 	found := false
 	for _, f := range res.Findings {
