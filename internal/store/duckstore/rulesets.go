@@ -164,15 +164,8 @@ func (s *Store) RuleSet(ctx context.Context, name string) (store.RuleSet, error)
 	if err != nil {
 		return rs, fmt.Errorf("rule set %q: %w", name, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r store.RuleInfo
-		if err := rows.Scan(&r.GID, &r.SID, &r.Rev, &r.Msg, &r.Classtype); err != nil {
-			return rs, err
-		}
-		rs.Rules = append(rs.Rules, r)
-	}
-	return rs, rows.Err()
+	rs.Rules, err = store.CollectRows(rows, store.ScanRuleInfo)
+	return rs, err
 }
 
 // RuleMsgs implements store.RuleSetStore.
@@ -181,15 +174,5 @@ func (s *Store) RuleMsgs(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule msgs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var g, sid, rev uint32
-		var msg string
-		if err := rows.Scan(&g, &sid, &rev, &msg); err != nil {
-			return nil, err
-		}
-		out[fmt.Sprintf("%d:%d:%d", g, sid, rev)] = msg
-	}
-	return out, rows.Err()
+	return store.CollectRuleMsgs(rows)
 }
