@@ -23,20 +23,8 @@ import (
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
-// geoPool draws synthetic sources from the built-in GeoIP table's ranges.
-type geoPool = periodtest.GeoPool
-
-// The fixture (periodtest.FixtureCaptures).
-const (
-	fixtureDays = periodtest.Days
-	spikeDay    = periodtest.SpikeDay
-	spikeFactor = periodtest.SpikeFactor
-)
-
-var (
-	fixtureStart = periodtest.Start
-	fixtureStore = &periodtest.Fixture{Dir: "period-fixture", Base: ingest.Config{}}
-)
+// fixtureStore is the fixture (periodtest.FixtureCaptures) these tests share.
+var fixtureStore = &periodtest.Fixture{Dir: "period-fixture", Base: ingest.Config{}}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -49,19 +37,19 @@ func fixture(t *testing.T) *duckstore.Store {
 	return fixtureStore.Open(t)
 }
 
-func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
+func day(i int) time.Time { return periodtest.Start.AddDate(0, 0, i) }
 
 func TestDrivers(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), []string{"open"})
-	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(day(spikeDay), day(spikeDay)),
+	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(day(periodtest.SpikeDay), day(periodtest.SpikeDay)),
 		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	i := slices.IndexFunc(found, func(f analysis.Finding) bool { return f.Key == "IT" })
 	if i < 0 {
-		t.Fatalf("no mirai IT finding on %s: %+v", dateArg(day(spikeDay)), found)
+		t.Fatalf("no mirai IT finding on %s: %+v", dateArg(day(periodtest.SpikeDay)), found)
 	}
 	f := found[i]
 	if len(f.Drivers) == 0 {
@@ -131,7 +119,7 @@ func TestSeriesMatchTruth(t *testing.T) {
 	}
 	l := New(st, st.Location(), []string{"open"})
 	for ui, unit := range []analysis.Unit{analysis.UnitPackets, analysis.UnitSources} {
-		ss, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: analysis.DimCountry, Unit: unit})
+		ss, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: analysis.DimCountry, Unit: unit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,11 +161,11 @@ func TestSeriesKeepFolds(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), nil)
 	for _, dim := range []string{analysis.DimPort} {
-		all, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: dim})
+		all, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: dim})
 		if err != nil {
 			t.Fatal(err)
 		}
-		kept, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: dim, Keep: 5})
+		kept, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: dim, Keep: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +200,7 @@ func TestSeriesKeepFolds(t *testing.T) {
 func TestCoverage(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), nil)
-	gaps, err := l.Coverage(context.Background(), rangeOf(day(0), day(fixtureDays-1)))
+	gaps, err := l.Coverage(context.Background(), rangeOf(day(0), day(periodtest.Days-1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +210,7 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("sensor %s: %d days without data, want %d", g.Sensor, g.NoData, want[g.Sensor])
 		}
 	}
-	p := PresentAny(gaps, fixtureDays)
+	p := PresentAny(gaps, periodtest.Days)
 	if slices.Contains(p, false) {
 		t.Errorf("merged presence has absent days: %v", p)
 	}
@@ -251,11 +239,11 @@ func TestDriverBaselineSkipsGaps(t *testing.T) {
 	}
 	db := filepath.Join(dir, "gap.duckdb")
 	for i, c := range []synth.Config{
-		{Packets: 60000, Days: 5, Seed: 21, Start: fixtureStart},
-		{Packets: 60000, Days: 4, Seed: 22, Start: fixtureStart.AddDate(0, 0, 14),
+		{Packets: 60000, Days: 5, Seed: 21, Start: periodtest.Start},
+		{Packets: 60000, Days: 4, Seed: 22, Start: periodtest.Start.AddDate(0, 0, 14),
 			Spikes: []synth.Spike{{Country: "CN", Day: 2, Factor: 6}}},
 	} {
-		c.Pool = geoPool{}
+		c.Pool = periodtest.GeoPool{}
 		path := filepath.Join(dir, fmt.Sprintf("gap-%d.pcap", i))
 		if _, err := synth.WriteFile(path, c); err != nil {
 			t.Fatal(err)
@@ -271,7 +259,7 @@ func TestDriverBaselineSkipsGaps(t *testing.T) {
 	}
 	defer st.Close()
 	l := New(st, st.Location(), nil)
-	spike := fixtureStart.AddDate(0, 0, 16)
+	spike := periodtest.Start.AddDate(0, 0, 16)
 	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(spike, spike),
 		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}, DriverTopN: 5})
 	if err != nil {
