@@ -7,23 +7,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Limits on query strings. Every value of every parameter is checked
 // against them before anything reaches the store.
 const (
-	maxQueryLen  = 4096 // bytes of the raw query string
-	maxValueLen  = 512  // bytes of one parameter value (a comma list counts as one)
-	maxItems     = 64   // items of one list parameter, over its repetitions
-	maxPorts     = 1024 // ports after expanding ranges
-	maxSensorLen = 128  // bytes of a sensor name
-	maxDays      = 3660 // days a series may span (ten years)
-	maxIPLen     = 64   // bytes of an address in /source/{ip}
+	maxQueryLen = 4096 // bytes of the raw query string
+	maxValueLen = 512  // bytes of one parameter value (a comma list counts as one)
+	maxItems    = 64   // items of one list parameter, over its repetitions
+	maxPorts    = 1024 // ports after expanding ranges
+	maxDays     = 3660 // days a series may span (ten years)
+	maxIPLen    = 64   // bytes of an address in /source/{ip}
 )
 
 // ParamError is a rejected query parameter; the API answers it with 400.
@@ -91,11 +89,7 @@ func parseRawQuery(raw string) (url.Values, *ParamError) {
 func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 	p := params{Unit: "packets"}
 	// Sorted, so the first bad parameter reported does not depend on map order.
-	names := make([]string, 0, len(vals))
-	for k := range vals {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := queryparam.Names(vals)
 	for _, k := range names {
 		if k == "" {
 			return p, perr("query", "a parameter without a name")
@@ -106,13 +100,8 @@ func parseParams(vals url.Values, allowed []string) (params, *ParamError) {
 			}
 			return p, perr(sanitize(k), "unknown parameter (this endpoint accepts %s)", strings.Join(allowed, ", "))
 		}
-		for _, v := range vals[k] {
-			if len(v) > maxValueLen {
-				return p, perr(k, "value of %d bytes, at most %d accepted", len(v), maxValueLen)
-			}
-			if !utf8.ValidString(v) {
-				return p, perr(k, "value is not valid UTF-8")
-			}
+		if err := queryparam.Values(vals[k], maxValueLen); err != nil {
+			return p, perr(k, "%s", err)
 		}
 	}
 	var e *ParamError
@@ -256,13 +245,8 @@ func parseSensors(p *params, vs []string) *ParamError {
 		return e
 	}
 	for _, s := range ss {
-		if len(s) > maxSensorLen {
-			return perr(pSensor, "sensor name of %d bytes, at most %d", len(s), maxSensorLen)
-		}
-		for _, r := range s {
-			if !unicode.IsPrint(r) {
-				return perr(pSensor, "sensor name %q has a control character", sanitize(s))
-			}
+		if err := queryparam.Sensor(s); err != nil {
+			return perr(pSensor, "%s", err)
 		}
 	}
 	p.Sensors = ss
@@ -275,19 +259,11 @@ func parseCountries(p *params, vs []string) *ParamError {
 		return e
 	}
 	for _, c := range cs {
-		if c == "??" {
-			p.Countries = append(p.Countries, c)
-			continue
-		}
-		ok := len(c) == 2
-		for i := 0; ok && i < 2; i++ {
-			b := c[i] | 0x20
-			ok = b >= 'a' && b <= 'z'
-		}
+		cc, ok := queryparam.Country(c)
 		if !ok {
 			return perr(pCountry, "%q: country codes are two letters (ISO 3166-1 alpha-2, ZZ special-purpose) or ?? (unknown)", sanitize(c))
 		}
-		p.Countries = append(p.Countries, strings.ToUpper(c))
+		p.Countries = append(p.Countries, cc)
 	}
 	return nil
 }
@@ -361,15 +337,11 @@ func parseASNs(p *params, vs []string) *ParamError {
 		return e
 	}
 	for _, s := range as {
-		digits := s
-		if len(s) > 2 && strings.EqualFold(s[:2], "AS") {
-			digits = s[2:]
-		}
-		n, err := strconv.ParseUint(digits, 10, 32)
+		n, err := queryparam.ASN(s)
 		if err != nil {
-			return perr(pASN, "%q: not an AS number (13335 or AS13335)", sanitize(s))
+			return perr(pASN, "%s", err)
 		}
-		p.ASNs = append(p.ASNs, uint32(n))
+		p.ASNs = append(p.ASNs, n)
 	}
 	return nil
 }
@@ -379,11 +351,8 @@ func parseDay(param string, vs []string) (string, *ParamError) {
 	if e != nil {
 		return "", e
 	}
-	if len(s) != 10 {
-		return "", perr(param, "%q: want a day YYYY-MM-DD", sanitize(s))
-	}
-	if _, err := store.ParseDay(s); err != nil {
-		return "", perr(param, "%q: want a day YYYY-MM-DD", sanitize(s))
+	if _, err := queryparam.Day(s); err != nil {
+		return "", perr(param, "%s", err)
 	}
 	return s, nil
 }
@@ -427,21 +396,6 @@ func parseAddr(s string) (netip.Addr, *ParamError) {
 	return a.Unmap(), nil
 }
 
-// sanitize shortens a rejected value for an error message and drops what
-// is not printable.
-func sanitize(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == 40 {
-			b.WriteString("…")
-			break
-		}
-		if !unicode.IsPrint(r) {
-			r = '?'
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// sanitize shortens a rejected value for an error message and replaces
+// what is not printable (queryparam.Clean).
+func sanitize(s string) string { return queryparam.Clean(s) }

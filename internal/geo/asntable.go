@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
@@ -346,16 +345,6 @@ func encodeASNTable(w io.Writer, rows []asnRow, built time.Time, sum [32]byte, n
 		v6 = v6[1:]
 	}
 
-	var hdr bytes.Buffer
-	hdr.WriteString(asnTableMagic)
-	_ = binary.Write(&hdr, binary.BigEndian, built.Unix())
-	hdr.Write(sum[:])
-	hdr.Write(binary.AppendUvarint(nil, uint64(len(name))))
-	hdr.WriteString(name)
-	if _, err := w.Write(hdr.Bytes()); err != nil {
-		return err
-	}
-
 	var p []byte
 	p = binary.AppendUvarint(p, uint64(len(ents)))
 	prevASN := uint64(0)
@@ -368,59 +357,25 @@ func encodeASNTable(w io.Writer, rows []asnRow, built time.Time, sum [32]byte, n
 		p = append(p, e.org...)
 	}
 	p = binary.AppendUvarint(p, uint64(len(v4)))
-	prev := u128{}
-	for _, x := range v4 {
-		p = binary.AppendUvarint(p, x.start.sub(prev).lo)
-		prev = x.start
-	}
+	p = appendStarts4(p, len(v4), func(i int) u128 { return v4[i].start })
 	for _, x := range v4 {
 		p = binary.AppendUvarint(p, uint64(x.idx))
 	}
 	p = binary.AppendUvarint(p, uint64(len(v6)))
-	prev = u128{}
-	deltas := make([]u128, len(v6))
-	tzs := make([]uint, len(v6))
-	for i, x := range v6 {
-		deltas[i] = x.start.sub(prev)
-		prev = x.start
-		if tz := deltas[i].trailingZeros(); tz < 128 {
-			tzs[i] = tz
-		}
-		p = append(p, byte(tzs[i]))
-	}
-	for i := range deltas {
-		p = appendLEB128(p, deltas[i].shr(tzs[i]))
-	}
+	p = appendStarts6(p, len(v6), func(i int) u128 { return v6[i].start })
 	for _, x := range v6 {
 		p = binary.AppendUvarint(p, uint64(x.idx))
 	}
-	fw, err := flate.NewWriter(w, flate.BestCompression)
-	if err != nil {
-		return err
-	}
-	if _, err := fw.Write(p); err != nil {
-		return err
-	}
-	return fw.Close()
+	return writeTable(w, asnTableMagic, built.Unix(), sum, name, p)
 }
 
 // decodeASNTable parses a table written by encodeASNTable.
 func decodeASNTable(data []byte) (*asnTable, error) {
-	if len(data) < len(asnTableMagic)+8+32 || string(data[:len(asnTableMagic)]) != asnTableMagic {
-		return nil, errors.New("not an asn table (bad magic)")
-	}
-	h := &reader{p: data[len(asnTableMagic):]}
-	t := &asnTable{}
-	t.built = time.Unix(int64(binary.BigEndian.Uint64(h.bytes(8, "header"))), 0).UTC()
-	t.sha256 = fmt.Sprintf("%x", h.bytes(32, "header"))
-	t.source = string(h.bytes(h.uvarint("header"), "header"))
-	if h.err != nil {
-		return nil, h.err
-	}
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(h.p)), 128<<20))
+	th, raw, err := readTable(data, asnTableMagic, "not an asn table (bad magic)", "asn table", 128<<20)
 	if err != nil {
-		return nil, fmt.Errorf("asn table: %w", err)
+		return nil, err
 	}
+	t := &asnTable{built: th.built, sha256: th.sha256, source: th.source}
 	r := &reader{p: raw}
 	n := r.count(2, "AS entries")
 	t.asn = make([]uint32, n+1)

@@ -2,7 +2,6 @@ package geo
 
 import (
 	"bytes"
-	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -258,17 +257,6 @@ func encodeTable(w io.Writer, data []byte, name string) error {
 	v4 = carve(v4, true)
 	v6 = carve(v6, false)
 
-	var hdr bytes.Buffer
-	hdr.WriteString(tableMagic)
-	_ = binary.Write(&hdr, binary.BigEndian, int64(r.Metadata.BuildEpoch))
-	sum := sha256.Sum256(data)
-	hdr.Write(sum[:])
-	hdr.Write(binary.AppendUvarint(nil, uint64(len(name))))
-	hdr.WriteString(name)
-	if _, err := w.Write(hdr.Bytes()); err != nil {
-		return err
-	}
-
 	var p []byte
 	p = binary.AppendUvarint(p, uint64(len(codes)))
 	for _, c := range codes {
@@ -286,37 +274,12 @@ func encodeTable(w io.Writer, data []byte, name string) error {
 		return p
 	}
 	p = binary.AppendUvarint(p, uint64(len(v4)))
-	prev := u128{}
-	for _, x := range v4 {
-		p = binary.AppendUvarint(p, x.start.sub(prev).lo)
-		prev = x.start
-	}
+	p = appendStarts4(p, len(v4), func(i int) u128 { return v4[i].start })
 	p = appendCC(p, v4)
 	p = binary.AppendUvarint(p, uint64(len(v6)))
-	prev = u128{}
-	deltas := make([]u128, len(v6))
-	tzs := make([]uint, len(v6))
-	for i, x := range v6 {
-		deltas[i] = x.start.sub(prev)
-		prev = x.start
-		if tz := deltas[i].trailingZeros(); tz < 128 {
-			tzs[i] = tz
-		}
-		p = append(p, byte(tzs[i]))
-	}
-	for i := range deltas {
-		p = appendLEB128(p, deltas[i].shr(tzs[i]))
-	}
+	p = appendStarts6(p, len(v6), func(i int) u128 { return v6[i].start })
 	p = appendCC(p, v6)
-
-	fw, err := flate.NewWriter(w, flate.BestCompression)
-	if err != nil {
-		return err
-	}
-	if _, err := fw.Write(p); err != nil {
-		return err
-	}
-	return fw.Close()
+	return writeTable(w, tableMagic, int64(r.Metadata.BuildEpoch), sha256.Sum256(data), name, p)
 }
 
 // carve makes every special-purpose block a gap in spans (a boundary list of
@@ -456,21 +419,11 @@ func (r *reader) count(minSize uint64, what string) int {
 
 // decodeTable parses a table written by encodeTable.
 func decodeTable(data []byte) (*table, error) {
-	if len(data) < len(tableMagic)+8+32 || string(data[:len(tableMagic)]) != tableMagic {
-		return nil, errors.New("not a country table (bad magic)")
-	}
-	h := &reader{p: data[len(tableMagic):]}
-	t := &table{}
-	t.built = time.Unix(int64(binary.BigEndian.Uint64(h.bytes(8, "header"))), 0).UTC()
-	t.sha256 = fmt.Sprintf("%x", h.bytes(32, "header"))
-	t.source = string(h.bytes(h.uvarint("header"), "header"))
-	if h.err != nil {
-		return nil, h.err
-	}
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(h.p)), 64<<20))
+	th, raw, err := readTable(data, tableMagic, "not a country table (bad magic)", "country table", 64<<20)
 	if err != nil {
-		return nil, fmt.Errorf("country table: %w", err)
+		return nil, err
 	}
+	t := &table{built: th.built, sha256: th.sha256, source: th.source}
 	r := &reader{p: raw}
 	nc := r.count(2, "countries")
 	t.codes = make([]string, 1, nc+1)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 )
 
 func cd(i int) civil.Day { return civil.FromTime(day(i), nil) }
@@ -25,7 +26,7 @@ func TestResolve(t *testing.T) {
 		spec     Spec
 		from, to civil.Day
 	}{
-		{Spec{}, cd(fixtureDays - DefaultDays), cd(fixtureDays - 1)},
+		{Spec{}, cd(periodtest.Days - DefaultDays), cd(periodtest.Days - 1)},
 		{Spec{To: cd(4), HasTo: true}, cd(4 - DefaultDays + 1), cd(4)},
 		{Spec{From: cd(2), HasFrom: true}, cd(2), cd(2 + DefaultDays - 1)},
 		{Spec{From: cd(3), To: cd(5), HasFrom: true, HasTo: true}, cd(3), cd(5)},
@@ -63,7 +64,7 @@ func TestResolve(t *testing.T) {
 // the packets and exact distinct sources synth wrote.
 func TestTopKeysMatchTruth(t *testing.T) {
 	st := fixture(t)
-	tr, err := readTruth(filepath.Join(filepath.Dir(fixturePath), "open.pcap.truth.json"))
+	tr, err := readTruth(filepath.Join(filepath.Dir(fixtureStore.Path()), "open.pcap.truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestTopKeysMatchTruth(t *testing.T) {
 		truth[ck{p.Class, fmt.Sprintf("%d/%s", p.Port, p.Proto)}] = [2]float64{float64(p.Packets), float64(p.Sources)}
 	}
 	src := New(st, st.Location(), []string{"open"})
-	tabs, err := src.TopKeys(context.Background(), TopQuery{Range: Range{cd(0), cd(fixtureDays - 1)}, Dims: []string{analysis.DimPort}, N: 5})
+	tabs, err := src.TopKeys(context.Background(), TopQuery{Range: Range{cd(0), cd(periodtest.Days - 1)}, Dims: []string{analysis.DimPort}, N: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestSensorDimension(t *testing.T) {
 	st := fixture(t)
 	src := New(st, st.Location(), nil)
 	ctx := context.Background()
-	r := Range{cd(0), cd(fixtureDays - 1)}
+	r := Range{cd(0), cd(periodtest.Days - 1)}
 	bySensor, err := src.Series(ctx, SeriesQuery{Range: r, Dim: DimSensor, Classes: []string{"mirai"}})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +140,7 @@ func TestHeadline(t *testing.T) {
 	st := fixture(t)
 	src := New(st, st.Location(), nil)
 	ctx := context.Background()
-	r := Range{cd(fixtureDays - 7), cd(fixtureDays - 1)}
+	r := Range{cd(periodtest.Days - 7), cd(periodtest.Days - 1)}
 	v, err := src.Load(ctx, ViewOptions{Range: r})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestSpikesAndSourceDays(t *testing.T) {
 	st := fixture(t)
 	src := New(st, st.Location(), []string{"open"})
 	ctx := context.Background()
-	found, err := src.FindSpikes(ctx, SpikeOptions{Range: Range{cd(spikeDay), cd(spikeDay)}, Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}})
+	found, err := src.FindSpikes(ctx, SpikeOptions{Range: Range{cd(periodtest.SpikeDay), cd(periodtest.SpikeDay)}, Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestSpikesAndSourceDays(t *testing.T) {
 	}
 	s := spikes[i]
 	ratioOK := s.Ratio == nil && s.Baseline == 0 || s.Ratio != nil && math.Abs(*s.Ratio-s.Value/s.Baseline) < 1e-9
-	if s.Day != cd(spikeDay) || s.Sensor != "open" || !ratioOK ||
+	if s.Day != cd(periodtest.SpikeDay) || s.Sensor != "open" || !ratioOK ||
 		!strings.Contains(s.SentenceEN, "Italy") || !strings.Contains(s.SentenceJA, "イタリア") || len(s.Drivers) == 0 {
 		t.Errorf("spike %+v", s)
 	}
@@ -200,11 +201,11 @@ func TestSpikesAndSourceDays(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("no source driver: %+v", s.Drivers)
 	}
-	days, err := src.SourceDays(ctx, netip.MustParseAddr(addr), Range{cd(0), cd(fixtureDays - 1)})
+	days, err := src.SourceDays(ctx, netip.MustParseAddr(addr), Range{cd(0), cd(periodtest.Days - 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := slices.IndexFunc(days, func(d SourceDay) bool { return d.Day == cd(spikeDay) })
+	j := slices.IndexFunc(days, func(d SourceDay) bool { return d.Day == cd(periodtest.SpikeDay) })
 	if j < 0 {
 		t.Fatalf("source %s has no row on the spike day: %+v", addr, days)
 	}

@@ -17,122 +17,39 @@ import (
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
-// geoPool draws synthetic sources from the built-in GeoIP table's ranges.
-type geoPool struct{}
-
-func (geoPool) Countries() []string { return geo.DefaultCountries() }
-
-func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
-	return geo.DefaultAddr(cc, n)
-}
-
-// The fixture: sensor "open" captured 16 days (2026-05-01..16) with Italy
-// at spikeFactor× on day 13 (2026-05-14); sensor "small" captured a smaller
-// population from 2026-05-04 only, so it has no data on its first three
-// days.
-//
-// Italy sends only a handful of packets a day in a capture this small, so
-// the planted factor is large enough for the spike to stand out among the
-// day-to-day noise of a small synthetic population.
-const (
-	fixtureDays = 16
-	spikeDay    = 13
-	spikeFactor = 40
-)
-
-var (
-	fixtureStart = synth.DefaultStart
-	fixtureOnce  sync.Once
-	fixturePath  string
-	fixtureErr   error
-)
+// fixtureStore is the fixture (periodtest.FixtureCaptures) these tests share.
+var fixtureStore = &periodtest.Fixture{Dir: "period-fixture", Base: ingest.Config{}}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixturePath != "" {
-		os.RemoveAll(filepath.Dir(fixturePath))
-	}
+	fixtureStore.Remove()
 	os.Exit(code)
 }
 
 func fixture(t *testing.T) *duckstore.Store {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "period-fixture")
-		if err != nil {
-			fixtureErr = err
-			return
-		}
-		fixturePath = filepath.Join(dir, "store.duckdb")
-		fixtureErr = buildFixture(dir)
-	})
-	if fixtureErr != nil {
-		t.Fatal(fixtureErr)
-	}
-	st, err := duckstore.Open(context.Background(), fixturePath, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return fixtureStore.Open(t)
 }
 
-func buildFixture(dir string) error {
-	loc, err := geo.Open(geo.Config{})
-	if err != nil {
-		return err
-	}
-	defer loc.Close()
-	place := func(a netip.Addr) store.Place {
-		i := loc.Lookup(a)
-		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
-	}
-	captures := []struct {
-		sensor string
-		net    string
-		cfg    synth.Config
-	}{
-		{"open", "192.0.2.0/24", synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
-			Spikes: []synth.Spike{{Country: "IT", Day: spikeDay, Factor: spikeFactor}}}},
-		{"small", "198.51.100.0/24", synth.Config{Packets: 30000, Days: fixtureDays - 3, Seed: 5,
-			Start: fixtureStart.AddDate(0, 0, 3), SensorNet: netip.MustParsePrefix("198.51.100.0/24")}},
-	}
-	for _, c := range captures {
-		c.cfg.Pool = geoPool{}
-		path := filepath.Join(dir, c.sensor+".pcap")
-		if _, err := synth.WriteFile(path, c.cfg); err != nil {
-			return err
-		}
-		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: filepath.Join(dir, "store.duckdb"), Sensor: c.sensor,
-			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place}, []string{path})
-		if err != nil {
-			return err
-		}
-		if res[0].Err != nil || !res[0].Committed {
-			return fmt.Errorf("ingest %s: %v", path, res[0].Err)
-		}
-	}
-	return nil
-}
-
-func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
+func day(i int) time.Time { return periodtest.Start.AddDate(0, 0, i) }
 
 func TestDrivers(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), []string{"open"})
-	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(day(spikeDay), day(spikeDay)),
+	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(day(periodtest.SpikeDay), day(periodtest.SpikeDay)),
 		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	i := slices.IndexFunc(found, func(f analysis.Finding) bool { return f.Key == "IT" })
 	if i < 0 {
-		t.Fatalf("no mirai IT finding on %s: %+v", dateArg(day(spikeDay)), found)
+		t.Fatalf("no mirai IT finding on %s: %+v", dateArg(day(periodtest.SpikeDay)), found)
 	}
 	f := found[i]
 	if len(f.Drivers) == 0 {
@@ -193,7 +110,7 @@ func mustGeo(t *testing.T) *geo.Locator {
 func TestSeriesMatchTruth(t *testing.T) {
 	st := fixture(t)
 	truth := map[[3]string][2]float64{} // day, class, country → packets, sources
-	tr, err := readTruth(filepath.Join(filepath.Dir(fixturePath), "open.pcap.truth.json"))
+	tr, err := readTruth(filepath.Join(filepath.Dir(fixtureStore.Path()), "open.pcap.truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +119,7 @@ func TestSeriesMatchTruth(t *testing.T) {
 	}
 	l := New(st, st.Location(), []string{"open"})
 	for ui, unit := range []analysis.Unit{analysis.UnitPackets, analysis.UnitSources} {
-		ss, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: analysis.DimCountry, Unit: unit})
+		ss, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: analysis.DimCountry, Unit: unit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,11 +161,11 @@ func TestSeriesKeepFolds(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), nil)
 	for _, dim := range []string{analysis.DimPort} {
-		all, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: dim})
+		all, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: dim})
 		if err != nil {
 			t.Fatal(err)
 		}
-		kept, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(fixtureDays-1)), Dim: dim, Keep: 5})
+		kept, err := l.Series(context.Background(), SeriesQuery{Range: rangeOf(day(0), day(periodtest.Days-1)), Dim: dim, Keep: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +200,7 @@ func TestSeriesKeepFolds(t *testing.T) {
 func TestCoverage(t *testing.T) {
 	st := fixture(t)
 	l := New(st, st.Location(), nil)
-	gaps, err := l.Coverage(context.Background(), rangeOf(day(0), day(fixtureDays-1)))
+	gaps, err := l.Coverage(context.Background(), rangeOf(day(0), day(periodtest.Days-1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +210,7 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("sensor %s: %d days without data, want %d", g.Sensor, g.NoData, want[g.Sensor])
 		}
 	}
-	p := PresentAny(gaps, fixtureDays)
+	p := PresentAny(gaps, periodtest.Days)
 	if slices.Contains(p, false) {
 		t.Errorf("merged presence has absent days: %v", p)
 	}
@@ -322,11 +239,11 @@ func TestDriverBaselineSkipsGaps(t *testing.T) {
 	}
 	db := filepath.Join(dir, "gap.duckdb")
 	for i, c := range []synth.Config{
-		{Packets: 60000, Days: 5, Seed: 21, Start: fixtureStart},
-		{Packets: 60000, Days: 4, Seed: 22, Start: fixtureStart.AddDate(0, 0, 14),
+		{Packets: 60000, Days: 5, Seed: 21, Start: periodtest.Start},
+		{Packets: 60000, Days: 4, Seed: 22, Start: periodtest.Start.AddDate(0, 0, 14),
 			Spikes: []synth.Spike{{Country: "CN", Day: 2, Factor: 6}}},
 	} {
-		c.Pool = geoPool{}
+		c.Pool = periodtest.GeoPool{}
 		path := filepath.Join(dir, fmt.Sprintf("gap-%d.pcap", i))
 		if _, err := synth.WriteFile(path, c); err != nil {
 			t.Fatal(err)
@@ -342,7 +259,7 @@ func TestDriverBaselineSkipsGaps(t *testing.T) {
 	}
 	defer st.Close()
 	l := New(st, st.Location(), nil)
-	spike := fixtureStart.AddDate(0, 0, 16)
+	spike := periodtest.Start.AddDate(0, 0, 16)
 	found, err := l.FindSpikes(context.Background(), SpikeOptions{Range: rangeOf(spike, spike),
 		Classes: []string{"mirai"}, Dims: []string{analysis.DimCountry}, DriverTopN: 5})
 	if err != nil {

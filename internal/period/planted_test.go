@@ -3,17 +3,14 @@ package period
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
-	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
-	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/synth"
 )
@@ -23,57 +20,20 @@ import (
 func plantedStore(t *testing.T, caps map[string]synth.Config) *duckstore.Store {
 	t.Helper()
 	dir := t.TempDir()
-	loc, err := geo.Open(geo.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer loc.Close()
-	place := func(a netip.Addr) store.Place {
-		i := loc.Lookup(a)
-		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
-	}
 	db := filepath.Join(dir, "store.duckdb")
 	names := make([]string, 0, len(caps))
 	for n := range caps {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var cs []periodtest.Capture
 	for _, sensor := range names {
-		cfg := caps[sensor]
-		cfg.Pool = geoPool{}
-		path := filepath.Join(dir, sensor+".pcap")
-		tr, err := synth.WriteFile(path, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var files []string
-		for _, f := range tr.Files {
-			files = append(files, filepath.Join(dir, f))
-		}
-		net := cfg.SensorNet
-		if !net.IsValid() {
-			net = synth.DefaultSensorNet
-		}
-		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: db, Sensor: sensor,
-			SensorNets: []netip.Prefix{net}, Locate: place}, files)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			if r.Err != nil || !r.Committed {
-				t.Fatalf("ingest %s: %v", r.Path, r.Err)
-			}
-		}
-		for _, f := range files {
-			os.Remove(f)
-		}
+		cs = append(cs, periodtest.Capture{Sensor: sensor, Config: caps[sensor]})
 	}
-	st, err := duckstore.Open(context.Background(), db, duckstore.Options{ReadOnly: true})
-	if err != nil {
+	if err := periodtest.Ingest(dir, db, ingest.Config{}, cs); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return periodtest.Open(t, db)
 }
 
 // planted is one planted event and where it must be found.

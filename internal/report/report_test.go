@@ -6,126 +6,37 @@ import (
 	"flag"
 	"fmt"
 	"html"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
-	"github.com/honeyscope/honeyscope/internal/geo"
 	"github.com/honeyscope/honeyscope/internal/ingest"
-	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/period/periodtest"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
-	"github.com/honeyscope/honeyscope/internal/synth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// geoPool draws synthetic sources from the built-in GeoIP table's ranges.
-type geoPool struct{}
-
-func (geoPool) Countries() []string { return geo.DefaultCountries() }
-
-func (geoPool) Addr(cc string, n uint64) (netip.Addr, bool) {
-	return geo.DefaultAddr(cc, n)
-}
-
-// The fixture: sensor "open" captured 16 days (2026-05-01..16) with Italy
-// at spikeFactor× on day 13 (2026-05-14); sensor "small" captured a smaller
-// population from 2026-05-04 only, so it has no data on its first three
-// days.
-//
-// Italy sends only a handful of packets a day in a capture this small, so
-// the planted factor is large enough for the spike to stand out among the
-// day-to-day noise of a small synthetic population.
-const (
-	fixtureDays = 16
-	spikeDay    = 13
-	spikeFactor = 40
-)
-
-var (
-	fixtureStart = synth.DefaultStart
-	fixtureOnce  sync.Once
-	fixturePath  string
-	fixtureErr   error
-)
+// fixtureStore is the fixture (periodtest.FixtureCaptures) these tests share.
+var fixtureStore = &periodtest.Fixture{Dir: "report-fixture", Base: ingest.Config{CountryDB: "builtin country (test-country.mmdb)", ASNDB: "builtin asn (test-asn.tgz)"}}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixturePath != "" {
-		os.RemoveAll(filepath.Dir(fixturePath))
-	}
+	fixtureStore.Remove()
 	os.Exit(code)
 }
 
 func fixture(t *testing.T) *duckstore.Store {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "report-fixture")
-		if err != nil {
-			fixtureErr = err
-			return
-		}
-		fixturePath = filepath.Join(dir, "store.duckdb")
-		fixtureErr = buildFixture(dir)
-	})
-	if fixtureErr != nil {
-		t.Fatal(fixtureErr)
-	}
-	st, err := duckstore.Open(context.Background(), fixturePath, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return fixtureStore.Open(t)
 }
 
-func buildFixture(dir string) error {
-	loc, err := geo.Open(geo.Config{})
-	if err != nil {
-		return err
-	}
-	defer loc.Close()
-	place := func(a netip.Addr) store.Place {
-		i := loc.Lookup(a)
-		return store.Place{Country: i.Country, ASN: i.ASN, Org: i.Org, Special: i.Special}
-	}
-	captures := []struct {
-		sensor string
-		net    string
-		cfg    synth.Config
-	}{
-		{"open", "192.0.2.0/24", synth.Config{Packets: 200000, Days: fixtureDays, Seed: 3,
-			Spikes: []synth.Spike{{Country: "IT", Day: spikeDay, Factor: spikeFactor}}}},
-		{"small", "198.51.100.0/24", synth.Config{Packets: 30000, Days: fixtureDays - 3, Seed: 5,
-			Start: fixtureStart.AddDate(0, 0, 3), SensorNet: netip.MustParsePrefix("198.51.100.0/24")}},
-	}
-	for _, c := range captures {
-		c.cfg.Pool = geoPool{}
-		path := filepath.Join(dir, c.sensor+".pcap")
-		if _, err := synth.WriteFile(path, c.cfg); err != nil {
-			return err
-		}
-		res, err := ingest.Run(context.Background(), ingest.Config{DBPath: filepath.Join(dir, "store.duckdb"), Sensor: c.sensor,
-			SensorNets: []netip.Prefix{netip.MustParsePrefix(c.net)}, Locate: place,
-			CountryDB: "builtin country (test-country.mmdb)", ASNDB: "builtin asn (test-asn.tgz)"}, []string{path})
-		if err != nil {
-			return err
-		}
-		if res[0].Err != nil || !res[0].Committed {
-			return fmt.Errorf("ingest %s: %v", path, res[0].Err)
-		}
-	}
-	return nil
-}
-
-func day(i int) time.Time { return fixtureStart.AddDate(0, 0, i) }
+func day(i int) time.Time { return periodtest.Start.AddDate(0, 0, i) }
 
 // buildReport renders the week ending on the fixture's last day.
 func buildReport(t *testing.T, st *duckstore.Store, opt Options) *Result {
@@ -134,7 +45,7 @@ func buildReport(t *testing.T, st *duckstore.Store, opt Options) *Result {
 		opt.Out = t.TempDir()
 	}
 	if opt.From.IsZero() {
-		opt.From, opt.To = day(fixtureDays-7), day(fixtureDays-1)
+		opt.From, opt.To = day(periodtest.Days-7), day(periodtest.Days-1)
 	}
 	opt.Now = func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }
 	res, err := Build(context.Background(), st, opt)
@@ -164,21 +75,21 @@ func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.lang+"-"+c.unit, func(t *testing.T) {
 			res := buildReport(t, st, Options{Lang: c.lang, Unit: analysis.Unit(c.unit), AllFindings: c.all,
-				From: day(fixtureDays - 10), To: day(fixtureDays - 1),
-				Annotations: []chart.Annotation{{Day: day(fixtureDays - 5), Text: c.ann}}})
+				From: day(periodtest.Days - 10), To: day(periodtest.Days - 1),
+				Annotations: []chart.Annotation{{Day: day(periodtest.Days - 5), Text: c.ann}}})
 			// The planted Mirai spike is also an access spike (access counts
 			// every packet); the report tells it once, as the Mirai one.
 			var spike *analysis.Finding
 			for _, class := range []string{"mirai", "access"} {
 				for i, f := range res.Findings {
 					if spike == nil && f.Dim == analysis.DimCountry && f.Key == "IT" && f.Kind == analysis.KindSpike &&
-						f.Class == class && civil(f.Day) == civil(day(spikeDay)) {
+						f.Class == class && civil(f.Day) == civil(day(periodtest.SpikeDay)) {
 						spike = &res.Findings[i]
 					}
 				}
 			}
 			if spike == nil {
-				t.Fatalf("no IT spike on %s among %d findings", dateArg(day(spikeDay)), len(res.Findings))
+				t.Fatalf("no IT spike on %s among %d findings", dateArg(day(periodtest.SpikeDay)), len(res.Findings))
 			}
 			t.Logf("IT spike: significance %.2f, share %.3f", spike.Significance, spike.Share)
 			if spike.Ratio < 3 {
@@ -205,9 +116,9 @@ func TestReportFindsNamesAndDrawsSpike(t *testing.T) {
 			}
 			// The spike is drawn: a mark on its day in its class's country chart.
 			svg := readFile(t, filepath.Join(res.Dir, spike.Class+"-country.svg"))
-			markTitle := regexp.MustCompile(`class="mark"[^>]*>\s*<title>` + regexp.QuoteMeta(dateArg(day(spikeDay))+" · "+html.EscapeString(c.country)))
-			if !markTitle.MatchString(svg) && !strings.Contains(svg, "<title>"+dateArg(day(spikeDay))+" · "+c.country+" ×") {
-				t.Errorf("%s-country.svg has no mark for %s on %s", spike.Class, c.country, dateArg(day(spikeDay)))
+			markTitle := regexp.MustCompile(`class="mark"[^>]*>\s*<title>` + regexp.QuoteMeta(dateArg(day(periodtest.SpikeDay))+" · "+html.EscapeString(c.country)))
+			if !markTitle.MatchString(svg) && !strings.Contains(svg, "<title>"+dateArg(day(periodtest.SpikeDay))+" · "+c.country+" ×") {
+				t.Errorf("%s-country.svg has no mark for %s on %s", spike.Class, c.country, dateArg(day(periodtest.SpikeDay)))
 			}
 			// The annotation is on the charts, and the days without data are
 			// hatched (the "small" sensor's panels in the comparison).
@@ -291,7 +202,7 @@ func TestSelfContained(t *testing.T) {
 // sensor did not capture says so, and draws them as gaps in its panel.
 func TestCoverageStatedPlainly(t *testing.T) {
 	st := fixture(t)
-	res := buildReport(t, st, Options{Lang: "en", From: day(0), To: day(fixtureDays - 1)})
+	res := buildReport(t, st, Options{Lang: "en", From: day(0), To: day(periodtest.Days - 1)})
 	page := readFile(t, filepath.Join(res.Dir, "index.html"))
 	want := "Sensor small: no data on 1 May, 2 May, 3 May"
 	if !strings.Contains(page, want) {
@@ -394,7 +305,7 @@ func TestDefaultPeriod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if civil(res.To) != civil(day(fixtureDays-1)) || civil(res.From) != civil(day(fixtureDays-7)) {
+	if civil(res.To) != civil(day(periodtest.Days-1)) || civil(res.From) != civil(day(periodtest.Days-7)) {
 		t.Errorf("default period %s – %s", dateArg(res.From), dateArg(res.To))
 	}
 }

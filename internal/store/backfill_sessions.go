@@ -96,3 +96,39 @@ func (sb *SessionBackfill) Result(days []EvidenceDay) BackfillResult {
 	res.Sessions, res.Messages, res.SessionHits = sb.Sessions, sb.Messages, sb.Hits
 	return res
 }
+
+// SessionPlace is the country and AS a backfill's session counts of a
+// source are written under.
+type SessionPlace struct {
+	Country string
+	ASN     uint32
+}
+
+// SessionCount is one exploit_counts row of a backfill's sessions.
+type SessionCount struct {
+	SessionMatch
+	Country string
+	ASN     uint32
+	N       uint64
+}
+
+// Placed gives the counts of sb their places: places holds the place of a
+// sources row of each source on a day and sensor (keyed by Day, Sensor and
+// Src), countries the country the sessions of a source at a sensor gave
+// (keyed by sensor and source). A count takes its sources row's place,
+// else its sessions' country and AS 0, else "??" and AS 0. The counts come
+// in no order.
+func (sb *SessionBackfill) Placed(places map[SessionMatch]SessionPlace, countries map[[2]string]string) []SessionCount {
+	out := make([]SessionCount, 0, len(sb.Counts))
+	for k, n := range sb.Counts {
+		p, ok := places[SessionMatch{Day: k.Day, Sensor: k.Sensor, Src: k.Src}]
+		if !ok || p.Country == "" {
+			p.Country = countries[[2]string{k.Sensor, k.Src}]
+		}
+		if p.Country == "" {
+			p.Country = "??"
+		}
+		out = append(out, SessionCount{k, p.Country, p.ASN, n})
+	}
+	return out
+}

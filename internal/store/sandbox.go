@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -55,6 +57,30 @@ type SandboxIndicator struct {
 type SandboxRunQuery struct {
 	SHA256 string
 	Limit  int
+}
+
+// MaxSandboxRuns is the most runs a SandboxRunQuery may ask for.
+const MaxSandboxRuns = 10000
+
+// Checked returns the number of runs q asks for (100 when it says none)
+// and its SHA-256 prefix in lower case, or an error naming what of q a
+// store cannot answer: a limit over MaxSandboxRuns, or a prefix that is
+// not the start of a SHA-256.
+func (q SandboxRunQuery) Checked() (limit int, prefix string, err error) {
+	limit = q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if limit > MaxSandboxRuns {
+		return 0, "", fmt.Errorf("limit %d over %d", limit, MaxSandboxRuns)
+	}
+	prefix = strings.ToLower(q.SHA256)
+	for _, c := range prefix {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') || len(prefix) > 64 {
+			return 0, "", fmt.Errorf("%q is not the start of a SHA-256", q.SHA256[:min(len(q.SHA256), 80)])
+		}
+	}
+	return limit, prefix, nil
 }
 
 // SandboxStore keeps sandbox runs.

@@ -6,24 +6,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/period"
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Limits on query strings: every value is checked against them before
 // anything reaches the period layer.
 const (
-	maxQueryLen  = 2048 // bytes of the raw query string
-	maxValueLen  = 256  // bytes of one parameter value
-	maxSensors   = 16   // sensors of one view
-	maxSensorLen = 128  // bytes of a sensor name
-	minRefresh   = 5    // seconds between auto-refreshes, at least
-	maxRefresh   = 3600 // and at most
+	maxQueryLen = 2048 // bytes of the raw query string
+	maxValueLen = 256  // bytes of one parameter value
+	maxSensors  = 16   // sensors of one view
+	minRefresh  = 5    // seconds between auto-refreshes, at least
+	maxRefresh  = 3600 // and at most
 )
 
 // Filter parameter names, as they appear in URLs.
@@ -100,11 +98,7 @@ func ParseFilters(raw string, extra ...string) (f Filters, rest url.Values, err 
 	if perr != nil {
 		return f, nil, ferr("query", "malformed query string")
 	}
-	names := make([]string, 0, len(vals))
-	for k := range vals {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := queryparam.Names(vals)
 	rest = url.Values{}
 	for _, k := range names {
 		if k == "" {
@@ -118,13 +112,8 @@ func ParseFilters(raw string, extra ...string) (f Filters, rest url.Values, err 
 		if len(vs) > maxSensors {
 			return f, nil, ferr(k, "given %d times, at most %d", len(vs), maxSensors)
 		}
-		for _, v := range vs {
-			if len(v) > maxValueLen {
-				return f, nil, ferr(k, "value of %d bytes, at most %d accepted", len(v), maxValueLen)
-			}
-			if !utf8.ValidString(v) {
-				return f, nil, ferr(k, "value is not valid UTF-8")
-			}
+		if err := queryparam.Values(vs, maxValueLen); err != nil {
+			return f, nil, ferr(k, "%s", err)
 		}
 		if !known {
 			rest[k] = vs
@@ -158,9 +147,9 @@ func (f *Filters) set(k string, vs []string) *FilterError {
 	}
 	switch k {
 	case qFrom, qTo:
-		d, err := civil.Parse(v)
-		if len(v) != 10 || err != nil {
-			return ferr(k, "%q: want a day YYYY-MM-DD", clean(v))
+		d, err := queryparam.Day(v)
+		if err != nil {
+			return ferr(k, "%s", err)
 		}
 		if k == qFrom {
 			f.From, f.HasFrom = d, true
@@ -173,7 +162,7 @@ func (f *Filters) set(k string, vs []string) *FilterError {
 		}
 		f.Class = v
 	case qCountry:
-		c, ok := parseCountry(v)
+		c, ok := queryparam.Country(v)
 		if !ok {
 			return ferr(k, "%q: want a two-letter country code (ISO 3166-1 alpha-2, ZZ special-purpose) or ?? (unknown)", clean(v))
 		}
@@ -185,15 +174,11 @@ func (f *Filters) set(k string, vs []string) *FilterError {
 		}
 		f.Port, f.HasPort = p, true
 	case qASN:
-		digits := v
-		if len(v) > 2 && strings.EqualFold(v[:2], "AS") {
-			digits = v[2:]
-		}
-		n, err := strconv.ParseUint(digits, 10, 32)
+		n, err := queryparam.ASN(v)
 		if err != nil {
-			return ferr(k, "%q: not an AS number (13335 or AS13335)", clean(v))
+			return ferr(k, "%s", err)
 		}
-		f.ASN, f.HasASN = uint32(n), true
+		f.ASN, f.HasASN = n, true
 	case qUnit:
 		if v != "packets" && v != "sources" {
 			return ferr(k, "%q: want packets or sources", clean(v))
@@ -235,13 +220,8 @@ func (f *Filters) setSensors(vs []string) *FilterError {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
 			}
-			if len(s) > maxSensorLen {
-				return ferr(qSensor, "sensor name of %d bytes, at most %d", len(s), maxSensorLen)
-			}
-			for _, r := range s {
-				if !unicode.IsPrint(r) {
-					return ferr(qSensor, "sensor name %q has a control character", clean(s))
-				}
+			if err := queryparam.Sensor(s); err != nil {
+				return ferr(qSensor, "%s", err)
 			}
 			if slices.Contains(out, s) {
 				continue
@@ -254,23 +234,6 @@ func (f *Filters) setSensors(vs []string) *FilterError {
 	}
 	f.Sensors = out
 	return nil
-}
-
-// parseCountry reads a country code: two ASCII letters (upper-cased) or
-// "??".
-func parseCountry(v string) (string, bool) {
-	if v == "??" {
-		return v, true
-	}
-	if len(v) != 2 {
-		return "", false
-	}
-	for i := range 2 {
-		if b := v[i] | 0x20; b < 'a' || b > 'z' {
-			return "", false
-		}
-	}
-	return strings.ToUpper(v), true
 }
 
 // parsePort reads "23", "23/tcp" or "8/icmp" (TCP when no protocol).
@@ -295,23 +258,9 @@ func parsePort(v string) (Port, bool) {
 }
 
 // clean shortens a rejected value for a message and replaces what is not
-// printable (the message is escaped when shown, this only keeps it short).
-func clean(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == 40 {
-			b.WriteString("…")
-			break
-		}
-		if !unicode.IsPrint(r) {
-			r = '?'
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// printable (queryparam.Clean; the message is escaped when shown, this only
+// keeps it short).
+func clean(s string) string { return queryparam.Clean(s) }
 
 // Spec is the period the filters ask for.
 func (f Filters) Spec() period.Spec {

@@ -9,6 +9,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/period"
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -23,7 +24,7 @@ func keyPath(dim, key string) string {
 	}
 	switch dim {
 	case analysis.DimCountry:
-		if _, ok := parseCountry(key); ok {
+		if _, ok := queryparam.Country(key); ok {
 			return "/country/" + key
 		}
 	case analysis.DimPort:

@@ -10,6 +10,7 @@ import (
 	"github.com/honeyscope/honeyscope/internal/analysis"
 	"github.com/honeyscope/honeyscope/internal/chart"
 	"github.com/honeyscope/honeyscope/internal/geo"
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/session"
 )
 
@@ -226,7 +227,7 @@ func (q *request) sessionCountry(s *session.Session) string {
 
 // countryCell is a country code linked to its page, titled with its name.
 func (q *request) countryCell(cc string) cell {
-	if _, ok := parseCountry(cc); !ok || cc == "" {
+	if _, ok := queryparam.Country(cc); !ok || cc == "" {
 		return text(cc)
 	}
 	c := link(cc, q.keyHref(analysis.DimCountry, cc, ""))

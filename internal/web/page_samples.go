@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
@@ -223,7 +224,7 @@ func sampleSources(q *request, ss []session.Session) *table {
 
 // countryCell is a country code linked to its page ("" stays empty).
 func countryCell(q *request, cc string) cell {
-	if _, ok := parseCountry(cc); !ok || cc == "" {
+	if _, ok := queryparam.Country(cc); !ok || cc == "" {
 		return text(cc)
 	}
 	return link(cc, q.keyHref("country", cc, ""))

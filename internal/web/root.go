@@ -16,6 +16,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/infra"
 	"github.com/honeyscope/honeyscope/internal/period"
+	"github.com/honeyscope/honeyscope/internal/queryparam"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -84,7 +85,7 @@ func New(deps Dependencies, cfg Configuration) (*Handler, error) {
 	if deps.Country == "" {
 		deps.Country = "JP"
 	}
-	c, ok := parseCountry(deps.Country)
+	c, ok := queryparam.Country(deps.Country)
 	if !ok {
 		return nil, fmt.Errorf("web: domestic country %q: want a two-letter code", deps.Country)
 	}

@@ -110,7 +110,7 @@ func (s *Store) classifyPayloads(ctx context.Context, bid int64, q store.Evidenc
 // then its backfills rows, which make them count: one per (day, sensor)
 // with evidence or sessions, and a removed one for each triple in q a
 // backfill of ruleSet covered before and this one does not.
-func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q store.EvidenceQuery, days []store.EvidenceDay, srows []sessionCount, spairs map[daySensor]bool) error {
+func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q store.EvidenceQuery, days []store.EvidenceDay, srows []store.SessionCount, spairs map[daySensor]bool) error {
 	db := s.db
 	w, args := s.visibleEvidence(q)
 	// 18.16 joins one table per SELECT: the matches first, then the
@@ -131,7 +131,7 @@ func (s *Store) writeBackfill(ctx context.Context, bid int64, ruleSet int32, q s
 	if err := s.insert(ctx, `INSERT INTO `+db+`.exploit_counts (backfill, rule_set, day, sensor, src, country, asn, proto, port, pattern, packets)`,
 		len(srows), func(i int) []any {
 			r := &srows[i]
-			return []any{bid, ruleSet, r.Day.Time(), r.Sensor, r.Src, r.country, r.asn, uint8(6), r.Port, r.Pattern, r.n}
+			return []any{bid, ruleSet, r.Day.Time(), r.Sensor, r.Src, r.Country, r.ASN, uint8(6), r.Port, r.Pattern, r.N}
 		}); err != nil {
 		return fmt.Errorf("session exploit counts: %w", err)
 	}

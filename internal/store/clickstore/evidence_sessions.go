@@ -97,49 +97,35 @@ func (s *Store) backfillSessions(ctx context.Context, q store.EvidenceQuery) ([]
 	return out, rows.Err()
 }
 
-// sessionCount is one exploit_counts row of a backfill's sessions.
-type sessionCount struct {
-	sessionKey
-	country string
-	asn     uint32
-	n       uint64
-}
-
-// sessionCounts gives the session counts of a backfill their places, as the
-// DuckDB store does: the country and AS of a committed sources row of the
-// source on that day and sensor, else the session's country and AS 0
-// ("??" without either).
-func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionCount, error) {
+// sessionCounts gives the session counts of a backfill their places
+// (store.SessionBackfill.Placed), as the DuckDB store does: the country and
+// AS of a committed sources row of the source on that day and sensor, else
+// the session's country and AS 0 ("??" without either).
+func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]store.SessionCount, error) {
 	if len(sb.Counts) == 0 {
 		return nil, nil
 	}
-	type place struct {
-		country string
-		asn     uint32
-	}
-	places := map[sessionKey]place{}
+	places := map[sessionKey]store.SessionPlace{}
 	c := evidenceCond(q, "")
 	rows, err := s.conn.Query(ctx, `SELECT toString(day), sensor, src, any(country), any(asn) FROM `+s.db+`.sources
 		WHERE ingest_id IN `+s.visible()+` AND `+c.and()+` GROUP BY day, sensor, src`, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	for rows.Next() {
+	if err := store.EachRow(rows, func(sc store.Scanner) error {
 		var k sessionKey
 		var day string
-		var p place
-		if err := rows.Scan(&day, &k.Sensor, &k.Src, &p.country, &p.asn); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backfill: session places: %w", err)
+		var p store.SessionPlace
+		if err := sc.Scan(&day, &k.Sensor, &k.Src, &p.Country, &p.ASN); err != nil {
+			return err
 		}
+		var err error
 		if k.Day, err = civil.Parse(day); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backfill: session places: %w", err)
+			return err
 		}
 		places[k] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
 	sc := s.backfillSessionCond(q)
@@ -148,28 +134,15 @@ func (s *Store) sessionCounts(ctx context.Context, sb *sessionBackfill, q store.
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
 	countries := map[[2]string]string{}
-	for rows.Next() {
+	if err := store.EachRow(rows, func(r store.Scanner) error {
 		var sn, sr, cc string
-		if err := rows.Scan(&sn, &sr, &cc); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backfill: session places: %w", err)
+		if err := r.Scan(&sn, &sr, &cc); err != nil {
+			return err
 		}
 		countries[[2]string{sn, sr}] = cc
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	out := make([]sessionCount, 0, len(sb.Counts))
-	for k, n := range sb.Counts {
-		p, ok := places[sessionKey{Day: k.Day, Sensor: k.Sensor, Src: k.Src}]
-		if !ok || p.country == "" {
-			p.country = countries[[2]string{k.Sensor, k.Src}]
-		}
-		if p.country == "" {
-			p.country = "??"
-		}
-		out = append(out, sessionCount{k, p.country, p.asn, n})
-	}
-	return out, nil
+	return sb.Placed(places, countries), nil
 }

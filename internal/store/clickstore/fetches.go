@@ -18,8 +18,8 @@ import (
 
 var _ store.FetchStore = (*Store)(nil)
 
-// maxFetchURL bounds a stored URL, as in the DuckDB store.
-const maxFetchURL = 16 << 10
+// maxFetchURL bounds a stored URL (store.MaxFetchURL).
+const maxFetchURL = store.MaxFetchURL
 
 // text is s as valid UTF-8, as the DuckDB store keeps text.
 func text(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
@@ -68,18 +68,12 @@ func (s *Store) RecordFetch(ctx context.Context, f store.Fetch) error {
 	if err := s.malwareTables("record fetch"); err != nil {
 		return err
 	}
-	if f.URL == "" || len(f.URL) > maxFetchURL {
-		return fmt.Errorf("record fetch: URL of %d bytes (want 1 to %d)", len(f.URL), maxFetchURL)
-	}
-	if f.SHA256 != "" {
-		h, err := hashPrefix(f.SHA256)
-		if err != nil || len(h) != 64 {
-			return fmt.Errorf("record fetch: sha256 %q is not 64 hex digits", f.SHA256)
-		}
-		f.SHA256 = h
+	f, err := f.Checked()
+	if err != nil {
+		return fmt.Errorf("record fetch: %w", err)
 	}
 	us, has := usOf(micro(f.Time))
-	err := s.insertRows(ctx, `INSERT INTO `+s.db+`.fetches (url, seq, has_ts, ts_us, duration_ms, attempts, status, headers, server,
+	err = s.insertRows(ctx, `INSERT INTO `+s.db+`.fetches (url, seq, has_ts, ts_us, duration_ms, attempts, status, headers, server,
 		final_url, error, size, sha256, type, session_id, src, sensor)`,
 		[]any{text(f.URL), seqs(1), has, us, f.Duration.Milliseconds(), int32(f.Attempts), int32(f.Status), text(f.Headers),
 			text(f.Server), text(f.FinalURL), text(f.Error), f.Size, f.SHA256, text(f.Type), text(f.SessionID), addrText(f.Src), text(f.Sensor)})
@@ -147,7 +141,7 @@ func (s *Store) Fetches(ctx context.Context, q store.FetchQuery) ([]store.Fetch,
 	if err := s.malwareTables("fetches"); err != nil {
 		return nil, err
 	}
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("fetches: %w", err)
 	}
@@ -156,7 +150,7 @@ func (s *Store) Fetches(ctx context.Context, q store.FetchQuery) ([]store.Fetch,
 		inner.add("url = ?", text(q.URL))
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("fetches: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/infra"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // DNS resolutions of names (infra.ResolutionStore): a row per name per
@@ -70,19 +71,11 @@ func (s *Store) Resolutions(ctx context.Context, names []string) ([]infra.Resolu
 	if len(names) > infra.MaxNames {
 		names = names[:infra.MaxNames]
 	}
-	var out []infra.Resolution
-	const chunk = 1000
-	for lo := 0; lo < len(names); lo += chunk {
-		part := names[lo:min(lo+chunk, len(names))]
-		args := make([]any, len(part))
-		for i, n := range part {
-			args[i] = n
-		}
-		rs, err := s.readResolutions(ctx, q+` WHERE name IN (`+placeholders(len(part))+`) GROUP BY name`, args...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
+	out, err := store.InChunks(names, 1000, func(args []any) ([]infra.Resolution, error) {
+		return s.readResolutions(ctx, q+` WHERE name IN (`+placeholders(len(args))+`) GROUP BY name`, args...)
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b infra.Resolution) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
@@ -93,18 +86,5 @@ func (s *Store) readResolutions(ctx context.Context, q string, args ...any) ([]i
 	if err != nil {
 		return nil, fmt.Errorf("read resolutions: %w", err)
 	}
-	defer rows.Close()
-	var out []infra.Resolution
-	for rows.Next() {
-		var js string
-		if err := rows.Scan(&js); err != nil {
-			return nil, fmt.Errorf("read resolutions: %w", err)
-		}
-		var r infra.Resolution
-		if err := json.Unmarshal([]byte(js), &r); err != nil {
-			continue // a row this build cannot read is no answer
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.CollectJSON[infra.Resolution](rows, "read resolutions")
 }

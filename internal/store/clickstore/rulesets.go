@@ -100,7 +100,7 @@ func (s *Store) claimRuleSetID(ctx context.Context) (int32, error) {
 
 const ruleSetCols = `id, name, version, hash, active_from, sensor, ad_hoc, added_us`
 
-func scanRuleSet(sc interface{ Scan(...any) error }) (store.RuleSet, error) {
+func scanRuleSet(sc store.Scanner) (store.RuleSet, error) {
 	var rs store.RuleSet
 	var from string
 	var adHoc uint8
@@ -126,16 +126,7 @@ func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RuleSet
-	for rows.Next() {
-		rs, err := scanRuleSet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("rule sets: %w", err)
-		}
-		out = append(out, rs)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("rule sets", scanRuleSet))
 }
 
 // RuleSet implements store.RuleSetStore.
@@ -181,15 +172,8 @@ func (s *Store) RuleSet(ctx context.Context, name string) (store.RuleSet, error)
 	if err != nil {
 		return rs, fmt.Errorf("rule set %q: %w", name, err)
 	}
-	defer rrows.Close()
-	for rrows.Next() {
-		var r store.RuleInfo
-		if err := rrows.Scan(&r.GID, &r.SID, &r.Rev, &r.Msg, &r.Classtype); err != nil {
-			return rs, err
-		}
-		rs.Rules = append(rs.Rules, r)
-	}
-	return rs, rrows.Err()
+	rs.Rules, err = store.CollectRows(rrows, store.ScanRuleInfo)
+	return rs, err
 }
 
 // RuleMsgs implements store.RuleSetStore: rules of sets whose row exists.
@@ -199,15 +183,5 @@ func (s *Store) RuleMsgs(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule msgs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var g, sid, rev uint32
-		var msg string
-		if err := rows.Scan(&g, &sid, &rev, &msg); err != nil {
-			return nil, err
-		}
-		out[fmt.Sprintf("%d:%d:%d", g, sid, rev)] = msg
-	}
-	return out, rows.Err()
+	return store.CollectRuleMsgs(rows)
 }

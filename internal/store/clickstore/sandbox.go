@@ -84,37 +84,19 @@ func (s *Store) SandboxRuns(ctx context.Context, q store.SandboxRunQuery) ([]sto
 	if err := s.malwareTables("sandbox runs"); err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if limit > 10000 {
-		return nil, fmt.Errorf("sandbox runs: limit %d over 10000", limit)
-	}
-	prefix := strings.ToLower(q.SHA256)
-	for _, c := range prefix {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') || len(prefix) > 64 {
-			return nil, fmt.Errorf("sandbox runs: %q is not the start of a SHA-256", q.SHA256[:min(len(q.SHA256), 80)])
-		}
+	limit, prefix, err := q.Checked()
+	if err != nil {
+		return nil, fmt.Errorf("sandbox runs: %w", err)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT `+runColumns+` FROM `+s.db+`.sandbox_runs
 		WHERE substring(sha256, 1, ?) = ? ORDER BY started_us DESC, id DESC LIMIT `+fmt.Sprint(limit), len(prefix), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox runs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.SandboxRun
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("sandbox runs", scanRun))
 }
 
-func scanRun(rows interface{ Scan(...any) error }) (store.SandboxRun, error) {
+func scanRun(rows store.Scanner) (store.SandboxRun, error) {
 	var (
 		r        store.SandboxRun
 		us, ms   int64

@@ -22,14 +22,6 @@ import (
 // ingest's row), and the newest committed row of a session id is the
 // session. Samples are computed from the current sessions' files when read.
 
-// Limits of the session and sample reads (as the DuckDB store's).
-const (
-	maxIDLen            = 256
-	defaultSessionLimit = 1000
-	maxSessionLimit     = 10000
-	maxListRows         = 10000
-)
-
 // lists are a session's lists as one row keeps them (gob).
 type lists struct {
 	Logins   []session.Login
@@ -66,7 +58,7 @@ func (s *Store) currentSessions() string {
 // the same batch at the same moment may both apply it: sessions are
 // upserted, so only its hits could count twice.
 func (s *Store) CommitSessions(ctx context.Context, b store.SessionBatch) error {
-	if err := checkBatch(&b); err != nil {
+	if err := b.Check(); err != nil {
 		return fmt.Errorf("commit sessions: %w", err)
 	}
 	var n uint64
@@ -113,19 +105,6 @@ func (s *Store) CommitSessions(ctx context.Context, b store.SessionBatch) error 
 			return err
 		}
 		return fmt.Errorf("commit sessions %s: %w", b.ID, err)
-	}
-	return nil
-}
-
-// checkBatch refuses what the tables cannot key.
-func checkBatch(b *store.SessionBatch) error {
-	if b.ID == "" || len(b.ID) > maxIDLen {
-		return fmt.Errorf("batch id of %d bytes (want 1 to %d)", len(b.ID), maxIDLen)
-	}
-	for i := range b.Sessions {
-		if id := b.Sessions[i].ID; id == "" || len(id) > maxIDLen {
-			return fmt.Errorf("session %d: id of %d bytes (want 1 to %d)", i, len(id), maxIDLen)
-		}
 	}
 	return nil
 }
@@ -236,17 +215,6 @@ func parseAddr(s string) netip.Addr {
 	return a
 }
 
-// queryLimit returns the rows a query may return.
-func queryLimit(limit, offset int) (int, error) {
-	if limit < 0 || offset < 0 {
-		return 0, fmt.Errorf("limit %d, offset %d: want 0 or more", limit, offset)
-	}
-	if limit == 0 {
-		return defaultSessionLimit, nil
-	}
-	return min(limit, maxSessionLimit), nil
-}
-
 // timeRange adds col within the inclusive days [from, to] in loc ("" =
 // open); col is microseconds, has says it is known.
 func timeRange(c *cond, has, col, from, to string, loc *time.Location) error {
@@ -266,24 +234,9 @@ func timeRange(c *cond, has, col, from, to string, loc *time.Location) error {
 	return nil
 }
 
-// hashPrefix checks a SHA-256 or a prefix of one of at least 8 hex digits
-// and returns it in lower case.
-func hashPrefix(s string) (string, error) {
-	h := strings.ToLower(strings.TrimSpace(s))
-	if len(h) < 8 || len(h) > 64 {
-		return "", fmt.Errorf("sha256 %q: want 8 to 64 hex digits", s)
-	}
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return "", fmt.Errorf("sha256 %q: want 8 to 64 hex digits", s)
-		}
-	}
-	return h, nil
-}
-
 // Sessions returns the sessions q selects, newest first, with their lists.
 func (s *Store) Sessions(ctx context.Context, q store.SessionQuery) ([]session.Session, error) {
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -306,7 +259,7 @@ func (s *Store) Sessions(ctx context.Context, q store.SessionQuery) ([]session.S
 		c.add("intrusion = 1")
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("sessions: %w", err)
 		}
@@ -364,7 +317,7 @@ func (s *Store) Sessions(ctx context.Context, q store.SessionQuery) ([]session.S
 }
 
 // decodeLists fills x's lists from a row's lists column, each bounded by
-// maxListRows, empty lists and bytes as nil.
+// store.MaxListRows, empty lists and bytes as nil.
 func decodeLists(x *session.Session, blob string) error {
 	var l lists
 	if err := gob.NewDecoder(strings.NewReader(blob)).Decode(&l); err != nil {
@@ -411,7 +364,7 @@ func bound[T any](l []T) []T {
 	if len(l) == 0 {
 		return nil
 	}
-	return l[:min(len(l), maxListRows)]
+	return l[:min(len(l), store.MaxListRows)]
 }
 
 // Samples returns the samples q selects, most recently seen first: each
@@ -419,7 +372,7 @@ func bound[T any](l []T) []T {
 // which session, from which source and at which sensor it first arrived,
 // and the samples added by hand or fetched (samplesTable).
 func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sample, error) {
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
 	}
@@ -428,7 +381,7 @@ func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sam
 		return nil, fmt.Errorf("samples: %w", err)
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("samples: %w", err)
 		}

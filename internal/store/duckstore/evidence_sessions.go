@@ -141,45 +141,31 @@ func (s *Store) backfillSessions(ctx context.Context, q store.EvidenceQuery) ([]
 	return ss, rows.Err()
 }
 
-// sessionRow is one exploit_counts row of a backfill's sessions.
-type sessionRow struct {
-	sessionKey
-	country string
-	asn     uint32
-	n       uint64
-}
-
-// sessionRows gives the session counts of a backfill their places: the
-// country and AS of a sources row of the source on that day and sensor,
-// else the session's country and AS 0.
-func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]sessionRow, error) {
+// sessionRows gives the session counts of a backfill their places
+// (store.SessionBackfill.Placed): the country and AS of a sources row of
+// the source on that day and sensor, else the session's country and AS 0.
+func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.EvidenceQuery) ([]store.SessionCount, error) {
 	if len(sb.Counts) == 0 {
 		return nil, nil
 	}
-	type place struct {
-		country string
-		asn     uint32
-	}
-	places := map[sessionKey]place{}
+	places := map[sessionKey]store.SessionPlace{}
 	w, args := evidenceWhere(q, "")
 	rows, err := s.db.QueryContext(ctx, `SELECT day, sensor, src, coalesce(any_value(country), ''), coalesce(any_value(asn), 0)
 		FROM sources WHERE`+w+` GROUP BY day, sensor, src`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	for rows.Next() {
+	if err := store.EachRow(rows, func(sc store.Scanner) error {
 		var k sessionKey
 		var day time.Time
-		var p place
-		if err := rows.Scan(&day, &k.Sensor, &k.Src, &p.country, &p.asn); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backfill: session places: %w", err)
+		var p store.SessionPlace
+		if err := sc.Scan(&day, &k.Sensor, &k.Src, &p.Country, &p.ASN); err != nil {
+			return err
 		}
 		k.Day = civil.Of(day)
 		places[k] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
 	wq, qargs := sessionWhere(q, s.loc)
@@ -189,40 +175,27 @@ func (s *Store) sessionRows(ctx context.Context, sb *sessionBackfill, q store.Ev
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
 	countries := map[[2]string]string{}
-	for rows.Next() {
+	if err := store.EachRow(rows, func(sc store.Scanner) error {
 		var sn, sr, c string
-		if err := rows.Scan(&sn, &sr, &c); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backfill: session places: %w", err)
+		if err := sc.Scan(&sn, &sr, &c); err != nil {
+			return err
 		}
 		countries[[2]string{sn, sr}] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("backfill: session places: %w", err)
 	}
-	out := make([]sessionRow, 0, len(sb.Counts))
-	for k, n := range sb.Counts {
-		p, ok := places[sessionKey{Day: k.Day, Sensor: k.Sensor, Src: k.Src}]
-		if !ok || p.country == "" {
-			p.country = countries[[2]string{k.Sensor, k.Src}]
-		}
-		if p.country == "" {
-			p.country = "??"
-		}
-		out = append(out, sessionRow{k, p.country, p.asn, n})
-	}
-	return out, nil
+	return sb.Placed(places, countries), nil
 }
 
 // writeSessionCounts appends the session rows of a backfill under ruleSet
 // to exploit_counts, and a backfills row for each (day, sensor) with
 // sessions that the evidence gave none. Call inside the backfill's
 // transaction.
-func writeSessionCounts(ctx context.Context, conn *duckdb.Conn, ruleSet int32, rows []sessionRow, pairs map[daySensor]bool, now time.Time) error {
+func writeSessionCounts(ctx context.Context, conn *duckdb.Conn, ruleSet int32, rows []store.SessionCount, pairs map[daySensor]bool, now time.Time) error {
 	if err := appendRows(conn, "exploit_counts", len(rows), func(i int) []driver.Value {
 		r := &rows[i]
-		return []driver.Value{ruleSet, r.Day.Time(), r.Sensor, r.Src, r.country, r.asn, uint8(6), r.Port, r.Pattern, r.n}
+		return []driver.Value{ruleSet, r.Day.Time(), r.Sensor, r.Src, r.Country, r.ASN, uint8(6), r.Port, r.Pattern, r.N}
 	}); err != nil {
 		return fmt.Errorf("session exploit counts: %w", err)
 	}

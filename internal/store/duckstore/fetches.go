@@ -23,9 +23,8 @@ var fetchSchema = []string{
 		size BIGINT, sha256 VARCHAR, type VARCHAR, session_id VARCHAR, src VARCHAR, sensor VARCHAR)`,
 }
 
-// maxFetchURL bounds a stored URL; longer ones are refused (the fetcher
-// records them shortened, with an error).
-const maxFetchURL = 16 << 10
+// maxFetchURL bounds a stored URL (store.MaxFetchURL).
+const maxFetchURL = store.MaxFetchURL
 
 var _ store.FetchStore = (*Store)(nil)
 
@@ -37,15 +36,9 @@ func (s *Store) RecordFetch(ctx context.Context, f store.Fetch) error {
 	if s.readOnly {
 		return errors.New("record fetch: store opened read-only")
 	}
-	if f.URL == "" || len(f.URL) > maxFetchURL {
-		return fmt.Errorf("record fetch: URL of %d bytes (want 1 to %d)", len(f.URL), maxFetchURL)
-	}
-	if f.SHA256 != "" {
-		h, err := hashPrefix(f.SHA256)
-		if err != nil || len(h) != 64 {
-			return fmt.Errorf("record fetch: sha256 %q is not 64 hex digits", f.SHA256)
-		}
-		f.SHA256 = h
+	f, err := f.Checked()
+	if err != nil {
+		return fmt.Errorf("record fetch: %w", err)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -128,7 +121,7 @@ func (s *Store) Fetched(ctx context.Context, url string) (bool, error) {
 
 // Fetches implements store.FetchStore.
 func (s *Store) Fetches(ctx context.Context, q store.FetchQuery) ([]store.Fetch, error) {
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("fetches: %w", err)
 	}
@@ -138,7 +131,7 @@ func (s *Store) Fetches(ctx context.Context, q store.FetchQuery) ([]store.Fetch,
 		args = append(args, text(q.URL))
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("fetches: %w", err)
 		}

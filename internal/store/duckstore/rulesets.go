@@ -107,7 +107,7 @@ func (s *Store) AddRuleSet(ctx context.Context, rs store.RuleSet) (store.RuleSet
 
 const ruleSetCols = `id, name, coalesce(version, ''), hash, active_from, coalesce(sensor, ''), coalesce(ad_hoc, false), added_at`
 
-func scanRuleSet(sc interface{ Scan(...any) error }) (store.RuleSet, error) {
+func scanRuleSet(sc store.Scanner) (store.RuleSet, error) {
 	var rs store.RuleSet
 	var from sql.NullTime
 	var added sql.NullTime
@@ -128,16 +128,7 @@ func (s *Store) RuleSets(ctx context.Context) ([]store.RuleSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RuleSet
-	for rows.Next() {
-		rs, err := scanRuleSet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("rule sets: %w", err)
-		}
-		out = append(out, rs)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("rule sets", scanRuleSet))
 }
 
 // RuleSet implements store.RuleSetStore.
@@ -175,15 +166,8 @@ func (s *Store) RuleSet(ctx context.Context, name string) (store.RuleSet, error)
 	if err != nil {
 		return rs, fmt.Errorf("rule set %q: %w", name, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r store.RuleInfo
-		if err := rows.Scan(&r.GID, &r.SID, &r.Rev, &r.Msg, &r.Classtype); err != nil {
-			return rs, err
-		}
-		rs.Rules = append(rs.Rules, r)
-	}
-	return rs, rows.Err()
+	rs.Rules, err = store.CollectRows(rows, store.ScanRuleInfo)
+	return rs, err
 }
 
 // RuleMsgs implements store.RuleSetStore.
@@ -193,15 +177,5 @@ func (s *Store) RuleMsgs(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule msgs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var g, sid, rev uint32
-		var msg string
-		if err := rows.Scan(&g, &sid, &rev, &msg); err != nil {
-			return nil, err
-		}
-		out[fmt.Sprintf("%d:%d:%d", g, sid, rev)] = msg
-	}
-	return out, rows.Err()
+	return store.CollectRuleMsgs(rows)
 }

@@ -20,9 +20,8 @@ import (
 // samples they produced and the intrusion hits of b.Hits become visible
 // together, or not at all.
 
-// maxIDLen bounds a session or batch id (session ids are 16 hex digits,
-// Cowrie's 12; a batch id names a sensor's commit or a log file).
-const maxIDLen = 256
+// maxIDLen bounds a batch id (store.MaxIDLen).
+const maxIDLen = store.MaxIDLen
 
 // sessionsHook, when set (tests), is called after a batch's session rows
 // are written and before anything is committed; an error aborts the commit
@@ -35,7 +34,7 @@ var sessionsHook func() error
 // commit path (an earlier ingest of b.Hits.Ingest.Hash makes the whole
 // batch fail with store.ErrDuplicate unless b.Hits.Replace).
 func (s *Store) CommitSessions(ctx context.Context, b store.SessionBatch) error {
-	if err := checkBatch(&b); err != nil {
+	if err := b.Check(); err != nil {
 		return fmt.Errorf("commit sessions: %w", err)
 	}
 	t, err := s.begin(ctx)
@@ -86,19 +85,6 @@ func (s *Store) CommitSessions(ctx context.Context, b store.SessionBatch) error 
 	}
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("commit sessions %s: %w", b.ID, err)
-	}
-	return nil
-}
-
-// checkBatch refuses what the tables cannot key.
-func checkBatch(b *store.SessionBatch) error {
-	if b.ID == "" || len(b.ID) > maxIDLen {
-		return fmt.Errorf("batch id of %d bytes (want 1 to %d)", len(b.ID), maxIDLen)
-	}
-	for i := range b.Sessions {
-		if id := b.Sessions[i].ID; id == "" || len(id) > maxIDLen {
-			return fmt.Errorf("session %d: id of %d bytes (want 1 to %d)", i, len(id), maxIDLen)
-		}
 	}
 	return nil
 }

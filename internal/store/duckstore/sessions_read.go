@@ -5,33 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
-
-// Limits of the session and sample reads.
-const (
-	defaultSessionLimit = 1000
-	maxSessionLimit     = 10000
-	// maxListRows bounds each list of a session read back (the recorder
-	// bounds them far lower; a store written otherwise may not).
-	maxListRows = 10000
-)
-
-// queryLimit returns the rows a query may return.
-func queryLimit(limit, offset int) (int, error) {
-	if limit < 0 || offset < 0 {
-		return 0, fmt.Errorf("limit %d, offset %d: want 0 or more", limit, offset)
-	}
-	if limit == 0 {
-		return defaultSessionLimit, nil
-	}
-	return min(limit, maxSessionLimit), nil
-}
 
 // timeRange returns " AND col >= ? AND col < ?" for the inclusive days
 // [from, to] in loc ("" = open).
@@ -55,21 +34,6 @@ func timeRange(col, from, to string, loc *time.Location) (string, []any, error) 
 		args = append(args, d.AddDays(1).Start(loc).UTC())
 	}
 	return where, args, nil
-}
-
-// hashPrefix checks a SHA-256 or a prefix of one of at least 8 hex digits
-// and returns it in lower case.
-func hashPrefix(s string) (string, error) {
-	h := strings.ToLower(strings.TrimSpace(s))
-	if len(h) < 8 || len(h) > 64 {
-		return "", fmt.Errorf("sha256 %q: want 8 to 64 hex digits", s)
-	}
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return "", fmt.Errorf("sha256 %q: want 8 to 64 hex digits", s)
-		}
-	}
-	return h, nil
 }
 
 // sessionFilter is the WHERE clause of q.
@@ -97,7 +61,7 @@ func (s *Store) sessionFilter(q store.SessionQuery) (string, []any, error) {
 		where += " AND intrusion"
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return "", nil, err
 		}
@@ -119,7 +83,7 @@ func (s *Store) sessionFilter(q store.SessionQuery) (string, []any, error) {
 
 // Sessions returns the sessions q selects, newest first, with their lists.
 func (s *Store) Sessions(ctx context.Context, q store.SessionQuery) ([]session.Session, error) {
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -180,7 +144,7 @@ func readSessionHeaders(ctx context.Context, tx *sql.Tx, where string, args []an
 }
 
 // readSessionLists fills the lists of sessions from their tables, each
-// list bounded by maxListRows.
+// list bounded by store.MaxListRows.
 func readSessionLists(ctx context.Context, tx *sql.Tx, out []session.Session) error {
 	ids := make([]string, len(out))
 	at := make(map[string]*session.Session, len(out))
@@ -190,7 +154,7 @@ func readSessionLists(ctx context.Context, tx *sql.Tx, out []session.Session) er
 	}
 	list := func(table, cols string, scan func(rows *sql.Rows) error) error {
 		rows, err := tx.QueryContext(ctx, `SELECT session_id, `+cols+` FROM `+table+
-			` WHERE session_id IN (SELECT unnest(?::VARCHAR[])) AND seq < ? ORDER BY session_id, seq`, ids, maxListRows)
+			` WHERE session_id IN (SELECT unnest(?::VARCHAR[])) AND seq < ? ORDER BY session_id, seq`, ids, store.MaxListRows)
 		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
@@ -284,7 +248,7 @@ func readSessionLists(ctx context.Context, tx *sql.Tx, out []session.Session) er
 
 // Samples returns the samples q selects, most recently seen first.
 func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sample, error) {
-	limit, err := queryLimit(q.Limit, q.Offset)
+	limit, err := store.SessionLimit(q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
 	}
@@ -293,7 +257,7 @@ func (s *Store) Samples(ctx context.Context, q store.SampleQuery) ([]session.Sam
 		return nil, fmt.Errorf("samples: %w", err)
 	}
 	if q.SHA256 != "" {
-		h, err := hashPrefix(q.SHA256)
+		h, err := store.HashPrefix(q.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("samples: %w", err)
 		}

@@ -188,16 +188,7 @@ func (s *Store) Untriaged(ctx context.Context, version, limit int) ([]string, er
 	if err != nil {
 		return nil, fmt.Errorf("untriaged samples: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, fmt.Errorf("untriaged samples: %w", err)
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return store.CollectRows(rows, store.ScanWrapped("untriaged samples", store.ScanValue[string]))
 }
 
 // TriageItems implements store.TriageStore.
