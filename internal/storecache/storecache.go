@@ -81,6 +81,11 @@ type entry struct {
 	err        error
 	ready      chan struct{}
 	refreshing bool
+	// done is closed when the refresh running (refreshing) ends.
+	done chan struct{}
+	// compute asks the store the entry's question again (RefreshRecent).
+	compute func(context.Context) (any, error)
+	used    time.Time // last asked
 	elem       *list.Element
 	size       int64 // estimated size of val
 }
@@ -154,7 +159,7 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 		s.mu.Lock()
 		e := s.entries[key]
 		if e == nil {
-			e = &entry{key: key, gen: gen, ready: make(chan struct{})}
+			e = &entry{key: key, gen: gen, ready: make(chan struct{}), compute: compute, used: time.Now()}
 			e.elem = s.lru.PushFront(e)
 			s.entries[key] = e
 			s.evict()
@@ -173,6 +178,7 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			return v, err
 		}
 		s.lru.MoveToFront(e.elem)
+		e.used = time.Now()
 		select {
 		case <-e.ready:
 		default:
@@ -197,12 +203,22 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 		case s.opt.MaxStale > 0 && time.Since(e.at) < s.opt.MaxStale:
 			v := e.val
 			if !e.refreshing {
-				e.refreshing = true
-				go s.refresh(e, gen, compute)
+				e.refreshing, e.done = true, make(chan struct{})
+				go s.refresh(context.Background(), e, gen, compute)
 			}
 			s.mu.Unlock()
 			s.stale.Add(1)
 			return v, nil
+		case e.refreshing:
+			// Being computed again (a refresh after a write): wait for
+			// it rather than asking the same question twice.
+			done := e.done
+			s.mu.Unlock()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		default:
 			// Too old: asked again, in the caller's time.
 			s.remove(e)
@@ -212,16 +228,17 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 }
 
 // refresh computes e again in the background and replaces its answer.
-func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any, error)) {
+func (s *Store) refresh(parent context.Context, e *entry, gen uint64, compute func(context.Context) (any, error)) {
 	s.shared.refreshing <- struct{}{}
 	defer func() { <-s.shared.refreshing }()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RefreshTimeout)
+	ctx, cancel := context.WithTimeout(parent, s.opt.RefreshTimeout)
 	defer cancel()
 	s.refreshes.Add(1)
 	v, err := compute(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.refreshing = false
+	close(e.done)
 	if err == nil && s.entries[e.key] == e {
 		e.val, e.gen, e.at = v, gen, time.Now()
 		s.resize(e, v)
