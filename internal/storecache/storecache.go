@@ -86,8 +86,8 @@ type entry struct {
 	// compute asks the store the entry's question again (RefreshRecent).
 	compute func(context.Context) (any, error)
 	used    time.Time // last asked
-	elem       *list.Element
-	size       int64 // estimated size of val
+	elem    *list.Element
+	size    int64 // estimated size of val
 }
 
 // New wraps st.
