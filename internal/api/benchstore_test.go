@@ -50,7 +50,7 @@ func (t *traced) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRo
 	rows, err := t.Store.Stats(ctx, q)
 	t.mu.Lock()
 	t.log = append(t.log, fmt.Sprintf("%8v wall %8v cpu  by=%v classes=%v top=%d order=%q nosources=%v countries=%d ports=%d asns=%d sensors=%v",
-		time.Since(t0).Round(time.Millisecond), (benchCPU() - c0).Round(time.Millisecond), q.By, q.Classes, q.Top, q.OrderBy, q.NoSources, len(q.Countries), len(q.Ports), len(q.ASNs), q.Sensors))
+		time.Since(t0).Round(time.Millisecond), (benchCPU()-c0).Round(time.Millisecond), q.By, q.Classes, q.Top, q.OrderBy, q.NoSources, len(q.Countries), len(q.Ports), len(q.ASNs), q.Sensors))
 	t.mu.Unlock()
 	return rows, err
 }
