@@ -31,7 +31,7 @@ func (s *Store) RefreshRecent(ctx context.Context, within time.Duration) (int, e
 		default:
 			continue // being computed: at this generation or later
 		}
-		if e.err != nil || e.gen == gen || e.refreshing || e.compute == nil || (within > 0 && now.Sub(e.used) > within) {
+		if e.err != nil || e.gen == gen || e.compute == nil || (within > 0 && now.Sub(e.used) > within) {
 			continue
 		}
 		due = append(due, dueEntry{e, e.used})
@@ -45,7 +45,18 @@ func (s *Store) RefreshRecent(ctx context.Context, within time.Duration) (int, e
 			return n, err
 		}
 		s.mu.Lock()
-		if s.entries[e.key] != e || e.refreshing || e.gen == gen {
+		for e.refreshing {
+			// A refresh of before the write: wait for it, then see.
+			done := e.done
+			s.mu.Unlock()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return n, ctx.Err()
+			}
+			s.mu.Lock()
+		}
+		if s.entries[e.key] != e || e.gen == gen {
 			s.mu.Unlock()
 			continue
 		}

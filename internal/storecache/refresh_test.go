@@ -92,3 +92,38 @@ func TestFreshWaitsForRefresh(t *testing.T) {
 		t.Fatalf("refreshed %d, store asked %d times, want 1 and 2", n, f.calls.Load())
 	}
 }
+
+// TestRefreshWaitsForOlderRefresh: a background refresh started before
+// the last write is waited for, and the answer is then asked again at the
+// new generation.
+func TestRefreshWaitsForOlderRefresh(t *testing.T) {
+	f := &fake{gate: make(chan struct{})}
+	s := New(f, Options{MaxStale: time.Hour})
+	q := store.SeriesQuery{Dim: "country"}
+	go func() { f.gate <- struct{}{} }()
+	val(t, s, q) // computed (calls 1)
+	s.Commit(context.Background(), &store.Batch{})
+	val(t, s, q) // stale; a refresh starts, held at the gate (calls 2)
+	for f.calls.Load() != 2 {
+		time.Sleep(time.Millisecond)
+	}
+	s.Commit(context.Background(), &store.Batch{})
+	done := make(chan int)
+	go func() {
+		n, _ := s.RefreshRecent(context.Background(), 0)
+		done <- n
+	}()
+	time.Sleep(20 * time.Millisecond)
+	select {
+	case n := <-done:
+		t.Fatalf("RefreshRecent returned (%d) while an older refresh ran", n)
+	default:
+	}
+	close(f.gate)
+	if n := <-done; n != 1 || f.calls.Load() != 3 {
+		t.Fatalf("refreshed %d, store asked %d times, want 1 and 3", n, f.calls.Load())
+	}
+	if v := val(t, s.Fresh(), q); v != 2 || f.calls.Load() != 3 {
+		t.Fatalf("fresh answer %v after %d calls, want 2 after 3", v, f.calls.Load())
+	}
+}
