@@ -127,3 +127,33 @@ func TestRefreshWaitsForOlderRefresh(t *testing.T) {
 		t.Fatalf("fresh answer %v after %d calls, want 2 after 3", v, f.calls.Load())
 	}
 }
+
+// TestFreshSkipsQueuedRefresh: a fresh view does not wait for a refresh
+// that is still waiting its turn behind another: it asks at once.
+func TestFreshSkipsQueuedRefresh(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxStale: time.Hour})
+	q := store.SeriesQuery{Dim: "country"}
+	val(t, s, q)
+	s.refreshing <- struct{}{} // another refresh runs
+	s.Commit(context.Background(), &store.Batch{})
+	val(t, s, q) // stale: a refresh is queued
+	got := make(chan float64, 1)
+	go func() {
+		ss, err := s.Fresh().Series(context.Background(), q)
+		if err != nil {
+			got <- -1
+			return
+		}
+		got <- ss[0].Values[0]
+	}()
+	select {
+	case v := <-got:
+		if v != 1 {
+			t.Fatalf("fresh answer %v, want 1", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fresh view waited for a queued refresh")
+	}
+	<-s.refreshing
+}

@@ -81,8 +81,10 @@ type entry struct {
 	err        error
 	ready      chan struct{}
 	refreshing bool
-	// done is closed when the refresh running (refreshing) ends.
-	done chan struct{}
+	// done is closed when the refresh (refreshing) ends; running is set
+	// once it computes (it may first wait for another refresh).
+	done    chan struct{}
+	running bool
 	// compute asks the store the entry's question again (RefreshRecent).
 	compute func(context.Context) (any, error)
 	used    time.Time // last asked
@@ -209,9 +211,10 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			s.mu.Unlock()
 			s.stale.Add(1)
 			return v, nil
-		case e.refreshing:
+		case e.refreshing && e.running:
 			// Being computed again (a refresh after a write): wait for
-			// it rather than asking the same question twice.
+			// it rather than asking the same question twice (not for a
+			// refresh still waiting its turn).
 			done := e.done
 			s.mu.Unlock()
 			select {
@@ -231,13 +234,16 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 func (s *Store) refresh(parent context.Context, e *entry, gen uint64, compute func(context.Context) (any, error)) {
 	s.shared.refreshing <- struct{}{}
 	defer func() { <-s.shared.refreshing }()
+	s.mu.Lock()
+	e.running = true
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(parent, s.opt.RefreshTimeout)
 	defer cancel()
 	s.refreshes.Add(1)
 	v, err := compute(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.refreshing = false
+	e.refreshing, e.running = false, false
 	close(e.done)
 	if err == nil && s.entries[e.key] == e {
 		e.val, e.gen, e.at = v, gen, time.Now()
