@@ -403,9 +403,19 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	// The dashboard's default views are built once started and again
 	// after writes (at most every warmEvery), so that they are in the
 	// cache when someone opens them.
-	warmCtx, stopWarm := context.WithCancel(ctx)
+	warmCtx, cancelWarm := context.WithCancel(ctx)
+	warmDone := make(chan struct{})
+	go func() {
+		defer close(warmDone)
+		warmLoop(warmCtx, log, webH, cst, o.warmEvery)
+	}()
+	// Stopping waits for the warm-up's question in flight to end (it is
+	// cancelled), so that the store closes with no query running.
+	stopWarm := func() {
+		cancelWarm()
+		<-warmDone
+	}
 	defer stopWarm()
-	go warmLoop(warmCtx, log, webH, cst, o.warmEvery)
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
