@@ -181,7 +181,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.StringVar(&o.reportDir, "report-dir", "", "`DIR` where the dashboard's \"make a report of this view\" writes report folders (default: reports beside the store)")
-	f.DurationVar(&o.warmEvery, "warm-interval", time.Minute, "rebuild the dashboard's default views this often when the store changed, so they open at once (0: only at start)")
+	f.DurationVar(&o.warmEvery, "warm-interval", time.Minute, "this often when the store changed, ask again the store answers asked in the last 15 minutes and rebuild the dashboard's default views, so they open at once and fresh (0: only at start)")
 	f.StringVar(&o.domestic, "domestic", "JP", "the `COUNTRY` (ISO code) of the dashboard's domestic page")
 	o.geo.register(f)
 	o.hp.register(f)
@@ -406,13 +406,19 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	// The dashboard's default views are built once started and again
 	// after writes (at most every warmEvery), so that they are in the
 	// cache when someone opens them.
-	warmCtx, stopWarm := context.WithCancel(ctx)
-	defer stopWarm()
+	warmCtx, cancelWarm := context.WithCancel(ctx)
 	warmDone := make(chan struct{})
 	go func() {
 		defer close(warmDone)
 		warmLoop(warmCtx, log, webH, cst, o.warmEvery)
 	}()
+	// Stopping waits for the warm-up's question in flight to end (it is
+	// cancelled), so that the store closes with no query running.
+	stopWarm := func() {
+		cancelWarm()
+		<-warmDone
+	}
+	defer stopWarm()
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
@@ -428,13 +434,8 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	log.Info("stopping", "timeout", o.shutdown)
 	stopCtx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
-	// The warm-up's questions end before any component stops: none may
-	// still be running in the store when it closes.
+	// The warm-up's questions end before any component stops.
 	stopWarm()
-	select {
-	case <-warmDone:
-	case <-stopCtx.Done():
-	}
 	if err := d.Stop(stopCtx); err != nil {
 		return fmt.Errorf("stop: %w", err)
 	}
@@ -503,12 +504,29 @@ func reloadConfig(ctx context.Context, log *slog.Logger, o serveOptions, slot *c
 	}
 }
 
+// refreshWithin is how recently an answer must have been asked for
+// warmLoop to ask it again after a write (the default views are asked by
+// every round, so they stay in).
+const refreshWithin = 15 * time.Minute
+
 // warmLoop builds the dashboard's default views at start and then, every
-// interval, when the store changed since.
+// interval, when the store changed since: first the store answers asked
+// within refreshWithin are asked again (storecache.Store.RefreshRecent),
+// then the pages are built from them.
 func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storecache.Store, every time.Duration) {
 	warm := func() {
 		t0 := time.Now()
 		gen := cst.Generation()
+		// The answers asked lately (the API's included) first, fresh,
+		// so that the pages below are built from them and a caller of
+		// the API finds them at the new generation.
+		n, err := cst.RefreshRecent(ctx, refreshWithin)
+		if err != nil && ctx.Err() == nil {
+			log.Debug("store answers refresh", "err", err)
+		}
+		if n > 0 {
+			log.Debug("store answers refreshed", "answers", n, "took", time.Since(t0).Round(time.Millisecond))
+		}
 		if err := h.Warm(ctx, nil); err != nil && ctx.Err() == nil {
 			log.Debug("dashboard warm-up", "err", err)
 		}

@@ -171,7 +171,7 @@ func (c *Component) series(r *http.Request) (any, error) {
 	// The top keys over the period, in the unit.
 	// (with distinct sources: they break ties in packets)
 	q.By, q.Top, q.OrderBy, q.NoSources = []string{dim}, top, p.Unit, false
-	topRows, err := c.query(ctx, "series", q)
+	topRows, err := c.topByPackets(ctx, "series", q, dim, false)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +390,7 @@ func (c *Component) top(r *http.Request) (any, error) {
 		return nil, err
 	}
 	q.By, q.Top, q.OrderBy = []string{dim}, n, p.Unit
-	rows, err := c.query(r.Context(), "top", q)
+	rows, err := c.topByPackets(r.Context(), "top", q, dim, true)
 	if err != nil {
 		return nil, err
 	}

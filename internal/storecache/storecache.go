@@ -89,8 +89,15 @@ type entry struct {
 	err        error
 	ready      chan struct{}
 	refreshing bool
-	elem       *list.Element
-	size       int64 // estimated size of val
+	// done is closed when the refresh (refreshing) ends; running is set
+	// once it computes (it may first wait for another refresh).
+	done    chan struct{}
+	running bool
+	// compute asks the store the entry's question again (RefreshRecent).
+	compute func(context.Context) (any, error)
+	used    time.Time // last asked
+	elem    *list.Element
+	size    int64 // estimated size of val
 }
 
 // New wraps st.
@@ -187,7 +194,7 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 		s.mu.Lock()
 		e := s.entries[key]
 		if e == nil {
-			e = &entry{key: key, gen: gen, ready: make(chan struct{})}
+			e = &entry{key: key, gen: gen, ready: make(chan struct{}), compute: compute, used: time.Now()}
 			e.elem = s.lru.PushFront(e)
 			s.entries[key] = e
 			s.evict()
@@ -206,6 +213,7 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			return v, err
 		}
 		s.lru.MoveToFront(e.elem)
+		e.used = time.Now()
 		select {
 		case <-e.ready:
 		default:
@@ -230,13 +238,27 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 		case s.opt.MaxStale > 0 && time.Since(e.at) < s.opt.MaxStale:
 			v := e.val
 			if !e.refreshing && !s.stopped {
-				e.refreshing = true
+				e.refreshing, e.done = true, make(chan struct{})
 				s.wg.Add(1)
-				go s.refresh(e, gen, compute)
+				go func() {
+					defer s.wg.Done()
+					s.refresh(s.bg, e, gen, compute)
+				}()
 			}
 			s.mu.Unlock()
 			s.stale.Add(1)
 			return v, nil
+		case e.refreshing && e.running:
+			// Being computed again (a refresh after a write): wait for
+			// it rather than asking the same question twice (not for a
+			// refresh still waiting its turn).
+			done := e.done
+			s.mu.Unlock()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		default:
 			// Too old: asked again, in the caller's time.
 			s.remove(e)
@@ -246,24 +268,29 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 }
 
 // refresh computes e again in the background and replaces its answer.
-func (s *Store) refresh(e *entry, gen uint64, compute func(context.Context) (any, error)) {
-	defer s.wg.Done()
+func (s *Store) refresh(parent context.Context, e *entry, gen uint64, compute func(context.Context) (any, error)) {
 	select {
 	case s.shared.refreshing <- struct{}{}:
-	case <-s.bg.Done():
+	case <-parent.Done():
+		// Stopped (or the caller gave up) before its turn came.
 		s.mu.Lock()
 		e.refreshing = false
+		close(e.done)
 		s.mu.Unlock()
 		return
 	}
 	defer func() { <-s.shared.refreshing }()
-	ctx, cancel := context.WithTimeout(s.bg, s.opt.RefreshTimeout)
+	s.mu.Lock()
+	e.running = true
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(parent, s.opt.RefreshTimeout)
 	defer cancel()
 	s.refreshes.Add(1)
 	v, err := compute(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.refreshing = false
+	e.refreshing, e.running = false, false
+	close(e.done)
 	if err == nil && s.entries[e.key] == e {
 		e.val, e.gen, e.at = v, gen, time.Now()
 		s.resize(e, v)

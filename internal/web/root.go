@@ -66,6 +66,7 @@ type Handler struct {
 	sessions *sessionTable
 	limiter  *limiter
 	cache    *contentCache
+	recent   *recentPages
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -99,6 +100,7 @@ func New(deps Dependencies, cfg Configuration) (*Handler, error) {
 	h.sessions = newSessionTable(cfg.MaxSessions, cfg.SessionTTL, deps.Now)
 	h.limiter = newLimiter(cfg.LoginFailures, cfg.LoginWindow, deps.Now)
 	h.cache = newContentCache(deps.Now)
+	h.recent = newRecentPages()
 	var err error
 	if h.tpl, err = parseTemplates(); err != nil {
 		return nil, err
@@ -156,6 +158,7 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 		}
 		key, gen := cacheKey(p, q), h.generation()
 		if c := h.cache.get(key, gen); c != nil {
+			h.opened(r, q)
 			h.render(w, q, p, c)
 			return
 		}
@@ -168,6 +171,7 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 			return
 		}
 		h.cache.put(key, c, gen)
+		h.opened(r, q)
 		h.render(w, q, p, c)
 	}
 }

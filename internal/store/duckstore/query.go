@@ -235,9 +235,6 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 		b.WriteString(s)
 		b.WriteString(", ")
 	}
-	if hasASN {
-		b.WriteString("any_value(o.org) AS org, ")
-	}
 	b.WriteString("CAST(coalesce(sum(packets), 0) AS UBIGINT) AS packets, ")
 	if q.NoSources {
 		b.WriteString("CAST(0 AS UBIGINT) AS sources FROM ")
@@ -248,9 +245,6 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 	}
 	b.WriteString(table)
 	b.WriteString(" t")
-	if hasASN {
-		b.WriteString(" LEFT JOIN (SELECT asn AS oasn, max(as_org) AS org FROM sources WHERE as_org <> '' GROUP BY asn) o ON o.oasn = t.asn")
-	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE ")
 		b.WriteString(strings.Join(where, " AND "))
@@ -259,32 +253,47 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 		b.WriteString(" GROUP BY ")
 		b.WriteString(strings.Join(group, ", "))
 	}
+	var order strings.Builder
 	switch q.OrderBy {
 	case "", "packets":
-		b.WriteString(" ORDER BY packets DESC, sources DESC")
+		order.WriteString(" ORDER BY packets DESC, sources DESC")
 	case "sources":
 		if q.NoSources {
 			return "", nil, fmt.Errorf("order by sources of a query without distinct sources")
 		}
-		b.WriteString(" ORDER BY sources DESC, packets DESC")
+		order.WriteString(" ORDER BY sources DESC, packets DESC")
 	case "key":
 		if len(group) == 0 {
 			break
 		}
-		b.WriteString(" ORDER BY " + strings.Join(group, ", "))
+		order.WriteString(" ORDER BY " + strings.Join(group, ", "))
 	case "day":
 		if !slices.Contains(q.By, "day") {
 			return "", nil, fmt.Errorf("order by day needs day among the dimensions")
 		}
-		b.WriteString(" ORDER BY day, packets DESC, sources DESC")
+		order.WriteString(" ORDER BY day, packets DESC, sources DESC")
 	default:
 		return "", nil, fmt.Errorf("unknown order %q (packets, sources, key, day)", q.OrderBy)
 	}
 	if len(group) > 0 && q.OrderBy != "key" {
-		b.WriteString(", " + strings.Join(group, ", "))
+		order.WriteString(", " + strings.Join(group, ", "))
 	}
+	b.WriteString(order.String())
 	if q.Top > 0 {
 		fmt.Fprintf(&b, " LIMIT %d", q.Top)
 	}
-	return b.String(), args, nil
+	if !hasASN {
+		return b.String(), args, nil
+	}
+	// The AS names of the rows' ASNs only, looked up once the rows are
+	// counted (and cut to Top): the name of an AS is the largest name
+	// any source of it has, whatever the filters.
+	keys := make([]string, len(group))
+	for i, g := range group {
+		keys[i] = "a." + g
+	}
+	return `WITH a AS MATERIALIZED (` + b.String() + `)
+		SELECT ` + strings.Join(keys, ", ") + `, o.org, a.packets, a.sources FROM a
+		LEFT JOIN (SELECT asn AS oasn, max(as_org) AS org FROM sources WHERE as_org <> '' AND asn IN (SELECT asn FROM a) GROUP BY asn) o
+		ON o.oasn = a.asn` + order.String(), args, nil
 }
