@@ -232,11 +232,24 @@ func (t *Tx) loadState(ctx context.Context, conn *duckdb.Conn, d aggregate.Day, 
 	if err != nil || twice {
 		return nil, err
 	}
+	if err := readDayCells(r, ids, day, g); err != nil {
+		return nil, err
+	}
+	if t.goBase == nil {
+		t.goBase = map[aggregate.Day]*carried{}
+	}
+	t.goBase[d] = &carried{g: g, places: t.placeIDs, ids: ids}
+	return g, nil
+}
+
+// readDayCells appends to g the (source, port) cells, with their classes,
+// that the ingests ids hold for day (a DATE literal), in key order.
+func readDayCells(r runner, ids []int32, day string, g *goDay) error {
 	lits := make([]string, len(ids))
 	for i, id := range ids {
 		lits[i] = strconv.Itoa(int(id))
 	}
-	err = r.query(`SELECT skey, proto, port, bit_or(classes) FROM hit_counts
+	return r.query(`SELECT skey, proto, port, bit_or(classes) FROM hit_counts
 		WHERE ingest_id IN (`+strings.Join(lits, ", ")+`) AND day = `+day+` GROUP BY ALL ORDER BY 1, 2, 3`, nil, func(v []driver.Value) error {
 		k, ok1 := v[0].(uint64)
 		pr, ok2 := v[1].(uint8)
@@ -248,12 +261,4 @@ func (t *Tx) loadState(ctx context.Context, conn *duckdb.Conn, d aggregate.Day, 
 		g.cells = append(g.cells, seenCell{key: k, pp: uint32(pr)<<16 | uint32(po), classes: m})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if t.goBase == nil {
-		t.goBase = map[aggregate.Day]*carried{}
-	}
-	t.goBase[d] = &carried{g: g, places: t.placeIDs, ids: ids}
-	return g, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -78,19 +77,7 @@ func (t *Tx) recallCells(ctx context.Context, conn *duckdb.Conn, d aggregate.Day
 		return nil
 	}
 	day := "DATE '" + d.Time().Format("2006-01-02") + "'"
-	err := connRunner{ctx, conn}.query(`SELECT skey, proto, port, bit_or(classes) FROM hit_counts
-		WHERE ingest_id = `+strconv.Itoa(int(t.id))+` AND day = `+day+` GROUP BY ALL ORDER BY 1, 2, 3`, nil, func(v []driver.Value) error {
-		k, ok1 := v[0].(uint64)
-		pr, ok2 := v[1].(uint8)
-		po, ok3 := v[2].(uint16)
-		m, ok4 := v[3].(uint8)
-		if !ok1 || !ok2 || !ok3 || !ok4 {
-			return fmt.Errorf("hit_counts row %T %T %T %T", v[0], v[1], v[2], v[3])
-		}
-		g.cells = append(g.cells, seenCell{key: k, pp: uint32(pr)<<16 | uint32(po), classes: m})
-		return nil
-	})
-	if err != nil {
+	if err := readDayCells(connRunner{ctx, conn}, []int32{t.id}, day, g); err != nil {
 		return err
 	}
 	g.stored = false
