@@ -504,14 +504,9 @@ func reloadConfig(ctx context.Context, log *slog.Logger, o serveOptions, slot *c
 	}
 }
 
-// refreshWithin is how recently an answer must have been asked for
-// warmLoop to ask it again after a write (the default views are asked by
-// every round, so they stay in).
-const refreshWithin = 15 * time.Minute
-
 // warmLoop builds the dashboard's default views at start and then, every
 // interval, when the store changed since: first the store answers asked
-// within refreshWithin are asked again (storecache.Store.RefreshRecent),
+// within web.RecentWithin are asked again (storecache.Store.RefreshRecent),
 // then the pages are built from them.
 func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storecache.Store, every time.Duration) {
 	warm := func() {
@@ -520,7 +515,7 @@ func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storec
 		// The answers asked lately (the API's included) first, fresh,
 		// so that the pages below are built from them and a caller of
 		// the API finds them at the new generation.
-		n, err := cst.RefreshRecent(ctx, refreshWithin)
+		n, err := cst.RefreshRecent(ctx, web.RecentWithin)
 		if err != nil && ctx.Err() == nil {
 			log.Debug("store answers refresh", "err", err)
 		}

@@ -9,7 +9,8 @@ import (
 // RefreshRecent asks the store again, one question at a time and most
 // recently asked first, every kept answer that is older than the store's
 // last write and was asked within the last within (0: any). It returns
-// when they are done or ctx ends, with the number refreshed.
+// when they are done, ctx ends or the cache is stopped, with the number
+// refreshed.
 //
 // The owner calls it after writes, so that the views people opened (and
 // the default views built at start) are answered from memory at the new
@@ -45,6 +46,10 @@ func (s *Store) RefreshRecent(ctx context.Context, within time.Duration) (int, e
 			return n, err
 		}
 		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			return n, nil
+		}
 		for e.refreshing {
 			// A refresh of before the write: wait for it, then see.
 			done := e.done

@@ -16,10 +16,12 @@ type recentPages struct {
 	max int
 }
 
-const (
-	recentMax    = 64
-	recentWithin = 15 * time.Minute
-)
+// recentMax bounds the pages remembered.
+const recentMax = 64
+
+// RecentWithin is how recently a page must have been opened for Warm to
+// build it again; serve asks the store answers asked within it again too.
+const RecentWithin = 15 * time.Minute
 
 func newRecentPages() *recentPages { return &recentPages{m: map[string]time.Time{}, max: recentMax} }
 

@@ -35,7 +35,7 @@ func WarmPaths() []string {
 func (h *Handler) Warm(ctx context.Context, paths []string) error {
 	if paths == nil {
 		paths = WarmPaths()
-		for _, u := range h.recent.since(h.deps.Now(), recentWithin) {
+		for _, u := range h.recent.since(h.deps.Now(), RecentWithin) {
 			if !slices.Contains(paths, u) {
 				paths = append(paths, u)
 			}

@@ -44,7 +44,7 @@ func TestWarmRecent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defaults := atGen()
-	if got := h.recent.since(h.deps.Now(), recentWithin); len(got) != 0 {
+	if got := h.recent.since(h.deps.Now(), RecentWithin); len(got) != 0 {
 		t.Fatalf("Warm's own pages recorded as opened: %v", got)
 	}
 	req := httptest.NewRequest("GET", "/class/mirai?unit=sources", nil)
@@ -55,7 +55,7 @@ func TestWarmRecent(t *testing.T) {
 		t.Fatalf("page: %d", rec.Code)
 	}
 	get(t, h, "/class/nothing")
-	got := h.recent.since(h.deps.Now(), recentWithin)
+	got := h.recent.since(h.deps.Now(), RecentWithin)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "/class/mirai?") || !strings.Contains(got[0], "lang=ja") || !strings.Contains(got[0], "unit=sources") {
 		t.Fatalf("recorded %v, want the mirai page in sources and Japanese", got)
 	}
