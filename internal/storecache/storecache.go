@@ -6,7 +6,10 @@
 // honeypot sessions, reassignments): each write moves the store's
 // generation on. An answer computed at the current generation is served as
 // it is. An answer older than the store's last write is served for at most
-// MaxStale after it was computed, while one refresh runs in the background
+// MaxStale after the first write since it was computed (how long it has
+// been out of date, not how old it is: an answer computed an hour ago of
+// a store nobody wrote to since is as good as new), while one refresh runs
+// in the background
 // (stale-while-revalidate: a live sensor commits every few seconds, and
 // recomputing every page's questions at each commit would keep the
 // database busy for nothing); past MaxStale it is computed again before
@@ -22,6 +25,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +83,17 @@ type shared struct {
 	cancelBg context.CancelFunc
 	wg       sync.WaitGroup
 	stopped  bool
+
+	// changes holds when each of the last generations began (under mu,
+	// slot gen % len): an answer of generation g has been out of date
+	// since generation g+1 began.
+	changes [256]genChange
+}
+
+// genChange is when the store moved on to generation gen.
+type genChange struct {
+	gen uint64
+	at  time.Time
 }
 
 type entry struct {
@@ -164,7 +179,22 @@ func (s *Store) Direct() *Store {
 func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // Invalidate moves the generation on, as a write does.
-func (s *Store) Invalidate() { s.gen.Add(1) }
+func (s *Store) Invalidate() {
+	s.mu.Lock()
+	g := s.gen.Add(1)
+	s.changes[g%uint64(len(s.changes))] = genChange{gen: g, at: time.Now()}
+	s.mu.Unlock()
+}
+
+// outdated is how long an answer of generation gen has been out of date
+// (since the next generation began), under mu; forever when that is no
+// longer recorded (over 256 writes ago).
+func (sh *shared) outdated(gen uint64) time.Duration {
+	if c := sh.changes[(gen+1)%uint64(len(sh.changes))]; c.gen == gen+1 {
+		return time.Since(c.at)
+	}
+	return math.MaxInt64
+}
 
 // CacheStats returns the counters.
 func (s *Store) CacheStats() Stats {
@@ -235,7 +265,7 @@ func (s *Store) lookup(ctx context.Context, key string, compute func(context.Con
 			s.mu.Unlock()
 			s.hits.Add(1)
 			return v, nil
-		case s.opt.MaxStale > 0 && time.Since(e.at) < s.opt.MaxStale:
+		case s.opt.MaxStale > 0 && s.outdated(e.gen) < s.opt.MaxStale:
 			v := e.val
 			if !e.refreshing && !s.stopped {
 				e.refreshing, e.done = true, make(chan struct{})

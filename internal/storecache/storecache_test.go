@@ -298,3 +298,32 @@ func TestStopEndsRefreshes(t *testing.T) {
 		t.Errorf("refreshes after Stop: %+v", st)
 	}
 }
+
+// TestStaleCountsFromTheWrite: how long an answer may be served stale is
+// counted from the write that made it out of date, not from when it was
+// computed: an answer older than MaxStale of a store nobody wrote to since
+// is served stale at the next write (and refreshed), while one out of date
+// for longer than MaxStale is computed again in the caller's time.
+func TestStaleCountsFromTheWrite(t *testing.T) {
+	f := &fake{}
+	s := New(f, Options{MaxStale: 300 * time.Millisecond})
+	q := store.SeriesQuery{Dim: "country"}
+	val(t, s, q)
+	time.Sleep(400 * time.Millisecond) // older than MaxStale, still current
+	s.Commit(context.Background(), &store.Batch{})
+	if v := val(t, s, q); v != 0 {
+		t.Fatalf("after a write, an answer computed before MaxStale but current until the write: %v, want it served stale (0)", v)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for val(t, s, q) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh never replaced the stale answer")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.Commit(context.Background(), &store.Batch{})
+	time.Sleep(400 * time.Millisecond) // out of date for longer than MaxStale
+	if v := val(t, s, q); v != 2 {
+		t.Fatalf("an answer out of date for longer than MaxStale: %v, want it computed again (2)", v)
+	}
+}

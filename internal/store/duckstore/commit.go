@@ -26,7 +26,8 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) (int32, error) {
 // memory stays bounded), and Finish makes them visible all at once. Until
 // Finish, nothing of it is visible to other connections, and a crash or Abort
 // leaves the store as it was. A Tx holds the store's write lock for its
-// lifetime. Its methods may be called from several goroutines.
+// lifetime (write_lock.go): a second Begin waits until this Tx has
+// finished or aborted. Its methods may be called from several goroutines.
 type Tx struct {
 	s       *Store
 	conn    *sql.Conn
@@ -70,8 +71,12 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	if s.readOnly {
 		return nil, errors.New("store opened read-only")
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return nil, err
+	}
 	c, err := s.db.Conn(ctx)
 	if err != nil {
+		s.unlockWrites()
 		return nil, err
 	}
 	t := &Tx{s: s, conn: c}
@@ -96,6 +101,7 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		t.resetThreads()
 		c.Close()
+		s.unlockWrites()
 		return nil, err
 	}
 	return t, nil
@@ -134,7 +140,15 @@ func (t *Tx) Abort() error {
 	err := t.raw(context.Background(), func(conn *duckdb.Conn) error {
 		return execConn(context.Background(), conn, "ROLLBACK")
 	})
-	return errors.Join(err, t.resetThreads(), t.conn.Close())
+	return errors.Join(err, t.end())
+}
+
+// end releases what a Tx held once it has committed or rolled back: the
+// connection's settings, the connection and the store's write lock.
+func (t *Tx) end() error {
+	err := errors.Join(t.resetThreads(), t.conn.Close())
+	t.s.unlockWrites()
+	return err
 }
 
 // Finish records the ingest and commits. With replace, earlier ingests of
@@ -248,7 +262,7 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		t.keepState()
 	}
 	t.mu.Unlock()
-	return errors.Join(t.resetThreads(), t.conn.Close())
+	return t.end()
 }
 
 // resetThreads gives DuckDB back its default number of threads and memory

@@ -291,6 +291,10 @@ func (s *Store) Backfill(ctx context.Context, ruleSet int32, q store.EvidenceQue
 		progress(seen, total)
 	}
 	res.Payloads, res.Matched = seen, len(matches)
+	if err := s.lockWrites(ctx); err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
+	}
+	defer s.unlockWrites()
 	err = s.withConn(ctx, func(conn *duckdb.Conn) error {
 		if err := execConn(ctx, conn, "BEGIN TRANSACTION"); err != nil {
 			return err

@@ -25,6 +25,10 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 	if s.readOnly {
 		return res, errors.New("store opened read-only")
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return res, fmt.Errorf("reassign: %w", err)
+	}
+	defer s.unlockWrites()
 	where, args, err := dayRange(from, to)
 	if err != nil {
 		return res, err

@@ -105,7 +105,7 @@ func (t *Tx) commit(ctx context.Context) error {
 		t.Abort()
 		return err
 	}
-	return t.conn.Close()
+	return t.end()
 }
 
 // writeSessions upserts sessions (the last of two with one ID wins) and

@@ -103,6 +103,8 @@ type Store struct {
 	rawReads bool
 	// log receives each read question's duration (SetLog; nil: none).
 	log *slog.Logger
+	// wlock is held by the one write transaction in progress (write_lock.go).
+	wlock chan struct{}
 }
 
 // Open opens (creating when writable and absent) the store at path. A
@@ -178,7 +180,8 @@ func open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly, threads: opt.WriteThreads, memory: opt.WriteMemory}
+	s := &Store{db: sql.OpenDB(c), connr: c, path: path, readOnly: opt.ReadOnly, threads: opt.WriteThreads, memory: opt.WriteMemory,
+		wlock: make(chan struct{}, 1)}
 	if opt.ReadOnly {
 		v, err := schemaVersion(ctx, s.db)
 		if err == nil && v != 0 && v < opt.target() && checkSchema(v) == nil {

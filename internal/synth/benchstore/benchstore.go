@@ -215,3 +215,8 @@ type pool struct{}
 func (pool) Countries() []string                          { return geo.DefaultCountries() }
 func (pool) Addr(cc string, n uint64) (netip.Addr, bool)  { return geo.DefaultAddr(cc, n) }
 func (pool) Addr6(cc string, n uint64) (netip.Addr, bool) { return geo.DefaultAddr6(cc, n) }
+
+// Pool is the address pool the bench store's captures draw their sources
+// from (the built-in GeoIP table's country ranges), for benchmarks that
+// add traffic of the same kind to it.
+func Pool() synth.AddrPool { return pool{} }
