@@ -1213,9 +1213,6 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 				}
 				free <- m.b
 				after(a, m.cut)
-				if sp != nil {
-					sp.parted(a)
-				}
 			}
 			s.res[i] = a.Result() // shards finish in parallel too
 		}()
