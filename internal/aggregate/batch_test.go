@@ -18,6 +18,9 @@ func TestAddBatchSrcAndMemo(t *testing.T) {
 	a := New(time.UTC)
 	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	const nsrc = 20000 // the table starts at 4,096 slots: it grows 3 times
+	// Batches of 250: the table grows at 3,072, 6,144 and 12,288
+	// source-days, in the middle of a batch.
+	const batch = 250
 	memo := map[netip.Addr]int32{}
 	var b Batch
 	var addrs [BatchSize]netip.Addr
@@ -50,7 +53,7 @@ func TestAddBatchSrcAndMemo(t *testing.T) {
 		b.Recs[b.N].Set(ts+int64(i), pkt(src.String(), 1000, 23), classify.Access.Bit(), -1)
 		addrs[b.N] = src
 		b.N++
-		if b.N == BatchSize {
+		if b.N == batch {
 			srcs := make([]netip.Addr, b.N)
 			copy(srcs, addrs[:b.N])
 			n := b.N
