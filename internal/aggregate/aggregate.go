@@ -207,6 +207,9 @@ func (r *Rec) Shard(n int) int {
 		return 0
 	}
 	h := (r.hi ^ r.lo) * 0x9E3779B97F4A7C15
+	if n&(n-1) == 0 {
+		return int((h >> 32) & uint64(n-1)) // the same as %, without a division
+	}
 	return int((h >> 32) % uint64(n))
 }
 

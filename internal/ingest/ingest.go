@@ -648,6 +648,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			cfg.Progress(hr.read.Load()-lastBytes, int64(frames&0xffff))
 		}
 	}
+	if ev != nil && format != "" && !errors.Is(readErr, context.Canceled) {
+		ev.end() // its result is built while the shards build theirs
+	}
 	r := sh.finish()
 	sink.drain()
 	if readErr == nil || !errors.Is(readErr, context.Canceled) {
