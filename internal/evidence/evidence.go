@@ -190,14 +190,14 @@ func (c *Collector) AddPayload(ts int64, src netip.Addr, proto uint8, port uint1
 	if idx >= 0 {
 		k.pay = uint32(idx)
 		kh = k.hash()
-		var r int32
+		var r int
 		if r, at = c.cells.lookup(&k, kh); r >= 0 {
-			c.cells.rows[r].n++
+			c.cells.slots[r].n++
 			c.kept(pay)
 			return
 		}
 	}
-	if len(c.cells.rows) >= c.opt.MaxCells {
+	if c.cells.n >= c.opt.MaxCells {
 		c.part.Dropped++
 		return
 	}
@@ -285,7 +285,7 @@ func (c *Collector) setDay(ts int64) {
 }
 
 // Size reports the payloads and count rows held.
-func (c *Collector) Size() (payloads, cells int) { return len(c.pays), len(c.cells.rows) }
+func (c *Collector) Size() (payloads, cells int) { return len(c.pays), c.cells.n }
 
 // Result returns what was kept. The Collector must not be used afterwards.
 func (c *Collector) Result() *Part {
@@ -300,8 +300,7 @@ func (c *Collector) Result() *Part {
 	// Sorted on the keys' integers (no address compares): IPv4 sources
 	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
 	// netip.Addr's order.
-	rows := c.cells.rows
-	c.cells.slots = nil
+	rows := c.cells.take()
 	slices.SortFunc(rows, func(x, y cellRow) int {
 		a, b := &x.k, &y.k
 		if a.day != b.day {
