@@ -45,14 +45,20 @@ func (s *shardPorts) addBatch(b *aggregate.Batch, n int, a *aggregate.Aggregator
 			continue
 		}
 		hi, lo, v6 := r.Src()
-		pk := srcports.Packet{Seq: b.Seq[i], TS: r.TS, Hi: hi, Lo: lo, V6: v6, Proto: r.Proto,
-			SrcPort: r.SrcPort, DstPort: r.Port}
 		var hint *int32
 		if !v6 || hi != 0 || lo>>32 != 0xffff {
 			// An IPv4-mapped IPv6 source is counted in the source-day of
 			// the IPv4 address, but is another source here: no memo.
 			hint = a.Memo(b, i)
+			if *hint < 0 {
+				// The pair is beyond the bound (most scan packets of a
+				// darknet capture): counted as dropped.
+				s.c.AddDropped()
+				continue
+			}
 		}
+		pk := srcports.Packet{Seq: b.Seq[i], TS: r.TS, Hi: hi, Lo: lo, V6: v6, Proto: r.Proto,
+			SrcPort: r.SrcPort, DstPort: r.Port}
 		s.c.AddScan(&pk, hint)
 	}
 }
