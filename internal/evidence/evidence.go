@@ -20,11 +20,9 @@ package evidence
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"hash/maphash"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -297,35 +295,8 @@ func (c *Collector) Result() *Part {
 		}
 	}
 	r.Payloads = c.pays
-	// Sorted on the keys' integers (no address compares): IPv4 sources
-	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
-	// netip.Addr's order.
-	rows := c.cells.take()
-	slices.SortFunc(rows, func(x, y cellRow) int {
-		a, b := &x.k, &y.k
-		if a.day != b.day {
-			return cmp.Compare(a.day, b.day)
-		}
-		if v4, w4 := isV4(a), isV4(b); v4 != w4 {
-			if v4 {
-				return -1
-			}
-			return 1
-		}
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
-		}
-		if a.lo != b.lo {
-			return cmp.Compare(a.lo, b.lo)
-		}
-		if a.proto != b.proto {
-			return cmp.Compare(a.proto, b.proto)
-		}
-		if a.port != b.port {
-			return cmp.Compare(a.port, b.port)
-		}
-		return cmp.Compare(a.pay, b.pay)
-	})
+	// Sorted on the keys' integers (no address compares): sortRows.
+	rows := sortRows(c.cells.take())
 	r.Counts = make([]Count, len(rows))
 	var last cellKey
 	var src netip.Addr
