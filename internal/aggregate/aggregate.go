@@ -202,11 +202,24 @@ func (r *Rec) Set(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
 // Shard returns which of n shards counts this record's source: shards
 // partition sources, so each shard's source-days and cells are disjoint and
 // shards can count in parallel, then be merged with Merge.
-func (r *Rec) Shard(n int) int {
+func (r *Rec) Shard(n int) int { return shardOf(r.hi, r.lo, n) }
+
+// ShardOf returns the shard (Rec.Shard) of the record Set fills from a
+// packet from src, so that a caller can Set it in place in that shard's
+// batch.
+func ShardOf(src netip.Addr, n int) int {
 	if n <= 1 {
 		return 0
 	}
-	h := (r.hi ^ r.lo) * 0x9E3779B97F4A7C15
+	b := src.As16()
+	return shardOf(binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), n)
+}
+
+func shardOf(hi, lo uint64, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := (hi ^ lo) * 0x9E3779B97F4A7C15
 	if n&(n-1) == 0 {
 		return int((h >> 32) & uint64(n-1)) // the same as %, without a division
 	}

@@ -85,3 +85,35 @@ func TestAddBatchSrcAndMemo(t *testing.T) {
 		t.Fatalf("after Flush: memo %d, Src %d; want 0, 0", *m, b.Src[0])
 	}
 }
+
+// TestShardOf: ShardOf names the shard of the record Set fills, for
+// IPv4, IPv6 and IPv4-mapped IPv6 sources and shard counts that are
+// powers of two and not.
+func TestShardOf(t *testing.T) {
+	seen := map[int]bool{}
+	for i := range 3000 {
+		var src netip.Addr
+		switch i % 3 {
+		case 0:
+			src = netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)})
+		case 1:
+			src = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 9: byte(i >> 4), 14: byte(i >> 8), 15: byte(i)})
+		default:
+			src = netip.AddrFrom16(netip.AddrFrom4([4]byte{203, 0, byte(i >> 8), byte(i)}).As16())
+		}
+		var r Rec
+		r.Set(0, pkt(src.String(), 1, 2), classify.Access.Bit(), -1)
+		for _, n := range []int{1, 2, 3, 4, 7} {
+			got, want := ShardOf(src, n), r.Shard(n)
+			if got != want || got < 0 || got >= n {
+				t.Fatalf("ShardOf(%s, %d) = %d, Rec.Shard = %d", src, n, got, want)
+			}
+			if n == 7 {
+				seen[got] = true
+			}
+		}
+	}
+	if len(seen) != 7 {
+		t.Fatalf("sources fall in %d of 7 shards", len(seen))
+	}
+}

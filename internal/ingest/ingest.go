@@ -1227,12 +1227,11 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 // position among the file's counted packets, scan whether the source-port
 // collectors count it (aggregate.Rec.Scan).
 func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int, seq uint64, scan bool) {
-	var r aggregate.Rec
+	i := aggregate.ShardOf(p.Src, s.n)
+	b := s.cur[i]
+	r := &b.Recs[b.N] // filled in place: no copy of the record
 	r.Set(ts, p, tags, pat)
 	r.Scan = scan
-	i := r.Shard(s.n)
-	b := s.cur[i]
-	b.Recs[b.N] = r
 	b.Seq[b.N] = seq
 	if b.N++; b.N == aggregate.BatchSize {
 		s.in[i] <- shardMsg{b: b}
