@@ -52,7 +52,7 @@ type prefixed struct {
 	row uint32
 }
 
-// sortRows returns rows sorted by compareRows (rows is reordered too): a
+// sortRows sorts rows by compareRows, in place, and returns them: a
 // radix sort of their prefixes, then each run of equal prefixes (the
 // rows of one or two sources, or IPv6 sources sharing a /31) sorted with
 // compareRows. Millions of 40-byte rows sorted by comparisons alone took
@@ -67,10 +67,28 @@ func sortRows(rows []cellRow) []cellRow {
 		ps[i] = prefixed{rows[i].prefix(), uint32(i)}
 	}
 	radixPrefixes(ps)
-	out := make([]cellRow, len(rows))
-	for i, p := range ps {
-		out[i] = rows[p.row]
+	// Rows moved into their places in rows itself, following the
+	// permutation's cycles (a sorted copy would add as much memory as the
+	// rows at the end of a large capture).
+	const placed = ^uint32(0)
+	for j := range ps {
+		if ps[j].row == placed {
+			continue
+		}
+		first := rows[j]
+		k := j
+		for {
+			src := int(ps[k].row)
+			ps[k].row = placed
+			if src == j {
+				rows[k] = first
+				break
+			}
+			rows[k] = rows[src]
+			k = src
+		}
 	}
+	out := rows
 	for i := 0; i < len(ps); {
 		j := i + 1
 		for j < len(ps) && ps[j].key == ps[i].key {
