@@ -117,3 +117,34 @@ func TestShardOf(t *testing.T) {
 		t.Fatalf("sources fall in %d of 7 shards", len(seen))
 	}
 }
+
+// TestAddBatchAllocs: counting a batch of known source-days and cells,
+// and reading their memos, allocates nothing.
+func TestAddBatchAllocs(t *testing.T) {
+	a := New(time.UTC)
+	ts := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	var recs [BatchSize]Rec
+	for i := range recs {
+		src := netip.AddrFrom4([4]byte{203, 0, byte(i >> 4), byte(i)})
+		recs[i].Set(ts, pkt(src.String(), 40000, uint16(23+i%3)), classify.Access.Bit(), -1)
+	}
+	var b Batch
+	fill := func() {
+		b.Recs = recs
+		b.N = BatchSize
+	}
+	fill()
+	a.AddBatch(&b)
+	var sum int32
+	allocs := testing.AllocsPerRun(200, func() {
+		fill()
+		a.AddBatch(&b)
+		for i := 0; i < BatchSize; i++ {
+			sum += *a.Memo(&b, i)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("AddBatch of known cells allocates %.1f times", allocs)
+	}
+	_ = sum
+}
