@@ -202,17 +202,33 @@ func (r *Rec) Set(ts int64, p *decode.Packet, tags classify.Tags, pattern int) {
 // Shard returns which of n shards counts this record's source: shards
 // partition sources, so each shard's source-days and cells are disjoint and
 // shards can count in parallel, then be merged with Merge.
-func (r *Rec) Shard(n int) int {
+func (r *Rec) Shard(n int) int { return shardOf(r.hi, r.lo, n) }
+
+// ShardOf returns the shard (Rec.Shard) of the record Set fills from a
+// packet from src, so that a caller can Set it in place in that shard's
+// batch.
+func ShardOf(src netip.Addr, n int) int {
 	if n <= 1 {
 		return 0
 	}
-	h := (r.hi ^ r.lo) * 0x9E3779B97F4A7C15
+	b := src.As16()
+	return shardOf(binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), n)
+}
+
+func shardOf(hi, lo uint64, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := (hi ^ lo) * 0x9E3779B97F4A7C15
+	if n&(n-1) == 0 {
+		return int((h >> 32) & uint64(n-1)) // the same as %, without a division
+	}
 	return int((h >> 32) % uint64(n))
 }
 
-// addRec counts r and returns the index of its source-day in the part's
-// Sources.
-func (a *Aggregator) addRec(r *Rec) uint32 {
+// addRec counts r and returns the position of its source-day's slot in the
+// source table (valid until the table next grows).
+func (a *Aggregator) addRec(r *Rec) int {
 	ts := r.TS
 	a.res.Inbound++
 	if a.res.First == 0 || ts < a.res.First {
@@ -226,7 +242,8 @@ func (a *Aggregator) addRec(r *Rec) uint32 {
 	}
 	sk := srcKey{hi: r.hi, lo: r.lo, day: a.curDay}
 	kh := sk.hash()
-	s := a.srcs.internKey(sk, kh, ts)
+	pos := a.srcs.internKey(sk, kh, ts)
+	s := &a.srcs.slots[pos]
 	idx := s.idx - 1
 	s.packets++
 	s.bytes += uint64(r.IPLen)
@@ -267,7 +284,7 @@ func (a *Aggregator) addRec(r *Rec) uint32 {
 	a.hourPk[k]++
 	a.hourBy[k] += uint64(r.IPLen)
 	a.hourUsed[k] = true
-	return idx
+	return pos
 }
 
 func (a *Aggregator) setDay(ts int64) {
@@ -356,6 +373,8 @@ type Batch struct {
 	// Src is, after AddBatch, the index of each record's source-day in the
 	// part being counted (Result.Sources of the next Flush or Result).
 	Src [BatchSize]uint32
+	pos [BatchSize]uint32 // each record's slot in the source table (Memo)
+	day [BatchSize]Day    // each record's day, while AddBatch runs
 }
 
 // BatchSize is the number of packets in a Batch.
@@ -378,13 +397,36 @@ func (a *Aggregator) AddBatch(b *Batch) {
 	var sink uint64
 	slots, cache := a.srcs.slots, a.cells.cache
 	for i := 0; i < b.N; i++ {
-		sink += slots[slot[i]].key.hi + cache[cslot[i]].n
+		sink += slots[slot[i]].hi + cache[cslot[i]].n
 	}
 	a.prefetchSink += sink
 	for i := 0; i < b.N; i++ {
-		b.Src[i] = a.addRec(&b.Recs[i])
+		b.pos[i] = uint32(a.addRec(&b.Recs[i]))
+		b.day[i] = a.curDay
+	}
+	// The table may have grown during the batch: positions taken before
+	// the last growth moved. Growth is rare (the table doubles), so the
+	// positions are taken again then.
+	if len(a.srcs.slots) != int(mask+1) {
+		for i := 0; i < b.N; i++ {
+			r := &b.Recs[i]
+			k := srcKey{hi: r.hi, lo: r.lo, day: b.day[i]}
+			b.pos[i] = uint32(a.srcs.find(k, k.hash()))
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		b.Src[i] = a.srcs.slots[b.pos[i]].idx - 1
 	}
 	b.N = 0
+}
+
+// Memo returns the memo word of the source-day of record i of b, which
+// AddBatch has just counted (valid until a's next AddBatch, Flush or
+// Result): a word a collector that rides on the counting keeps per
+// source-day of the part, 0 when the source-day is new to the part, on
+// the cache line counting has just touched.
+func (a *Aggregator) Memo(b *Batch, i int) *int32 {
+	return &a.srcs.slots[b.pos[i]].memo
 }
 
 // Merge combines the results of shards that counted disjoint sources of one

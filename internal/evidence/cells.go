@@ -2,19 +2,16 @@ package evidence
 
 import "math/bits"
 
-// cellTable counts the count rows of a Collector: the rows in a slice in
-// order of first appearance, found through an open-addressing index
-// (linear probing, at most three quarters full) of 32 bits of their hash
-// and their position. It replaces a Go map keyed by the 40-byte cellKey,
+// cellTable counts the count rows of a Collector in an open-addressing
+// table (linear probing, at most three quarters full) that holds the rows
+// themselves: a packet's row is found with one cache miss, where an index
+// of positions into a slice of rows cost two (the index slot, then the row
+// to confirm the key). It replaced a Go map keyed by the 40-byte cellKey,
 // whose generic hash and probing were most of a payload packet's time.
+// The rows' order is the table's; Result sorts them.
 type cellTable struct {
-	rows  []cellRow
-	slots []cellSlot
-}
-
-type cellSlot struct {
-	tag uint32
-	pos int32 // row + 1; 0 when empty
+	slots []cellRow // a slot with n == 0 is empty
+	n     int       // rows held
 }
 
 const minCellSlots = 1024
@@ -25,44 +22,59 @@ func (k *cellKey) hash() uint64 {
 	return h1 ^ l1 ^ h2 ^ l2
 }
 
-// lookup returns the row of k (-1 when absent) and the slot where k would
-// go.
-func (t *cellTable) lookup(k *cellKey, h uint64) (int32, int) {
+// lookup returns the slot of k's row (-1 when absent) and the slot where k
+// would go.
+func (t *cellTable) lookup(k *cellKey, h uint64) (int, int) {
 	if len(t.slots) == 0 {
 		return -1, -1
 	}
 	mask := len(t.slots) - 1
-	tag := uint32(h)
 	for i := int(h>>32) & mask; ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s.pos == 0 {
+		s := &t.slots[i]
+		if s.n == 0 {
 			return -1, i
 		}
-		if s.tag == tag && t.rows[s.pos-1].k == *k {
-			return s.pos - 1, i
+		if s.k == *k {
+			return i, i
 		}
 	}
 }
 
 // insert adds k, absent, with one packet; at is the slot lookup returned.
 func (t *cellTable) insert(k *cellKey, h uint64, at int) {
-	if at < 0 || 4*(len(t.rows)+1) > 3*len(t.slots) {
+	if at < 0 || 4*(t.n+1) > 3*len(t.slots) {
 		t.grow()
 		_, at = t.lookup(k, h)
 	}
-	t.rows = append(t.rows, cellRow{*k, 1})
-	t.slots[at] = cellSlot{tag: uint32(h), pos: int32(len(t.rows))}
+	t.slots[at] = cellRow{*k, 1}
+	t.n++
 }
 
 func (t *cellTable) grow() {
-	t.slots = make([]cellSlot, max(minCellSlots, 2*len(t.slots)))
+	old := t.slots
+	t.slots = make([]cellRow, max(minCellSlots, 2*len(old)))
 	mask := len(t.slots) - 1
-	for r := range t.rows {
-		h := t.rows[r].k.hash()
-		i := int(h>>32) & mask
-		for t.slots[i].pos != 0 {
+	for r := range old {
+		if old[r].n == 0 {
+			continue
+		}
+		i := int(old[r].k.hash()>>32) & mask
+		for t.slots[i].n != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = cellSlot{tag: uint32(h), pos: int32(r + 1)}
+		t.slots[i] = old[r]
 	}
+}
+
+// take returns the rows, in the table's order, and empties the table (its
+// slots are the rows' memory).
+func (t *cellTable) take() []cellRow {
+	rows := t.slots[:0]
+	for i := range t.slots {
+		if t.slots[i].n != 0 {
+			rows = append(rows, t.slots[i])
+		}
+	}
+	*t = cellTable{}
+	return rows
 }

@@ -20,11 +20,9 @@ package evidence
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"hash/maphash"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -190,14 +188,14 @@ func (c *Collector) AddPayload(ts int64, src netip.Addr, proto uint8, port uint1
 	if idx >= 0 {
 		k.pay = uint32(idx)
 		kh = k.hash()
-		var r int32
+		var r int
 		if r, at = c.cells.lookup(&k, kh); r >= 0 {
-			c.cells.rows[r].n++
+			c.cells.slots[r].n++
 			c.kept(pay)
 			return
 		}
 	}
-	if len(c.cells.rows) >= c.opt.MaxCells {
+	if c.cells.n >= c.opt.MaxCells {
 		c.part.Dropped++
 		return
 	}
@@ -285,7 +283,7 @@ func (c *Collector) setDay(ts int64) {
 }
 
 // Size reports the payloads and count rows held.
-func (c *Collector) Size() (payloads, cells int) { return len(c.pays), len(c.cells.rows) }
+func (c *Collector) Size() (payloads, cells int) { return len(c.pays), c.cells.n }
 
 // Result returns what was kept. The Collector must not be used afterwards.
 func (c *Collector) Result() *Part {
@@ -297,36 +295,8 @@ func (c *Collector) Result() *Part {
 		}
 	}
 	r.Payloads = c.pays
-	// Sorted on the keys' integers (no address compares): IPv4 sources
-	// (kept v4-mapped) before IPv6 ones, each in byte order, which is
-	// netip.Addr's order.
-	rows := c.cells.rows
-	c.cells.slots = nil
-	slices.SortFunc(rows, func(x, y cellRow) int {
-		a, b := &x.k, &y.k
-		if a.day != b.day {
-			return cmp.Compare(a.day, b.day)
-		}
-		if v4, w4 := isV4(a), isV4(b); v4 != w4 {
-			if v4 {
-				return -1
-			}
-			return 1
-		}
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
-		}
-		if a.lo != b.lo {
-			return cmp.Compare(a.lo, b.lo)
-		}
-		if a.proto != b.proto {
-			return cmp.Compare(a.proto, b.proto)
-		}
-		if a.port != b.port {
-			return cmp.Compare(a.port, b.port)
-		}
-		return cmp.Compare(a.pay, b.pay)
-	})
+	// Sorted on the keys' integers (no address compares): sortRows.
+	rows := sortRows(c.cells.take())
 	r.Counts = make([]Count, len(rows))
 	var last cellKey
 	var src netip.Addr

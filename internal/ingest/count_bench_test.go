@@ -141,30 +141,45 @@ func (s nullStore) Commit(ctx context.Context, b *store.Batch) (int32, error) {
 
 // BenchmarkIngestDiscard ingests a synthetic week (1M packets, as
 // bench/ingest.sh's file scaled down; HONEYSCOPE_COUNT_PACKETS sets
-// another number) in day parts, as a large file is, into a store that
-// drops what it is given: reading, hashing, decoding, classifying and
-// counting, ingest's share of the work without the store's. Evidence and
-// source-port histograms are off (their packages have their own
-// benchmarks). cpu-ns/packet is the process's CPU time per packet.
+// another number, HONEYSCOPE_INGEST_FILE names a capture to ingest
+// instead) in day parts, as a large file is, into a store that drops what
+// it is given: reading, hashing, decoding, classifying and counting,
+// ingest's share of the work without the store's. collectors=off leaves
+// evidence and source-port histograms out (their packages have their own
+// benchmarks), collectors=on collects both as ingest does by default.
+// cpu-ns/packet is the process's CPU time per packet.
 func BenchmarkIngestDiscard(b *testing.B) {
 	n := 1000000
 	if s := os.Getenv("HONEYSCOPE_COUNT_PACKETS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
-	path := filepath.Join(b.TempDir(), "week.pcap")
-	if _, err := synth.WriteFile(path, synth.Config{Packets: n, Days: 7, Seed: 1, Pool: geoPool{}}); err != nil {
-		b.Fatal(err)
-	}
-	var appends atomic.Int64
-	cfg := Config{DayPartsMinSize: 1, NoEvidence: true, NoSrcPorts: true, SkipVerify: true,
-		Open: func(context.Context, string) (store.Store, error) { return nullStore{appends: &appends}, nil }}
-	cpu0 := cpuTime()
-	for b.Loop() {
-		res, err := Run(context.Background(), cfg, []string{path})
-		if err != nil || res[0].Err != nil || res[0].Packets != uint64(n) {
-			b.Fatalf("ingest: %v %+v", err, res)
+	path := os.Getenv("HONEYSCOPE_INGEST_FILE")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "week.pcap")
+		if _, err := synth.WriteFile(path, synth.Config{Packets: n, Days: 7, Seed: 1, Pool: geoPool{}}); err != nil {
+			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/packet")
-	b.ReportMetric(float64(appends.Load())/float64(b.N), "writes")
+	for _, on := range []bool{false, true} {
+		name := "collectors=off"
+		if on {
+			name = "collectors=on"
+		}
+		b.Run(name, func(b *testing.B) {
+			var appends atomic.Int64
+			cfg := Config{DayPartsMinSize: 1, NoEvidence: !on, NoSrcPorts: !on, SkipVerify: true,
+				Open: func(context.Context, string) (store.Store, error) { return nullStore{appends: &appends}, nil }}
+			var packets uint64
+			cpu0 := cpuTime()
+			for b.Loop() {
+				res, err := Run(context.Background(), cfg, []string{path})
+				if err != nil || res[0].Err != nil || res[0].Packets == 0 {
+					b.Fatalf("ingest: %v %+v", err, res)
+				}
+				packets = res[0].Packets
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(packets), "cpu-ns/packet")
+			b.ReportMetric(float64(appends.Load())/float64(b.N), "writes")
+		})
+	}
 }

@@ -15,11 +15,14 @@ import (
 // keeps what it would have kept on the decoding goroutine, bounds
 // included. Batches are reused: handing a packet over allocates nothing.
 type evFeed struct {
-	c    *evidence.Collector
-	cur  *evBatch
-	in   chan *evBatch
-	free chan *evBatch
-	done chan struct{}
+	c     *evidence.Collector
+	cur   *evBatch
+	in    chan *evBatch
+	free  chan *evBatch
+	done  chan struct{}
+	ended bool           // in is closed
+	want  bool           // the goroutine ends with the collector's result (end)
+	part  *evidence.Part // the result, once done is closed
 }
 
 // evItem is one packet of an evBatch; its payload is data[off:end].
@@ -65,6 +68,9 @@ func (f *evFeed) run() {
 		b.items, b.data = b.items[:0], b.data[:0]
 		f.free <- b
 	}
+	if f.want {
+		f.part = f.c.Result()
+	}
 }
 
 // add hands p over when its payload is one the collector keeps.
@@ -84,19 +90,32 @@ func (f *evFeed) add(ts int64, p *decode.Packet) {
 		off: int32(off), end: int32(len(b.data))})
 }
 
-// finish hands over what is left, waits for the collector and returns
-// what it kept.
-func (f *evFeed) finish() *evidence.Part {
+// end hands over what is left: the goroutine then builds the collector's
+// result (sorting its rows) while the caller goes on, such as waiting
+// for the counting shards to build theirs.
+func (f *evFeed) end() {
+	if f.ended {
+		return
+	}
 	if len(f.cur.items) > 0 {
 		f.in <- f.cur
 	}
+	f.want, f.ended = true, true
 	close(f.in)
+}
+
+// finish ends the feed (end) and returns what the collector kept.
+func (f *evFeed) finish() *evidence.Part {
+	f.end()
 	<-f.done
-	return f.c.Result()
+	return f.part
 }
 
 // stop ends the goroutine without a result (the file is abandoned).
 func (f *evFeed) stop() {
-	close(f.in)
+	if !f.ended {
+		f.ended = true
+		close(f.in)
+	}
 	<-f.done
 }

@@ -648,6 +648,9 @@ func ingestFile(ctx context.Context, cfg *Config, loc *time.Location, known know
 			cfg.Progress(hr.read.Load()-lastBytes, int64(frames&0xffff))
 		}
 	}
+	if ev != nil && format != "" && !errors.Is(readErr, context.Canceled) {
+		ev.end() // its result is built while the shards build theirs
+	}
 	r := sh.finish()
 	sink.drain()
 	if readErr == nil || !errors.Is(readErr, context.Canceled) {
@@ -1213,9 +1216,6 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 				}
 				free <- m.b
 				after(a, m.cut)
-				if sp != nil {
-					sp.parted(a)
-				}
 			}
 			s.res[i] = a.Result() // shards finish in parallel too
 		}()
@@ -1227,12 +1227,11 @@ func newShards(loc *time.Location, n int, after func(a *aggregate.Aggregator, cu
 // position among the file's counted packets, scan whether the source-port
 // collectors count it (aggregate.Rec.Scan).
 func (s *shards) add(ts int64, p *decode.Packet, tags classify.Tags, pat int, seq uint64, scan bool) {
-	var r aggregate.Rec
+	i := aggregate.ShardOf(p.Src, s.n)
+	b := s.cur[i]
+	r := &b.Recs[b.N] // filled in place: no copy of the record
 	r.Set(ts, p, tags, pat)
 	r.Scan = scan
-	i := r.Shard(s.n)
-	b := s.cur[i]
-	b.Recs[b.N] = r
 	b.Seq[b.N] = seq
 	if b.N++; b.N == aggregate.BatchSize {
 		s.in[i] <- shardMsg{b: b}

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
@@ -27,47 +26,40 @@ func newSrcPorts(cfg *Config, loc *time.Location, n int) []*shardPorts {
 // into a source-port collector of its own, on the shard's goroutine: the
 // shard owns its sources, so the collectors of a file hold disjoint
 // (day, source) pairs and srcports.Combine joins them into what one
-// collector would have kept. A packet's pair is found through the index
-// of its source-day in the shard's part (aggregate.Batch.Src), which
-// counting has just looked up: the collector's own index is consulted
-// once per source-day and part, not once per packet.
+// collector would have kept. A packet's pair is found through its
+// source-day in the shard's part, which counting has just looked up: the
+// collector's memo of the pair (srcports.AddScan's hint) is kept in the
+// source-day's slot of the counting table (aggregate.Aggregator.Memo), so
+// the collector's own index is consulted once per source-day and part,
+// not once per packet, and the memo costs no cache miss of its own.
 type shardPorts struct {
-	c     *srcports.Collector
-	hints []int32 // per source-day of the current part: srcports.AddScan's memo
+	c *srcports.Collector
 }
 
 // addBatch counts the scan packets among the n records b held, which a
 // has just counted.
 func (s *shardPorts) addBatch(b *aggregate.Batch, n int, a *aggregate.Aggregator) {
-	if sources, _ := a.Size(); sources > len(s.hints) {
-		old := len(s.hints)
-		s.hints = slices.Grow(s.hints, sources-old)[:sources]
-		clear(s.hints[old:])
-	}
 	for i := 0; i < n; i++ {
 		r := &b.Recs[i]
 		if !r.Scan {
 			continue
 		}
 		hi, lo, v6 := r.Src()
+		var hint *int32
+		if !v6 || hi != 0 || lo>>32 != 0xffff {
+			// An IPv4-mapped IPv6 source is counted in the source-day of
+			// the IPv4 address, but is another source here: no memo.
+			hint = a.Memo(b, i)
+			if *hint < 0 {
+				// The pair is beyond the bound (most scan packets of a
+				// darknet capture): counted as dropped.
+				s.c.AddDropped()
+				continue
+			}
+		}
 		pk := srcports.Packet{Seq: b.Seq[i], TS: r.TS, Hi: hi, Lo: lo, V6: v6, Proto: r.Proto,
 			SrcPort: r.SrcPort, DstPort: r.Port}
-		hint := &s.hints[b.Src[i]]
-		if v6 && hi == 0 && lo>>32 == 0xffff {
-			// An IPv4-mapped IPv6 source is counted in the source-day of
-			// the IPv4 address, but is another source here.
-			hint = nil
-		}
 		s.c.AddScan(&pk, hint)
-	}
-}
-
-// parted forgets the memos when a has passed its part on (Flush): its
-// source-days are numbered afresh.
-func (s *shardPorts) parted(a *aggregate.Aggregator) {
-	if sources, _ := a.Size(); sources < len(s.hints) {
-		clear(s.hints)
-		s.hints = s.hints[:0]
 	}
 }
 

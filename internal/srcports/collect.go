@@ -298,6 +298,15 @@ func (c *Collector) AddScan(p *Packet, hint *int32) {
 	}
 }
 
+// AddDropped counts a scan packet of a pair whose memo (AddScan's hint)
+// AddScan has set negative: the pair was beyond Options.MaxSources, so the
+// packet is only counted as dropped, as AddScan would with that hint,
+// without the caller building a Packet for it.
+func (c *Collector) AddDropped() {
+	c.packets++
+	c.dropped++
+}
+
 // entryOf returns the entry of p's pair on the current day, adding it
 // when there is room, or -1: the pair is beyond Options.MaxSources.
 func (c *Collector) entryOf(p *Packet) int32 {

@@ -325,3 +325,47 @@ func TestCollectorCountsPast32Bits(t *testing.T) {
 		t.Fatalf("rows %v", p.Rows)
 	}
 }
+
+// TestAddDropped: a caller that counts the packets of a pair its memo
+// marks dropped with AddDropped, and the rest with AddScan and the memo,
+// keeps what a collector given every packet keeps.
+func TestAddDropped(t *testing.T) {
+	opt := Options{K: 3, DstPorts: 2, MinPackets: 2, MaxSources: 40}
+	one := NewCollector(time.UTC, opt)
+	memoed := NewCollector(time.UTC, opt)
+	memo := map[key]*int32{} // a memo per (day, source) pair, as a counting table's source-day
+	var seq uint64
+	dropped := 0
+	for i := range 4000 {
+		s := (i*7919 + i/50) % 100
+		src := netip.AddrFrom4([4]byte{198, 51, 0, byte(s)})
+		p := syn(src.String(), uint16(40000+i%(1+s%5)), uint16(22+i%(1+s%4)))
+		ts := day0.Add(time.Duration(i) * 60 * time.Second).UnixNano()
+		one.Add(ts, p)
+		seq++
+		k := key{civil.FromTime(time.Unix(0, ts), time.UTC), src}
+		m := memo[k]
+		if m == nil {
+			m = new(int32)
+			memo[k] = m
+		}
+		if *m < 0 {
+			memoed.AddDropped()
+			dropped++
+			continue
+		}
+		b := src.As16()
+		pk := Packet{Seq: seq, TS: ts, Hi: be64(b[:8]), Lo: be64(b[8:]), Proto: 6, SrcPort: p.SrcPort, DstPort: p.DstPort}
+		memoed.AddScan(&pk, m)
+	}
+	want, got := one.Result(), memoed.Result()
+	if dropped == 0 || want.Confined == 0 {
+		t.Fatalf("no packet was dropped through the memo (%d) or nothing kept: %+v", dropped, *want)
+	}
+	if !slices.Equal(got.Rows, want.Rows) || got.Packets != want.Packets || got.Dropped != want.Dropped ||
+		got.Confined != want.Confined || got.Many != want.Many || got.Few != want.Few {
+		t.Fatalf("with AddDropped: %d rows %d %d %d %d %d; one collector: %d rows %d %d %d %d %d",
+			len(got.Rows), got.Packets, got.Dropped, got.Confined, got.Many, got.Few,
+			len(want.Rows), want.Packets, want.Dropped, want.Confined, want.Many, want.Few)
+	}
+}
