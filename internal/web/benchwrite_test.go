@@ -95,7 +95,15 @@ func BenchmarkBenchStoreWrites(b *testing.B) {
 			b.Fatal(err)
 		}
 		cst := storecache.New(st, storecache.Options{})
-		h := newTestHandler(b, Dependencies{Store: cst, Generation: cst.Generation}, Configuration{QueryTimeout: 30 * time.Minute})
+		// serve's configuration (pages shown as they were for a while
+		// after a write, HONEYSCOPE_BENCH_STALE_PAGES=0 to turn that off),
+		// the query timeout raised for a loaded machine.
+		cfg := DefaultConfiguration()
+		cfg.QueryTimeout = 30 * time.Minute
+		if os.Getenv("HONEYSCOPE_BENCH_STALE_PAGES") == "0" {
+			cfg.StalePages = 0
+		}
+		h := newTestHandler(b, Dependencies{Store: cst, Generation: cst.Generation}, cfg)
 		// As serve has it once people have used it: every page opened
 		// once, then the warm round.
 		for _, u := range benchPages {

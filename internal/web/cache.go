@@ -10,7 +10,8 @@ import (
 // just viewed, does not build it again. Keys are the page, its filters
 // (the language included) and its own parameters; an entry is used only
 // while the store's generation (Dependencies.Generation) is the one it was
-// built at. The cache is bounded and entries expire. Content holds nothing
+// built at (or, by stale, shown for a while after a write while it is built
+// again). The cache is bounded and entries expire. Content holds nothing
 // of the client (CSRF tokens and the login are added when rendering).
 type contentCache struct {
 	mu  sync.Mutex
@@ -46,7 +47,19 @@ func (c *contentCache) get(key string, gen uint64) *content {
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || c.now().Sub(e.at) > c.ttl || e.gen != gen {
-		delete(c.m, key)
+		// Kept for stale (built again, put replaces it).
+		return nil
+	}
+	return e.c
+}
+
+// stale returns the content kept for key built at an earlier generation
+// than gen, within maxAge of now (nil: none).
+func (c *contentCache) stale(key string, gen uint64, maxAge time.Duration) *content {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen == gen || c.now().Sub(e.at) > maxAge {
 		return nil
 	}
 	return e.c

@@ -20,12 +20,21 @@ type Configuration struct {
 	LoginWindow   time.Duration
 	// TopN is the number of keys stacked in daily charts before "other".
 	TopN int
+	// StalePages is how long after it was built a page of an earlier
+	// store generation is still shown as it was, while serve's warm round
+	// (Warm, after each write) builds it again: a live sensor writes every
+	// few seconds, and every page built again in its visitor's time after
+	// each write would make the dashboard slow exactly while it is
+	// written. 0: a page is built again at the first view after a write.
+	StalePages time.Duration
 }
 
 // DefaultConfiguration has no report folder, 60 s queries, 12 h sessions
-// (at most 1024), 5 failed logins a minute and 8 stacked keys.
+// (at most 1024), 5 failed logins a minute, 8 stacked keys and pages
+// shown for up to 5 minutes after a write while they are built again.
 func DefaultConfiguration() Configuration {
 	return Configuration{
+		StalePages:    5 * time.Minute,
 		QueryTimeout:  60 * time.Second,
 		SessionTTL:    12 * time.Hour,
 		MaxSessions:   1024,

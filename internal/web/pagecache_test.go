@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/honeyscope/honeyscope/internal/session"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -56,5 +58,51 @@ func TestPageCache(t *testing.T) {
 	gen.Add(1)
 	if ask("/class/mirai") == 0 {
 		t.Error("a view after a write was not built again")
+	}
+}
+
+// TestStalePages: with Configuration.StalePages, a page viewed after a
+// write is shown as it was built before it, at once, without asking the
+// store; serve's warm round (Warm) builds it again, after which the next
+// view shows the new build; a page built longer than StalePages ago is
+// built again in its visitor's time; Warm's own requests never take the
+// stale page.
+func TestStalePages(t *testing.T) {
+	cs := &countingStore{Store: openTestStore(t)}
+	var gen atomic.Uint64
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	h := newTestHandler(t, Dependencies{Store: cs, Generation: gen.Load, Now: clock}, Configuration{StalePages: 5 * time.Minute})
+	ask := func(u string) int64 {
+		t.Helper()
+		before := cs.n.Load()
+		if rec := get(t, h, u); rec.Code != 200 {
+			t.Fatalf("%s: %d", u, rec.Code)
+		}
+		return cs.n.Load() - before
+	}
+	if ask("/class/mirai") == 0 {
+		t.Fatal("the first view asked nothing of the store")
+	}
+	gen.Add(1)
+	if n := ask("/class/mirai"); n != 0 {
+		t.Errorf("a view right after a write asked the store %d times, want the page as it was", n)
+	}
+	before := cs.n.Load()
+	if err := h.Warm(context.Background(), []string{"/class/mirai"}); err != nil {
+		t.Fatal(err)
+	}
+	if cs.n.Load() == before {
+		t.Error("the warm round did not build the page again")
+	}
+	if n := ask("/class/mirai"); n != 0 {
+		t.Errorf("a view after the warm round asked the store %d times", n)
+	}
+	gen.Add(1)
+	advance(6 * time.Minute)
+	if ask("/class/mirai") == 0 {
+		t.Error("a page built longer than StalePages before a write was shown as it was")
 	}
 }

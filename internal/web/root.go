@@ -157,7 +157,13 @@ func (h *Handler) pageHandler(p *page) http.HandlerFunc {
 			return
 		}
 		key, gen := cacheKey(p, q), h.generation()
-		if c := h.cache.get(key, gen); c != nil {
+		c := h.cache.get(key, gen)
+		if c == nil && h.cfg.StalePages > 0 && !warming(r) {
+			// Written since: shown as it was while the warm round
+			// builds it again (it is among the pages opened lately).
+			c = h.cache.stale(key, gen, h.cfg.StalePages)
+		}
+		if c != nil {
 			h.opened(r, q)
 			h.render(w, q, p, c)
 			return
