@@ -14,7 +14,6 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
-	"github.com/honeyscope/honeyscope/internal/civil"
 )
 
 // Commit writes a batch in one transaction and returns its ingest id.
@@ -56,8 +55,6 @@ type Tx struct {
 	places   *placeCodes // places as this Tx sees them (read before its first part)
 	// peaks: the port peaks of goDays, picked in Go (rollup_peaks_go.go).
 	peaks goPeaks
-	// blocks: the port block sums of goDays (rollup_blocks_go.go).
-	blocks map[civil.Day]*goBlock
 }
 
 // Begin starts a capture's transaction.

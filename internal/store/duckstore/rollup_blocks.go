@@ -131,17 +131,6 @@ func (t *Tx) addPortBlocks(r runner) error {
 		return nil
 	}
 	var own, adopted, shared []string
-	ownDays := map[aggregate.Day]bool{}
-	for d := range t.days {
-		if ad := aggregate.DayOf(d, time.UTC); t.goDays[ad] != nil && t.goBase[ad] == nil {
-			ownDays[ad] = true
-		}
-	}
-	// The own days whose block sums the Tx kept (rollup_blocks_go.go).
-	inGo, haveGo, err := t.goBlockDays(context.Background(), r.exec, ownDays)
-	if err != nil {
-		return fmt.Errorf("port blocks: %w", err)
-	}
 	blocks := map[civil.Day]bool{}
 	for d := range t.days {
 		day := civil.Of(d)
@@ -152,7 +141,6 @@ func (t *Tx) addPortBlocks(r runner) error {
 			// Counted in Go on a state carried from earlier commits
 			// (rollup_carry.go): the day's rows hold theirs too.
 			adopted = append(adopted, dateLit(day))
-		case inGo[ad]:
 		case t.goDays[ad] != nil:
 			own = append(own, dateLit(day))
 		default:
@@ -172,9 +160,6 @@ func (t *Tx) addPortBlocks(r runner) error {
 		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, h.class, h.proto, h.port, h.packets FROM rollup_day_port h
 			WHERE h.sensor = `+sensorLit+` AND h.day IN (`+strings.Join(own, ", ")+`)`)
 	}
-	if haveGo {
-		parts = append(parts, `SELECT block, class, proto, port, packets FROM block_go`)
-	}
 	if len(shared) > 0 {
 		slices.Sort(shared)
 		parts = append(parts, `SELECT `+blockExpr("h.day")+` AS block, h.class, h.proto, h.port, h.packets
@@ -185,7 +170,7 @@ func (t *Tx) addPortBlocks(r runner) error {
 		return fmt.Errorf("port blocks: %w", err)
 	}
 	rows := map[civil.Day]int64{}
-	err = r.query(`SELECT block, count(*) FROM block_new GROUP BY ALL`, nil, func(v []driver.Value) error {
+	err := r.query(`SELECT block, count(*) FROM block_new GROUP BY ALL`, nil, func(v []driver.Value) error {
 		b, ok1 := v[0].(time.Time)
 		n, ok2 := v[1].(int64)
 		if !ok1 || !ok2 {
@@ -220,7 +205,7 @@ func (t *Tx) addPortBlocks(r runner) error {
 			}
 		}
 	}
-	if err := r.exec(`DROP TABLE block_new; DROP TABLE IF EXISTS rollup_shared_ports; DROP TABLE IF EXISTS block_go`); err != nil {
+	if err := r.exec(`DROP TABLE block_new; DROP TABLE IF EXISTS rollup_shared_ports`); err != nil {
 		return fmt.Errorf("port blocks: %w", err)
 	}
 	return nil

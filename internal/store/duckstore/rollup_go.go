@@ -458,7 +458,6 @@ func (t *Tx) writeGoRollups(ctx context.Context, exec func(string, ...any) error
 			return fmt.Errorf("rollups of sensor %q, %s: %w", sensor, d.Time().Format("2006-01-02"), err)
 		}
 		t.addDayPorts(d, acc.ports)
-		t.addBlockPorts(d, acc.ports)
 	}
 	return nil
 }
