@@ -74,75 +74,32 @@ func (g *goDay) drop() {
 	g.keys, g.masks, g.pl, g.cells, g.pending = nil, nil, nil, nil, nil
 }
 
-// mergeCells sorts the pending cells into cells, in place (see growKeys).
+// mergeCells sorts the pending cells into cells.
 func (g *goDay) mergeCells() {
 	if len(g.pending) == 0 {
 		return
 	}
 	p := g.pending
 	sortCells(p, func(c *seenCell) *seenCell { return c })
-	// Cells of several parts: one per (key, protocol, port).
-	n := 0
-	for _, c := range p {
-		if n > 0 && p[n-1].key == c.key && p[n-1].pp == c.pp {
-			p[n-1].classes |= c.classes
+	out := make([]seenCell, 0, len(g.cells)+len(p))
+	i, j := 0, 0
+	for i < len(g.cells) || j < len(p) {
+		var c seenCell
+		switch {
+		case j == len(p) || i < len(g.cells) && cmpCell(g.cells[i], p[j]) < 0:
+			c = g.cells[i]
+			i++
+		default:
+			c = p[j]
+			j++
+		}
+		if n := len(out); n > 0 && out[n-1].key == c.key && out[n-1].pp == c.pp {
+			out[n-1].classes |= c.classes
 			continue
 		}
-		p[n] = c
-		n++
+		out = append(out, c)
 	}
-	p = p[:n]
-	common := 0
-	for i, j := 0, 0; i < len(g.cells) && j < len(p); {
-		switch d := cmpCell(g.cells[i], p[j]); {
-		case d < 0:
-			i++
-		case d > 0:
-			j++
-		default:
-			g.cells[i].classes |= p[j].classes
-			common++
-			i++
-			j++
-		}
-	}
-	old := len(g.cells)
-	g.cells = growSlice(g.cells, len(p)-common)
-	for w, i, j := len(g.cells)-1, old-1, len(p)-1; j >= 0; w-- {
-		if i >= 0 {
-			if d := cmpCell(g.cells[i], p[j]); d >= 0 {
-				g.cells[w] = g.cells[i]
-				i--
-				if d == 0 {
-					j--
-				}
-				continue
-			}
-		}
-		g.cells[w] = p[j]
-		j--
-	}
-	g.pending = p[:0]
-}
-
-// growKeys lengthens keys, masks and pl by n, growing their capacity by
-// half when it runs out (so that merging many parts copies each key a few
-// times, not once a part).
-func (g *goDay) growKeys(n int) {
-	g.keys = growSlice(g.keys, n)
-	g.masks = growSlice(g.masks, n)
-	g.pl = growSlice(g.pl, n)
-}
-
-// growSlice lengthens s by n, growing its capacity by at least half when
-// a new array is needed.
-func growSlice[T any](s []T, n int) []T {
-	if len(s)+n <= cap(s) {
-		return s[:len(s)+n]
-	}
-	out := make([]T, len(s)+n, max(len(s)+n, cap(s)+cap(s)/2))
-	copy(out, s)
-	return out
+	g.cells, g.pending = out, nil
 }
 
 func cmpCell(a, b seenCell) int {
@@ -274,18 +231,17 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 			return nil, fmt.Errorf("rollup state of %s: %w", d.Time().Format("2006-01-02"), err)
 		}
 		before := g.size()
-		// The part's keys merge into the day's in place: a first pass
-		// marks the sources counted before and adds their classes, a
-		// second, from the end, makes room for the new ones (a day cut
-		// into many parts would otherwise copy its keys once a part).
-		common, moved := 0, false
-		for i, j := 0, 0; i < len(g.keys) && j < len(idx); {
-			switch k := keys[idx[j]]; {
-			case g.keys[i] < k:
+		nk := make([]uint64, 0, len(g.keys)+len(idx))
+		nm := make([]uint8, 0, len(g.keys)+len(idx))
+		np := make([]uint32, 0, len(g.keys)+len(idx))
+		moved := false
+		i, j := 0, 0
+		for i < len(g.keys) || j < len(idx) {
+			switch {
+			case j == len(idx) || i < len(g.keys) && g.keys[i] < keys[idx[j]]:
+				nk, nm, np = append(nk, g.keys[i]), append(nm, g.masks[i]), append(np, g.pl[i])
 				i++
-			case g.keys[i] > k:
-				j++
-			default:
+			case i < len(g.keys) && g.keys[i] == keys[idx[j]]:
 				s := idx[j]
 				if g.pl[i] != pid[s] {
 					// Counted in another country or AS before: its
@@ -297,9 +253,11 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 					plan.prior = make([]uint8, len(r.Sources))
 				}
 				plan.again[s], plan.prior[s] = true, g.masks[i]
-				g.masks[i] |= mask[s]
-				common++
+				nk, nm, np = append(nk, g.keys[i]), append(nm, g.masks[i]|mask[s]), append(np, g.pl[i])
 				i++
+				j++
+			default:
+				nk, nm, np = append(nk, keys[idx[j]]), append(nm, mask[idx[j]]), append(np, pid[idx[j]])
 				j++
 			}
 		}
@@ -310,21 +268,7 @@ func (t *Tx) planGoRollups(ctx context.Context, conn *duckdb.Conn, r *aggregate.
 			g.drop()
 			continue
 		}
-		g.growKeys(len(idx) - common)
-		for w, i, j := len(g.keys)-1, len(g.keys)-1-(len(idx)-common), len(idx)-1; j >= 0; w-- {
-			switch k := keys[idx[j]]; {
-			case i >= 0 && g.keys[i] > k:
-				g.keys[w], g.masks[w], g.pl[w] = g.keys[i], g.masks[i], g.pl[i]
-				i--
-			case i >= 0 && g.keys[i] == k:
-				g.keys[w], g.masks[w], g.pl[w] = g.keys[i], g.masks[i], g.pl[i]
-				i--
-				j--
-			default:
-				g.keys[w], g.masks[w], g.pl[w] = k, mask[idx[j]], pid[idx[j]]
-				j--
-			}
-		}
+		g.keys, g.masks, g.pl = nk, nm, np
 		t.goState += g.size() - before
 		plan.days[d] = g
 	}
