@@ -171,20 +171,23 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 	for {
 		var upTo civil.Day
 		var n int64
-		for _, d := range days {
+		all := true
+		for i, d := range days {
 			if n += d.rows; n >= need {
-				upTo = d.day
+				upTo, all = d.day, i == len(days)-1
 				break
 			}
 		}
-		if upTo == 0 || upTo == days[len(days)-1].day {
-			upTo = 0 // every day of q
+		if all {
+			return s.srcPortObs(ctx, q, limit, 0)
 		}
 		out, cut, err := s.srcPortObs(ctx, q, limit, upTo)
-		if err != nil || cut || upTo == 0 {
+		if err != nil || cut {
 			return out, cut, err
 		}
-		need += int64(limit) + 1 - int64(len(out))
+		// Days through upTo hold len(out) bins; the others must come
+		// from later days, each with at least as many rows as bins.
+		need = n + int64(limit) + 1 - int64(len(out))
 	}
 }
 
@@ -216,7 +219,7 @@ func (s *Store) srcPortDayRows(ctx context.Context, q store.SrcPortQuery) ([]src
 }
 
 // srcPortObs returns the first limit bins of q up to day upTo (0: every
-// day), and whether there were more.
+// day of q), and whether there were more.
 func (s *Store) srcPortObs(ctx context.Context, q store.SrcPortQuery, limit int, upTo civil.Day) ([]srcports.Obs, bool, error) {
 	if upTo != 0 && (q.To == 0 || upTo < q.To) {
 		q.To = upTo
