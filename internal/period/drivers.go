@@ -74,7 +74,7 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	}
 	type acc struct {
 		now  float64
-		base map[int]float64 // window day index → value
+		base []float64 // by window day: index i is day first − window + i
 	}
 	dims := map[string]map[string]*acc{}
 	for _, r := range rows {
@@ -100,12 +100,12 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 		}
 		a := dims[d][k]
 		if a == nil {
-			a = &acc{base: map[int]float64{}}
+			a = &acc{base: make([]float64, window)}
 			dims[d][k] = a
 		}
 		if i := r.Day.Sub(first); i >= 0 {
 			a.now += r.Value // divided by days once summed: the same in any row order
-		} else {
+		} else if i += window; i >= 0 {
 			a.base[i] += r.Value
 		}
 	}
@@ -150,7 +150,7 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 				var base []float64
 				for i, ok := range present {
 					if ok {
-						base = append(base, a.base[i-window]) // day i of the window is d = i-window
+						base = append(base, a.base[i])
 					}
 				}
 				slices.Sort(base)

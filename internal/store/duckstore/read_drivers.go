@@ -2,10 +2,12 @@ package duckstore
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/netip"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -55,44 +57,67 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 	return out, nil
 }
 
-// breakdownRows appends the rows of one breakdown query to out.
+// breakdownRows appends the rows of one breakdown query to out. A
+// breakdown has up to some hundred thousand rows (a country's /24s by
+// day): they are read from the driver directly, without database/sql's
+// conversions.
 func (s *Store) breakdownRows(ctx context.Context, sqlText string, args []any, out []store.BreakdownRow) ([]store.BreakdownRow, error) {
-	rows, err := s.db.QueryContext(ctx, sqlText, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			isASN, isPort, isPfx bool
-			day                  time.Time
-			asn, proto, port     sql.NullInt64
-			pfx                  sql.NullInt64
-			v                    float64
-		)
-		if err := rows.Scan(&isASN, &isPort, &isPfx, &day, &asn, &proto, &port, &pfx, &v); err != nil {
-			return nil, err
-		}
-		r := store.BreakdownRow{Day: civil.Of(day), Value: v}
-		switch {
-		case isASN:
-			r.Dim, r.Key.ASN = store.DimASN, uint32(asn.Int64)
-		case isPort:
-			r.Dim, r.Key.Proto, r.Key.Port = store.DimPort, uint8(proto.Int64), uint16(port.Int64)
-		case isPfx:
-			if !pfx.Valid {
-				continue
+	err := s.withConn(ctx, func(conn *duckdb.Conn) error {
+		return connRunner{ctx, conn}.query(sqlText, args, func(v []driver.Value) error {
+			isASN, ok0 := v[0].(bool)
+			isPort, ok1 := v[1].(bool)
+			isPfx, ok2 := v[2].(bool)
+			day, ok3 := v[3].(time.Time)
+			val, ok8 := v[8].(float64)
+			if !(ok0 && ok1 && ok2 && ok3 && ok8) {
+				return fmt.Errorf("unexpected breakdown row %T %T %T %T %T", v[0], v[1], v[2], v[3], v[8])
 			}
-			p := uint32(pfx.Int64) << 8
-			r.Dim = store.DimPrefix
-			r.Key.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(p >> 24), byte(p >> 16), byte(p >> 8), 0}), 24)
-		default:
-			continue
-		}
-		out = append(out, r)
+			r := store.BreakdownRow{Day: civil.Of(day), Value: val}
+			switch {
+			case isASN:
+				asn, _ := driverInt(v[4])
+				r.Dim, r.Key.ASN = store.DimASN, uint32(asn)
+			case isPort:
+				proto, _ := driverInt(v[5])
+				port, _ := driverInt(v[6])
+				r.Dim, r.Key.Proto, r.Key.Port = store.DimPort, uint8(proto), uint16(port)
+			case isPfx:
+				pfx, ok := driverInt(v[7])
+				if !ok {
+					return nil
+				}
+				p := uint32(pfx) << 8
+				r.Dim = store.DimPrefix
+				r.Key.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(p >> 24), byte(p >> 16), byte(p >> 8), 0}), 24)
+			default:
+				return nil
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// driverInt is an integer value the driver returned (false for NULL).
+func driverInt(v driver.Value) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		return int64(x), true
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return 0, false
 }

@@ -138,24 +138,25 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 	// A source-day is grouped from its rows by key (skey, as every
 	// distinct count), and has one source port when its rows' smallest
 	// and largest agree: the same days as the source_days view, without
-	// its text addresses and distinct aggregates. Each figure per port is
-	// then a plain group over the distinct pairs it counts.
+	// its text addresses and distinct aggregates. The ports are ranked by
+	// sources and packets first; the days and the leading country (which
+	// needs the places) are then counted for the n ports shown only.
 	rows, err := s.db.QueryContext(ctx, `WITH g AS (SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
 			CASE WHEN min(src_port) = max(src_port) AND bool_and(src_port IS NOT NULL OR NOT tcpudp) THEN min(src_port) END AS src_port
 			FROM source_rows WHERE`+dr+sf+` GROUP BY day, sensor, skey),
-		d AS MATERIALIZED (SELECT g.day, g.skey, p.country, g.src_port, g.packets
-			FROM g JOIN places p ON p.code = g.place WHERE g.src_port IS NOT NULL),
+		d AS MATERIALIZED (SELECT day, skey, place, src_port, packets FROM g WHERE src_port IS NOT NULL),
+		pk AS (SELECT src_port, count(DISTINCT skey) AS n, sum(packets) AS p FROM d GROUP BY src_port),
+		top AS (SELECT * FROM pk ORDER BY n DESC, p DESC, src_port LIMIT ?),
+		dt AS (SELECT d.* FROM d SEMI JOIN top ON top.src_port = d.src_port),
 		c AS (SELECT src_port, country, row_number() OVER (PARTITION BY src_port ORDER BY count(*) DESC, country) AS r
-			FROM (SELECT DISTINCT src_port, skey, country FROM d) GROUP BY src_port, country),
-		srcs AS (SELECT src_port, count(*) AS n FROM (SELECT DISTINCT src_port, skey FROM d) GROUP BY src_port),
-		days AS (SELECT src_port, count(*) AS n FROM (SELECT DISTINCT src_port, day FROM d) GROUP BY src_port),
-		pk AS (SELECT src_port, sum(packets) AS p FROM d GROUP BY src_port),
-		a AS (SELECT count(*) AS n FROM (SELECT DISTINCT skey FROM d))
-		SELECT pk.src_port, CAST(srcs.n AS DOUBLE), CAST(pk.p AS DOUBLE), CAST(days.n AS INTEGER), c.country,
-			CAST(srcs.n AS DOUBLE) / greatest(a.n, 1)
-		FROM pk JOIN srcs ON srcs.src_port = pk.src_port JOIN days ON days.src_port = pk.src_port
-			JOIN c ON c.src_port = pk.src_port AND c.r = 1 CROSS JOIN a
-		ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`, append(args, max(n, 1))...)
+			FROM (SELECT DISTINCT dt.src_port, dt.skey, p.country FROM dt JOIN places p ON p.code = dt.place) GROUP BY src_port, country),
+		days AS (SELECT src_port, count(DISTINCT day) AS n FROM dt GROUP BY src_port),
+		a AS (SELECT count(DISTINCT skey) AS n FROM d)
+		SELECT top.src_port, CAST(top.n AS DOUBLE), CAST(top.p AS DOUBLE), CAST(days.n AS INTEGER), c.country,
+			CAST(top.n AS DOUBLE) / greatest(a.n, 1)
+		FROM top JOIN days ON days.src_port = top.src_port
+			JOIN c ON c.src_port = top.src_port AND c.r = 1 CROSS JOIN a
+		ORDER BY 2 DESC, 3 DESC, 1`, append(args, max(n, 1))...)
 	if err != nil {
 		return nil, fmt.Errorf("fixed source ports: %w", err)
 	}

@@ -154,6 +154,76 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 	if limit <= 0 || limit > store.MaxSrcPortObs {
 		limit = store.MaxSrcPortObs
 	}
+	if q.Net.IsValid() {
+		// The prefix is filtered in Go: every bin of q is read.
+		return s.srcPortObs(ctx, q, limit, 0)
+	}
+	// The answer is ordered by day first, and a day has at most as many
+	// bins as rows: only the first days whose rows reach limit+1 can hold
+	// the first limit+1 bins. When bins of several ingests coincide those
+	// days hold fewer, and the days are widened until they hold enough or
+	// are all of q's.
+	days, err := s.srcPortDayRows(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	need := int64(limit) + 1
+	for {
+		var upTo civil.Day
+		var n int64
+		all := true
+		for i, d := range days {
+			if n += d.rows; n >= need {
+				upTo, all = d.day, i == len(days)-1
+				break
+			}
+		}
+		if all {
+			return s.srcPortObs(ctx, q, limit, 0)
+		}
+		out, cut, err := s.srcPortObs(ctx, q, limit, upTo)
+		if err != nil || cut {
+			return out, cut, err
+		}
+		// Days through upTo hold len(out) bins; the others must come
+		// from later days, each with at least as many rows as bins.
+		need = n + int64(limit) + 1 - int64(len(out))
+	}
+}
+
+// srcPortDay is the number of srcport_counts rows of one day.
+type srcPortDay struct {
+	day  civil.Day
+	rows int64
+}
+
+// srcPortDayRows counts q's rows per day, in day order.
+func (s *Store) srcPortDayRows(ctx context.Context, q store.SrcPortQuery) ([]srcPortDay, error) {
+	w, args := srcPortWhere(q)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.day, count(*) FROM srcport_counts c WHERE`+w+` GROUP BY c.day ORDER BY c.day`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("source ports: %w", err)
+	}
+	defer rows.Close()
+	var out []srcPortDay
+	for rows.Next() {
+		var day time.Time
+		var d srcPortDay
+		if err := rows.Scan(&day, &d.rows); err != nil {
+			return nil, fmt.Errorf("source ports: %w", err)
+		}
+		d.day = civil.Of(day)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// srcPortObs returns the first limit bins of q up to day upTo (0: every
+// day of q), and whether there were more.
+func (s *Store) srcPortObs(ctx context.Context, q store.SrcPortQuery, limit int, upTo civil.Day) ([]srcports.Obs, bool, error) {
+	if upTo != 0 && (q.To == 0 || upTo < q.To) {
+		q.To = upTo
+	}
 	w, args := srcPortWhere(q)
 	// Without a prefix (filtered in Go) only the first limit+1 bins in
 	// the answer's order can be returned: those bins' rows alone are
@@ -169,43 +239,75 @@ func (s *Store) SrcPortObs(ctx context.Context, q store.SrcPortQuery) ([]srcport
 	} else {
 		cut = `, c AS (SELECT * FROM c0)`
 	}
-	// The places of the selected sources only: sources is large.
-	rows, err := s.db.QueryContext(ctx, `WITH c0 AS (SELECT * FROM srcport_counts c WHERE`+w+`)`+cut+`,
-		g AS (SELECT s.ingest_id, s.day, s.sensor, s.src, any_value(s.country) AS country, any_value(s.asn) AS asn
-			FROM sources s SEMI JOIN (SELECT DISTINCT ingest_id, day, sensor, src FROM c) k
-				ON s.ingest_id = k.ingest_id AND s.day = k.day AND s.sensor = k.sensor AND s.src = k.src
-			GROUP BY ALL)
-		SELECT c.day, c.sensor, c.src, coalesce(g.country, ''), coalesce(g.asn, 0),
+	// The places of the selected sources only, found by source key in
+	// source_rows (an IPv4 address's key is its 32-bit value; an IPv6
+	// row keeps its address as text): the sources view would build the
+	// text address of every row of those days.
+	sqlText := `WITH c0 AS (SELECT * FROM srcport_counts c WHERE` + w + `)` + cut + `,
+		k AS (SELECT DISTINCT ingest_id, day, sensor, src FROM c),
+		k4 AS (SELECT ingest_id, day, sensor, src, (CAST(split_part(src, '.', 1) AS UBIGINT) << 24)
+				| (CAST(split_part(src, '.', 2) AS UBIGINT) << 16) | (CAST(split_part(src, '.', 3) AS UBIGINT) << 8)
+				| CAST(split_part(src, '.', 4) AS UBIGINT) AS skey
+			FROM k WHERE NOT contains(src, ':')),
+		g AS (SELECT k4.ingest_id, k4.day, k4.sensor, k4.src, any_value(p.country) AS country, any_value(r.asn) AS asn
+			FROM k4 JOIN source_rows r ON r.ingest_id = k4.ingest_id AND r.day = k4.day AND r.sensor = k4.sensor
+				AND r.skey = k4.skey AND r.src6 IS NULL
+			JOIN places p ON p.code = r.place GROUP BY ALL
+			UNION ALL
+			SELECT k.ingest_id, k.day, k.sensor, k.src, any_value(p.country) AS country, any_value(r.asn) AS asn
+			FROM k JOIN source_rows r ON r.ingest_id = k.ingest_id AND r.day = k.day AND r.sensor = k.sensor AND r.src6 = k.src
+			JOIN places p ON p.code = r.place WHERE contains(k.src, ':') GROUP BY ALL)
+		SELECT CAST(c.day - DATE '1970-01-01' AS INTEGER), c.sensor, c.src, coalesce(g.country, ''), CAST(coalesce(g.asn, 0) AS UINTEGER),
 			c.kind, c.proto, c.port, CAST(sum(c.packets) AS UBIGINT)
 		FROM c LEFT JOIN g ON g.ingest_id = c.ingest_id AND g.day = c.day AND g.sensor = c.sensor AND g.src = c.src
-		GROUP BY ALL ORDER BY c.day, c.sensor, c.src, c.kind, c.proto, c.port`, args...)
-	if err != nil {
+		GROUP BY ALL ORDER BY 1, 2, 3, 6, 7, 8`
+	// The rows are read from the driver directly (500,000 bins through
+	// database/sql's conversions cost more than the query), and they come
+	// by source: each address is parsed once.
+	var out []srcports.Obs
+	truncated, lastSrc := false, ""
+	var a netip.Addr
+	srcOK := false
+	err := s.withConn(ctx, func(conn *duckdb.Conn) error {
+		return connRunner{ctx, conn}.query(sqlText, args, func(v []driver.Value) error {
+			day, ok0 := v[0].(int32)
+			sensor, ok1 := v[1].(string)
+			src, ok2 := v[2].(string)
+			country, ok3 := v[3].(string)
+			asn, ok4 := v[4].(uint32)
+			kind, ok5 := v[5].(uint8)
+			proto, ok6 := v[6].(uint8)
+			port, ok7 := v[7].(uint16)
+			packets, ok8 := v[8].(uint64)
+			if !(ok0 && ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8) {
+				return fmt.Errorf("unexpected row %T %T %T %T %T %T %T %T %T", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8])
+			}
+			if src != lastSrc || lastSrc == "" {
+				lastSrc = src
+				var err error
+				a, err = netip.ParseAddr(src)
+				srcOK = err == nil
+			}
+			if !srcOK || q.Net.IsValid() && !q.Net.Contains(a) {
+				return nil
+			}
+			if len(out) == limit {
+				truncated = true
+				return errEnough
+			}
+			out = append(out, srcports.Obs{Day: civil.Day(day), Sensor: sensor, Src: a, Country: country, ASN: asn,
+				Kind: kind, Proto: proto, Port: port, Packets: packets})
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errEnough) {
 		return nil, false, fmt.Errorf("source ports: %w", err)
 	}
-	defer rows.Close()
-	var out []srcports.Obs
-	for rows.Next() {
-		var o srcports.Obs
-		var day time.Time
-		var src string
-		if err := rows.Scan(&day, &o.Sensor, &src, &o.Country, &o.ASN, &o.Kind, &o.Proto, &o.Port, &o.Packets); err != nil {
-			return nil, false, fmt.Errorf("source ports: %w", err)
-		}
-		a, err := netip.ParseAddr(src)
-		if err != nil {
-			continue
-		}
-		if q.Net.IsValid() && !q.Net.Contains(a) {
-			continue
-		}
-		if len(out) == limit {
-			return out, true, nil
-		}
-		o.Day, o.Src = civil.Of(day), a
-		out = append(out, o)
-	}
-	return out, false, rows.Err()
+	return out, truncated, nil
 }
+
+// errEnough stops reading rows once enough are read.
+var errEnough = errors.New("enough rows")
 
 // SrcPortDays implements store.SrcPortStore.
 func (s *Store) SrcPortDays(ctx context.Context, from, to civil.Day, sensors []string) (map[civil.Day]int, error) {
