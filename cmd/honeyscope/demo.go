@@ -226,7 +226,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions, w, errw io.Writer) 
 	say("serving %s on %s (Ctrl-C to stop)", db, o.listen)
 	fmt.Fprintf(w, "\n%s\n", demoLeftovers(o.dir, sensors, db, reportDir))
 	sg := &globals{db: db, verbose: g.verbose, log: g.log}
-	so := serveOptions{listen: o.listen, shutdown: 10 * time.Second, logFormat: "text",
+	so := serveOptions{listen: o.listen, shutdown: 10 * time.Second, logFormat: "text", warmEvery: time.Minute,
 		ready: func(addr string) {
 			fmt.Fprintf(w, "\nThe demo is serving its store: open http://%s/ (API: http://%s/api/v1/totals); Ctrl-C stops it.\n", addr, addr)
 		}}
