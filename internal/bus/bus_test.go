@@ -570,8 +570,8 @@ func TestLinkCutAndHubRestart(t *testing.T) {
 
 // Two collectors share the consumer, and the hub restarts while they
 // run: every count is exact. The first batch either collector takes
-// waits (its commit extended) until the other has committed one: both
-// share the work. The first requests after the restart (a
+// waits (before its transaction begins: the store runs one at a time)
+// until the other has committed one: both share the work. The first requests after the restart (a
 // collector's, or this test's consumer info) may be lost on the way
 // (docs/scale.md, "Limits"): each is bounded by the collectors' request
 // timeout, not by the test's deadline.
@@ -602,14 +602,13 @@ func TestTwoCollectorsHubRestart(t *testing.T) {
 	shared := make(chan bool, 1)
 	for i, c := range cs {
 		other := cs[1-i]
-		c.beforeCommit = func(string) error {
+		c.taken = func(string) {
 			if holding.CompareAndSwap(false, true) {
 				for ctx.Err() == nil && other.Committed.Load() == 0 {
 					time.Sleep(20 * time.Millisecond)
 				}
 				shared <- other.Committed.Load() > 0
 			}
-			return nil
 		}
 	}
 	var wg sync.WaitGroup

@@ -73,6 +73,11 @@ type Collector struct {
 	// ack); an error abandons the batch unacknowledged, as a crash
 	// would, and ends Run with it.
 	beforeCommit, afterCommit func(batch string) error
+	// Tests: called once a batch is taken, before its transaction
+	// begins (the store runs one write transaction at a time, so a
+	// batch held inside its transaction would hold off every other
+	// collector's).
+	taken func(batch string)
 }
 
 // errCrash marks an abandoned batch.
@@ -290,6 +295,9 @@ func (c *Collector) ingest(ctx context.Context, m jetstream.Msg, sensorTok, batc
 		return fmt.Errorf("%w: commit record: %v", errRefused, err)
 	}
 	rec.Ingest.BatchID = batch
+	if c.taken != nil {
+		c.taken(batch)
+	}
 	tx, err := c.st.Begin(ctx)
 	if err != nil {
 		return err
@@ -332,6 +340,9 @@ func (c *Collector) sessions(ctx context.Context, m jetstream.Msg, sensorTok, ba
 	}
 	if w.Hits != nil && w.TimeZone != c.st.TimeZone() {
 		return fmt.Errorf("%w: days in %q, the store's are in %q", errRefused, w.TimeZone, c.st.TimeZone())
+	}
+	if c.taken != nil {
+		c.taken(batch)
 	}
 	b := store.SessionBatch{ID: w.ID, Sessions: w.Sessions}
 	if h := w.Hits; h != nil {
