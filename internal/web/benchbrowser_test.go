@@ -10,9 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/storecache"
-	"github.com/honeyscope/honeyscope/internal/synth/benchstore"
 )
 
 // BenchmarkBenchStoreBrowser times the first render of every page of
@@ -24,24 +22,12 @@ import (
 // fresh tab (nothing in the browser's cache but the app's static files,
 // which the first page fetched).
 func BenchmarkBenchStoreBrowser(b *testing.B) {
-	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
-	if dir == "" {
-		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
-	}
 	bin := findBrowser()
 	if bin == "" {
 		b.Skip("no chromium in PATH")
 	}
 	ctx := context.Background()
-	path, err := benchstore.BuildBenchStore(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openBenchStore(b)
 	cst := storecache.New(st, storecache.Options{})
 	h := newTestHandler(b, Dependencies{Store: cst, Generation: cst.Generation}, Configuration{QueryTimeout: 30 * time.Minute})
 	for _, u := range benchPages {

@@ -34,20 +34,8 @@ var benchPages = []string{
 // asked again, the default views built: refreshed; the round's CPU time
 // is refreshcpu).
 func BenchmarkBenchStore(b *testing.B) {
-	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
-	if dir == "" {
-		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
-	}
 	ctx := context.Background()
-	path, err := benchstore.BuildBenchStore(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openBenchStore(b)
 	var cold, coldCPU, warm, written, refreshed, refreshCPU []time.Duration
 	for b.Loop() {
 		// As serve runs it: the store behind a cache; the first view of
@@ -126,6 +114,34 @@ func BenchmarkBenchStore(b *testing.B) {
 		b.ReportMetric(float64(x.d[len(x.d)/2].Milliseconds()), x.name+"-p50-ms")
 		b.ReportMetric(float64(x.d[len(x.d)*95/100].Milliseconds()), x.name+"-p95-ms")
 	}
+}
+
+// benchStorePath is the dashboard benchmark's store in
+// $HONEYSCOPE_BENCH_STORE, built there once (the benchmark is skipped when
+// the variable is unset: the first build takes minutes).
+func benchStorePath(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
+	if dir == "" {
+		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
+	}
+	path, err := benchstore.BuildBenchStore(context.Background(), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// openBenchStore opens the dashboard benchmark's store read-only (see
+// benchStorePath), closed when the benchmark ends.
+func openBenchStore(b *testing.B) *duckstore.Store {
+	b.Helper()
+	st, err := duckstore.Open(context.Background(), benchStorePath(b), duckstore.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
 }
 
 // processCPU is the user and system CPU time the process has used.

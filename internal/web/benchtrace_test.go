@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 	"github.com/honeyscope/honeyscope/internal/storecache"
-	"github.com/honeyscope/honeyscope/internal/synth/benchstore"
 )
 
 // tracedStore times the read questions of the dashboard's pages: the
@@ -107,20 +105,7 @@ func (t *tracedStore) FixedSourcePorts(ctx context.Context, s store.Selection, n
 // once and lists, per page, the store questions it asked and how long
 // each took, slowest first: where cold views spend their time.
 func BenchmarkBenchStoreTrace(b *testing.B) {
-	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
-	if dir == "" {
-		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
-	}
-	ctx := context.Background()
-	path, err := benchstore.BuildBenchStore(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := duckstore.Open(ctx, path, duckstore.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openBenchStore(b)
 	for b.Loop() {
 		ts := &tracedStore{Store: st}
 		cst := storecache.New(ts, storecache.Options{})

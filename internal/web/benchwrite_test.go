@@ -45,18 +45,11 @@ import (
 // before the writes (every page opened once and serve's warm round run)
 // and during them.
 func BenchmarkBenchStoreWrites(b *testing.B) {
-	dir := os.Getenv("HONEYSCOPE_BENCH_STORE")
-	if dir == "" {
-		b.Skip("set HONEYSCOPE_BENCH_STORE=DIR to build (once) and use the dashboard benchmark store")
-	}
 	livePPS := envInt(b, "HONEYSCOPE_BENCH_LIVE_PPS", 20000)
 	ingestPackets := envInt(b, "HONEYSCOPE_BENCH_INGEST_PACKETS", 1000000)
 	warmEvery := time.Duration(envInt(b, "HONEYSCOPE_BENCH_WARM", 10)) * time.Second
 	ctx := context.Background()
-	src, err := benchstore.BuildBenchStore(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	src := benchStorePath(b)
 	tmp := b.TempDir()
 	capPath := filepath.Join(tmp, "open-extra.pcap")
 	last := synth.DefaultStart.AddDate(0, 0, benchstore.Default.Days-1)

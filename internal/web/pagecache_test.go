@@ -28,14 +28,10 @@ func (s *countingStore) Sessions(ctx context.Context, q store.SessionQuery) ([]s
 	return s.Store.Sessions(ctx, q)
 }
 
-// TestPageCache: a page asked again at the same store generation is not
-// built again; after a write (a new generation) it is; other filters or
-// page parameters are other pages.
-func TestPageCache(t *testing.T) {
-	cs := &countingStore{Store: openTestStore(t)}
-	var gen atomic.Uint64
-	h := newTestHandler(t, Dependencies{Store: cs, Generation: gen.Load}, Configuration{})
-	ask := func(u string) int64 {
+// asker returns a function that views a page (200 expected) and says how
+// many questions its builder asked of cs.
+func asker(t *testing.T, h *Handler, cs *countingStore) func(u string) int64 {
+	return func(u string) int64 {
 		t.Helper()
 		before := cs.n.Load()
 		if rec := get(t, h, u); rec.Code != 200 {
@@ -43,6 +39,16 @@ func TestPageCache(t *testing.T) {
 		}
 		return cs.n.Load() - before
 	}
+}
+
+// TestPageCache: a page asked again at the same store generation is not
+// built again; after a write (a new generation) it is; other filters or
+// page parameters are other pages.
+func TestPageCache(t *testing.T) {
+	cs := &countingStore{Store: openTestStore(t)}
+	var gen atomic.Uint64
+	h := newTestHandler(t, Dependencies{Store: cs, Generation: gen.Load}, Configuration{})
+	ask := asker(t, h, cs)
 	if ask("/class/mirai") == 0 {
 		t.Fatal("the first view asked nothing of the store")
 	}
@@ -75,14 +81,7 @@ func TestStalePages(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	h := newTestHandler(t, Dependencies{Store: cs, Generation: gen.Load, Now: clock}, Configuration{StalePages: 5 * time.Minute})
-	ask := func(u string) int64 {
-		t.Helper()
-		before := cs.n.Load()
-		if rec := get(t, h, u); rec.Code != 200 {
-			t.Fatalf("%s: %d", u, rec.Code)
-		}
-		return cs.n.Load() - before
-	}
+	ask := asker(t, h, cs)
 	if ask("/class/mirai") == 0 {
 		t.Fatal("the first view asked nothing of the store")
 	}
