@@ -165,6 +165,10 @@ func startHostCapture(t *testing.T) *hostCapture {
 	}
 	tv := unix.Timeval{Usec: 100000}
 	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	// A large buffer (root may exceed rmem_max): the socket sees every
+	// packet of the machine, and a busy machine (other tests on
+	// loopback) must not make it drop the marker.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
 	h := &hostCapture{fd: fd, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
@@ -233,16 +237,27 @@ func sandboxLike(src, dst netip.Addr, proto byte, sport, dport uint16, f []byte)
 	return false
 }
 
-// finish sends the marker, stops and returns the counts.
+// finish sends the marker, reads until it has come through (the socket
+// hands packets over in order, so every packet before it has been looked
+// at; on a loaded machine that may take a while, and the marker is sent
+// again in case the socket dropped it), stops and returns the counts.
 func (h *hostCapture) finish(t *testing.T) (suspect, markers int) {
 	t.Helper()
 	c, err := net.Dial("udp4", "127.0.0.1:41337")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Write([]byte(marker))
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		c.Write([]byte(marker))
+		h.mu.Lock()
+		seen := h.marker > 0
+		h.mu.Unlock()
+		if seen {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	c.Close()
-	time.Sleep(300 * time.Millisecond)
 	h.stop.Store(true)
 	<-h.done
 	unix.Close(h.fd)
