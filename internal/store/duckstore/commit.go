@@ -249,6 +249,9 @@ func (t *Tx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor s
 		if err := t.writePortPeaks(ctx, run, scope, replaced); err != nil {
 			return err
 		}
+		if err := markScope(run, scope); err != nil {
+			return err
+		}
 		return exec("COMMIT")
 	})
 	t.mu.Unlock()

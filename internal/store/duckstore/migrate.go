@@ -56,6 +56,7 @@ var migrations = []migration{
 	{16, "busiest ports of each day", migratePortPeaks},
 	{17, "source-day rows in numbers, their places in a table of their own", migrateSourceRows},
 	{18, "port totals over blocks of days", migratePortBlocks},
+	{19, "links: distinct sources over any range of days", execAll(linksSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

@@ -2,6 +2,7 @@ package duckstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,11 +29,34 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 // the two).
 func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]store.StatsRow, error) {
 	q.By = q.Dims()
+	if !raw {
+		if lp, ok := linksPlan(q); ok {
+			// The links, when up to date for the days asked (else
+			// the plan below counts distinct keys).
+			var out []store.StatsRow
+			used, err := s.withLinks(ctx, linksTo(q.To), func(tx *sql.Tx) error {
+				sqlText, args, err := statsSQLPlan(q, lp)
+				if err != nil {
+					return err
+				}
+				out, err = scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
+				return err
+			})
+			if used || err != nil {
+				return out, err
+			}
+		}
+	}
 	sqlText, args, err := statsSQL(q, raw)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	return scanStats(q, func() (*sql.Rows, error) { return s.db.QueryContext(ctx, sqlText, args...) })
+}
+
+// scanStats runs a stats query (q.By already its Dims) and reads its rows.
+func scanStats(q store.StatsQuery, run func() (*sql.Rows, error)) ([]store.StatsRow, error) {
+	rows, err := run()
 	if err != nil {
 		return nil, fmt.Errorf("stats query: %w", err)
 	}
@@ -99,6 +123,17 @@ func placeholders(n int) string {
 }
 
 func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
+	plan := rawPlan
+	if p, ok := viewPlan(q); ok {
+		plan = p // never from a rollup (read_views.go)
+	} else if !raw {
+		plan = planStats(q)
+	}
+	return statsSQLPlan(q, plan)
+}
+
+// statsSQLPlan is the SQL of q over the table of plan.
+func statsSQLPlan(q store.StatsQuery, plan statsPlan) (string, []any, error) {
 	var sel, group []string
 	var args []any
 	classDim := false
@@ -134,12 +169,6 @@ func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 		}
 	}
 	var where []string
-	plan := rawPlan
-	if p, ok := viewPlan(q); ok {
-		plan = p // never from a rollup (read_views.go)
-	} else if !raw {
-		plan = planStats(q)
-	}
 	table := plan.table
 	if classDim && !plan.perClass {
 		table = plan.classTable

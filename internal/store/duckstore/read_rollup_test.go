@@ -64,6 +64,11 @@ func TestReadsMatchRaw(t *testing.T) {
 	check := func(stage string) {
 		t.Helper()
 		checkReads(t, st, stage, seen)
+		// Again with the links counted again after the writes.
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
+			t.Fatalf("%s: update links: %v %v", stage, did, err)
+		}
+		checkReads(t, st, stage+", links up to date", seen)
 	}
 	check("after 14 files")
 	b := w.batch("a", "sha256:grown")

@@ -137,6 +137,9 @@ func (s *Store) Reassign(ctx context.Context, from, to string, locate func(netip
 		if err := refreshRollups(run, scope, true); err != nil {
 			return fail(err)
 		}
+		if err := markScope(run, scope); err != nil {
+			return fail(err)
+		}
 		if _, err := exec(`INSERT INTO geo_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, time.Now().UTC(), from, to, countryDB, asnDB, int64(res.Sources), res.Rows, res.Changed); err != nil {
 			return fail(err)
 		}

@@ -197,13 +197,28 @@ func TestRollupsMatchRaw(t *testing.T) {
 	plans := map[string]int{}
 	check := func(stage string, n int) {
 		t.Helper()
-		for i := 0; i < n; i++ {
-			q := w.query()
-			plans[planStats(store.StatsQuery{By: q.Dims(), Classes: q.Classes, Sensors: q.Sensors, Countries: q.Countries,
-				Ports: q.Ports, Protos: q.Protos, ASNs: q.ASNs, From: q.From, To: q.To}).table]++
-			compareStats(t, st, q)
-			if t.Failed() {
-				t.Fatalf("%s: query %d differs", stage, i)
+		// First with the links not yet counted again after the writes
+		// (the questions they would answer count distinct keys), then
+		// with them up to date.
+		for pass, links := range []bool{false, true} {
+			if links {
+				if did, err := st.UpdateLinks(ctx); err != nil || !did {
+					t.Fatalf("%s: update links: %v %v", stage, did, err)
+				}
+			}
+			for i := 0; i < n; i++ {
+				q := w.query()
+				dq := store.StatsQuery{By: q.Dims(), Classes: q.Classes, Sensors: q.Sensors, Countries: q.Countries,
+					Ports: q.Ports, Protos: q.Protos, ASNs: q.ASNs, From: q.From, To: q.To, NoSources: q.NoSources, Srcs: q.Srcs}
+				if _, ok := linksPlan(dq); ok && links {
+					plans["links"]++
+				} else if pass == 0 {
+					plans[planStats(dq).table]++
+				}
+				compareStats(t, st, q)
+				if t.Failed() {
+					t.Fatalf("%s (links up to date: %v): query %d differs", stage, links, i)
+				}
 			}
 		}
 		checkRollupTotals(t, st)
@@ -233,7 +248,7 @@ func TestRollupsMatchRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after reassign", 120)
-	for _, p := range []string{"rollup_day", "rollup_day_country", "rollup_day_asn", "rollup_day_port", "rollup_source_day", "hits"} {
+	for _, p := range []string{"rollup_day", "rollup_day_country", "rollup_day_asn", "rollup_day_port", "rollup_source_day", "hits", "links"} {
 		if plans[p] < 5 {
 			t.Errorf("only %d random queries were answered from %s (plans %v)", plans[p], p, plans)
 		}

@@ -32,7 +32,7 @@ import (
 
 // SchemaVersion is the version of the schema this build writes: the number
 // of its last migration (migrate.go).
-const SchemaVersion = 18
+const SchemaVersion = 19
 
 // Options configure how a store is opened.
 type Options struct {
