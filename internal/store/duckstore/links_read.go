@@ -1,10 +1,15 @@
 package duckstore
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -110,4 +115,191 @@ func linksTo(to string) civil.Day {
 		return civil.Day(math.MaxInt32)
 	}
 	return civil.Of(t)
+}
+
+// linkSensor is the links' sensor condition for a selection of sensors:
+// every sensor together (none selected) or one; false for several.
+func linkSensor(col string, sensors []string) (string, []any, bool) {
+	switch distinct(sensors, func(s string) string { return s }) {
+	case 0:
+		return col + " IS NULL", nil, true
+	case 1:
+		return col + " = ?", []any{sensors[0]}, true
+	}
+	return "", nil, false
+}
+
+// classTotalsByLinks answers ClassTotals from rollup_day (packets) and
+// links_all (sources), when the links are up to date and the sensors are
+// every one or one; it reports whether it did.
+func (s *Store) classTotalsByLinks(ctx context.Context, q store.TotalsQuery, out store.ClassTotals) (bool, error) {
+	sc, sargs, ok := linkSensor("sensor", q.Sensors)
+	if !ok {
+		return false, nil
+	}
+	n := q.Days()
+	return s.withLinks(ctx, q.To, func(tx *sql.Tx) error {
+		sf, pargs := readSensorFilter("sensor", q.Sensors)
+		dr, dargs := readDays("day", q.From, q.To)
+		split := readDayArg(q.Split)
+		rows, err := tx.QueryContext(ctx, `SELECT class, day >= CAST(? AS DATE), CAST(sum(packets) AS DOUBLE) FROM rollup_day
+			WHERE`+dr+sf+` GROUP BY ALL`, append(append([]any{split}, dargs...), pargs...)...)
+		if err != nil {
+			return fmt.Errorf("totals: %w", err)
+		}
+		for rows.Next() {
+			var class string
+			var after bool
+			var v float64
+			if err := rows.Scan(&class, &after, &v); err != nil {
+				rows.Close()
+				return fmt.Errorf("totals: %w", err)
+			}
+			side := out.Before
+			if after {
+				side = out.After
+			}
+			t := side[class]
+			t.Packets += v
+			side[class] = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("totals: %w", err)
+		}
+		// A source counts on a side at its first day there: prev
+		// before the side's first day (the split, or From).
+		afterFrom := max(q.Split, q.From)
+		rows, err = tx.QueryContext(ctx, `SELECT class, day, prev, CAST(sum(sources) AS DOUBLE) FROM links_all
+			WHERE class IS NOT NULL AND `+sc+` AND`+dr+` GROUP BY ALL`, append(sargs, dargs...)...)
+		if err != nil {
+			return fmt.Errorf("totals: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				class     string
+				day, prev sql.NullTime
+				v         float64
+			)
+			if err := rows.Scan(&class, &day, &prev, &v); err != nil {
+				return fmt.Errorf("totals: %w", err)
+			}
+			d := civil.Of(day.Time)
+			if i := d.Sub(q.From); day.Valid && i >= 0 && i < n {
+				if out.DailySources[class] == nil {
+					out.DailySources[class] = make([]float64, n)
+				}
+				out.DailySources[class][i] += v
+			}
+			side, first := out.Before, q.From
+			if d >= q.Split {
+				side, first = out.After, afterFrom
+			}
+			if !prev.Valid || civil.Of(prev.Time) < first {
+				t := side[class]
+				t.Sources += v
+				side[class] = t
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// distinctSourcesByLinks answers the questions of DistinctSources by
+// country and AS from the links, when they are up to date, into out; it
+// returns which it answered (none when the links are not).
+func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs []store.KeyDays, out []float64) ([]bool, error) {
+	done := make([]bool, len(qs))
+	type item struct {
+		i    int
+		args []any // i, class, sensor, first, last, key
+	}
+	byDim := map[string][]item{}
+	var last civil.Day
+	for i, q := range qs {
+		if _, ok := classify.ParseClass(q.Class); !ok || q.To < q.From {
+			continue
+		}
+		if q.Dim != store.DimCountry && q.Dim != store.DimASN {
+			continue
+		}
+		var sensor any
+		switch {
+		case q.Sensor != "":
+			if len(sensors) > 0 && !slices.Contains(sensors, q.Sensor) {
+				done[i] = true // a sensor not selected: 0
+				continue
+			}
+			sensor = q.Sensor
+		default:
+			_, sargs, ok := linkSensor("", sensors)
+			if !ok {
+				continue
+			}
+			if len(sargs) > 0 {
+				sensor = sargs[0]
+			}
+		}
+		var key any = q.Key.Country
+		if q.Dim == store.DimASN {
+			key = int64(q.Key.ASN)
+		}
+		byDim[q.Dim] = append(byDim[q.Dim], item{i, []any{i, q.Class, sensor, readDayArg(q.From), readDayArg(q.To), key}})
+		last = max(last, q.To)
+	}
+	if len(byDim) == 0 {
+		return done, nil
+	}
+	var parts []string
+	var args []any
+	for _, dim := range []string{store.DimCountry, store.DimASN} {
+		items := byDim[dim]
+		if len(items) == 0 {
+			continue
+		}
+		table, col, cast := "links_country", "country", "VARCHAR"
+		if dim == store.DimASN {
+			table, col, cast = "links_asn", "asn", "UINTEGER"
+		}
+		tuple := "(?, ?, CAST(? AS VARCHAR), CAST(? AS DATE), CAST(? AS DATE), CAST(? AS " + cast + "))"
+		list := strings.TrimSuffix(strings.Repeat(tuple+", ", len(items)), ", ")
+		parts = append(parts, `SELECT w.i, CAST(sum(l.sources) AS DOUBLE) FROM `+table+` l JOIN (VALUES `+list+`) w(i, class, sensor, first, last, k)
+			ON l.class = w.class AND l.sensor IS NOT DISTINCT FROM w.sensor AND l.`+col+` = w.k
+			AND l.day BETWEEN w.first AND w.last AND (l.prev IS NULL OR l.prev < w.first)
+			GROUP BY w.i`)
+		for _, it := range items {
+			args = append(args, it.args...)
+		}
+	}
+	vals := make([]float64, len(qs))
+	used, err := s.withLinks(ctx, last, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+		if err != nil {
+			return fmt.Errorf("distinct sources: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var i int
+			var v float64
+			if err := rows.Scan(&i, &v); err != nil {
+				return fmt.Errorf("distinct sources: %w", err)
+			}
+			if i >= 0 && i < len(vals) {
+				vals[i] = v
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil || !used {
+		// Not up to date: only the unselected sensors' questions are
+		// answered (0).
+		return done, err
+	}
+	for _, items := range byDim {
+		for _, it := range items {
+			done[it.i], out[it.i] = true, vals[it.i]
+		}
+	}
+	return done, nil
 }

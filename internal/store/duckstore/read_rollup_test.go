@@ -221,11 +221,15 @@ func checkReads(t *testing.T, st *Store, stage string, seen map[string]int) {
 		}
 	}
 	for _, sensors := range sensorSets {
-		for _, split := range []civil.Day{from, one, to} {
-			q := store.TotalsQuery{Selection: store.Selection{Sensors: sensors, From: from, To: to}, Split: split}
-			got := readBoth(t, st, fmt.Sprintf("%s: totals %+v", stage, q), func() (store.ClassTotals, error) { return st.ClassTotals(ctx, q) }, nil)
-			if len(got.After) > 0 {
-				seen["totals"]++
+		// Splits before, at, within and after the days (one's days start
+		// after the store's first).
+		for _, first := range []civil.Day{from, one} {
+			for _, split := range []civil.Day{from.AddDays(-2), from, one, one.AddDays(1), to, to.AddDays(1)} {
+				q := store.TotalsQuery{Selection: store.Selection{Sensors: sensors, From: first, To: to}, Split: split}
+				got := readBoth(t, st, fmt.Sprintf("%s: totals %+v", stage, q), func() (store.ClassTotals, error) { return st.ClassTotals(ctx, q) }, nil)
+				if len(got.After) > 0 {
+					seen["totals"]++
+				}
 			}
 		}
 		for _, fromPort := range []int{0, 50, 100000} {

@@ -21,6 +21,10 @@ import (
 func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []store.KeyDays) ([]float64, error) {
 	defer s.took("DistinctSources", time.Now())
 	out := make([]float64, len(qs))
+	done, err := s.distinctSourcesByLinks(ctx, sensors, qs, out)
+	if err != nil {
+		return nil, err
+	}
 	sf, sargs := readSensorFilter("h.sensor", sensors)
 	var parts []string
 	var args []any
@@ -48,7 +52,7 @@ func (s *Store) DistinctSources(ctx context.Context, sensors []string, qs []stor
 	var cc, pp, aa, rp [][]any
 	var ci, pi, ai []int
 	for i, q := range qs {
-		if _, ok := classify.ParseClass(q.Class); !ok || q.To < q.From {
+		if _, ok := classify.ParseClass(q.Class); !ok || q.To < q.From || done[i] {
 			continue
 		}
 		head := []any{i, q.Class, q.Sensor, readDayArg(q.From), readDayArg(q.To)}

@@ -29,6 +29,9 @@ func (s *Store) ClassTotals(ctx context.Context, q store.TotalsQuery) (store.Cla
 	if s.rawReads {
 		table = "port_hits"
 	} else {
+		if ok, err := s.classTotalsByLinks(ctx, q, out); ok || err != nil {
+			return out, err
+		}
 		return out, s.classTotalsBySet(ctx, q, out)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.name, GROUPING(h.day) = 0, h.day, after,
