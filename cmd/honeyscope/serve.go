@@ -517,6 +517,17 @@ func warmLoop(ctx context.Context, log *slog.Logger, h *web.Handler, cst *storec
 	warm := func() {
 		t0 := time.Now()
 		gen := cst.Generation()
+		// The links first (distinct sources over ranges of days), so
+		// that the answers asked again below are counted from them.
+		if u, ok := cst.Store.(store.LinkUpdater); ok {
+			did, err := u.UpdateLinks(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("links update", "err", err)
+			case did:
+				log.Info("links updated", "took", time.Since(t0).Round(time.Millisecond))
+			}
+		}
 		// The answers asked lately (the API's included) first, fresh,
 		// so that the pages below are built from them and a caller of
 		// the API finds them at the new generation.

@@ -370,3 +370,20 @@ func (t *guardedTx) end(committed bool) {
 		t.c.leave()
 	})
 }
+
+// UpdateLinks brings the store's links up to date when it keeps them
+// (store.LinkUpdater); otherwise there is nothing to do.
+func (g *guarded) UpdateLinks(ctx context.Context) (bool, error) {
+	st, err := g.c.enter()
+	if err != nil {
+		return false, err
+	}
+	defer g.c.leave()
+	u, ok := st.(store.LinkUpdater)
+	if !ok {
+		return false, nil
+	}
+	ctx, done := g.c.opContext(ctx)
+	defer done()
+	return u.UpdateLinks(ctx)
+}

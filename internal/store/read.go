@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"net/netip"
 	"time"
 
@@ -262,4 +263,13 @@ type PortPackets struct {
 	Proto   uint8
 	Port    uint16
 	Packets uint64
+}
+
+// LinkUpdater is a store that keeps what answers distinct sources over
+// ranges of days (duckstore's links) outside its writes' transactions:
+// UpdateLinks brings it up to date after writes and reports whether there
+// was anything to do. Until it has run, the answers are the same, counted
+// the slower way. serve runs it in its warm round.
+type LinkUpdater interface {
+	UpdateLinks(ctx context.Context) (bool, error)
 }
