@@ -40,6 +40,13 @@ var linksSchema = []string{
 	`CREATE TABLE links_all (day DATE, prev DATE, sensor VARCHAR, class VARCHAR, sources UBIGINT)`,
 	`CREATE TABLE links_country (day DATE, prev DATE, sensor VARCHAR, class VARCHAR, country VARCHAR, sources UBIGINT)`,
 	`CREATE TABLE links_asn (day DATE, prev DATE, sensor VARCHAR, class VARCHAR, asn UINTEGER, sources UBIGINT)`,
+	// Ports have too long a tail (random ports of backscatter and of
+	// scans) for links of every one: 25 M rows for the bench store. The
+	// ports linked are those of the days' busiest (rollup_port_peak),
+	// listed in links_port_set; the sensor is NULL for every sensor, the
+	// class never.
+	`CREATE TABLE links_port (day DATE, prev DATE, sensor VARCHAR, class VARCHAR, proto UTINYINT, port USMALLINT, sources UBIGINT)`,
+	`CREATE TABLE links_port_set (class VARCHAR, proto UTINYINT, port USMALLINT)`,
 	// The earliest day whose links are not up to date; NULL: all are.
 	`CREATE TABLE links_state (from_day DATE)`,
 	// A store upgraded with rows has every day to count.
@@ -168,6 +175,9 @@ func updateLinks(r runner) (bool, error) {
 			return false, fmt.Errorf("links (%s): %w", ld.table, err)
 		}
 	}
+	if err := updatePortLinks(r, d); err != nil {
+		return false, err
+	}
 	for _, q := range []string{`DROP TABLE links_keys`, `UPDATE links_state SET from_day = NULL`} {
 		if err := r.exec(q); err != nil {
 			return false, fmt.Errorf("links: %w", err)
@@ -176,9 +186,50 @@ func updateLinks(r runner) (bool, error) {
 	return true, nil
 }
 
-// errLinksStale: the links do not cover the days asked (a reader then
-// counts distinct keys).
-var errLinksStale = errors.New("links not up to date")
+// errNotLinked, returned by a read of withLinks: the links do not have
+// what the question asks (a port not linked); withLinks then reports that
+// it did not answer.
+var errNotLinked = errors.New("not in the links")
+
+// updatePortLinks is updateLinks for links_port, from day d (a DATE
+// literal's text) on: the ports now linked are those of rollup_port_peak;
+// a port no longer among them loses its rows, a port new among them gets
+// the links of every day, the others those of days from d on.
+func updatePortLinks(r runner, d string) error {
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`CREATE OR REPLACE TEMP TABLE links_ports_now AS
+			SELECT n.class, n.proto, n.port, s.class IS NULL AS new
+			FROM (SELECT DISTINCT class, proto, port FROM rollup_port_peak) n
+			LEFT JOIN links_port_set s ON s.class = n.class AND s.proto = n.proto AND s.port = n.port`, nil},
+		{`DELETE FROM links_port WHERE day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
+			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, []any{d}},
+		{`INSERT INTO links_port
+			SELECT day, prev, sensor, class, proto, port, CAST(count(*) AS UBIGINT) FROM (
+				SELECT day, sensor, class, proto, port, new,
+					lag(day) OVER (PARTITION BY sensor, class, proto, port, skey ORDER BY day) AS prev FROM (
+					SELECT CASE WHEN n.new OR h.day >= CAST(? AS DATE) THEN h.day END AS d0, max(h.day) AS day,
+						h.sensor, c.name AS class, h.proto, h.port, h.skey, n.new
+					FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0
+					JOIN links_ports_now n ON n.class = c.name AND n.proto = h.proto AND n.port = h.port
+					WHERE n.new OR h.skey IN (SELECT skey FROM links_keys)
+					GROUP BY GROUPING SETS ((d0, h.sensor, c.name, h.proto, h.port, h.skey, n.new),
+						(d0, c.name, h.proto, h.port, h.skey, n.new))))
+			WHERE new OR day >= CAST(? AS DATE)
+			GROUP BY day, prev, sensor, class, proto, port`, []any{d, d}},
+		{`DELETE FROM links_port_set`, nil},
+		{`INSERT INTO links_port_set SELECT class, proto, port FROM links_ports_now`, nil},
+		{`DROP TABLE links_ports_now`, nil},
+	}
+	for _, st := range steps {
+		if err := r.exec(st.q, st.args...); err != nil {
+			return fmt.Errorf("links (links_port): %w", err)
+		}
+	}
+	return nil
+}
 
 // withLinks runs read in one transaction (one snapshot of the store) when
 // the links are up to date for every day up to to, and reports whether it
@@ -200,6 +251,9 @@ func (s *Store) withLinks(ctx context.Context, to civil.Day, read func(*sql.Tx) 
 		return false, nil
 	}
 	if err := read(tx); err != nil {
+		if errors.Is(err, errNotLinked) {
+			return false, nil
+		}
 		return false, err
 	}
 	return true, nil

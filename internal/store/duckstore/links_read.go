@@ -28,7 +28,7 @@ import (
 // source in the range: prev before From). Ports, protocols, addresses and
 // rule sets are never in the links.
 func linksPlan(q store.StatsQuery) (statsPlan, bool) {
-	if q.NoSources || q.RuleSet != 0 || len(q.Srcs) > 0 || len(q.Ports) > 0 || len(q.Protos) > 0 {
+	if q.NoSources || q.RuleSet != 0 || len(q.Srcs) > 0 {
 		return statsPlan{}, false
 	}
 	if _, ok := viewPlan(q); ok {
@@ -37,7 +37,7 @@ func linksPlan(q store.StatsQuery) (statsPlan, bool) {
 	grouped := map[string]bool{}
 	for _, d := range q.By {
 		switch d {
-		case "day", "sensor", "class", "country", "asn":
+		case "day", "sensor", "class", "country", "asn", "port", "proto":
 			grouped[d] = true
 		default:
 			return statsPlan{}, false
@@ -49,14 +49,27 @@ func linksPlan(q store.StatsQuery) (statsPlan, bool) {
 	nSensors := distinct(q.Sensors, func(s string) string { return s })
 	usesCountry := grouped["country"] || nCountries > 0
 	usesASN := grouped["asn"] || nASNs > 0
+	nPorts := distinct(q.Ports, func(p int) int { return p })
+	nProtos := distinct(q.Protos, func(p string) string { return p })
+	usesPort := grouped["port"] || grouped["proto"] || nPorts > 0 || nProtos > 0
 	switch {
-	case usesCountry && usesASN:
+	case usesCountry && usesASN, usesPort && (usesCountry || usesASN):
+		return statsPlan{}, false
+	case usesPort && (nPorts == 0 || !grouped["port"] && nPorts != 1 || !grouped["proto"] && nProtos != 1 ||
+		!grouped["class"] && nClasses != 1):
+		// Ports: only some are linked (the question names them, so
+		// that stats can check), each under one protocol and class.
 		return statsPlan{}, false
 	case usesCountry && !grouped["country"] && nCountries != 1,
 		usesASN && !grouped["asn"] && nASNs != 1,
 		!grouped["class"] && nClasses > 1,
 		!grouped["sensor"] && nSensors > 1:
 		return statsPlan{}, false
+	}
+	if q.To != "" {
+		if _, err := store.ParseDay(q.To); err != nil {
+			return statsPlan{}, false // statsSQL reports it
+		}
 	}
 	var from civil.Day
 	hasFrom := q.From != ""
@@ -73,6 +86,8 @@ func linksPlan(q store.StatsQuery) (statsPlan, bool) {
 		table, links, key = "rollup_day_country", "links_country", "country, "
 	case usesASN:
 		table, links, key = "rollup_day_asn", "links_asn", "asn, "
+	case usesPort:
+		table, links, key = "rollup_day_port", "links_port", "proto, port, "
 	}
 	var conds []string
 	class := "class"
@@ -302,4 +317,43 @@ func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs
 		}
 	}
 	return done, nil
+}
+
+// portsLinked reports whether every (class, protocol, port) that a Stats
+// question of ports (linksPlan) reads from rollup_day_port is linked.
+func portsLinked(ctx context.Context, tx *sql.Tx, q store.StatsQuery) (bool, error) {
+	where := []string{"port IN (" + placeholders(len(q.Ports)) + ")"}
+	var args []any
+	for _, p := range q.Ports {
+		args = append(args, p)
+	}
+	if len(q.Protos) > 0 {
+		where = append(where, "proto IN ("+placeholders(len(q.Protos))+")")
+		for _, p := range q.Protos {
+			n, err := store.ProtoNumber(p)
+			if err != nil {
+				return false, err
+			}
+			args = append(args, n)
+		}
+	}
+	if len(q.Classes) > 0 {
+		where = append(where, "class IN ("+placeholders(len(q.Classes))+")")
+		for _, c := range q.Classes {
+			args = append(args, c)
+		}
+	}
+	if q.From != "" {
+		where = append(where, "day >= CAST(? AS DATE)")
+		args = append(args, q.From)
+	}
+	if q.To != "" {
+		where = append(where, "day <= CAST(? AS DATE)")
+		args = append(args, q.To)
+	}
+	var missing int64
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT class, proto, port FROM rollup_day_port
+		WHERE `+strings.Join(where, " AND ")+`) r
+		WHERE NOT EXISTS (SELECT 1 FROM links_port_set s WHERE s.class = r.class AND s.proto = r.proto AND s.port = r.port)`, args...).Scan(&missing)
+	return missing == 0, err
 }

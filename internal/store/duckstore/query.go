@@ -1,6 +1,7 @@
 package duckstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -35,6 +36,11 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 			// the plan below counts distinct keys).
 			var out []store.StatsRow
 			used, err := s.withLinks(ctx, linksTo(q.To), func(tx *sql.Tx) error {
+				if len(q.Ports) > 0 {
+					if ok, err := portsLinked(ctx, tx, q); err != nil || !ok {
+						return cmp.Or(err, errNotLinked)
+					}
+				}
 				sqlText, args, err := statsSQLPlan(q, lp)
 				if err != nil {
 					return err

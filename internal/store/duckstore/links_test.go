@@ -1,0 +1,166 @@
+package duckstore
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/honeyscope/honeyscope/internal/store"
+)
+
+// linkRows are the rows of every links table, in order, as text.
+func linkRows(t *testing.T, st *Store) []string {
+	t.Helper()
+	var out []string
+	for _, tb := range []string{"links_all", "links_country", "links_asn", "links_port", "links_port_set"} {
+		rows, err := st.db.Query(`SELECT * FROM ` + tb + ` ORDER BY ALL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tb+fmt.Sprint(vals...))
+		}
+		rows.Close()
+	}
+	return out
+}
+
+// TestLinksIncremental updates the links after each commit (files of
+// days in any order, replacements, a re-geolocation) and checks that they
+// equal the links counted from scratch, and that a write leaves them to be
+// counted again.
+func TestLinksIncremental(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(5)
+	if did, err := st.UpdateLinks(ctx); err != nil || did {
+		t.Fatalf("a new store's links: %v %v, want nothing to do", did, err)
+	}
+	checkFull := func(stage string) {
+		t.Helper()
+		got := linkRows(t, st)
+		if len(got) == 0 {
+			t.Fatalf("%s: no links", stage)
+		}
+		if _, err := st.db.ExecContext(ctx, `UPDATE links_state SET from_day = DATE '2000-01-01'`); err != nil {
+			t.Fatal(err)
+		}
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
+			t.Fatalf("%s: full update: %v %v", stage, did, err)
+		}
+		if want := linkRows(t, st); !slices.Equal(got, want) {
+			t.Fatalf("%s: links updated after each write (%d rows) differ from links counted afresh (%d rows)", stage, len(got), len(want))
+		}
+	}
+	for i := 0; i < 12; i++ {
+		b := w.batch([]string{"a", "b"}[i%2], fmt.Sprintf("sha256:%02d", i))
+		if _, err := st.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
+			t.Fatalf("after commit %d: %v %v", i, did, err)
+		}
+		if did, err := st.UpdateLinks(ctx); err != nil || did {
+			t.Fatalf("again after commit %d: %v %v, want nothing to do", i, did, err)
+		}
+	}
+	checkFull("after 12 files")
+	// A port that joins the busiest (linked) while the links of only the
+	// last day are to be counted: it gets the links of every day.
+	for _, q := range []string{`DELETE FROM links_port WHERE port = 23`, `DELETE FROM links_port_set WHERE port = 23`,
+		`UPDATE links_state SET from_day = DATE '2026-05-04'`} {
+		if _, err := st.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if did, err := st.UpdateLinks(ctx); err != nil || !did {
+		t.Fatalf("update: %v %v", did, err)
+	}
+	checkFull("after a port was linked")
+	b := w.batch("a", "sha256:03")
+	b.Replace = true
+	if _, err := st.Commit(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateLinks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkFull("after a replacement")
+	if _, err := st.Reassign(ctx, "2026-05-03", "", func(a netip.Addr) store.Place { return store.Place{Country: "DE", ASN: 3320, Org: "AS3320 Org"} }, "c", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateLinks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkFull("after reassign")
+}
+
+// TestPortLinks asks port questions that the links answer (named ports of
+// one class) and checks them against the source-level tables, before the
+// links are up to date and after.
+func TestPortLinks(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(9)
+	for i := 0; i < 10; i++ {
+		if _, err := st.Commit(ctx, w.batch([]string{"a", "b"}[i%2], fmt.Sprintf("sha256:%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	linked := 0
+	ask := func(stage string) {
+		t.Helper()
+		for _, by := range [][]string{{"port"}, {"day", "port"}, {"port", "sensor"}, {"class", "port"}} {
+			for _, sensors := range [][]string{nil, {"a"}, {"a", "b"}} {
+				for _, days := range [][2]string{{"", ""}, {"2026-05-02", "2026-05-03"}, {"2026-05-03", "2026-05-03"}} {
+					for _, ports := range [][]int{{23}, {23, 80, 2323}, {443, 8}} {
+						q := store.StatsQuery{By: by, Classes: []string{"mirai"}, Sensors: sensors, Ports: ports, From: days[0], To: days[1], OrderBy: "key"}
+						if by[0] == "class" {
+							q.Classes = []string{"access", "mirai"}
+						}
+						if _, ok := linksPlan(store.StatsQuery{By: q.Dims(), Classes: q.Classes, Sensors: q.Sensors, Ports: q.Ports, From: q.From, To: q.To}); ok {
+							linked++
+						}
+						compareStats(t, st, q)
+						if t.Failed() {
+							t.Fatalf("%s: %+v", stage, q)
+						}
+					}
+				}
+			}
+		}
+	}
+	ask("links not up to date")
+	if did, err := st.UpdateLinks(ctx); err != nil || !did {
+		t.Fatalf("update: %v %v", did, err)
+	}
+	var set int
+	if err := st.db.QueryRow(`SELECT count(*) FROM links_port_set`).Scan(&set); err != nil || set == 0 {
+		t.Fatalf("linked ports: %d %v", set, err)
+	}
+	linked = 0
+	ask("links up to date")
+	if linked == 0 {
+		t.Fatal("no question was one the links answer")
+	}
+}
