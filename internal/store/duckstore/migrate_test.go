@@ -528,10 +528,10 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// And the tables of schemas 16 and 18 (filled again by their
+	// And the tables of schemas 16, 18 and 19 (filled again by their
 	// migrations), and the source-day rows in the shape of schema 17
 	// (source_rows, places), turned back into the table sources afterwards.
-	for _, q := range append(append(append([]string{}, peakSchema...), blockSchema...), sourceRowsSchema...) {
+	for _, q := range append(append(append(append([]string{}, peakSchema...), blockSchema...), sourceRowsSchema...), linksSchema...) {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -545,7 +545,8 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 		}
 	}
 	for _, q := range []string{`DROP TABLE rollup_port_peak`, `DROP TABLE rollup_block_port`, `CREATE TABLE sources_table AS SELECT * FROM sources`, `DROP VIEW sources`,
-		`ALTER TABLE sources_table RENAME TO sources`, `DROP TABLE source_rows`, `DROP TABLE places`} {
+		`ALTER TABLE sources_table RENAME TO sources`, `DROP TABLE source_rows`, `DROP TABLE places`,
+		`DROP TABLE links_all`, `DROP TABLE links_country`, `DROP TABLE links_asn`, `DROP TABLE links_port`, `DROP TABLE links_port_set`, `DROP TABLE links_state`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
