@@ -27,7 +27,12 @@ import (
 // day grouped by (the occurrences of each day) or not (the first of each
 // source in the range: prev before From). Ports, protocols, addresses and
 // rule sets are never in the links.
-func linksPlan(q store.StatsQuery) (statsPlan, bool) {
+func linksPlan(q store.StatsQuery) (statsPlan, bool) { return linksPlanOf(q, false) }
+
+// linksPlanOf is linksPlan; with linkedOnly, a question of ports that
+// names none reads the linked ports alone (the rows of the others left
+// out: see topPorts).
+func linksPlanOf(q store.StatsQuery, linkedOnly bool) (statsPlan, bool) {
 	if q.NoSources || q.RuleSet != 0 || len(q.Srcs) > 0 {
 		return statsPlan{}, false
 	}
@@ -55,7 +60,7 @@ func linksPlan(q store.StatsQuery) (statsPlan, bool) {
 	switch {
 	case usesCountry && usesASN, usesPort && (usesCountry || usesASN):
 		return statsPlan{}, false
-	case usesPort && (nPorts == 0 || !grouped["port"] && nPorts != 1 || !grouped["proto"] && nProtos != 1 ||
+	case usesPort && (nPorts == 0 && !linkedOnly || !grouped["port"] && nPorts != 1 || !grouped["proto"] && nProtos != 1 ||
 		!grouped["class"] && nClasses != 1):
 		// Ports: only some are linked (the question names them, so
 		// that stats can check), each under one protocol and class.
@@ -113,8 +118,12 @@ func linksPlan(q store.StatsQuery) (statsPlan, bool) {
 	default:
 		conds = append(conds, "prev IS NULL")
 	}
-	sub := `(SELECT day, sensor, class, ` + key + `packets, CAST(0 AS UBIGINT) AS sources FROM ` + table + `
-		UNION ALL SELECT day, sensor, ` + class + ` AS class, ` + key + `CAST(0 AS UBIGINT) AS packets, sources FROM ` + links + `
+	semi := ""
+	if linkedOnly && usesPort {
+		semi = " r SEMI JOIN links_port_set s ON s.class = r.class AND s.proto = r.proto AND s.port = r.port"
+	}
+	sub := `(SELECT day, sensor, class, ` + key + `packets, CAST(0 AS UBIGINT) AS sources FROM ` + table + semi + `
+		UNION ALL SELECT day, sensor, ` + class + ` AS class, ` + key + `CAST(0 AS UBIGINT) AS packets, sources FROM ` + links + semi + `
 		WHERE ` + strings.Join(conds, " AND ") + `)`
 	return statsPlan{table: sub, perClass: true, summed: true}, true
 }
@@ -356,4 +365,59 @@ func portsLinked(ctx context.Context, tx *sql.Tx, q store.StatsQuery) (bool, err
 		WHERE `+strings.Join(where, " AND ")+`) r
 		WHERE NOT EXISTS (SELECT 1 FROM links_port_set s WHERE s.class = r.class AND s.proto = r.proto AND s.port = r.port)`, args...).Scan(&missing)
 	return missing == 0, err
+}
+
+// topPorts answers a question of the top ports of one class by distinct
+// sources (By port, OrderBy sources, Top, no port named) from the links
+// of the linked ports, when that is exact: when no other port can be
+// among the top, because an upper bound of its distinct sources (the sum
+// of its sources per day and sensor in rollup_day_port) is below the last
+// top port's. It returns errNotLinked when it is not.
+func topPorts(ctx context.Context, tx *sql.Tx, q store.StatsQuery) ([]store.StatsRow, error) {
+	lp, ok := linksPlanOf(q, true)
+	if !ok {
+		return nil, errNotLinked
+	}
+	sqlText, args, err := statsSQLPlan(q, lp)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
+	if err != nil {
+		return nil, err
+	}
+	where := []string{"class = ?"}
+	bargs := []any{q.Classes[0]}
+	if len(q.Sensors) > 0 {
+		where = append(where, "sensor = ?")
+		bargs = append(bargs, q.Sensors[0])
+	}
+	if q.From != "" {
+		where = append(where, "day >= CAST(? AS DATE)")
+		bargs = append(bargs, q.From)
+	}
+	if q.To != "" {
+		where = append(where, "day <= CAST(? AS DATE)")
+		bargs = append(bargs, q.To)
+	}
+	var bound float64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(b), 0) FROM (SELECT CAST(sum(sources) AS DOUBLE) AS b FROM rollup_day_port r
+		WHERE `+strings.Join(where, " AND ")+` AND NOT EXISTS (SELECT 1 FROM links_port_set s
+			WHERE s.class = r.class AND s.proto = r.proto AND s.port = r.port)
+		GROUP BY proto, port)`, bargs...).Scan(&bound); err != nil {
+		return nil, err
+	}
+	if bound == 0 || len(rows) == q.Top && bound < float64(rows[len(rows)-1].Sources) {
+		return rows, nil
+	}
+	return nil, errNotLinked
+}
+
+// topPortsQuestion reports whether q is one topPorts may answer.
+func topPortsQuestion(q store.StatsQuery) bool {
+	return !q.NoSources && q.RuleSet == 0 && q.OrderBy == "sources" && q.Top > 0 && len(q.Ports) == 0 && len(q.Protos) == 0 &&
+		len(q.Countries) == 0 && len(q.ASNs) == 0 && len(q.Srcs) == 0 &&
+		distinct(q.Classes, func(s string) string { return s }) == 1 && len(q.Classes) == 1 &&
+		distinct(q.Sensors, func(s string) string { return s }) <= 1 &&
+		slices.Equal(q.By, []string{"port", "proto"})
 }

@@ -163,4 +163,29 @@ func TestPortLinks(t *testing.T) {
 	if linked == 0 {
 		t.Fatal("no question was one the links answer")
 	}
+	// The top ports by distinct sources: all ports linked, then two
+	// not (their upper bound then decides whether the links answer).
+	top := func(stage string) {
+		t.Helper()
+		for _, class := range []string{"mirai", "access", "zmap"} {
+			for _, sensors := range [][]string{nil, {"b"}} {
+				for _, days := range [][2]string{{"", ""}, {"2026-05-02", "2026-05-03"}, {"2026-05-04", ""}} {
+					for n := 1; n <= 6; n++ {
+						q := store.StatsQuery{By: []string{"port"}, Classes: []string{class}, Sensors: sensors, From: days[0], To: days[1], OrderBy: "sources", Top: n}
+						compareStats(t, st, q)
+						if t.Failed() {
+							t.Fatalf("%s: %+v", stage, q)
+						}
+					}
+				}
+			}
+		}
+	}
+	top("every port linked")
+	for _, q := range []string{`DELETE FROM links_port WHERE port IN (80, 2323)`, `DELETE FROM links_port_set WHERE port IN (80, 2323)`} {
+		if _, err := st.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top("ports 80 and 2323 not linked")
 }

@@ -53,6 +53,16 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 			}
 		}
 	}
+	if !raw && topPortsQuestion(q) {
+		var out []store.StatsRow
+		used, err := s.withLinks(ctx, linksTo(q.To), func(tx *sql.Tx) (err error) {
+			out, err = topPorts(ctx, tx, q)
+			return err
+		})
+		if used || err != nil {
+			return out, err
+		}
+	}
 	sqlText, args, err := statsSQL(q, raw)
 	if err != nil {
 		return nil, err
