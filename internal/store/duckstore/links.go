@@ -47,6 +47,9 @@ var linksSchema = []string{
 	// class never.
 	`CREATE TABLE links_port (day DATE, prev DATE, sensor VARCHAR, class VARCHAR, proto UTINYINT, port USMALLINT, sources UBIGINT)`,
 	`CREATE TABLE links_port_set (class VARCHAR, proto UTINYINT, port USMALLINT)`,
+	// The name of each AS (the largest any source of it has), counted
+	// again at each update: what a question by AS looks its names up in.
+	`CREATE TABLE links_as_names (asn UINTEGER, org VARCHAR)`,
 	// The earliest day whose links are not up to date; NULL: all are.
 	`CREATE TABLE links_state (from_day DATE)`,
 	// A store upgraded with rows has every day to count.
@@ -178,7 +181,9 @@ func updateLinks(r runner) (bool, error) {
 	if err := updatePortLinks(r, d); err != nil {
 		return false, err
 	}
-	for _, q := range []string{`DROP TABLE links_keys`, `UPDATE links_state SET from_day = NULL`} {
+	for _, q := range []string{`DROP TABLE links_keys`, `DELETE FROM links_as_names`,
+		`INSERT INTO links_as_names SELECT asn, max(as_org) FROM sources WHERE as_org <> '' GROUP BY asn`,
+		`UPDATE links_state SET from_day = NULL`} {
 		if err := r.exec(q); err != nil {
 			return false, fmt.Errorf("links: %w", err)
 		}
@@ -257,4 +262,17 @@ func (s *Store) withLinks(ctx context.Context, to civil.Day, read func(*sql.Tx) 
 		return false, err
 	}
 	return true, nil
+}
+
+// asNames is the table of AS names a question in tx looks names up in:
+// links_as_names when the links are up to date, else "" (the sources).
+func asNames(ctx context.Context, tx *sql.Tx) (string, error) {
+	var current bool
+	if err := tx.QueryRowContext(ctx, `SELECT from_day IS NULL FROM links_state`).Scan(&current); err != nil {
+		return "", fmt.Errorf("links: %w", err)
+	}
+	if current {
+		return "links_as_names", nil
+	}
+	return "", nil
 }

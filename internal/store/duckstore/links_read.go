@@ -378,7 +378,7 @@ func topPorts(ctx context.Context, tx *sql.Tx, q store.StatsQuery) ([]store.Stat
 	if !ok {
 		return nil, errNotLinked
 	}
-	sqlText, args, err := statsSQLPlan(q, lp)
+	sqlText, args, err := statsSQLPlan(q, lp, "")
 	if err != nil {
 		return nil, err
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/store"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
@@ -41,7 +43,11 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 						return cmp.Or(err, errNotLinked)
 					}
 				}
-				sqlText, args, err := statsSQLPlan(q, lp)
+				names, err := asNames(ctx, tx)
+				if err != nil {
+					return err
+				}
+				sqlText, args, err := statsSQLPlan(q, lp, names)
 				if err != nil {
 					return err
 				}
@@ -51,6 +57,22 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 			if used || err != nil {
 				return out, err
 			}
+		}
+	}
+	if !raw && slices.Contains(q.By, "asn") {
+		// The names of ASes from the links' table of them when it is
+		// up to date (the whole store: names are not of some days).
+		var out []store.StatsRow
+		used, err := s.withLinks(ctx, civil.Day(math.MaxInt32), func(tx *sql.Tx) error {
+			sqlText, args, err := statsSQLPlan(q, planOf(q), "links_as_names")
+			if err != nil {
+				return err
+			}
+			out, err = scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
+			return err
+		})
+		if used || err != nil {
+			return out, err
 		}
 	}
 	if !raw && topPortsQuestion(q) {
@@ -140,16 +162,27 @@ func placeholders(n int) string {
 
 func statsSQL(q store.StatsQuery, raw bool) (string, []any, error) {
 	plan := rawPlan
-	if p, ok := viewPlan(q); ok {
-		plan = p // never from a rollup (read_views.go)
-	} else if !raw {
-		plan = planStats(q)
+	if !raw {
+		plan = planOf(q)
+	} else if p, ok := viewPlan(q); ok {
+		plan = p
 	}
-	return statsSQLPlan(q, plan)
+	return statsSQLPlan(q, plan, "")
 }
 
-// statsSQLPlan is the SQL of q over the table of plan.
-func statsSQLPlan(q store.StatsQuery, plan statsPlan) (string, []any, error) {
+// planOf is the plan of q without the links: a view's (never from a
+// rollup, read_views.go) or planStats's.
+func planOf(q store.StatsQuery) statsPlan {
+	if p, ok := viewPlan(q); ok {
+		return p
+	}
+	return planStats(q)
+}
+
+// statsSQLPlan is the SQL of q over the table of plan; a question by AS
+// looks the names up in the table names (asn, org), or in the sources
+// when "".
+func statsSQLPlan(q store.StatsQuery, plan statsPlan, names string) (string, []any, error) {
 	var sel, group []string
 	var args []any
 	classDim := false
@@ -337,8 +370,12 @@ func statsSQLPlan(q store.StatsQuery, plan statsPlan) (string, []any, error) {
 	for i, g := range group {
 		keys[i] = "a." + g
 	}
+	nameRows := `SELECT asn AS oasn, max(as_org) AS org FROM sources WHERE as_org <> '' AND asn IN (SELECT asn FROM a) GROUP BY asn`
+	if names != "" {
+		nameRows = `SELECT asn AS oasn, org FROM ` + names + ` WHERE asn IN (SELECT asn FROM a)`
+	}
 	return `WITH a AS MATERIALIZED (` + b.String() + `)
 		SELECT ` + strings.Join(keys, ", ") + `, o.org, a.packets, a.sources FROM a
-		LEFT JOIN (SELECT asn AS oasn, max(as_org) AS org FROM sources WHERE as_org <> '' AND asn IN (SELECT asn FROM a) GROUP BY asn) o
+		LEFT JOIN (`+nameRows+`) o
 		ON o.oasn = a.asn` + order.String(), args, nil
 }

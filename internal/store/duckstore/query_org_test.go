@@ -24,6 +24,11 @@ func TestStatsASNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An AS with two names: one place of its sources named otherwise.
+	if _, err := st.db.ExecContext(ctx, `UPDATE places SET as_org = as_org || ' Zeta'
+		WHERE code = (SELECT min(code) FROM places WHERE as_org <> '')`); err != nil {
+		t.Fatal(err)
+	}
 	names := map[int64]string{}
 	rows, err := st.db.QueryContext(ctx, `SELECT asn, max(as_org) FROM sources WHERE as_org <> '' GROUP BY asn`)
 	if err != nil {
@@ -42,7 +47,14 @@ func TestStatsASNames(t *testing.T) {
 		t.Fatal("no AS names in the test store")
 	}
 	named := 0
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 400; i++ {
+		if i == 200 {
+			// Again with the links (and their table of AS names) up
+			// to date.
+			if did, err := st.UpdateLinks(ctx); err != nil || !did {
+				t.Fatalf("update links: %v %v", did, err)
+			}
+		}
 		q := w.query()
 		if i%2 == 0 {
 			q.By = []string{"asn"}
