@@ -376,6 +376,6 @@ func statsSQLPlan(q store.StatsQuery, plan statsPlan, names string) (string, []a
 	}
 	return `WITH a AS MATERIALIZED (` + b.String() + `)
 		SELECT ` + strings.Join(keys, ", ") + `, o.org, a.packets, a.sources FROM a
-		LEFT JOIN (`+nameRows+`) o
+		LEFT JOIN (` + nameRows + `) o
 		ON o.oasn = a.asn` + order.String(), args, nil
 }
