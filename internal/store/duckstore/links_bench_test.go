@@ -1,0 +1,67 @@
+package duckstore
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// BenchmarkUpdateLinks counts the links of a copy of the store file
+// $HONEYSCOPE_BENCH_STORE (skipped when unset) again: every day (as after
+// the upgrade to schema 19), the last 7 days and the last day (as after a
+// commit of that day). Figures: BENCHMARKS.md.
+func BenchmarkUpdateLinks(b *testing.B) {
+	src := os.Getenv("HONEYSCOPE_BENCH_STORE")
+	if src == "" {
+		b.Skip("set HONEYSCOPE_BENCH_STORE to a store file")
+	}
+	path := filepath.Join(b.TempDir(), "links.duckdb")
+	copyFile(b, src, path)
+	ctx := context.Background()
+	st, err := Open(ctx, path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var last time.Time
+	if err := st.db.QueryRowContext(ctx, `SELECT max(day) FROM rollup_source_day`).Scan(&last); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		from time.Time
+	}{{"all", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}, {"week", last.AddDate(0, 0, -6)}, {"day", last}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.db.ExecContext(ctx, `UPDATE links_state SET from_day = ?`, c.from); err != nil {
+					b.Fatal(err)
+				}
+				if did, err := st.UpdateLinks(ctx); err != nil || !did {
+					b.Fatal(did, err)
+				}
+			}
+		})
+	}
+}
+
+func copyFile(b *testing.B, from, to string) {
+	b.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
