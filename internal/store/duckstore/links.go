@@ -50,6 +50,10 @@ var linksSchema = []string{
 	// The name of each AS (the largest any source of it has), counted
 	// again at each update: what a question by AS looks its names up in.
 	`CREATE TABLE links_as_names (asn UINTEGER, org VARCHAR)`,
+	// The sources with more than one country (AS) on a day, per day and
+	// sensor (NULL: every sensor): where there are none, the sources of
+	// a day are split among the keys, and the keys' counts add up.
+	`CREATE TABLE links_multi (day DATE, sensor VARCHAR, dim VARCHAR, sources UBIGINT)`,
 	// The earliest day whose links are not up to date; NULL: all are.
 	`CREATE TABLE links_state (from_day DATE)`,
 	// A store upgraded with rows has every day to count.
@@ -176,6 +180,18 @@ func updateLinks(r runner) (bool, error) {
 			GROUP BY ALL`
 		if err := r.exec(q, d, d); err != nil {
 			return false, fmt.Errorf("links (%s): %w", ld.table, err)
+		}
+	}
+	if err := r.exec(`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`, d); err != nil {
+		return false, fmt.Errorf("links (links_multi): %w", err)
+	}
+	for _, col := range []string{"country", "asn"} {
+		if err := r.exec(`INSERT INTO links_multi SELECT day, sensor, '`+col+`', CAST(count(*) AS UBIGINT) FROM (
+				SELECT day, sensor, skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)
+				GROUP BY GROUPING SETS ((day, sensor, skey), (day, skey))
+				HAVING count(DISTINCT `+col+`) + CAST(count(*) > count(`+col+`) AS INTEGER) > 1)
+			GROUP BY ALL`, d); err != nil {
+			return false, fmt.Errorf("links (links_multi): %w", err)
 		}
 	}
 	if err := updatePortLinks(r, d); err != nil {

@@ -421,3 +421,47 @@ func topPortsQuestion(q store.StatsQuery) bool {
 		distinct(q.Sensors, func(s string) string { return s }) <= 1 &&
 		slices.Equal(q.By, []string{"port", "proto"})
 }
+
+// seriesLinks is the table a Series question of distinct sources reads
+// from the links, or false: by country or AS, of every source (no country
+// nor narrowing), over every sensor or one, or per sensor.
+func seriesLinks(q store.SeriesQuery) (string, bool) {
+	if q.Unit != store.UnitSources || q.Country != "" || q.Narrow.Any() {
+		return "", false
+	}
+	if !q.BySensor && distinct(q.Sensors, func(s string) string { return s }) > 1 {
+		return "", false
+	}
+	table, key := "", ""
+	switch q.Dim {
+	case store.DimCountry:
+		table, key = "links_country", "country"
+	case store.DimASN:
+		table, key = "links_asn", "asn"
+	default:
+		return "", false
+	}
+	sensor := "sensor IS NULL"
+	if q.BySensor || len(q.Sensors) > 0 {
+		sensor = "sensor IS NOT NULL"
+	}
+	return `(SELECT day, sensor, class, ` + key + `, sources FROM ` + table + ` WHERE class IS NOT NULL AND ` + sensor + `)`, true
+}
+
+// linksPartition reports whether no source of q's days has two keys of
+// q's dimension on one day (at the sensors the series counts over), so
+// that the distinct sources of folded keys are the sum of theirs.
+func linksPartition(ctx context.Context, tx *sql.Tx, q store.SeriesQuery) (bool, error) {
+	sensor, args := "sensor IS NULL", []any{}
+	if q.BySensor || len(q.Sensors) > 0 {
+		sensor = "sensor IS NOT NULL"
+		if !q.BySensor {
+			sensor, args = "sensor = ?", []any{q.Sensors[0]}
+		}
+	}
+	dr, dargs := readDays("day", q.From, q.To)
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM links_multi WHERE dim = ? AND `+sensor+` AND`+dr,
+		append(append([]any{q.Dim}, args...), dargs...)...).Scan(&n)
+	return n == 0, err
+}

@@ -546,7 +546,7 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 	}
 	for _, q := range []string{`DROP TABLE rollup_port_peak`, `DROP TABLE rollup_block_port`, `CREATE TABLE sources_table AS SELECT * FROM sources`, `DROP VIEW sources`,
 		`ALTER TABLE sources_table RENAME TO sources`, `DROP TABLE source_rows`, `DROP TABLE places`,
-		`DROP TABLE links_all`, `DROP TABLE links_country`, `DROP TABLE links_asn`, `DROP TABLE links_port`, `DROP TABLE links_port_set`, `DROP TABLE links_as_names`, `DROP TABLE links_state`} {
+		`DROP TABLE links_all`, `DROP TABLE links_country`, `DROP TABLE links_asn`, `DROP TABLE links_port`, `DROP TABLE links_port_set`, `DROP TABLE links_as_names`, `DROP TABLE links_multi`, `DROP TABLE links_state`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}

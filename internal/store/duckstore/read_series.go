@@ -98,7 +98,6 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 	if err != nil {
 		return nil, fmt.Errorf("series: %w", err)
 	}
-	n := q.Days()
 	sensorCol := "''"
 	if q.BySensor {
 		sensorCol = "h.sensor"
@@ -189,11 +188,47 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 			sqlText, bySet = seriesSourcesBySet(table, sensorCol, keyList, join, p.where), true
 		}
 	}
+	if table, ok := seriesLinks(q); ok {
+		// Distinct sources per day from the links, when up to date:
+		// a day's occurrences are its sources. Folded keys add up only
+		// where no source has two keys on one day (linksPartition).
+		la := append(append([]any{}, joinArgs...), p.args...)
+		for _, c := range p.classes {
+			la = append(la, c)
+		}
+		lq := `SELECT h.day, ` + sensorCol + `, ` + keyExpr + `, h.class, CAST(sum(h.sources) AS DOUBLE) FROM ` + table +
+			` h` + join + p.where + ` AND h.class IN (` + placeholders(len(p.classes)) + `) GROUP BY ALL`
+		var out []store.Series
+		used, err := s.withLinks(ctx, q.To, func(tx *sql.Tx) error {
+			if q.Fold {
+				if ok, err := linksPartition(ctx, tx, q); err != nil || !ok {
+					return cmp.Or(err, errNotLinked)
+				}
+			}
+			rows, err := tx.QueryContext(ctx, lq, la...)
+			if err != nil {
+				return fmt.Errorf("series by %s: %w", q.Dim, err)
+			}
+			out, err = seriesRows(q, p, true, false, rows)
+			return err
+		})
+		if used || err != nil {
+			return out, err
+		}
+	}
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 	}
+	return seriesRows(q, p, plan.perClass, bySet, rows)
+}
+
+// seriesRows reads the rows of a series question into its series and
+// closes them: per class (perClass: a class column and one value), per
+// class set (bySet) or one value per class of p.
+func seriesRows(q store.SeriesQuery, p *seriesPlan, perClass, bySet bool, rows *sql.Rows) ([]store.Series, error) {
 	defer rows.Close()
+	n := q.Days()
 	type id struct {
 		class, sensor string
 		key           store.Key
@@ -220,7 +255,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 		}
 		var set uint8
 		switch {
-		case plan.perClass:
+		case perClass:
 			dest = append(dest, &class, &vals[0])
 		case bySet:
 			dest = append(dest, &set, &vals[0])
@@ -233,7 +268,7 @@ func (s *Store) Series(ctx context.Context, q store.SeriesQuery) ([]store.Series
 			return nil, fmt.Errorf("series by %s: %w", q.Dim, err)
 		}
 		switch {
-		case plan.perClass:
+		case perClass:
 			// The value goes to its class's position.
 			v := vals[0]
 			clear(vals)
