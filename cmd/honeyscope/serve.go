@@ -181,7 +181,7 @@ back, and close the store cleanly. SIGHUP reads the GeoIP databases (--geoip,
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long a stop waits for requests and a commit in flight")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.StringVar(&o.reportDir, "report-dir", "", "`DIR` where the dashboard's \"make a report of this view\" writes report folders (default: reports beside the store)")
-	f.DurationVar(&o.warmEvery, "warm-interval", time.Minute, "this often when the store changed, ask again the store answers asked in the last 15 minutes and rebuild the dashboard's default views and the pages opened lately, so they open at once and fresh; until then a page built before the write is shown as it was, for up to 5 minutes (0: only at start, and pages are built again at their first view after a write)")
+	f.DurationVar(&o.warmEvery, "warm-interval", time.Minute, "this often when the store changed, bring the links (distinct sources over ranges of days, docs/store.md) up to date, ask again the store answers asked in the last 15 minutes and rebuild the dashboard's default views and the pages opened lately, so they open at once and fresh; until then a page built before the write is shown as it was, for up to 5 minutes (0: only at start, and pages are built again at their first view after a write)")
 	f.StringVar(&o.domestic, "domestic", "JP", "the `COUNTRY` (ISO code) of the dashboard's domestic page")
 	o.geo.register(f)
 	o.hp.register(f)
