@@ -102,27 +102,6 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 	if s.readOnly {
 		return false, nil
 	}
-	defer s.took("UpdateLinks", time.Now())
-	did := false
-	for {
-		// One block of days (linksChunkDays) per write transaction,
-		// so that the store's writers (a live sensor's commits) wait
-		// for one block at most, not for a recount of every day.
-		more, err := s.updateLinksChunk(ctx)
-		if err != nil || !more {
-			return did, err
-		}
-		did = true
-	}
-}
-
-// linksChunkDays is the number of days whose links one write transaction
-// of UpdateLinks counts again (a variable for tests).
-var linksChunkDays = 7
-
-// updateLinksChunk counts again the links of the first block of days
-// that are not up to date, in one write transaction; false: all were.
-func (s *Store) updateLinksChunk(ctx context.Context) (bool, error) {
 	var from sql.NullTime
 	if err := s.db.QueryRowContext(ctx, `SELECT from_day FROM links_state`).Scan(&from); err != nil {
 		return false, fmt.Errorf("links: %w", err)
@@ -130,6 +109,7 @@ func (s *Store) updateLinksChunk(ctx context.Context) (bool, error) {
 	if !from.Valid {
 		return false, nil
 	}
+	defer s.took("UpdateLinks", time.Now())
 	if err := s.lockWrites(ctx); err != nil {
 		return false, err
 	}
@@ -139,7 +119,8 @@ func (s *Store) updateLinksChunk(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("links: %w", err)
 	}
 	defer tx.Rollback()
-	did, err := updateLinks(txRunner{ctx, tx})
+	r := txRunner{ctx, tx}
+	did, err := updateLinks(r)
 	if err != nil {
 		return false, err
 	}
@@ -150,19 +131,17 @@ func (s *Store) updateLinksChunk(ctx context.Context) (bool, error) {
 }
 
 // updateLinks counts again, inside the caller's transaction, the links of
-// the days from links_state's day on: a block of linksChunkDays days,
-// after which links_state names the next block's first day, or (the last
-// block) every day from there, after which all are up to date.
+// every day from links_state's day on, and records that all are up to
+// date.
 func updateLinks(r runner) (bool, error) {
-	var from, last time.Time
+	var from time.Time
 	var found bool
-	if err := r.query(`SELECT from_day, (SELECT max(day) FROM rollup_source_day) FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
+	if err := r.query(`SELECT from_day FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
 		t, ok := v[0].(time.Time)
 		if !ok {
 			return fmt.Errorf("links_state.from_day is %T", v[0])
 		}
 		from, found = t, true
-		last, _ = v[1].(time.Time) // zero: no rows at all
 		return nil
 	}); err != nil {
 		return false, fmt.Errorf("links: %w", err)
@@ -171,19 +150,10 @@ func updateLinks(r runner) (bool, error) {
 		return false, nil
 	}
 	d := readDayArg(civil.Of(from))
-	// below(col) bounds a day column to the block; "" for the last one.
-	next := civil.Of(from).AddDays(linksChunkDays)
-	end := last.IsZero() || civil.Of(last) < next
-	below := func(col string) string {
-		if end {
-			return ""
-		}
-		return " AND " + col + " < CAST('" + next.String() + "' AS DATE)"
-	}
-	// The sources seen on those days: only their earlier days matter
-	// (each collapses to its last day before the block, the prev of its
-	// first occurrence in it).
-	if err := r.exec(`CREATE OR REPLACE TEMP TABLE links_keys AS SELECT DISTINCT skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)`+below("day"), d); err != nil {
+	// The sources seen from that day on: only their earlier days matter
+	// (each collapses to its last day before it, the prev of its first
+	// occurrence from there).
+	if err := r.exec(`CREATE OR REPLACE TEMP TABLE links_keys AS SELECT DISTINCT skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)`, d); err != nil {
 		return false, fmt.Errorf("links: %w", err)
 	}
 	for _, ld := range linkDims {
@@ -191,7 +161,7 @@ func updateLinks(r runner) (bool, error) {
 		if ld.key != "" {
 			key, xkey = ld.key+", ", "x."+ld.key+", "
 		}
-		if err := r.exec(`DELETE FROM `+ld.table+` WHERE day >= CAST(? AS DATE)`+below("day"), d); err != nil {
+		if err := r.exec(`DELETE FROM `+ld.table+` WHERE day >= CAST(? AS DATE)`, d); err != nil {
 			return false, fmt.Errorf("links (%s): %w", ld.table, err)
 		}
 		// Grouping sets: per sensor and class, every sensor (sensor
@@ -203,7 +173,7 @@ func updateLinks(r runner) (bool, error) {
 					SELECT CASE WHEN x.day >= CAST(? AS DATE) THEN x.day END AS d0, max(x.day) AS day,
 						x.sensor, c.name AS class, ` + xkey + `x.skey
 					FROM rollup_source_day x JOIN classes c ON (x.classes & c.bit) <> 0
-					WHERE x.skey IN (SELECT skey FROM links_keys)` + below("x.day") + `
+					WHERE x.skey IN (SELECT skey FROM links_keys)
 					GROUP BY GROUPING SETS ((d0, x.sensor, c.name, ` + xkey + `x.skey), (d0, c.name, ` + xkey + `x.skey),
 						(d0, x.sensor, ` + xkey + `x.skey), (d0, ` + xkey + `x.skey))))
 			WHERE day >= CAST(? AS DATE)
@@ -212,28 +182,24 @@ func updateLinks(r runner) (bool, error) {
 			return false, fmt.Errorf("links (%s): %w", ld.table, err)
 		}
 	}
-	if err := r.exec(`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`+below("day"), d); err != nil {
+	if err := r.exec(`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`, d); err != nil {
 		return false, fmt.Errorf("links (links_multi): %w", err)
 	}
 	for _, col := range []string{"country", "asn"} {
 		if err := r.exec(`INSERT INTO links_multi SELECT day, sensor, '`+col+`', CAST(count(*) AS UBIGINT) FROM (
-				SELECT day, sensor, skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)`+below("day")+`
+				SELECT day, sensor, skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)
 				GROUP BY GROUPING SETS ((day, sensor, skey), (day, skey))
 				HAVING count(DISTINCT `+col+`) + CAST(count(*) > count(`+col+`) AS INTEGER) > 1)
 			GROUP BY ALL`, d); err != nil {
 			return false, fmt.Errorf("links (links_multi): %w", err)
 		}
 	}
-	if err := updatePortLinks(r, d, below); err != nil {
+	if err := updatePortLinks(r, d); err != nil {
 		return false, err
 	}
-	done := []string{`DROP TABLE links_keys`, `UPDATE links_state SET from_day = CAST('` + next.String() + `' AS DATE)`}
-	if end {
-		done = []string{`DROP TABLE links_keys`, `DELETE FROM links_as_names`,
-			`INSERT INTO links_as_names SELECT asn, max(as_org) FROM sources WHERE as_org <> '' GROUP BY asn`,
-			`UPDATE links_state SET from_day = NULL`}
-	}
-	for _, q := range done {
+	for _, q := range []string{`DROP TABLE links_keys`, `DELETE FROM links_as_names`,
+		`INSERT INTO links_as_names SELECT asn, max(as_org) FROM sources WHERE as_org <> '' GROUP BY asn`,
+		`UPDATE links_state SET from_day = NULL`} {
 		if err := r.exec(q); err != nil {
 			return false, fmt.Errorf("links: %w", err)
 		}
@@ -246,12 +212,11 @@ func updateLinks(r runner) (bool, error) {
 // it did not answer.
 var errNotLinked = errors.New("not in the links")
 
-// updatePortLinks is updateLinks for links_port, for the block of days
-// from d (a DATE literal's text) on that below bounds: the ports now
-// linked are those of rollup_port_peak; a port no longer among them loses
-// its rows, a port new among them gets the links of every day up to the
-// block's end, the others those of the block's days.
-func updatePortLinks(r runner, d string, below func(string) string) error {
+// updatePortLinks is updateLinks for links_port, from day d (a DATE
+// literal's text) on: the ports now linked are those of rollup_port_peak;
+// a port no longer among them loses its rows, a port new among them gets
+// the links of every day, the others those of days from d on.
+func updatePortLinks(r runner, d string) error {
 	steps := []struct {
 		q    string
 		args []any
@@ -260,7 +225,7 @@ func updatePortLinks(r runner, d string, below func(string) string) error {
 			SELECT n.class, n.proto, n.port, s.class IS NULL AS new
 			FROM (SELECT DISTINCT class, proto, port FROM rollup_port_peak) n
 			LEFT JOIN links_port_set s ON s.class = n.class AND s.proto = n.proto AND s.port = n.port`, nil},
-		{`DELETE FROM links_port WHERE (day >= CAST(? AS DATE)` + below("day") + `) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
+		{`DELETE FROM links_port WHERE day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
 			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, []any{d}},
 		{`INSERT INTO links_port
 			SELECT day, prev, sensor, class, proto, port, CAST(count(*) AS UBIGINT) FROM (
@@ -270,7 +235,7 @@ func updatePortLinks(r runner, d string, below func(string) string) error {
 						h.sensor, c.name AS class, h.proto, h.port, h.skey, n.new
 					FROM port_hits h JOIN classes c ON (h.classes & c.bit) <> 0
 					JOIN links_ports_now n ON n.class = c.name AND n.proto = h.proto AND n.port = h.port
-					WHERE (n.new OR h.skey IN (SELECT skey FROM links_keys))` + below("h.day") + `
+					WHERE n.new OR h.skey IN (SELECT skey FROM links_keys)
 					GROUP BY GROUPING SETS ((d0, h.sensor, c.name, h.proto, h.port, h.skey, n.new),
 						(d0, c.name, h.proto, h.port, h.skey, n.new))))
 			WHERE new OR day >= CAST(? AS DATE)

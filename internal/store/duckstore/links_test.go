@@ -39,9 +39,9 @@ func linkRows(t *testing.T, st *Store) []string {
 }
 
 // TestLinksIncremental updates the links after each commit (files of
-// days in any order, replacements, a re-geolocation), one day per write
-// transaction, and checks that they equal the links counted from scratch
-// in one, and that a write leaves them to be counted again.
+// days in any order, replacements, a re-geolocation) and checks that they
+// equal the links counted from scratch, and that a write leaves them to be
+// counted again.
 func TestLinksIncremental(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"), Options{})
@@ -50,8 +50,6 @@ func TestLinksIncremental(t *testing.T) {
 	}
 	defer st.Close()
 	w := newRandomWorld(5)
-	defer func(n int) { linksChunkDays = n }(linksChunkDays)
-	linksChunkDays = 1
 	if did, err := st.UpdateLinks(ctx); err != nil || did {
 		t.Fatalf("a new store's links: %v %v, want nothing to do", did, err)
 	}
@@ -64,12 +62,7 @@ func TestLinksIncremental(t *testing.T) {
 		if _, err := st.db.ExecContext(ctx, `UPDATE links_state SET from_day = DATE '2000-01-01'`); err != nil {
 			t.Fatal(err)
 		}
-		// Afresh in one block of days (the updates below go a day at
-		// a time).
-		linksChunkDays = 100000
-		did, err := st.UpdateLinks(ctx)
-		linksChunkDays = 1
-		if err != nil || !did {
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
 			t.Fatalf("%s: full update: %v %v", stage, did, err)
 		}
 		if want := linkRows(t, st); !slices.Equal(got, want) {
