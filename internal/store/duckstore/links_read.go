@@ -346,20 +346,7 @@ func portsLinked(ctx context.Context, tx *sql.Tx, q store.StatsQuery) (bool, err
 			args = append(args, n)
 		}
 	}
-	if len(q.Classes) > 0 {
-		where = append(where, "class IN ("+placeholders(len(q.Classes))+")")
-		for _, c := range q.Classes {
-			args = append(args, c)
-		}
-	}
-	if q.From != "" {
-		where = append(where, "day >= CAST(? AS DATE)")
-		args = append(args, q.From)
-	}
-	if q.To != "" {
-		where = append(where, "day <= CAST(? AS DATE)")
-		args = append(args, q.To)
-	}
+	where, args = rollupPortWhere(q, where, args, false)
 	var missing int64
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT class, proto, port FROM rollup_day_port
 		WHERE `+strings.Join(where, " AND ")+`) r
@@ -378,28 +365,11 @@ func topPorts(ctx context.Context, tx *sql.Tx, q store.StatsQuery) ([]store.Stat
 	if !ok {
 		return nil, errNotLinked
 	}
-	sqlText, args, err := statsSQLPlan(q, lp, "")
+	rows, err := statsIn(ctx, tx, q, lp, "")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
-	if err != nil {
-		return nil, err
-	}
-	where := []string{"class = ?"}
-	bargs := []any{q.Classes[0]}
-	if len(q.Sensors) > 0 {
-		where = append(where, "sensor = ?")
-		bargs = append(bargs, q.Sensors[0])
-	}
-	if q.From != "" {
-		where = append(where, "day >= CAST(? AS DATE)")
-		bargs = append(bargs, q.From)
-	}
-	if q.To != "" {
-		where = append(where, "day <= CAST(? AS DATE)")
-		bargs = append(bargs, q.To)
-	}
+	where, bargs := rollupPortWhere(q, nil, nil, true)
 	var bound float64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(b), 0) FROM (SELECT CAST(sum(sources) AS DOUBLE) AS b FROM rollup_day_port r
 		WHERE `+strings.Join(where, " AND ")+` AND NOT EXISTS (SELECT 1 FROM links_port_set s
@@ -464,4 +434,31 @@ func linksPartition(ctx context.Context, tx *sql.Tx, q store.SeriesQuery) (bool,
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM links_multi WHERE dim = ? AND `+sensor+` AND`+dr,
 		append(append([]any{q.Dim}, args...), dargs...)...).Scan(&n)
 	return n == 0, err
+}
+
+// rollupPortWhere adds to where (and args) the conditions on
+// rollup_day_port of q's classes and days, and with sensors those of its
+// sensors.
+func rollupPortWhere(q store.StatsQuery, where []string, args []any, sensors bool) ([]string, []any) {
+	for _, f := range []struct {
+		col  string
+		vals []string
+	}{{"class", q.Classes}, {"sensor", q.Sensors}} {
+		if len(f.vals) == 0 || f.col == "sensor" && !sensors {
+			continue
+		}
+		where = append(where, f.col+" IN ("+placeholders(len(f.vals))+")")
+		for _, v := range f.vals {
+			args = append(args, v)
+		}
+	}
+	if q.From != "" {
+		where = append(where, "day >= CAST(? AS DATE)")
+		args = append(args, q.From)
+	}
+	if q.To != "" {
+		where = append(where, "day <= CAST(? AS DATE)")
+		args = append(args, q.To)
+	}
+	return where, args
 }

@@ -47,11 +47,7 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 				if err != nil {
 					return err
 				}
-				sqlText, args, err := statsSQLPlan(q, lp, names)
-				if err != nil {
-					return err
-				}
-				out, err = scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
+				out, err = statsIn(ctx, tx, q, lp, names)
 				return err
 			})
 			if used || err != nil {
@@ -63,12 +59,8 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 		// The names of ASes from the links' table of them when it is
 		// up to date (the whole store: names are not of some days).
 		var out []store.StatsRow
-		used, err := s.withLinks(ctx, civil.Day(math.MaxInt32), func(tx *sql.Tx) error {
-			sqlText, args, err := statsSQLPlan(q, planOf(q), "links_as_names")
-			if err != nil {
-				return err
-			}
-			out, err = scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
+		used, err := s.withLinks(ctx, civil.Day(math.MaxInt32), func(tx *sql.Tx) (err error) {
+			out, err = statsIn(ctx, tx, q, planOf(q), "links_as_names")
 			return err
 		})
 		if used || err != nil {
@@ -90,6 +82,16 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 		return nil, err
 	}
 	return scanStats(q, func() (*sql.Rows, error) { return s.db.QueryContext(ctx, sqlText, args...) })
+}
+
+// statsIn answers q from plan in tx, names of ASes from names (see
+// statsSQLPlan).
+func statsIn(ctx context.Context, tx *sql.Tx, q store.StatsQuery, plan statsPlan, names string) ([]store.StatsRow, error) {
+	sqlText, args, err := statsSQLPlan(q, plan, names)
+	if err != nil {
+		return nil, err
+	}
+	return scanStats(q, func() (*sql.Rows, error) { return tx.QueryContext(ctx, sqlText, args...) })
 }
 
 // scanStats runs a stats query (q.By already its Dims) and reads its rows.
