@@ -33,7 +33,7 @@ import (
 // in links_state (markLinks, inside its transaction); UpdateLinks later
 // recounts the links of every day from there (serve runs it in its warm
 // round, after writes). Until then a reader uses the links only for
-// questions that end before that day (linksCover) and counts distinct
+// questions that end before that day (withLinks) and counts distinct
 // keys as before otherwise: the answers are the same either way.
 
 var linksSchema = []string{

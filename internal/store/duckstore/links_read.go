@@ -21,12 +21,14 @@ import (
 // distinct sources of each result row, exactly.
 //
 // It answers when each result row is one (sensor, class, key) of the
-// links over a range of days, or over one day: class and the key (country
-// or AS, at most one of them) grouped by or fixed to one value, or no key;
-// the sensor grouped by, fixed to one or not asked (every sensor); the
-// day grouped by (the occurrences of each day) or not (the first of each
-// source in the range: prev before From). Ports, protocols, addresses and
-// rule sets are never in the links.
+// links over a range of days, or over one day: class and the key (country,
+// AS, or named ports under one protocol and one class; one kind of key at
+// most) grouped by or fixed to one value, or no key; the sensor grouped
+// by, fixed to one or not asked (every sensor); the day grouped by (the
+// occurrences of each day) or not (the first of each source in the range:
+// prev before From). Whether the named ports are linked is checked in the
+// question's transaction (portsLinked). Addresses and rule sets are never
+// in the links.
 func linksPlan(q store.StatsQuery) (statsPlan, bool) { return linksPlanOf(q, false) }
 
 // linksPlanOf is linksPlan; with linkedOnly, a question of ports that
@@ -387,7 +389,7 @@ func topPorts(ctx context.Context, tx *sql.Tx, q store.StatsQuery) ([]store.Stat
 func topPortsQuestion(q store.StatsQuery) bool {
 	return !q.NoSources && q.RuleSet == 0 && q.OrderBy == "sources" && q.Top > 0 && len(q.Ports) == 0 && len(q.Protos) == 0 &&
 		len(q.Countries) == 0 && len(q.ASNs) == 0 && len(q.Srcs) == 0 &&
-		distinct(q.Classes, func(s string) string { return s }) == 1 && len(q.Classes) == 1 &&
+		len(q.Classes) == 1 &&
 		distinct(q.Sensors, func(s string) string { return s }) <= 1 &&
 		slices.Equal(q.By, []string{"port", "proto"})
 }
