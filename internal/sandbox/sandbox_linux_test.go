@@ -405,6 +405,13 @@ func TestDaemonDies(t *testing.T) {
 	}
 	if res.Indicators.Syscalls.Forks < 2 {
 		t.Errorf("%d forks in the syscall log, want 2", res.Indicators.Syscalls.Forks)
+		if b, err := os.ReadFile(res.Strace); err == nil {
+			for l := range strings.Lines(string(b)) {
+				if strings.Contains(l, "clone") || strings.Contains(l, "fork") {
+					t.Logf("log: %q", l)
+				}
+			}
+		}
 	}
 	if left := hostProcsOf(hostID, 65536); len(left) > 0 {
 		t.Errorf("processes of the run alive after it: %v", left)

@@ -24,14 +24,43 @@ type Syscalls struct {
 	Created   []string `json:"created,omitempty"`   // paths opened for writing or created (O_CREAT, O_WRONLY, O_RDWR, creat, mkdir, rename targets)
 	Deleted   []string `json:"deleted,omitempty"`   // paths unlinked or renamed away
 	Executed  []string `json:"executed,omitempty"`  // execve paths
-	Forks     int      `json:"forks"`               // processes created (fork, vfork, clone without CLONE_THREAD)
+	Forks     int      `json:"forks"`               // processes created (fork, vfork, clone without CLONE_THREAD; at least the processes seen but the first)
 	Sockets   []string `json:"sockets,omitempty"`   // socket(domain,type,protocol) kinds, e.g. "PF_INET,SOCK_RAW,IPPROTO_TCP"
 	Killed    []string `json:"killed,omitempty"`    // kill(pid,signal) targets
 	Processes []int    `json:"processes,omitempty"` // the emulator's pids that made calls (namespace pids)
 	Calls     int      `json:"calls"`               // syscalls read
 }
 
-var callRE = regexp.MustCompile(`(?:^|[^0-9])([0-9]{1,7}) ([a-z_0-9]{2,24})\(`)
+// callRE finds "PID name(" where a call's entry begins. The emulator writes
+// the pid and the call in separate writes, so another process's output can
+// come between them: the digits are not anchored to a word boundary
+// (another write may end in digits just before: a time's nanoseconds, a
+// result), and callPID decides which of them are the pid; a line may also
+// begin with a call whose pid went to the line before ("name(" at the
+// start, the pid unknown). The call counts either way.
+var callRE = regexp.MustCompile(`(?:([0-9]{1,24}) |^)([a-z_][a-z_0-9]{1,23})\(`)
+
+// callPID picks the pid out of the digits before a call's name: the run
+// itself when it names a process already seen or is short enough to be a
+// pid, else its longest tail that names a process already seen (the rest
+// being another process's output glued to it). ok is false when no pid can
+// be told apart.
+func callPID(run string, pids map[int]bool) (pid int, ok bool) {
+	if n, err := strconv.Atoi(run); err == nil && len(run) <= 7 && pids[n] {
+		return n, true
+	}
+	for k := min(len(run)-1, 7); k >= 1; k-- {
+		tail := run[len(run)-k:]
+		if n, err := strconv.Atoi(tail); err == nil && tail[0] != '0' && pids[n] {
+			return n, true
+		}
+	}
+	if len(run) <= 7 {
+		n, err := strconv.Atoi(run)
+		return n, err == nil
+	}
+	return 0, false
+}
 
 // ParseStrace reads a qemu -strace log. It never fails: lines it does not
 // understand are skipped, and each list is bounded by MaxListed.
@@ -53,17 +82,20 @@ func ParseStrace(log []byte) Syscalls {
 		line := string(b)
 		ms := callRE.FindAllStringSubmatchIndex(line, 4)
 		for i, m := range ms {
-			pid, _ := strconv.Atoi(line[m[2]:m[3]])
+			pid, known := 0, false
+			if m[2] >= 0 {
+				pid, known = callPID(line[m[2]:m[3]], pids)
+			}
 			name := line[m[4]:m[5]]
 			// Processes write the log at once, so one call's entry may be
 			// followed on its line by another's (with its result): a call's
 			// text ends where the next one's begins.
 			args := line[m[1]:]
 			if i+1 < len(ms) {
-				args = line[m[1]:ms[i+1][2]]
+				args = line[m[1]:ms[i+1][0]]
 			}
 			s.Calls++
-			if len(pids) < MaxListed && !pids[pid] {
+			if known && len(pids) < MaxListed && !pids[pid] {
 				pids[pid] = true
 				s.Processes = append(s.Processes, pid)
 			}
@@ -117,6 +149,10 @@ func ParseStrace(log []byte) Syscalls {
 		}
 	}
 	slices.Sort(s.Processes)
+	// Processes' writes interleave (the emulator writes a call's pid, its
+	// arguments and its result apart), so a fork's entry may be torn
+	// beyond reading; every process of the log but the first was forked.
+	s.Forks = max(s.Forks, len(s.Processes)-1)
 	return s
 }
 

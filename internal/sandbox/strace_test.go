@@ -20,6 +20,11 @@ const straceLog = `7989 openat(AT_FDCWD,"/etc/resolv.conf",O_RDONLY|O_LARGEFILE|
 13 kill(-1,SIGKILL) = -1 errno=1 (Operation not permitted)
 13 mkdir("/tmp/.x\x01",0777) = 0
 20 clone(0x11,child_stack=0x00000000,parent_tidptr=0x00000000)7989 rt_sigreturn(0,23,23,1,0,0) = -1 errno=513 (Successful exit from sigreturn)
+7989 clock_gettime(CLOCK_MONOTONIC,0x00425f68) = 0 ({tv_sec = 1074,tv_nsec = 311967013 clone(0x11,child_stack=0x00000000) = 0
+7989 clock_gettime(CLOCK_MONOTONIC,0x00425f68) = 0 ({tv_sec = 1074,tv_nsec = 31196701234567890 getpid() = 4
+7989 nanosleep(4308840,0,281,20,1368088907,20)20  = 0
+clone(0x11,child_stack=0x00000000,parent_tidptr=0x00000000,tls=0x00000000,child_tidptr=0x00000000) = 22
+Unknown syscall 422
 garbage line ( = 
 `
 
@@ -30,11 +35,11 @@ func TestParseStrace(t *testing.T) {
 		Created:   []string{"/tmp/dropped.bin", "/tmp/.b", "/tmp/.x\\x01"},
 		Deleted:   []string{"/tmp/a", "/sample"},
 		Executed:  []string{"/bin/busybox"},
-		Forks:     3,
+		Forks:     5,
 		Sockets:   []string{"PF_INET,SOCK_RAW,IPPROTO_TCP"},
 		Killed:    []string{"-1,SIGKILL"},
 		Processes: []int{12, 13, 20, 7989},
-		Calls:     15,
+		Calls:     21,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)
@@ -73,4 +78,18 @@ func FuzzParseStrace(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseStraceTornFork: a fork whose entry another process's write tore
+// apart still counts, from the processes the log shows.
+func TestParseStraceTornFork(t *testing.T) {
+	log := "14 clone(0x11,child_stack=0x00000000,parent_tidptr=0x00000000) =  = 20\n" +
+		"20  ({tv_sec = 1396,tv_nsec = 762497051})clone(\n" +
+		"0x11,child_stack=0x00000000) = 22\n" +
+		"20 setsid() = 20\n" +
+		"22 nanosleep(4442008,0,0,0,0,0) = 0\n"
+	s := ParseStrace([]byte(log))
+	if s.Forks != 2 || !reflect.DeepEqual(s.Processes, []int{14, 20, 22}) {
+		t.Errorf("forks %d, processes %v; want 2 and [14 20 22]", s.Forks, s.Processes)
+	}
 }
