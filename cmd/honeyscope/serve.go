@@ -246,8 +246,8 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 	apiCfg.Listen, apiCfg.AuthTokenFile, apiCfg.UsersFile = o.listen, o.tokenFile, o.usersFile
 	// Every read and write of this process goes through one cache
 	// (internal/storecache): the dashboard may answer up to 5 minutes stale
-	// while a fresh answer is computed, the API never answers stale, and
-	// the owner's socket (other commands) reads the store directly.
+	// while a fresh answer is computed; the API and the owner's socket
+	// (other commands) never answer stale.
 	cst := storecache.New(st.Store(), storecache.Options{})
 	apiC, err := api.New(r, apiCfg, api.Dependencies{
 		Store:        cst.Fresh(),
@@ -343,8 +343,14 @@ func runServe(ctx context.Context, g *globals, o serveOptions, stderr io.Writer)
 		return err
 	}
 
-	rs := remote.NewServer(mst, r.Logger("remote"))
-	rs.Classifiers = backfillClassifiers(mst)
+	// Other commands' reads through the socket take the API's fresh
+	// answers (never from before a write): a report or stats asked again,
+	// or asked after the warm round refreshed what was asked lately, is
+	// answered from the cache; their writes move its generation on as
+	// every write does.
+	rst := &malwareStore{Store: cst.Fresh(), kick: mst.kick}
+	rs := remote.NewServer(rst, r.Logger("remote"))
+	rs.Classifiers = backfillClassifiers(rst)
 	rs.OnQueue = func(n int) { met.IngestQueue().Set(float64(n)) }
 
 	// Started in this order, stopped in reverse: the API stops taking

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,7 @@ func benchCalls(from, to string) []string {
 		"/api/v1/top?class=mirai&by=country&top=20&" + p,
 		"/api/v1/top?class=mirai&by=port&top=20&" + p,
 		"/api/v1/top?class=mirai&by=asn&top=20&" + p,
+		"/api/v1/top?class=mirai&by=src&top=20&" + p,
 		"/api/v1/totals?" + p,
 		"/api/v1/coverage?" + p,
 		"/api/v1/spikes?class=mirai&" + p,
@@ -91,6 +93,23 @@ func BenchmarkBenchStoreAPI(b *testing.B) {
 		from = first
 	}
 	calls := benchCalls(from.String(), last.String())
+	// A source's timeline: the busiest Mirai source of the period, found
+	// through a store of its own (nothing of it cached for the calls).
+	{
+		c, err := New(daemon.NewReporter(nil), Configuration{QueryTimeout: time.Hour}, Dependencies{Store: st, Period: PeriodLayer{R: st}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "http://x/api/v1/top?class=mirai&by=src&top=1&from="+from.String()+"&to="+last.String(), nil))
+		var top struct {
+			Rows []struct{ Key string } `json:"rows"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &top); err != nil || len(top.Rows) == 0 {
+			b.Fatalf("top source: %d %s (%v)", rec.Code, rec.Body.String(), err)
+		}
+		calls = append(calls, "/api/v1/source/"+top.Rows[0].Key+"?from="+from.String()+"&to="+last.String())
+	}
 	var cold, coldCPU, written, writtenCPU, refreshed []time.Duration
 	var roundWall, roundCPU []time.Duration
 	for b.Loop() {
@@ -110,7 +129,10 @@ func BenchmarkBenchStoreAPI(b *testing.B) {
 			}
 			return time.Since(t0), benchCPU() - c0
 		}
-		name := func(u string) string { u, _, _ = strings.Cut(strings.TrimPrefix(u, "/api/v1/"), "&from="); return u }
+		name := func(u string) string {
+			u, _, _ = strings.Cut(strings.TrimPrefix(u, "/api/v1/"), "from=")
+			return strings.TrimRight(u, "?&")
+		}
 		for _, u := range calls {
 			w, cpu := ask(u)
 			cold, coldCPU = append(cold, w), append(coldCPU, cpu)

@@ -59,7 +59,7 @@ func newRaster(w, h, scale float64, fonts *fontSet) (*rasterCanvas, error) {
 // wraps ErrNoCJKFont and the image is still returned.
 func (c *rasterCanvas) encode() ([]byte, error) {
 	var out bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&out, c.img); err != nil {
 		return nil, fmt.Errorf("encode PNG: %w", err)
 	}

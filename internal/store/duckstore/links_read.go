@@ -233,13 +233,14 @@ func (s *Store) classTotalsByLinks(ctx context.Context, q store.TotalsQuery, out
 }
 
 // distinctSourcesByLinks answers the questions of DistinctSources by
-// country and AS from the links, when they are up to date, into out; it
-// returns which it answered (none when the links are not).
+// country, AS and linked port (links_port_set) from the links, when they
+// are up to date, into out; it returns which it answered (none when the
+// links are not).
 func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs []store.KeyDays, out []float64) ([]bool, error) {
 	done := make([]bool, len(qs))
 	type item struct {
 		i    int
-		args []any // i, class, sensor, first, last, key
+		args []any // i, class, sensor, first, last, key (proto, port for a port)
 	}
 	byDim := map[string][]item{}
 	var last civil.Day
@@ -247,7 +248,7 @@ func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs
 		if _, ok := classify.ParseClass(q.Class); !ok || q.To < q.From {
 			continue
 		}
-		if q.Dim != store.DimCountry && q.Dim != store.DimASN {
+		if q.Dim != store.DimCountry && q.Dim != store.DimASN && q.Dim != store.DimPort {
 			continue
 		}
 		var sensor any
@@ -267,39 +268,81 @@ func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs
 				sensor = sargs[0]
 			}
 		}
-		var key any = q.Key.Country
-		if q.Dim == store.DimASN {
-			key = int64(q.Key.ASN)
+		args := []any{i, q.Class, sensor, readDayArg(q.From), readDayArg(q.To)}
+		switch q.Dim {
+		case store.DimCountry:
+			args = append(args, q.Key.Country)
+		case store.DimASN:
+			args = append(args, int64(q.Key.ASN))
+		default:
+			args = append(args, int(q.Key.Proto), int(q.Key.Port))
 		}
-		byDim[q.Dim] = append(byDim[q.Dim], item{i, []any{i, q.Class, sensor, readDayArg(q.From), readDayArg(q.To), key}})
+		byDim[q.Dim] = append(byDim[q.Dim], item{i, args})
 		last = max(last, q.To)
 	}
 	if len(byDim) == 0 {
 		return done, nil
 	}
-	var parts []string
-	var args []any
-	for _, dim := range []string{store.DimCountry, store.DimASN} {
-		items := byDim[dim]
-		if len(items) == 0 {
-			continue
-		}
-		table, col, cast := "links_country", "country", "VARCHAR"
-		if dim == store.DimASN {
-			table, col, cast = "links_asn", "asn", "UINTEGER"
-		}
-		tuple := "(?, ?, CAST(? AS VARCHAR), CAST(? AS DATE), CAST(? AS DATE), CAST(? AS " + cast + "))"
-		list := strings.TrimSuffix(strings.Repeat(tuple+", ", len(items)), ", ")
-		parts = append(parts, `SELECT w.i, CAST(sum(l.sources) AS DOUBLE) FROM `+table+` l JOIN (VALUES `+list+`) w(i, class, sensor, first, last, k)
-			ON l.class = w.class AND l.sensor IS NOT DISTINCT FROM w.sensor AND l.`+col+` = w.k
-			AND l.day BETWEEN w.first AND w.last AND (l.prev IS NULL OR l.prev < w.first)
-			GROUP BY w.i`)
-		for _, it := range items {
-			args = append(args, it.args...)
-		}
-	}
 	vals := make([]float64, len(qs))
+	linked := map[int]bool{} // the port questions whose port is linked
 	used, err := s.withLinks(ctx, last, func(tx *sql.Tx) error {
+		var parts []string
+		var args []any
+		if items := byDim[store.DimPort]; len(items) > 0 {
+			// Only the linked ports have links: the others are left to
+			// the caller.
+			tuple := "(?, ?, ?, ?)"
+			list := strings.TrimSuffix(strings.Repeat(tuple+", ", len(items)), ", ")
+			var largs []any
+			for _, it := range items {
+				largs = append(largs, it.args[0], it.args[1], it.args[5], it.args[6])
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT w.i FROM (VALUES `+list+`) w(i, class, proto, port)
+				SEMI JOIN links_port_set s ON s.class = w.class AND s.proto = w.proto AND s.port = w.port`, largs...)
+			if err != nil {
+				return fmt.Errorf("distinct sources: %w", err)
+			}
+			for rows.Next() {
+				var i int
+				if err := rows.Scan(&i); err != nil {
+					rows.Close()
+					return fmt.Errorf("distinct sources: %w", err)
+				}
+				linked[i] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("distinct sources: %w", err)
+			}
+		}
+		for _, dim := range []string{store.DimCountry, store.DimASN, store.DimPort} {
+			items := byDim[dim]
+			if dim == store.DimPort {
+				items = slices.DeleteFunc(slices.Clone(items), func(it item) bool { return !linked[it.i] })
+			}
+			if len(items) == 0 {
+				continue
+			}
+			table, keyCols, on, cast := "links_country", "k", "l.country = w.k", "CAST(? AS VARCHAR)"
+			switch dim {
+			case store.DimASN:
+				table, on, cast = "links_asn", "l.asn = w.k", "CAST(? AS UINTEGER)"
+			case store.DimPort:
+				table, keyCols, on, cast = "links_port", "proto, port", "l.proto = w.proto AND l.port = w.port", "CAST(? AS UTINYINT), CAST(? AS USMALLINT)"
+			}
+			tuple := "(?, ?, CAST(? AS VARCHAR), CAST(? AS DATE), CAST(? AS DATE), " + cast + ")"
+			list := strings.TrimSuffix(strings.Repeat(tuple+", ", len(items)), ", ")
+			parts = append(parts, `SELECT w.i, CAST(sum(l.sources) AS DOUBLE) FROM `+table+` l JOIN (VALUES `+list+`) w(i, class, sensor, first, last, `+keyCols+`)
+				ON l.class = w.class AND l.sensor IS NOT DISTINCT FROM w.sensor AND `+on+`
+				AND l.day BETWEEN w.first AND w.last AND (l.prev IS NULL OR l.prev < w.first)
+				GROUP BY w.i`)
+			for _, it := range items {
+				args = append(args, it.args...)
+			}
+		}
+		if len(parts) == 0 {
+			return nil
+		}
 		rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
 		if err != nil {
 			return fmt.Errorf("distinct sources: %w", err)
@@ -322,9 +365,11 @@ func (s *Store) distinctSourcesByLinks(ctx context.Context, sensors []string, qs
 		// answered (0).
 		return done, err
 	}
-	for _, items := range byDim {
+	for dim, items := range byDim {
 		for _, it := range items {
-			done[it.i], out[it.i] = true, vals[it.i]
+			if dim != store.DimPort || linked[it.i] {
+				done[it.i], out[it.i] = true, vals[it.i]
+			}
 		}
 	}
 	return done, nil
