@@ -72,36 +72,44 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	if err != nil {
 		return nil, fmt.Errorf("drivers of %s/%s/%s: %w", f.Class, f.Dim, f.Key, err)
 	}
+	// Rows are summed by typed key (a month's breakdown has some hundred
+	// thousand rows, mostly /24s); keys become text only for the drivers
+	// that can make the top (topDrivers).
 	type acc struct {
 		now  float64
 		base []float64 // by window day: index i is day first − window + i
 	}
-	dims := map[string]map[string]*acc{}
-	for _, r := range rows {
-		var d, k string
-		switch r.Dim {
+	dimOf := func(d string) string {
+		switch d {
 		case store.DimASN:
-			if r.Key.ASN == 0 {
-				continue
-			}
-			d, k = analysis.DimASN, ASNKey(r.Key.ASN)
+			return analysis.DimASN
 		case store.DimPort:
-			d, k = analysis.DimPort, PortKey(r.Key.Proto, int(r.Key.Port))
+			return analysis.DimPort
 		case store.DimPrefix:
-			d, k = analysis.DimPrefix, r.Key.Prefix.String()
-		default:
+			return analysis.DimPrefix
+		}
+		return ""
+	}
+	dims := map[string]map[store.Key]*acc{}
+	var arena []float64
+	for _, r := range rows {
+		d := dimOf(r.Dim)
+		if d == "" || d == f.Dim || (r.Dim == store.DimASN && r.Key.ASN == 0) {
 			continue
 		}
-		if d == f.Dim {
-			continue
+		m := dims[d]
+		if m == nil {
+			m = map[store.Key]*acc{}
+			dims[d] = m
 		}
-		if dims[d] == nil {
-			dims[d] = map[string]*acc{}
-		}
-		a := dims[d][k]
+		a := m[r.Key]
 		if a == nil {
-			a = &acc{base: make([]float64, window)}
-			dims[d][k] = a
+			if len(arena) < window {
+				arena = make([]float64, window*max(256, len(rows)/8))
+			}
+			a = &acc{base: arena[:window:window]}
+			arena = arena[window:]
+			m[r.Key] = a
 		}
 		if i := r.Day.Sub(first); i >= 0 {
 			a.now += r.Value // divided by days once summed: the same in any row order
@@ -143,19 +151,22 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 		if dim == analysis.DimSource {
 			ds = srcs
 		} else {
+			var cands []driverCand
+			var base []float64
 			for k, a := range dims[dim] {
 				if a.now <= 0 {
 					continue
 				}
-				var base []float64
+				base = base[:0]
 				for i, ok := range present {
 					if ok {
 						base = append(base, a.base[i])
 					}
 				}
 				slices.Sort(base)
-				ds = append(ds, analysis.Driver{Dim: dim, Key: k, Value: a.now / days, Baseline: median(base)})
+				cands = append(cands, driverCand{key: k, value: a.now / days, baseline: median(base)})
 			}
+			ds = topDrivers(dim, cands, topN)
 		}
 		slices.SortFunc(ds, byExcess)
 		ds = ds[:min(len(ds), topN)]
@@ -168,6 +179,46 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 	slices.SortStableFunc(lead, byExcess)
 	slices.SortStableFunc(rest, byExcess)
 	return append(lead, rest...), nil
+}
+
+// driverCand is a driver before its key is text.
+type driverCand struct {
+	key             store.Key
+	value, baseline float64
+}
+
+// topDrivers returns the candidates of dimension dim that byExcess puts
+// first, at least topN of them when there are (all that tie with the
+// topN-th by excess and value: their order is by key text, which is only
+// formatted for them).
+func topDrivers(dim string, cands []driverCand, topN int) []analysis.Driver {
+	byNumbers := func(a, b driverCand) int {
+		return cmp.Or(cmp.Compare(b.value-b.baseline, a.value-a.baseline), cmp.Compare(b.value, a.value))
+	}
+	if len(cands) > topN {
+		slices.SortFunc(cands, byNumbers)
+		n := topN
+		for n < len(cands) && byNumbers(cands[n], cands[topN-1]) == 0 {
+			n++
+		}
+		cands = cands[:n]
+	}
+	ds := make([]analysis.Driver, len(cands))
+	for i, c := range cands {
+		ds[i] = analysis.Driver{Dim: dim, Key: driverKey(dim, c.key), Value: c.value, Baseline: c.baseline}
+	}
+	return ds
+}
+
+// driverKey is the text of a driver's key.
+func driverKey(dim string, k store.Key) string {
+	switch dim {
+	case analysis.DimASN:
+		return ASNKey(k.ASN)
+	case analysis.DimPort:
+		return PortKey(k.Proto, int(k.Port))
+	}
+	return k.Prefix.String()
 }
 
 // byExcess orders drivers by excess over their baseline, largest first,

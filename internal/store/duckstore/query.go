@@ -77,6 +77,9 @@ func (s *Store) stats(ctx context.Context, q store.StatsQuery, raw bool) ([]stor
 			return out, err
 		}
 	}
+	if !raw && topSourcesQuestion(q) {
+		return s.topSources(ctx, q)
+	}
 	sqlText, args, err := statsSQL(q, raw)
 	if err != nil {
 		return nil, err
@@ -287,7 +290,14 @@ func statsSQLPlan(q store.StatsQuery, plan statsPlan, names string) (string, []a
 			args = append(args, a)
 		}
 	}
-	if len(q.Srcs) > 0 {
+	switch {
+	case len(q.Srcs) > 0 && plan.srcKeys:
+		where = append(where, "skey IN ("+placeholders(len(q.Srcs))+")")
+		for _, a := range q.Srcs {
+			b := a.Unmap().As4()
+			args = append(args, uint64(b[0])<<24|uint64(b[1])<<16|uint64(b[2])<<8|uint64(b[3]))
+		}
+	case len(q.Srcs) > 0:
 		where = append(where, "src IN ("+placeholders(len(q.Srcs))+")")
 		for _, a := range q.Srcs {
 			args = append(args, a.Unmap().String())

@@ -1,6 +1,8 @@
 package duckstore
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
@@ -17,6 +19,9 @@ type statsPlan struct {
 	// summed: rows carry pre-counted distinct sources, which are added up:
 	// right only when each result row is exactly one row of the table.
 	summed bool
+	// srcKeys: the table has source keys but not addresses; a filter on
+	// IPv4 sources selects their keys (an IPv4 address's key is its value).
+	srcKeys bool
 }
 
 var rawPlan = statsPlan{table: "hits", classTable: "class_hits"}
@@ -79,6 +84,15 @@ func planStats(q store.StatsQuery) statsPlan {
 			values["day"] = 1
 		}
 	}
+	if len(q.Srcs) > 0 && !grouped["src"] && allIPv4(q.Srcs) {
+		// IPv4 sources are their keys: rollup_source_day answers by day,
+		// sensor, class, country and AS, port_hits by port.
+		delete(used, "src")
+		if plan, ok := srcKeyPlan(used); ok {
+			return plan
+		}
+		used["src"] = true
+	}
 	fixed := func(dim string) bool { return grouped[dim] || values[dim] == 1 }
 	within := func(cols ...string) bool {
 		allowed := map[string]bool{"day": true, "sensor": true, "class": true}
@@ -130,6 +144,39 @@ func planStats(q store.StatsQuery) statsPlan {
 // carries intrusion alone (docs/classes.md). A question of no class reads
 // the per-class rollups' rows of these classes.
 var allHitClasses = []classify.Class{classify.Access, classify.Intrusion}
+
+// srcKeyPlan is the plan of a question of IPv4 sources that uses the
+// dimensions in used (besides the sources), when a table keyed by source
+// key answers it.
+func srcKeyPlan(used map[string]bool) (statsPlan, bool) {
+	within := func(cols ...string) bool {
+		for d := range used {
+			if d != "day" && d != "sensor" && d != "class" && !slices.Contains(cols, d) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case within("country", "asn"):
+		p := sourceDayPlan
+		p.srcKeys = true
+		return p, true
+	case within("proto", "port"):
+		return statsPlan{table: "port_hits", classTable: "(SELECT x.*, c.name AS class FROM port_hits x JOIN classes c ON (x.classes & c.bit) <> 0)", srcKeys: true}, true
+	}
+	return statsPlan{}, false
+}
+
+// allIPv4 reports whether every address is IPv4 (or IPv4-mapped).
+func allIPv4(as []netip.Addr) bool {
+	for _, a := range as {
+		if !a.Unmap().Is4() {
+			return false
+		}
+	}
+	return true
+}
 
 func distinct[T any, K comparable](vals []T, key func(T) K) int {
 	seen := make(map[K]bool, len(vals))
