@@ -2,7 +2,10 @@ package duckstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -134,17 +137,17 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 	defer s.took("FixedSourcePorts", time.Now())
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
-	args := append(dargs, sargs...)
+	args := append(slices.Clone(dargs), sargs...)
 	// A source-day is grouped from its rows by key (skey, as every
 	// distinct count), and has one source port when its rows' smallest
 	// and largest agree: the same days as the source_days view, without
 	// its text addresses and distinct aggregates. The ports are ranked by
 	// sources and packets first; the days and the leading country (which
 	// needs the places) are then counted for the n ports shown only.
-	rows, err := s.db.QueryContext(ctx, `WITH g AS (SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
+	groups := `SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
 			CASE WHEN min(src_port) = max(src_port) AND bool_and(src_port IS NOT NULL OR NOT tcpudp) THEN min(src_port) END AS src_port
-			FROM source_rows WHERE`+dr+sf+` GROUP BY day, sensor, skey),
-		d AS MATERIALIZED (SELECT day, skey, place, src_port, packets FROM g WHERE src_port IS NOT NULL),
+			FROM source_rows WHERE` + dr + sf + ` GROUP BY day, sensor, skey`
+	rest := `d AS MATERIALIZED (SELECT day, skey, place, src_port, packets FROM g WHERE src_port IS NOT NULL),
 		pk AS (SELECT src_port, count(DISTINCT skey) AS n, sum(packets) AS p FROM d GROUP BY src_port),
 		top AS (SELECT * FROM pk ORDER BY n DESC, p DESC, src_port LIMIT ?),
 		dt AS (SELECT d.* FROM d SEMI JOIN top ON top.src_port = d.src_port),
@@ -156,21 +159,52 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 			CAST(top.n AS DOUBLE) / greatest(a.n, 1)
 		FROM top JOIN days ON days.src_port = top.src_port
 			JOIN c ON c.src_port = top.src_port AND c.r = 1 CROSS JOIN a
-		ORDER BY 2 DESC, 3 DESC, 1`, append(args, max(n, 1))...)
-	if err != nil {
-		return nil, fmt.Errorf("fixed source ports: %w", err)
-	}
-	defer rows.Close()
-	var out []store.SourcePortRow
-	for rows.Next() {
-		var r store.SourcePortRow
-		if err := rows.Scan(&r.Port, &r.Sources, &r.Packets, &r.Days, &r.Country, &r.Share); err != nil {
+		ORDER BY 2 DESC, 3 DESC, 1`
+	args = append(args, max(n, 1))
+	scan := func(rows *sql.Rows, err error) ([]store.SourcePortRow, error) {
+		if err != nil {
 			return nil, fmt.Errorf("fixed source ports: %w", err)
 		}
-		out = append(out, r)
+		defer rows.Close()
+		var out []store.SourcePortRow
+		for rows.Next() {
+			var r store.SourcePortRow
+			if err := rows.Scan(&r.Port, &r.Sources, &r.Packets, &r.Days, &r.Country, &r.Share); err != nil {
+				return nil, fmt.Errorf("fixed source ports: %w", err)
+			}
+			out = append(out, r)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("fixed source ports: %w", err)
+		}
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("fixed source ports: %w", err)
+	if !s.rawReads {
+		// Nearly every source-day is one row (one file a day per sensor):
+		// grouping millions of rows that are their own groups is most of
+		// the question's time. The days of a sensor whose rows are as
+		// many as their distinct sources (links_all: the sources of any
+		// class a day at that sensor, exact when the links are up to date)
+		// have one row per source-day, which is its own group; only the
+		// other days are grouped.
+		var out []store.SourcePortRow
+		used, err := s.withLinks(ctx, sel.To, func(tx *sql.Tx) (err error) {
+			one := `SELECT r.day, r.sensor FROM (SELECT day, sensor, count(*) AS n FROM source_rows WHERE` + dr + sf + ` GROUP BY day, sensor) r
+				JOIN (SELECT day, sensor, sum(sources) AS n FROM links_all WHERE sensor IS NOT NULL AND class IS NULL GROUP BY day, sensor) l
+				ON l.day = r.day AND l.sensor = r.sensor AND l.n = r.n`
+			q := `WITH one AS MATERIALIZED (` + one + `),
+				g AS (SELECT day, sensor, skey, place, packets, src_port FROM source_rows x SEMI JOIN one ON one.day = x.day AND one.sensor = x.sensor
+					WHERE` + dr + sf + ` AND src_port IS NOT NULL
+				UNION ALL ` + strings.Replace(groups, "FROM source_rows WHERE", "FROM source_rows x ANTI JOIN one ON one.day = x.day AND one.sensor = x.sensor WHERE", 1) + `),
+				` + rest
+			qargs := append(append(append(slices.Clone(dargs), sargs...), dargs...), sargs...)
+			qargs = append(append(append(qargs, dargs...), sargs...), max(n, 1))
+			out, err = scan(tx.QueryContext(ctx, q, qargs...))
+			return err
+		})
+		if used || err != nil {
+			return out, err
+		}
 	}
-	return out, nil
+	return scan(s.db.QueryContext(ctx, `WITH g AS (`+groups+`), `+rest, args...))
 }

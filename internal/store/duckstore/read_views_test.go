@@ -2,6 +2,7 @@ package duckstore
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"reflect"
@@ -179,5 +180,45 @@ func TestSourceDaysPortsExploits(t *testing.T) {
 	other, err := st.SourceDays(ctx, netip.MustParseAddr("198.51.100.5"), sel("2026-05-01", "2026-05-02"))
 	if err != nil || len(other) != 1 || !other[0].FixedSrcPort || other[0].SrcPort != 40000 || other[0].Exploits != nil {
 		t.Errorf("198.51.100.5: %+v %v", other, err)
+	}
+}
+
+// TestFixedSourcePortsMatch: the fixed source ports read with the links
+// up to date (days of a sensor with one row per source-day taken as they
+// are) equal those of every source-day grouped, on stores where every day
+// has one file per sensor, where some have two, and where most have many.
+func TestFixedSourcePortsMatch(t *testing.T) {
+	ctx := context.Background()
+	nonEmpty := 0
+	for _, files := range []int{1, 2, 3, 12} {
+		st, err := Open(ctx, filepath.Join(t.TempDir(), "f.duckdb"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newRandomWorld(uint64(files))
+		for i := range files {
+			if _, err := st.Commit(ctx, w.batch([]string{"a", "b"}[i%2], fmt.Sprintf("sha256:%02d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
+			t.Fatalf("update links: %v %v", did, err)
+		}
+		for _, sensors := range [][]string{nil, {"a"}, {"b"}, {"a", "b"}} {
+			for _, days := range [][2]string{{"2026-05-01", "2026-05-04"}, {"2026-05-02", "2026-05-03"}, {"2026-05-02", "2026-05-02"}} {
+				for _, n := range []int{1, 3, 10} {
+					q := store.Selection{Sensors: sensors, From: cday(days[0]), To: cday(days[1])}
+					got := readBoth(t, st, fmt.Sprintf("%d files: fixed source ports %v %v top %d", files, sensors, days, n),
+						func() ([]store.SourcePortRow, error) { return st.FixedSourcePorts(ctx, q, n) }, nil)
+					if len(got) > 0 {
+						nonEmpty++
+					}
+				}
+			}
+		}
+		st.Close()
+	}
+	if nonEmpty == 0 {
+		t.Error("no fixed source port was compared")
 	}
 }

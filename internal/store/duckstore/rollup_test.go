@@ -25,6 +25,7 @@ type randomWorld struct {
 	countries []string
 	asns      []uint32
 	days      []string
+	batches   int // batches made, which picks their sources' source ports
 }
 
 func newRandomWorld(seed uint64) *randomWorld {
@@ -86,10 +87,19 @@ func (w *randomWorld) batch(sensor, hash string) *store.Batch {
 				tags |= ht
 				pk += n
 			}
-			r.Sources = append(r.Sources, aggregate.SourceDay{Addr: w.srcs[i], Day: day(w.days[dd]), Packets: pk, First: ts, Last: ts, Tags: tags})
+			// Source ports without a draw of rng (other tests' worlds stay
+			// as they were): none, one (which may differ between two
+			// files of a day) or several.
+			sd := aggregate.SourceDay{Addr: w.srcs[i], Day: day(w.days[dd]), Packets: pk, First: ts, Last: ts, Tags: tags,
+				PortState: uint8((i + w.batches) % 3)}
+			if sd.PortState == 1 {
+				sd.SrcPort = uint16(40000 + (i+w.batches/2)%4)
+			}
+			r.Sources = append(r.Sources, sd)
 			places = append(places, w.place(i))
 		}
 	}
+	w.batches++
 	return &store.Batch{
 		Ingest: store.Ingest{Path: hash + ".pcap", Hash: hash, Sensor: sensor, Format: "pcap", ErrorOffset: -1},
 		Result: r, Places: places,
