@@ -2,14 +2,19 @@ package duckstore
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strconv"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/classify"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -48,6 +53,23 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 			`SELECT false, true, false, h.day, NULL, h.proto, h.port, NULL, ` + meas + readClassJoin + where + ` GROUP BY h.day, h.proto, h.port`}
 	}
 	var out []store.BreakdownRow
+	if len(queries) == 2 {
+		// The ports of a country's or AS's series from the hits of its
+		// source-days: exact when no source has two keys of the
+		// dimension on a day (links_multi, with the links up to date),
+		// and without joining every hit of the days with its sources row.
+		var rows []store.BreakdownRow
+		used, err := s.withLinks(ctx, q.To, func(tx *sql.Tx) (err error) {
+			rows, err = breakdownPortsBySource(ctx, tx, q, meas)
+			return err
+		})
+		if err != nil && !errors.Is(err, errNotLinked) {
+			return nil, fmt.Errorf("breakdown of %s/%s: %w", q.Class, q.Dim, err)
+		}
+		if used && err == nil {
+			out, queries = rows, queries[:1]
+		}
+	}
 	for _, sqlText := range queries {
 		var err error
 		if out, err = s.breakdownRows(ctx, sqlText, args, out); err != nil {
@@ -55,6 +77,65 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 		}
 	}
 	return out, nil
+}
+
+// breakdownPortsBySource is the ports part of a Breakdown of a country's
+// or AS's series in tx: the hits of the source-days of that key
+// (rollup_source_day), when links_multi shows that none of the days' sources
+// has two keys of the dimension on one day; errNotLinked otherwise.
+func breakdownPortsBySource(ctx context.Context, tx *sql.Tx, q store.BreakdownQuery, meas string) ([]store.BreakdownRow, error) {
+	cl, ok := classify.ParseClass(q.Class)
+	if !ok || q.To < q.From {
+		return nil, errNotLinked
+	}
+	dr, dargs := readDays("day", q.From, q.To)
+	var multi int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM links_multi WHERE dim = ? AND sensor IS NULL AND`+dr,
+		append([]any{q.Dim}, dargs...)...).Scan(&multi); err != nil {
+		return nil, err
+	}
+	if multi > 0 {
+		return nil, errNotLinked
+	}
+	var key string
+	var kargs []any
+	switch q.Dim {
+	case store.DimCountry:
+		key, kargs = "country = ?", []any{q.Key.Country}
+	case store.DimASN:
+		key, kargs = "asn = ?", []any{int64(q.Key.ASN)}
+	default:
+		return nil, errNotLinked
+	}
+	hdr, hargs := readDays("h.day", q.From, q.To)
+	sensors := ""
+	var sargs []any
+	if len(q.Sensors) > 0 {
+		sensors = " AND h.ingest_id IN (SELECT id FROM ingests WHERE sensor IN (" + placeholders(len(q.Sensors)) + "))"
+		for _, sn := range q.Sensors {
+			sargs = append(sargs, sn)
+		}
+	}
+	args := append(append(slices.Clone(hargs), sargs...), append(kargs, dargs...)...)
+	rows, err := tx.QueryContext(ctx, `SELECT h.day, h.proto, h.port, `+meas+` FROM hit_counts h
+		WHERE (h.classes & `+strconv.Itoa(int(cl.Bit()))+`) <> 0 AND`+hdr+sensors+`
+		AND (h.day, h.skey) IN (SELECT day, skey FROM rollup_source_day WHERE `+key+` AND`+dr+`)
+		GROUP BY h.day, h.proto, h.port`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.BreakdownRow
+	for rows.Next() {
+		var day time.Time
+		var proto, port int64
+		var v float64
+		if err := rows.Scan(&day, &proto, &port, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, store.BreakdownRow{Day: civil.Of(day), Dim: store.DimPort, Key: store.Key{Proto: uint8(proto), Port: uint16(port)}, Value: v})
+	}
+	return out, rows.Err()
 }
 
 // breakdownRows appends the rows of one breakdown query to out. A
