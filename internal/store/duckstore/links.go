@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -60,6 +61,10 @@ var linksSchema = []string{
 	`INSERT INTO links_state SELECT min(day) FROM rollup_source_day`,
 }
 
+// linksTouchedSchema is migration 20: the earliest day a write touched
+// since an update of the links began counting (UpdateLinks).
+var linksTouchedSchema = []string{`ALTER TABLE links_state ADD COLUMN touched DATE`}
+
 // linkDims are the links tables and the rollup_source_day column each is
 // keyed by ("" for none).
 var linkDims = []struct{ table, key string }{
@@ -72,7 +77,8 @@ var linkDims = []struct{ table, key string }{
 // every later day must be counted again.
 func markLinks(r runner, day time.Time) error {
 	d := readDayArg(civil.Of(day))
-	if err := r.exec(`UPDATE links_state SET from_day = least(coalesce(from_day, CAST(? AS DATE)), CAST(? AS DATE))`, d, d); err != nil {
+	if err := r.exec(`UPDATE links_state SET from_day = least(coalesce(from_day, CAST(? AS DATE)), CAST(? AS DATE)),
+		touched = least(coalesce(touched, CAST(? AS DATE)), CAST(? AS DATE))`, d, d, d, d); err != nil {
 		return fmt.Errorf("links: %w", err)
 	}
 	return nil
@@ -96,12 +102,22 @@ func markScope(r runner, scope dayScope) error {
 
 // UpdateLinks brings the links up to date: the links of every day from
 // the earliest one a write changed are counted again from
-// rollup_source_day, in one write transaction. It reports whether there
-// was anything to do. A store opened read-only has nothing it may do.
+// rollup_source_day. It reports whether there was anything to do. A store
+// opened read-only has nothing it may do.
+//
+// The counting (seconds to tens of seconds) reads a snapshot of the store
+// into temporary tables without the write lock, so that writers go on
+// meanwhile; holding the lock, one short transaction then replaces the
+// links of those days with them. A write that committed meanwhile has
+// recorded the earliest day it touched (links_state.touched, cleared when
+// the counting began): the links from that day on stay marked as not up
+// to date (from_day), for the next update to count again.
 func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 	if s.readOnly {
 		return false, nil
 	}
+	s.linksMu.Lock()
+	defer s.linksMu.Unlock()
 	var from sql.NullTime
 	if err := s.db.QueryRowContext(ctx, `SELECT from_day FROM links_state`).Scan(&from); err != nil {
 		return false, fmt.Errorf("links: %w", err)
@@ -110,65 +126,105 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	defer s.took("UpdateLinks", time.Now())
-	if err := s.lockWrites(ctx); err != nil {
-		return false, err
-	}
-	defer s.unlockWrites()
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The temporary tables belong to one connection.
+	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return false, fmt.Errorf("links: %w", err)
 	}
-	defer tx.Rollback()
-	r := txRunner{ctx, tx}
-	did, err := updateLinks(r)
+	defer c.Close()
+	defer func() {
+		for _, t := range linksTemps {
+			_, _ = c.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+t)
+		}
+	}()
+	// 1. From which day, and from now on what writes touch.
+	var d string
+	err = s.linksTx(ctx, c, true, func(r runner) error {
+		if err := r.exec(`UPDATE links_state SET touched = NULL`); err != nil {
+			return err
+		}
+		return r.query(`SELECT CAST(from_day AS VARCHAR) FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
+			d, _ = v[0].(string)
+			return nil
+		})
+	})
+	if err != nil || d == "" {
+		return false, err
+	}
+	// 2. The links of days from d on, counted from a snapshot.
+	err = s.linksTx(ctx, c, false, func(r runner) error {
+		if err := countLinks(r, d); err != nil {
+			return err
+		}
+		if linksCounted != nil {
+			linksCounted()
+		}
+		return nil
+	})
 	if err != nil {
 		return false, err
 	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("links: %w", err)
+	// 3. In place of the links of those days.
+	swap := time.Now()
+	if err := s.linksTx(ctx, c, true, func(r runner) error { return swapLinks(r, d) }); err != nil {
+		return false, err
 	}
-	return did, nil
+	s.took("UpdateLinks (holding the write lock)", swap)
+	return true, nil
 }
 
-// updateLinks counts again, inside the caller's transaction, the links of
-// every day from links_state's day on, and records that all are up to
-// date.
-func updateLinks(r runner) (bool, error) {
-	var from time.Time
-	var found bool
-	if err := r.query(`SELECT from_day FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
-		t, ok := v[0].(time.Time)
-		if !ok {
-			return fmt.Errorf("links_state.from_day is %T", v[0])
+// linksCounted, when set (tests), runs when the links are counted, in the
+// counting's transaction (its snapshot still open), without the write
+// lock.
+var linksCounted func()
+
+// linksTemps are the temporary tables of an update of the links.
+var linksTemps = []string{"links_keys", "links_new_all", "links_new_country", "links_new_asn", "links_new_multi",
+	"links_ports_now", "links_new_port", "links_new_as_names"}
+
+// linksTx runs f in one transaction on c, holding the write lock when
+// write is set.
+func (s *Store) linksTx(ctx context.Context, c *sql.Conn, write bool, f func(runner) error) error {
+	if write {
+		if err := s.lockWrites(ctx); err != nil {
+			return err
 		}
-		from, found = t, true
-		return nil
-	}); err != nil {
-		return false, fmt.Errorf("links: %w", err)
+		defer s.unlockWrites()
 	}
-	if !found {
-		return false, nil
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("links: %w", err)
 	}
-	d := readDayArg(civil.Of(from))
+	defer tx.Rollback()
+	if err := f(txRunner{ctx, tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("links: %w", err)
+	}
+	return nil
+}
+
+// countLinks counts, into temporary tables (linksTemps), the links of
+// every day from d (a DATE literal's text) on, as of the caller's
+// transaction.
+func countLinks(r runner, d string) error {
 	// The sources seen from that day on: only their earlier days matter
 	// (each collapses to its last day before it, the prev of its first
 	// occurrence from there).
 	if err := r.exec(`CREATE OR REPLACE TEMP TABLE links_keys AS SELECT DISTINCT skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)`, d); err != nil {
-		return false, fmt.Errorf("links: %w", err)
+		return fmt.Errorf("links: %w", err)
 	}
 	for _, ld := range linkDims {
 		key, xkey := "", ""
 		if ld.key != "" {
 			key, xkey = ld.key+", ", "x."+ld.key+", "
 		}
-		if err := r.exec(`DELETE FROM `+ld.table+` WHERE day >= CAST(? AS DATE)`, d); err != nil {
-			return false, fmt.Errorf("links (%s): %w", ld.table, err)
-		}
 		// Grouping sets: per sensor and class, every sensor (sensor
 		// NULL), any class (class NULL), both; the days before from
 		// fall into one group (d0 NULL) whose day is the last of them.
-		q := `INSERT INTO ` + ld.table + `
-			SELECT day, prev, sensor, class, ` + key + `CAST(count(*) AS UBIGINT) FROM (
+		q := `CREATE OR REPLACE TEMP TABLE ` + newLinks(ld.table) + ` AS
+			SELECT day, prev, sensor, class, ` + key + `CAST(count(*) AS UBIGINT) AS sources FROM (
 				SELECT day, sensor, class, ` + key + `lag(day) OVER (PARTITION BY sensor, class, ` + key + `skey ORDER BY day) AS prev FROM (
 					SELECT CASE WHEN x.day >= CAST(? AS DATE) THEN x.day END AS d0, max(x.day) AS day,
 						x.sensor, c.name AS class, ` + xkey + `x.skey
@@ -179,32 +235,70 @@ func updateLinks(r runner) (bool, error) {
 			WHERE day >= CAST(? AS DATE)
 			GROUP BY ALL`
 		if err := r.exec(q, d, d); err != nil {
-			return false, fmt.Errorf("links (%s): %w", ld.table, err)
+			return fmt.Errorf("links (%s): %w", ld.table, err)
 		}
 	}
-	if err := r.exec(`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`, d); err != nil {
-		return false, fmt.Errorf("links (links_multi): %w", err)
-	}
+	var multi []string
 	for _, col := range []string{"country", "asn"} {
-		if err := r.exec(`INSERT INTO links_multi SELECT day, sensor, '`+col+`', CAST(count(*) AS UBIGINT) FROM (
+		multi = append(multi, `SELECT day, sensor, '`+col+`' AS dim, CAST(count(*) AS UBIGINT) AS sources FROM (
 				SELECT day, sensor, skey FROM rollup_source_day WHERE day >= CAST(? AS DATE)
 				GROUP BY GROUPING SETS ((day, sensor, skey), (day, skey))
 				HAVING count(DISTINCT `+col+`) + CAST(count(*) > count(`+col+`) AS INTEGER) > 1)
-			GROUP BY ALL`, d); err != nil {
-			return false, fmt.Errorf("links (links_multi): %w", err)
+			GROUP BY ALL`)
+	}
+	if err := r.exec(`CREATE OR REPLACE TEMP TABLE links_new_multi AS `+strings.Join(multi, " UNION ALL "), d, d); err != nil {
+		return fmt.Errorf("links (links_multi): %w", err)
+	}
+	if err := countPortLinks(r, d); err != nil {
+		return err
+	}
+	if err := r.exec(`CREATE OR REPLACE TEMP TABLE links_new_as_names AS SELECT asn, max(as_org) AS org FROM sources WHERE as_org <> '' GROUP BY asn`); err != nil {
+		return fmt.Errorf("links: %w", err)
+	}
+	return nil
+}
+
+// newLinks is the temporary table of the new rows of a links table.
+func newLinks(table string) string { return "links_new_" + strings.TrimPrefix(table, "links_") }
+
+// swapLinks puts the links countLinks counted from day d on in place, in
+// the caller's transaction, and records from which day they are not up to
+// date: the earliest a write touched since the counting began (none: all
+// are).
+func swapLinks(r runner, d string) error {
+	type step struct {
+		q    string
+		args []any
+	}
+	var steps []step
+	for _, ld := range linkDims {
+		key := ""
+		if ld.key != "" {
+			key = ld.key + ", "
+		}
+		steps = append(steps,
+			step{`DELETE FROM ` + ld.table + ` WHERE day >= CAST(? AS DATE)`, []any{d}},
+			step{`INSERT INTO ` + ld.table + ` SELECT day, prev, sensor, class, ` + key + `sources FROM ` + newLinks(ld.table), nil})
+	}
+	steps = append(steps,
+		step{`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`, []any{d}},
+		step{`INSERT INTO links_multi SELECT day, sensor, dim, sources FROM links_new_multi`, nil},
+		// A port no longer linked loses its rows, a port new among them
+		// has the links of every day, the others those of days from d on.
+		step{`DELETE FROM links_port WHERE day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
+			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, []any{d}},
+		step{`INSERT INTO links_port SELECT day, prev, sensor, class, proto, port, sources FROM links_new_port`, nil},
+		step{`DELETE FROM links_port_set`, nil},
+		step{`INSERT INTO links_port_set SELECT class, proto, port FROM links_ports_now`, nil},
+		step{`DELETE FROM links_as_names`, nil},
+		step{`INSERT INTO links_as_names SELECT asn, org FROM links_new_as_names`, nil},
+		step{`UPDATE links_state SET from_day = touched`, nil})
+	for _, st := range steps {
+		if err := r.exec(st.q, st.args...); err != nil {
+			return fmt.Errorf("links: %w", err)
 		}
 	}
-	if err := updatePortLinks(r, d); err != nil {
-		return false, err
-	}
-	for _, q := range []string{`DROP TABLE links_keys`, `DELETE FROM links_as_names`,
-		`INSERT INTO links_as_names SELECT asn, max(as_org) FROM sources WHERE as_org <> '' GROUP BY asn`,
-		`UPDATE links_state SET from_day = NULL`} {
-		if err := r.exec(q); err != nil {
-			return false, fmt.Errorf("links: %w", err)
-		}
-	}
-	return true, nil
+	return nil
 }
 
 // errNotLinked, returned by a read of withLinks: the links do not have
@@ -212,11 +306,11 @@ func updateLinks(r runner) (bool, error) {
 // it did not answer.
 var errNotLinked = errors.New("not in the links")
 
-// updatePortLinks is updateLinks for links_port, from day d (a DATE
-// literal's text) on: the ports now linked are those of rollup_port_peak;
-// a port no longer among them loses its rows, a port new among them gets
-// the links of every day, the others those of days from d on.
-func updatePortLinks(r runner, d string) error {
+// countPortLinks is countLinks for links_port, from day d on: the ports
+// now linked are those of rollup_port_peak (links_ports_now, with whether
+// each is new among them); a port new among them gets the links of every
+// day, the others those of days from d on (links_new_port).
+func countPortLinks(r runner, d string) error {
 	steps := []struct {
 		q    string
 		args []any
@@ -225,10 +319,8 @@ func updatePortLinks(r runner, d string) error {
 			SELECT n.class, n.proto, n.port, s.class IS NULL AS new
 			FROM (SELECT DISTINCT class, proto, port FROM rollup_port_peak) n
 			LEFT JOIN links_port_set s ON s.class = n.class AND s.proto = n.proto AND s.port = n.port`, nil},
-		{`DELETE FROM links_port WHERE day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
-			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, []any{d}},
-		{`INSERT INTO links_port
-			SELECT day, prev, sensor, class, proto, port, CAST(count(*) AS UBIGINT) FROM (
+		{`CREATE OR REPLACE TEMP TABLE links_new_port AS
+			SELECT day, prev, sensor, class, proto, port, CAST(count(*) AS UBIGINT) AS sources FROM (
 				SELECT day, sensor, class, proto, port, new,
 					lag(day) OVER (PARTITION BY sensor, class, proto, port, skey ORDER BY day) AS prev FROM (
 					SELECT CASE WHEN n.new OR h.day >= CAST(? AS DATE) THEN h.day END AS d0, max(h.day) AS day,
@@ -240,9 +332,6 @@ func updatePortLinks(r runner, d string) error {
 						(d0, c.name, h.proto, h.port, h.skey, n.new))))
 			WHERE new OR day >= CAST(? AS DATE)
 			GROUP BY day, prev, sensor, class, proto, port`, []any{d, d}},
-		{`DELETE FROM links_port_set`, nil},
-		{`INSERT INTO links_port_set SELECT class, proto, port FROM links_ports_now`, nil},
-		{`DROP TABLE links_ports_now`, nil},
 	}
 	for _, st := range steps {
 		if err := r.exec(st.q, st.args...); err != nil {

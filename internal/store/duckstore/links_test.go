@@ -2,11 +2,13 @@ package duckstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/netip"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/store"
@@ -247,5 +249,76 @@ func TestSeriesLinksFold(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no non-empty series compared")
+	}
+}
+
+// TestLinksWriteWhileCounting: a commit made while an update counts the
+// links (without the write lock) goes through, and leaves the links from
+// the earliest day it touched marked as not up to date: reads of those
+// days count distinct keys as before (the answers equal the source-level
+// tables'), and the next update brings them to what a count afresh gives.
+func TestLinksWriteWhileCounting(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(11)
+	for i := 0; i < 6; i++ {
+		if _, err := st.Commit(ctx, w.batch([]string{"a", "b"}[i%2], fmt.Sprintf("sha256:%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var touched time.Time
+	defer func() { linksCounted = nil }()
+	linksCounted = func() {
+		linksCounted = nil
+		b := w.batch("b", "sha256:during")
+		for _, s := range b.Result.Sources {
+			if d := s.Day.Time(); touched.IsZero() || d.Before(touched) {
+				touched = d
+			}
+		}
+		done := make(chan error, 1)
+		go func() { _, err := st.Commit(ctx, b); done <- err }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(time.Minute):
+			t.Error("a commit waited for the links being counted")
+		}
+	}
+	if did, err := st.UpdateLinks(ctx); err != nil || !did {
+		t.Fatalf("update: %v %v", did, err)
+	}
+	if linksCounted != nil || touched.IsZero() {
+		t.Fatal("no commit was made while the links were counted")
+	}
+	var from sql.NullTime
+	if err := st.db.QueryRowContext(ctx, `SELECT from_day FROM links_state`).Scan(&from); err != nil {
+		t.Fatal(err)
+	}
+	if !from.Valid || !from.Time.Equal(touched) {
+		t.Fatalf("links not up to date from %v, want from %v (the day the commit touched)", from, touched.Format(time.DateOnly))
+	}
+	seen := map[string]int{}
+	checkReads(t, st, "links counted before the last commit", seen)
+	got := func() []string {
+		if did, err := st.UpdateLinks(ctx); err != nil || !did {
+			t.Fatalf("update: %v %v", did, err)
+		}
+		return linkRows(t, st)
+	}()
+	if _, err := st.db.ExecContext(ctx, `UPDATE links_state SET from_day = DATE '2000-01-01'`); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := st.UpdateLinks(ctx); err != nil || !did {
+		t.Fatalf("full update: %v %v", did, err)
+	}
+	if want := linkRows(t, st); !slices.Equal(got, want) {
+		t.Fatalf("links after the write and one more update (%d rows) differ from links counted afresh (%d rows)", len(got), len(want))
 	}
 }

@@ -57,6 +57,7 @@ var migrations = []migration{
 	{17, "source-day rows in numbers, their places in a table of their own", migrateSourceRows},
 	{18, "port totals over blocks of days", migratePortBlocks},
 	{19, "links: distinct sources over any range of days", execAll(linksSchema)},
+	{20, "links: the earliest day written while they are counted", execAll(linksTouchedSchema)},
 }
 
 func execAll(stmts []string) func(context.Context, *sql.Tx) error {

@@ -528,10 +528,10 @@ func TestSessionsAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// And the tables of schemas 16, 18 and 19 (filled again by their
+	// And the tables of schemas 16, 18, 19 and 20 (filled again by their
 	// migrations), and the source-day rows in the shape of schema 17
 	// (source_rows, places), turned back into the table sources afterwards.
-	for _, q := range append(append(append(append([]string{}, peakSchema...), blockSchema...), sourceRowsSchema...), linksSchema...) {
+	for _, q := range append(append(append(append(append([]string{}, peakSchema...), blockSchema...), sourceRowsSchema...), linksSchema...), linksTouchedSchema...) {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -32,7 +33,7 @@ import (
 
 // SchemaVersion is the version of the schema this build writes: the number
 // of its last migration (migrate.go).
-const SchemaVersion = 19
+const SchemaVersion = 20
 
 // Options configure how a store is opened.
 type Options struct {
@@ -105,6 +106,8 @@ type Store struct {
 	log *slog.Logger
 	// wlock is held by the one write transaction in progress (write_lock.go).
 	wlock chan struct{}
+	// linksMu is held by the one update of the links in progress.
+	linksMu sync.Mutex
 }
 
 // Open opens (creating when writable and absent) the store at path. A
