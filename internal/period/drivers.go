@@ -80,13 +80,10 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 		base []float64 // by window day: index i is day first − window + i
 	}
 	dimOf := func(d string) string {
-		switch d {
-		case store.DimASN:
-			return analysis.DimASN
-		case store.DimPort:
-			return analysis.DimPort
-		case store.DimPrefix:
-			return analysis.DimPrefix
+		for ad, sd := range driverDims {
+			if sd == d {
+				return ad
+			}
 		}
 		return ""
 	}
@@ -205,21 +202,14 @@ func topDrivers(dim string, cands []driverCand, topN int) []analysis.Driver {
 	}
 	ds := make([]analysis.Driver, len(cands))
 	for i, c := range cands {
-		ds[i] = analysis.Driver{Dim: dim, Key: driverKey(dim, c.key), Value: c.value, Baseline: c.baseline}
+		ds[i] = analysis.Driver{Dim: dim, Key: keyString(driverDims[dim], c.key), Value: c.value, Baseline: c.baseline}
 	}
 	return ds
 }
 
-// driverKey is the text of a driver's key.
-func driverKey(dim string, k store.Key) string {
-	switch dim {
-	case analysis.DimASN:
-		return ASNKey(k.ASN)
-	case analysis.DimPort:
-		return PortKey(k.Proto, int(k.Port))
-	}
-	return k.Prefix.String()
-}
+// driverDims are the breakdown dimensions of drivers: the analysis
+// dimension and the store's.
+var driverDims = map[string]string{analysis.DimASN: store.DimASN, analysis.DimPort: store.DimPort, analysis.DimPrefix: store.DimPrefix}
 
 // byExcess orders drivers by excess over their baseline, largest first,
 // then by value and key.
