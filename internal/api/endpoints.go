@@ -2,10 +2,12 @@ package api
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/geo"
@@ -494,18 +496,40 @@ func (c *Component) source(r *http.Request) (any, error) {
 	ctx := r.Context()
 	q := p.statsQuery()
 	q.Srcs = []netip.Addr{addr}
-	total, err := c.query(ctx, "source", q)
-	if err != nil {
+	// Its days, classes and ports: three small questions, asked at once.
+	q.By, q.OrderBy, q.Top = []string{"day", "sensor", "country", "asn"}, "key", c.config.MaxRows
+	qc := q
+	qc.By = []string{"day", "sensor", "class"}
+	qp := q
+	qp.By, qp.OrderBy, qp.Top = []string{"port"}, "packets", sourceTopPorts
+	var days, classes, ports []store.StatsRow
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); classes, errs[1] = c.query(ctx, "source", qc) }()
+	go func() { defer wg.Done(); ports, errs[2] = c.query(ctx, "source", qp) }()
+	days, errs[0] = c.query(ctx, "source", q)
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
-	out := SourceAnswer{IP: addr.String(), Packets: countOf(total).Packets, Days: []SourceDay{}, TopPorts: []map[string]any{}}
+	// Its packets are those of its days, unless the rows were cut.
+	var packets uint64
+	for _, row := range days {
+		packets += row.Packets
+	}
+	if len(days) >= q.Top {
+		tq := q
+		tq.By, tq.OrderBy, tq.Top = nil, "", 0
+		total, err := c.query(ctx, "source", tq)
+		if err != nil {
+			return nil, err
+		}
+		packets = countOf(total).Packets
+	}
+	out := SourceAnswer{IP: addr.String(), Packets: packets, Days: []SourceDay{}, TopPorts: []map[string]any{}}
 	if out.Packets == 0 {
 		return nil, &statusError{code: http.StatusNotFound, param: "ip", message: "no packets from " + addr.String() + " in the store (for these filters)"}
-	}
-	q.By, q.OrderBy, q.Top = []string{"day", "sensor", "country", "asn"}, "key", c.config.MaxRows
-	days, err := c.query(ctx, "source", q)
-	if err != nil {
-		return nil, err
 	}
 	type ds struct{ day, sensor string }
 	at := map[ds][]int{}
@@ -516,11 +540,6 @@ func (c *Component) source(r *http.Request) (any, error) {
 		at[k] = append(at[k], len(out.Days))
 		out.Days = append(out.Days, d)
 	}
-	q.By = []string{"day", "sensor", "class"}
-	classes, err := c.query(ctx, "source", q)
-	if err != nil {
-		return nil, err
-	}
 	for _, row := range classes {
 		// A day with two places (re-geolocated between ingests) shows its
 		// classes on each of them.
@@ -528,13 +547,8 @@ func (c *Component) source(r *http.Request) (any, error) {
 			out.Days[i].Classes[fmt.Sprint(row.Keys[2])] = row.Packets
 		}
 	}
-	q.By, q.OrderBy, q.Top = []string{"port"}, "packets", sourceTopPorts
-	ports, err := c.query(ctx, "source", q)
-	if err != nil {
-		return nil, err
-	}
 	for _, row := range ports {
-		out.TopPorts = append(out.TopPorts, rowJSON(q.Dims(), row))
+		out.TopPorts = append(out.TopPorts, rowJSON(qp.Dims(), row))
 	}
 	return out, nil
 }

@@ -327,6 +327,17 @@ func TestTopTotalsSourceAgainstStore(t *testing.T) {
 	if rec.Code != 404 {
 		t.Errorf("unseen source: %d", rec.Code)
 	}
+	// With its days cut to one row, its packets are still all of them.
+	if len(src.Days) > 1 {
+		cut := newTestComponent(t, st, Configuration{MaxRows: 1}, Dependencies{})
+		var one SourceAnswer
+		fetch(t, cut, "/api/v1/source/"+url.PathEscape(ip), &one)
+		if len(one.Days) != 1 || one.Packets != bySrc[0].Packets {
+			t.Errorf("source with days cut to 1: %d days, %d packets, want 1 and %d", len(one.Days), one.Packets, bySrc[0].Packets)
+		}
+	} else {
+		t.Errorf("the busiest source has %d day rows: the cut is not tested", len(src.Days))
+	}
 }
 
 func TestInfoAndHealth(t *testing.T) {
