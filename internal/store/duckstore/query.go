@@ -294,8 +294,7 @@ func statsSQLPlan(q store.StatsQuery, plan statsPlan, names string) (string, []a
 	case len(q.Srcs) > 0 && plan.srcKeys:
 		where = append(where, "skey IN ("+placeholders(len(q.Srcs))+")")
 		for _, a := range q.Srcs {
-			b := a.Unmap().As4()
-			args = append(args, uint64(b[0])<<24|uint64(b[1])<<16|uint64(b[2])<<8|uint64(b[3]))
+			args = append(args, SourceKey(a))
 		}
 	case len(q.Srcs) > 0:
 		where = append(where, "src IN ("+placeholders(len(q.Srcs))+")")

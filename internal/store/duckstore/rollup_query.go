@@ -2,7 +2,6 @@ package duckstore
 
 import (
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/honeyscope/honeyscope/internal/classify"
@@ -84,15 +83,6 @@ func planStats(q store.StatsQuery) statsPlan {
 			values["day"] = 1
 		}
 	}
-	if len(q.Srcs) > 0 && !grouped["src"] && allIPv4(q.Srcs) {
-		// IPv4 sources are their keys: rollup_source_day answers by day,
-		// sensor, class, country and AS, port_hits by port.
-		delete(used, "src")
-		if plan, ok := srcKeyPlan(used); ok {
-			return plan
-		}
-		used["src"] = true
-	}
 	fixed := func(dim string) bool { return grouped[dim] || values[dim] == 1 }
 	within := func(cols ...string) bool {
 		allowed := map[string]bool{"day": true, "sensor": true, "class": true}
@@ -105,6 +95,21 @@ func planStats(q store.StatsQuery) statsPlan {
 			}
 		}
 		return true
+	}
+	if len(q.Srcs) > 0 && !grouped["src"] && allIPv4(q.Srcs) {
+		// IPv4 sources are their keys (SourceKey): rollup_source_day
+		// answers by day, sensor, class, country and AS, port_hits by
+		// port.
+		delete(used, "src")
+		switch {
+		case within("country", "asn"):
+			p := sourceDayPlan
+			p.srcKeys = true
+			return p
+		case within("proto", "port"):
+			return statsPlan{table: "port_hits", classTable: "(SELECT x.*, c.name AS class FROM port_hits x JOIN classes c ON (x.classes & c.bit) <> 0)", srcKeys: true}
+		}
+		used["src"] = true
 	}
 	// Per-class rows answer a filter on several classes only per class.
 	classOK := grouped["class"] || values["class"] <= 1
@@ -144,29 +149,6 @@ func planStats(q store.StatsQuery) statsPlan {
 // carries intrusion alone (docs/classes.md). A question of no class reads
 // the per-class rollups' rows of these classes.
 var allHitClasses = []classify.Class{classify.Access, classify.Intrusion}
-
-// srcKeyPlan is the plan of a question of IPv4 sources that uses the
-// dimensions in used (besides the sources), when a table keyed by source
-// key answers it.
-func srcKeyPlan(used map[string]bool) (statsPlan, bool) {
-	within := func(cols ...string) bool {
-		for d := range used {
-			if d != "day" && d != "sensor" && d != "class" && !slices.Contains(cols, d) {
-				return false
-			}
-		}
-		return true
-	}
-	switch {
-	case within("country", "asn"):
-		p := sourceDayPlan
-		p.srcKeys = true
-		return p, true
-	case within("proto", "port"):
-		return statsPlan{table: "port_hits", classTable: "(SELECT x.*, c.name AS class FROM port_hits x JOIN classes c ON (x.classes & c.bit) <> 0)", srcKeys: true}, true
-	}
-	return statsPlan{}, false
-}
 
 // allIPv4 reports whether every address is IPv4 (or IPv4-mapped).
 func allIPv4(as []netip.Addr) bool {
