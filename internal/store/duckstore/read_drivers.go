@@ -53,7 +53,7 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 			`SELECT false, true, false, h.day, NULL, h.proto, h.port, NULL, ` + meas + readClassJoin + where + ` GROUP BY h.day, h.proto, h.port`}
 	}
 	var out []store.BreakdownRow
-	if len(queries) == 2 {
+	if !s.rawReads && q.Dim != store.DimPort {
 		// The ports of a country's or AS's series from the hits of its
 		// source-days: exact when no source has two keys of the
 		// dimension on a day (links_multi, with the links up to date),

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
@@ -137,16 +136,19 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 	defer s.took("FixedSourcePorts", time.Now())
 	sf, sargs := readSensorFilter("sensor", sel.Sensors)
 	dr, dargs := readDays("day", sel.From, sel.To)
-	args := append(slices.Clone(dargs), sargs...)
+	// The arguments of one filter of days and sensors (dr, sf).
+	days := append(slices.Clone(dargs), sargs...)
 	// A source-day is grouped from its rows by key (skey, as every
 	// distinct count), and has one source port when its rows' smallest
 	// and largest agree: the same days as the source_days view, without
 	// its text addresses and distinct aggregates. The ports are ranked by
 	// sources and packets first; the days and the leading country (which
 	// needs the places) are then counted for the n ports shown only.
-	groups := `SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
+	groups := func(from string) string {
+		return `SELECT day, sensor, skey, any_value(place) AS place, sum(packets) AS packets,
 			CASE WHEN min(src_port) = max(src_port) AND bool_and(src_port IS NOT NULL OR NOT tcpudp) THEN min(src_port) END AS src_port
-			FROM source_rows WHERE` + dr + sf + ` GROUP BY day, sensor, skey`
+			FROM ` + from + ` WHERE` + dr + sf + ` GROUP BY day, sensor, skey`
+	}
 	rest := `d AS MATERIALIZED (SELECT day, skey, place, src_port, packets FROM g WHERE src_port IS NOT NULL),
 		pk AS (SELECT src_port, count(DISTINCT skey) AS n, sum(packets) AS p FROM d GROUP BY src_port),
 		top AS (SELECT * FROM pk ORDER BY n DESC, p DESC, src_port LIMIT ?),
@@ -160,7 +162,6 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 		FROM top JOIN days ON days.src_port = top.src_port
 			JOIN c ON c.src_port = top.src_port AND c.r = 1 CROSS JOIN a
 		ORDER BY 2 DESC, 3 DESC, 1`
-	args = append(args, max(n, 1))
 	scan := func(rows *sql.Rows, err error) ([]store.SourcePortRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fixed source ports: %w", err)
@@ -195,16 +196,15 @@ func (s *Store) FixedSourcePorts(ctx context.Context, sel store.Selection, n int
 			q := `WITH one AS MATERIALIZED (` + one + `),
 				g AS (SELECT day, sensor, skey, place, packets, src_port FROM source_rows x SEMI JOIN one ON one.day = x.day AND one.sensor = x.sensor
 					WHERE` + dr + sf + ` AND src_port IS NOT NULL
-				UNION ALL ` + strings.Replace(groups, "FROM source_rows WHERE", "FROM source_rows x ANTI JOIN one ON one.day = x.day AND one.sensor = x.sensor WHERE", 1) + `),
+				UNION ALL ` + groups("source_rows x ANTI JOIN one ON one.day = x.day AND one.sensor = x.sensor") + `),
 				` + rest
-			qargs := append(append(append(slices.Clone(dargs), sargs...), dargs...), sargs...)
-			qargs = append(append(append(qargs, dargs...), sargs...), max(n, 1))
-			out, err = scan(tx.QueryContext(ctx, q, qargs...))
+			args := append(slices.Concat(days, days, days), max(n, 1))
+			out, err = scan(tx.QueryContext(ctx, q, args...))
 			return err
 		})
 		if used || err != nil {
 			return out, err
 		}
 	}
-	return scan(s.db.QueryContext(ctx, `WITH g AS (`+groups+`), `+rest, args...))
+	return scan(s.db.QueryContext(ctx, `WITH g AS (`+groups("source_rows")+`), `+rest, append(days, max(n, 1))...))
 }
