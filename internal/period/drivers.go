@@ -80,10 +80,13 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 		base []float64 // by window day: index i is day first − window + i
 	}
 	dimOf := func(d string) string {
-		for ad, sd := range driverDims {
-			if sd == d {
-				return ad
-			}
+		switch d {
+		case store.DimASN:
+			return analysis.DimASN
+		case store.DimPort:
+			return analysis.DimPort
+		case store.DimPrefix:
+			return analysis.DimPrefix
 		}
 		return ""
 	}
@@ -143,7 +146,9 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 		excess = f.Value
 	}
 	var lead, rest []analysis.Driver
-	for _, dim := range []string{analysis.DimASN, analysis.DimPort, analysis.DimPrefix, analysis.DimSource} {
+	for _, dd := range []struct{ dim, sdim string }{{analysis.DimASN, store.DimASN}, {analysis.DimPort, store.DimPort},
+		{analysis.DimPrefix, store.DimPrefix}, {analysis.DimSource, ""}} {
+		dim := dd.dim
 		var ds []analysis.Driver
 		if dim == analysis.DimSource {
 			ds = srcs
@@ -163,7 +168,7 @@ func (s *Source) Drivers(ctx context.Context, f analysis.Finding, topN int) ([]a
 				slices.Sort(base)
 				cands = append(cands, driverCand{key: k, value: a.now / days, baseline: median(base)})
 			}
-			ds = topDrivers(dim, cands, topN)
+			ds = topDrivers(dim, dd.sdim, cands, topN)
 		}
 		slices.SortFunc(ds, byExcess)
 		ds = ds[:min(len(ds), topN)]
@@ -184,11 +189,12 @@ type driverCand struct {
 	value, baseline float64
 }
 
-// topDrivers returns the candidates of dimension dim that byExcess puts
+// topDrivers returns the candidates of dimension dim (sdim in the store)
+// that byExcess puts
 // first, at least topN of them when there are (all that tie with the
 // topN-th by excess and value: their order is by key text, which is only
 // formatted for them).
-func topDrivers(dim string, cands []driverCand, topN int) []analysis.Driver {
+func topDrivers(dim, sdim string, cands []driverCand, topN int) []analysis.Driver {
 	byNumbers := func(a, b driverCand) int {
 		return cmp.Or(cmp.Compare(b.value-b.baseline, a.value-a.baseline), cmp.Compare(b.value, a.value))
 	}
@@ -202,14 +208,10 @@ func topDrivers(dim string, cands []driverCand, topN int) []analysis.Driver {
 	}
 	ds := make([]analysis.Driver, len(cands))
 	for i, c := range cands {
-		ds[i] = analysis.Driver{Dim: dim, Key: keyString(driverDims[dim], c.key), Value: c.value, Baseline: c.baseline}
+		ds[i] = analysis.Driver{Dim: dim, Key: keyString(sdim, c.key), Value: c.value, Baseline: c.baseline}
 	}
 	return ds
 }
-
-// driverDims are the breakdown dimensions of drivers: the analysis
-// dimension and the store's.
-var driverDims = map[string]string{analysis.DimASN: store.DimASN, analysis.DimPort: store.DimPort, analysis.DimPrefix: store.DimPrefix}
 
 // byExcess orders drivers by excess over their baseline, largest first,
 // then by value and key.
