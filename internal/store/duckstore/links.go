@@ -141,12 +141,15 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 	var d string
 	err = s.linksTx(ctx, c, true, func(r runner) error {
 		if err := r.exec(`UPDATE links_state SET touched = NULL`); err != nil {
-			return err
+			return fmt.Errorf("links: %w", err)
 		}
-		return r.query(`SELECT CAST(from_day AS VARCHAR) FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
+		if err := r.query(`SELECT CAST(from_day AS VARCHAR) FROM links_state WHERE from_day IS NOT NULL`, nil, func(v []driver.Value) error {
 			d, _ = v[0].(string)
 			return nil
-		})
+		}); err != nil {
+			return fmt.Errorf("links: %w", err)
+		}
+		return nil
 	})
 	if err != nil || d == "" {
 		return false, err
@@ -178,9 +181,15 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 // lock.
 var linksCounted func()
 
-// linksTemps are the temporary tables of an update of the links.
-var linksTemps = []string{"links_keys", "links_new_all", "links_new_country", "links_new_asn", "links_new_multi",
-	"links_ports_now", "links_new_port", "links_new_as_names"}
+// linksTemps are the temporary tables of an update of the links: those
+// of countLinks (newLinks of each linkDims table, and the others).
+var linksTemps = func() []string {
+	t := []string{"links_keys", "links_new_multi", "links_ports_now", "links_new_port", "links_new_as_names"}
+	for _, ld := range linkDims {
+		t = append(t, newLinks(ld.table))
+	}
+	return t
+}()
 
 // linksTx runs f in one transaction on c, holding the write lock when
 // write is set.
