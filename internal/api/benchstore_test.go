@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -84,6 +85,10 @@ func BenchmarkBenchStoreAPI(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	if os.Getenv("HONEYSCOPE_BENCH_LOG") != "" {
+		// Every store question with its time, on stderr.
+		st.SetLog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
 	first, last, ok, err := st.DataRange(ctx, nil)
 	if err != nil || !ok {
 		b.Fatalf("data range: %v %v", ok, err)

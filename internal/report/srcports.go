@@ -35,6 +35,9 @@ func init() {
 // srcPortLimit bounds the bins the section reads.
 const srcPortLimit = 500_000
 
+// srcPortRows is the number of sources the section's table shows.
+const srcPortRows = 10
+
 // srcPortSection studies the period's confined-source-port sources
 // (package srcports); it is left out when the store keeps none or the
 // period has none.
@@ -56,11 +59,29 @@ func (b *builder) srcPortSection() {
 	if pairs == 0 {
 		return
 	}
-	obs, cut, err := sp.SrcPortObs(b.ctx, store.SrcPortQuery{From: r.From, To: r.To, Sensors: b.opt.Sensors, Limit: srcPortLimit})
+	// The sources are ranked in the store; only the bins of those the
+	// section shows (the table's first and the chart's) are read.
+	q := store.SrcPortQuery{From: r.From, To: r.To, Sensors: b.opt.Sensors, Limit: srcPortLimit}
+	rk, cut, err := store.RankSrcPorts(b.ctx, sp, q, srcPortRows, srcports.MinCorrDays)
 	if err != nil {
 		b.warnings = append(b.warnings, err.Error())
 		return
 	}
+	shown := []netip.Addr{} // not nil: nil would be every source
+	charted := false
+	for i, t := range rk.Top {
+		if i < srcPortRows || !charted && t.Days >= srcports.MinCorrDays {
+			shown = append(shown, t.Src)
+			charted = charted || t.Days >= srcports.MinCorrDays
+		}
+	}
+	q.Srcs = shown
+	obs, cutObs, err := sp.SrcPortObs(b.ctx, q)
+	if err != nil {
+		b.warnings = append(b.warnings, err.Error())
+		return
+	}
+	cut = cut || cutObs
 	by := map[netip.Addr][]srcports.Obs{}
 	for _, o := range obs {
 		by[o.Src] = append(by[o.Src], o)
@@ -88,11 +109,11 @@ func (b *builder) srcPortSection() {
 		return cmp.Or(cmp.Compare(y.study.Packets, x.study.Packets), x.src.Compare(y.src))
 	})
 	b.d.h2("srcport-study", b.tr("srcPortStudy"))
-	b.d.para(fmt.Sprintf(b.tr("srcPortText"), srcports.DefaultK, srcports.DefaultMinPackets, chart.FormatCount(float64(pairs)), chart.FormatCount(float64(len(rs)))))
+	b.d.para(fmt.Sprintf(b.tr("srcPortText"), srcports.DefaultK, srcports.DefaultMinPackets, chart.FormatCount(float64(pairs)), chart.FormatCount(float64(rk.Sources))))
 	if cut {
 		b.d.note(b.tr("srcPortCut"))
 	}
-	charted := false
+	charted = false
 	for _, x := range rs {
 		if len(x.study.Days) < srcports.MinCorrDays {
 			continue
@@ -113,7 +134,7 @@ func (b *builder) srcPortSection() {
 			b.tr("srcPortPorts"), b.tr("srcPortTopSrc"), b.tr("srcPortTopDst"), b.tr("srcPortCorr")},
 		csvHead: []string{"rank", "src", "country", "asn", "packets", "days", "src_ports", "top_src_port", "top_dst_port", "share_corr"}}
 	for i, x := range rs {
-		if i == 10 {
+		if i == srcPortRows {
 			break
 		}
 		st := x.study

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
 	"github.com/honeyscope/honeyscope/internal/srcports"
@@ -32,8 +34,10 @@ type SrcPortQuery struct {
 	Run int64
 	// Src, Net, ASN and Country narrow to one source, a prefix, an AS or a
 	// country (zero: any).
-	Src     netip.Addr
-	Net     netip.Prefix
+	Src netip.Addr
+	Net netip.Prefix
+	// Srcs narrows to these sources (nil: any; with Src, to both).
+	Srcs    []netip.Addr
 	ASN     uint32
 	Country string
 	// Used keeps the (day, source) pairs that used one of these source
@@ -66,4 +70,108 @@ func SrcPortsOf(st any) (SrcPortStore, error) {
 		return s, nil
 	}
 	return nil, ErrNoSrcPortStore
+}
+
+// SrcPortTotal is one source's totals over the bins of a SrcPortQuery.
+type SrcPortTotal struct {
+	Src netip.Addr
+	// Packets is the sum of the source's source-port bins
+	// (srcports.KindSrc), as srcports.Study counts them.
+	Packets uint64
+	// Days is the number of days with a bin of the source.
+	Days int
+}
+
+// SrcPortRanking is what RankSrcPorts and SrcPortRanker.SrcPortTop
+// return.
+type SrcPortRanking struct {
+	// Sources is the number of distinct sources with a bin in the query.
+	Sources int
+	// Top holds every source that can be among the first n by packets
+	// (each with at least the packets of the n-th), and every source of
+	// at least minDays days that can be the first of those (each with
+	// at least the packets of the first), ordered by packets, most first,
+	// then by address.
+	Top []SrcPortTotal
+}
+
+// SrcPortRanker ranks the sources of stored histograms without returning
+// their bins. duckstore's Store implements it.
+type SrcPortRanker interface {
+	// SrcPortTop ranks the sources of q's bins (q.Net unset; q.Limit
+	// unused) as SrcPortRanking says, the first n, and the first of
+	// those of at least minDays days.
+	SrcPortTop(ctx context.Context, q SrcPortQuery, n, minDays int) (SrcPortRanking, error)
+}
+
+// RankSrcPorts is sp's SrcPortTop when it has one and q has no prefix;
+// otherwise it is counted from the bins SrcPortObs returns for q, and
+// truncated says that q.Limit cut them (the ranking is then of the bins
+// read).
+func RankSrcPorts(ctx context.Context, sp SrcPortStore, q SrcPortQuery, n, minDays int) (rk SrcPortRanking, truncated bool, err error) {
+	if r, ok := sp.(SrcPortRanker); ok && !q.Net.IsValid() {
+		rk, err = r.SrcPortTop(ctx, q, n, minDays)
+		return rk, false, err
+	}
+	obs, truncated, err := sp.SrcPortObs(ctx, q)
+	if err != nil {
+		return SrcPortRanking{}, false, err
+	}
+	return RankSrcPortObs(obs, n, minDays), truncated, nil
+}
+
+// RankSrcPortObs ranks the sources of bins as SrcPortRanking says.
+func RankSrcPortObs(obs []srcports.Obs, n, minDays int) SrcPortRanking {
+	type acc struct {
+		packets uint64
+		days    map[civil.Day]bool
+	}
+	by := map[netip.Addr]*acc{}
+	for _, o := range obs {
+		a := by[o.Src]
+		if a == nil {
+			a = &acc{days: map[civil.Day]bool{}}
+			by[o.Src] = a
+		}
+		if o.Kind == srcports.KindSrc {
+			a.packets += o.Packets
+		}
+		a.days[o.Day] = true
+	}
+	all := make([]SrcPortTotal, 0, len(by))
+	for src, a := range by {
+		all = append(all, SrcPortTotal{Src: src, Packets: a.packets, Days: len(a.days)})
+	}
+	SortSrcPortTotals(all)
+	return SrcPortRanking{Sources: len(all), Top: CutSrcPortTotals(all, n, minDays)}
+}
+
+// SortSrcPortTotals orders ts by packets, most first, then by address.
+func SortSrcPortTotals(ts []SrcPortTotal) {
+	slices.SortFunc(ts, func(a, b SrcPortTotal) int {
+		return cmp.Or(cmp.Compare(b.Packets, a.Packets), a.Src.Compare(b.Src))
+	})
+}
+
+// CutSrcPortTotals keeps of totals ordered by SortSrcPortTotals those
+// SrcPortRanking.Top holds (n at least 1).
+func CutSrcPortTotals(sorted []SrcPortTotal, n, minDays int) []SrcPortTotal {
+	var least uint64
+	if n > 0 && len(sorted) >= n {
+		least = sorted[n-1].Packets
+	}
+	long, hasLong := uint64(0), false
+	for _, t := range sorted {
+		if t.Days >= minDays {
+			long, hasLong = t.Packets, true
+			break
+		}
+	}
+	var out []SrcPortTotal
+	for _, t := range sorted {
+		if t.Packets >= least || hasLong && t.Days >= minDays && t.Packets >= long {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -81,6 +81,17 @@ func (s *Store) srcPortCond(ctx context.Context, q store.SrcPortQuery) (*cond, e
 	if q.Src.IsValid() {
 		c.add("src = ?", q.Src.Unmap().String())
 	}
+	if q.Srcs != nil {
+		if len(q.Srcs) == 0 {
+			c.add("0")
+		} else {
+			a := make([]any, len(q.Srcs))
+			for i, v := range q.Srcs {
+				a[i] = v.Unmap().String()
+			}
+			c.add("src IN ("+placeholders(len(a))+")", a...)
+		}
+	}
 	if q.Net.IsValid() && q.Net.Addr().Is4() && q.Net.Bits()%8 == 0 && q.Net.Bits() > 0 {
 		b := q.Net.Masked().Addr().As4()
 		var parts []string

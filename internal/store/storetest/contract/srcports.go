@@ -52,6 +52,8 @@ func CompareSrcPorts(t *testing.T, ref, got store.Reader, sel store.Selection) {
 		{Used: used},
 		{Limit: 10},
 		{Src: netip.MustParseAddr("192.0.2.254")},
+		{Srcs: []netip.Addr{first.Src, netip.MustParseAddr("192.0.2.254")}},
+		{Srcs: []netip.Addr{}},
 	}
 	for _, q := range qs {
 		oa, ca, errA := a.SrcPortObs(ctx, q)
