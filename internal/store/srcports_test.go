@@ -22,7 +22,9 @@ func TestRankSrcPortObs(t *testing.T) {
 		bin(0, c, srcports.KindSrc, 7),
 		bin(0, d, srcports.KindSrc, 1), bin(1, d, srcports.KindSrc, 1), bin(2, d, srcports.KindDst, 50),
 	}
-	tot := func(src netip.Addr, p uint64, days int) SrcPortTotal { return SrcPortTotal{Src: src, Packets: p, Days: days} }
+	tot := func(src netip.Addr, p uint64, days int) SrcPortTotal {
+		return SrcPortTotal{Src: src, Packets: p, Days: days}
+	}
 	for _, tc := range []struct {
 		n, minDays int
 		want       []SrcPortTotal
