@@ -396,18 +396,23 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		peak, peakArgs, byPeak = s.topPortsByPeak(topKeysArgs{sensors: q.Sensors, from: q.From, to: q.To,
 			classes: p.classes, where: p.where, args: p.args, n: q.N, dataFrom: lo, dataTo: hi})
 	}
-	if plan.perClass {
-		// One filtered sum per class over the rollup's class column:
-		// a single aggregation keyed by day and key (far faster than
-		// one row per class).
-		sums = nil
-		for _, c := range p.classes {
-			sums = append(sums, "sum(h.packets) FILTER (WHERE h.class = '"+c+"')")
-		}
-	}
-	if byPeak {
+	switch {
+	case byPeak:
 		sqlText, args = peak, peakArgs
-	} else {
+	case plan.perClass:
+		// One sum per day, class and key over the rollup's class
+		// column (one grouping with a single sum costs less than a sum
+		// filtered per class), then each key's total and busiest day
+		// per class, ranked within each class.
+		lits := make([]string, len(p.classes))
+		for i, c := range p.classes {
+			lits[i] = "'" + c + "'"
+		}
+		sqlText = `WITH d AS (SELECT h.day, h.class, ` + strings.Join(p.hk, ", ") + `, sum(h.packets) AS v FROM ` + table + ` h` + p.where +
+			` AND h.class IN (` + strings.Join(lits, ", ") + `) GROUP BY ALL),
+		t AS (SELECT class, ` + kc + `, sum(v) AS t, max(v) AS p FROM d GROUP BY ALL)
+		` + topByClass(q.Dim, kc, q.N, "t", "t")
+	default:
 		var cols, ranks, agg []string
 		for i := range p.classes {
 			cols = append(cols, fmt.Sprintf("%s AS v%d", sums[i], i))
@@ -457,6 +462,38 @@ func (s *Store) TopKeys(ctx context.Context, q store.TopKeysQuery) ([]store.Key,
 		return nil, fmt.Errorf("top keys: %w", err)
 	}
 	return out, nil
+}
+
+// topByClass is the SQL of TopKeys' answer from the tables totals (columns
+// class, the key columns kc and t, the key's packets) and peaks (class, kc
+// and p, its busiest day's packets; often the same table): the distinct keys
+// among the first n of each class by t and by p (more first, then the key
+// ascending), ordered. A numeric key is ranked with max_by(key, score, n),
+// which keeps the first n of each class as it reads; the score orders by
+// value, then by key ascending (key below 2^bits). Text keys (countries,
+// sensors; a few hundred) are ranked with a window, which sorts them all.
+func topByClass(dim, kc string, n int, totals, peaks string) string {
+	key, bits := "", ""
+	switch dim {
+	case store.DimPort:
+		key, bits = "(proto * 65536 + port)", "16777216"
+	case store.DimASN:
+		key, bits = "asn", "4294967296"
+	}
+	ns := strconv.Itoa(n)
+	if key == "" {
+		return `SELECT DISTINCT ` + kc + ` FROM (SELECT ` + kc + ` FROM ` + totals + ` WHERE t > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY t DESC, ` + kc + `) <= ` + ns + `
+			UNION ALL SELECT ` + kc + ` FROM ` + peaks + ` WHERE p > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY p DESC, ` + kc + `) <= ` + ns + `) ORDER BY ALL`
+	}
+	top := func(val, from string) string {
+		return `SELECT unnest(max_by(` + key + `, CAST(` + val + ` AS HUGEINT) * ` + bits + ` + (` + bits + ` - 1 - ` + key + `), ` + ns + `)) AS k
+			FROM ` + from + ` WHERE ` + val + ` > 0 GROUP BY class`
+	}
+	out := "k AS asn"
+	if dim == store.DimPort {
+		out = "k // 65536 AS proto, k % 65536 AS port"
+	}
+	return `SELECT DISTINCT ` + out + ` FROM (` + top("t", totals) + ` UNION ALL ` + top("p", peaks) + `) ORDER BY ALL`
 }
 
 // HighPorts counts, per class and protocol, the distinct destination ports

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Port peaks: the busiest destination ports of each day, kept at every
@@ -133,14 +134,11 @@ func (s *Store) topPortsByPeak(q topKeysArgs) (sqlText string, args []any, ok bo
 		lits[i] = "'" + c + "'" // checked class names (planSeries)
 	}
 	classes := " AND h.class IN (" + strings.Join(lits, ", ") + ")"
-	n := strconv.Itoa(q.n)
 	dr, dargs := readDays("h.day", q.from, q.to)
 	totals, targs := portTotals(q, classes, sensorCond, sensorArgs)
 	sqlText = `WITH t AS (` + totals + `),
 		pk AS (SELECT h.class, h.proto, h.port, max(h.packets) AS p FROM rollup_port_peak h WHERE` + dr + sensorCond + classes + ` GROUP BY ALL)
-		SELECT proto, port FROM t WHERE t > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY t DESC, proto, port) <= ` + n + `
-		UNION SELECT proto, port FROM pk WHERE p > 0 QUALIFY row_number() OVER (PARTITION BY class ORDER BY p DESC, proto, port) <= ` + n + `
-		ORDER BY ALL`
+		` + topByClass(store.DimPort, "proto, port", q.n, "t", "pk") + ``
 	args = append(append(append([]any{}, targs...), dargs...), sensorArgs...)
 	return sqlText, args, true
 }
