@@ -181,19 +181,6 @@ type BreakdownQuery struct {
 	Dim   string // the series' dimension: DimCountry, DimPort or DimASN
 	Key   Key
 	Unit  Unit
-	// Only, when set, asks for the rows of some keys of each breakdown
-	// dimension alone. It is a hint: a store may return the rows of
-	// other keys too, but the rows of the keys asked are all there and
-	// whole.
-	Only BreakdownKeys
-}
-
-// BreakdownKeys are keys of each breakdown dimension (BreakdownQuery.Only).
-type BreakdownKeys struct {
-	Set      bool // the keys below are asked (false: every key)
-	ASNs     []uint32
-	Ports    []Key          // Proto and Port
-	Prefixes []netip.Prefix // IPv4 /24s
 }
 
 // BreakdownRow is one day's value of one key of one breakdown dimension.

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -39,23 +38,19 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 	}
 	// The /24 of an IPv4 source is its source key (its 32-bit value) / 256.
 	const prefixSQL = `CASE WHEN h.skey < 4294967296 THEN h.skey // 256 END`
-	only := breakdownOnlySQL(q.Only)
 	queries := []string{`SELECT GROUPING(h.asn) = 0, GROUPING(h.proto, h.port) = 0, GROUPING(h.pfx) = 0,
 		h.day, h.asn, h.proto, h.port, h.pfx, ` + meas + `
-		FROM (SELECT h.day, h.asn, h.proto, h.port, h.skey, h.packets, ` + prefixSQL + ` AS pfx` + readClassJoin + where +
-		only.rows(true, true, true, prefixSQL) + `) h
-		GROUP BY GROUPING SETS ((h.day, h.asn), (h.day, h.proto, h.port), (h.day, h.pfx))` + only.groups(true, true, true)}
+		FROM (SELECT h.day, h.asn, h.proto, h.port, h.skey, h.packets, ` + prefixSQL + ` AS pfx` + readClassJoin + where + `) h
+		GROUP BY GROUPING SETS ((h.day, h.asn), (h.day, h.proto, h.port), (h.day, h.pfx))`}
 	if !s.rawReads && q.Dim != store.DimPort {
 		// A country's or AS's series: by AS and /24 from
 		// rollup_source_day (source keys with their country and AS); only
 		// the ports need the hits.
 		queries = []string{`SELECT GROUPING(h.asn) = 0, false, GROUPING(h.pfx) = 0,
 		h.day, h.asn, NULL, NULL, h.pfx, ` + meas + `
-		FROM (SELECT h.day, h.asn, h.skey, h.packets, ` + prefixSQL + ` AS pfx FROM rollup_source_day h JOIN classes c ON (h.classes & c.bit) <> 0` + where +
-			only.rows(true, false, true, prefixSQL) + `) h
-		GROUP BY GROUPING SETS ((h.day, h.asn), (h.day, h.pfx))` + only.groups(true, false, true),
-			`SELECT false, true, false, h.day, NULL, h.proto, h.port, NULL, ` + meas + readClassJoin + where + only.rows(false, true, false, "") +
-				` GROUP BY h.day, h.proto, h.port`}
+		FROM (SELECT h.day, h.asn, h.skey, h.packets, ` + prefixSQL + ` AS pfx FROM rollup_source_day h JOIN classes c ON (h.classes & c.bit) <> 0` + where + `) h
+		GROUP BY GROUPING SETS ((h.day, h.asn), (h.day, h.pfx))`,
+			`SELECT false, true, false, h.day, NULL, h.proto, h.port, NULL, ` + meas + readClassJoin + where + ` GROUP BY h.day, h.proto, h.port`}
 	}
 	var out []store.BreakdownRow
 	if !s.rawReads && q.Dim != store.DimPort {
@@ -65,7 +60,7 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 		// and without joining every hit of the days with its sources row.
 		var rows []store.BreakdownRow
 		used, err := s.withLinks(ctx, q.To, func(tx *sql.Tx) (err error) {
-			rows, err = breakdownPortsBySource(ctx, tx, q, meas, only.rows(false, true, false, ""))
+			rows, err = breakdownPortsBySource(ctx, tx, q, meas)
 			return err
 		})
 		if err != nil && !errors.Is(err, errNotLinked) {
@@ -88,7 +83,7 @@ func (s *Store) Breakdown(ctx context.Context, q store.BreakdownQuery) ([]store.
 // or AS's series in tx: the hits of the source-days of that key
 // (rollup_source_day), when links_multi shows that none of the days' sources
 // has two keys of the dimension on one day; errNotLinked otherwise.
-func breakdownPortsBySource(ctx context.Context, tx *sql.Tx, q store.BreakdownQuery, meas, only string) ([]store.BreakdownRow, error) {
+func breakdownPortsBySource(ctx context.Context, tx *sql.Tx, q store.BreakdownQuery, meas string) ([]store.BreakdownRow, error) {
 	cl, ok := classify.ParseClass(q.Class)
 	if !ok || q.To < q.From {
 		return nil, errNotLinked
@@ -123,7 +118,7 @@ func breakdownPortsBySource(ctx context.Context, tx *sql.Tx, q store.BreakdownQu
 	}
 	args := append(append(slices.Clone(hargs), sargs...), append(kargs, dargs...)...)
 	rows, err := tx.QueryContext(ctx, `SELECT h.day, h.proto, h.port, `+meas+` FROM hit_counts h
-		WHERE (h.classes & `+strconv.Itoa(int(cl.Bit()))+`) <> 0 AND`+hdr+sensors+only+`
+		WHERE (h.classes & `+strconv.Itoa(int(cl.Bit()))+`) <> 0 AND`+hdr+sensors+`
 		AND (h.day, h.skey) IN (SELECT day, skey FROM rollup_source_day WHERE `+key+` AND`+dr+`)
 		GROUP BY h.day, h.proto, h.port`, args...)
 	if err != nil {
@@ -141,84 +136,6 @@ func breakdownPortsBySource(ctx context.Context, tx *sql.Tx, q store.BreakdownQu
 		out = append(out, store.BreakdownRow{Day: civil.Of(day), Dim: store.DimPort, Key: store.Key{Proto: uint8(proto), Port: uint16(port)}, Value: v})
 	}
 	return out, rows.Err()
-}
-
-// breakdownOnly is a BreakdownQuery's Only as lists of integer literals
-// (numbers only: nothing of the query's text comes from outside).
-type breakdownOnly struct {
-	set              bool
-	asns, ports, pfx string // "proto * 65536 + port" for ports, an IPv4 source's key / 256 for /24s
-}
-
-func breakdownOnlySQL(o store.BreakdownKeys) breakdownOnly {
-	if !o.Set {
-		return breakdownOnly{}
-	}
-	list := func(n int, at func(int) uint64) string {
-		if n == 0 {
-			return "NULL" // IN (NULL) holds for no row
-		}
-		b := make([]byte, 0, n*8)
-		for i := range n {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = strconv.AppendUint(b, at(i), 10)
-		}
-		return string(b)
-	}
-	var pfx []uint64
-	for _, p := range o.Prefixes {
-		if p.Addr().Is4() && p.Bits() == 24 {
-			a := p.Masked().Addr().As4()
-			pfx = append(pfx, uint64(a[0])<<16|uint64(a[1])<<8|uint64(a[2]))
-		}
-	}
-	return breakdownOnly{set: true,
-		asns:  list(len(o.ASNs), func(i int) uint64 { return uint64(o.ASNs[i]) }),
-		ports: list(len(o.Ports), func(i int) uint64 { return uint64(o.Ports[i].Proto)<<16 | uint64(o.Ports[i].Port) }),
-		pfx:   list(len(pfx), func(i int) uint64 { return pfx[i] }),
-	}
-}
-
-// rows is the condition (" AND ...") keeping the source rows of a
-// breakdown that count toward a key asked of the dimensions named
-// (h.asn, h.proto and h.port, and the /24 expression pfxSQL).
-func (o breakdownOnly) rows(asn, port, pfx bool, pfxSQL string) string {
-	if !o.set {
-		return ""
-	}
-	var or []string
-	if asn {
-		or = append(or, "h.asn IN ("+o.asns+")")
-	}
-	if port {
-		or = append(or, "(h.proto * 65536 + h.port) IN ("+o.ports+")")
-	}
-	if pfx {
-		or = append(or, "("+pfxSQL+") IN ("+o.pfx+")")
-	}
-	return " AND (" + strings.Join(or, " OR ") + ")"
-}
-
-// groups is the HAVING clause keeping a grouping-sets breakdown's groups
-// of the keys asked: a row kept for one dimension's key counts in the
-// groups of the others too, which are then not whole.
-func (o breakdownOnly) groups(asn, port, pfx bool) string {
-	if !o.set {
-		return ""
-	}
-	var or []string
-	if asn {
-		or = append(or, "(GROUPING(h.asn) = 0 AND h.asn IN ("+o.asns+"))")
-	}
-	if port {
-		or = append(or, "(GROUPING(h.proto, h.port) = 0 AND (h.proto * 65536 + h.port) IN ("+o.ports+"))")
-	}
-	if pfx {
-		or = append(or, "(GROUPING(h.pfx) = 0 AND h.pfx IN ("+o.pfx+"))")
-	}
-	return " HAVING " + strings.Join(or, " OR ")
 }
 
 // breakdownRows appends the rows of one breakdown query to out. A

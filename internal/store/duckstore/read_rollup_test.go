@@ -89,7 +89,7 @@ func TestReadsMatchRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after reassign")
-	for _, m := range []string{"series", "series-folded", "topkeys", "distinct", "breakdown", "breakdown narrowed", "topsources", "totals", "highports"} {
+	for _, m := range []string{"series", "series-folded", "topkeys", "distinct", "breakdown", "topsources", "totals", "highports"} {
 		if seen[m] == 0 {
 			t.Errorf("no non-empty answer of %s was compared (%v)", m, seen)
 		}
@@ -202,17 +202,6 @@ func checkReads(t *testing.T, st *Store, stage string, seen map[string]int) {
 						if len(got) > 0 {
 							seen["breakdown"]++
 						}
-						// Narrowed to every other key of each dimension
-						// and to one absent key: those keys' rows alone.
-						only, want := breakdownOnlyOf(got)
-						q.Only = only
-						nar := readBoth(t, st, fmt.Sprintf("%s: breakdown narrowed %+v", stage, q), func() ([]store.BreakdownRow, error) { return st.Breakdown(ctx, q) }, sortRows)
-						if !reflect.DeepEqual(nar, sortRows(want)) {
-							t.Errorf("%s: breakdown narrowed %+v:\ngot  %v\nwant %v", stage, q, nar, sortRows(want))
-						}
-						if len(want) > 0 {
-							seen["breakdown narrowed"]++
-						}
 					}
 					for _, n := range []int{1, 3, 50} {
 						q := store.BreakdownQuery{Selection: store.Selection{Sensors: sensors, From: one, To: to}, Class: c, Dim: dim, Key: k}
@@ -257,43 +246,4 @@ func checkReads(t *testing.T, st *Store, stage string, seen map[string]int) {
 			}
 		}
 	}
-}
-
-// breakdownOnlyOf picks every other key of each dimension of rows (and a
-// key of each that no row has) and returns them with the rows of those
-// keys.
-func breakdownOnlyOf(rows []store.BreakdownRow) (store.BreakdownKeys, []store.BreakdownRow) {
-	o := store.BreakdownKeys{Set: true, ASNs: []uint32{4294967000}, Ports: []store.Key{{Proto: 17, Port: 65000}},
-		Prefixes: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}
-	seen := map[store.Key]int{}
-	kept := map[store.Key]bool{}
-	for _, r := range rows {
-		k := r.Key
-		k.Country = r.Dim // dimension and key together
-		if _, ok := seen[k]; ok {
-			continue
-		}
-		seen[k] = len(seen)
-		if len(seen)%2 == 0 {
-			continue
-		}
-		kept[k] = true
-		switch r.Dim {
-		case store.DimASN:
-			o.ASNs = append(o.ASNs, r.Key.ASN)
-		case store.DimPort:
-			o.Ports = append(o.Ports, store.Key{Proto: r.Key.Proto, Port: r.Key.Port})
-		case store.DimPrefix:
-			o.Prefixes = append(o.Prefixes, r.Key.Prefix)
-		}
-	}
-	var want []store.BreakdownRow
-	for _, r := range rows {
-		k := r.Key
-		k.Country = r.Dim
-		if kept[k] {
-			want = append(want, r)
-		}
-	}
-	return o, want
 }
