@@ -7,6 +7,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/srcports"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -82,6 +83,18 @@ func (t *teeTx) Finish(ctx context.Context, in store.Ingest, replace bool, senso
 func (t *teeTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string) error {
 	if et, ok := t.local.(store.EvidenceTx); ok {
 		if err := et.AppendEvidence(ctx, p, sensor); err != nil {
+			t.pub.Abort()
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendSrcPorts keeps the capture's source-port histograms in the local
+// store when its transaction does (store.SrcPortTx); the bus carries none.
+func (t *teeTx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string) error {
+	if st, ok := t.local.(store.SrcPortTx); ok {
+		if err := st.AppendSrcPorts(ctx, p, sensor); err != nil {
 			t.pub.Abort()
 			return err
 		}

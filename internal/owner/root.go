@@ -23,6 +23,8 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/daemon"
+	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/srcports"
 	"github.com/honeyscope/honeyscope/internal/store"
 	"github.com/honeyscope/honeyscope/internal/store/duckstore"
 )
@@ -318,6 +320,12 @@ func (g *guarded) current() store.Store {
 	return g.c.st
 }
 
+var (
+	_ store.EvidenceTx   = (*guardedTx)(nil)
+	_ store.SrcPortTx    = (*guardedTx)(nil)
+	_ store.ContinuingTx = (*guardedTx)(nil)
+)
+
 // guardedTx counts as one operation in flight from Begin to Finish/Abort.
 type guardedTx struct {
 	c     *Component
@@ -339,6 +347,30 @@ func (t *guardedTx) Append(ctx context.Context, r *aggregate.Result, places []st
 	ctx, done := t.c.opContext(ctx)
 	defer done()
 	return t.inner.Append(ctx, r, places, sensor, pattern)
+}
+
+// AppendEvidence keeps the capture's evidence when the store's Tx does
+// (store.EvidenceTx), and none otherwise.
+func (t *guardedTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string) error {
+	et, ok := t.inner.(store.EvidenceTx)
+	if !ok {
+		return nil
+	}
+	ctx, done := t.c.opContext(ctx)
+	defer done()
+	return et.AppendEvidence(ctx, p, sensor)
+}
+
+// AppendSrcPorts keeps the capture's source-port histograms when the
+// store's Tx does (store.SrcPortTx), and none otherwise.
+func (t *guardedTx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string) error {
+	st, ok := t.inner.(store.SrcPortTx)
+	if !ok {
+		return nil
+	}
+	ctx, done := t.c.opContext(ctx)
+	defer done()
+	return st.AppendSrcPorts(ctx, p, sensor)
 }
 
 func (t *guardedTx) Finish(ctx context.Context, in store.Ingest, replace bool, sensor store.Sensor) error {

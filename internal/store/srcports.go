@@ -95,6 +95,11 @@ type SrcPortRanking struct {
 	Top []SrcPortTotal
 }
 
+// ErrNoSrcPortRanking is SrcPortTop's error from a layer (a cache, the
+// owner's guard, a client of the owner) whose store does not rank:
+// RankSrcPorts then ranks the bins.
+var ErrNoSrcPortRanking = errors.New("this store does not rank source-port histograms")
+
 // SrcPortRanker ranks the sources of stored histograms without returning
 // their bins. duckstore's Store implements it.
 type SrcPortRanker interface {
@@ -111,7 +116,9 @@ type SrcPortRanker interface {
 func RankSrcPorts(ctx context.Context, sp SrcPortStore, q SrcPortQuery, n, minDays int) (rk SrcPortRanking, truncated bool, err error) {
 	if r, ok := sp.(SrcPortRanker); ok && !q.Net.IsValid() {
 		rk, err = r.SrcPortTop(ctx, q, n, minDays)
-		return rk, false, err
+		if !errors.Is(err, ErrNoSrcPortRanking) {
+			return rk, false, err
+		}
 	}
 	obs, truncated, err := sp.SrcPortObs(ctx, q)
 	if err != nil {

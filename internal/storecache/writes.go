@@ -6,6 +6,7 @@ import (
 
 	"github.com/honeyscope/honeyscope/internal/aggregate"
 	"github.com/honeyscope/honeyscope/internal/evidence"
+	"github.com/honeyscope/honeyscope/internal/srcports"
 	"github.com/honeyscope/honeyscope/internal/store"
 )
 
@@ -21,6 +22,12 @@ func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
 	}
 	return &tx2{Tx: tx, s: s}, nil
 }
+
+var (
+	_ store.EvidenceTx   = (*tx2)(nil)
+	_ store.SrcPortTx    = (*tx2)(nil)
+	_ store.ContinuingTx = (*tx2)(nil)
+)
 
 type tx2 struct {
 	store.Tx
@@ -41,6 +48,15 @@ func (t *tx2) Append(ctx context.Context, r *aggregate.Result, places []store.Pl
 func (t *tx2) AppendEvidence(ctx context.Context, p *evidence.Part, sensor string) error {
 	if et, ok := t.Tx.(store.EvidenceTx); ok {
 		return et.AppendEvidence(ctx, p, sensor)
+	}
+	return nil
+}
+
+// AppendSrcPorts keeps the capture's source-port histograms when the
+// underlying transaction does (store.SrcPortTx), and none otherwise.
+func (t *tx2) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor string) error {
+	if st, ok := t.Tx.(store.SrcPortTx); ok {
+		return st.AppendSrcPorts(ctx, p, sensor)
 	}
 	return nil
 }

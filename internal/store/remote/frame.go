@@ -67,6 +67,8 @@ const (
 	codeReadOnly  = "read-only"
 	codeNoEvid    = "no-evidence-store"
 	codeNoEvDays  = "no-evidence"
+	codeNoSrcPort = "no-source-ports"
+	codeNoRanking = "no-source-port-ranking"
 )
 
 // message is every control frame; each operation uses some of its fields.
@@ -232,6 +234,10 @@ func errorCode(err error) string {
 		return codeNoEvid
 	case errors.Is(err, store.ErrNoEvidence):
 		return codeNoEvDays
+	case errors.Is(err, store.ErrNoSrcPortStore):
+		return codeNoSrcPort
+	case errors.Is(err, store.ErrNoSrcPortRanking):
+		return codeNoRanking
 	}
 	return ""
 }
@@ -269,6 +275,10 @@ func replyError(m *message) error {
 		s = store.ErrNoEvidenceStore
 	case codeNoEvDays:
 		s = store.ErrNoEvidence
+	case codeNoSrcPort:
+		s = store.ErrNoSrcPortStore
+	case codeNoRanking:
+		s = store.ErrNoSrcPortRanking
 	}
 	return &remoteError{msg: m.Err, sentinel: s}
 }

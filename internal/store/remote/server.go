@@ -467,6 +467,16 @@ func (s *Server) tx(ctx context.Context, c *conn, next func() (frame, bool)) {
 			if s.reply(c, &message{Op: opOK}, err) != nil || err != nil {
 				return
 			}
+		case opSrcPorts:
+			p, sensor, err := receiveSrcPorts(m, next)
+			if err == nil {
+				if st, ok := tx.(store.SrcPortTx); ok {
+					err = st.AppendSrcPorts(ctx, p, sensor)
+				}
+			}
+			if s.reply(c, &message{Op: opOK}, err) != nil || err != nil {
+				return
+			}
 		case opAbort:
 			finished = true
 			s.reply(c, &message{Op: opOK}, tx.Abort())
