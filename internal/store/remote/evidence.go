@@ -169,8 +169,16 @@ func (t *clientTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor 
 	if err := gob.NewEncoder(&hb).Encode(evidenceHeader{Part: hdr, Sensor: sensor, Payloads: len(p.Payloads), Counts: len(p.Counts)}); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	_, err := t.roundTrip(ctx, "evidence", func() error {
-		if err := t.k.c.writeMessage(&message{Op: opEvidence, Args: hb.Bytes(), Count: len(frames)}); err != nil {
+	return t.sendPart(ctx, "evidence", opEvidence, hb.Bytes(), frames)
+}
+
+// sendPart sends a part of a capture's transaction (evidence, source-port
+// histograms): a control message of op with its header, then its frames
+// of rows in bulk. The owner ends a transaction whose part failed, and so
+// does the client.
+func (t *clientTx) sendPart(ctx context.Context, what, op string, hdr []byte, frames [][]byte) error {
+	_, err := t.roundTrip(ctx, what, func() error {
+		if err := t.k.c.writeMessage(&message{Op: op, Args: hdr, Count: len(frames)}); err != nil {
 			return err
 		}
 		for _, f := range frames {
@@ -181,7 +189,6 @@ func (t *clientTx) AppendEvidence(ctx context.Context, p *evidence.Part, sensor 
 		return nil
 	})
 	if err != nil {
-		// The owner ends a transaction whose evidence failed.
 		t.done = true
 		t.k.close()
 	}

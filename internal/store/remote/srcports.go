@@ -133,23 +133,7 @@ func (t *clientTx) AppendSrcPorts(ctx context.Context, p *srcports.Part, sensor 
 	if err := gob.NewEncoder(&hb).Encode(srcPortHeader{Part: hdr, Sensor: sensor, Rows: len(p.Rows)}); err != nil {
 		return fmt.Errorf("source ports: %w", err)
 	}
-	_, err := t.roundTrip(ctx, "source ports", func() error {
-		if err := t.k.c.writeMessage(&message{Op: opSrcPorts, Args: hb.Bytes(), Count: len(frames)}); err != nil {
-			return err
-		}
-		for _, f := range frames {
-			if err := t.k.c.writeBulk(f); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		// The owner ends a transaction whose histograms failed.
-		t.done = true
-		t.k.close()
-	}
-	return err
+	return t.sendPart(ctx, "source ports", opSrcPorts, hb.Bytes(), frames)
 }
 
 // receiveSrcPorts reads the part m announces from the next frames and
