@@ -68,11 +68,11 @@ func (b *builder) srcPortSection() {
 		return
 	}
 	shown := []netip.Addr{} // not nil: nil would be every source
-	charted := false
+	long := false           // the chart's source is among those shown
 	for i, t := range rk.Top {
-		if i < srcPortRows || !charted && t.Days >= srcports.MinCorrDays {
+		if i < srcPortRows || !long && t.Days >= srcports.MinCorrDays {
 			shown = append(shown, t.Src)
-			charted = charted || t.Days >= srcports.MinCorrDays
+			long = long || t.Days >= srcports.MinCorrDays
 		}
 	}
 	q.Srcs = shown
@@ -113,7 +113,7 @@ func (b *builder) srcPortSection() {
 	if cut {
 		b.d.note(b.tr("srcPortCut"))
 	}
-	charted = false
+	charted := false
 	for _, x := range rs {
 		if len(x.study.Days) < srcports.MinCorrDays {
 			continue

@@ -91,10 +91,11 @@ const opSrcPorts = "source-ports"
 // that tests can make many small frames).
 var srcPortFrame = 1 << 16
 
-// maxSrcPortRows bounds the rows of one part sent through the owner (a
-// collector keeps at most srcports.Options.MaxSources pairs of up to
-// 2 × srcports.MaxK + 1 bins each).
-const maxSrcPortRows = 1 << 26
+// maxSrcPortRows bounds the rows of one part sent through the owner, as
+// maxEvidenceCounts bounds an evidence part's (about 800 MiB of rows held
+// by the owner at the most; with srcports' default options a part has at
+// most DefaultMaxSources pairs of K + DstPorts + 1 bins, 2.5 M rows).
+const maxSrcPortRows = 1 << 24
 
 // srcPortHeader announces a part: its totals and the rows to come.
 type srcPortHeader struct {
