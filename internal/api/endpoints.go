@@ -242,14 +242,16 @@ func (c *Component) series(r *http.Request) (any, error) {
 				q.Sensors = append(q.Sensors, fmt.Sprint(row.Keys[0]))
 			case "port":
 				if n, ok := row.Keys[0].(int64); ok {
-					q.Ports = append(q.Ports, int(n))
-				}
-				if pr := fmt.Sprint(row.Keys[1]); !slices.Contains(q.Protos, pr) {
-					q.Protos = append(q.Protos, pr)
+					q.Ports, q.Protos = append(q.Ports, int(n)), append(q.Protos, fmt.Sprint(row.Keys[1]))
 				}
 			}
 		}
-		cells, err := c.query(ctx, "series", q)
+		var cells []store.StatsRow
+		if dim == "port" {
+			cells, err = c.queryPorts(ctx, "series", q)
+		} else {
+			cells, err = c.query(ctx, "series", q)
+		}
 		if err != nil {
 			return nil, err
 		}

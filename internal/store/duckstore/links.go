@@ -1,6 +1,7 @@
 package duckstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/honeyscope/honeyscope/internal/civil"
+	"github.com/honeyscope/honeyscope/internal/store"
 )
 
 // Links make exact distinct sources over any range of days a sum of a few
@@ -154,9 +156,16 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 	if err != nil || d == "" {
 		return false, err
 	}
-	// 2. The links of days from d on, counted from a snapshot.
+	// 2. The links of days from d on, counted from a snapshot (and, when
+	// the rows written since the links were last put in order are many,
+	// every row of the tables in order: linksCluster).
+	var cl linksCluster
 	err = s.linksTx(ctx, c, false, func(r runner) error {
 		if err := countLinks(r, d); err != nil {
+			return err
+		}
+		var err error
+		if cl, err = clusterLinks(r, d); err != nil {
 			return err
 		}
 		if linksCounted != nil {
@@ -169,7 +178,7 @@ func (s *Store) UpdateLinks(ctx context.Context) (bool, error) {
 	}
 	// 3. In place of the links of those days.
 	swap := time.Now()
-	if err := s.linksTx(ctx, c, true, func(r runner) error { return swapLinks(r, d) }); err != nil {
+	if err := s.linksTx(ctx, c, true, func(r runner) error { return swapLinks(r, d, cl) }); err != nil {
 		return false, err
 	}
 	s.took("UpdateLinks (holding the write lock)", swap)
@@ -184,9 +193,9 @@ var linksCounted func()
 // linksTemps are the temporary tables of an update of the links: those
 // of countLinks (newLinks of each linkDims table, and the others).
 var linksTemps = func() []string {
-	t := []string{"links_keys", "links_new_multi", "links_ports_now", "links_new_port", "links_new_as_names"}
+	t := []string{"links_keys", "links_new_multi", "links_ports_now", "links_new_port", "links_new_as_names", fullLinks("links_port")}
 	for _, ld := range linkDims {
-		t = append(t, newLinks(ld.table))
+		t = append(t, newLinks(ld.table), fullLinks(ld.table))
 	}
 	return t
 }()
@@ -270,33 +279,127 @@ func countLinks(r runner, d string) error {
 // newLinks is the temporary table of the new rows of a links table.
 func newLinks(table string) string { return "links_new_" + strings.TrimPrefix(table, "links_") }
 
-// swapLinks puts the links countLinks counted from day d on in place, in
-// the caller's transaction, and records from which day they are not up to
-// date: the earliest a write touched since the counting began (none: all
-// are).
-func swapLinks(r runner, d string) error {
-	type step struct {
-		q    string
-		args []any
+// fullLinks is the temporary table of every row of a links table, in
+// order (clusterLinks).
+func fullLinks(table string) string { return "links_full_" + strings.TrimPrefix(table, "links_") }
+
+// linksOrder is the order the rows of a links table are written in, for
+// one keyed by key (its columns followed by ", "; "" for none): class,
+// sensor, key, day. Every question of the links asks one class (or any)
+// and one sensor (or every one), most of them a few keys: in this order
+// their rows lie in a few row groups, and DuckDB's zone maps skip the
+// others (a question of one class's ASes scanned the 2.8 M rows of the
+// bench store's links_asn in 25-30 ms, 2-3 ms in order).
+func linksOrder(key string) string {
+	return "class NULLS FIRST, sensor NULLS FIRST, " + key + "day, prev NULLS FIRST"
+}
+
+// linksClusterShare: the links tables are written whole, in order, when
+// the days whose rows were appended since they last were (each update
+// appends those of the days it counted, in order among themselves) are
+// at least 1/linksClusterShare of the store's days. A variable for tests.
+var linksClusterShare = 8
+
+// linksCluster is what clusterLinks decided for an update: whether the
+// tables are written whole (full), and the first day whose rows are not
+// in the tables' order after it (next, recorded in meta as
+// links_clustered).
+type linksCluster struct {
+	full bool
+	next string
+}
+
+// clusterLinks decides, as of the caller's transaction (the counting's
+// snapshot), whether the update of the links from day d on writes the
+// tables whole in order, and if so counts their rows into temporary
+// tables (fullLinks): the rows of days before d as they are (the links of
+// earlier days do not change, and nothing but an update writes them) and
+// the new ones. The rows of days from links_clustered on (meta; a store
+// without it has none in order) were appended by updates.
+func clusterLinks(r runner, d string) (linksCluster, error) {
+	var first, last, clustered string
+	if err := r.query(`SELECT CAST(min(day) AS VARCHAR), CAST(max(day) AS VARCHAR),
+			(SELECT value FROM meta WHERE key = 'links_clustered') FROM rollup_source_day`, nil, func(v []driver.Value) error {
+		first, _ = v[0].(string)
+		last, _ = v[1].(string)
+		clustered, _ = v[2].(string)
+		return nil
+	}); err != nil {
+		return linksCluster{}, fmt.Errorf("links: %w", err)
 	}
-	var steps []step
+	base := min(d, cmp.Or(clustered, first, d))
+	if first == "" || last < base {
+		return linksCluster{next: base}, nil
+	}
+	f, err1 := store.ParseDay(first)
+	l, err2 := store.ParseDay(last)
+	b, err3 := store.ParseDay(base)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return linksCluster{}, fmt.Errorf("links: %w", err)
+	}
+	appended, days := civil.Of(l)-civil.Of(b)+1, civil.Of(l)-civil.Of(f)+1
+	if int(appended)*linksClusterShare < int(days) {
+		return linksCluster{next: base}, nil
+	}
+	tables := []struct{ table, key, keep string }{{"links_port", "proto, port, ",
+		// As swapLinks keeps them: a port still linked, not new.
+		` AND EXISTS (SELECT 1 FROM links_ports_now n WHERE n.class = o.class AND n.proto = o.proto AND n.port = o.port AND NOT n.new)`}}
 	for _, ld := range linkDims {
 		key := ""
 		if ld.key != "" {
 			key = ld.key + ", "
 		}
-		steps = append(steps,
-			step{`DELETE FROM ` + ld.table + ` WHERE day >= CAST(? AS DATE)`, []any{d}},
-			step{`INSERT INTO ` + ld.table + ` SELECT day, prev, sensor, class, ` + key + `sources FROM ` + newLinks(ld.table), nil})
+		tables = append(tables, struct{ table, key, keep string }{ld.table, key, ""})
 	}
+	for _, t := range tables {
+		cols := `day, prev, sensor, class, ` + t.key + `sources`
+		q := `CREATE OR REPLACE TEMP TABLE ` + fullLinks(t.table) + ` AS SELECT ` + cols + ` FROM (
+			SELECT ` + cols + ` FROM ` + t.table + ` o WHERE day < CAST(? AS DATE)` + t.keep + `
+			UNION ALL SELECT ` + cols + ` FROM ` + newLinks(t.table) + `) ORDER BY ` + linksOrder(t.key)
+		if err := r.exec(q, d); err != nil {
+			return linksCluster{}, fmt.Errorf("links (%s): %w", t.table, err)
+		}
+	}
+	return linksCluster{full: true, next: civil.Of(l).AddDays(1).String()}, nil
+}
+
+// swapLinks puts the links countLinks counted from day d on in place, in
+// the caller's transaction (with cl.full, every row of the tables, from
+// clusterLinks), and records from which day they are not up to date: the
+// earliest a write touched since the counting began (none: all are).
+func swapLinks(r runner, d string, cl linksCluster) error {
+	type step struct {
+		q    string
+		args []any
+	}
+	var steps []step
+	replace := func(table, key, dropOld string, args ...any) {
+		cols := `day, prev, sensor, class, ` + key + `sources`
+		if cl.full {
+			steps = append(steps,
+				step{`DELETE FROM ` + table, nil},
+				step{`INSERT INTO ` + table + ` SELECT ` + cols + ` FROM ` + fullLinks(table), nil})
+			return
+		}
+		steps = append(steps,
+			step{`DELETE FROM ` + table + ` WHERE ` + dropOld, args},
+			step{`INSERT INTO ` + table + ` SELECT ` + cols + ` FROM ` + newLinks(table) + ` ORDER BY ` + linksOrder(key), nil})
+	}
+	for _, ld := range linkDims {
+		key := ""
+		if ld.key != "" {
+			key = ld.key + ", "
+		}
+		replace(ld.table, key, `day >= CAST(? AS DATE)`, d)
+	}
+	// A port no longer linked loses its rows, a port new among them has
+	// the links of every day, the others those of days from d on.
+	replace("links_port", "proto, port, ", `day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
+			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, d)
 	steps = append(steps,
 		step{`DELETE FROM links_multi WHERE day >= CAST(? AS DATE)`, []any{d}},
 		step{`INSERT INTO links_multi SELECT day, sensor, dim, sources FROM links_new_multi`, nil},
-		// A port no longer linked loses its rows, a port new among them
-		// has the links of every day, the others those of days from d on.
-		step{`DELETE FROM links_port WHERE day >= CAST(? AS DATE) OR NOT EXISTS (SELECT 1 FROM links_ports_now n
-			WHERE n.class = links_port.class AND n.proto = links_port.proto AND n.port = links_port.port AND NOT n.new)`, []any{d}},
-		step{`INSERT INTO links_port SELECT day, prev, sensor, class, proto, port, sources FROM links_new_port`, nil},
+		step{`INSERT OR REPLACE INTO meta VALUES ('links_clustered', ?)`, []any{cl.next}},
 		step{`DELETE FROM links_port_set`, nil},
 		step{`INSERT INTO links_port_set SELECT class, proto, port FROM links_ports_now`, nil},
 		step{`DELETE FROM links_as_names`, nil},

@@ -44,7 +44,60 @@ func linkRows(t *testing.T, st *Store) []string {
 // days in any order, replacements, a re-geolocation) and checks that they
 // equal the links counted from scratch, and that a write leaves them to be
 // counted again.
+//
+// It does so three times: with the tables written whole in order at every
+// update, never, and as by default (linksClusterShare); when written whole
+// at every update, it also checks that their rows are stored in order.
 func TestLinksIncremental(t *testing.T) {
+	for _, share := range []int{1 << 20, 0, linksClusterShare} {
+		t.Run(fmt.Sprintf("share=%d", share), func(t *testing.T) {
+			defer func(s int) { linksClusterShare = s }(linksClusterShare)
+			linksClusterShare = share
+			testLinksIncremental(t, share == 1<<20)
+		})
+	}
+}
+
+// linksStoredInOrder fails t unless the rows of every links table are
+// stored (read without ORDER BY) in linksOrder.
+func linksStoredInOrder(t *testing.T, st *Store, stage string) {
+	t.Helper()
+	for _, tb := range []struct{ table, key string }{{"links_all", ""}, {"links_country", "country, "}, {"links_asn", "asn, "}, {"links_port", "proto, port, "}} {
+		read := func(order string) []string {
+			rows, err := st.db.Query(`SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (SELECT * FROM ` + tb.table + order + `)`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			var out []string
+			for rows.Next() {
+				vals := make([]sql.NullString, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(vals))
+			}
+			return out
+		}
+		stored, ordered := read(""), read(" ORDER BY "+linksOrder(tb.key)+", sources")
+		if len(stored) == 0 || !slices.Equal(stored, ordered) {
+			for i := range stored {
+				if stored[i] != ordered[i] {
+					t.Logf("row %d: stored %s, in order %s", i, stored[i], ordered[i])
+					break
+				}
+			}
+			t.Fatalf("%s: %s (%d rows) is not stored in its order", stage, tb.table, len(stored))
+		}
+	}
+}
+
+func testLinksIncremental(t *testing.T, ordered bool) {
 	ctx := context.Background()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"), Options{})
 	if err != nil {
@@ -69,6 +122,9 @@ func TestLinksIncremental(t *testing.T) {
 		}
 		if want := linkRows(t, st); !slices.Equal(got, want) {
 			t.Fatalf("%s: links updated after each write (%d rows) differ from links counted afresh (%d rows)", stage, len(got), len(want))
+		}
+		if ordered {
+			linksStoredInOrder(t, st, stage)
 		}
 	}
 	for i := 0; i < 12; i++ {
