@@ -122,6 +122,9 @@ func cmpDesc(a, b uint64) int {
 // days' busiest ports) makes the store count the question's distinct
 // sources from the hits instead.
 func (c *Component) queryPorts(ctx context.Context, route string, q store.StatsQuery) ([]store.StatsRow, error) {
+	if len(q.Ports) == 0 || len(q.Ports) != len(q.Protos) {
+		return c.query(ctx, route, q) // not pairs: asked as it is
+	}
 	var protos []string
 	ports := map[string][]int{}
 	for i, pr := range q.Protos {

@@ -327,6 +327,11 @@ func clusterLinks(r runner, d string) (linksCluster, error) {
 	}); err != nil {
 		return linksCluster{}, fmt.Errorf("links: %w", err)
 	}
+	if c, err := store.ParseDay(clustered); err != nil {
+		clustered = "" // none recorded (or not a day): none in order
+	} else {
+		clustered = civil.Of(c).String() // compared as text below
+	}
 	base := min(d, cmp.Or(clustered, first, d))
 	if first == "" || last < base {
 		return linksCluster{next: base}, nil

@@ -378,3 +378,37 @@ func TestLinksWriteWhileCounting(t *testing.T) {
 		t.Fatalf("links after the write and one more update (%d rows) differ from links counted afresh (%d rows)", len(got), len(want))
 	}
 }
+
+// TestLinksClusteredNotADay: a links_clustered that is not a day (an
+// edited meta) is taken as none: the update writes the tables whole, in
+// order, and records a day.
+func TestLinksClusteredNotADay(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newRandomWorld(7)
+	for i := 0; i < 4; i++ {
+		if _, err := st.Commit(ctx, w.batch("a", fmt.Sprintf("sha256:%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{`INSERT OR REPLACE INTO meta VALUES ('links_clustered', '1 (not a day)')`} {
+		if _, err := st.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if did, err := st.UpdateLinks(ctx); err != nil || !did {
+		t.Fatalf("update: %v %v", did, err)
+	}
+	linksStoredInOrder(t, st, "after the update")
+	var v string
+	if err := st.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'links_clustered'`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ParseDay(v); err != nil {
+		t.Fatalf("links_clustered %q after the update: %v", v, err)
+	}
+}
